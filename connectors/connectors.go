@@ -1,0 +1,238 @@
+// Package connectors holds the vocabulary Bilag's Visma connectors share: the
+// types the server sees (Company, Voucher, Document, Grant) and small capability
+// interfaces. What a connector can do is expressed by which interfaces it
+// implements; the server asks with a type assertion and shows only what is there.
+//
+// Nothing here knows about HTTP sessions, templates or the database.
+package connectors
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/url"
+	"time"
+)
+
+// Connector is implemented by every connector. It is deliberately tiny: what a
+// connector can do is told by the capability interfaces below.
+type Connector interface {
+	// Name is the connector's stable key, e.g. "eaccounting"; it is stored
+	// with every connection and appears in routes.
+	Name() string
+}
+
+// Grant is what an approval yields: the connector's private credential state.
+// Data is opaque to everyone but its connector; the database encrypts it at
+// rest and the server never looks inside.
+type Grant struct {
+	Data []byte
+	// Expiry is when the access part of Data stops working (zero when it
+	// never does). The server refreshes shortly before it.
+	Expiry time.Time
+	// Scopes are the permissions the grant carries, as the upstream named them.
+	Scopes []string
+}
+
+// LogValue keeps a careless slog.Any from printing the credentials.
+func (g Grant) LogValue() slog.Value {
+	return slog.GroupValue(slog.Time("expiry", g.Expiry), slog.Any("scopes", g.Scopes))
+}
+
+// String keeps fmt from printing the credentials.
+func (g Grant) String() string { return "[grant redacted]" }
+
+// GoString keeps %#v from printing the credentials.
+func (g Grant) GoString() string { return "[grant redacted]" }
+
+// RedirectConnector grants access by sending the approver's browser to the
+// upstream and back (OAuth 2.0 for eAccounting, a grant-token redirect for
+// e-conomic).
+type RedirectConnector interface {
+	Connector
+	// LoginURL is where the approver's browser goes. state is the server's
+	// browser-bound value; verifier is a fresh high-entropy secret the
+	// connector may use (PKCE) and gets back in HandleCallback.
+	LoginURL(callbackURL, state, verifier string) (string, error)
+	// HandleCallback turns the query of the upstream's redirect into a grant.
+	// The server has already checked state. An upstream refusal is
+	// ErrAccessDenied; a response from the wrong issuer is ErrIssuerMismatch.
+	HandleCallback(ctx context.Context, callbackURL string, query url.Values, verifier string) (Grant, error)
+}
+
+// Field is one input of a CredentialConnector's form.
+type Field struct {
+	Name   string
+	Label  string
+	Secret bool
+}
+
+// CredentialConnector grants access by credentials the approver pastes into
+// Bilag's form (Netvisor, Visma Enterprise).
+type CredentialConnector interface {
+	Connector
+	Fields() []Field
+	Connect(ctx context.Context, values map[string]string) (Grant, error)
+}
+
+// Checker inspects what a fresh grant reaches before Bilag stores it.
+type Checker interface {
+	// Check returns the company the grant belongs to and every problem that
+	// would keep Bilag from reading its vouchers and documents. A transport or
+	// upstream fault is an error; a problem found is not.
+	Check(ctx context.Context, g Grant) (Verdict, error)
+}
+
+// Refresher renews a grant before it expires. Refresh tokens rotate, so the
+// caller must persist the returned grant before using it.
+type Refresher interface {
+	Refresh(ctx context.Context, g Grant) (Grant, error)
+}
+
+// Revoker withdraws a grant at the upstream (RFC 7009 for OAuth).
+type Revoker interface {
+	Revoke(ctx context.Context, g Grant) error
+}
+
+// VoucherReader reads the bookkeeping vouchers of the grant's company.
+type VoucherReader interface {
+	FiscalYears(ctx context.Context, g Grant) ([]FiscalYear, error)
+	// Vouchers reads one page of vouchers, oldest modification first.
+	Vouchers(ctx context.Context, g Grant, q VoucherQuery) (VoucherPage, error)
+	Voucher(ctx context.Context, g Grant, fiscalYearID, voucherID string) (Voucher, error)
+}
+
+// DocumentReader finds and opens the documents behind a voucher.
+type DocumentReader interface {
+	// Documents lists the files behind a voucher, wherever the upstream keeps
+	// them (on the voucher, its supplier invoice or its customer invoice).
+	Documents(ctx context.Context, g Grant, v Voucher) ([]Document, error)
+	// OpenDocument streams one document. The caller closes Body.
+	OpenDocument(ctx context.Context, g Grant, d Document) (*DocumentStream, error)
+}
+
+// Company is the upstream company a grant belongs to.
+type Company struct {
+	// ExternalID is the upstream's identifier of the company.
+	ExternalID string
+	Name       string
+	// OrgNumber is the organisation number as the upstream gives it.
+	OrgNumber string
+	// Country is ISO 3166-1 alpha-2.
+	Country string
+}
+
+// Verdict is the result of a Check.
+type Verdict struct {
+	Company  Company
+	Problems []Problem
+}
+
+// OK reports whether nothing keeps Bilag from using the grant.
+func (v Verdict) OK() bool { return len(v.Problems) == 0 }
+
+// ProblemCode names a reason a grant cannot be used; the server turns each
+// into advice for the approver in their language.
+type ProblemCode string
+
+// The problems a Check can find.
+const (
+	// ProblemNoBookkeeping: the company's product has no bookkeeping.
+	ProblemNoBookkeeping ProblemCode = "no_bookkeeping"
+	// ProblemPermission: the approving user lacks permission in an area.
+	ProblemPermission ProblemCode = "permission"
+	// ProblemNoCompanyAccess: the user has no access to the company at all.
+	ProblemNoCompanyAccess ProblemCode = "no_company_access"
+	// ProblemLicence: the user has not accepted the licence agreement.
+	ProblemLicence ProblemCode = "licence"
+	// ProblemStartGuide: the company's start guide is not completed.
+	ProblemStartGuide ProblemCode = "start_guide"
+	// ProblemInactive: the company is inactive upstream.
+	ProblemInactive ProblemCode = "inactive"
+	// ProblemMissingScope: the grant lacks a scope Bilag asked for.
+	ProblemMissingScope ProblemCode = "missing_scope"
+)
+
+// Problem is one thing a Check found wrong.
+type Problem struct {
+	Code ProblemCode
+	// Area is the program area concerned ("vouchers", "attachments",
+	// "supplier_invoices", ...), empty when it concerns the whole company.
+	Area string
+	// Upstream is the upstream's own error code, for the logs and support.
+	Upstream string
+}
+
+// FiscalYear is one accounting year of a company.
+type FiscalYear struct {
+	ID        string
+	StartDate time.Time
+	EndDate   time.Time
+}
+
+// VoucherQuery selects a page of vouchers.
+type VoucherQuery struct {
+	// ModifiedSince, when set, asks only for vouchers modified after it.
+	ModifiedSince time.Time
+	// Page is 1-based.
+	Page     int
+	PageSize int
+}
+
+// VoucherPage is one page of vouchers and how many there are in all.
+type VoucherPage struct {
+	Vouchers   []Voucher
+	Page       int
+	TotalPages int
+	Total      int
+}
+
+// Voucher is a booked voucher.
+type Voucher struct {
+	ID           string
+	FiscalYearID string
+	// Number is the number with its series as the upstream shows it ("A123").
+	Number string
+	Series string
+	Date   time.Time
+	Text   string
+	// Amount is the voucher's total debit in minor units (öre, cents).
+	Amount int64
+	// Type is the upstream's voucher type code; TypeName its English name.
+	Type     int
+	TypeName string
+	// SourceID is the document the voucher came from (e.g. an invoice id).
+	SourceID string
+	// DocumentIDs are the ids of the files linked to the voucher itself.
+	DocumentIDs []string
+	ModifiedAt  time.Time
+	Rows        []VoucherRow
+}
+
+// VoucherRow is one accounting row. Amounts are in minor units.
+type VoucherRow struct {
+	Account     string
+	AccountName string
+	Debit       int64
+	Credit      int64
+	Text        string
+}
+
+// Document is a file behind a voucher.
+type Document struct {
+	// ID identifies the document for OpenDocument; with Kind it is stable.
+	ID string
+	// Kind says where the upstream keeps it ("attachment", "customer_invoice").
+	Kind        string
+	FileName    string
+	ContentType string
+}
+
+// DocumentStream is an opened document. Body must be closed.
+type DocumentStream struct {
+	Body        io.ReadCloser
+	ContentType string
+	FileName    string
+	// Size is -1 when unknown.
+	Size int64
+}
