@@ -1,0 +1,267 @@
+package eaccounting
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"bilag/connectors"
+)
+
+// Visma's error codes that Bilag acts on (developer.vismaonline.com, "Error
+// codes"). Branch on these rather than on the HTTP status: the same fault
+// comes back as 400 or 403 depending on the endpoint.
+const (
+	codeResourceNotFound       = 3000
+	codeFiscalYearDoesNotExist = 3001
+	codeStartupGuide           = 4003
+	codeCompanyNotActive       = 4004
+	codeNotAuthorized          = 4005
+	codeNoAccessToScopes       = 4006
+	codePermissionDenied       = 4007
+	codeProductVariant         = 4009
+	codeTooManyRequests        = 4010
+	codeNoAccessForUser        = 4011
+	codeLicenceNotAccepted     = 4012
+	codeDependencyUnreachable  = 5001
+)
+
+var forbiddenCodes = []int{codePermissionDenied, codeNoAccessToScopes, codeProductVariant, codeNoAccessForUser, codeLicenceNotAccepted, codeStartupGuide, codeCompanyNotActive}
+
+// APIError is an error answer of the eAccounting API (or of the file host
+// behind a temporary URL, then with Code 0). errors.Is matches it against the
+// sentinels in package connectors.
+type APIError struct {
+	// Status is the HTTP status.
+	Status int
+	// Code is Visma's ErrorCode (4007 PermissionDenied, ...); 0 when the body
+	// had none.
+	Code int
+	// Message is Visma's DeveloperErrorMessage: for logs, not for people.
+	Message string
+	// ErrorID identifies the fault for Visma's support.
+	ErrorID string
+
+	// rateLimit is set on a 429 so that errors.As finds the wait Visma
+	// asked for and connectors.Retry honours it.
+	rateLimit *connectors.RateLimitError
+}
+
+func (e *APIError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "status %d", e.Status)
+	if e.Code != 0 {
+		fmt.Fprintf(&b, ", error %d", e.Code)
+	}
+	if e.Message != "" {
+		fmt.Fprintf(&b, ": %s", e.Message)
+	}
+	if e.ErrorID != "" {
+		fmt.Fprintf(&b, " (error id %s)", e.ErrorID)
+	}
+	return b.String()
+}
+
+// Is maps the error to the shared sentinels.
+func (e *APIError) Is(target error) bool {
+	switch target {
+	case connectors.ErrUnauthorized:
+		return e.Status == http.StatusUnauthorized || e.Code == codeNotAuthorized
+	case connectors.ErrForbidden:
+		return e.Status == http.StatusForbidden || slices.Contains(forbiddenCodes, e.Code)
+	case connectors.ErrNotFound:
+		return e.Status == http.StatusNotFound || e.Code == codeResourceNotFound || e.Code == codeFiscalYearDoesNotExist
+	case connectors.ErrRateLimited:
+		return e.rateLimited()
+	case connectors.ErrUnavailable:
+		return e.Status >= 500 || e.Code == codeDependencyUnreachable
+	}
+	return false
+}
+
+// Unwrap exposes the *connectors.RateLimitError of a 429.
+func (e *APIError) Unwrap() error {
+	if e.rateLimit == nil {
+		return nil
+	}
+	return e.rateLimit
+}
+
+func (e *APIError) rateLimited() bool {
+	return e.Status == http.StatusTooManyRequests || e.Code == codeTooManyRequests
+}
+
+// errorBody is Visma's CommonExtendedBadRequest.
+type errorBody struct {
+	ErrorCode             int
+	DeveloperErrorMessage string
+	ErrorId               string
+	Errors                []struct {
+		Field, ErrorCode, Message string
+	}
+}
+
+// newAPIError reads an error response. It never fails: a body that is not
+// Visma's shape still yields the status.
+func newAPIError(resp *http.Response, now time.Time) *APIError {
+	e := &APIError{Status: resp.StatusCode}
+	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	var body errorBody
+	if json.Unmarshal(raw, &body) == nil {
+		e.Code = body.ErrorCode
+		e.Message = body.DeveloperErrorMessage
+		e.ErrorID = body.ErrorId
+		if e.Message == "" && len(body.Errors) > 0 {
+			e.Message = body.Errors[0].Message
+		}
+	}
+	if e.Message == "" {
+		e.Message = http.StatusText(resp.StatusCode)
+	}
+	if e.rateLimited() {
+		e.rateLimit = &connectors.RateLimitError{RetryAfter: retryAfter(resp.Header, e.Message, now)}
+	}
+	return e
+}
+
+// tryAgainIn is how Visma says how long to wait: "API calls quota exceeded!
+// maximum admitted 600 per Minute. Try again in 55 seconds."
+var tryAgainIn = regexp.MustCompile(`(?i)try again in (\d+) second`)
+
+// retryAfter is the wait a 429 asks for: the Retry-After header if any
+// (Visma documents none, but a proxy may add one), else the seconds in the
+// message, else zero, which leaves the wait to the back-off.
+func retryAfter(h http.Header, message string, now time.Time) time.Duration {
+	if v := strings.TrimSpace(h.Get("Retry-After")); v != "" {
+		if s, err := strconv.Atoi(v); err == nil && s >= 0 {
+			return time.Duration(s) * time.Second
+		}
+		if t, err := http.ParseTime(v); err == nil {
+			return max(t.Sub(now), 0)
+		}
+	}
+	if m := tryAgainIn.FindStringSubmatch(message); m != nil {
+		if s, err := strconv.Atoi(m[1]); err == nil {
+			return time.Duration(s) * time.Second
+		}
+	}
+	return 0
+}
+
+// transportError classifies a failed round trip. A caller that gave up gets
+// its own context error, which is not worth retrying; anything else (a
+// timeout, a refused connection) is the upstream being unavailable. The
+// *url.Error wrapper is dropped because its text holds the URL, and a
+// temporary document URL is a bearer secret.
+func transportError(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if ue, ok := errors.AsType[*url.Error](err); ok {
+		err = ue.Err
+	}
+	return fmt.Errorf("%w: %w", connectors.ErrUnavailable, err)
+}
+
+// maxBody bounds what is decoded from one API answer; a page of 1000
+// vouchers is a few megabytes.
+const maxBody = 64 << 20
+
+// get reads one API resource into out (nil discards it), retrying transient
+// faults. endpoint is the method and path template that names the rate-limit
+// bucket ("GET /vouchers/{fiscalyearId}/{voucherId}"); path is the concrete
+// path below APIURL.
+func (c *Connector) get(ctx context.Context, tok *token, endpoint, path string, query url.Values, out any) error {
+	u := c.cfg.APIURL + path
+	if len(query) > 0 {
+		// Encode writes spaces as '+'; %20 reads the same to every server,
+		// including ones that treat the query strictly (OData $filter).
+		u += "?" + strings.ReplaceAll(query.Encode(), "+", "%20")
+	}
+	return connectors.Retry(ctx, c.backoff, func(ctx context.Context) error {
+		if err := c.limiter.wait(ctx, endpoint); err != nil {
+			return err
+		}
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+		req.Header.Set("Accept", "application/json")
+		start := time.Now()
+		resp, err := c.client.Do(req)
+		if err != nil {
+			c.logger.DebugContext(ctx, "api call failed", "endpoint", endpoint, "error", err)
+			return transportError(ctx, err)
+		}
+		defer resp.Body.Close()
+		c.logger.DebugContext(ctx, "api call", "endpoint", endpoint, "status", resp.StatusCode, "duration", time.Since(start))
+		if resp.StatusCode < 200 || resp.StatusCode > 299 {
+			return newAPIError(resp, c.cfg.Now())
+		}
+		if out == nil {
+			_, err = io.Copy(io.Discard, io.LimitReader(resp.Body, maxBody))
+			return err
+		}
+		if err := json.NewDecoder(io.LimitReader(resp.Body, maxBody)).Decode(out); err != nil {
+			return fmt.Errorf("decode answer: %w", err)
+		}
+		return nil
+	})
+}
+
+// segment escapes one id for a path. An id is the upstream's (a uuid) or
+// comes from a deep link; either way it must stay one segment.
+func segment(id string) (string, error) {
+	if id == "" || id == "." || id == ".." {
+		return "", fmt.Errorf("invalid id %q: %w", id, connectors.ErrNotFound)
+	}
+	return "/" + url.PathEscape(id), nil
+}
+
+// download fetches a pre-signed file URL (an attachment's TemporaryUrl, a
+// customer invoice's Url). It sends no Authorization header: the URL carries
+// its own signature, and the access token must not travel to the file host.
+// On success the caller owns the response body.
+func (c *Connector) download(ctx context.Context, rawURL string) (*http.Response, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		// Not echoing the value: it may be a secret.
+		return nil, errors.New("file url is not an absolute http(s) URL")
+	}
+	var resp *http.Response
+	err = connectors.Retry(ctx, c.backoff, func(ctx context.Context) error {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+		if err != nil {
+			return errors.New("build file request")
+		}
+		r, err := c.client.Do(req)
+		if err != nil {
+			return transportError(ctx, err)
+		}
+		if r.StatusCode < 200 || r.StatusCode > 299 {
+			defer r.Body.Close()
+			e := &APIError{Status: r.StatusCode, Message: "file host refused the download"}
+			if e.rateLimited() {
+				e.rateLimit = &connectors.RateLimitError{RetryAfter: retryAfter(r.Header, "", c.cfg.Now())}
+			}
+			_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, 64<<10))
+			return e
+		}
+		resp = r
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return resp, nil
+}

@@ -1,0 +1,171 @@
+package eaccounting
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"mime"
+	"slices"
+
+	"bilag/connectors"
+)
+
+// Document kinds: where eAccounting keeps a file.
+const (
+	// KindAttachment is an attachment (GET /attachments/{id}), whether
+	// linked to the voucher or to its supplier invoice.
+	KindAttachment = "attachment"
+	// KindCustomerInvoice is the PDF of a customer invoice
+	// (GET /customerinvoices/{id}/pdf); the ID is the invoice's.
+	KindCustomerInvoice = "customer_invoice"
+)
+
+// Voucher types whose SourceId is a supplier invoice or a customer invoice.
+var (
+	supplierInvoiceTypes = []int{12, 13}
+	customerInvoiceTypes = []int{14, 15}
+)
+
+// attachmentJSON is the part of Attachment Bilag reads.
+type attachmentJSON struct {
+	Id           string
+	ContentType  string
+	FileName     string
+	TemporaryUrl string
+}
+
+// String keeps fmt from printing the temporary URL, which is a bearer
+// secret until it expires.
+func (a attachmentJSON) String() string { return "attachment " + a.Id }
+
+// Documents lists the files behind a voucher: the attachments linked to it;
+// failing those, for a supplier-invoice voucher, the invoice's attachments;
+// and for a customer-invoice voucher, the invoice PDF.
+func (c *Connector) Documents(ctx context.Context, g connectors.Grant, v connectors.Voucher) ([]connectors.Document, error) {
+	tok, err := readGrant(g)
+	if err != nil {
+		return nil, fmt.Errorf("eaccounting: get documents of voucher %q: %w", v.ID, err)
+	}
+	ids := v.DocumentIDs
+	if len(ids) == 0 && slices.Contains(supplierInvoiceTypes, v.Type) && v.SourceID != "" {
+		if ids, err = c.supplierInvoiceAttachments(ctx, tok, v.SourceID); err != nil {
+			return nil, fmt.Errorf("eaccounting: get documents of voucher %q: %w", v.ID, err)
+		}
+	}
+	docs := make([]connectors.Document, 0, len(ids)+1)
+	for _, id := range ids {
+		a, err := c.attachment(ctx, tok, id)
+		if errors.Is(err, connectors.ErrNotFound) {
+			// An attachment deleted upstream should not hide the others.
+			c.logger.WarnContext(ctx, "voucher links a missing attachment", "voucher_id", v.ID, "attachment_id", id)
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("eaccounting: get documents of voucher %q: %w", v.ID, err)
+		}
+		docs = append(docs, connectors.Document{ID: a.Id, Kind: KindAttachment, FileName: a.FileName, ContentType: a.ContentType})
+	}
+	if slices.Contains(customerInvoiceTypes, v.Type) && v.SourceID != "" {
+		name := v.Number
+		if name == "" {
+			name = v.SourceID
+		}
+		docs = append(docs, connectors.Document{
+			ID:          v.SourceID,
+			Kind:        KindCustomerInvoice,
+			FileName:    "invoice-" + name + ".pdf",
+			ContentType: "application/pdf",
+		})
+	}
+	return docs, nil
+}
+
+// supplierInvoiceAttachments are the attachment ids of a supplier invoice;
+// none when the invoice is gone.
+func (c *Connector) supplierInvoiceAttachments(ctx context.Context, tok *token, invoiceID string) ([]string, error) {
+	seg, err := segment(invoiceID)
+	if err != nil {
+		return nil, fmt.Errorf("supplier invoice: %w", err)
+	}
+	var inv struct{ Attachments []string }
+	err = c.get(ctx, tok, "GET /supplierinvoices/{id}", "/supplierinvoices"+seg, nil, &inv)
+	if errors.Is(err, connectors.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get supplier invoice %q: %w", invoiceID, err)
+	}
+	return inv.Attachments, nil
+}
+
+func (c *Connector) attachment(ctx context.Context, tok *token, id string) (*attachmentJSON, error) {
+	seg, err := segment(id)
+	if err != nil {
+		return nil, fmt.Errorf("attachment: %w", err)
+	}
+	var a attachmentJSON
+	if err := c.get(ctx, tok, "GET /attachments/{attachmentId}", "/attachments"+seg, nil, &a); err != nil {
+		return nil, fmt.Errorf("get attachment %q: %w", id, err)
+	}
+	if a.Id == "" {
+		a.Id = id
+	}
+	return &a, nil
+}
+
+// OpenDocument streams a document. eAccounting hands out a fresh, pre-signed
+// URL for each file; it is fetched at once, without the access token, and
+// never leaves this function.
+func (c *Connector) OpenDocument(ctx context.Context, g connectors.Grant, d connectors.Document) (*connectors.DocumentStream, error) {
+	tok, err := readGrant(g)
+	if err != nil {
+		return nil, fmt.Errorf("eaccounting: open %s %q: %w", d.Kind, d.ID, err)
+	}
+	var fileURL, contentType, fileName string
+	switch d.Kind {
+	case KindAttachment:
+		a, err := c.attachment(ctx, tok, d.ID)
+		if err != nil {
+			return nil, fmt.Errorf("eaccounting: open attachment: %w", err)
+		}
+		if a.TemporaryUrl == "" {
+			return nil, fmt.Errorf("eaccounting: open attachment %q: no file url: %w", d.ID, connectors.ErrNotFound)
+		}
+		fileURL, contentType, fileName = a.TemporaryUrl, a.ContentType, a.FileName
+	case KindCustomerInvoice:
+		seg, err := segment(d.ID)
+		if err != nil {
+			return nil, fmt.Errorf("eaccounting: open customer invoice: %w", err)
+		}
+		var inv struct{ Url string }
+		if err := c.get(ctx, tok, "GET /customerinvoices/{invoiceId}/pdf", "/customerinvoices"+seg+"/pdf", nil, &inv); err != nil {
+			return nil, fmt.Errorf("eaccounting: open customer invoice %q: %w", d.ID, err)
+		}
+		if inv.Url == "" {
+			return nil, fmt.Errorf("eaccounting: open customer invoice %q: no file url: %w", d.ID, connectors.ErrNotFound)
+		}
+		fileURL, contentType = inv.Url, "application/pdf"
+	default:
+		return nil, fmt.Errorf("eaccounting: open document: unknown kind %q: %w", d.Kind, connectors.ErrNotFound)
+	}
+	resp, err := c.download(ctx, fileURL)
+	if err != nil {
+		return nil, fmt.Errorf("eaccounting: open %s %q: download: %w", d.Kind, d.ID, err)
+	}
+	if contentType == "" {
+		contentType = resp.Header.Get("Content-Type")
+	}
+	if mt, _, err := mime.ParseMediaType(contentType); err == nil {
+		// Parameters such as a charset say nothing about a PDF or an image.
+		contentType = mt
+	}
+	if fileName == "" {
+		fileName = d.FileName
+	}
+	return &connectors.DocumentStream{
+		Body:        resp.Body,
+		ContentType: contentType,
+		FileName:    fileName,
+		Size:        resp.ContentLength,
+	}, nil
+}
