@@ -124,7 +124,9 @@ type Company struct {
 
 // Verdict is the result of a Check.
 type Verdict struct {
-	Company  Company
+	Company Company
+	// Approver names the upstream user who approved, when the upstream says.
+	Approver string
 	Problems []Problem
 }
 

@@ -1,0 +1,388 @@
+package db
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"gorm.io/gorm"
+
+	"bilag/connectors"
+)
+
+// Connection statuses.
+const (
+	ConnActive = "active"
+	// ConnNeedsReapproval: the upstream refused the grant (invalid_grant);
+	// only a new consent link helps.
+	ConnNeedsReapproval = "needs_reapproval"
+	ConnDisconnected    = "disconnected"
+)
+
+// ErrNeedsReapproval is returned for a grant of a connection that is no
+// longer active.
+var ErrNeedsReapproval = errors.New("connection needs re-approval")
+
+// Connection is a company's link to one upstream system, with its grant
+// sealed. A company keeps one connection per connector; reconnecting
+// replaces the grant and keeps the history.
+type Connection struct {
+	ID           int64  `gorm:"primaryKey"`
+	CompanyID    int64  `gorm:"not null;uniqueIndex:idx_conn_company_connector"`
+	Connector    string `gorm:"size:32;not null;uniqueIndex:idx_conn_company_connector"`
+	Status       string `gorm:"size:24;not null"`
+	ExternalID   string `gorm:"size:100"`
+	ExternalName string `gorm:"size:200"`
+	OrgNumber    string `gorm:"size:32"`
+	Scopes       string `gorm:"size:500"`
+	ApprovedBy   string `gorm:"size:254"`
+	ApprovedAt   time.Time
+	LinkID       int64
+	// TokenKeyID names the key TokenSealed is sealed with, so keys can rotate.
+	TokenKeyID  string `gorm:"size:32"`
+	TokenSealed []byte
+	TokenExpiry *time.Time `gorm:"index"`
+	RefreshedAt *time.Time
+	// The refresh lease: whoever holds it (until it runs out) is the only one
+	// who may refresh, across every process sharing the database.
+	LeaseOwner string `gorm:"size:32"`
+	LeaseUntil *time.Time
+	LastError  string `gorm:"size:500"`
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+// ScopeList splits the stored scopes.
+func (c *Connection) ScopeList() []string { return strings.Fields(c.Scopes) }
+
+func tokenAAD(connID int64) []byte {
+	return []byte("bilag connection token " + strconv.FormatInt(connID, 10))
+}
+
+// Connection returns a company's connection to a connector.
+func (d *DB) Connection(ctx context.Context, companyID int64, connector string) (*Connection, error) {
+	var c Connection
+	err := d.gorm.WithContext(ctx).Where("company_id = ? AND connector = ?", companyID, connector).First(&c).Error
+	if err != nil {
+		return nil, fmt.Errorf("connection of company %d to %s: %w", companyID, connector, notFound(err))
+	}
+	return &c, nil
+}
+
+// ConnectionByID returns a connection by id.
+func (d *DB) ConnectionByID(ctx context.Context, id int64) (*Connection, error) {
+	var c Connection
+	if err := d.gorm.WithContext(ctx).First(&c, id).Error; err != nil {
+		return nil, fmt.Errorf("connection %d: %w", id, notFound(err))
+	}
+	return &c, nil
+}
+
+// ConnectionsForCompanies returns the connections of the given companies.
+func (d *DB) ConnectionsForCompanies(ctx context.Context, ids []int64) ([]Connection, error) {
+	var cs []Connection
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	if err := d.gorm.WithContext(ctx).Where("company_id IN ?", ids).Find(&cs).Error; err != nil {
+		return nil, fmt.Errorf("connections: %w", err)
+	}
+	return cs, nil
+}
+
+// ActiveConnections lists the active connections of active companies.
+func (d *DB) ActiveConnections(ctx context.Context) ([]Connection, error) {
+	var cs []Connection
+	err := d.gorm.WithContext(ctx).Joins("JOIN companies ON companies.id = connections.company_id").
+		Where("connections.status = ? AND companies.active = ?", ConnActive, true).Order("connections.id").Find(&cs).Error
+	if err != nil {
+		return nil, fmt.Errorf("active connections: %w", err)
+	}
+	return cs, nil
+}
+
+// ExpiringConnections lists active connections whose access expires before t.
+func (d *DB) ExpiringConnections(ctx context.Context, before time.Time) ([]Connection, error) {
+	var cs []Connection
+	err := d.gorm.WithContext(ctx).Where("status = ? AND token_expiry IS NOT NULL AND token_expiry < ?", ConnActive, before.UTC()).Find(&cs).Error
+	if err != nil {
+		return nil, fmt.Errorf("expiring connections: %w", err)
+	}
+	return cs, nil
+}
+
+// Connect stores the grant of a link's approval as the company's connection
+// and marks the link connected, in one transaction: a link connects once.
+func (d *DB) Connect(ctx context.Context, linkID int64, conn *Connection, g connectors.Grant) error {
+	now := d.now().UTC()
+	return d.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Model(&ConsentLink{}).Where("id = ? AND status = ?", linkID, LinkLoginStarted).
+			Updates(map[string]any{"status": LinkConnected, "reason": "", "detail": "", "finished_at": now, "updated_at": now})
+		if res.Error != nil {
+			return fmt.Errorf("mark link %d connected: %w", linkID, res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return fmt.Errorf("mark link %d connected: %w", linkID, ErrNotFound)
+		}
+		var existing Connection
+		err := tx.Where("company_id = ? AND connector = ?", conn.CompanyID, conn.Connector).First(&existing).Error
+		switch {
+		case err == nil:
+			conn.ID = existing.ID
+			conn.CreatedAt = existing.CreatedAt
+		case errors.Is(err, gorm.ErrRecordNotFound):
+			if err := tx.Create(conn).Error; err != nil {
+				return fmt.Errorf("create connection: %w", notFound(err))
+			}
+		default:
+			return fmt.Errorf("read connection: %w", err)
+		}
+		conn.Status = ConnActive
+		conn.LinkID = linkID
+		conn.ApprovedAt = now
+		conn.Scopes = strings.Join(g.Scopes, " ")
+		conn.LastError = ""
+		conn.LeaseOwner, conn.LeaseUntil = "", nil
+		if err := d.sealInto(conn, g); err != nil {
+			return err
+		}
+		if err := tx.Save(conn).Error; err != nil {
+			return fmt.Errorf("save connection %d: %w", conn.ID, notFound(err))
+		}
+		return nil
+	})
+}
+
+func (d *DB) sealInto(conn *Connection, g connectors.Grant) error {
+	if d.keys == nil {
+		return errors.New("seal grant: no keyring configured")
+	}
+	kid, ct, err := d.keys.Seal(g.Data, tokenAAD(conn.ID))
+	if err != nil {
+		return fmt.Errorf("seal grant of connection %d: %w", conn.ID, err)
+	}
+	conn.TokenKeyID, conn.TokenSealed = kid, ct
+	if g.Expiry.IsZero() {
+		conn.TokenExpiry = nil
+	} else {
+		e := g.Expiry.UTC()
+		conn.TokenExpiry = &e
+	}
+	return nil
+}
+
+// grantOf opens a connection's sealed grant.
+func (d *DB) grantOf(conn *Connection) (connectors.Grant, error) {
+	if len(conn.TokenSealed) == 0 {
+		return connectors.Grant{}, fmt.Errorf("grant of connection %d: %w", conn.ID, ErrNeedsReapproval)
+	}
+	if d.keys == nil {
+		return connectors.Grant{}, errors.New("open grant: no keyring configured")
+	}
+	data, err := d.keys.Open(conn.TokenKeyID, conn.TokenSealed, tokenAAD(conn.ID))
+	if err != nil {
+		return connectors.Grant{}, fmt.Errorf("open grant of connection %d: %w", conn.ID, err)
+	}
+	g := connectors.Grant{Data: data, Scopes: conn.ScopeList()}
+	if conn.TokenExpiry != nil {
+		g.Expiry = *conn.TokenExpiry
+	}
+	return g, nil
+}
+
+// Grant returns the current grant of an active connection, as stored.
+func (d *DB) Grant(ctx context.Context, connID int64) (connectors.Grant, error) {
+	conn, err := d.ConnectionByID(ctx, connID)
+	if err != nil {
+		return connectors.Grant{}, err
+	}
+	if conn.Status != ConnActive {
+		return connectors.Grant{}, fmt.Errorf("grant of connection %d: %w", connID, ErrNeedsReapproval)
+	}
+	return d.grantOf(conn)
+}
+
+// RefreshFunc renews a grant at the upstream.
+type RefreshFunc func(ctx context.Context, g connectors.Grant) (connectors.Grant, error)
+
+// leaseTime bounds how long a crashed refresher can block the others.
+const leaseTime = 30 * time.Second
+
+// refreshMutex serializes refreshes of one connection within this handle,
+// so that concurrent requests wait on a mutex instead of polling the
+// database for the lease.
+func (d *DB) refreshMutex(connID int64) *sync.Mutex {
+	mu, _ := d.refreshLocks.LoadOrStore(connID, &sync.Mutex{})
+	return mu.(*sync.Mutex)
+}
+
+// FreshGrant returns a grant of the connection valid for at least margin,
+// refreshing it when needed. Only one refresher runs per connection across
+// every process sharing the database: it holds a lease on the row, re-reads
+// the grant after taking it (another may have refreshed meanwhile), and
+// commits the new grant before anyone uses it, because refresh tokens rotate
+// and a lost one kills the connection. invalid_grant marks the connection
+// as needing re-approval.
+func (d *DB) FreshGrant(ctx context.Context, connID int64, margin time.Duration, refresh RefreshFunc) (connectors.Grant, error) {
+	mu := d.refreshMutex(connID)
+	for {
+		conn, err := d.ConnectionByID(ctx, connID)
+		if err != nil {
+			return connectors.Grant{}, err
+		}
+		if conn.Status != ConnActive {
+			return connectors.Grant{}, fmt.Errorf("grant of connection %d: %w", connID, ErrNeedsReapproval)
+		}
+		if fresh(conn, d.now(), margin) {
+			return d.grantOf(conn)
+		}
+		mu.Lock()
+		g, done, err := d.refreshUnderLease(ctx, connID, margin, refresh)
+		mu.Unlock()
+		if done || err != nil {
+			return g, err
+		}
+		// Another process holds the lease: wait for it, then read its result.
+		t := time.NewTimer(25 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return connectors.Grant{}, fmt.Errorf("wait for refresh of connection %d: %w", connID, ctx.Err())
+		case <-t.C:
+		}
+	}
+}
+
+func fresh(conn *Connection, now time.Time, margin time.Duration) bool {
+	return conn.TokenExpiry == nil || conn.TokenExpiry.After(now.Add(margin))
+}
+
+// refreshUnderLease takes the lease and refreshes; done is false when
+// another holder has the lease.
+func (d *DB) refreshUnderLease(ctx context.Context, connID int64, margin time.Duration, refresh RefreshFunc) (g connectors.Grant, done bool, err error) {
+	now := d.now().UTC()
+	until := now.Add(leaseTime)
+	res := d.gorm.WithContext(ctx).Model(&Connection{}).
+		Where("id = ? AND status = ? AND (lease_until IS NULL OR lease_until < ? OR lease_owner = ?)", connID, ConnActive, now, d.owner).
+		Updates(map[string]any{"lease_owner": d.owner, "lease_until": until})
+	if res.Error != nil {
+		return g, false, fmt.Errorf("take refresh lease of connection %d: %w", connID, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return g, false, nil
+	}
+	release := func(extra map[string]any) error {
+		upd := map[string]any{"lease_owner": "", "lease_until": nil}
+		for k, v := range extra {
+			upd[k] = v
+		}
+		// A fresh context: the lease must be released even when the
+		// request that took it was cancelled.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		return d.gorm.WithContext(rctx).Model(&Connection{}).Where("id = ? AND lease_owner = ?", connID, d.owner).Updates(upd).Error
+	}
+	conn, err := d.ConnectionByID(ctx, connID)
+	if err != nil {
+		release(nil)
+		return g, true, err
+	}
+	if fresh(conn, d.now(), margin) {
+		release(nil)
+		g, err = d.grantOf(conn)
+		return g, true, err
+	}
+	old, err := d.grantOf(conn)
+	if err != nil {
+		release(nil)
+		return g, true, err
+	}
+	ng, err := refresh(ctx, old)
+	if err != nil {
+		extra := map[string]any{"last_error": truncate(err.Error(), 500)}
+		if errors.Is(err, connectors.ErrGrantRevoked) {
+			extra["status"] = ConnNeedsReapproval
+		}
+		if rerr := release(extra); rerr != nil {
+			d.log.Error("release refresh lease", "connection_id", connID, "err", rerr)
+		}
+		return g, true, fmt.Errorf("refresh grant of connection %d: %w", connID, err)
+	}
+	if err := d.sealInto(conn, ng); err != nil {
+		release(nil)
+		return g, true, err
+	}
+	refreshed := d.now().UTC()
+	if err := release(map[string]any{
+		"token_key_id": conn.TokenKeyID, "token_sealed": conn.TokenSealed, "token_expiry": conn.TokenExpiry,
+		"refreshed_at": refreshed, "last_error": "", "scopes": strings.Join(ng.Scopes, " "),
+	}); err != nil {
+		// The upstream has rotated the refresh token and we could not keep
+		// it: say so loudly, since the connection will need re-approval.
+		d.log.Error("save refreshed grant", "connection_id", connID, "err", err)
+		return g, true, fmt.Errorf("save refreshed grant of connection %d: %w", connID, err)
+	}
+	return ng, true, nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}
+
+// SetConnectionStatus changes a connection's status.
+func (d *DB) SetConnectionStatus(ctx context.Context, connID int64, status string) error {
+	err := d.gorm.WithContext(ctx).Model(&Connection{}).Where("id = ?", connID).Update("status", status).Error
+	if err != nil {
+		return fmt.Errorf("set status of connection %d: %w", connID, err)
+	}
+	return nil
+}
+
+// Disconnect deletes a connection's stored grant and marks it disconnected.
+func (d *DB) Disconnect(ctx context.Context, connID int64) error {
+	err := d.gorm.WithContext(ctx).Model(&Connection{}).Where("id = ?", connID).Updates(map[string]any{
+		"status": ConnDisconnected, "token_key_id": "", "token_sealed": nil, "token_expiry": nil, "lease_owner": "", "lease_until": nil,
+	}).Error
+	if err != nil {
+		return fmt.Errorf("disconnect connection %d: %w", connID, err)
+	}
+	return nil
+}
+
+// Reseal re-encrypts every stored grant under the current key; it returns
+// how many rows it rewrote.
+func (d *DB) Reseal(ctx context.Context) (int, error) {
+	var cs []Connection
+	if err := d.gorm.WithContext(ctx).Where("token_sealed IS NOT NULL").Find(&cs).Error; err != nil {
+		return 0, fmt.Errorf("list sealed grants: %w", err)
+	}
+	n := 0
+	for i := range cs {
+		c := &cs[i]
+		if len(c.TokenSealed) == 0 || c.TokenKeyID == d.keys.CurrentID() {
+			continue
+		}
+		g, err := d.grantOf(c)
+		if err != nil {
+			return n, err
+		}
+		oldKID, oldCT := c.TokenKeyID, c.TokenSealed
+		if err := d.sealInto(c, g); err != nil {
+			return n, err
+		}
+		res := d.gorm.WithContext(ctx).Model(&Connection{}).Where("id = ? AND token_key_id = ? AND token_sealed = ?", c.ID, oldKID, oldCT).
+			Updates(map[string]any{"token_key_id": c.TokenKeyID, "token_sealed": c.TokenSealed})
+		if res.Error != nil {
+			return n, fmt.Errorf("reseal connection %d: %w", c.ID, res.Error)
+		}
+		n += int(res.RowsAffected)
+	}
+	return n, nil
+}

@@ -1,0 +1,145 @@
+// Package db is Bilag's storage: GORM models, migrations and the queries the
+// server needs, on SQLite (embedded default) or PostgreSQL (several instances).
+// Secrets are sealed with a keyring before they reach a row.
+package db
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"bilag/db/seal"
+)
+
+// ErrNotFound is returned when a row asked for by id or key does not exist.
+var ErrNotFound = errors.New("not found")
+
+// ErrDuplicate is returned when a unique value (an email, an org number) is taken.
+var ErrDuplicate = errors.New("already exists")
+
+// DB is the one handle to Bilag's storage.
+type DB struct {
+	gorm  *gorm.DB
+	keys  *seal.Keyring
+	now   func() time.Time
+	log   *slog.Logger
+	owner string
+	// refreshLocks holds a *sync.Mutex per connection id.
+	refreshLocks sync.Map
+}
+
+// Options configure Open.
+type Options struct {
+	Keys   *seal.Keyring
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// Open connects to the database named by url (sqlite://path or
+// postgres://...) and brings its schema up to date.
+func Open(ctx context.Context, url string, opt Options) (*DB, error) {
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.New(slog.DiscardHandler)
+	}
+	cfg := &gorm.Config{
+		TranslateError: true,
+		NowFunc:        func() time.Time { return opt.Now().UTC() },
+		Logger:         logger.Discard,
+	}
+	var dialector gorm.Dialector
+	switch {
+	case strings.HasPrefix(url, "sqlite://"):
+		path := strings.TrimPrefix(url, "sqlite://")
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return nil, fmt.Errorf("create database directory: %w", err)
+		}
+		// WAL lets readers work while one writer writes; busy_timeout makes a
+		// second writer (another process on the same file) wait instead of
+		// failing at once; _txlock=immediate takes the write lock at BEGIN so
+		// two read-then-write transactions cannot deadlock on upgrade.
+		dialector = sqlite.Open("file:" + path + "?_journal_mode=WAL&_busy_timeout=10000&_foreign_keys=on&_txlock=immediate&_synchronous=NORMAL")
+	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
+		d, err := postgresDialector(url)
+		if err != nil {
+			return nil, err
+		}
+		dialector = d
+	default:
+		return nil, fmt.Errorf("open database: unsupported URL scheme in %q", redactURL(url))
+	}
+	g, err := gorm.Open(dialector, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	if g.Dialector.Name() == "sqlite" {
+		sqlDB, err := g.DB()
+		if err != nil {
+			return nil, fmt.Errorf("open database: %w", err)
+		}
+		// SQLite allows one writer at a time; a small pool keeps readers
+		// concurrent while writers queue on busy_timeout rather than on
+		// "database is locked" errors.
+		sqlDB.SetMaxOpenConns(8)
+	}
+	d := &DB{gorm: g, keys: opt.Keys, now: opt.Now, log: opt.Logger, owner: newOwnerID()}
+	if err := d.migrate(ctx); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// Close releases the connection pool.
+func (d *DB) Close() error {
+	sqlDB, err := d.gorm.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
+}
+
+// Ping reports whether the database answers.
+func (d *DB) Ping(ctx context.Context) error {
+	sqlDB, err := d.gorm.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.PingContext(ctx)
+}
+
+// Dialect is "sqlite" or "postgres".
+func (d *DB) Dialect() string { return d.gorm.Dialector.Name() }
+
+func redactURL(u string) string {
+	if i := strings.Index(u, "@"); i > 0 {
+		if j := strings.Index(u, "://"); j > 0 && j < i {
+			return u[:j+3] + "[redacted]" + u[i:]
+		}
+	}
+	return u
+}
+
+// notFound turns gorm's not-found into ErrNotFound and duplicates into ErrDuplicate.
+func notFound(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		return ErrNotFound
+	case errors.Is(err, gorm.ErrDuplicatedKey):
+		return fmt.Errorf("%w: %w", ErrDuplicate, err)
+	}
+	return err
+}

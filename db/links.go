@@ -1,0 +1,184 @@
+package db
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"time"
+)
+
+// Link statuses, in the order a link normally passes through them.
+const (
+	LinkCreated      = "created"
+	LinkOpened       = "opened"
+	LinkLoginStarted = "login_started"
+	LinkFailed       = "failed"
+	LinkConnected    = "connected"
+	LinkRevoked      = "revoked"
+	// LinkExpired is never stored: a link is expired when its time is up and
+	// it is neither connected nor revoked.
+	LinkExpired = "expired"
+)
+
+// ConsentLink is a bearer link that lets its holder connect one company. Only
+// the hash of its secret is stored.
+type ConsentLink struct {
+	ID                int64  `gorm:"primaryKey"`
+	CompanyID         int64  `gorm:"index;not null"`
+	Connector         string `gorm:"size:32;not null"`
+	SecretHash        string `gorm:"size:64;uniqueIndex;not null"`
+	ExpectedOrgNumber string `gorm:"size:32;not null"`
+	Status            string `gorm:"size:16;not null"`
+	// Reason is why the last attempt failed (a connectors.ProblemCode, or
+	// "denied", "org_mismatch", ...); Detail adds facts such as the company
+	// that was connected instead.
+	Reason string `gorm:"size:64"`
+	Detail string `gorm:"size:500"`
+	// AttemptHash binds one "give permission" to its callback: set when the
+	// login starts, cleared when the callback is taken, so a replayed
+	// callback finds nothing to take.
+	AttemptHash    string `gorm:"size:64"`
+	CreatedByID    int64  `gorm:"not null"`
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	ExpiresAt      time.Time `gorm:"not null"`
+	OpenedAt       *time.Time
+	LoginStartedAt *time.Time
+	FinishedAt     *time.Time
+}
+
+// State is the status a person should see at now.
+func (l *ConsentLink) State(now time.Time) string {
+	if l.Status != LinkConnected && l.Status != LinkRevoked && !now.Before(l.ExpiresAt) {
+		return LinkExpired
+	}
+	return l.Status
+}
+
+// Usable reports whether the link may still start a login at now.
+func (l *ConsentLink) Usable(now time.Time) bool {
+	switch l.State(now) {
+	case LinkCreated, LinkOpened, LinkLoginStarted, LinkFailed:
+		return true
+	}
+	return false
+}
+
+// HashSecret is how link secrets and other bearer values are stored. The
+// secrets carry 256 random bits, so a fast hash cannot be brute-forced.
+func HashSecret(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}
+
+// CreateLink stores a link for secret, which is never stored itself.
+func (d *DB) CreateLink(ctx context.Context, l *ConsentLink, secret string) error {
+	l.SecretHash = HashSecret(secret)
+	l.Status = LinkCreated
+	if err := d.gorm.WithContext(ctx).Create(l).Error; err != nil {
+		return fmt.Errorf("create consent link: %w", notFound(err))
+	}
+	return nil
+}
+
+// LinkBySecret finds the link a secret opens.
+func (d *DB) LinkBySecret(ctx context.Context, secret string) (*ConsentLink, error) {
+	var l ConsentLink
+	if err := d.gorm.WithContext(ctx).Where("secret_hash = ?", HashSecret(secret)).First(&l).Error; err != nil {
+		return nil, fmt.Errorf("consent link: %w", notFound(err))
+	}
+	return &l, nil
+}
+
+// Link returns a link by id.
+func (d *DB) Link(ctx context.Context, id int64) (*ConsentLink, error) {
+	var l ConsentLink
+	if err := d.gorm.WithContext(ctx).First(&l, id).Error; err != nil {
+		return nil, fmt.Errorf("consent link %d: %w", id, notFound(err))
+	}
+	return &l, nil
+}
+
+// LinksForCompany lists a company's links, newest first.
+func (d *DB) LinksForCompany(ctx context.Context, companyID int64, limit int) ([]ConsentLink, error) {
+	var ls []ConsentLink
+	err := d.gorm.WithContext(ctx).Where("company_id = ?", companyID).Order("created_at DESC, id DESC").Limit(limit).Find(&ls).Error
+	if err != nil {
+		return nil, fmt.Errorf("consent links of company %d: %w", companyID, err)
+	}
+	return ls, nil
+}
+
+// MarkLinkOpened records the first opening of a link; later openings and
+// links past "created" are left as they are.
+func (d *DB) MarkLinkOpened(ctx context.Context, id int64) error {
+	now := d.now().UTC()
+	err := d.gorm.WithContext(ctx).Model(&ConsentLink{}).
+		Where("id = ? AND status = ?", id, LinkCreated).
+		Updates(map[string]any{"status": LinkOpened, "opened_at": now, "updated_at": now}).Error
+	if err != nil {
+		return fmt.Errorf("mark consent link %d opened: %w", id, err)
+	}
+	return nil
+}
+
+// StartLinkLogin records that the approver pressed "give permission" and
+// binds the attempt to attempt (a secret kept in the approver's browser).
+// It fails with ErrNotFound when the link is no longer usable.
+func (d *DB) StartLinkLogin(ctx context.Context, id int64, attempt string) error {
+	now := d.now().UTC()
+	res := d.gorm.WithContext(ctx).Model(&ConsentLink{}).
+		Where("id = ? AND status IN ? AND expires_at > ?", id, []string{LinkCreated, LinkOpened, LinkLoginStarted, LinkFailed}, now).
+		Updates(map[string]any{"status": LinkLoginStarted, "login_started_at": now, "attempt_hash": HashSecret(attempt), "updated_at": now})
+	if res.Error != nil {
+		return fmt.Errorf("start login on consent link %d: %w", id, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return fmt.Errorf("start login on consent link %d: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+// TakeLinkAttempt claims the callback of attempt on a usable link, once.
+// A replayed callback, a revoked, used or expired link all get ErrNotFound.
+func (d *DB) TakeLinkAttempt(ctx context.Context, id int64, attempt string) (*ConsentLink, error) {
+	now := d.now().UTC()
+	res := d.gorm.WithContext(ctx).Model(&ConsentLink{}).
+		Where("id = ? AND status = ? AND attempt_hash = ? AND expires_at > ?", id, LinkLoginStarted, HashSecret(attempt), now).
+		Updates(map[string]any{"attempt_hash": "", "updated_at": now})
+	if res.Error != nil {
+		return nil, fmt.Errorf("take consent link %d attempt: %w", id, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return nil, fmt.Errorf("take consent link %d attempt: %w", id, ErrNotFound)
+	}
+	return d.Link(ctx, id)
+}
+
+// FailLink records why an attempt failed; the link stays usable.
+func (d *DB) FailLink(ctx context.Context, id int64, reason, detail string) error {
+	now := d.now().UTC()
+	err := d.gorm.WithContext(ctx).Model(&ConsentLink{}).
+		Where("id = ? AND status IN ?", id, []string{LinkCreated, LinkOpened, LinkLoginStarted, LinkFailed}).
+		Updates(map[string]any{"status": LinkFailed, "reason": reason, "detail": detail, "finished_at": now, "updated_at": now}).Error
+	if err != nil {
+		return fmt.Errorf("fail consent link %d: %w", id, err)
+	}
+	return nil
+}
+
+// RevokeLink makes a link unusable; a connected link stays connected.
+func (d *DB) RevokeLink(ctx context.Context, companyID, id int64) error {
+	now := d.now().UTC()
+	res := d.gorm.WithContext(ctx).Model(&ConsentLink{}).
+		Where("id = ? AND company_id = ? AND status <> ?", id, companyID, LinkConnected).
+		Updates(map[string]any{"status": LinkRevoked, "attempt_hash": "", "finished_at": now, "updated_at": now})
+	if res.Error != nil {
+		return fmt.Errorf("revoke consent link %d: %w", id, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return fmt.Errorf("revoke consent link %d: %w", id, ErrNotFound)
+	}
+	return nil
+}

@@ -1,0 +1,71 @@
+package db
+
+import "time"
+
+// Roles a portal user can have.
+const (
+	RoleAdmin   = "admin"
+	RoleAnalyst = "analyst"
+	RoleViewer  = "viewer"
+)
+
+// Roles lists the roles in the order forms show them.
+var Roles = []string{RoleAdmin, RoleAnalyst, RoleViewer}
+
+// User is a person at the firm who logs in to Bilag.
+type User struct {
+	ID           int64  `gorm:"primaryKey"`
+	Email        string `gorm:"size:254;uniqueIndex;not null"`
+	Name         string `gorm:"size:200;not null"`
+	Role         string `gorm:"size:16;not null"`
+	PasswordHash string `gorm:"size:200;not null"`
+	Active       bool   `gorm:"not null"`
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// IsAdmin reports whether u sees and manages everything.
+func (u *User) IsAdmin() bool { return u.Role == RoleAdmin }
+
+// CanManageConnections reports whether u may create consent links and
+// disconnect companies (admins and analysts).
+func (u *User) CanManageConnections() bool { return u.Role == RoleAdmin || u.Role == RoleAnalyst }
+
+// Company is a client company of the firm.
+type Company struct {
+	ID        int64  `gorm:"primaryKey"`
+	Name      string `gorm:"size:200;not null"`
+	Country   string `gorm:"size:2;not null"`
+	OrgNumber string `gorm:"size:32;not null;uniqueIndex:idx_company_org"`
+	Active    bool   `gorm:"not null"`
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Membership lets a non-admin user see a company.
+type Membership struct {
+	UserID    int64 `gorm:"primaryKey;autoIncrement:false"`
+	CompanyID int64 `gorm:"primaryKey;autoIncrement:false;index"`
+	CreatedAt time.Time
+}
+
+// AuditEvent records who did what, when and from where.
+type AuditEvent struct {
+	ID        int64     `gorm:"primaryKey"`
+	At        time.Time `gorm:"index;not null"`
+	UserID    *int64    `gorm:"index"`
+	Actor     string    `gorm:"size:254"`
+	Action    string    `gorm:"size:64;not null;index"`
+	CompanyID *int64    `gorm:"index"`
+	Target    string    `gorm:"size:254"`
+	Detail    string    `gorm:"size:1000"`
+	RemoteIP  string    `gorm:"size:64"`
+}
+
+// schemaVersion stores how many migrations have run.
+type schemaVersion struct {
+	ID      int `gorm:"primaryKey;autoIncrement:false"`
+	Version int `gorm:"not null"`
+}
+
+func (schemaVersion) TableName() string { return "schema_version" }

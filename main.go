@@ -1,0 +1,409 @@
+// Command bilag is the Bilag portal: it connects a firm's client companies
+// to their Visma accounting systems and opens the documents behind their
+// vouchers. Subcommands: serve (default), user add, healthcheck, sandbox,
+// sync, reseal.
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"bilag/connectors"
+	"bilag/connectors/eaccounting"
+	"bilag/connectors/eaccounting/sandbox"
+	"bilag/db"
+	"bilag/db/seal"
+	"bilag/server"
+	"bilag/server/config"
+	"bilag/server/demo"
+	"bilag/server/password"
+)
+
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+const usage = `usage: bilag [command] [flags]
+
+commands:
+  serve          run the web server (default)
+  user add       create a portal user
+  healthcheck    exit 0 when the server answers /healthz
+  sandbox        serve the Visma eAccounting sandbox alone
+  sync --all     sync every active connection once and exit
+  reseal         re-encrypt stored tokens under the current key
+  version        print the version
+`
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	cmd := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	var err error
+	switch cmd {
+	case "serve":
+		err = serve(ctx, args, stdout, stderr)
+	case "user":
+		if len(args) == 0 || args[0] != "add" {
+			fmt.Fprint(stderr, "usage: bilag user add --email E --name N --role admin|analyst|viewer\n")
+			return 2
+		}
+		err = userAdd(ctx, args[1:], stdin, stdout, stderr)
+	case "healthcheck":
+		err = healthcheck(ctx, args)
+	case "sandbox":
+		err = serveSandbox(ctx, args, stdout, stderr)
+	case "sync":
+		err = syncCmd(ctx, args, stdout, stderr)
+	case "reseal":
+		err = reseal(ctx, args, stdout, stderr)
+	case "version":
+		fmt.Fprintln(stdout, version)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+	default:
+		fmt.Fprintf(stderr, "bilag: unknown command %q\n\n%s", cmd, usage)
+		return 2
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "bilag %s: %v\n", cmd, err)
+		return 1
+	}
+	return 0
+}
+
+func newLogger(format string, w io.Writer) *slog.Logger {
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, nil))
+	}
+	return slog.New(slog.NewTextHandler(w, nil))
+}
+
+// app is what every command that touches the database shares.
+type app struct {
+	cfg  *config.Config
+	log  *slog.Logger
+	db   *db.DB
+	keys *seal.Keyring
+}
+
+func openApp(ctx context.Context, stderr io.Writer) (*app, error) {
+	cfg, err := config.FromEnv(os.LookupEnv)
+	if err != nil {
+		return nil, fmt.Errorf("configuration:\n%w", err)
+	}
+	log := newLogger(cfg.LogFormat, stderr)
+	var prev [][]byte
+	if cfg.PreviousSecretKey != nil {
+		prev = append(prev, cfg.PreviousSecretKey)
+	}
+	keys, err := seal.NewKeyring(cfg.SecretKey, prev...)
+	if err != nil {
+		return nil, fmt.Errorf("keyring: %w", err)
+	}
+	d, err := db.Open(ctx, cfg.DatabaseURL, db.Options{Keys: keys, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	return &app{cfg: cfg, log: log, db: d, keys: keys}, nil
+}
+
+// connectorsFor builds the connectors; in demo mode without a Visma client
+// the eAccounting connector talks to the sandbox, which is returned so the
+// caller can serve it.
+func connectorsFor(a *app) (map[string]connectors.Connector, *sandbox.Sandbox, []string, error) {
+	ec := a.cfg.EAccounting
+	var sb *sandbox.Sandbox
+	if a.cfg.UseSandbox() {
+		base := "http://" + a.cfg.SandboxAddr
+		ec.ClientID, ec.ClientSecret = "bilag-demo", randomSecret()
+		ec.AuthURL, ec.TokenURL, ec.RevokeURL = base+"/connect/authorize", base+"/connect/token", base+"/connect/revocation"
+		ec.Issuer, ec.APIURL = base, base+"/v2"
+		sb = sandbox.New(
+			sandbox.WithBaseURL(base),
+			sandbox.WithClient(sandbox.Client{ID: ec.ClientID, Secret: ec.ClientSecret,
+				RedirectURIs: []string{a.cfg.BaseURL.String() + "/oauth/eaccounting/callback"}}),
+			sandbox.WithLogger(a.log.With("component", "sandbox")),
+		)
+	}
+	client := &http.Client{Timeout: 60 * time.Second}
+	conn, err := eaccounting.Config{
+		ClientID: ec.ClientID, ClientSecret: ec.ClientSecret, AuthURL: ec.AuthURL, TokenURL: ec.TokenURL,
+		RevokeURL: ec.RevokeURL, Issuer: ec.Issuer, APIURL: ec.APIURL, Scopes: ec.Scopes,
+	}.Open(a.log.With("connector", "eaccounting"), client)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	var origins []string
+	if u, err := url.Parse(ec.AuthURL); err == nil {
+		origins = append(origins, u.Scheme+"://"+u.Host)
+	}
+	return map[string]connectors.Connector{conn.Name(): conn}, sb, origins, nil
+}
+
+func randomSecret() string { return password.Generate() + password.Generate() }
+
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	a, err := openApp(ctx, stderr)
+	if err != nil {
+		return err
+	}
+	defer a.db.Close()
+	conns, sb, origins, err := connectorsFor(a)
+	if err != nil {
+		return err
+	}
+	var logins []server.DemoLogin
+	if a.cfg.Demo {
+		if logins, err = demo.Seed(ctx, a.db, a.cfg.DataDir); err != nil {
+			return err
+		}
+	}
+	srv, err := server.New(server.Options{
+		DB: a.db, Logger: a.log, BaseURL: a.cfg.BaseURL, SecretKey: a.cfg.SecretKey, Connectors: conns,
+		FirmName: firmName(a.cfg), LinkTTL: a.cfg.LinkTTL, DemoLogins: logins, FormOrigins: origins,
+	})
+	if err != nil {
+		return err
+	}
+	errc := make(chan error, 2)
+	if sb != nil {
+		go func() { errc <- listenAndServe(ctx, a.cfg.SandboxAddr, sb) }()
+		fmt.Fprintf(stdout, "Visma eAccounting sandbox on http://%s (demo accountants: %s)\n", a.cfg.SandboxAddr, sandboxUsers())
+	}
+	go srv.RunJobs(ctx, server.JobOptions{SyncInterval: a.cfg.SyncInterval})
+	if a.cfg.Demo {
+		fmt.Fprintf(stdout, "\nBilag demo on %s\n", a.cfg.BaseURL)
+		for _, l := range logins {
+			fmt.Fprintf(stdout, "  %-8s %-26s %s\n", l.Role, l.Email, l.Password)
+		}
+		fmt.Fprintln(stdout)
+	}
+	a.log.Info("listening", "addr", a.cfg.Addr, "base_url", a.cfg.BaseURL.String(), "version", version)
+	go func() { errc <- srv.ListenAndServe(ctx, a.cfg.Addr) }()
+	select {
+	case err := <-errc:
+		if errors.Is(err, http.ErrServerClosed) {
+			return nil
+		}
+		return err
+	case <-ctx.Done():
+		return nil
+	}
+}
+
+func firmName(cfg *config.Config) string {
+	if v := os.Getenv("BILAG_FIRM_NAME"); v != "" {
+		return v
+	}
+	if cfg.Demo {
+		return "Demo Analys AB"
+	}
+	return "Bilag"
+}
+
+func sandboxUsers() string {
+	var out []string
+	for _, u := range sandbox.DemoUsers() {
+		out = append(out, u.Email+" / "+u.Password)
+	}
+	return strings.Join(out[:min(2, len(out))], ", ") + ", … (listed on its login page)"
+}
+
+func listenAndServe(ctx context.Context, addr string, h http.Handler) error {
+	srv := &http.Server{Addr: addr, Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(sctx)
+	}()
+	err := srv.ListenAndServe()
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+func userAdd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	email := fs.String("email", "", "email address (login)")
+	name := fs.String("name", "", "full name")
+	role := fs.String("role", "", "admin, analyst or viewer")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *email == "" || *name == "" {
+		return errors.New("--email and --name are required")
+	}
+	if *role != db.RoleAdmin && *role != db.RoleAnalyst && *role != db.RoleViewer {
+		return fmt.Errorf("--role must be admin, analyst or viewer, got %q", *role)
+	}
+	// The password comes from stdin when one is piped in; otherwise one is
+	// generated and printed.
+	pass := ""
+	if f, ok := stdin.(*os.File); !ok || !isTerminal(f) {
+		line, err := bufio.NewReader(stdin).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return fmt.Errorf("read password: %w", err)
+		}
+		pass = strings.TrimRight(line, "\r\n")
+	}
+	generated := pass == ""
+	if generated {
+		pass = password.Generate()
+	} else if len([]rune(pass)) < 12 {
+		return errors.New("password must be at least 12 characters")
+	}
+	a, err := openApp(ctx, stderr)
+	if err != nil {
+		return err
+	}
+	defer a.db.Close()
+	hash, err := password.Hash(pass)
+	if err != nil {
+		return err
+	}
+	u := &db.User{Email: *email, Name: *name, Role: *role, PasswordHash: hash, Active: true}
+	if err := a.db.CreateUser(ctx, u); err != nil {
+		return err
+	}
+	_ = a.db.Audit(ctx, db.AuditEvent{Action: db.AuditUserCreate, Actor: "bilag user add", Target: u.Email, Detail: "role=" + u.Role})
+	fmt.Fprintf(stdout, "created %s (%s, %s)\n", u.Email, u.Name, u.Role)
+	if generated {
+		fmt.Fprintf(stdout, "password: %s\n", pass)
+	}
+	return nil
+}
+
+func isTerminal(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+func healthcheck(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("healthcheck", flag.ContinueOnError)
+	addr := fs.String("addr", "", "address to check (default BILAG_ADDR)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *addr == "" {
+		*addr = os.Getenv("BILAG_ADDR")
+		if *addr == "" {
+			*addr = "127.0.0.1:8080"
+		}
+	}
+	host, port, err := net.SplitHostPort(*addr)
+	if err != nil {
+		return fmt.Errorf("address %q: %w", *addr, err)
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+net.JoinHostPort(host, port)+"/healthz", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("/healthz answered %s", resp.Status)
+	}
+	return nil
+}
+
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
+
+func serveSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("sandbox", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", "127.0.0.1:9090", "listen address")
+	base := fs.String("base-url", "", "public base URL (default http://ADDR)")
+	id := fs.String("client-id", "bilag-sandbox", "OAuth client id to register")
+	secret := fs.String("client-secret", "", "OAuth client secret (default: generated and printed)")
+	var redirects listFlag
+	fs.Var(&redirects, "redirect-uri", "registered redirect URI (repeatable)")
+	tokenLife := fs.Duration("token-lifetime", time.Hour, "access token lifetime")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *secret == "" {
+		*secret = randomSecret()
+	}
+	if len(redirects) == 0 {
+		redirects = listFlag{"http://localhost:8080/oauth/eaccounting/callback"}
+	}
+	if *base == "" {
+		*base = "http://" + *addr
+	}
+	log := newLogger("text", stderr)
+	sb := sandbox.New(sandbox.WithBaseURL(*base), sandbox.WithTokenLifetime(*tokenLife), sandbox.WithLogger(log),
+		sandbox.WithClient(sandbox.Client{ID: *id, Secret: *secret, RedirectURIs: redirects}))
+	fmt.Fprintf(stdout, "Visma eAccounting sandbox on %s\n", *base)
+	fmt.Fprintf(stdout, "  issuer          %s\n  authorize       %s/connect/authorize\n  token           %s/connect/token\n  API             %s/v2\n", *base, *base, *base, *base)
+	fmt.Fprintf(stdout, "  client id       %s\n  client secret   %s\n", *id, *secret)
+	for _, r := range redirects {
+		fmt.Fprintf(stdout, "  redirect URI    %s\n", r)
+	}
+	fmt.Fprintf(stdout, "  try             %s/connect/authorize?client_id=%s&redirect_uri=%s&response_type=code&scope=%s&state=demo&prompt=select_account\n",
+		*base, url.QueryEscape(*id), url.QueryEscape(redirects[0]), url.QueryEscape("ea:api offline_access ea:accounting_readonly ea:purchase_readonly ea:sales_readonly"))
+	fmt.Fprintln(stdout, "  demo users:")
+	for _, u := range sandbox.DemoUsers() {
+		fmt.Fprintf(stdout, "    %-28s %-10s %s\n", u.Email, u.Password, u.Story)
+	}
+	return listenAndServe(ctx, *addr, sb)
+}
+
+func reseal(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("reseal", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	a, err := openApp(ctx, stderr)
+	if err != nil {
+		return err
+	}
+	defer a.db.Close()
+	n, err := a.db.Reseal(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "re-encrypted %d stored grant(s) under key %s\n", n, a.keys.CurrentID())
+	return nil
+}

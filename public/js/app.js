@@ -1,0 +1,80 @@
+// Progressive enhancement only: every page works without this file.
+(function () {
+  "use strict";
+  // Copy buttons: <button data-copy="#selector">.
+  document.addEventListener("click", function (ev) {
+    var b = ev.target.closest("button[data-copy]");
+    if (!b) return;
+    var input = document.querySelector(b.getAttribute("data-copy"));
+    if (!input) return;
+    var done = function () { var t = b.textContent; b.textContent = b.getAttribute("data-copied") || "✓"; setTimeout(function () { b.textContent = t; }, 1500); };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(input.value).then(done, function () { input.select(); document.execCommand("copy"); done(); });
+    } else { input.select(); document.execCommand("copy"); done(); }
+  });
+  // Confirm dangerous forms: <form data-confirm="question">.
+  document.addEventListener("submit", function (ev) {
+    var q = ev.target.getAttribute && ev.target.getAttribute("data-confirm");
+    if (q && !window.confirm(q)) ev.preventDefault();
+  });
+  // Live status: <table data-poll="/url"> rows carry data-link; the endpoint
+  // returns {links:[{id, html}], connection:"..."}; a change of connection
+  // reloads the page so the new state shows everywhere.
+  var poll = document.querySelector("[data-poll]");
+  if (poll) {
+    var url = poll.getAttribute("data-poll"), conn = null;
+    var tick = function () {
+      fetch(url, { headers: { "Accept": "application/json" }, credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (j) {
+          if (!j) return;
+          (j.links || []).forEach(function (l) {
+            var cell = document.querySelector('tr[data-link="' + l.id + '"] .link-status');
+            if (cell && cell.getAttribute("data-state") !== l.state) {
+              cell.setAttribute("data-state", l.state);
+              cell.innerHTML = "";
+              var s = document.createElement("span");
+              s.className = "badge badge-" + l.state; s.textContent = l.label; cell.appendChild(s);
+              if (l.reason) { var r = document.createElement("span"); r.className = "reason"; r.textContent = " — " + l.reason; cell.appendChild(r); }
+            }
+          });
+          if (conn !== null && j.connection !== conn) { window.location.reload(); return; }
+          conn = j.connection;
+        })
+        .catch(function () {})
+        .finally(function () { setTimeout(tick, 2000); });
+    };
+    setTimeout(tick, 1000);
+  }
+  // Sync progress: <div data-sync-poll="/url"> reloads when the sync ends.
+  var sp = document.querySelector("[data-sync-poll]");
+  if (sp) {
+    var surl = sp.getAttribute("data-sync-poll");
+    var stick = function () {
+      fetch(surl, { headers: { "Accept": "application/json" }, credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (j) {
+          if (!j) return;
+          var bar = sp.querySelector(".progress span"), txt = sp.querySelector(".progress-text");
+          if (bar && j.total > 0) bar.style.width = Math.min(100, Math.round(j.fetched * 100 / j.total)) + "%";
+          if (txt) txt.textContent = j.text;
+          if (!j.running) { window.location.reload(); return; }
+          setTimeout(stick, 1500);
+        }).catch(function () { setTimeout(stick, 3000); });
+    };
+    setTimeout(stick, 1500);
+  }
+  // Image tools: zoom and rotate for <img data-zoomable>.
+  document.addEventListener("click", function (ev) {
+    var b = ev.target.closest("button[data-img]");
+    if (!b) return;
+    var img = document.querySelector(b.getAttribute("data-img"));
+    if (!img) return;
+    var z = parseFloat(img.getAttribute("data-z") || "1"), r = parseInt(img.getAttribute("data-r") || "0", 10);
+    var a = b.getAttribute("data-act");
+    if (a === "in") z = Math.min(4, z * 1.25); else if (a === "out") z = Math.max(0.25, z / 1.25); else if (a === "rot") r = (r + 90) % 360; else { z = 1; r = 0; }
+    img.setAttribute("data-z", z); img.setAttribute("data-r", r);
+    img.style.transform = "scale(" + z + ") rotate(" + r + "deg)";
+    img.style.transformOrigin = "top center";
+  });
+})();

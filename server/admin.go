@@ -1,0 +1,419 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"net/mail"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
+
+	"bilag/connectors/orgnr"
+	"bilag/db"
+	"bilag/server/password"
+	"bilag/views"
+)
+
+// Countries Bilag knows organisation numbers of.
+var Countries = []string{"SE", "NO", "DK", "FI", "NL"}
+
+const minPasswordLen = 12
+
+func isNotFound(err error) bool { return errors.Is(err, db.ErrNotFound) }
+
+func (s *Server) audit(c echo.Context, action string, companyID *int64, target, detail string) {
+	u := currentUser(c)
+	e := db.AuditEvent{Action: action, CompanyID: companyID, Target: target, Detail: detail, RemoteIP: c.RealIP()}
+	if u != nil {
+		e.UserID, e.Actor = &u.ID, u.Email
+	}
+	if err := s.db.Audit(c.Request().Context(), e); err != nil {
+		s.log.Error("write audit event", "action", action, "err", err)
+	}
+}
+
+// --- users ---
+
+type usersPage struct{ Users []db.User }
+
+func (s *Server) listUsers(c echo.Context) error {
+	us, err := s.db.Users(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	return s.render(c, "admin_users", s.t(c, "admin.users"), usersPage{Users: us})
+}
+
+type userFormPage struct {
+	ID    int64
+	Form  *views.Form
+	Roles []string
+}
+
+func (s *Server) newUser(c echo.Context) error {
+	f := views.NewForm()
+	f.Values["role"] = db.RoleViewer
+	return s.render(c, "admin_user_form", s.t(c, "admin.user.new"), userFormPage{Form: f, Roles: db.Roles})
+}
+
+// userForm reads and validates the user form; creating says whether the
+// email is part of it.
+func userForm(c echo.Context, creating bool) *views.Form {
+	f := views.NewForm()
+	for _, k := range []string{"name", "email", "role", "password", "active"} {
+		f.Values[k] = strings.TrimSpace(c.FormValue(k))
+	}
+	f.Values["password"] = c.FormValue("password")
+	switch name := f.Values["name"]; {
+	case name == "":
+		f.Fail("name", "err.required")
+	case utf8.RuneCountInString(name) > 200:
+		f.Fail("name", "err.toolong")
+	}
+	if creating {
+		switch email := f.Values["email"]; {
+		case email == "":
+			f.Fail("email", "err.required")
+		case len(email) > 254:
+			f.Fail("email", "err.toolong")
+		default:
+			if a, err := mail.ParseAddress(email); err != nil || a.Address != email {
+				f.Fail("email", "err.email")
+			}
+		}
+	}
+	role := f.Values["role"]
+	if role != db.RoleAdmin && role != db.RoleAnalyst && role != db.RoleViewer {
+		f.Fail("role", "err.role")
+	}
+	if p := f.Values["password"]; p != "" && utf8.RuneCountInString(p) < minPasswordLen {
+		f.Fail("password", "err.password.short")
+	} else if len(p) > 200 {
+		f.Fail("password", "err.toolong")
+	}
+	return f
+}
+
+func (s *Server) createUser(c echo.Context) error {
+	f := userForm(c, true)
+	if !f.OK() {
+		return c.Render(http.StatusUnprocessableEntity, "admin_user_form", s.page(c, s.t(c, "admin.user.new"), userFormPage{Form: f, Roles: db.Roles}))
+	}
+	pass, generated := f.Values["password"], false
+	if pass == "" {
+		pass, generated = password.Generate(), true
+	}
+	hash, err := password.Hash(pass)
+	if err != nil {
+		return err
+	}
+	u := &db.User{Email: f.Values["email"], Name: f.Values["name"], Role: f.Values["role"], PasswordHash: hash, Active: true}
+	if err := s.db.CreateUser(c.Request().Context(), u); err != nil {
+		if errors.Is(err, db.ErrDuplicate) {
+			f.Fail("email", "err.email.taken")
+			return c.Render(http.StatusUnprocessableEntity, "admin_user_form", s.page(c, s.t(c, "admin.user.new"), userFormPage{Form: f, Roles: db.Roles}))
+		}
+		return err
+	}
+	s.audit(c, db.AuditUserCreate, nil, u.Email, "role="+u.Role)
+	msg := s.t(c, "admin.user.saved")
+	if generated {
+		msg = s.t(c, "admin.user.created", pass)
+	}
+	if err := s.flash(c, msg); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/admin/users")
+}
+
+func (s *Server) loadUser(c echo.Context) (*db.User, error) {
+	id, err := paramID(c, "userID")
+	if err != nil {
+		return nil, err
+	}
+	return s.db.User(c.Request().Context(), id)
+}
+
+func (s *Server) editUser(c echo.Context) error {
+	u, err := s.loadUser(c)
+	if err != nil {
+		return err
+	}
+	f := views.NewForm()
+	f.Values["name"], f.Values["email"], f.Values["role"] = u.Name, u.Email, u.Role
+	if u.Active {
+		f.Values["active"] = "1"
+	}
+	return s.render(c, "admin_user_form", s.t(c, "admin.user.edit"), userFormPage{ID: u.ID, Form: f, Roles: db.Roles})
+}
+
+func (s *Server) updateUser(c echo.Context) error {
+	u, err := s.loadUser(c)
+	if err != nil {
+		return err
+	}
+	f := userForm(c, false)
+	f.Values["email"] = u.Email
+	active := f.Values["active"] == "1"
+	if u.ID == currentUser(c).ID && (!active || f.Values["role"] != db.RoleAdmin) {
+		f.Fail("active", "admin.user.self")
+	}
+	if !f.OK() {
+		return c.Render(http.StatusUnprocessableEntity, "admin_user_form", s.page(c, s.t(c, "admin.user.edit"), userFormPage{ID: u.ID, Form: f, Roles: db.Roles}))
+	}
+	u.Name, u.Role, u.Active = f.Values["name"], f.Values["role"], active
+	if p := f.Values["password"]; p != "" {
+		if u.PasswordHash, err = password.Hash(p); err != nil {
+			return err
+		}
+	}
+	if err := s.db.UpdateUser(c.Request().Context(), u); err != nil {
+		return err
+	}
+	s.audit(c, db.AuditUserUpdate, nil, u.Email, "role="+u.Role+" active="+strconv.FormatBool(u.Active)+" password_changed="+strconv.FormatBool(f.Values["password"] != ""))
+	if err := s.flash(c, s.t(c, "admin.user.saved")); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/admin/users")
+}
+
+func (s *Server) resetPassword(c echo.Context) error {
+	u, err := s.loadUser(c)
+	if err != nil {
+		return err
+	}
+	pass := password.Generate()
+	if u.PasswordHash, err = password.Hash(pass); err != nil {
+		return err
+	}
+	if err := s.db.UpdateUser(c.Request().Context(), u); err != nil {
+		return err
+	}
+	s.audit(c, db.AuditUserUpdate, nil, u.Email, "password_reset")
+	if err := s.flash(c, s.t(c, "admin.user.reset", pass)); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/admin/users/"+strconv.FormatInt(u.ID, 10))
+}
+
+// --- companies ---
+
+type companiesPage struct{ Companies []db.Company }
+
+func (s *Server) listCompanies(c echo.Context) error {
+	cs, err := s.db.CompaniesForUser(c.Request().Context(), currentUser(c))
+	if err != nil {
+		return err
+	}
+	return s.render(c, "admin_companies", s.t(c, "admin.companies"), companiesPage{Companies: cs})
+}
+
+type companyFormPage struct {
+	ID         int64
+	Form       *views.Form
+	Countries  []string
+	Candidates []db.User
+	Selected   map[int64]bool
+}
+
+func (s *Server) companyFormPage(c echo.Context, id int64, f *views.Form, selected map[int64]bool) (companyFormPage, error) {
+	us, err := s.db.Users(c.Request().Context())
+	if err != nil {
+		return companyFormPage{}, err
+	}
+	p := companyFormPage{ID: id, Form: f, Countries: Countries, Selected: selected}
+	for _, u := range us {
+		if !u.IsAdmin() {
+			p.Candidates = append(p.Candidates, u)
+		}
+	}
+	return p, nil
+}
+
+func (s *Server) newCompany(c echo.Context) error {
+	f := views.NewForm()
+	f.Values["country"] = "SE"
+	p, err := s.companyFormPage(c, 0, f, map[int64]bool{})
+	if err != nil {
+		return err
+	}
+	return s.render(c, "admin_company_form", s.t(c, "admin.company.new"), p)
+}
+
+// companyForm reads and validates the company form.
+func companyForm(c echo.Context) (*views.Form, []int64) {
+	f := views.NewForm()
+	for _, k := range []string{"name", "country", "org_number", "active"} {
+		f.Values[k] = strings.TrimSpace(c.FormValue(k))
+	}
+	switch name := f.Values["name"]; {
+	case name == "":
+		f.Fail("name", "err.required")
+	case utf8.RuneCountInString(name) > 200:
+		f.Fail("name", "err.toolong")
+	}
+	country := f.Values["country"]
+	known := false
+	for _, k := range Countries {
+		known = known || k == country
+	}
+	if !known {
+		f.Fail("country", "err.country")
+	}
+	if org := f.Values["org_number"]; org == "" {
+		f.Fail("org_number", "err.required")
+	} else if len(org) > 32 {
+		f.Fail("org_number", "err.toolong")
+	} else if known {
+		if norm, err := orgnr.Validate(country, org); err != nil {
+			f.Fail("org_number", orgErrorKey(err))
+		} else {
+			f.Values["org_number"] = norm
+		}
+	}
+	var members []int64
+	for _, v := range c.Request().Form["members"] {
+		if id, err := strconv.ParseInt(v, 10, 64); err == nil && id > 0 {
+			members = append(members, id)
+		}
+	}
+	return f, members
+}
+
+func orgErrorKey(err error) string {
+	if errors.Is(err, orgnr.ErrCheckDigit) {
+		return "err.orgnr.check"
+	}
+	return "err.orgnr.format"
+}
+
+func selectedSet(ids []int64) map[int64]bool {
+	m := map[int64]bool{}
+	for _, id := range ids {
+		m[id] = true
+	}
+	return m
+}
+
+func (s *Server) createCompany(c echo.Context) error {
+	ctx := c.Request().Context()
+	f, members := companyForm(c)
+	fail := func() error {
+		p, err := s.companyFormPage(c, 0, f, selectedSet(members))
+		if err != nil {
+			return err
+		}
+		return c.Render(http.StatusUnprocessableEntity, "admin_company_form", s.page(c, s.t(c, "admin.company.new"), p))
+	}
+	if err := s.checkMembers(c, f, members); err != nil {
+		return err
+	}
+	if !f.OK() {
+		return fail()
+	}
+	co := &db.Company{Name: f.Values["name"], Country: f.Values["country"], OrgNumber: f.Values["org_number"], Active: true}
+	if err := s.db.CreateCompany(ctx, co); err != nil {
+		if errors.Is(err, db.ErrDuplicate) {
+			f.Fail("org_number", "err.orgnr.taken")
+			return fail()
+		}
+		return err
+	}
+	if err := s.db.SetMembers(ctx, co.ID, members); err != nil {
+		return err
+	}
+	s.audit(c, db.AuditCompanyCreate, &co.ID, co.Name, co.Country+" "+co.OrgNumber)
+	if err := s.flash(c, s.t(c, "admin.company.created")); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/admin/companies")
+}
+
+func (s *Server) loadCompanyAdmin(c echo.Context) (*db.Company, error) {
+	id, err := paramID(c, "companyID")
+	if err != nil {
+		return nil, err
+	}
+	return s.db.Company(c.Request().Context(), id)
+}
+
+func (s *Server) editCompany(c echo.Context) error {
+	co, err := s.loadCompanyAdmin(c)
+	if err != nil {
+		return err
+	}
+	members, err := s.db.Members(c.Request().Context(), co.ID)
+	if err != nil {
+		return err
+	}
+	f := views.NewForm()
+	f.Values["name"], f.Values["country"], f.Values["org_number"] = co.Name, co.Country, co.OrgNumber
+	if co.Active {
+		f.Values["active"] = "1"
+	}
+	p, err := s.companyFormPage(c, co.ID, f, selectedSet(members))
+	if err != nil {
+		return err
+	}
+	return s.render(c, "admin_company_form", s.t(c, "admin.company.edit"), p)
+}
+
+func (s *Server) updateCompany(c echo.Context) error {
+	ctx := c.Request().Context()
+	co, err := s.loadCompanyAdmin(c)
+	if err != nil {
+		return err
+	}
+	f, members := companyForm(c)
+	fail := func() error {
+		p, err := s.companyFormPage(c, co.ID, f, selectedSet(members))
+		if err != nil {
+			return err
+		}
+		return c.Render(http.StatusUnprocessableEntity, "admin_company_form", s.page(c, s.t(c, "admin.company.edit"), p))
+	}
+	if err := s.checkMembers(c, f, members); err != nil {
+		return err
+	}
+	if !f.OK() {
+		return fail()
+	}
+	co.Name, co.Country, co.OrgNumber, co.Active = f.Values["name"], f.Values["country"], f.Values["org_number"], f.Values["active"] == "1"
+	if err := s.db.UpdateCompany(ctx, co); err != nil {
+		if errors.Is(err, db.ErrDuplicate) {
+			f.Fail("org_number", "err.orgnr.taken")
+			return fail()
+		}
+		return err
+	}
+	if err := s.db.SetMembers(ctx, co.ID, members); err != nil {
+		return err
+	}
+	s.audit(c, db.AuditCompanyUpdate, &co.ID, co.Name, "active="+strconv.FormatBool(co.Active)+" members="+strconv.Itoa(len(members)))
+	if err := s.flash(c, s.t(c, "admin.company.saved")); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/admin/companies")
+}
+
+// checkMembers fails the form when a member id is not a non-admin user, so
+// that a forged form cannot half-save a company.
+func (s *Server) checkMembers(c echo.Context, f *views.Form, members []int64) error {
+	us, err := s.db.Users(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	ok := map[int64]bool{}
+	for _, u := range us {
+		ok[u.ID] = !u.IsAdmin()
+	}
+	for _, id := range members {
+		if !ok[id] {
+			f.Fail("members", "err.members")
+			break
+		}
+	}
+	return nil
+}

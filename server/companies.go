@@ -1,0 +1,106 @@
+package server
+
+import (
+	"github.com/labstack/echo/v4"
+
+	"bilag/db"
+	"bilag/views"
+)
+
+type dashboardRow struct {
+	Company    db.Company
+	Connection *db.Connection
+}
+
+type dashboardPage struct{ Rows []dashboardRow }
+
+func (s *Server) showDashboard(c echo.Context) error {
+	ctx := c.Request().Context()
+	cs, err := s.db.CompaniesForUser(ctx, currentUser(c))
+	if err != nil {
+		return err
+	}
+	ids := make([]int64, len(cs))
+	for i, co := range cs {
+		ids[i] = co.ID
+	}
+	conns, err := s.db.ConnectionsForCompanies(ctx, ids)
+	if err != nil {
+		return err
+	}
+	byCompany := map[int64]*db.Connection{}
+	for i := range conns {
+		byCompany[conns[i].CompanyID] = &conns[i]
+	}
+	rows := make([]dashboardRow, len(cs))
+	for i, co := range cs {
+		rows[i] = dashboardRow{Company: co, Connection: byCompany[co.ID]}
+	}
+	return s.render(c, "dashboard", s.t(c, "dash.title"), dashboardPage{Rows: rows})
+}
+
+type companyPage struct {
+	Company    *db.Company
+	Members    []db.User
+	Connection *db.Connection
+	CanManage  bool
+	Links      []linkView
+	Reveal     *reveal
+	LinkForm   *views.Form
+	TTLs       []ttlOption
+}
+
+func (s *Server) showCompany(c echo.Context) error {
+	return s.renderCompany(c, nil)
+}
+
+// renderCompany renders the company page, with form holding the errors
+// of a failed link creation.
+func (s *Server) renderCompany(c echo.Context, form *views.Form) error {
+	ctx := c.Request().Context()
+	co := currentCompany(c)
+	u := currentUser(c)
+	p := companyPage{Company: co, CanManage: u.CanManageConnections(), TTLs: s.ttlOptions()}
+	ids, err := s.db.Members(ctx, co.ID)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if m, err := s.db.User(ctx, id); err == nil && m.Active {
+			p.Members = append(p.Members, *m)
+		}
+	}
+	if conn, err := s.db.Connection(ctx, co.ID, "eaccounting"); err == nil {
+		p.Connection = conn
+	} else if !isNotFound(err) {
+		return err
+	}
+	if p.CanManage {
+		links, err := s.db.LinksForCompany(ctx, co.ID, 10)
+		if err != nil {
+			return err
+		}
+		for i := range links {
+			p.Links = append(p.Links, s.linkView(c, &links[i]))
+		}
+		sess := sessionOf(c)
+		if sess.Reveal != nil && sess.Reveal.CompanyID == co.ID {
+			p.Reveal = sess.Reveal
+			sess.Reveal = nil
+			if err := s.saveSession(c, sess); err != nil {
+				return err
+			}
+		}
+	}
+	if form == nil {
+		form = views.NewForm()
+		form.Values["expected_org"] = co.OrgNumber
+		form.Values["ttl"] = s.linkTTL.String()
+	}
+	p.LinkForm = form
+	status := 200
+	if !form.OK() {
+		status = 422
+	}
+	return c.Render(status, "company", s.page(c, co.Name, p))
+}

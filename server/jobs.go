@@ -1,0 +1,76 @@
+package server
+
+import (
+	"context"
+	"time"
+
+	"bilag/connectors"
+	"bilag/db"
+)
+
+// JobOptions configure the background jobs.
+type JobOptions struct {
+	// SyncInterval is how often connected companies are synced.
+	SyncInterval time.Duration
+	// RefreshEvery is how often idle grants are checked for expiry.
+	RefreshEvery time.Duration
+}
+
+// refreshMargin: a grant is renewed when it expires within this, so a
+// request never starts with a token about to die.
+const refreshMargin = 2 * time.Minute
+
+// RunJobs runs the background jobs until ctx ends: keeping idle grants
+// fresh, and syncing.
+func (s *Server) RunJobs(ctx context.Context, opt JobOptions) {
+	if opt.RefreshEvery <= 0 {
+		opt.RefreshEvery = 5 * time.Minute
+	}
+	t := time.NewTicker(opt.RefreshEvery)
+	defer t.Stop()
+	for {
+		s.KeepGrantsFresh(ctx, opt.RefreshEvery+refreshMargin)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// KeepGrantsFresh refreshes the grants that expire within horizon, so that
+// idle connections stay alive.
+func (s *Server) KeepGrantsFresh(ctx context.Context, horizon time.Duration) {
+	conns, err := s.db.ExpiringConnections(ctx, s.now().Add(horizon))
+	if err != nil {
+		s.log.Error("list expiring connections", "err", err)
+		return
+	}
+	for _, c := range conns {
+		if _, err := s.freshGrantMargin(ctx, &c, horizon); err != nil {
+			s.log.Warn("keep grant fresh", "connection_id", c.ID, "company_id", c.CompanyID, "err", err)
+		}
+	}
+}
+
+// freshGrant returns a usable grant for a connection, refreshing it (once,
+// across every instance) when it is about to expire.
+func (s *Server) freshGrant(ctx context.Context, conn *db.Connection) (connectors.Grant, error) {
+	return s.freshGrantMargin(ctx, conn, refreshMargin)
+}
+
+func (s *Server) freshGrantMargin(ctx context.Context, conn *db.Connection, margin time.Duration) (connectors.Grant, error) {
+	r, ok := s.connectors[conn.Connector].(connectors.Refresher)
+	if !ok {
+		return s.db.Grant(ctx, conn.ID)
+	}
+	return s.db.FreshGrant(ctx, conn.ID, margin, func(ctx context.Context, g connectors.Grant) (connectors.Grant, error) {
+		var ng connectors.Grant
+		err := connectors.Retry(ctx, connectors.DefaultBackoff, func(ctx context.Context) error {
+			var err error
+			ng, err = r.Refresh(ctx, g)
+			return err
+		})
+		return ng, err
+	})
+}

@@ -1,0 +1,99 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"bilag/db"
+	"bilag/server/password"
+)
+
+type loginPage struct {
+	Email   string
+	Error   string
+	Minutes int
+	Next    string
+	Demo    []DemoLogin
+}
+
+// dummyHash is verified against when the email is unknown, so that the
+// time a login takes does not tell whether an account exists.
+var dummyHash, _ = password.Hasher{Time: 1, Memory: 64 * 1024, Threads: 4}.Hash("bilag-dummy-password")
+
+func (s *Server) showLogin(c echo.Context) error {
+	if currentUser(c) != nil || sessionOf(c).UserID != 0 {
+		if _, err := s.db.User(c.Request().Context(), sessionOf(c).UserID); err == nil {
+			return c.Redirect(http.StatusSeeOther, "/")
+		}
+	}
+	return s.render(c, "login", s.t(c, "login.title"), loginPage{Next: c.QueryParam("next"), Demo: s.demo})
+}
+
+func (s *Server) login(c echo.Context) error {
+	ctx := c.Request().Context()
+	email := db.NormalizeEmail(c.FormValue("email"))
+	pass := c.FormValue("password")
+	ip := c.RealIP()
+	if len(email) > 254 || len(pass) > 200 {
+		email, pass = "", ""
+	}
+	page := loginPage{Email: email, Next: c.FormValue("next"), Demo: s.demo}
+	if blocked, wait := s.throttle.blocked(email, ip); blocked {
+		page.Error, page.Minutes = "login.throttled", int(wait.Minutes())+1
+		return c.Render(http.StatusTooManyRequests, "login", s.page(c, s.t(c, "login.title"), page))
+	}
+	u, err := s.db.UserByEmail(ctx, email)
+	if err != nil && !errors.Is(err, db.ErrNotFound) {
+		return err
+	}
+	hash := dummyHash
+	if u != nil {
+		hash = u.PasswordHash
+	}
+	ok, verr := password.Verify(hash, pass)
+	if u == nil || !ok || verr != nil || !u.Active {
+		s.throttle.fail(email, ip)
+		_ = s.db.Audit(ctx, db.AuditEvent{Action: db.AuditLoginFailed, Actor: truncateStr(email, 254), RemoteIP: ip})
+		page.Error = "login.failed"
+		return c.Render(http.StatusUnauthorized, "login", s.page(c, s.t(c, "login.title"), page))
+	}
+	s.throttle.succeed(email)
+	// A fresh session: nothing from before the login survives but the language.
+	sess := &session{UserID: u.ID, Lang: sessionOf(c).Lang, IssuedAt: s.now().Unix()}
+	c.Set(string(keySession), sess)
+	if err := s.saveSession(c, sess); err != nil {
+		return err
+	}
+	_ = s.db.Audit(ctx, db.AuditEvent{Action: db.AuditLogin, UserID: &u.ID, Actor: u.Email, RemoteIP: ip})
+	next := localPath(page.Next)
+	if next == "/login" || strings.HasPrefix(next, "/login?") {
+		next = "/"
+	}
+	return c.Redirect(http.StatusSeeOther, next)
+}
+
+func (s *Server) logout(c echo.Context) error {
+	sess := sessionOf(c)
+	if sess.UserID != 0 {
+		if u, err := s.db.User(c.Request().Context(), sess.UserID); err == nil {
+			_ = s.db.Audit(c.Request().Context(), db.AuditEvent{Action: db.AuditLogout, UserID: &u.ID, Actor: u.Email, RemoteIP: c.RealIP()})
+		}
+	}
+	ns := &session{Lang: sess.Lang}
+	ns.Flash = s.t(c, "login.loggedout")
+	c.Set(string(keySession), ns)
+	if err := s.saveSession(c, ns); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/login")
+}
+
+func truncateStr(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}

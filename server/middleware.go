@@ -1,0 +1,163 @@
+package server
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"bilag/db"
+)
+
+// accessLog writes one line per request. It logs the route pattern, never
+// the URL: a consent link's secret is part of its path.
+func (s *Server) accessLog() echo.MiddlewareFunc {
+	return middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
+		LogStatus: true, LogLatency: true, LogMethod: true, LogRoutePath: true, LogRequestID: true, LogRemoteIP: true,
+		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
+			attrs := []slog.Attr{
+				slog.String("method", v.Method), slog.String("route", v.RoutePath), slog.Int("status", v.Status),
+				slog.Duration("latency", v.Latency), slog.String("request_id", v.RequestID), slog.String("remote_ip", v.RemoteIP),
+			}
+			if u := currentUser(c); u != nil {
+				attrs = append(attrs, slog.Int64("user_id", u.ID))
+			}
+			s.log.LogAttrs(c.Request().Context(), slog.LevelInfo, "request", attrs...)
+			return nil
+		},
+	})
+}
+
+// securityHeaders sets the headers every page gets; document responses
+// override them with stricter ones.
+func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	formAction := "'self'"
+	for _, o := range s.formSrc {
+		formAction += " " + o
+	}
+	csp := "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'self'; frame-src 'self'; " +
+		"frame-ancestors 'none'; base-uri 'none'; form-action " + formAction
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("Content-Security-Policy", csp)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		if s.secure {
+			h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+		}
+		return next(c)
+	}
+}
+
+// crossOrigin refuses unsafe requests that a browser marks as coming from
+// another origin (Go's CrossOriginProtection: Sec-Fetch-Site and Origin).
+func (s *Server) crossOrigin() echo.MiddlewareFunc {
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Bilag-Denied", "cross-origin")
+		w.WriteHeader(http.StatusForbidden)
+	}))
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if isAPI(c) {
+				// The API authenticates by bearer token, never by cookie.
+				return next(c)
+			}
+			if err := cop.Check(c.Request()); err != nil {
+				return errCrossOrigin
+			}
+			return next(c)
+		}
+	}
+}
+
+// csrf adds a token to every form as well, for browsers that send neither
+// Sec-Fetch-Site nor Origin.
+func (s *Server) csrf() echo.MiddlewareFunc {
+	return middleware.CSRFWithConfig(middleware.CSRFConfig{
+		TokenLookup:    "form:_csrf,header:X-CSRF-Token",
+		CookieName:     "bilag_csrf",
+		CookiePath:     "/",
+		CookieHTTPOnly: true,
+		CookieSecure:   s.secure,
+		CookieSameSite: http.SameSiteLaxMode,
+		Skipper:        isAPI,
+		ErrorHandler:   func(err error, c echo.Context) error { return errCrossOrigin },
+	})
+}
+
+func isAPI(c echo.Context) bool { return strings.HasPrefix(c.Request().URL.Path, "/api/") }
+
+// requireUser admits logged-in, active users and sends everyone else to
+// the login page.
+func (s *Server) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		sess := sessionOf(c)
+		if sess.UserID == 0 {
+			return s.toLogin(c)
+		}
+		u, err := s.db.User(c.Request().Context(), sess.UserID)
+		if errors.Is(err, db.ErrNotFound) || (err == nil && !u.Active) {
+			sess.UserID = 0
+			_ = s.saveSession(c, sess)
+			return s.toLogin(c)
+		}
+		if err != nil {
+			return err
+		}
+		c.Set(string(keyUser), u)
+		return next(c)
+	}
+}
+
+func (s *Server) toLogin(c echo.Context) error {
+	if c.Request().Method == http.MethodGet && !strings.HasSuffix(c.Request().URL.Path, "/status") {
+		return c.Redirect(http.StatusSeeOther, "/login?next="+urlQueryEscape(c.Request().URL.RequestURI()))
+	}
+	return echo.NewHTTPError(http.StatusUnauthorized)
+}
+
+// requireCompany admits the user to a company they may see. A company
+// they may not see answers 404, exactly like one that does not exist.
+func (s *Server) requireCompany(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id, err := strconv.ParseInt(c.Param("companyID"), 10, 64)
+		if err != nil || id <= 0 {
+			return echo.ErrNotFound
+		}
+		co, err := s.db.CompanyForUser(c.Request().Context(), currentUser(c), id)
+		if err != nil {
+			return err
+		}
+		c.Set(string(keyCompany), co)
+		return next(c)
+	}
+}
+
+// requireManager admits analysts and admins (links and connections).
+func (s *Server) requireManager(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if !currentUser(c).CanManageConnections() {
+			return echo.ErrForbidden
+		}
+		return next(c)
+	}
+}
+
+// requireAdmin admits administrators. Others get 404: the admin pages are
+// none of their business.
+func (s *Server) requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if !currentUser(c).IsAdmin() {
+			return echo.ErrNotFound
+		}
+		return next(c)
+	}
+}

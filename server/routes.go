@@ -1,0 +1,70 @@
+package server
+
+import (
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+)
+
+// routes reads as a table: who may call what, with the check beside it.
+func (s *Server) routes() *echo.Echo {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.Renderer = s.views
+	e.HTTPErrorHandler = s.handleError
+	e.IPExtractor = echo.ExtractIPDirect()
+
+	e.Use(middleware.RequestID())
+	e.Use(s.accessLog())
+	e.Use(middleware.Recover())
+	e.Use(s.securityHeaders)
+	e.Use(middleware.BodyLimit("2M"))
+	e.Use(s.crossOrigin())
+	e.Use(s.csrf())
+	e.Use(s.loadSession)
+
+	// Public.
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+	e.GET("/static/:version/*", s.serveStatic)
+	e.GET("/lang", s.switchLanguage)
+	e.GET("/login", s.showLogin)
+	e.POST("/login", s.login)
+	e.POST("/logout", s.logout)
+
+	// The accountant's side: the link is the credential, no portal login.
+	e.GET("/connect/:secret", s.showConsent)
+	e.POST("/connect/:secret", s.startConsent)
+	e.GET("/oauth/:connector/callback", s.consentCallback)
+	e.GET("/connect-result", s.showConsentResult)
+
+	// Logged-in users.
+	u := e.Group("", s.requireUser)
+	u.GET("/", s.showDashboard)
+	u.GET("/settings", s.showSettings)
+
+	// Company-scoped: requireCompany answers 404 to anyone who may not see it.
+	c := u.Group("/companies/:companyID", s.requireCompany)
+	c.GET("", s.showCompany)
+	c.GET("/links/status", s.linkStatus)
+	m := c.Group("", s.requireManager)
+	m.POST("/links", s.createLink)
+	m.POST("/links/:linkID/revoke", s.revokeLink)
+	m.POST("/connection/disconnect", s.disconnect)
+
+	// Administrators.
+	a := u.Group("/admin", s.requireAdmin)
+	a.GET("/users", s.listUsers)
+	a.GET("/users/new", s.newUser)
+	a.POST("/users", s.createUser)
+	a.GET("/users/:userID", s.editUser)
+	a.POST("/users/:userID", s.updateUser)
+	a.POST("/users/:userID/reset-password", s.resetPassword)
+	a.GET("/companies", s.listCompanies)
+	a.GET("/companies/new", s.newCompany)
+	a.POST("/companies", s.createCompany)
+	a.GET("/companies/:companyID", s.editCompany)
+	a.POST("/companies/:companyID", s.updateCompany)
+
+	e.RouteNotFound("/*", func(c echo.Context) error { return echo.ErrNotFound })
+	return e
+}

@@ -1,0 +1,165 @@
+// Package server is Bilag's web server: Echo routes, middleware (sessions,
+// CSRF, security headers, access control) and thin handlers that parse a
+// request, call db and connectors, and render a page.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/gorilla/securecookie"
+	"github.com/labstack/echo/v4"
+
+	"bilag/connectors"
+	"bilag/db"
+	"bilag/db/seal"
+	"bilag/public"
+	"bilag/views"
+)
+
+// Options are what a Server is built from.
+type Options struct {
+	DB     *db.DB
+	Logger *slog.Logger
+	// BaseURL is the public URL of the portal; links and redirect URIs
+	// are made from it.
+	BaseURL *url.URL
+	// SecretKey is the root secret the cookie keys derive from.
+	SecretKey []byte
+	// Connectors by name.
+	Connectors map[string]connectors.Connector
+	// FirmName is shown to accountants on the consent pages.
+	FirmName string
+	// LinkTTL is the default lifetime of a consent link.
+	LinkTTL time.Duration
+	// DemoLogins are shown on the login page in demo mode.
+	DemoLogins []DemoLogin
+	// FormOrigins are the upstream origins a form may send the browser to
+	// (the identity servers of RedirectConnectors), for CSP form-action.
+	FormOrigins []string
+	Now         func() time.Time
+	// Views and Static default to the embedded files.
+	Views  fs.FS
+	Static fs.FS
+}
+
+// DemoLogin is a login printed on the demo login page.
+type DemoLogin struct{ Role, Email, Password string }
+
+// Server is Bilag's HTTP handler.
+type Server struct {
+	db         *db.DB
+	log        *slog.Logger
+	baseURL    *url.URL
+	cookies    *securecookie.SecureCookie
+	secure     bool
+	connectors map[string]connectors.Connector
+	firm       string
+	linkTTL    time.Duration
+	demo       []DemoLogin
+	formSrc    []string
+	now        func() time.Time
+	views      *views.Renderer
+	static     fs.FS
+	staticVer  string
+	throttle   *throttle
+	echo       *echo.Echo
+}
+
+// New builds the server and its routes.
+func New(opt Options) (*Server, error) {
+	if opt.DB == nil || opt.BaseURL == nil {
+		return nil, errors.New("server: DB and BaseURL are required")
+	}
+	if len(opt.SecretKey) < 32 {
+		return nil, errors.New("server: secret key must be at least 32 bytes")
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.Views == nil {
+		opt.Views = views.FS()
+	}
+	if opt.Static == nil {
+		opt.Static = public.FS()
+	}
+	if opt.LinkTTL <= 0 {
+		opt.LinkTTL = 7 * 24 * time.Hour
+	}
+	if opt.FirmName == "" {
+		opt.FirmName = "Bilag"
+	}
+	r, err := views.New(opt.Views)
+	if err != nil {
+		return nil, err
+	}
+	ver, err := public.Version(opt.Static)
+	if err != nil {
+		return nil, fmt.Errorf("server: hash static files: %w", err)
+	}
+	cookies := securecookie.New(seal.DeriveKey(opt.SecretKey, "bilag cookie hash v1"), seal.DeriveKey(opt.SecretKey, "bilag cookie block v1"))
+	cookies.SetSerializer(securecookie.JSONEncoder{})
+	cookies.MaxAge(int(sessionMaxAge / time.Second))
+	s := &Server{
+		db:         opt.DB,
+		log:        opt.Logger,
+		baseURL:    opt.BaseURL,
+		cookies:    cookies,
+		secure:     opt.BaseURL.Scheme == "https",
+		connectors: opt.Connectors,
+		firm:       opt.FirmName,
+		linkTTL:    opt.LinkTTL,
+		demo:       opt.DemoLogins,
+		formSrc:    opt.FormOrigins,
+		now:        opt.Now,
+		views:      r,
+		static:     opt.Static,
+		staticVer:  ver,
+		throttle:   newThrottle(opt.Now),
+	}
+	s.echo = s.routes()
+	return s, nil
+}
+
+// ServeHTTP makes Server an http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
+
+// ListenAndServe serves on addr until ctx ends, then shuts down gracefully.
+func (s *Server) ListenAndServe(ctx context.Context, addr string) error {
+	srv := &http.Server{
+		Addr:              addr,
+		Handler:           s,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+		sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		return srv.Shutdown(sctx)
+	}
+}
+
+// staticURL is the cache-busting URL of a static file.
+func (s *Server) staticURL(name string) string { return "/static/" + s.staticVer + "/" + name }
+
+// absURL makes a portal path absolute.
+func (s *Server) absURL(path string) string {
+	u := *s.baseURL
+	return u.String() + path
+}

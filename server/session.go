@@ -1,0 +1,113 @@
+package server
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"bilag/db"
+	"bilag/views"
+)
+
+const (
+	sessionCookie = "bilag_session"
+	// sessionMaxAge is the absolute lifetime of a login.
+	sessionMaxAge = 12 * time.Hour
+)
+
+// session is all a browser carries: ids and preferences, never secrets
+// other than what it is sealed with.
+type session struct {
+	UserID   int64  `json:"u,omitempty"`
+	Lang     string `json:"l,omitempty"`
+	Flash    string `json:"f,omitempty"`
+	IssuedAt int64  `json:"i,omitempty"`
+	// Reveal is a just-created consent link, shown to its creator once.
+	Reveal *reveal `json:"r,omitempty"`
+}
+
+type reveal struct {
+	CompanyID   int64     `json:"c"`
+	URL         string    `json:"u"`
+	ExpiresAt   time.Time `json:"e"`
+	ExpectedOrg string    `json:"o"`
+}
+
+type ctxKey string
+
+const (
+	keySession ctxKey = "session"
+	keyUser    ctxKey = "user"
+	keyCompany ctxKey = "company"
+)
+
+func sessionOf(c echo.Context) *session {
+	if s, ok := c.Get(string(keySession)).(*session); ok {
+		return s
+	}
+	s := &session{}
+	c.Set(string(keySession), s)
+	return s
+}
+
+// currentUser is the logged-in user, or nil.
+func currentUser(c echo.Context) *db.User {
+	u, _ := c.Get(string(keyUser)).(*db.User)
+	return u
+}
+
+// currentCompany is the company requireCompany admitted.
+func currentCompany(c echo.Context) *db.Company {
+	co, _ := c.Get(string(keyCompany)).(*db.Company)
+	return co
+}
+
+// loadSession decodes the session cookie; a missing or forged one is an
+// empty session, never an error.
+func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		sess := &session{}
+		if ck, err := c.Cookie(sessionCookie); err == nil {
+			if err := s.cookies.Decode(sessionCookie, ck.Value, sess); err != nil {
+				sess = &session{}
+			}
+		}
+		if sess.IssuedAt != 0 && s.now().Sub(time.Unix(sess.IssuedAt, 0)) > sessionMaxAge {
+			sess = &session{Lang: sess.Lang}
+		}
+		if !views.Supported(sess.Lang) {
+			sess.Lang = ""
+		}
+		c.Set(string(keySession), sess)
+		return next(c)
+	}
+}
+
+// saveSession writes the session cookie.
+func (s *Server) saveSession(c echo.Context, sess *session) error {
+	v, err := s.cookies.Encode(sessionCookie, sess)
+	if err != nil {
+		return err
+	}
+	c.SetCookie(&http.Cookie{
+		Name: sessionCookie, Value: v, Path: "/", HttpOnly: true, Secure: s.secure,
+		SameSite: http.SameSiteLaxMode, MaxAge: int(sessionMaxAge / time.Second),
+	})
+	return nil
+}
+
+// flash stores a message for the next page.
+func (s *Server) flash(c echo.Context, msg string) error {
+	sess := sessionOf(c)
+	sess.Flash = msg
+	return s.saveSession(c, sess)
+}
+
+// lang is the visitor's language: chosen in the session, else from the browser.
+func (s *Server) lang(c echo.Context) string {
+	if l := sessionOf(c).Lang; l != "" {
+		return l
+	}
+	return views.MatchLanguage(c.Request().Header.Get("Accept-Language"))
+}

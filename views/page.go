@@ -1,0 +1,86 @@
+package views
+
+import (
+	"fmt"
+	"html/template"
+	"net/url"
+
+	"bilag/db"
+)
+
+// Page is the envelope every template gets. Data holds the page's own
+// typed struct.
+type Page struct {
+	Title   string
+	Lang    string
+	User    *db.User
+	Company *db.Company
+	CSRF    string
+	Flash   string
+	// Path is the current request path with query, for the language switch.
+	Path string
+	// Static maps a file under public/ to its cache-busting URL.
+	Static func(name string) string
+	// Bare renders the page without the portal's header (the accountant's
+	// pages, which must not show portal navigation).
+	Bare bool
+	// FirmName is the deploying firm's name.
+	FirmName string
+	Data     any
+}
+
+// T translates key into the page's language.
+func (p *Page) T(key string, args ...any) string { return Translate(p.Lang, key, args...) }
+
+// TH translates key and marks the result as trusted HTML; only for catalog
+// strings with markup, never with user input in args.
+func (p *Page) TH(key string, args ...any) template.HTML {
+	for i, a := range args {
+		args[i] = template.HTMLEscapeString(fmt.Sprint(a))
+	}
+	return template.HTML(Translate(p.Lang, key, args...))
+}
+
+// LangURL is the link that switches the page to lang.
+func (p *Page) LangURL(lang string) string {
+	return "/lang?" + url.Values{"l": {lang}, "next": {p.Path}}.Encode()
+}
+
+// Asset is the cache-busting URL of a static file.
+func (p *Page) Asset(name string) string {
+	if p.Static == nil {
+		return "/static/" + name
+	}
+	return p.Static(name)
+}
+
+// Form carries a form's values and its errors, each a catalog key.
+type Form struct {
+	Values map[string]string
+	Errors map[string]string
+}
+
+// NewForm returns an empty form.
+func NewForm() *Form { return &Form{Values: map[string]string{}, Errors: map[string]string{}} }
+
+// Get returns a value.
+func (f *Form) Get(name string) string {
+	if f == nil {
+		return ""
+	}
+	return f.Values[name]
+}
+
+// Error returns the catalog key of a field's error.
+func (f *Form) Error(name string) string {
+	if f == nil {
+		return ""
+	}
+	return f.Errors[name]
+}
+
+// Fail records an error for a field.
+func (f *Form) Fail(name, key string) { f.Errors[name] = key }
+
+// OK reports whether no field failed.
+func (f *Form) OK() bool { return len(f.Errors) == 0 }
