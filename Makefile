@@ -1,0 +1,28 @@
+# Bilag: two commands on a fresh machine, `make run` and `make test`.
+.PHONY: help run test test-go lint build docker bench
+.DEFAULT_GOAL := help
+
+VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+export CGO_ENABLED = 1
+
+help: ## Show the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+run: build ## Build and start the portal in demo mode on http://localhost:8080 (prints the logins)
+	BILAG_DEMO=1 BILAG_DATA_DIR=$${BILAG_DATA_DIR:-./data} ./bilag serve
+
+build: ## Build the bilag binary
+	go build -trimpath -ldflags "-X main.version=$(VERSION)" -o bilag .
+
+lint: ## go vet and a gofmt check
+	go vet ./...
+	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+test-go: ## Go tests with the race detector
+	go test -race -count=1 ./...
+
+test: lint test-go ## Every test: vet, gofmt, Go tests (and the browser tests when present)
+	@if [ -f e2e/package.json ]; then $(MAKE) -C e2e test; fi
+
+docker: ## Build the container image
+	docker build -t bilag:$(VERSION) .
