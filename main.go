@@ -6,6 +6,7 @@ package main
 
 import (
 	"bufio"
+	"encoding/base64"
 	"context"
 	"errors"
 	"flag"
@@ -17,6 +18,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -25,6 +27,7 @@ import (
 	"bilag/connectors/eaccounting"
 	"bilag/connectors/eaccounting/sandbox"
 	"bilag/db"
+	"bilag/db/doccache"
 	"bilag/db/seal"
 	"bilag/server"
 	"bilag/server/config"
@@ -137,7 +140,9 @@ func connectorsFor(a *app) (map[string]connectors.Connector, *sandbox.Sandbox, [
 	var sb *sandbox.Sandbox
 	if a.cfg.UseSandbox() {
 		base := "http://" + a.cfg.SandboxAddr
-		ec.ClientID, ec.ClientSecret = "bilag-demo", randomSecret()
+		// Derived, not random, so that `bilag sync --all` can use the sandbox
+		// of a running demo server.
+		ec.ClientID, ec.ClientSecret = "bilag-demo", base64.RawURLEncoding.EncodeToString(seal.DeriveKey(a.cfg.SecretKey, "bilag demo sandbox client"))
 		ec.AuthURL, ec.TokenURL, ec.RevokeURL = base+"/connect/authorize", base+"/connect/token", base+"/connect/revocation"
 		ec.Issuer, ec.APIURL = base, base+"/v2"
 		sb = sandbox.New(
@@ -185,13 +190,18 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
+	cache, err := doccache.Open(filepath.Join(a.cfg.DataDir, "cache"), a.cfg.CacheMaxBytes, a.keys)
+	if err != nil {
+		return err
+	}
 	srv, err := server.New(server.Options{
 		DB: a.db, Logger: a.log, BaseURL: a.cfg.BaseURL, SecretKey: a.cfg.SecretKey, Connectors: conns,
-		FirmName: firmName(a.cfg), LinkTTL: a.cfg.LinkTTL, DemoLogins: logins, FormOrigins: origins,
+		FirmName: firmName(a.cfg), LinkTTL: a.cfg.LinkTTL, DemoLogins: logins, FormOrigins: origins, Cache: cache,
 	})
 	if err != nil {
 		return err
 	}
+	defer srv.Close()
 	errc := make(chan error, 2)
 	if sb != nil {
 		go func() { errc <- listenAndServe(ctx, a.cfg.SandboxAddr, sb) }()

@@ -4,9 +4,15 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
+
+	"bilag/db"
+	"bilag/server"
 )
 
+// syncCmd is the scheduled-job form of syncing: every active connection
+// once, a line per company and a summary.
 func syncCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("sync", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -15,7 +21,47 @@ func syncCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	if !*all {
-		return errors.New("say --all")
+		return errors.New("usage: bilag sync --all")
 	}
-	return errors.New("sync is not built yet")
+	a, err := openApp(ctx, stderr)
+	if err != nil {
+		return err
+	}
+	defer a.db.Close()
+	conns, _, _, err := connectorsFor(a)
+	if err != nil {
+		return err
+	}
+	srv, err := server.New(server.Options{DB: a.db, Logger: a.log, BaseURL: a.cfg.BaseURL, SecretKey: a.cfg.SecretKey, Connectors: conns})
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	var ok, failed, busy, vouchers int
+	err = srv.SyncAll(ctx, func(co *db.Company, res server.SyncResult, err error) {
+		kind := "incremental"
+		if res.Full {
+			kind = "full"
+		}
+		switch {
+		case errors.Is(err, server.ErrSyncRunning):
+			busy++
+			fmt.Fprintf(stdout, "%-40s %-14s skipped: another instance is syncing it\n", co.Name, co.OrgNumber)
+		case err != nil:
+			failed++
+			fmt.Fprintf(stdout, "%-40s %-14s FAILED (%s): %v\n", co.Name, co.OrgNumber, kind, err)
+		default:
+			ok++
+			vouchers += res.Upserted
+			fmt.Fprintf(stdout, "%-40s %-14s ok (%s): %d vouchers updated\n", co.Name, co.OrgNumber, kind, res.Upserted)
+		}
+	})
+	fmt.Fprintf(stdout, "synced %d companies, %d failed, %d skipped; %d vouchers updated\n", ok, failed, busy, vouchers)
+	if err != nil {
+		return err
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d of %d syncs failed", failed, ok+failed+busy)
+	}
+	return nil
 }

@@ -17,6 +17,9 @@ var migrations = []func(tx *gorm.DB) error{
 	func(tx *gorm.DB) error {
 		return tx.Migrator().CreateTable(&ConsentLink{}, &Connection{})
 	},
+	func(tx *gorm.DB) error {
+		return tx.Migrator().CreateTable(&Voucher{}, &FiscalYear{}, &VoucherDocument{}, &SyncRun{}, &SyncState{})
+	},
 }
 
 func (d *DB) migrate(ctx context.Context) error {

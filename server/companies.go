@@ -48,6 +48,7 @@ type companyPage struct {
 	Reveal     *reveal
 	LinkForm   *views.Form
 	TTLs       []ttlOption
+	Runs       []db.SyncRun
 }
 
 func (s *Server) showCompany(c echo.Context) error {
@@ -73,6 +74,9 @@ func (s *Server) renderCompany(c echo.Context, form *views.Form) error {
 	if conn, err := s.db.Connection(ctx, co.ID, "eaccounting"); err == nil {
 		p.Connection = conn
 	} else if !isNotFound(err) {
+		return err
+	}
+	if p.Runs, err = s.db.SyncRuns(ctx, co.ID, 5); err != nil {
 		return err
 	}
 	if p.CanManage {

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"bilag/connectors"
@@ -26,14 +27,31 @@ func (s *Server) RunJobs(ctx context.Context, opt JobOptions) {
 	if opt.RefreshEvery <= 0 {
 		opt.RefreshEvery = 5 * time.Minute
 	}
-	t := time.NewTicker(opt.RefreshEvery)
-	defer t.Stop()
+	if opt.SyncInterval <= 0 {
+		opt.SyncInterval = time.Hour
+	}
+	refresh := time.NewTicker(opt.RefreshEvery)
+	defer refresh.Stop()
+	sync := time.NewTicker(opt.SyncInterval)
+	defer sync.Stop()
+	s.KeepGrantsFresh(ctx, opt.RefreshEvery+refreshMargin)
 	for {
-		s.KeepGrantsFresh(ctx, opt.RefreshEvery+refreshMargin)
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case <-refresh.C:
+			s.KeepGrantsFresh(ctx, opt.RefreshEvery+refreshMargin)
+		case <-sync.C:
+			// Every instance tries; the sync lease lets one of them run each
+			// connection and the others skip it.
+			if err := s.db.AbandonStaleRuns(ctx, 2*syncLease); err != nil {
+				s.log.Warn("abandon stale sync runs", "err", err)
+			}
+			_ = s.SyncAll(ctx, func(co *db.Company, res SyncResult, err error) {
+				if err != nil && !errors.Is(err, ErrSyncRunning) {
+					s.log.Warn("scheduled sync", "company_id", co.ID, "err", err)
+				}
+			})
 		}
 	}
 }

@@ -41,11 +41,18 @@ func (s *Server) routes() *echo.Echo {
 	u := e.Group("", s.requireUser)
 	u.GET("/", s.showDashboard)
 	u.GET("/settings", s.showSettings)
+	u.GET("/o/:orgnr/vouchers/lookup", s.lookupByOrg)
 
 	// Company-scoped: requireCompany answers 404 to anyone who may not see it.
 	c := u.Group("/companies/:companyID", s.requireCompany)
 	c.GET("", s.showCompany)
 	c.GET("/links/status", s.linkStatus)
+	c.GET("/vouchers", s.listVouchers)
+	c.GET("/vouchers/lookup", s.lookupVoucher)
+	c.GET("/vouchers/:voucherID", s.showVoucher)
+	c.GET("/vouchers/:voucherID/documents/:docID", s.showDocument)
+	c.GET("/sync/status", s.syncStatus)
+	c.POST("/sync", s.syncNow)
 	m := c.Group("", s.requireManager)
 	m.POST("/links", s.createLink)
 	m.POST("/links/:linkID/revoke", s.revokeLink)

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"sync"
 	"time"
 
 	"github.com/gorilla/securecookie"
@@ -18,6 +19,7 @@ import (
 
 	"bilag/connectors"
 	"bilag/db"
+	"bilag/db/doccache"
 	"bilag/db/seal"
 	"bilag/public"
 	"bilag/views"
@@ -44,6 +46,8 @@ type Options struct {
 	// (the identity servers of RedirectConnectors), for CSP form-action.
 	FormOrigins []string
 	Now         func() time.Time
+	// Cache keeps opened documents; nil disables caching.
+	Cache *doccache.Cache
 	// Views and Static default to the embedded files.
 	Views  fs.FS
 	Static fs.FS
@@ -70,6 +74,12 @@ type Server struct {
 	staticVer  string
 	throttle   *throttle
 	echo       *echo.Echo
+	cache      *doccache.Cache
+	// bgctx bounds background work (syncs started by a request); Close
+	// cancels it and waits.
+	bgctx    context.Context
+	bgcancel context.CancelFunc
+	wg       sync.WaitGroup
 }
 
 // New builds the server and its routes.
@@ -125,9 +135,17 @@ func New(opt Options) (*Server, error) {
 		static:     opt.Static,
 		staticVer:  ver,
 		throttle:   newThrottle(opt.Now),
+		cache:      opt.Cache,
 	}
+	s.bgctx, s.bgcancel = context.WithCancel(context.Background())
 	s.echo = s.routes()
 	return s, nil
+}
+
+// Close stops background work started by requests and waits for it.
+func (s *Server) Close() {
+	s.bgcancel()
+	s.wg.Wait()
 }
 
 // ServeHTTP makes Server an http.Handler.

@@ -119,6 +119,16 @@ var funcs = template.FuncMap{
 		return template.URL(v.Encode())
 	},
 	"add": func(a, b int) int { return a + b },
+	// trimSeries drops the series from a number that starts with it, so
+	// "A123" in series "A" shows as "A 123".
+	"trimSeries": func(number, series string) string {
+		if series != "" && strings.HasPrefix(number, series) {
+			return strings.TrimSpace(strings.TrimPrefix(number, series))
+		}
+		return number
+	},
+	// runs packs a page and sync runs for the syncruns partial.
+	"runs": func(p *Page, rs any) map[string]any { return map[string]any{"P": p, "Runs": rs} },
 	"date": func(t any) string {
 		switch v := t.(type) {
 		case time.Time:

@@ -1,0 +1,155 @@
+package db
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Sync run statuses.
+const (
+	SyncRunning = "running"
+	SyncOK      = "ok"
+	SyncFailed  = "failed"
+)
+
+// SyncRun logs one sync of a connection: when, how much, and how it ended.
+type SyncRun struct {
+	ID           int64 `gorm:"primaryKey"`
+	CompanyID    int64 `gorm:"not null;index"`
+	ConnectionID int64 `gorm:"not null;index"`
+	Full         bool
+	Status       string `gorm:"size:16;not null"`
+	// Fetched of Total vouchers so far: the progress a person sees.
+	Fetched    int
+	Total      int
+	Upserted   int
+	Error      string `gorm:"size:500"`
+	StartedAt  time.Time
+	FinishedAt *time.Time
+	UpdatedAt  time.Time
+}
+
+// SyncState is the part of a connection that syncing keeps: the lease
+// that makes one instance at a time sync it, and how far it got.
+type SyncState struct {
+	ConnectionID int64 `gorm:"primaryKey;autoIncrement:false"`
+	LeaseOwner   string `gorm:"size:32"`
+	LeaseUntil   *time.Time
+	// SyncedThrough is the upstream modification time up to which the index
+	// is complete; the next sync asks only for what changed after it.
+	SyncedThrough *time.Time
+	NextSyncAt    *time.Time
+}
+
+// TakeSyncLease claims the right to sync a connection for ttl; false when
+// another holder's lease is still running. A crashed holder's lease runs
+// out and is taken over.
+func (d *DB) TakeSyncLease(ctx context.Context, connID int64, ttl time.Duration) (bool, error) {
+	now := d.now().UTC()
+	until := now.Add(ttl)
+	g := d.gorm.WithContext(ctx)
+	if err := g.Exec("INSERT INTO sync_states (connection_id) VALUES (?) ON CONFLICT DO NOTHING", connID).Error; err != nil {
+		return false, fmt.Errorf("sync state of connection %d: %w", connID, err)
+	}
+	res := g.Model(&SyncState{}).
+		Where("connection_id = ? AND (lease_until IS NULL OR lease_until < ? OR lease_owner = ?)", connID, now, d.owner).
+		Updates(map[string]any{"lease_owner": d.owner, "lease_until": until})
+	if res.Error != nil {
+		return false, fmt.Errorf("take sync lease of connection %d: %w", connID, res.Error)
+	}
+	return res.RowsAffected == 1, nil
+}
+
+// ExtendSyncLease keeps a running sync's lease; false when it was lost.
+func (d *DB) ExtendSyncLease(ctx context.Context, connID int64, ttl time.Duration) (bool, error) {
+	res := d.gorm.WithContext(ctx).Model(&SyncState{}).Where("connection_id = ? AND lease_owner = ?", connID, d.owner).
+		Update("lease_until", d.now().UTC().Add(ttl))
+	if res.Error != nil {
+		return false, fmt.Errorf("extend sync lease of connection %d: %w", connID, res.Error)
+	}
+	return res.RowsAffected == 1, nil
+}
+
+// ReleaseSyncLease ends a sync; through, when set, records how far the
+// index is complete.
+func (d *DB) ReleaseSyncLease(ctx context.Context, connID int64, through *time.Time) error {
+	upd := map[string]any{"lease_owner": "", "lease_until": nil}
+	if through != nil {
+		upd["synced_through"] = through.UTC()
+	}
+	err := d.gorm.WithContext(ctx).Model(&SyncState{}).Where("connection_id = ? AND lease_owner = ?", connID, d.owner).Updates(upd).Error
+	if err != nil {
+		return fmt.Errorf("release sync lease of connection %d: %w", connID, err)
+	}
+	return nil
+}
+
+// SyncStateOf returns a connection's sync state (zero when never synced).
+func (d *DB) SyncStateOf(ctx context.Context, connID int64) (SyncState, error) {
+	var s SyncState
+	err := d.gorm.WithContext(ctx).Where("connection_id = ?", connID).Limit(1).Find(&s).Error
+	if err != nil {
+		return s, fmt.Errorf("sync state of connection %d: %w", connID, err)
+	}
+	s.ConnectionID = connID
+	return s, nil
+}
+
+// ResetSync forgets how far a connection was synced, so the next sync is
+// full (after a reconnect to what may be another upstream company).
+func (d *DB) ResetSync(ctx context.Context, connID int64) error {
+	return d.gorm.WithContext(ctx).Model(&SyncState{}).Where("connection_id = ?", connID).Update("synced_through", nil).Error
+}
+
+// StartSyncRun logs the start of a sync.
+func (d *DB) StartSyncRun(ctx context.Context, r *SyncRun) error {
+	r.Status, r.StartedAt = SyncRunning, d.now().UTC()
+	if err := d.gorm.WithContext(ctx).Create(r).Error; err != nil {
+		return fmt.Errorf("start sync run: %w", err)
+	}
+	return nil
+}
+
+// SyncProgress records how far a running sync is.
+func (d *DB) SyncProgress(ctx context.Context, runID int64, fetched, total, upserted int) error {
+	err := d.gorm.WithContext(ctx).Model(&SyncRun{}).Where("id = ?", runID).
+		Updates(map[string]any{"fetched": fetched, "total": total, "upserted": upserted, "updated_at": d.now().UTC()}).Error
+	if err != nil {
+		return fmt.Errorf("record sync progress: %w", err)
+	}
+	return nil
+}
+
+// FinishSyncRun logs the end of a sync; errText empty means success.
+func (d *DB) FinishSyncRun(ctx context.Context, runID int64, errText string) error {
+	now := d.now().UTC()
+	status := SyncOK
+	if errText != "" {
+		status = SyncFailed
+	}
+	err := d.gorm.WithContext(ctx).Model(&SyncRun{}).Where("id = ?", runID).
+		Updates(map[string]any{"status": status, "error": truncate(errText, 500), "finished_at": now, "updated_at": now}).Error
+	if err != nil {
+		return fmt.Errorf("finish sync run: %w", err)
+	}
+	return nil
+}
+
+// SyncRuns lists a company's newest sync runs.
+func (d *DB) SyncRuns(ctx context.Context, companyID int64, limit int) ([]SyncRun, error) {
+	var rs []SyncRun
+	err := d.gorm.WithContext(ctx).Where("company_id = ?", companyID).Order("started_at DESC, id DESC").Limit(limit).Find(&rs).Error
+	if err != nil {
+		return nil, fmt.Errorf("sync runs of company %d: %w", companyID, err)
+	}
+	return rs, nil
+}
+
+// AbandonStaleRuns marks runs that stopped updating (their instance died)
+// as failed, so the page does not show them running for ever.
+func (d *DB) AbandonStaleRuns(ctx context.Context, olderThan time.Duration) error {
+	now := d.now().UTC()
+	return d.gorm.WithContext(ctx).Model(&SyncRun{}).Where("status = ? AND updated_at < ?", SyncRunning, now.Add(-olderThan)).
+		Updates(map[string]any{"status": SyncFailed, "error": "abandoned: the syncing instance stopped", "finished_at": now}).Error
+}

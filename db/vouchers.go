@@ -1,0 +1,299 @@
+package db
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// Voucher is the index entry of an upstream voucher: metadata only, never
+// tokens and never a document's bytes, so a page of vouchers needs no call
+// to Visma.
+type Voucher struct {
+	ID           int64  `gorm:"primaryKey"`
+	CompanyID    int64  `gorm:"not null;uniqueIndex:idx_voucher_ext,priority:1;index:idx_voucher_date,priority:1;index:idx_voucher_number,priority:1"`
+	ExternalID   string `gorm:"size:64;not null;uniqueIndex:idx_voucher_ext,priority:2"`
+	FiscalYearID string `gorm:"size:64"`
+	Number       string `gorm:"size:64"`
+	// NumberKey is Number without spaces or dashes, upper case: what a
+	// lookup by "A123", "a 123" or "A-123" compares with.
+	NumberKey    string    `gorm:"size:64;index:idx_voucher_number,priority:2"`
+	Series       string    `gorm:"size:16"`
+	Date         time.Time `gorm:"not null;index:idx_voucher_date,priority:2"`
+	Text         string    `gorm:"size:1000"`
+	Amount       int64
+	Type         int
+	TypeName     string `gorm:"size:64"`
+	SourceID     string `gorm:"size:64"`
+	DocumentIDs  string `gorm:"size:2000"`
+	HasDocuments bool
+	ModifiedAt   time.Time
+}
+
+// DocumentIDList splits the stored attachment ids.
+func (v *Voucher) DocumentIDList() []string { return strings.Fields(v.DocumentIDs) }
+
+// FiscalYear is an indexed accounting year.
+type FiscalYear struct {
+	ID         int64     `gorm:"primaryKey"`
+	CompanyID  int64     `gorm:"not null;uniqueIndex:idx_fy_ext,priority:1"`
+	ExternalID string    `gorm:"size:64;not null;uniqueIndex:idx_fy_ext,priority:2"`
+	StartDate  time.Time `gorm:"not null"`
+	EndDate    time.Time `gorm:"not null"`
+}
+
+// Label is how a fiscal year is shown: its start year, or both years.
+func (f FiscalYear) Label() string {
+	if f.StartDate.Year() == f.EndDate.Year() {
+		return fmt.Sprint(f.StartDate.Year())
+	}
+	return fmt.Sprintf("%d/%d", f.StartDate.Year(), f.EndDate.Year()%100)
+}
+
+// VoucherDocument is a document found behind a voucher, remembered so that
+// a document route can check that the document belongs to the voucher
+// without asking the upstream, and so its SHA-256 can be shown.
+type VoucherDocument struct {
+	ID          int64  `gorm:"primaryKey"`
+	CompanyID   int64  `gorm:"not null;uniqueIndex:idx_vdoc,priority:1"`
+	VoucherID   int64  `gorm:"not null;uniqueIndex:idx_vdoc,priority:2"`
+	Kind        string `gorm:"size:32;not null;uniqueIndex:idx_vdoc,priority:3"`
+	ExternalID  string `gorm:"size:64;not null;uniqueIndex:idx_vdoc,priority:4"`
+	FileName    string `gorm:"size:300"`
+	ContentType string `gorm:"size:100"`
+	Size        int64
+	SHA256      string `gorm:"size:64"`
+	Position    int
+}
+
+// NumberKey normalises a voucher number for lookups.
+func NumberKey(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if unicode.IsSpace(r) || r == '-' || r == '_' {
+			continue
+		}
+		b.WriteRune(unicode.ToUpper(r))
+	}
+	return b.String()
+}
+
+// UpsertVouchers writes vouchers into the index, replacing entries with the
+// same upstream id, so a sync may be repeated or resumed without duplicates.
+func (d *DB) UpsertVouchers(ctx context.Context, vs []Voucher) error {
+	if len(vs) == 0 {
+		return nil
+	}
+	for i := range vs {
+		vs[i].NumberKey = NumberKey(vs[i].Number)
+		vs[i].ID = 0
+	}
+	err := d.gorm.WithContext(ctx).Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "company_id"}, {Name: "external_id"}},
+		DoUpdates: clause.AssignmentColumns([]string{"fiscal_year_id", "number", "number_key", "series", "date", "text", "amount", "type", "type_name", "source_id", "document_ids", "has_documents", "modified_at"}),
+	}).CreateInBatches(vs, 200).Error
+	if err != nil {
+		return fmt.Errorf("upsert %d vouchers: %w", len(vs), err)
+	}
+	return nil
+}
+
+// UpsertFiscalYears writes fiscal years into the index.
+func (d *DB) UpsertFiscalYears(ctx context.Context, fys []FiscalYear) error {
+	if len(fys) == 0 {
+		return nil
+	}
+	err := d.gorm.WithContext(ctx).Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "company_id"}, {Name: "external_id"}},
+		DoUpdates: clause.AssignmentColumns([]string{"start_date", "end_date"}),
+	}).Create(&fys).Error
+	if err != nil {
+		return fmt.Errorf("upsert fiscal years: %w", err)
+	}
+	return nil
+}
+
+// FiscalYears lists a company's indexed fiscal years, newest first.
+func (d *DB) FiscalYears(ctx context.Context, companyID int64) ([]FiscalYear, error) {
+	var fys []FiscalYear
+	if err := d.gorm.WithContext(ctx).Where("company_id = ?", companyID).Order("start_date DESC").Find(&fys).Error; err != nil {
+		return nil, fmt.Errorf("fiscal years of company %d: %w", companyID, err)
+	}
+	return fys, nil
+}
+
+// VoucherFilter selects vouchers of one company.
+type VoucherFilter struct {
+	FiscalYear   string // upstream fiscal year id
+	From, To     time.Time
+	Text         string
+	Number       string
+	HasDocuments bool
+	Page         int // 1-based
+	PageSize     int
+}
+
+// VoucherList is one page of a filtered list.
+type VoucherList struct {
+	Vouchers []Voucher
+	Total    int64
+	Page     int
+	Pages    int
+}
+
+func (d *DB) voucherQuery(ctx context.Context, companyID int64, f VoucherFilter) *gorm.DB {
+	q := d.gorm.WithContext(ctx).Model(&Voucher{}).Where("company_id = ?", companyID)
+	if f.FiscalYear != "" {
+		q = q.Where("fiscal_year_id = ?", f.FiscalYear)
+	}
+	if !f.From.IsZero() {
+		q = q.Where("date >= ?", f.From.UTC())
+	}
+	if !f.To.IsZero() {
+		q = q.Where("date < ?", f.To.UTC().AddDate(0, 0, 1))
+	}
+	if t := strings.TrimSpace(f.Text); t != "" {
+		q = q.Where("LOWER(text) LIKE ? ESCAPE '\\'", "%"+escapeLike(strings.ToLower(t))+"%")
+	}
+	if n := NumberKey(f.Number); n != "" {
+		q = q.Where("number_key = ?", n)
+	}
+	if f.HasDocuments {
+		q = q.Where("has_documents = ?", true)
+	}
+	return q
+}
+
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// Vouchers lists a page of a company's indexed vouchers, newest first.
+func (d *DB) Vouchers(ctx context.Context, companyID int64, f VoucherFilter) (VoucherList, error) {
+	if f.PageSize <= 0 || f.PageSize > 500 {
+		f.PageSize = 50
+	}
+	if f.Page <= 0 {
+		f.Page = 1
+	}
+	var out VoucherList
+	if err := d.voucherQuery(ctx, companyID, f).Count(&out.Total).Error; err != nil {
+		return out, fmt.Errorf("count vouchers of company %d: %w", companyID, err)
+	}
+	out.Pages = int((out.Total + int64(f.PageSize) - 1) / int64(f.PageSize))
+	out.Page = min(f.Page, max(out.Pages, 1))
+	err := d.voucherQuery(ctx, companyID, f).Order("date DESC, id DESC").
+		Limit(f.PageSize).Offset((out.Page - 1) * f.PageSize).Find(&out.Vouchers).Error
+	if err != nil {
+		return out, fmt.Errorf("list vouchers of company %d: %w", companyID, err)
+	}
+	return out, nil
+}
+
+// Voucher returns one indexed voucher of a company; another company's
+// voucher is ErrNotFound, exactly like a missing one.
+func (d *DB) Voucher(ctx context.Context, companyID, id int64) (*Voucher, error) {
+	var v Voucher
+	if err := d.gorm.WithContext(ctx).Where("company_id = ? AND id = ?", companyID, id).First(&v).Error; err != nil {
+		return nil, fmt.Errorf("voucher %d of company %d: %w", id, companyID, notFound(err))
+	}
+	return &v, nil
+}
+
+// LookupVouchers finds a company's vouchers by number, optionally on a date
+// or in a fiscal year (an upstream id, or a year such as "2024").
+func (d *DB) LookupVouchers(ctx context.Context, companyID int64, number string, date time.Time, fiscalYear string) ([]Voucher, error) {
+	q := d.gorm.WithContext(ctx).Where("company_id = ? AND number_key = ?", companyID, NumberKey(number))
+	if !date.IsZero() {
+		q = q.Where("date >= ? AND date < ?", date.UTC(), date.UTC().AddDate(0, 0, 1))
+	}
+	if fiscalYear != "" {
+		var fy FiscalYear
+		err := d.gorm.WithContext(ctx).Where("company_id = ? AND (external_id = ? OR "+d.yearExpr("start_date")+" = ?)", companyID, fiscalYear, fiscalYear).
+			Order("start_date DESC").First(&fy).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("fiscal year %q: %w", fiscalYear, err)
+		}
+		q = q.Where("date >= ? AND date < ?", fy.StartDate, fy.EndDate.AddDate(0, 0, 1))
+	}
+	var vs []Voucher
+	if err := q.Order("date DESC, id DESC").Limit(50).Find(&vs).Error; err != nil {
+		return nil, fmt.Errorf("look up voucher %q: %w", number, err)
+	}
+	return vs, nil
+}
+
+// yearExpr is the SQL for the year of a timestamp column as text.
+func (d *DB) yearExpr(col string) string {
+	if d.Dialect() == "postgres" {
+		return "CAST(EXTRACT(YEAR FROM " + col + ") AS INTEGER)::text"
+	}
+	return "strftime('%Y', " + col + ")"
+}
+
+// CountVouchers counts a company's indexed vouchers.
+func (d *DB) CountVouchers(ctx context.Context, companyID int64) (int64, error) {
+	var n int64
+	err := d.gorm.WithContext(ctx).Model(&Voucher{}).Where("company_id = ?", companyID).Count(&n).Error
+	return n, err
+}
+
+// SetVoucherDocuments records the documents found behind a voucher,
+// keeping the SHA-256 of those already opened.
+func (d *DB) SetVoucherDocuments(ctx context.Context, companyID, voucherID int64, docs []VoucherDocument) ([]VoucherDocument, error) {
+	err := d.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		for i := range docs {
+			docs[i].CompanyID, docs[i].VoucherID, docs[i].Position = companyID, voucherID, i
+			err := tx.Clauses(clause.OnConflict{
+				Columns:   []clause.Column{{Name: "company_id"}, {Name: "voucher_id"}, {Name: "kind"}, {Name: "external_id"}},
+				DoUpdates: clause.AssignmentColumns([]string{"file_name", "content_type", "position"}),
+			}).Create(&docs[i]).Error
+			if err != nil {
+				return fmt.Errorf("record document: %w", err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return d.VoucherDocuments(ctx, companyID, voucherID)
+}
+
+// VoucherDocuments lists the recorded documents of a voucher.
+func (d *DB) VoucherDocuments(ctx context.Context, companyID, voucherID int64) ([]VoucherDocument, error) {
+	var docs []VoucherDocument
+	err := d.gorm.WithContext(ctx).Where("company_id = ? AND voucher_id = ?", companyID, voucherID).Order("position, id").Find(&docs).Error
+	if err != nil {
+		return nil, fmt.Errorf("documents of voucher %d: %w", voucherID, err)
+	}
+	return docs, nil
+}
+
+// VoucherDocument returns one recorded document of a company's voucher.
+func (d *DB) VoucherDocument(ctx context.Context, companyID, voucherID, id int64) (*VoucherDocument, error) {
+	var doc VoucherDocument
+	err := d.gorm.WithContext(ctx).Where("company_id = ? AND voucher_id = ? AND id = ?", companyID, voucherID, id).First(&doc).Error
+	if err != nil {
+		return nil, fmt.Errorf("document %d of voucher %d: %w", id, voucherID, notFound(err))
+	}
+	return &doc, nil
+}
+
+// SetDocumentHash records what an opened document's bytes were.
+func (d *DB) SetDocumentHash(ctx context.Context, id int64, sha string, size int64) error {
+	err := d.gorm.WithContext(ctx).Model(&VoucherDocument{}).Where("id = ?", id).Updates(map[string]any{"sha256": sha, "size": size}).Error
+	if err != nil {
+		return fmt.Errorf("record hash of document %d: %w", id, err)
+	}
+	return nil
+}

@@ -1,0 +1,203 @@
+package server
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"bilag/connectors"
+	"bilag/db"
+	"bilag/db/doccache"
+	"bilag/server/untrusted"
+)
+
+// shaHeader carries the SHA-256 of the document's bytes as Visma gave
+// them: evidence of exactly which document was shown. On a first open the
+// hash is only known at the end, so it comes as a trailer.
+const shaHeader = "X-Bilag-Sha256"
+
+// maxConvert bounds a TIFF read into memory for conversion.
+const maxConvert = untrusted.MaxTIFFBytes
+
+func cacheKey(conn string, companyID int64, doc *db.VoucherDocument) string {
+	return fmt.Sprintf("%s/%d/%s/%s", conn, companyID, doc.Kind, doc.ExternalID)
+}
+
+// showDocument streams one document of a voucher of the current company.
+// The document must have been found behind that voucher, so an id of
+// another company's document is 404 without any call upstream.
+func (s *Server) showDocument(c echo.Context) error {
+	ctx := c.Request().Context()
+	co := currentCompany(c)
+	vid, err := paramID(c, "voucherID")
+	if err != nil {
+		return err
+	}
+	did, err := paramID(c, "docID")
+	if err != nil {
+		return err
+	}
+	v, err := s.db.Voucher(ctx, co.ID, vid)
+	if err != nil {
+		return err
+	}
+	doc, err := s.db.VoucherDocument(ctx, co.ID, v.ID, did)
+	if err != nil {
+		return err
+	}
+	return s.streamDocument(c, co, v, doc, c.QueryParam("download") == "1")
+}
+
+func (s *Server) streamDocument(c echo.Context, co *db.Company, v *db.Voucher, doc *db.VoucherDocument, forceDownload bool) error {
+	ctx := c.Request().Context()
+	const connector = "eaccounting"
+	key := cacheKey(connector, co.ID, doc)
+	if s.cache != nil {
+		meta, sha, body, ok, err := s.cache.Get(key)
+		if err != nil {
+			s.log.Warn("document cache", "company_id", co.ID, "document_id", doc.ID, "err", err)
+		}
+		if ok {
+			defer body.Close()
+			c.Response().Header().Set("X-Bilag-Cache", "hit")
+			c.Response().Header().Set(shaHeader, sha)
+			n, err := s.writeDocument(c, body, meta.ContentType, meta.FileName, meta.Size, forceDownload, nil)
+			s.audited(c, co, v, doc, sha, n, err)
+			return ignoreWritten(c, err)
+		}
+	}
+	conn, err := s.db.Connection(ctx, co.ID, connector)
+	if err != nil {
+		return err
+	}
+	if conn.Status != db.ConnActive {
+		return fmt.Errorf("open document: %w", db.ErrNeedsReapproval)
+	}
+	dr, ok := s.connectors[connector].(connectors.DocumentReader)
+	if !ok {
+		return echo.ErrNotFound
+	}
+	var stream *connectors.DocumentStream
+	err = connectors.Retry(ctx, connectors.DefaultBackoff, func(ctx context.Context) error {
+		g, err := s.freshGrant(ctx, conn)
+		if err != nil {
+			return err
+		}
+		stream, err = dr.OpenDocument(ctx, g, connectors.Document{ID: doc.ExternalID, Kind: doc.Kind, FileName: doc.FileName, ContentType: doc.ContentType})
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("open document %d: %w", doc.ID, err)
+	}
+	defer stream.Body.Close()
+	name := stream.FileName
+	if name == "" {
+		name = doc.FileName
+	}
+	hash := sha256.New()
+	sinks := []io.Writer{hash}
+	var entry *doccache.Entry
+	if s.cache != nil {
+		if entry, err = s.cache.Writer(key, doccache.Meta{ContentType: stream.ContentType, FileName: name, Size: stream.Size}); err != nil {
+			s.log.Warn("document cache writer", "err", err)
+			entry = nil
+		} else {
+			sinks = append(sinks, entry)
+		}
+	}
+	c.Response().Header().Set("X-Bilag-Cache", "miss")
+	c.Response().Header().Set("Trailer", shaHeader)
+	body := io.TeeReader(stream.Body, io.MultiWriter(sinks...))
+	n, werr := s.writeDocument(c, body, stream.ContentType, name, stream.Size, forceDownload, stream.Body)
+	if werr != nil {
+		if entry != nil {
+			entry.Abort()
+		}
+		s.audited(c, co, v, doc, "", n, werr)
+		return ignoreWritten(c, werr)
+	}
+	sha := hex.EncodeToString(hash.Sum(nil))
+	if entry != nil {
+		if _, err := entry.Commit(); err != nil {
+			s.log.Warn("document cache commit", "err", err)
+		}
+	}
+	c.Response().Header().Set(shaHeader, sha)
+	if err := s.db.SetDocumentHash(context.WithoutCancel(ctx), doc.ID, sha, n); err != nil {
+		s.log.Warn("record document hash", "err", err)
+	}
+	s.audited(c, co, v, doc, sha, n, nil)
+	return nil
+}
+
+// writeDocument decides from the declared type and the first bytes how the
+// document may be served, sets the headers and copies it. raw, when set,
+// is drained after a conversion so the hash covers every byte.
+func (s *Server) writeDocument(c echo.Context, r io.Reader, declared, name string, size int64, forceDownload bool, raw io.Reader) (int64, error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	head, _ := br.Peek(512)
+	d := untrusted.Decide(declared, head)
+	if forceDownload {
+		d = untrusted.Disposition{ContentType: d.ContentType}
+		if d.ContentType == "" || !d.Inline {
+			d.ContentType = untrusted.OctetStream
+		}
+	}
+	h := c.Response().Header()
+	h.Del("X-Frame-Options")
+	untrusted.Headers(h, d, name)
+	// The voucher page shows the document in a frame of its own origin.
+	h.Set("X-Frame-Options", "SAMEORIGIN")
+	if d.Convert {
+		var buf bytes.Buffer
+		n, err := io.Copy(&buf, io.LimitReader(br, maxConvert+1))
+		if err != nil {
+			return n, err
+		}
+		if n > maxConvert {
+			return n, fmt.Errorf("convert document: %w", untrusted.ErrTooLarge)
+		}
+		var png bytes.Buffer
+		if err := untrusted.TIFFToPNG(&png, bytes.NewReader(buf.Bytes())); err != nil {
+			return n, err
+		}
+		h.Set("Content-Length", strconv.Itoa(png.Len()))
+		c.Response().WriteHeader(http.StatusOK)
+		_, err = c.Response().Write(png.Bytes())
+		return n, err
+	}
+	if size > 0 {
+		h.Set("Content-Length", strconv.FormatInt(size, 10))
+	}
+	c.Response().WriteHeader(http.StatusOK)
+	return io.Copy(c.Response(), br)
+}
+
+// ignoreWritten: once bytes went out, an error can only be logged; the
+// error handler would try to write a page into a half-sent document.
+func ignoreWritten(c echo.Context, err error) error {
+	if err != nil && c.Response().Committed {
+		return nil
+	}
+	return err
+}
+
+func (s *Server) audited(c echo.Context, co *db.Company, v *db.Voucher, doc *db.VoucherDocument, sha string, n int64, err error) {
+	detail := fmt.Sprintf("voucher=%s document=%d kind=%s bytes=%d sha256=%s", v.Number, doc.ID, doc.Kind, n, sha)
+	if err != nil {
+		detail += " error=" + truncateStr(err.Error(), 200)
+		if errors.Is(err, context.Canceled) {
+			detail += " (client went away)"
+		}
+	}
+	s.audit(c, db.AuditDocumentOpen, &co.ID, doc.FileName, detail)
+}

@@ -1,0 +1,183 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"bilag/connectors"
+	"bilag/db"
+)
+
+const (
+	// syncLease is how long a sync may go without extending its claim; a
+	// crashed instance's sync is taken over after it.
+	syncLease = 2 * time.Minute
+	// syncPageSize is Visma's largest page that clients use.
+	syncPageSize = 1000
+	// syncOverlap re-reads a little of what the last sync saw, because
+	// upstream clocks and commit order are not exact; upserts make it safe.
+	syncOverlap = 5 * time.Minute
+)
+
+// ErrSyncRunning is returned when another sync of the connection runs.
+var ErrSyncRunning = errors.New("a sync of this connection is already running")
+
+// SyncResult is what one sync did.
+type SyncResult struct {
+	Full     bool
+	Fetched  int
+	Total    int
+	Upserted int
+}
+
+// SyncConnection brings a connection's voucher index up to date: fully the
+// first time, then only what was modified since the last sync. Only one
+// instance syncs a connection at a time (a lease in the database).
+func (s *Server) SyncConnection(ctx context.Context, conn *db.Connection) (SyncResult, error) {
+	var res SyncResult
+	vr, ok := s.connectors[conn.Connector].(connectors.VoucherReader)
+	if !ok {
+		return res, fmt.Errorf("connector %s reads no vouchers", conn.Connector)
+	}
+	got, err := s.db.TakeSyncLease(ctx, conn.ID, syncLease)
+	if err != nil {
+		return res, err
+	}
+	if !got {
+		return res, ErrSyncRunning
+	}
+	state, err := s.db.SyncStateOf(ctx, conn.ID)
+	if err != nil {
+		s.db.ReleaseSyncLease(context.WithoutCancel(ctx), conn.ID, nil)
+		return res, err
+	}
+	res.Full = state.SyncedThrough == nil
+	run := &db.SyncRun{CompanyID: conn.CompanyID, ConnectionID: conn.ID, Full: res.Full}
+	if err := s.db.StartSyncRun(ctx, run); err != nil {
+		s.db.ReleaseSyncLease(context.WithoutCancel(ctx), conn.ID, nil)
+		return res, err
+	}
+	started := s.now().UTC()
+	through, err := s.syncPages(ctx, vr, conn, state, run, &res)
+	errText := ""
+	if err != nil {
+		errText = err.Error()
+		through = nil
+	} else {
+		t := started.Add(-syncOverlap)
+		through = &t
+	}
+	bg := context.WithoutCancel(ctx)
+	if ferr := s.db.FinishSyncRun(bg, run.ID, errText); ferr != nil {
+		s.log.Error("finish sync run", "run_id", run.ID, "err", ferr)
+	}
+	if rerr := s.db.ReleaseSyncLease(bg, conn.ID, through); rerr != nil {
+		s.log.Error("release sync lease", "connection_id", conn.ID, "err", rerr)
+	}
+	s.log.Info("sync finished", "company_id", conn.CompanyID, "connection_id", conn.ID, "full", res.Full,
+		"fetched", res.Fetched, "total", res.Total, "upserted", res.Upserted, "err", errText)
+	return res, err
+}
+
+func (s *Server) syncPages(ctx context.Context, vr connectors.VoucherReader, conn *db.Connection, state db.SyncState, run *db.SyncRun, res *SyncResult) (*time.Time, error) {
+	g, err := s.freshGrant(ctx, conn)
+	if err != nil {
+		return nil, err
+	}
+	var fys []connectors.FiscalYear
+	if err := connectors.Retry(ctx, syncBackoff, func(ctx context.Context) error {
+		var err error
+		fys, err = vr.FiscalYears(ctx, g)
+		return err
+	}); err != nil {
+		return nil, fmt.Errorf("read fiscal years: %w", err)
+	}
+	rows := make([]db.FiscalYear, len(fys))
+	for i, fy := range fys {
+		rows[i] = db.FiscalYear{CompanyID: conn.CompanyID, ExternalID: fy.ID, StartDate: fy.StartDate, EndDate: fy.EndDate}
+	}
+	if err := s.db.UpsertFiscalYears(ctx, rows); err != nil {
+		return nil, err
+	}
+	q := connectors.VoucherQuery{Page: 1, PageSize: syncPageSize}
+	if state.SyncedThrough != nil {
+		q.ModifiedSince = *state.SyncedThrough
+	}
+	for {
+		if g, err = s.freshGrant(ctx, conn); err != nil {
+			return nil, err
+		}
+		var page connectors.VoucherPage
+		if err := connectors.Retry(ctx, syncBackoff, func(ctx context.Context) error {
+			var err error
+			page, err = vr.Vouchers(ctx, g, q)
+			return err
+		}); err != nil {
+			return nil, fmt.Errorf("read vouchers page %d: %w", q.Page, err)
+		}
+		batch := make([]db.Voucher, len(page.Vouchers))
+		for i, v := range page.Vouchers {
+			batch[i] = indexEntry(conn.CompanyID, v)
+		}
+		if err := s.db.UpsertVouchers(ctx, batch); err != nil {
+			return nil, err
+		}
+		res.Fetched += len(page.Vouchers)
+		res.Upserted += len(batch)
+		res.Total = max(page.Total, res.Fetched)
+		if err := s.db.SyncProgress(ctx, run.ID, res.Fetched, res.Total, res.Upserted); err != nil {
+			return nil, err
+		}
+		if ok, err := s.db.ExtendSyncLease(ctx, conn.ID, syncLease); err != nil || !ok {
+			return nil, fmt.Errorf("sync lease lost: %w", errors.Join(err, ErrSyncRunning))
+		}
+		if q.Page >= page.TotalPages || len(page.Vouchers) == 0 {
+			return nil, nil
+		}
+		q.Page++
+	}
+}
+
+// syncBackoff waits longer than an interactive request would: a sync has
+// time, and Visma's rate-limit answer asks for up to a minute.
+var syncBackoff = connectors.Backoff{Attempts: 5, Base: time.Second, Max: 65 * time.Second}
+
+// indexEntry turns an upstream voucher into its index entry.
+func indexEntry(companyID int64, v connectors.Voucher) db.Voucher {
+	return db.Voucher{
+		CompanyID: companyID, ExternalID: v.ID, FiscalYearID: v.FiscalYearID, Number: v.Number, Series: v.Series,
+		Date: v.Date, Text: v.Text, Amount: v.Amount, Type: v.Type, TypeName: v.TypeName, SourceID: v.SourceID,
+		DocumentIDs: strings.Join(v.DocumentIDs, " "), HasDocuments: hasDocuments(v), ModifiedAt: v.ModifiedAt,
+	}
+}
+
+// hasDocuments: files on the voucher itself, or on the supplier or customer
+// invoice it was booked from (voucher types 12–15).
+func hasDocuments(v connectors.Voucher) bool {
+	return len(v.DocumentIDs) > 0 || (v.SourceID != "" && v.Type >= 12 && v.Type <= 15)
+}
+
+// SyncAll syncs every active connection of an active company once, calling
+// report after each.
+func (s *Server) SyncAll(ctx context.Context, report func(co *db.Company, res SyncResult, err error)) error {
+	conns, err := s.db.ActiveConnections(ctx)
+	if err != nil {
+		return err
+	}
+	for i := range conns {
+		conn := &conns[i]
+		co, err := s.db.Company(ctx, conn.CompanyID)
+		if err != nil {
+			return err
+		}
+		res, err := s.SyncConnection(ctx, conn)
+		report(co, res, err)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+	}
+	return nil
+}
