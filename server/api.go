@@ -1,5 +1,7 @@
 package server
 
+import "github.com/labstack/echo/v4"
+
 // apiError is the JSON body of every API error: a stable code and a
 // message in the caller's language.
 type apiError struct {
@@ -26,3 +28,6 @@ func apiCode(status int) string {
 	}
 	return "internal"
 }
+
+// apiRoutes mounts the JSON API (see api_routes.go when built).
+func (s *Server) apiRoutes(g *echo.Group) {}

@@ -72,6 +72,9 @@ func (s *Server) routes() *echo.Echo {
 	a.GET("/companies/:companyID", s.editCompany)
 	a.POST("/companies/:companyID", s.updateCompany)
 
+	// The JSON API: personal API tokens, never cookies.
+	s.apiRoutes(e.Group("/api/v1"))
+
 	e.RouteNotFound("/*", func(c echo.Context) error { return echo.ErrNotFound })
 	return e
 }
