@@ -41,6 +41,7 @@ func (s *Server) routes() *echo.Echo {
 	u := e.Group("", s.requireUser)
 	u.GET("/", s.showDashboard)
 	u.GET("/settings", s.showSettings)
+	s.settingsRoutes(u)
 	u.GET("/o/:orgnr/vouchers/lookup", s.lookupByOrg)
 
 	// Company-scoped: requireCompany answers 404 to anyone who may not see it.
