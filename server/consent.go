@@ -349,6 +349,11 @@ func (s *Server) consentCallback(c echo.Context) error {
 	}
 	state := c.QueryParam("state")
 	if state == "" || subtle.ConstantTimeCompare([]byte(state), []byte(f.State)) != 1 || f.Connector != c.Param("connector") {
+		// The attempt is spent (its cookie is gone): say why on the link,
+		// so the analyst does not see a login that never ends.
+		if l, err := s.db.Link(ctx, f.LinkID); err == nil {
+			s.failLink(c, l, "bad_callback", "state mismatch", nil)
+		}
 		return s.finish(c, result{Reason: "state_mismatch"})
 	}
 	l, err := s.db.TakeLinkAttempt(ctx, f.LinkID, f.Attempt)
