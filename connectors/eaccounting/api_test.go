@@ -1,0 +1,247 @@
+package eaccounting
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"bilag/connectors"
+)
+
+func TestAPIErrorMapping(t *testing.T) {
+	sentinels := []error{connectors.ErrUnauthorized, connectors.ErrForbidden, connectors.ErrNotFound, connectors.ErrRateLimited, connectors.ErrUnavailable}
+	tests := []struct {
+		name   string
+		status int
+		code   int
+		want   error // nil: none of the sentinels
+	}{
+		{"unauthorized", 401, 4005, connectors.ErrUnauthorized},
+		{"unauthorized without body code", 401, 0, connectors.ErrUnauthorized},
+		{"permission denied", 403, 4007, connectors.ErrForbidden},
+		{"no access to scopes", 403, 4006, connectors.ErrForbidden},
+		{"product variant", 403, 4009, connectors.ErrForbidden},
+		{"product variant as 400", 400, 4009, connectors.ErrForbidden},
+		{"no access for user", 403, 4011, connectors.ErrForbidden},
+		{"licence not accepted", 403, 4012, connectors.ErrForbidden},
+		{"start guide", 403, 4003, connectors.ErrForbidden},
+		{"company inactive", 403, 4004, connectors.ErrForbidden},
+		{"not found", 404, 3000, connectors.ErrNotFound},
+		{"not found without code", 404, 0, connectors.ErrNotFound},
+		{"server fault", 500, 0, connectors.ErrUnavailable},
+		{"dependency unreachable", 503, 5001, connectors.ErrUnavailable},
+		{"bad filter", 400, 6001, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var calls atomic.Int32
+			mux := http.NewServeMux()
+			mux.HandleFunc("GET /v2/fiscalyears", counter(&calls, api(t, func(w http.ResponseWriter, r *http.Request) {
+				if tt.code == 0 {
+					http.Error(w, "plain text", tt.status)
+					return
+				}
+				writeAPIError(w, tt.status, tt.code, "developer message")
+			})))
+			c, _ := newTestConnector(t, mux)
+
+			_, err := c.FiscalYears(t.Context(), testGrant(t))
+			if err == nil {
+				t.Fatal("FiscalYears() = nil error")
+			}
+			for _, s := range sentinels {
+				if got := errors.Is(err, s); got != (s == tt.want) {
+					t.Errorf("errors.Is(%v, %v) = %v, want %v", err, s, got, !got)
+				}
+			}
+			var ae *APIError
+			if !errors.As(err, &ae) || ae.Status != tt.status || ae.Code != tt.code {
+				t.Fatalf("FiscalYears() = %#v, want *APIError{Status: %d, Code: %d}", err, tt.status, tt.code)
+			}
+			if tt.code != 0 && (ae.Message != "developer message" || ae.ErrorID == "") {
+				t.Errorf("APIError = %+v, want message and error id", ae)
+			}
+			if !strings.HasPrefix(err.Error(), "eaccounting: get fiscal years: ") {
+				t.Errorf("error = %q, want the eaccounting: get fiscal years: prefix", err)
+			}
+			assertNoSecret(t, err.Error(), testAccess)
+			wantCalls := int32(1)
+			if connectors.Transient(err) {
+				wantCalls = 3
+			}
+			if calls.Load() != wantCalls {
+				t.Errorf("calls = %d, want %d", calls.Load(), wantCalls)
+			}
+		})
+	}
+}
+
+func TestRateLimitRetry(t *testing.T) {
+	tests := []struct {
+		name      string
+		message   string
+		header    string
+		fails     int32
+		wantCalls int32
+		wantErr   bool
+		wantAfter time.Duration
+	}{
+		// Visma's wait, when short, is waited out and the call succeeds.
+		{"short wait honoured", "API calls quota exceeded! maximum admitted 600 per Minute. Try again in 0 seconds.", "", 2, 3, false, 0},
+		// 55 s is past Backoff.Max: Retry gives up at once rather than hold
+		// a person's request.
+		{"long wait gives up", quotaMessage, "", 5, 1, true, 55 * time.Second},
+		{"Retry-After header wins", quotaMessage, "120", 5, 1, true, 120 * time.Second},
+		{"exhausted attempts", "Try again in 0 seconds.", "", 5, 3, true, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var calls atomic.Int32
+			mux := http.NewServeMux()
+			mux.HandleFunc("GET /v2/fiscalyears", api(t, func(w http.ResponseWriter, r *http.Request) {
+				if calls.Add(1) <= tt.fails {
+					if tt.header != "" {
+						w.Header().Set("Retry-After", tt.header)
+					}
+					writeAPIError(w, http.StatusTooManyRequests, 4010, tt.message)
+					return
+				}
+				writeJSON(w, http.StatusOK, page([]any{}, 0))
+			}))
+			c, _ := newTestConnector(t, mux)
+
+			start := time.Now()
+			_, err := c.FiscalYears(t.Context(), testGrant(t))
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("FiscalYears() = %v, want error %v", err, tt.wantErr)
+			}
+			if calls.Load() != tt.wantCalls {
+				t.Errorf("calls = %d, want %d", calls.Load(), tt.wantCalls)
+			}
+			if err != nil {
+				var rl *connectors.RateLimitError
+				if !errors.As(err, &rl) || rl.RetryAfter != tt.wantAfter {
+					t.Errorf("FiscalYears() = %v, want RateLimitError after %v", err, tt.wantAfter)
+				}
+				if !errors.Is(err, connectors.ErrRateLimited) {
+					t.Errorf("FiscalYears() = %v, want ErrRateLimited", err)
+				}
+			}
+			if d := time.Since(start); d > 10*time.Second {
+				t.Errorf("FiscalYears() took %v", d)
+			}
+		})
+	}
+}
+
+func TestRetryAfter(t *testing.T) {
+	now := testNow
+	tests := []struct {
+		name, header, message string
+		want                  time.Duration
+	}{
+		{"visma message", "", quotaMessage, 55 * time.Second},
+		{"singular", "", "Try again in 1 second.", time.Second},
+		{"seconds header", "3", quotaMessage, 3 * time.Second},
+		{"date header", now.Add(90 * time.Second).Format(http.TimeFormat), "", 90 * time.Second},
+		{"past date header", now.Add(-time.Minute).Format(http.TimeFormat), "", 0},
+		{"nothing", "", "slow down", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := http.Header{}
+			if tt.header != "" {
+				h.Set("Retry-After", tt.header)
+			}
+			if got := retryAfter(h, tt.message, now); got != tt.want {
+				t.Errorf("retryAfter(%q, %q) = %v, want %v", tt.header, tt.message, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestLimiter(t *testing.T) {
+	l := newLimiter(2, time.Minute)
+	ctx := t.Context()
+	for i := range 2 {
+		if err := l.wait(ctx, "GET /vouchers"); err != nil {
+			t.Fatalf("wait() #%d = %v, want the burst to pass", i, err)
+		}
+	}
+	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	err := l.wait(short, "GET /vouchers")
+	var rl *connectors.RateLimitError
+	if !errors.As(err, &rl) || rl.RetryAfter < 20*time.Second || rl.RetryAfter > 31*time.Second {
+		t.Errorf("wait() past the quota = %v, want RateLimitError of about 30s", err)
+	}
+	// Another endpoint has its own bucket: a sync cannot starve it.
+	if err := l.wait(short, "GET /attachments/{attachmentId}"); err != nil {
+		t.Errorf("wait() on another endpoint = %v, want nil", err)
+	}
+	// Without a deadline the wait follows the context.
+	cancelled, cancel2 := context.WithCancel(ctx)
+	time.AfterFunc(10*time.Millisecond, cancel2)
+	if err := l.wait(cancelled, "GET /vouchers"); !errors.Is(err, context.Canceled) {
+		t.Errorf("wait() cancelled = %v, want context.Canceled", err)
+	}
+}
+
+func TestConnectorRateLimit(t *testing.T) {
+	var calls atomic.Int32
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v2/fiscalyears", counter(&calls, api(t, func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, page([]any{}, 0))
+	})))
+	mux.HandleFunc("GET /v2/vouchers/{fy}/{id}", api(t, func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]any{"Id": r.PathValue("id"), "Rows": []any{}})
+	}))
+	c, _ := newTestConnector(t, mux, func(c *Config) { c.RateLimit = 1 })
+
+	if _, err := c.FiscalYears(t.Context(), testGrant(t)); err != nil {
+		t.Fatalf("FiscalYears() = %v", err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+	defer cancel()
+	if _, err := c.FiscalYears(ctx, testGrant(t)); !errors.Is(err, connectors.ErrRateLimited) {
+		t.Errorf("FiscalYears() over the limit = %v, want ErrRateLimited", err)
+	}
+	if calls.Load() != 1 {
+		t.Errorf("calls = %d, want 1: the limiter should hold the second", calls.Load())
+	}
+	if _, err := c.Voucher(ctx, testGrant(t), "fy", "v"); err != nil {
+		t.Errorf("Voucher() on another endpoint = %v, want nil", err)
+	}
+}
+
+func TestUnreachable(t *testing.T) {
+	mux := http.NewServeMux()
+	c, srv := newTestConnector(t, mux)
+	srv.Close()
+	_, err := c.FiscalYears(t.Context(), testGrant(t))
+	if !errors.Is(err, connectors.ErrUnavailable) {
+		t.Errorf("FiscalYears() against a closed server = %v, want ErrUnavailable", err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	_, err = c.FiscalYears(ctx, testGrant(t))
+	if !errors.Is(err, context.Canceled) || errors.Is(err, connectors.ErrUnavailable) {
+		t.Errorf("FiscalYears() cancelled = %v, want context.Canceled only", err)
+	}
+}
+
+func TestBadGrant(t *testing.T) {
+	c, _ := newTestConnector(t, http.NewServeMux())
+	_, err := c.FiscalYears(t.Context(), connectors.Grant{Data: []byte("{not json " + testAccess)})
+	if err == nil {
+		t.Fatal("FiscalYears(bad grant) = nil error")
+	}
+	assertNoSecret(t, err.Error(), testAccess)
+	if _, err := c.FiscalYears(t.Context(), connectors.Grant{Data: []byte(`{}`)}); !errors.Is(err, connectors.ErrUnauthorized) {
+		t.Errorf("FiscalYears(empty grant) = %v, want ErrUnauthorized", err)
+	}
+}
