@@ -110,6 +110,12 @@ func (c *Connector) Check(ctx context.Context, g connectors.Grant) (connectors.V
 		if err == nil {
 			continue
 		}
+		if errors.Is(err, connectors.ErrNotFound) {
+			// A missing collection says nothing about the grant; it is
+			// Bilag's or the upstream's fault, not the approver's.
+			c.logger.WarnContext(ctx, "check probe not found", "area", probes[i].area, "error", err)
+			continue
+		}
 		p, ok := problemFor(err, probes[i].area)
 		if !ok {
 			return connectors.Verdict{}, fmt.Errorf("eaccounting: check: probe %s: %w", probes[i].area, err)

@@ -103,6 +103,9 @@ func TestCheck(t *testing.T) {
 		{"missing purchase scope", settings(1, 1), map[string][2]int{
 			"/supplierinvoices": {403, 4006},
 		}, company, []connectors.Problem{{Code: connectors.ProblemMissingScope, Upstream: "4006"}}},
+		{"a missing collection is no finding", settings(1, 1), map[string][2]int{
+			"/supplierinvoices": {404, 3000},
+		}, company, nil},
 		{"missing sales scope hides the company", settings(1, 1), map[string][2]int{
 			"/companysettings": {403, 4006},
 		}, connectors.Company{}, []connectors.Problem{{Code: connectors.ProblemMissingScope, Upstream: "4006"}}},
