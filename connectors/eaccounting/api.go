@@ -231,24 +231,44 @@ func segment(id string) (string, error) {
 // download fetches a pre-signed file URL (an attachment's TemporaryUrl, a
 // customer invoice's Url). It sends no Authorization header: the URL carries
 // its own signature, and the access token must not travel to the file host.
-// On success the caller owns the response body.
+// On success the caller owns the response body and must close it.
+//
+// The injected client's Timeout would also cut off the body, which the
+// caller streams to a person at whatever speed their connection allows, so
+// here it bounds only the wait for the response headers; after that, ctx
+// alone decides.
 func (c *Connector) download(ctx context.Context, rawURL string) (*http.Response, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		// Not echoing the value: it may be a secret.
 		return nil, errors.New("file url is not an absolute http(s) URL")
 	}
+	client := *c.client
+	client.Timeout = 0
+	headerTimeout := c.client.Timeout
+	if headerTimeout <= 0 {
+		headerTimeout = 30 * time.Second
+	}
 	var resp *http.Response
 	err = connectors.Retry(ctx, c.backoff, func(ctx context.Context) error {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+		reqCtx, cancel := context.WithCancel(ctx)
+		timer := time.AfterFunc(headerTimeout, cancel)
+		req, err := http.NewRequestWithContext(reqCtx, http.MethodGet, u.String(), nil)
 		if err != nil {
+			cancel()
 			return errors.New("build file request")
 		}
-		r, err := c.client.Do(req)
+		r, err := client.Do(req)
+		timedOut := !timer.Stop()
 		if err != nil {
+			cancel()
+			if timedOut && ctx.Err() == nil {
+				return fmt.Errorf("%w: no answer from the file host within %s", connectors.ErrUnavailable, headerTimeout)
+			}
 			return transportError(ctx, err)
 		}
 		if r.StatusCode < 200 || r.StatusCode > 299 {
+			defer cancel()
 			defer r.Body.Close()
 			e := &APIError{Status: r.StatusCode, Message: "file host refused the download"}
 			if e.rateLimited() {
@@ -257,6 +277,7 @@ func (c *Connector) download(ctx context.Context, rawURL string) (*http.Response
 			_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, 64<<10))
 			return e
 		}
+		r.Body = &cancelOnClose{ReadCloser: r.Body, cancel: cancel}
 		resp = r
 		return nil
 	})
@@ -264,4 +285,16 @@ func (c *Connector) download(ctx context.Context, rawURL string) (*http.Response
 		return nil, err
 	}
 	return resp, nil
+}
+
+// cancelOnClose releases a download's context when its body is closed.
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (b *cancelOnClose) Close() error {
+	err := b.ReadCloser.Close()
+	b.cancel()
+	return err
 }

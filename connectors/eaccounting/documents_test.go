@@ -224,3 +224,44 @@ func TestOpenDocumentStreams(t *testing.T) {
 		t.Errorf("OpenDocument() = %q, size %d, type %q, name %q", body, s.Size, s.ContentType, s.FileName)
 	}
 }
+
+// TestOpenDocumentTimeouts shows the client's timeout bounds the wait for
+// the file host's answer but not the streaming of the body, which follows
+// the reader's pace.
+func TestOpenDocumentTimeouts(t *testing.T) {
+	mux := http.NewServeMux()
+	var base string
+	mux.HandleFunc("GET /v2/attachments/{id}", api(t, func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]any{"Id": r.PathValue("id"), "ContentType": "application/pdf", "TemporaryUrl": base + "/blob/" + r.PathValue("id") + "?" + signature})
+	}))
+	mux.HandleFunc("GET /blob/slow-body", func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte("first "))
+		w.(http.Flusher).Flush()
+		time.Sleep(300 * time.Millisecond)
+		_, _ = w.Write([]byte("second"))
+	})
+	mux.HandleFunc("GET /blob/no-answer", func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-time.After(5 * time.Second):
+		}
+	})
+	c, srv := newTestConnector(t, mux)
+	base = srv.URL
+	c.client.Timeout = 100 * time.Millisecond
+
+	s, err := c.OpenDocument(t.Context(), testGrant(t), connectors.Document{ID: "slow-body", Kind: "attachment"})
+	if err != nil {
+		t.Fatalf("OpenDocument(slow body) = %v", err)
+	}
+	body, err := io.ReadAll(s.Body)
+	s.Body.Close()
+	if err != nil || string(body) != "first second" {
+		t.Errorf("OpenDocument(slow body) read %q, %v; want the whole file", body, err)
+	}
+
+	_, err = c.OpenDocument(t.Context(), testGrant(t), connectors.Document{ID: "no-answer", Kind: "attachment"})
+	if !errors.Is(err, connectors.ErrUnavailable) {
+		t.Errorf("OpenDocument(no answer) = %v, want ErrUnavailable", err)
+	}
+}
