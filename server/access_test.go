@@ -1,0 +1,253 @@
+package server_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"bilag/db"
+	"bilag/views"
+)
+
+// companyRoute is one company-scoped route, and what a member of each role
+// gets from it on an active company. Non-members, anonymous users and
+// members of an inactive company get the same everywhere, so they are
+// derived rather than listed.
+type companyRoute struct {
+	method, pattern string
+	form            url.Values
+	admin, analyst  int
+	viewer          int
+	// adminInactive is what an admin gets on an inactive company (admins
+	// see inactive companies; nobody else does).
+	adminInactive int
+	// adminOnly routes answer 404 to everyone but admins, members or not.
+	adminOnly bool
+	// api routes take a bearer token, never a session: every browser here
+	// is anonymous to them.
+	api bool
+}
+
+var companyRoutes = []companyRoute{
+	{method: "GET", pattern: "/companies/:companyID", admin: 200, analyst: 200, viewer: 200, adminInactive: 200},
+	{method: "GET", pattern: "/companies/:companyID/links/status", admin: 200, analyst: 200, viewer: 200, adminInactive: 200},
+	// A link can be made for an active company only.
+	{method: "POST", pattern: "/companies/:companyID/links", form: url.Values{"expected_org": {"ORG"}}, admin: 303, analyst: 303, viewer: 403, adminInactive: 403},
+	{method: "POST", pattern: "/companies/:companyID/links/:linkID/revoke", admin: 303, analyst: 303, viewer: 403, adminInactive: 303},
+	// Without confirm=yes it only explains, and there is no connection anyway.
+	{method: "POST", pattern: "/companies/:companyID/connection/disconnect", admin: 303, analyst: 303, viewer: 403, adminInactive: 303},
+	{method: "GET", pattern: "/admin/companies/:companyID", admin: 200, analyst: 404, viewer: 404, adminInactive: 200, adminOnly: true},
+	// An empty form is refused with field errors, and changes nothing.
+	{method: "POST", pattern: "/admin/companies/:companyID", admin: 422, analyst: 404, viewer: 404, adminInactive: 422, adminOnly: true},
+	{method: "GET", pattern: "/companies/:companyID/vouchers", admin: 200, analyst: 200, viewer: 200, adminInactive: 200},
+	// Without a number and date the lookup form asks again.
+	{method: "GET", pattern: "/companies/:companyID/vouchers/lookup", admin: 400, analyst: 400, viewer: 400, adminInactive: 400},
+	// No company here has vouchers yet: members get the voucher's 404.
+	{method: "GET", pattern: "/companies/:companyID/vouchers/:voucherID", admin: 404, analyst: 404, viewer: 404, adminInactive: 404},
+	{method: "GET", pattern: "/companies/:companyID/vouchers/:voucherID/documents/:docID", admin: 404, analyst: 404, viewer: 404, adminInactive: 404},
+	{method: "GET", pattern: "/companies/:companyID/sync/status", admin: 200, analyst: 200, viewer: 200, adminInactive: 200},
+	// Any member may ask for a sync; without a connection there is none.
+	{method: "POST", pattern: "/companies/:companyID/sync", admin: 404, analyst: 404, viewer: 404, adminInactive: 404},
+	{method: "GET", pattern: "/api/v1/companies/:companyID/vouchers", api: true},
+	{method: "GET", pattern: "/api/v1/companies/:companyID/vouchers/lookup", api: true},
+	{method: "GET", pattern: "/api/v1/companies/:companyID/vouchers/:voucherID", api: true},
+	{method: "GET", pattern: "/api/v1/companies/:companyID/vouchers/:voucherID/documents/:docID", api: true},
+}
+
+// TestCompanyRoutesAreAllWalked makes the access walk fail when a route
+// taking a company id is added without a row in companyRoutes.
+func TestCompanyRoutesAreAllWalked(t *testing.T) {
+	e := newEnv(t)
+	known := map[string]bool{}
+	for _, r := range companyRoutes {
+		known[r.method+" "+r.pattern] = true
+	}
+	n := 0
+	for _, r := range e.srv.Routes() {
+		if !strings.Contains(r, ":companyID") {
+			continue
+		}
+		n++
+		if !known[r] {
+			t.Errorf("route %s takes a company id but is not in companyRoutes; add it with what each role gets", r)
+		}
+	}
+	if n < len(companyRoutes) {
+		t.Errorf("server has %d company routes, want at least the %d in the table", n, len(companyRoutes))
+	}
+}
+
+// TestAccessControl walks every company-scoped route as each role, on a
+// company they are a member of, one they are not, an inactive one, and as
+// an anonymous visitor.
+func TestAccessControl(t *testing.T) {
+	e := newEnv(t)
+	ctx := t.Context()
+	links := map[int64]int64{}
+	for _, co := range []*db.Company{e.fj, e.hidden, e.inactive, e.norrsken} {
+		l := &db.ConsentLink{CompanyID: co.ID, Connector: "eaccounting", ExpectedOrgNumber: co.OrgNumber, CreatedByID: e.admin.ID, ExpiresAt: e.clock.Now().Add(24 * time.Hour)}
+		if err := e.db.CreateLink(ctx, l, "secret-"+co.Name); err != nil {
+			t.Fatal(err)
+		}
+		links[co.ID] = l.ID
+	}
+	browsers := map[string]*browser{
+		"anonymous": e.browser(),
+		"admin":     e.loggedIn(e.admin),
+		"analyst":   e.loggedIn(e.analyst),
+		"viewer":    e.loggedIn(e.viewer),
+	}
+	type subject struct {
+		who     string
+		company *db.Company
+		member  bool
+	}
+	subjects := []subject{
+		{"admin", e.fj, false}, {"admin", e.hidden, false}, {"admin", e.inactive, false},
+		{"analyst", e.fj, true}, {"analyst", e.hidden, false}, {"analyst", e.inactive, true},
+		{"viewer", e.fj, true}, {"viewer", e.norrsken, false}, {"viewer", e.hidden, false}, {"viewer", e.inactive, true},
+		{"anonymous", e.fj, false}, {"anonymous", e.inactive, false},
+	}
+	for _, rt := range companyRoutes {
+		for _, s := range subjects {
+			name := rt.method + " " + rt.pattern + " as " + s.who + " on " + s.company.Name
+			t.Run(name, func(t *testing.T) {
+				want := expectedStatus(rt, s.who, s.company, s.member)
+				path := strings.NewReplacer(":companyID", itoa(s.company.ID), ":linkID", itoa(links[s.company.ID]), ":voucherID", "1", ":docID", "1").Replace(rt.pattern)
+				b := browsers[s.who]
+				var r *response
+				if rt.method == http.MethodGet {
+					r = b.get(path)
+				} else {
+					form := url.Values{}
+					for k, v := range rt.form {
+						form[k] = []string{strings.ReplaceAll(v[0], "ORG", s.company.OrgNumber)}
+					}
+					r = b.post(path, form)
+				}
+				if r.Status != want {
+					t.Fatalf("%s %s = %d, want %d", rt.method, path, r.Status, want)
+				}
+				switch {
+				case want == http.StatusSeeOther && s.who == "anonymous":
+					if loc := r.Header.Get("Location"); loc != "/login?next="+url.QueryEscape(path) {
+						t.Errorf("Location = %q, want /login?next=%s", loc, url.QueryEscape(path))
+					}
+				case want == http.StatusNotFound:
+					// A hidden company looks exactly like no company.
+					if strings.Contains(r.Body, s.company.Name) || strings.Contains(r.Body, s.company.OrgNumber) {
+						t.Errorf("404 page names the company")
+					}
+				}
+			})
+		}
+	}
+	t.Run("link of another company", func(t *testing.T) {
+		other := &db.ConsentLink{CompanyID: e.hidden.ID, Connector: "eaccounting", ExpectedOrgNumber: e.hidden.OrgNumber, CreatedByID: e.admin.ID, ExpiresAt: e.clock.Now().Add(24 * time.Hour)}
+		if err := e.db.CreateLink(ctx, other, "another company's secret"); err != nil {
+			t.Fatal(err)
+		}
+		path := "/companies/" + itoa(e.fj.ID) + "/links/" + itoa(other.ID) + "/revoke"
+		if r := browsers["analyst"].post(path, nil); r.Status != http.StatusNotFound {
+			t.Errorf("POST %s = %d, want 404", path, r.Status)
+		}
+		l, err := e.db.Link(ctx, other.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l.Status == db.LinkRevoked {
+			t.Errorf("another company's link was revoked through a member company's URL")
+		}
+	})
+	t.Run("unknown company", func(t *testing.T) {
+		for _, p := range []string{"/companies/999999", "/companies/abc", "/companies/0", "/admin/companies/999999"} {
+			if r := browsers["admin"].get(p); r.Status != http.StatusNotFound {
+				t.Errorf("GET %s as admin = %d, want 404", p, r.Status)
+			}
+		}
+	})
+}
+
+func expectedStatus(rt companyRoute, who string, co *db.Company, member bool) int {
+	isStatus := strings.HasSuffix(rt.pattern, "/status")
+	if rt.api {
+		return http.StatusUnauthorized
+	}
+	switch who {
+	case "anonymous":
+		if rt.method == http.MethodGet && !isStatus {
+			return http.StatusSeeOther
+		}
+		return http.StatusUnauthorized
+	case "admin":
+		if !co.Active {
+			return rt.adminInactive
+		}
+		return rt.admin
+	}
+	if !member || !co.Active || rt.adminOnly {
+		return http.StatusNotFound
+	}
+	if who == "viewer" {
+		return rt.viewer
+	}
+	return rt.analyst
+}
+
+// TestDeactivatedUser: an inactive account cannot log in, and a session of
+// an account deactivated meanwhile stops working.
+func TestDeactivatedUser(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser()
+	b.get("/login")
+	r := b.post("/login", url.Values{"email": {e.inactiveUser.Email}, "password": {e.inactiveUser.Password}})
+	wantStatus(t, "login as deactivated user", r, http.StatusUnauthorized)
+	wantText(t, "login as deactivated user", r, tr("login.failed"))
+	if r := b.get("/"); r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Header.Get("Location"), "/login") {
+		t.Errorf("GET / after refused login = %d %q, want 303 to /login", r.Status, r.Header.Get("Location"))
+	}
+
+	analyst := e.loggedIn(e.analyst)
+	wantStatus(t, "dashboard", analyst.get("/"), http.StatusOK)
+	u := *e.analyst.User
+	u.Active = false
+	if err := e.db.UpdateUser(t.Context(), &u); err != nil {
+		t.Fatal(err)
+	}
+	r = analyst.get("/companies/" + itoa(e.fj.ID))
+	if r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Header.Get("Location"), "/login") {
+		t.Errorf("GET company after deactivation = %d %q, want 303 to /login", r.Status, r.Header.Get("Location"))
+	}
+}
+
+// TestLoginThrottle: five failures for one account lock it for a while,
+// even with the right password; other accounts are not affected.
+func TestLoginThrottle(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser()
+	b.get("/login")
+	for i := range 5 {
+		r := b.post("/login", url.Values{"email": {e.analyst.Email}, "password": {"wrong password " + itoa(int64(i))}})
+		wantStatus(t, "failed login", r, http.StatusUnauthorized)
+	}
+	for _, lang := range []string{"en", "sv"} {
+		r := b.do(http.MethodPost, "/login", url.Values{"_csrf": {b.csrf}, "email": {e.analyst.Email}, "password": {e.analyst.Password}}, http.Header{"Accept-Language": {lang}})
+		wantStatus(t, "login after 5 failures", r, http.StatusTooManyRequests)
+		// The message up to the number of minutes.
+		if want := strings.SplitN(views.Translate(lang, "login.throttled"), "%d", 2)[0]; !strings.Contains(r.Text(), want) {
+			t.Errorf("throttled page (%s) does not say %q", lang, want)
+		}
+	}
+	if b.cookie("bilag_session") != "" {
+		if r := b.get("/"); r.Status == http.StatusOK {
+			t.Errorf("a throttled login got a session")
+		}
+	}
+	// Another account from the same address still logs in.
+	e.loggedIn(e.viewer)
+	// After the window the account may try again.
+	e.clock.Advance(16 * time.Minute)
+	b.login(e.analyst)
+}
