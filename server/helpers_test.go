@@ -277,7 +277,7 @@ func (e *env) seed() {
 	e.fj = e.addCompany("Fjällbacka Snickeri AB", "556812-3474", true, e.analyst, e.viewer)
 	e.norrsken = e.addCompany("Norrsken Design AB", "559104-3210", true, e.analyst)
 	e.kafe = e.addCompany("Kvarnbyns Kafé AB", "556731-9057", true, e.analyst)
-	e.hidden = e.addCompany("Hemlig Handel AB", "556036-0793", true)
+	e.hidden = e.addCompany("Hemlig Handel AB", "556016-0680", true)
 	e.inactive = e.addCompany("Gamla Varvet AB", "556240-1181", false, e.analyst, e.viewer)
 }
 
