@@ -70,7 +70,7 @@ func (s *Server) streamDocument(c echo.Context, co *db.Company, v *db.Voucher, d
 			defer body.Close()
 			c.Response().Header().Set("X-Bilag-Cache", "hit")
 			c.Response().Header().Set(shaHeader, sha)
-			n, err := s.writeDocument(c, body, meta.ContentType, meta.FileName, meta.Size, forceDownload, nil)
+			n, err := s.writeDocument(c, body, meta.ContentType, meta.FileName, meta.Size, forceDownload)
 			s.audited(c, co, v, doc, sha, n, err)
 			return ignoreWritten(c, err)
 		}
@@ -117,7 +117,9 @@ func (s *Server) streamDocument(c echo.Context, co *db.Company, v *db.Voucher, d
 	c.Response().Header().Set("X-Bilag-Cache", "miss")
 	c.Response().Header().Set("Trailer", shaHeader)
 	body := io.TeeReader(stream.Body, io.MultiWriter(sinks...))
-	n, werr := s.writeDocument(c, body, stream.ContentType, name, stream.Size, forceDownload, stream.Body)
+	// No Content-Length on a first open: the SHA-256 trailer needs a
+	// chunked response.
+	n, werr := s.writeDocument(c, body, stream.ContentType, name, -1, forceDownload)
 	if werr != nil {
 		if entry != nil {
 			entry.Abort()
@@ -140,9 +142,9 @@ func (s *Server) streamDocument(c echo.Context, co *db.Company, v *db.Voucher, d
 }
 
 // writeDocument decides from the declared type and the first bytes how the
-// document may be served, sets the headers and copies it. raw, when set,
-// is drained after a conversion so the hash covers every byte.
-func (s *Server) writeDocument(c echo.Context, r io.Reader, declared, name string, size int64, forceDownload bool, raw io.Reader) (int64, error) {
+// document may be served, sets the headers and copies it; size is -1 when
+// unknown.
+func (s *Server) writeDocument(c echo.Context, r io.Reader, declared, name string, size int64, forceDownload bool) (int64, error) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	head, _ := br.Peek(512)
 	d := untrusted.Decide(declared, head)
