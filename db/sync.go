@@ -33,7 +33,7 @@ type SyncRun struct {
 // SyncState is the part of a connection that syncing keeps: the lease
 // that makes one instance at a time sync it, and how far it got.
 type SyncState struct {
-	ConnectionID int64 `gorm:"primaryKey;autoIncrement:false"`
+	ConnectionID int64  `gorm:"primaryKey;autoIncrement:false"`
 	LeaseOwner   string `gorm:"size:32"`
 	LeaseUntil   *time.Time
 	// SyncedThrough is the upstream modification time up to which the index
