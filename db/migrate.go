@@ -20,6 +20,9 @@ var migrations = []func(tx *gorm.DB) error{
 	func(tx *gorm.DB) error {
 		return tx.Migrator().CreateTable(&Voucher{}, &FiscalYear{}, &VoucherDocument{}, &SyncRun{}, &SyncState{})
 	},
+	func(tx *gorm.DB) error {
+		return tx.Migrator().CreateTable(&APIToken{})
+	},
 }
 
 func (d *DB) migrate(ctx context.Context) error {

@@ -1,6 +1,11 @@
 package server
 
-import "github.com/labstack/echo/v4"
+import (
+	"errors"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+)
 
 // apiError is the JSON body of every API error: a stable code and a
 // message in the caller's language.
@@ -19,6 +24,10 @@ func apiCode(status int) string {
 		return "forbidden"
 	case 404:
 		return "not_found"
+	case 405:
+		return "method_not_allowed"
+	case 409:
+		return "conflict"
 	case 422:
 		return "invalid"
 	case 429:
@@ -29,5 +38,63 @@ func apiCode(status int) string {
 	return "internal"
 }
 
-// apiRoutes mounts the JSON API (see api_routes.go when built).
-func (s *Server) apiRoutes(g *echo.Group) {}
+// apiProblem is an API error that says more than its status: which query
+// parameter was wrong, that the token is missing, that the company's
+// connection needs a new approval. Code is stable (clients switch on it);
+// Key is the catalog key of the message.
+type apiProblem struct {
+	Status int
+	Code   string
+	Key    string
+	Args   []any
+	// Err is the cause, for errors.Is and the log.
+	Err error
+}
+
+func (p *apiProblem) Error() string {
+	if p.Err != nil {
+		return p.Code + ": " + p.Err.Error()
+	}
+	return p.Code
+}
+
+func (p *apiProblem) Unwrap() error { return p.Err }
+
+// badParam is the answer to a malformed query parameter.
+func badParam(name string) error {
+	return &apiProblem{Status: http.StatusBadRequest, Code: "bad_request", Key: "api.err.param", Args: []any{name}}
+}
+
+// apiErrors answers an apiProblem with its own code and message; every
+// other error goes on to handleError, which already answers JSON under
+// /api/ (404, 503 with Retry-After, 500 logged).
+func (s *Server) apiErrors(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		err := next(c)
+		var p *apiProblem
+		if err == nil || !errors.As(err, &p) || c.Response().Committed {
+			return err
+		}
+		if p.Status == http.StatusUnauthorized {
+			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="bilag"`)
+		}
+		return c.JSON(p.Status, apiError{Code: p.Code, Message: s.t(c, p.Key, p.Args...)})
+	}
+}
+
+// apiRoutes mounts the JSON API. Its description is public; everything
+// else needs a personal API token and sees what its owner may see.
+func (s *Server) apiRoutes(g *echo.Group) {
+	g.GET("/openapi.json", s.openAPIDocument)
+
+	a := g.Group("", s.apiErrors, s.requireToken)
+	a.GET("/companies", s.apiCompanies)
+
+	// Company-scoped: requireCompany answers 404 to anyone who may not see
+	// it, before anything is read or fetched.
+	c := a.Group("/companies/:companyID", s.requireCompany)
+	c.GET("/vouchers", s.apiVouchers)
+	c.GET("/vouchers/lookup", s.apiLookupVouchers)
+	c.GET("/vouchers/:voucherID", s.apiVoucher)
+	c.GET("/vouchers/:voucherID/documents/:docID", s.apiDocument)
+}
