@@ -39,6 +39,9 @@ type flow struct {
 	Attempt   string `json:"a"`
 	// Secret lets the result page offer "try again" with the same link.
 	Secret string `json:"k"`
+	// Started bounds the flow's age: the cookie codec's own limit is the
+	// session's, far longer than a login at the upstream may take.
+	Started int64 `json:"t"`
 }
 
 // randomToken returns n random bytes, base64url encoded.
@@ -285,7 +288,7 @@ func (s *Server) startConsent(c echo.Context) error {
 	if !ok {
 		return fmt.Errorf("connector %q cannot redirect: %w", l.Connector, echo.ErrNotFound)
 	}
-	f := flow{LinkID: l.ID, Connector: l.Connector, State: randomToken(32), Verifier: oauth2.GenerateVerifier(), Attempt: randomToken(32), Secret: secret}
+	f := flow{LinkID: l.ID, Connector: l.Connector, State: randomToken(32), Verifier: oauth2.GenerateVerifier(), Attempt: randomToken(32), Secret: secret, Started: s.now().Unix()}
 	loginURL, err := rc.LoginURL(s.callbackURL(l.Connector), f.State, f.Verifier)
 	if err != nil {
 		return err
@@ -355,6 +358,15 @@ func (s *Server) consentCallback(c echo.Context) error {
 			s.failLink(c, l, "bad_callback", "state mismatch", nil)
 		}
 		return s.finish(c, result{Reason: "state_mismatch"})
+	}
+	if s.now().Sub(time.Unix(f.Started, 0)) > flowMaxAge {
+		// The login took too long; say why the link cannot go on, or
+		// that the approver should start again.
+		res := s.unusableResult(ctx, f.LinkID)
+		if res.Reason == "replayed" {
+			res.Reason = "no_flow"
+		}
+		return s.finish(c, res)
 	}
 	l, err := s.db.TakeLinkAttempt(ctx, f.LinkID, f.Attempt)
 	if isNotFound(err) {

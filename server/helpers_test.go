@@ -77,37 +77,8 @@ func (f *faults) wrap(h http.Handler) http.Handler {
 			http.Error(w, "service unavailable", http.StatusServiceUnavailable)
 			return
 		}
-		if r.Method == http.MethodGet && r.URL.Path == "/v2/supplierinvoices" {
-			supplierInvoiceList(h, w, r)
-			return
-		}
 		h.ServeHTTP(w, r)
 	})
-}
-
-// supplierInvoiceList stands in for GET /v2/supplierinvoices, which Visma
-// has and the connector's check probes, but the sandbox does not serve
-// (it has only GET /v2/supplierinvoices/{id}). It asks the sandbox for an
-// invoice that does not exist, so the token, scope, product-variant and
-// permission checks are the sandbox's own; a 404 after them means the list
-// would have been readable, and is answered with an empty page.
-func supplierInvoiceList(h http.Handler, w http.ResponseWriter, r *http.Request) {
-	r2 := r.Clone(r.Context())
-	r2.URL.Path = "/v2/supplierinvoices/00000000-0000-4000-8000-000000000000"
-	r2.URL.RawQuery = ""
-	r2.RequestURI = ""
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, r2)
-	if rec.Code == http.StatusNotFound {
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		io.WriteString(w, `{"Meta":{"CurrentPage":1,"PageSize":1,"TotalNumberOfPages":0,"TotalNumberOfResults":0},"Data":[]}`)
-		return
-	}
-	for k, vs := range rec.Header() {
-		w.Header()[k] = vs
-	}
-	w.WriteHeader(rec.Code)
-	w.Write(rec.Body.Bytes())
 }
 
 const (

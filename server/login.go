@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -42,7 +43,7 @@ func (s *Server) login(c echo.Context) error {
 	}
 	page := loginPage{Email: email, Next: c.FormValue("next"), Demo: s.demo}
 	if blocked, wait := s.throttle.blocked(email, ip); blocked {
-		page.Error, page.Minutes = "login.throttled", int(wait.Minutes())+1
+		page.Error, page.Minutes = "login.throttled", int((wait+time.Minute-1)/time.Minute)
 		return c.Render(http.StatusTooManyRequests, "login", s.page(c, s.t(c, "login.title"), page))
 	}
 	u, err := s.db.UserByEmail(ctx, email)

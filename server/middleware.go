@@ -18,6 +18,9 @@ import (
 func (s *Server) accessLog() echo.MiddlewareFunc {
 	return middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
 		LogStatus: true, LogLatency: true, LogMethod: true, LogRoutePath: true, LogRequestID: true, LogRemoteIP: true,
+		// Let the error handler write the response first, so the logged
+		// status is the one the client got.
+		HandleError: true,
 		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
 			attrs := []slog.Attr{
 				slog.String("method", v.Method), slog.String("route", v.RoutePath), slog.Int("status", v.Status),
@@ -60,10 +63,6 @@ func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 // another origin (Go's CrossOriginProtection: Sec-Fetch-Site and Origin).
 func (s *Server) crossOrigin() echo.MiddlewareFunc {
 	cop := http.NewCrossOriginProtection()
-	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("X-Bilag-Denied", "cross-origin")
-		w.WriteHeader(http.StatusForbidden)
-	}))
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			if isAPI(c) {

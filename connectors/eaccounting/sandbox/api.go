@@ -50,6 +50,7 @@ func endpointTable() []endpoint {
 		{pattern: "GET /v2/attachments/{attachmentId}", scopes: scAttachmentRead, area: areaBookkeeping, handle: (*Sandbox).getAttachment},
 		{pattern: "POST /v2/attachments", scopes: []string{"ea:purchase", "ea:accounting"}, area: areaBookkeeping, write: true, handle: (*Sandbox).postAttachment},
 		{pattern: "POST /v2/attachmentlinks", scopes: []string{"ea:accounting", "ea:purchase"}, area: areaBookkeeping, write: true, handle: (*Sandbox).postAttachmentLink},
+		{pattern: "GET /v2/supplierinvoices", scopes: []string{"ea:purchase", "ea:purchase_readonly"}, variants: []int{pvPro, pvStandard, pvBookkeeping, pvSolo}, area: areaPurchase, handle: (*Sandbox).getSupplierInvoices},
 		{pattern: "GET /v2/supplierinvoices/{id}", scopes: []string{"ea:purchase", "ea:purchase_readonly"}, variants: []int{pvPro, pvStandard, pvBookkeeping, pvSolo}, area: areaPurchase, handle: (*Sandbox).getSupplierInvoice},
 		{pattern: "GET /v2/customerinvoices/{invoiceId}/pdf", scopes: []string{"ea:sales", "ea:sales_readonly"}, variants: []int{pvPro, pvStandard, pvInvoicing, pvSolo}, area: areaSales, handle: (*Sandbox).getCustomerInvoicePDF},
 		{pattern: "GET /v2/accountbalances/{date}", scopes: scAccountingRead, variants: []int{pvPro, pvStandard, pvBookkeeping, pvSolo}, area: areaBookkeeping, handle: (*Sandbox).getAccountBalances},
@@ -663,6 +664,27 @@ func (s *Sandbox) getSupplierInvoice(c *call) {
 		c.fail(http.StatusNotFound, 3000, "ResourceNotFound - Supplier invoice not found.")
 		return
 	}
+	c.json(http.StatusOK, co.supplierInvoiceJSON(i))
+}
+
+// getSupplierInvoices lists the company's supplier invoices
+// (PaginatedResponseOfSupplierInvoiceApi).
+func (s *Sandbox) getSupplierInvoices(c *call) {
+	co := c.company
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var idx []int32
+	for i := range co.vouchers {
+		if t := co.vouchers[i].typ; t == vtSupplierInvoice || t == vtSupplierCredit {
+			idx = append(idx, int32(i))
+		}
+	}
+	list(c, len(idx), map[string]fieldKind{}, func(int, string) value { return value{} },
+		func(i int) map[string]any { return co.supplierInvoiceJSON(idx[i]) })
+}
+
+// supplierInvoiceJSON renders SupplierInvoiceApi for the voucher at i.
+func (co *company) supplierInvoiceJSON(i int32) map[string]any {
 	v := &co.vouchers[i]
 	sign := 1.0
 	credit := v.typ == vtSupplierCredit
@@ -696,7 +718,7 @@ func (s *Sandbox) getSupplierInvoice(c *call) {
 		"PaymentFileStatus": 0, "SkipSendToBank": nil, "AccountingTemplateId": nil, "IsIncludedInVatReport": v.fy == 0,
 		"VatReportId": nil,
 	}
-	c.json(http.StatusOK, body)
+	return body
 }
 
 // derivedUID makes a stable id for things the sandbox does not model

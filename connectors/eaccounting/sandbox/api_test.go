@@ -178,6 +178,21 @@ func TestBookkeepingWalkthrough(t *testing.T) {
 	if st, ae := e.get(tok, "/v2/supplierinvoices/"+*supplier.SourceId, &si); st != 200 || si.VoucherId != supplier.Id {
 		t.Fatalf("supplier invoice = %d %+v %+v", st, ae, si)
 	}
+	// The list holds the same invoice; validated against the document too.
+	var sis struct {
+		Meta struct{ TotalNumberOfResults int }
+		Data []struct{ Id, VoucherId string }
+	}
+	if st, ae := e.get(tok, "/v2/supplierinvoices?$page=1&$pagesize=1000", &sis); st != 200 || sis.Meta.TotalNumberOfResults == 0 {
+		t.Fatalf("supplier invoice list = %d %+v (%d results)", st, ae, sis.Meta.TotalNumberOfResults)
+	}
+	listed := false
+	for _, x := range sis.Data {
+		listed = listed || (x.Id == si.Id && x.VoucherId == supplier.Id)
+	}
+	if !listed {
+		t.Errorf("supplier invoice %s is not in GET /v2/supplierinvoices", si.Id)
+	}
 	if len(si.Attachments) > 0 {
 		var sa attachmentOut
 		e.get(tok, "/v2/attachments/"+si.Attachments[0], &sa)
@@ -357,6 +372,7 @@ func TestPermissionsAndVariants(t *testing.T) {
 		{"no bookkeeping permission still reads settings", "sara.holm@example.se", "559104-3210", allScopes, "GET", "/v2/companysettings", nil, 200, 0},
 		{"invoicing variant has no account balances", "maja.ek@example.se", "556731-9057", allScopes, "GET", "/v2/accountbalances/2025-01-31T00:00:00Z", nil, 403, 4009},
 		{"invoicing variant has no supplier invoices", "maja.ek@example.se", "556731-9057", allScopes, "GET", "/v2/supplierinvoices/5f0c4a3e-0000-4000-8000-000000000000", nil, 403, 4009},
+		{"invoicing variant has no supplier invoice list", "maja.ek@example.se", "556731-9057", allScopes, "GET", "/v2/supplierinvoices", nil, 403, 4009},
 		{"invoicing variant has vouchers", "maja.ek@example.se", "556731-9057", allScopes, "GET", "/v2/vouchers", nil, 200, 0},
 		{"bookkeeping variant has no customer invoice pdf", "anna.lindqvist@example.se", "559104-3210", allScopes, "GET", "/v2/customerinvoices/5f0c4a3e-0000-4000-8000-000000000000/pdf", nil, 403, 4009},
 		{"inactive company", "olof.strand@example.se", "556240-1181", allScopes, "GET", "/v2/companysettings", nil, 403, 4004},
