@@ -1,5 +1,5 @@
 # Bilag: two commands on a fresh machine, `make run` and `make test`.
-.PHONY: help run test test-go lint build docker bench
+.PHONY: help run test test-go test-e2e lint build docker bench
 .DEFAULT_GOAL := help
 
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
@@ -21,8 +21,16 @@ lint: ## go vet and a gofmt check
 test-go: ## Go tests with the race detector
 	go test -race -count=1 ./...
 
-test: lint test-go ## Every test: vet, gofmt, Go tests (and the browser tests when present)
-	@if [ -f e2e/package.json ]; then $(MAKE) -C e2e test; fi
+test: lint test-go test-e2e ## Every test: vet, gofmt, Go tests (SQLite, and PostgreSQL when its binaries are installed), browser tests
+
+test-e2e: build ## Browser tests: the real binary driven by Chromium (needs chromium and `npm ci` in e2e/)
+	@if [ -f e2e/package.json ]; then \
+		if [ ! -d e2e/node_modules ]; then (cd e2e && npm ci --no-audit --no-fund); fi; \
+		cd e2e && BILAG_BIN=$(CURDIR)/bilag npm test; \
+	else echo "no e2e/ suite"; fi
+
+bench: ## Measured speed: prints a table, writes bench/results.md and bench/results.svg
+	go run ./bench
 
 docker: ## Build the container image
 	docker build -t bilag:$(VERSION) .
