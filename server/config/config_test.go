@@ -1,0 +1,108 @@
+package config
+
+import (
+	"encoding/base64"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) Getenv {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+var key32 = base64.StdEncoding.EncodeToString([]byte("0123456789abcdef0123456789abcdef"))
+
+func TestDefaults(t *testing.T) {
+	c, err := FromEnv(env(map[string]string{"BILAG_SECRET_KEY": key32}))
+	if err != nil {
+		t.Fatalf("FromEnv() = %v", err)
+	}
+	if c.Addr != "127.0.0.1:8080" || c.BaseURL.String() != "http://localhost:8080" || c.DataDir != "./data" {
+		t.Errorf("defaults = %s %s %s", c.Addr, c.BaseURL, c.DataDir)
+	}
+	if c.DatabaseURL != "sqlite://data/bilag.db" {
+		t.Errorf("DatabaseURL = %q, want sqlite://data/bilag.db", c.DatabaseURL)
+	}
+	if c.LinkTTL != 7*24*time.Hour || c.Secure() || c.UseSandbox() {
+		t.Errorf("LinkTTL = %s, Secure = %v, UseSandbox = %v", c.LinkTTL, c.Secure(), c.UseSandbox())
+	}
+	if c.EAccounting.APIURL != "https://eaccountingapi.vismaonline.com/v2" || len(c.EAccounting.Scopes) != 5 {
+		t.Errorf("eAccounting defaults = %+v", c.EAccounting)
+	}
+}
+
+// Every bad value is refused with a message that names its variable.
+func TestErrorsNameTheVariable(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"no key", map[string]string{}, "BILAG_SECRET_KEY is required"},
+		{"short key", map[string]string{"BILAG_SECRET_KEY": base64.StdEncoding.EncodeToString([]byte("short"))}, "BILAG_SECRET_KEY must decode to at least 32 bytes"},
+		{"key not base64", map[string]string{"BILAG_SECRET_KEY": "!!!"}, "BILAG_SECRET_KEY must be base64"},
+		{"base url", map[string]string{"BILAG_SECRET_KEY": key32, "BILAG_BASE_URL": "localhost:8080"}, "BILAG_BASE_URL must be an absolute"},
+		{"addr", map[string]string{"BILAG_SECRET_KEY": key32, "BILAG_ADDR": "8080"}, "BILAG_ADDR must be host:port"},
+		{"database", map[string]string{"BILAG_SECRET_KEY": key32, "BILAG_DATABASE_URL": "mysql://x"}, "BILAG_DATABASE_URL must start with"},
+		{"demo flag", map[string]string{"BILAG_SECRET_KEY": key32, "BILAG_DEMO": "yes please"}, "BILAG_DEMO must be 1 or 0"},
+		{"ttl", map[string]string{"BILAG_SECRET_KEY": key32, "BILAG_LINK_TTL": "a week"}, "BILAG_LINK_TTL must be a positive duration"},
+		{"cache", map[string]string{"BILAG_SECRET_KEY": key32, "BILAG_CACHE_MAX_BYTES": "-1"}, "BILAG_CACHE_MAX_BYTES must be a non-negative"},
+		{"client secret", map[string]string{"BILAG_SECRET_KEY": key32, "BILAG_EACCOUNTING_CLIENT_ID": "x"}, "BILAG_EACCOUNTING_CLIENT_SECRET is required"},
+		{"both secret forms", map[string]string{"BILAG_SECRET_KEY": key32, "BILAG_EACCOUNTING_CLIENT_ID": "x", "BILAG_EACCOUNTING_CLIENT_SECRET": "s", "BILAG_EACCOUNTING_CLIENT_SECRET_FILE": "/f"}, "BILAG_EACCOUNTING_CLIENT_SECRET and BILAG_EACCOUNTING_CLIENT_SECRET_FILE are both set"},
+		{"auth url", map[string]string{"BILAG_SECRET_KEY": key32, "BILAG_EACCOUNTING_AUTH_URL": "/relative"}, "BILAG_EACCOUNTING_AUTH_URL must be an absolute"},
+		{"secret file missing", map[string]string{"BILAG_SECRET_KEY_FILE": "/nonexistent/key"}, "BILAG_SECRET_KEY_FILE cannot be read"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := FromEnv(env(tt.env))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("FromEnv() error = %v, want one containing %q", err, tt.want)
+			}
+			if err != nil && strings.Contains(err.Error(), key32) {
+				t.Errorf("error %q shows the secret key", err)
+			}
+		})
+	}
+}
+
+func TestSecretFromFile(t *testing.T) {
+	dir := t.TempDir()
+	f := filepath.Join(dir, "key")
+	if err := os.WriteFile(f, []byte(key32+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := FromEnv(env(map[string]string{"BILAG_SECRET_KEY_FILE": f}))
+	if err != nil {
+		t.Fatalf("FromEnv() = %v", err)
+	}
+	if string(c.SecretKey) != "0123456789abcdef0123456789abcdef" {
+		t.Errorf("SecretKey from file = %q", c.SecretKey)
+	}
+}
+
+// Demo mode keeps one generated key, so a restart keeps sessions.
+func TestDemoKeyIsKept(t *testing.T) {
+	dir := t.TempDir()
+	e := env(map[string]string{"BILAG_DEMO": "1", "BILAG_DATA_DIR": dir})
+	a, err := FromEnv(e)
+	if err != nil {
+		t.Fatalf("FromEnv() = %v", err)
+	}
+	b, err := FromEnv(e)
+	if err != nil {
+		t.Fatalf("FromEnv() again = %v", err)
+	}
+	if len(a.SecretKey) != 32 || string(a.SecretKey) != string(b.SecretKey) {
+		t.Errorf("demo keys differ or are short: %d bytes", len(a.SecretKey))
+	}
+	if !a.UseSandbox() {
+		t.Error("demo without a client id should use the sandbox")
+	}
+	fi, err := os.Stat(filepath.Join(dir, "demo-secret.key"))
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("demo key file: %v, mode %v, want 0600", err, fi.Mode().Perm())
+	}
+}

@@ -1,0 +1,62 @@
+package views
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"bilag/db"
+)
+
+// Every page renders with an empty envelope in both languages, so a typo in
+// a template is a test failure rather than a 500 for a person.
+func TestEveryPageRenders(t *testing.T) {
+	r, err := New(FS())
+	if err != nil {
+		t.Fatalf("New() = %v", err)
+	}
+	if len(r.Pages()) < 10 {
+		t.Fatalf("parsed %d pages, want every page", len(r.Pages()))
+	}
+	for _, name := range r.Pages() {
+		for _, lang := range Languages {
+			t.Run(name+"/"+lang, func(t *testing.T) {
+				var buf bytes.Buffer
+				p := &Page{Lang: lang, User: &db.User{Name: "Ann", Role: db.RoleAdmin}, Company: &db.Company{ID: 1, Name: "X AB"}}
+				// A nil Data is what a handler never sends; pages guard with
+				// {{with .Data}} and must then still render the layout.
+				if err := r.Execute(&buf, name, p); err != nil {
+					t.Fatalf("Execute(%s) = %v", name, err)
+				}
+				if !strings.Contains(buf.String(), `<html lang="`+lang+`">`) {
+					t.Errorf("%s: no <html lang=%q>", name, lang)
+				}
+			})
+		}
+	}
+}
+
+func TestMatchLanguage(t *testing.T) {
+	tests := []struct{ header, want string }{
+		{"", "en"},
+		{"sv-SE,sv;q=0.9,en;q=0.8", "sv"},
+		{"en-GB,en;q=0.9,sv;q=0.8", "en"},
+		{"de-DE", "en"},
+		{"nb-NO,nb;q=0.9", "sv"},
+		{"fr;q=0.9, sv;q=0.5", "sv"},
+	}
+	for _, tt := range tests {
+		if got := MatchLanguage(tt.header); got != tt.want {
+			t.Errorf("MatchLanguage(%q) = %q, want %q", tt.header, got, tt.want)
+		}
+	}
+}
+
+// Every key has a Swedish text, so a Swedish page is not half English.
+func TestEveryKeyIsTranslated(t *testing.T) {
+	for k, v := range catalog {
+		if v[0] == "" || v[1] == "" {
+			t.Errorf("key %q lacks a text: %q", k, v)
+		}
+	}
+}
