@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -65,29 +64,12 @@ func badParam(name string) error {
 	return &apiProblem{Status: http.StatusBadRequest, Code: "bad_request", Key: "api.err.param", Args: []any{name}}
 }
 
-// apiErrors answers an apiProblem with its own code and message; every
-// other error goes on to handleError, which already answers JSON under
-// /api/ (404, 503 with Retry-After, 500 logged).
-func (s *Server) apiErrors(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		err := next(c)
-		var p *apiProblem
-		if err == nil || !errors.As(err, &p) || c.Response().Committed {
-			return err
-		}
-		if p.Status == http.StatusUnauthorized {
-			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="bilag"`)
-		}
-		return c.JSON(p.Status, apiError{Code: p.Code, Message: s.t(c, p.Key, p.Args...)})
-	}
-}
-
 // apiRoutes mounts the JSON API. Its description is public; everything
 // else needs a personal API token and sees what its owner may see.
 func (s *Server) apiRoutes(g *echo.Group) {
 	g.GET("/openapi.json", s.openAPIDocument)
 
-	a := g.Group("", s.apiErrors, s.requireToken)
+	a := g.Group("", s.requireToken)
 	a.GET("/companies", s.apiCompanies)
 
 	// Company-scoped: requireCompany answers 404 to anyone who may not see

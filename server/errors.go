@@ -28,6 +28,16 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed || errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, context.Canceled) {
 		return
 	}
+	// An API problem says more than its status: its own stable code and a
+	// message naming, say, the malformed parameter.
+	var ap *apiProblem
+	if isAPI(c) && errors.As(err, &ap) {
+		if ap.Status == http.StatusUnauthorized {
+			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="bilag"`)
+		}
+		_ = c.JSON(ap.Status, apiError{Code: ap.Code, Message: s.t(c, ap.Key, ap.Args...)})
+		return
+	}
 	status, key := http.StatusInternalServerError, "err.500"
 	var he *echo.HTTPError
 	switch {
@@ -41,7 +51,6 @@ func (s *Server) handleError(err error, c echo.Context) {
 		status = he.Code
 		switch status {
 		case 400, 403, 404, 405, 413, 429:
-			key = "err." + http.StatusText(status)
 			key = map[int]string{400: "err.400", 403: "err.403", 404: "err.404", 405: "err.405", 413: "err.413", 429: "err.429"}[status]
 		case 401:
 			status, key = http.StatusUnauthorized, "err.403"
