@@ -32,6 +32,7 @@ import (
 	"bilag/server"
 	"bilag/server/config"
 	"bilag/server/demo"
+	"bilag/server/metrics"
 	"bilag/server/password"
 )
 
@@ -109,6 +110,8 @@ type app struct {
 	log  *slog.Logger
 	db   *db.DB
 	keys *seal.Keyring
+	// metrics is nil unless BILAG_METRICS_ADDR is set.
+	metrics *metrics.Metrics
 }
 
 func openApp(ctx context.Context, stderr io.Writer) (*app, error) {
@@ -153,10 +156,17 @@ func connectorsFor(a *app) (map[string]connectors.Connector, *sandbox.Sandbox, [
 		)
 	}
 	client := &http.Client{Timeout: 60 * time.Second}
-	conn, err := eaccounting.Config{
+	cfg := eaccounting.Config{
 		ClientID: ec.ClientID, ClientSecret: ec.ClientSecret, AuthURL: ec.AuthURL, TokenURL: ec.TokenURL,
 		RevokeURL: ec.RevokeURL, Issuer: ec.Issuer, APIURL: ec.APIURL, Scopes: ec.Scopes,
-	}.Open(a.log.With("connector", "eaccounting"), client)
+	}
+	if m := a.metrics; m != nil {
+		cfg.Observe = func(endpoint string, status int, d time.Duration) {
+			m.ObserveUpstream("eaccounting", endpoint, status, d)
+		}
+		cfg.OnRateLimitWait = func(endpoint string, d time.Duration) { m.RateLimitWait("eaccounting", endpoint, d) }
+	}
+	conn, err := cfg.Open(a.log.With("connector", "eaccounting"), client)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -180,6 +190,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer a.db.Close()
+	if a.cfg.MetricsAddr != "" {
+		a.metrics = metrics.New()
+	}
 	conns, sb, origins, err := connectorsFor(a)
 	if err != nil {
 		return err
@@ -197,12 +210,18 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	srv, err := server.New(server.Options{
 		DB: a.db, Logger: a.log, BaseURL: a.cfg.BaseURL, SecretKey: a.cfg.SecretKey, Connectors: conns,
 		FirmName: firmName(a.cfg), LinkTTL: a.cfg.LinkTTL, DemoLogins: logins, FormOrigins: origins, Cache: cache,
+		Metrics: a.metrics,
 	})
 	if err != nil {
 		return err
 	}
 	defer srv.Close()
-	errc := make(chan error, 2)
+	errc := make(chan error, 3)
+	if a.metrics != nil {
+		// A separate address, so /metrics is never exposed with the portal.
+		a.log.Info("metrics listening", "addr", a.cfg.MetricsAddr)
+		go func() { errc <- listenAndServe(ctx, a.cfg.MetricsAddr, metricsMux(a.metrics)) }()
+	}
 	if sb != nil {
 		go func() { errc <- listenAndServe(ctx, a.cfg.SandboxAddr, sb) }()
 		fmt.Fprintf(stdout, "Visma eAccounting sandbox on http://%s (demo accountants: %s)\n", a.cfg.SandboxAddr, sandboxUsers())
@@ -226,6 +245,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case <-ctx.Done():
 		return nil
 	}
+}
+
+// metricsMux serves the metrics at /metrics and nothing else.
+func metricsMux(m *metrics.Metrics) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", m.Handler())
+	return mux
 }
 
 func firmName(cfg *config.Config) string {

@@ -68,12 +68,16 @@ func (s *Server) streamDocument(c echo.Context, co *db.Company, v *db.Voucher, d
 		}
 		if ok {
 			defer body.Close()
+			s.metrics.CacheHit()
 			c.Response().Header().Set("X-Bilag-Cache", "hit")
 			c.Response().Header().Set(shaHeader, sha)
 			n, err := s.writeDocument(c, body, meta.ContentType, meta.FileName, meta.Size, forceDownload)
 			s.audited(c, co, v, doc, sha, n, err)
 			return ignoreWritten(c, err)
 		}
+	}
+	if s.cache != nil {
+		s.metrics.CacheMiss()
 	}
 	conn, err := s.db.Connection(ctx, co.ID, connector)
 	if err != nil {

@@ -89,6 +89,7 @@ func (s *Server) freshGrantMargin(ctx context.Context, conn *db.Connection, marg
 			ng, err = r.Refresh(ctx, g)
 			return err
 		})
+		s.metrics.Refresh(err == nil)
 		return ng, err
 	})
 }

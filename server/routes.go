@@ -15,6 +15,7 @@ func (s *Server) routes() *echo.Echo {
 
 	e.Use(middleware.RequestID())
 	e.Use(s.accessLog())
+	e.Use(s.observeRequests)
 	e.Use(middleware.Recover())
 	e.Use(s.securityHeaders)
 	e.Use(middleware.BodyLimit("2M"))

@@ -22,6 +22,7 @@ import (
 	"bilag/db/doccache"
 	"bilag/db/seal"
 	"bilag/public"
+	"bilag/server/metrics"
 	"bilag/views"
 )
 
@@ -48,6 +49,8 @@ type Options struct {
 	Now         func() time.Time
 	// Cache keeps opened documents; nil disables caching.
 	Cache *doccache.Cache
+	// Metrics records Prometheus metrics; nil turns them off.
+	Metrics *metrics.Metrics
 	// Views and Static default to the embedded files.
 	Views  fs.FS
 	Static fs.FS
@@ -75,6 +78,7 @@ type Server struct {
 	throttle   *throttle
 	echo       *echo.Echo
 	cache      *doccache.Cache
+	metrics    *metrics.Metrics
 	// bgctx bounds background work (syncs started by a request); Close
 	// cancels it and waits.
 	bgctx    context.Context
@@ -136,6 +140,7 @@ func New(opt Options) (*Server, error) {
 		staticVer:  ver,
 		throttle:   newThrottle(opt.Now),
 		cache:      opt.Cache,
+		metrics:    opt.Metrics,
 	}
 	s.bgctx, s.bgcancel = context.WithCancel(context.Background())
 	s.echo = s.routes()

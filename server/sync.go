@@ -131,6 +131,7 @@ func (s *Server) syncPages(ctx context.Context, vr connectors.VoucherReader, con
 		if err := s.db.SyncProgress(ctx, run.ID, res.Fetched, res.Total, res.Upserted); err != nil {
 			return nil, err
 		}
+		s.metrics.SyncProgress(conn.CompanyID, res.Fetched, res.Total)
 		if ok, err := s.db.ExtendSyncLease(ctx, conn.ID, syncLease); err != nil || !ok {
 			return nil, fmt.Errorf("sync lease lost: %w", errors.Join(err, ErrSyncRunning))
 		}

@@ -200,10 +200,12 @@ func (c *Connector) get(ctx context.Context, tok *token, endpoint, path string, 
 		start := time.Now()
 		resp, err := c.client.Do(req)
 		if err != nil {
+			c.observe(endpoint, 0, time.Since(start))
 			c.logger.DebugContext(ctx, "api call failed", "endpoint", endpoint, "error", err)
 			return transportError(ctx, err)
 		}
 		defer resp.Body.Close()
+		c.observe(endpoint, resp.StatusCode, time.Since(start))
 		c.logger.DebugContext(ctx, "api call", "endpoint", endpoint, "status", resp.StatusCode, "duration", time.Since(start))
 		if resp.StatusCode < 200 || resp.StatusCode > 299 {
 			return newAPIError(resp, c.cfg.Now())
@@ -258,15 +260,18 @@ func (c *Connector) download(ctx context.Context, rawURL string) (*http.Response
 			cancel()
 			return errors.New("build file request")
 		}
+		start := time.Now()
 		r, err := client.Do(req)
 		timedOut := !timer.Stop()
 		if err != nil {
+			c.observe(downloadEndpoint, 0, time.Since(start))
 			cancel()
 			if timedOut && ctx.Err() == nil {
 				return fmt.Errorf("%w: no answer from the file host within %s", connectors.ErrUnavailable, headerTimeout)
 			}
 			return transportError(ctx, err)
 		}
+		c.observe(downloadEndpoint, r.StatusCode, time.Since(start))
 		if r.StatusCode < 200 || r.StatusCode > 299 {
 			defer cancel()
 			defer r.Body.Close()
@@ -285,6 +290,17 @@ func (c *Connector) download(ctx context.Context, rawURL string) (*http.Response
 		return nil, err
 	}
 	return resp, nil
+}
+
+// downloadEndpoint names file downloads in metrics: the URL itself is a
+// bearer secret.
+const downloadEndpoint = "GET {TemporaryUrl}"
+
+// observe hands one call to Config.Observe, if set.
+func (c *Connector) observe(endpoint string, status int, d time.Duration) {
+	if c.cfg.Observe != nil {
+		c.cfg.Observe(endpoint, status, d)
+	}
 }
 
 // cancelOnClose releases a download's context when its body is closed.

@@ -3,6 +3,7 @@ package eaccounting
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -188,6 +189,25 @@ func TestLimiter(t *testing.T) {
 	time.AfterFunc(10*time.Millisecond, cancel2)
 	if err := l.wait(cancelled, "GET /vouchers"); !errors.Is(err, context.Canceled) {
 		t.Errorf("wait() cancelled = %v, want context.Canceled", err)
+	}
+}
+
+// TestLimiterReportsWaits: the OnRateLimitWait hook hears of a wait, by
+// endpoint, and not of calls that passed at once.
+func TestLimiterReportsWaits(t *testing.T) {
+	l := newLimiter(600, time.Minute) // a token every 100 ms
+	var got []string
+	l.onWait = func(endpoint string, d time.Duration) {
+		got = append(got, fmt.Sprintf("%s %v", endpoint, d > 0 && d <= 100*time.Millisecond))
+	}
+	l.burst, l.buckets["GET /vouchers"] = 1, &bucket{tokens: 1, last: l.now()}
+	for range 2 {
+		if err := l.wait(t.Context(), "GET /vouchers"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(got) != 1 || got[0] != "GET /vouchers true" {
+		t.Errorf("waits reported = %q, want one on GET /vouchers of at most 100ms", got)
 	}
 }
 

@@ -72,6 +72,14 @@ type Config struct {
 	RateLimit int
 	// Now tells the time; tests inject it.
 	Now func() time.Time
+	// Observe, when set, is told of every API call and file download: the
+	// endpoint template (never the URL, which may carry a secret), the
+	// HTTP status (0 when there was no answer) and the time to the answer's
+	// headers. It must be fast and safe for concurrent use.
+	Observe func(endpoint string, status int, d time.Duration)
+	// OnRateLimitWait, when set, is told of every wait for Bilag's own
+	// rate limiter, by endpoint template.
+	OnRateLimitWait func(endpoint string, d time.Duration)
 }
 
 // String keeps fmt from printing the client secret.
@@ -154,6 +162,8 @@ func (c Config) Open(logger *slog.Logger, client *http.Client) (*Connector, erro
 		client = &http.Client{Timeout: 30 * time.Second}
 	}
 	api, _ := url.Parse(c.APIURL)
+	lim := newLimiter(c.RateLimit, time.Minute)
+	lim.onWait = c.OnRateLimitWait
 	return &Connector{
 		cfg: c,
 		oauth: oauth2.Config{
@@ -171,7 +181,7 @@ func (c Config) Open(logger *slog.Logger, client *http.Client) (*Connector, erro
 		api:     api,
 		client:  client,
 		logger:  logger.With("connector", "eaccounting"),
-		limiter: newLimiter(c.RateLimit, time.Minute),
+		limiter: lim,
 		backoff: connectors.DefaultBackoff,
 	}, nil
 }

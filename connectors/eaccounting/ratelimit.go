@@ -20,6 +20,8 @@ type limiter struct {
 	rate  float64 // tokens per second
 	burst float64
 	now   func() time.Time
+	// onWait, when set, is told of every wait for a token.
+	onWait func(endpoint string, d time.Duration)
 
 	mu      sync.Mutex
 	buckets map[string]*bucket
@@ -80,6 +82,9 @@ func (l *limiter) wait(ctx context.Context, endpoint string) error {
 		l.mu.Unlock()
 		return ctx.Err()
 	case <-t.C:
+		if l.onWait != nil {
+			l.onWait(endpoint, d)
+		}
 		return nil
 	}
 }

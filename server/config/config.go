@@ -31,6 +31,7 @@ type Config struct {
 	Demo              bool
 	// SandboxAddr is where demo mode serves the Visma sandbox.
 	SandboxAddr string
+	// MetricsAddr is where /metrics is served (Prometheus); empty is off.
 	MetricsAddr string
 	// CacheMaxBytes bounds the encrypted document cache.
 	CacheMaxBytes int64
