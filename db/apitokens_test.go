@@ -2,16 +2,16 @@ package db_test
 
 import (
 	"errors"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"bilag/db"
+	"bilag/db/dbtest"
 )
 
-func openTestDB(t *testing.T, now func() time.Time) *db.DB {
+func openTestDB(t *testing.T, url string, now func() time.Time) *db.DB {
 	t.Helper()
-	d, err := db.Open(t.Context(), "sqlite://"+filepath.Join(t.TempDir(), "bilag.db"), db.Options{Now: now})
+	d, err := db.Open(t.Context(), url, db.Options{Now: now})
 	if err != nil {
 		t.Fatalf("Open() = %v", err)
 	}
@@ -19,9 +19,11 @@ func openTestDB(t *testing.T, now func() time.Time) *db.DB {
 	return d
 }
 
-func TestAPITokens(t *testing.T) {
+func TestAPITokens(t *testing.T) { dbtest.Run(t, testAPITokens) }
+
+func testAPITokens(t *testing.T, url string) {
 	now := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
-	d := openTestDB(t, func() time.Time { return now })
+	d := openTestDB(t, url, func() time.Time { return now })
 	ctx := t.Context()
 	users := make([]*db.User, 2)
 	for i, email := range []string{"a@firm.test", "b@firm.test"} {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 
@@ -212,6 +213,18 @@ type RefreshFunc func(ctx context.Context, g connectors.Grant) (connectors.Grant
 // leaseTime bounds how long a crashed refresher can block the others.
 const leaseTime = 30 * time.Second
 
+// refreshTimeout bounds one refresh at the upstream. It is shorter than
+// leaseTime, so a slow refresh ends before its lease can run out and be
+// taken by a second refresher holding the same (single-use) refresh token.
+const refreshTimeout = 25 * time.Second
+
+// refreshContext is what a refresh runs under: not the request's context,
+// because once the upstream has rotated the refresh token the new one must
+// be stored even if the person who caused the refresh went away.
+func refreshContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), refreshTimeout)
+}
+
 // refreshMutex serializes refreshes of one connection within this handle,
 // so that concurrent requests wait on a mutex instead of polling the
 // database for the lease.
@@ -222,11 +235,16 @@ func (d *DB) refreshMutex(connID int64) *sync.Mutex {
 
 // FreshGrant returns a grant of the connection valid for at least margin,
 // refreshing it when needed. Only one refresher runs per connection across
-// every process sharing the database: it holds a lease on the row, re-reads
+// every process sharing the database: it holds a lock on the row, re-reads
 // the grant after taking it (another may have refreshed meanwhile), and
 // commits the new grant before anyone uses it, because refresh tokens rotate
 // and a lost one kills the connection. invalid_grant marks the connection
 // as needing re-approval.
+//
+// On PostgreSQL the lock is the row lock of SELECT … FOR UPDATE, held by a
+// transaction for the whole refresh (refreshLocked). SQLite has no row
+// locks and a write transaction locks the whole file, so there the lock is
+// a lease written into the row (refreshUnderLease).
 func (d *DB) FreshGrant(ctx context.Context, connID int64, margin time.Duration, refresh RefreshFunc) (connectors.Grant, error) {
 	mu := d.refreshMutex(connID)
 	for {
@@ -241,6 +259,11 @@ func (d *DB) FreshGrant(ctx context.Context, connID int64, margin time.Duration,
 			return d.grantOf(conn)
 		}
 		mu.Lock()
+		if d.Dialect() == "postgres" {
+			g, err := d.refreshLocked(ctx, connID, margin, refresh)
+			mu.Unlock()
+			return g, err
+		}
 		g, done, err := d.refreshUnderLease(ctx, connID, margin, refresh)
 		mu.Unlock()
 		if done || err != nil {
@@ -259,6 +282,80 @@ func (d *DB) FreshGrant(ctx context.Context, connID int64, margin time.Duration,
 
 func fresh(conn *Connection, now time.Time, margin time.Duration) bool {
 	return conn.TokenExpiry == nil || conn.TokenExpiry.After(now.Add(margin))
+}
+
+// refreshFailed is what a failed refresh writes into the row.
+func refreshFailed(err error) map[string]any {
+	upd := map[string]any{"last_error": truncate(err.Error(), 500)}
+	if errors.Is(err, connectors.ErrGrantRevoked) {
+		upd["status"] = ConnNeedsReapproval
+	}
+	return upd
+}
+
+// refreshed is what a successful refresh writes into the row; conn holds
+// the newly sealed grant.
+func (d *DB) refreshed(conn *Connection, ng connectors.Grant) map[string]any {
+	return map[string]any{
+		"token_key_id": conn.TokenKeyID, "token_sealed": conn.TokenSealed, "token_expiry": conn.TokenExpiry,
+		"refreshed_at": d.now().UTC(), "last_error": "", "scopes": strings.Join(ng.Scopes, " "),
+	}
+}
+
+// refreshLocked refreshes under the connection's row lock (PostgreSQL).
+// Other instances wait in SELECT … FOR UPDATE and then read the committed
+// new grant. A row lock lives exactly as long as its holder's database
+// session, so a crashed refresher blocks no one and a slow one is never
+// overtaken.
+func (d *DB) refreshLocked(ctx context.Context, connID int64, margin time.Duration, refresh RefreshFunc) (connectors.Grant, error) {
+	rctx, cancel := refreshContext(ctx)
+	defer cancel()
+	var g connectors.Grant
+	var refreshErr error
+	rotated := false // the upstream has spent the old refresh token
+	err := d.gorm.WithContext(rctx).Transaction(func(tx *gorm.DB) error {
+		var conn Connection
+		// Waiting for the lock is the part a cancelled request may give up.
+		if err := tx.WithContext(ctx).Clauses(lockForUpdate()).First(&conn, connID).Error; err != nil {
+			return fmt.Errorf("lock connection %d: %w", connID, notFound(err))
+		}
+		if conn.Status != ConnActive {
+			return fmt.Errorf("grant of connection %d: %w", connID, ErrNeedsReapproval)
+		}
+		if fresh(&conn, d.now(), margin) {
+			var err error
+			g, err = d.grantOf(&conn)
+			return err
+		}
+		old, err := d.grantOf(&conn)
+		if err != nil {
+			return err
+		}
+		ng, err := refresh(rctx, old)
+		rotated = err == nil
+		if err != nil {
+			refreshErr = fmt.Errorf("refresh grant of connection %d: %w", connID, err)
+			return tx.Model(&Connection{}).Where("id = ?", connID).Updates(refreshFailed(err)).Error
+		}
+		if err := d.sealInto(&conn, ng); err != nil {
+			return err
+		}
+		if err := tx.Model(&Connection{}).Where("id = ?", connID).Updates(d.refreshed(&conn, ng)).Error; err != nil {
+			return err
+		}
+		g = ng
+		return nil
+	})
+	if err != nil {
+		if rotated {
+			// The upstream has rotated the refresh token and we could not
+			// keep it: say so loudly, the connection will need re-approval.
+			d.log.Error("save refreshed grant", "connection_id", connID, "err", err)
+			return connectors.Grant{}, fmt.Errorf("save refreshed grant of connection %d: %w", connID, err)
+		}
+		return connectors.Grant{}, err
+	}
+	return g, refreshErr
 }
 
 // refreshUnderLease takes the lease and refreshes; done is false when
@@ -301,13 +398,11 @@ func (d *DB) refreshUnderLease(ctx context.Context, connID int64, margin time.Du
 		release(nil)
 		return g, true, err
 	}
-	ng, err := refresh(ctx, old)
+	rctx, cancel := refreshContext(ctx)
+	defer cancel()
+	ng, err := refresh(rctx, old)
 	if err != nil {
-		extra := map[string]any{"last_error": truncate(err.Error(), 500)}
-		if errors.Is(err, connectors.ErrGrantRevoked) {
-			extra["status"] = ConnNeedsReapproval
-		}
-		if rerr := release(extra); rerr != nil {
+		if rerr := release(refreshFailed(err)); rerr != nil {
 			d.log.Error("release refresh lease", "connection_id", connID, "err", rerr)
 		}
 		return g, true, fmt.Errorf("refresh grant of connection %d: %w", connID, err)
@@ -316,11 +411,7 @@ func (d *DB) refreshUnderLease(ctx context.Context, connID int64, margin time.Du
 		release(nil)
 		return g, true, err
 	}
-	refreshed := d.now().UTC()
-	if err := release(map[string]any{
-		"token_key_id": conn.TokenKeyID, "token_sealed": conn.TokenSealed, "token_expiry": conn.TokenExpiry,
-		"refreshed_at": refreshed, "last_error": "", "scopes": strings.Join(ng.Scopes, " "),
-	}); err != nil {
+	if err := release(d.refreshed(conn, ng)); err != nil {
 		// The upstream has rotated the refresh token and we could not keep
 		// it: say so loudly, since the connection will need re-approval.
 		d.log.Error("save refreshed grant", "connection_id", connID, "err", err)
@@ -329,9 +420,15 @@ func (d *DB) refreshUnderLease(ctx context.Context, connID int64, margin time.Du
 	return ng, true, nil
 }
 
+// truncate shortens s to at most n bytes without splitting a character:
+// PostgreSQL rejects invalid UTF-8 (SQLite stores anything), and since
+// n bytes are at most n characters the result fits a varchar(n).
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
 	return s[:n]
 }

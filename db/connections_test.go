@@ -3,7 +3,6 @@ package db_test
 import (
 	"bytes"
 	"crypto/rand"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"io"
@@ -12,17 +11,23 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"path/filepath"
 	"regexp"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"gorm.io/driver/postgres"
+	"gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
 	"bilag/connectors"
 	"bilag/connectors/eaccounting"
 	"bilag/connectors/eaccounting/sandbox"
 	"bilag/db"
+	"bilag/db/dbtest"
 	"bilag/db/seal"
 )
 
@@ -49,7 +54,7 @@ func (c *grantClock) Advance(d time.Duration) {
 type grantEnv struct {
 	t       *testing.T
 	clock   *grantClock
-	path    string
+	url     string
 	keys    *seal.Keyring
 	db      *db.DB
 	sb      *sandbox.Sandbox
@@ -65,16 +70,16 @@ const (
 	grantCallback     = "http://bilag.test/oauth/eaccounting/callback"
 )
 
-func newGrantEnv(t *testing.T) *grantEnv {
+// newGrantEnv sets one up on the database at url.
+func newGrantEnv(t *testing.T, url string) *grantEnv {
 	t.Helper()
-	g := &grantEnv{t: t, clock: &grantClock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}}
+	g := &grantEnv{t: t, url: url, clock: &grantClock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}}
 	secret := make([]byte, 32)
 	rand.Read(secret)
 	var err error
 	if g.keys, err = seal.NewKeyring(secret); err != nil {
 		t.Fatal(err)
 	}
-	g.path = filepath.Join(t.TempDir(), "bilag.db")
 	g.db = g.open()
 	g.sb = sandbox.New(
 		sandbox.WithClient(sandbox.Client{ID: grantClientID, Secret: grantClientSecret, RedirectURIs: []string{grantCallback}}),
@@ -101,11 +106,11 @@ func newGrantEnv(t *testing.T) *grantEnv {
 	return g
 }
 
-// open opens another handle on the same database file, as another
-// process would.
+// open opens another handle on the same database, as another process
+// would.
 func (g *grantEnv) open() *db.DB {
 	g.t.Helper()
-	d, err := db.Open(g.t.Context(), "sqlite://"+g.path, db.Options{Keys: g.keys, Now: g.clock.Now})
+	d, err := db.Open(g.t.Context(), g.url, db.Options{Keys: g.keys, Now: g.clock.Now})
 	if err != nil {
 		g.t.Fatalf("Open() = %v", err)
 	}
@@ -259,31 +264,42 @@ func assertOneRefresh(t *testing.T, g *grantEnv, tokens []string, want int, old 
 // TestFreshGrantRefreshesOnce: 50 requests at once find the access token
 // expired; exactly one refresh happens and all 50 get the new token.
 func TestFreshGrantRefreshesOnce(t *testing.T) {
-	g := newGrantEnv(t)
-	old := g.tokens(g.db)
-	g.clock.Advance(time.Hour + time.Minute)
-	tokens := g.fetchConcurrently(50, g.db)
-	assertOneRefresh(t, g, tokens, 50, old)
+	dbtest.Run(t, func(t *testing.T, url string) {
+		g := newGrantEnv(t, url)
+		old := g.tokens(g.db)
+		g.clock.Advance(time.Hour + time.Minute)
+		tokens := g.fetchConcurrently(50, g.db)
+		assertOneRefresh(t, g, tokens, 50, old)
+	})
 }
 
 // TestFreshGrantRefreshesOnceAcrossHandles: the same from two handles on one
-// file, as two instances of Bilag would; the lease in the row decides.
+// database, as two instances of Bilag would; the lease in the row (SQLite)
+// or the row lock (PostgreSQL) decides.
 func TestFreshGrantRefreshesOnceAcrossHandles(t *testing.T) {
-	g := newGrantEnv(t)
-	other := g.open()
-	old := g.tokens(g.db)
-	g.clock.Advance(time.Hour + time.Minute)
-	tokens := g.fetchConcurrently(25, g.db, other)
-	assertOneRefresh(t, g, tokens, 50, old)
-	if got := g.tokens(other).RefreshToken; got == old.RefreshToken {
-		t.Errorf("the other handle still reads the spent refresh token")
-	}
+	dbtest.Run(t, func(t *testing.T, url string) {
+		g := newGrantEnv(t, url)
+		other := g.open()
+		old := g.tokens(g.db)
+		g.clock.Advance(time.Hour + time.Minute)
+		tokens := g.fetchConcurrently(25, g.db, other)
+		assertOneRefresh(t, g, tokens, 50, old)
+		if got := g.tokens(other).RefreshToken; got == old.RefreshToken {
+			t.Errorf("the other handle still reads the spent refresh token")
+		}
+	})
 }
 
 // TestRefreshFailures: invalid_grant needs a new approval; a 503 does not.
 func TestRefreshFailures(t *testing.T) {
+	for _, dl := range dbtest.Dialects() {
+		t.Run(dl.Name, func(t *testing.T) { testRefreshFailures(t, dl.URL) })
+	}
+}
+
+func testRefreshFailures(t *testing.T, newURL func(testing.TB) string) {
 	t.Run("invalid_grant", func(t *testing.T) {
-		g := newGrantEnv(t)
+		g := newGrantEnv(t, newURL(t))
 		g.sb.RefuseNextRefresh()
 		g.clock.Advance(2 * time.Hour)
 		_, err := g.db.FreshGrant(t.Context(), g.connID, 2*time.Minute, g.conn.Refresh)
@@ -305,7 +321,7 @@ func TestRefreshFailures(t *testing.T) {
 		}
 	})
 	t.Run("transient 503", func(t *testing.T) {
-		g := newGrantEnv(t)
+		g := newGrantEnv(t, newURL(t))
 		g.failing.Store(1)
 		g.clock.Advance(2 * time.Hour)
 		_, err := g.db.FreshGrant(t.Context(), g.connID, 2*time.Minute, g.conn.Refresh)
@@ -347,16 +363,17 @@ func rawFiles(t *testing.T, path string) []byte {
 }
 
 // TestNoTokensOnDisk: neither the first tokens nor the refreshed ones
-// appear in the database files in plain text.
+// appear in the database files in plain text. (SQLite: its files are the
+// test's own; TestTamperedCiphertext shows the same sealing on PostgreSQL.)
 func TestNoTokensOnDisk(t *testing.T) {
-	g := newGrantEnv(t)
+	g := newGrantEnv(t, dbtest.SQLiteURL(t))
 	first := g.tokens(g.db)
 	g.clock.Advance(2 * time.Hour)
 	if _, err := g.db.FreshGrant(t.Context(), g.connID, 2*time.Minute, g.conn.Refresh); err != nil {
 		t.Fatal(err)
 	}
 	second := g.tokens(g.db)
-	raw := rawFiles(t, g.path)
+	raw := rawFiles(t, strings.TrimPrefix(g.url, "sqlite://"))
 	if len(raw) == 0 {
 		t.Fatal("no database files found")
 	}
@@ -373,32 +390,52 @@ func TestNoTokensOnDisk(t *testing.T) {
 // TestTamperedCiphertext: one flipped byte in a stored grant gives a
 // decryption error, never a wrong token.
 func TestTamperedCiphertext(t *testing.T) {
-	g := newGrantEnv(t)
-	c, err := g.db.ConnectionByID(t.Context(), g.connID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := sql.Open("sqlite3", "file:"+g.path+"?_busy_timeout=10000")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
-	for _, i := range []int{0, len(c.TokenSealed) / 2, len(c.TokenSealed) - 1} {
-		bad := bytes.Clone(c.TokenSealed)
-		bad[i] ^= 0x01
-		if _, err := raw.ExecContext(t.Context(), "UPDATE connections SET token_sealed = ? WHERE id = ?", bad, g.connID); err != nil {
+	dbtest.Run(t, func(t *testing.T, url string) {
+		g := newGrantEnv(t, url)
+		c, err := g.db.ConnectionByID(t.Context(), g.connID)
+		if err != nil {
 			t.Fatal(err)
 		}
-		gr, err := g.db.Grant(t.Context(), g.connID)
-		if !errors.Is(err, seal.ErrDecrypt) {
-			t.Errorf("Grant() with byte %d flipped = %q, %v; want seal.ErrDecrypt", i, gr.Data, err)
+		raw := rawDB(t, url)
+		for _, i := range []int{0, len(c.TokenSealed) / 2, len(c.TokenSealed) - 1} {
+			bad := bytes.Clone(c.TokenSealed)
+			bad[i] ^= 0x01
+			if err := raw.Exec("UPDATE connections SET token_sealed = ? WHERE id = ?", bad, g.connID).Error; err != nil {
+				t.Fatal(err)
+			}
+			gr, err := g.db.Grant(t.Context(), g.connID)
+			if !errors.Is(err, seal.ErrDecrypt) {
+				t.Errorf("Grant() with byte %d flipped = %q, %v; want seal.ErrDecrypt", i, gr.Data, err)
+			}
 		}
+		// Another connection's ciphertext does not open in this row either.
+		if err := raw.Exec("UPDATE connections SET token_sealed = ?, id = ? WHERE id = ?", c.TokenSealed, g.connID+100, g.connID).Error; err != nil {
+			t.Fatal(err)
+		}
+		if _, err := g.db.Grant(t.Context(), g.connID+100); !errors.Is(err, seal.ErrDecrypt) {
+			t.Errorf("Grant() of a ciphertext moved to another row = %v, want seal.ErrDecrypt", err)
+		}
+	})
+}
+
+// rawDB opens the database behind db's back, as an attacker with write
+// access to it would.
+func rawDB(t *testing.T, url string) *gorm.DB {
+	t.Helper()
+	var dl gorm.Dialector
+	if path, ok := strings.CutPrefix(url, "sqlite://"); ok {
+		dl = sqlite.Open("file:" + path + "?_busy_timeout=10000")
+	} else {
+		dl = postgres.Open(url)
 	}
-	// Another connection's ciphertext does not open in this row either.
-	if _, err := raw.ExecContext(t.Context(), "UPDATE connections SET token_sealed = ?, id = ? WHERE id = ?", c.TokenSealed, g.connID+100, g.connID); err != nil {
+	raw, err := gorm.Open(dl, &gorm.Config{Logger: logger.Discard})
+	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := g.db.Grant(t.Context(), g.connID+100); !errors.Is(err, seal.ErrDecrypt) {
-		t.Errorf("Grant() of a ciphertext moved to another row = %v, want seal.ErrDecrypt", err)
-	}
+	t.Cleanup(func() {
+		if d, err := raw.DB(); err == nil {
+			d.Close()
+		}
+	})
+	return raw
 }

@@ -84,15 +84,25 @@ func Open(ctx context.Context, url string, opt Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
-	if g.Dialector.Name() == "sqlite" {
-		sqlDB, err := g.DB()
-		if err != nil {
-			return nil, fmt.Errorf("open database: %w", err)
-		}
+	sqlDB, err := g.DB()
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	switch g.Dialector.Name() {
+	case "sqlite":
 		// SQLite allows one writer at a time; a small pool keeps readers
 		// concurrent while writers queue on busy_timeout rather than on
 		// "database is locked" errors.
 		sqlDB.SetMaxOpenConns(8)
+	case "postgres":
+		// Several instances share one server, whose max_connections (100 by
+		// default) bounds them all together: each instance keeps to its
+		// share and queues requests in the pool instead. No code path holds
+		// one pooled connection while waiting for another, so a full pool
+		// delays and never deadlocks.
+		sqlDB.SetMaxOpenConns(postgresMaxConns)
+		sqlDB.SetMaxIdleConns(postgresMaxConns / 2)
+		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	}
 	d := &DB{gorm: g, keys: opt.Keys, now: opt.Now, log: opt.Logger, owner: newOwnerID()}
 	if err := d.migrate(ctx); err != nil {

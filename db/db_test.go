@@ -2,18 +2,20 @@ package db_test
 
 import (
 	"errors"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"bilag/db"
+	"bilag/db/dbtest"
 )
 
 // TestConsentLinkLifecycle: an attempt's callback is taken once; revoked,
 // used and expired links take none.
-func TestConsentLinkLifecycle(t *testing.T) {
+func TestConsentLinkLifecycle(t *testing.T) { dbtest.Run(t, testConsentLinkLifecycle) }
+
+func testConsentLinkLifecycle(t *testing.T, url string) {
 	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
-	d, err := db.Open(t.Context(), "sqlite://"+filepath.Join(t.TempDir(), "links.db"), db.Options{Now: func() time.Time { return now }})
+	d, err := db.Open(t.Context(), url, db.Options{Now: func() time.Time { return now }})
 	if err != nil {
 		t.Fatalf("Open() = %v", err)
 	}

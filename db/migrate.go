@@ -23,11 +23,36 @@ var migrations = []func(tx *gorm.DB) error{
 	func(tx *gorm.DB) error {
 		return tx.Migrator().CreateTable(&APIToken{})
 	},
+	func(tx *gorm.DB) error {
+		return tx.Migrator().CreateTable(&JobLease{})
+	},
+}
+
+// migrationLock is the PostgreSQL advisory lock key that serializes
+// migrations between instances starting at the same time (any constant
+// that no other lock in the database uses).
+const migrationLock = 0x62696c6167 // "bilag"
+
+// lockMigrations makes a PostgreSQL transaction wait for any other
+// instance's migration step. Without it two instances starting on an empty
+// database both create schema_version (or both insert its row) and one
+// fails. On SQLite, _txlock=immediate already makes the transaction the
+// only writer.
+func (d *DB) lockMigrations(tx *gorm.DB) error {
+	if d.Dialect() != "postgres" {
+		return nil
+	}
+	return tx.Exec("SELECT pg_advisory_xact_lock(?)", migrationLock).Error
 }
 
 func (d *DB) migrate(ctx context.Context) error {
-	g := d.gorm.WithContext(ctx)
-	if err := g.Migrator().AutoMigrate(&schemaVersion{}); err != nil {
+	err := d.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := d.lockMigrations(tx); err != nil {
+			return err
+		}
+		return tx.Migrator().AutoMigrate(&schemaVersion{})
+	})
+	if err != nil {
 		return fmt.Errorf("migrate schema_version: %w", err)
 	}
 	for {
@@ -46,6 +71,9 @@ func (d *DB) migrate(ctx context.Context) error {
 // each step exactly once.
 func (d *DB) migrateOne(ctx context.Context) (done bool, err error) {
 	err = d.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := d.lockMigrations(tx); err != nil {
+			return fmt.Errorf("lock migrations: %w", err)
+		}
 		var v schemaVersion
 		q := tx
 		if d.Dialect() == "postgres" {

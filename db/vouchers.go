@@ -90,7 +90,9 @@ func (d *DB) UpsertVouchers(ctx context.Context, vs []Voucher) error {
 	if len(vs) == 0 {
 		return nil
 	}
+	vs = lastOfEach(vs)
 	for i := range vs {
+		fitVoucher(&vs[i])
 		vs[i].NumberKey = NumberKey(vs[i].Number)
 		vs[i].ID = 0
 	}
@@ -102,6 +104,49 @@ func (d *DB) UpsertVouchers(ctx context.Context, vs []Voucher) error {
 		return fmt.Errorf("upsert %d vouchers: %w", len(vs), err)
 	}
 	return nil
+}
+
+// lastOfEach keeps the last entry of each upstream id. PostgreSQL refuses
+// an INSERT … ON CONFLICT DO UPDATE that meets the same key twice ("cannot
+// affect row a second time"), and an upstream page can repeat a voucher
+// that changed while it was being paged through.
+func lastOfEach(vs []Voucher) []Voucher {
+	last := make(map[string]int, len(vs))
+	for i, v := range vs {
+		last[v.ExternalID] = i
+	}
+	if len(last) == len(vs) {
+		return vs
+	}
+	out := make([]Voucher, 0, len(last))
+	for i, v := range vs {
+		if last[v.ExternalID] == i {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// fitVoucher shortens upstream text to the column sizes: PostgreSQL
+// rejects a longer value (SQLite keeps it), which would fail a whole sync
+// over one long voucher text. Attachment ids are kept whole or dropped.
+func fitVoucher(v *Voucher) {
+	v.Number = truncate(v.Number, 64)
+	v.Series = truncate(v.Series, 16)
+	v.Text = truncate(v.Text, 1000)
+	v.TypeName = truncate(v.TypeName, 64)
+	if len(v.DocumentIDs) > 2000 {
+		ids := strings.Fields(v.DocumentIDs)
+		n := 0
+		for i, id := range ids {
+			if n+len(id)+min(i, 1) > 2000 {
+				ids = ids[:i]
+				break
+			}
+			n += len(id) + min(i, 1)
+		}
+		v.DocumentIDs = strings.Join(ids, " ")
+	}
 }
 
 // UpsertFiscalYears writes fiscal years into the index.
@@ -232,10 +277,13 @@ func (d *DB) LookupVouchers(ctx context.Context, companyID int64, number string,
 	return vs, nil
 }
 
-// yearExpr is the SQL for the year of a timestamp column as text.
+// yearExpr is the SQL for the year of a timestamp column as text, in UTC
+// as the timestamps are written. PostgreSQL's EXTRACT on a timestamptz
+// uses the session's time zone, so a fiscal year starting at midnight UTC
+// would be the year before in a session west of Greenwich.
 func (d *DB) yearExpr(col string) string {
 	if d.Dialect() == "postgres" {
-		return "CAST(EXTRACT(YEAR FROM " + col + ") AS INTEGER)::text"
+		return "CAST(EXTRACT(YEAR FROM " + col + " AT TIME ZONE 'UTC') AS INTEGER)::text"
 	}
 	return "strftime('%Y', " + col + ")"
 }
@@ -253,6 +301,8 @@ func (d *DB) SetVoucherDocuments(ctx context.Context, companyID, voucherID int64
 	err := d.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		for i := range docs {
 			docs[i].CompanyID, docs[i].VoucherID, docs[i].Position = companyID, voucherID, i
+			docs[i].FileName = truncate(docs[i].FileName, 300)
+			docs[i].ContentType = truncate(docs[i].ContentType, 100)
 			err := tx.Clauses(clause.OnConflict{
 				Columns:   []clause.Column{{Name: "company_id"}, {Name: "voucher_id"}, {Name: "kind"}, {Name: "external_id"}},
 				DoUpdates: clause.AssignmentColumns([]string{"file_name", "content_type", "position"}),

@@ -1,0 +1,299 @@
+package db_test
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"bilag/db"
+	"bilag/db/dbtest"
+)
+
+// tickingClock is a settable clock for lease tests.
+type tickingClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *tickingClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *tickingClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// TestOpenConcurrently: instances starting at once on an empty database
+// migrate it once and all open.
+func TestOpenConcurrently(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, url string) {
+		var wg sync.WaitGroup
+		errs := make([]error, 4)
+		for i := range errs {
+			wg.Go(func() {
+				d, err := db.Open(t.Context(), url, db.Options{})
+				if err == nil {
+					d.Close()
+				}
+				errs[i] = err
+			})
+		}
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				t.Errorf("Open() #%d = %v", i, err)
+			}
+		}
+	})
+}
+
+// TestClaimJob: one handle holds a job's claim and renews it; the others
+// get it only after it runs out.
+func TestClaimJob(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, url string) {
+		clock := &tickingClock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+		ctx := t.Context()
+		handles := make([]*db.DB, 4)
+		for i := range handles {
+			d, err := db.Open(ctx, url, db.Options{Now: clock.Now})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { d.Close() })
+			handles[i] = d
+		}
+		claimAll := func() []int {
+			var mu sync.Mutex
+			var winners []int
+			var wg sync.WaitGroup
+			for i, d := range handles {
+				wg.Go(func() {
+					ok, err := d.ClaimJob(ctx, "sync", time.Minute)
+					if err != nil {
+						t.Errorf("ClaimJob() = %v", err)
+					}
+					if ok {
+						mu.Lock()
+						winners = append(winners, i)
+						mu.Unlock()
+					}
+				})
+			}
+			wg.Wait()
+			return winners
+		}
+		first := claimAll()
+		if len(first) != 1 {
+			t.Fatalf("handles holding the claim = %v, want exactly one", first)
+		}
+		holder := handles[first[0]]
+		clock.Advance(50 * time.Second)
+		if got := claimAll(); len(got) != 1 || got[0] != first[0] {
+			t.Fatalf("before expiry: holders = %v, want only the first holder %d (renewing)", got, first[0])
+		}
+		// The holder stops renewing (it crashed): after the claim runs out
+		// exactly one other handle takes it over.
+		clock.Advance(61 * time.Second)
+		var others []int
+		for i, d := range handles {
+			if d == holder {
+				continue
+			}
+			if ok, err := d.ClaimJob(ctx, "sync", time.Minute); err != nil {
+				t.Fatal(err)
+			} else if ok {
+				others = append(others, i)
+			}
+		}
+		if len(others) != 1 {
+			t.Fatalf("after expiry: new holders = %v, want exactly one", others)
+		}
+		if ok, _ := holder.ClaimJob(ctx, "sync", time.Minute); ok {
+			t.Errorf("the crashed holder got its claim back while another holds it")
+		}
+		if ok, err := holder.ClaimJob(ctx, "refresh", time.Minute); err != nil || !ok {
+			t.Errorf("ClaimJob(another job) = %v, %v; want true", ok, err)
+		}
+	})
+}
+
+// TestSyncLease: one sync at a time per connection; a crashed holder's
+// lease is taken over when it runs out.
+func TestSyncLease(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, url string) {
+		clock := &tickingClock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+		ctx := t.Context()
+		a, b := openTestDB(t, url, clock.Now), openTestDB(t, url, clock.Now)
+		steps := []struct {
+			name    string
+			d       *db.DB
+			advance time.Duration
+			want    bool
+		}{
+			{"a takes", a, 0, true},
+			{"b waits", b, time.Minute, false},
+			{"a renews", a, 0, true},
+			{"b still waits", b, 90 * time.Second, false},
+			{"b takes over", b, 31 * time.Second, true},
+			{"a lost it", a, 0, false},
+		}
+		for _, st := range steps {
+			clock.Advance(st.advance)
+			got, err := st.d.TakeSyncLease(ctx, 7, 2*time.Minute)
+			if err != nil || got != st.want {
+				t.Fatalf("%s: TakeSyncLease() = %v, %v; want %v", st.name, got, err, st.want)
+			}
+		}
+		if ok, err := a.ExtendSyncLease(ctx, 7, 2*time.Minute); err != nil || ok {
+			t.Errorf("ExtendSyncLease(by the old holder) = %v, %v; want false", ok, err)
+		}
+		through := clock.Now().Add(-5 * time.Minute)
+		if err := b.ReleaseSyncLease(ctx, 7, &through); err != nil {
+			t.Fatal(err)
+		}
+		s, err := a.SyncStateOf(ctx, 7)
+		if err != nil || s.LeaseOwner != "" || s.SyncedThrough == nil || !s.SyncedThrough.Equal(through) {
+			t.Errorf("SyncStateOf() = %+v, %v; want released, synced through %v", s, err, through)
+		}
+	})
+}
+
+// TestVoucherIndex: upserts, filters and look-ups give the same answers on
+// both databases, including what only one of them would refuse.
+func TestVoucherIndex(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, url string) {
+		if strings.HasPrefix(url, "postgres") {
+			// A session west of UTC: a year must still be the UTC year.
+			url += "&timezone=America/New_York"
+		}
+		d := openTestDB(t, url, nil)
+		ctx := t.Context()
+		co := &db.Company{Name: "Fjällbacka Snickeri AB", Country: "SE", OrgNumber: "556812-3474", Active: true}
+		if err := d.CreateCompany(ctx, co); err != nil {
+			t.Fatal(err)
+		}
+		fys := []db.FiscalYear{
+			{CompanyID: co.ID, ExternalID: "fy-2024", StartDate: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), EndDate: time.Date(2024, 12, 31, 0, 0, 0, 0, time.UTC)},
+			{CompanyID: co.ID, ExternalID: "fy-2025", StartDate: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), EndDate: time.Date(2025, 12, 31, 0, 0, 0, 0, time.UTC)},
+		}
+		if err := d.UpsertFiscalYears(ctx, fys); err != nil {
+			t.Fatal(err)
+		}
+		day := func(y int, m time.Month, dd int) time.Time { return time.Date(y, m, dd, 0, 0, 0, 0, time.UTC) }
+		long := strings.Repeat("å", 1200) // 2400 bytes, 1200 characters
+		var docIDs []string
+		for i := range 60 {
+			docIDs = append(docIDs, fmt.Sprintf("00000000-0000-0000-0000-%012d", i))
+		}
+		vs := []db.Voucher{
+			{CompanyID: co.ID, ExternalID: "v1", FiscalYearID: "fy-2024", Number: "A 1", Date: day(2024, 1, 1), Text: "Hyra 100% januari", HasDocuments: true},
+			{CompanyID: co.ID, ExternalID: "v2", FiscalYearID: "fy-2024", Number: "A 2", Date: day(2024, 6, 1), Text: "hyra_juni", DocumentIDs: strings.Join(docIDs, " ")},
+			{CompanyID: co.ID, ExternalID: "v3", FiscalYearID: "fy-2025", Number: "A 1", Date: day(2025, 1, 1), Text: long},
+			// The same voucher twice in one batch: the later one counts.
+			{CompanyID: co.ID, ExternalID: "v2", FiscalYearID: "fy-2024", Number: "A 2", Date: day(2024, 6, 1), Text: "Hyra juni (ändrad)", DocumentIDs: strings.Join(docIDs, " ")},
+		}
+		if err := d.UpsertVouchers(ctx, vs); err != nil {
+			t.Fatalf("UpsertVouchers() = %v", err)
+		}
+		// A repeated sync changes nothing in the count.
+		if err := d.UpsertVouchers(ctx, vs[3:]); err != nil {
+			t.Fatalf("UpsertVouchers() again = %v", err)
+		}
+		if n, err := d.CountVouchers(ctx, co.ID); err != nil || n != 3 {
+			t.Fatalf("CountVouchers() = %d, %v; want 3", n, err)
+		}
+		all, err := d.Vouchers(ctx, co.ID, db.VoucherFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range all.Vouchers {
+			switch v.ExternalID {
+			case "v2":
+				if v.Text != "Hyra juni (ändrad)" {
+					t.Errorf("v2 text = %q, want the later copy's", v.Text)
+				}
+				if ids := v.DocumentIDList(); len(v.DocumentIDs) > 2000 || len(ids) == 0 || len(ids[len(ids)-1]) != 36 {
+					t.Errorf("v2 document ids: %d bytes, last %q; want whole ids within 2000 bytes", len(v.DocumentIDs), ids[len(ids)-1])
+				}
+			case "v3":
+				if v.Text != strings.Repeat("å", 500) {
+					t.Errorf("v3 text = %d bytes, want the first 500 characters", len(v.Text))
+				}
+			}
+		}
+
+		filters := []struct {
+			name string
+			f    db.VoucherFilter
+			want []string
+		}{
+			{"text, case-insensitive", db.VoucherFilter{Text: "HYRA"}, []string{"v2", "v1"}},
+			{"percent is literal", db.VoucherFilter{Text: "100%"}, []string{"v1"}},
+			{"underscore is literal", db.VoucherFilter{Text: "a_j"}, nil},
+			{"fiscal year", db.VoucherFilter{FiscalYear: "fy-2025"}, []string{"v3"}},
+			{"date range", db.VoucherFilter{From: day(2024, 1, 1), To: day(2024, 1, 1)}, []string{"v1"}},
+			{"number", db.VoucherFilter{Number: "a-1"}, []string{"v3", "v1"}},
+			{"has documents", db.VoucherFilter{HasDocuments: true}, []string{"v1"}},
+		}
+		for _, tt := range filters {
+			l, err := d.Vouchers(ctx, co.ID, tt.f)
+			if err != nil {
+				t.Fatalf("Vouchers(%s) = %v", tt.name, err)
+			}
+			if got := externalIDs(l.Vouchers); strings.Join(got, ",") != strings.Join(tt.want, ",") {
+				t.Errorf("Vouchers(%s) = %v, want %v", tt.name, got, tt.want)
+			}
+		}
+
+		lookups := []struct {
+			number, year string
+			date         time.Time
+			want         []string
+		}{
+			{"A1", "", time.Time{}, []string{"v3", "v1"}},
+			{"A1", "2024", time.Time{}, []string{"v1"}},
+			{"A1", "2025", time.Time{}, []string{"v3"}},
+			{"A1", "fy-2025", time.Time{}, []string{"v3"}},
+			{"A1", "2023", time.Time{}, nil},
+			{"A1", "", day(2024, 1, 1), []string{"v1"}},
+		}
+		for _, tt := range lookups {
+			got, err := d.LookupVouchers(ctx, co.ID, tt.number, tt.date, tt.year)
+			if err != nil {
+				t.Fatalf("LookupVouchers(%s, %s) = %v", tt.number, tt.year, err)
+			}
+			if g := externalIDs(got); strings.Join(g, ",") != strings.Join(tt.want, ",") {
+				t.Errorf("LookupVouchers(%q, %v, %q) = %v, want %v", tt.number, tt.date.Format(time.DateOnly), tt.year, g, tt.want)
+			}
+		}
+
+		v1 := all.Vouchers[len(all.Vouchers)-1]
+		docs, err := d.SetVoucherDocuments(ctx, co.ID, v1.ID, []db.VoucherDocument{
+			{Kind: "attachment", ExternalID: "d1", FileName: strings.Repeat("ö", 400) + ".pdf", ContentType: "application/pdf"},
+		})
+		if err != nil || len(docs) != 1 || len(docs[0].FileName) > 300 {
+			t.Fatalf("SetVoucherDocuments(long name) = %d docs, %v", len(docs), err)
+		}
+		if err := d.SetDocumentHash(ctx, docs[0].ID, strings.Repeat("a", 64), 10); err != nil {
+			t.Fatal(err)
+		}
+		docs, err = d.SetVoucherDocuments(ctx, co.ID, v1.ID, []db.VoucherDocument{{Kind: "attachment", ExternalID: "d1", FileName: "new.pdf"}})
+		if err != nil || len(docs) != 1 || docs[0].SHA256 == "" || docs[0].FileName != "new.pdf" {
+			t.Errorf("SetVoucherDocuments(again) = %+v, %v; want one document, renamed, hash kept", docs, err)
+		}
+	})
+}
+
+func externalIDs(vs []db.Voucher) []string {
+	var out []string
+	for _, v := range vs {
+		out = append(out, v.ExternalID)
+	}
+	return out
+}
