@@ -18,8 +18,9 @@ lint: ## go vet and a gofmt check
 	go vet ./...
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
-test-go: ## Go tests with the race detector
+test-go: ## Go tests with the race detector, then the long tests the race detector makes too slow
 	go test -race -count=1 ./...
+	go test -count=1 -run 'TestLargeFirstSyncShowsProgress' ./server/
 
 test: lint test-go test-e2e ## Every test: vet, gofmt, Go tests (SQLite, and PostgreSQL when its binaries are installed), browser tests
 
