@@ -121,7 +121,7 @@ func (d *DB) ExpiringConnections(ctx context.Context, before time.Time) ([]Conne
 func (d *DB) Connect(ctx context.Context, linkID int64, conn *Connection, g connectors.Grant) error {
 	now := d.now().UTC()
 	return d.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		res := tx.Model(&ConsentLink{}).Where("id = ? AND status = ?", linkID, LinkLoginStarted).
+		res := tx.Model(&ConsentLink{}).Where("id = ? AND status IN ?", linkID, []string{LinkLoginStarted, LinkApproved}).
 			Updates(map[string]any{"status": LinkConnected, "reason": "", "detail": "", "finished_at": now, "updated_at": now})
 		if res.Error != nil {
 			return fmt.Errorf("mark link %d connected: %w", linkID, res.Error)

@@ -13,9 +13,11 @@ const (
 	LinkCreated      = "created"
 	LinkOpened       = "opened"
 	LinkLoginStarted = "login_started"
-	LinkFailed       = "failed"
-	LinkConnected    = "connected"
-	LinkRevoked      = "revoked"
+	// LinkApproved: the approver said yes at the upstream; the checks run.
+	LinkApproved  = "approved"
+	LinkFailed    = "failed"
+	LinkConnected = "connected"
+	LinkRevoked   = "revoked"
 	// LinkExpired is never stored: a link is expired when its time is up and
 	// it is neither connected nor revoked.
 	LinkExpired = "expired"
@@ -59,7 +61,7 @@ func (l *ConsentLink) State(now time.Time) string {
 // Usable reports whether the link may still start a login at now.
 func (l *ConsentLink) Usable(now time.Time) bool {
 	switch l.State(now) {
-	case LinkCreated, LinkOpened, LinkLoginStarted, LinkFailed:
+	case LinkCreated, LinkOpened, LinkLoginStarted, LinkApproved, LinkFailed:
 		return true
 	}
 	return false
@@ -129,7 +131,7 @@ func (d *DB) MarkLinkOpened(ctx context.Context, id int64) error {
 func (d *DB) StartLinkLogin(ctx context.Context, id int64, attempt string) error {
 	now := d.now().UTC()
 	res := d.gorm.WithContext(ctx).Model(&ConsentLink{}).
-		Where("id = ? AND status IN ? AND expires_at > ?", id, []string{LinkCreated, LinkOpened, LinkLoginStarted, LinkFailed}, now).
+		Where("id = ? AND status IN ? AND expires_at > ?", id, []string{LinkCreated, LinkOpened, LinkLoginStarted, LinkApproved, LinkFailed}, now).
 		Updates(map[string]any{"status": LinkLoginStarted, "login_started_at": now, "attempt_hash": HashSecret(attempt), "updated_at": now})
 	if res.Error != nil {
 		return fmt.Errorf("start login on consent link %d: %w", id, res.Error)
@@ -156,11 +158,22 @@ func (d *DB) TakeLinkAttempt(ctx context.Context, id int64, attempt string) (*Co
 	return d.Link(ctx, id)
 }
 
+// ApproveLink records that the approver consented at the upstream, while
+// Bilag checks what the grant reaches.
+func (d *DB) ApproveLink(ctx context.Context, id int64) error {
+	err := d.gorm.WithContext(ctx).Model(&ConsentLink{}).Where("id = ? AND status = ?", id, LinkLoginStarted).
+		Updates(map[string]any{"status": LinkApproved, "updated_at": d.now().UTC()}).Error
+	if err != nil {
+		return fmt.Errorf("approve consent link %d: %w", id, err)
+	}
+	return nil
+}
+
 // FailLink records why an attempt failed; the link stays usable.
 func (d *DB) FailLink(ctx context.Context, id int64, reason, detail string) error {
 	now := d.now().UTC()
 	err := d.gorm.WithContext(ctx).Model(&ConsentLink{}).
-		Where("id = ? AND status IN ?", id, []string{LinkCreated, LinkOpened, LinkLoginStarted, LinkFailed}).
+		Where("id = ? AND status IN ?", id, []string{LinkCreated, LinkOpened, LinkLoginStarted, LinkApproved, LinkFailed}).
 		Updates(map[string]any{"status": LinkFailed, "reason": reason, "detail": detail, "finished_at": now, "updated_at": now}).Error
 	if err != nil {
 		return fmt.Errorf("fail consent link %d: %w", id, err)

@@ -390,6 +390,10 @@ func (s *Server) consentCallback(c echo.Context) error {
 		s.failLink(c, l, res.Reason, "", err)
 		return s.finish(c, res)
 	}
+	if err := s.db.ApproveLink(ctx, l.ID); err != nil {
+		s.revokeQuietly(ctx, f.Connector, grant)
+		return err
+	}
 	verdict, err := s.check(ctx, f.Connector, grant)
 	if err != nil {
 		s.revokeQuietly(ctx, f.Connector, grant)
