@@ -68,11 +68,18 @@ func (b *syncBuffer) String() string {
 }
 
 // faults sits in front of the sandbox and fails the next token requests
-// with 503, as an overloaded identity server does.
-type faults struct{ tokenFailures atomic.Int32 }
+// with 503, as an overloaded identity server does; before, when set, sees
+// every request first (a test's gate).
+type faults struct {
+	tokenFailures atomic.Int32
+	before        atomic.Pointer[func(*http.Request)]
+}
 
 func (f *faults) wrap(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if before := f.before.Load(); before != nil {
+			(*before)(r)
+		}
 		if r.URL.Path == "/connect/token" && f.tokenFailures.Add(-1) >= 0 {
 			http.Error(w, "service unavailable", http.StatusServiceUnavailable)
 			return
@@ -121,6 +128,12 @@ type env struct {
 
 func newEnv(t *testing.T, opts ...sandbox.Option) *env {
 	t.Helper()
+	return newEnvOn(t, "", opts...)
+}
+
+// newEnvOn is newEnv on the database at dbURL; "" is a fresh SQLite file.
+func newEnvOn(t *testing.T, dbURL string, opts ...sandbox.Option) *env {
+	t.Helper()
 	ctx := t.Context()
 	e := &env{t: t, clock: &testClock{t: time.Now().UTC().Truncate(time.Second)}, logs: &syncBuffer{}, faults: &faults{}}
 	e.started = e.clock.Now()
@@ -131,8 +144,11 @@ func newEnv(t *testing.T, opts ...sandbox.Option) *env {
 	if e.keys, err = seal.NewKeyring(e.secret); err != nil {
 		t.Fatalf("NewKeyring() = %v", err)
 	}
-	e.dbPath = filepath.Join(t.TempDir(), "bilag.db")
-	e.db, err = db.Open(ctx, "sqlite://"+e.dbPath, db.Options{Keys: e.keys, Now: e.clock.Now, Logger: e.logger})
+	if dbURL == "" {
+		e.dbPath = filepath.Join(t.TempDir(), "bilag.db")
+		dbURL = "sqlite://" + e.dbPath
+	}
+	e.db, err = db.Open(ctx, dbURL, db.Options{Keys: e.keys, Now: e.clock.Now, Logger: e.logger})
 	if err != nil {
 		t.Fatalf("db.Open() = %v", err)
 	}
