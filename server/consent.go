@@ -230,29 +230,46 @@ type consentPage struct {
 	State string
 }
 
-// showConsent is what opening a link shows. Link scanners in mail systems
-// GET it too, so it changes nothing but the "opened" mark.
-func (s *Server) showConsent(c echo.Context) error {
+// openLink finds the link of the request's secret and, when it cannot be
+// used, renders the page that says why; ok is false then.
+func (s *Server) openLink(c echo.Context) (l *db.ConsentLink, p consentPage, ok bool, err error) {
 	ctx := c.Request().Context()
 	c.Response().Header().Set("Cache-Control", "no-store")
 	secret := c.Param("secret")
-	l, err := s.db.LinkBySecret(ctx, secret)
+	p = consentPage{Firm: s.firm}
+	l, err = s.db.LinkBySecret(ctx, secret)
 	if isNotFound(err) {
-		return s.renderBare(c, http.StatusNotFound, "consent", s.t(c, "consent.title"), consentPage{State: "unknown", Firm: s.firm})
+		p.State = "unknown"
+		return nil, p, false, s.renderBare(c, http.StatusNotFound, "consent", s.t(c, "consent.title"), p)
 	}
 	if err != nil {
-		return err
+		return nil, p, false, err
 	}
 	co, err := s.db.Company(ctx, l.CompanyID)
 	if err != nil {
+		return nil, p, false, err
+	}
+	p.Secret, p.Company, p.Expected, p.ExpiresAt = secret, co, l.ExpectedOrgNumber, l.ExpiresAt
+	switch {
+	case !l.Usable(s.now()):
+		p.State = l.State(s.now())
+	case !co.Active:
+		p.State = "company"
+	default:
+		return l, p, true, nil
+	}
+	p.Secret = ""
+	return l, p, false, s.renderBare(c, http.StatusGone, "consent", s.t(c, "consent.title"), p)
+}
+
+// showConsent is what opening a link shows. Link scanners in mail systems
+// GET it too, so it changes nothing but the "opened" mark.
+func (s *Server) showConsent(c echo.Context) error {
+	l, p, ok, err := s.openLink(c)
+	if !ok || err != nil {
 		return err
 	}
-	p := consentPage{Secret: secret, Firm: s.firm, Company: co, Expected: l.ExpectedOrgNumber, ExpiresAt: l.ExpiresAt}
-	if !l.Usable(s.now()) || !co.Active {
-		p.State = l.State(s.now())
-		return s.renderBare(c, http.StatusGone, "consent", s.t(c, "consent.title"), p)
-	}
-	if err := s.db.MarkLinkOpened(ctx, l.ID); err != nil {
+	if err := s.db.MarkLinkOpened(c.Request().Context(), l.ID); err != nil {
 		return err
 	}
 	return s.renderBare(c, http.StatusOK, "consent", s.t(c, "consent.title"), p)
@@ -269,21 +286,11 @@ func (s *Server) renderBare(c echo.Context, status int, name, title string, data
 // start a login.
 func (s *Server) startConsent(c echo.Context) error {
 	ctx := c.Request().Context()
-	secret := c.Param("secret")
-	l, err := s.db.LinkBySecret(ctx, secret)
-	if isNotFound(err) {
-		return s.renderBare(c, http.StatusNotFound, "consent", s.t(c, "consent.title"), consentPage{State: "unknown", Firm: s.firm})
-	}
-	if err != nil {
+	l, p, ok, err := s.openLink(c)
+	if !ok || err != nil {
 		return err
 	}
-	co, err := s.db.Company(ctx, l.CompanyID)
-	if err != nil {
-		return err
-	}
-	if !l.Usable(s.now()) || !co.Active {
-		return s.renderBare(c, http.StatusGone, "consent", s.t(c, "consent.title"), consentPage{State: l.State(s.now()), Firm: s.firm, Company: co})
-	}
+	secret := p.Secret
 	rc, ok := s.connectors[l.Connector].(connectors.RedirectConnector)
 	if !ok {
 		return fmt.Errorf("connector %q cannot redirect: %w", l.Connector, echo.ErrNotFound)
