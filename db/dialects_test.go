@@ -297,3 +297,32 @@ func externalIDs(vs []db.Voucher) []string {
 	}
 	return out
 }
+
+// Swedish letters are searched case-insensitively on both databases.
+func TestSearchFoldsSwedishLetters(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, url string) {
+		ctx := t.Context()
+		d, err := db.Open(ctx, url, db.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer d.Close()
+		co := &db.Company{Name: "Å AB", Country: "SE", OrgNumber: "556812-3474", Active: true}
+		if err := d.CreateCompany(ctx, co); err != nil {
+			t.Fatal(err)
+		}
+		vs := []db.Voucher{
+			{CompanyID: co.ID, ExternalID: "1", Number: "A1", Date: time.Date(2024, 1, 2, 0, 0, 0, 0, time.UTC), Text: "Åkes Öl & Bröd"},
+			{CompanyID: co.ID, ExternalID: "2", Number: "A2", Date: time.Date(2024, 1, 3, 0, 0, 0, 0, time.UTC), Text: "Kontorsmaterial"},
+		}
+		if err := d.UpsertVouchers(ctx, vs); err != nil {
+			t.Fatal(err)
+		}
+		for _, q := range []string{"åke", "ÅKES", "öl", "BRÖD"} {
+			l, err := d.Vouchers(ctx, co.ID, db.VoucherFilter{Text: q})
+			if err != nil || l.Total != 1 || l.Vouchers[0].ExternalID != "1" {
+				t.Errorf("search %q = %d results, %v; want voucher 1", q, l.Total, err)
+			}
+		}
+	})
+}

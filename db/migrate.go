@@ -26,6 +26,18 @@ var migrations = []func(tx *gorm.DB) error{
 	func(tx *gorm.DB) error {
 		return tx.Migrator().CreateTable(&JobLease{})
 	},
+	func(tx *gorm.DB) error {
+		// Step 3 creates the table from today's struct, which already has
+		// the column; only databases made before this step lack it.
+		if !tx.Migrator().HasColumn(&Voucher{}, "TextKey") {
+			if err := tx.Migrator().AddColumn(&Voucher{}, "TextKey"); err != nil {
+				return err
+			}
+		}
+		// Existing rows: LOWER is right for the ASCII it folds; the next
+		// sync (an upsert) refolds the rest in Go.
+		return tx.Exec("UPDATE vouchers SET text_key = LOWER(text)").Error
+	},
 }
 
 // migrationLock is the PostgreSQL advisory lock key that serializes

@@ -23,10 +23,13 @@ type Voucher struct {
 	Number       string `gorm:"size:64"`
 	// NumberKey is Number without spaces or dashes, upper case: what a
 	// lookup by "A123", "a 123" or "A-123" compares with.
-	NumberKey    string    `gorm:"size:64;index:idx_voucher_number,priority:2"`
-	Series       string    `gorm:"size:16"`
-	Date         time.Time `gorm:"not null;index:idx_voucher_date,priority:2"`
-	Text         string    `gorm:"size:1000"`
+	NumberKey string    `gorm:"size:64;index:idx_voucher_number,priority:2"`
+	Series    string    `gorm:"size:16"`
+	Date      time.Time `gorm:"not null;index:idx_voucher_date,priority:2"`
+	Text      string    `gorm:"size:1000"`
+	// TextKey is Text folded to lower case by Go, not SQL: SQLite's LOWER
+	// folds only ASCII, and Swedish texts search for "åke" and "Öl".
+	TextKey      string `gorm:"size:1000"`
 	Amount       int64
 	Type         int
 	TypeName     string `gorm:"size:64"`
@@ -94,11 +97,12 @@ func (d *DB) UpsertVouchers(ctx context.Context, vs []Voucher) error {
 	for i := range vs {
 		fitVoucher(&vs[i])
 		vs[i].NumberKey = NumberKey(vs[i].Number)
+		vs[i].TextKey = strings.ToLower(vs[i].Text)
 		vs[i].ID = 0
 	}
 	err := d.gorm.WithContext(ctx).Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "company_id"}, {Name: "external_id"}},
-		DoUpdates: clause.AssignmentColumns([]string{"fiscal_year_id", "number", "number_key", "series", "date", "text", "amount", "type", "type_name", "source_id", "document_ids", "has_documents", "modified_at"}),
+		DoUpdates: clause.AssignmentColumns([]string{"fiscal_year_id", "number", "number_key", "series", "date", "text", "text_key", "amount", "type", "type_name", "source_id", "document_ids", "has_documents", "modified_at"}),
 	}).CreateInBatches(vs, 200).Error
 	if err != nil {
 		return fmt.Errorf("upsert %d vouchers: %w", len(vs), err)
@@ -204,7 +208,7 @@ func (d *DB) voucherQuery(ctx context.Context, companyID int64, f VoucherFilter)
 		q = q.Where("date < ?", f.To.UTC().AddDate(0, 0, 1))
 	}
 	if t := strings.TrimSpace(f.Text); t != "" {
-		q = q.Where("LOWER(text) LIKE ? ESCAPE '\\'", "%"+escapeLike(strings.ToLower(t))+"%")
+		q = q.Where("text_key LIKE ? ESCAPE '\\'", "%"+escapeLike(strings.ToLower(t))+"%")
 	}
 	if n := NumberKey(f.Number); n != "" {
 		q = q.Where("number_key = ?", n)
