@@ -19,6 +19,7 @@ lint: ## go vet and a gofmt check
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
 test-go: ## Go tests with the race detector, then the long tests the race detector makes too slow
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || echo "NOTE: PostgreSQL server binaries not found: the database tests run on SQLite only (apt-get install postgresql)"
 	go test -race -count=1 ./...
 	go test -count=1 -run 'TestLargeFirstSyncShowsProgress' ./server/
 
