@@ -107,20 +107,22 @@ func (s *Server) streamDocument(c echo.Context, co *db.Company, v *db.Voucher, d
 	if name == "" {
 		name = doc.FileName
 	}
+	// The cache entry hashes what it is given (kept or not), so with a
+	// cache the bytes are hashed once, not twice.
 	hash := sha256.New()
-	sinks := []io.Writer{hash}
+	sink := io.Writer(hash)
 	var entry *doccache.Entry
 	if s.cache != nil {
 		if entry, err = s.cache.Writer(key, doccache.Meta{ContentType: stream.ContentType, FileName: name, Size: stream.Size}); err != nil {
 			s.log.Warn("document cache writer", "err", err)
 			entry = nil
 		} else {
-			sinks = append(sinks, entry)
+			sink = entry
 		}
 	}
 	c.Response().Header().Set("X-Bilag-Cache", "miss")
 	c.Response().Header().Set("Trailer", shaHeader)
-	body := io.TeeReader(stream.Body, io.MultiWriter(sinks...))
+	body := io.TeeReader(stream.Body, sink)
 	// No Content-Length on a first open: the SHA-256 trailer needs a
 	// chunked response.
 	n, werr := s.writeDocument(c, body, stream.ContentType, name, -1, forceDownload)
@@ -133,6 +135,7 @@ func (s *Server) streamDocument(c echo.Context, co *db.Company, v *db.Voucher, d
 	}
 	sha := hex.EncodeToString(hash.Sum(nil))
 	if entry != nil {
+		sha = entry.Sum()
 		if _, err := entry.Commit(); err != nil {
 			s.log.Warn("document cache commit", "err", err)
 		}

@@ -367,6 +367,11 @@ func (e *Entry) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// Sum is the SHA-256 (hex) of everything written so far, whether or not
+// the document is kept: a caller streaming through the entry need not hash
+// the bytes a second time.
+func (e *Entry) Sum() string { return hex.EncodeToString(e.hash.Sum(nil)) }
+
 func (e *Entry) discard() {
 	if e.tmp != nil {
 		e.tmp.Close()

@@ -1,0 +1,52 @@
+package main
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestTinyRun runs every scenario once at a tiny size, so the bench cannot
+// rot. It asserts what was measured exists and that the storm refreshed
+// once, never how fast anything was: machines here are shared and noisy.
+func TestTinyRun(t *testing.T) {
+	rep, err := run(t.Context(), tiny, io.Discard)
+	if err != nil {
+		t.Fatalf("run(tiny) = %v", err)
+	}
+	if want := len(tiny.Files) * len(tiny.Concurrency) * len(tiny.Latencies); len(rep.Uncached) != want {
+		t.Errorf("uncached rows = %d, want %d", len(rep.Uncached), want)
+	}
+	for _, r := range append(rep.Uncached, rep.Cached...) {
+		if len(r.Bilag.lat) == 0 || len(r.Bare.lat) == 0 {
+			t.Errorf("row %s c=%d cached=%v measured nothing", human(r.Size), r.Conc, r.Cached)
+		}
+	}
+	if len(rep.Cached) != len(tiny.Files) {
+		t.Errorf("cached rows = %d, want %d", len(rep.Cached), len(tiny.Files))
+	}
+	if rep.Storm.Refreshes != 1 {
+		t.Errorf("refresh storm of %d requests made %d refreshes, want 1", rep.Storm.N, rep.Storm.Refreshes)
+	}
+	if len(rep.Index.Rows) == 0 {
+		t.Error("index measured nothing")
+	}
+	if len(rep.Consent.S.lat) != tiny.ConsentFlows {
+		t.Errorf("consent flows = %d, want %d", len(rep.Consent.S.lat), tiny.ConsentFlows)
+	}
+	md, svg := rep.markdown(), rep.svg()
+	for _, want := range []string{"## 1. Document open, uncached", "## 2.", "## 3. Memory", "## 4. Refresh storm", "## 5. Voucher index", "## 6. Consent"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	if !strings.HasPrefix(svg, "<svg") || !strings.HasSuffix(strings.TrimSpace(svg), "</svg>") {
+		t.Error("chart is not an SVG document")
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "results.svg"), []byte(svg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}

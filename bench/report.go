@@ -1,0 +1,139 @@
+package main
+
+import (
+	"fmt"
+	"html"
+	"strings"
+	"time"
+)
+
+func ms(d time.Duration) string {
+	v := float64(d) / float64(time.Millisecond)
+	switch {
+	case v >= 100:
+		return fmt.Sprintf("%.0f ms", v)
+	case v >= 10:
+		return fmt.Sprintf("%.1f ms", v)
+	}
+	return fmt.Sprintf("%.2f ms", v)
+}
+
+func mark(ok bool) string {
+	if ok {
+		return "met"
+	}
+	return "**missed**"
+}
+
+// markdown is the report: the table printed and written to results.md.
+func (r *report) markdown() string {
+	var b strings.Builder
+	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	w("# Bilag bench results\n\n")
+	w("`make bench` on %s, %s, took %s. Everything in one process on loopback: the portal (SQLite, encrypted document cache), the eAccounting sandbox, the bare handler and the load clients share the machine's cores.\n\n",
+		r.Machine, r.Started.UTC().Format("2006-01-02 15:04 MST"), r.Took.Round(time.Second))
+
+	w("## 1. Document open, uncached\n\n")
+	w("Bilag: session, access check, token, `GET /attachments/{id}`, file, stream with SHA-256 and encrypted cache write, hash and audit rows. ")
+	w("Bare: a Go handler doing the same two upstream calls with a fixed token and `io.Copy`. Interleaved in rounds (ABBA); every Bilag request is a document never opened before.\n\n")
+	w("| added latency | size | conc | n | Bilag p50 | Bilag p99 | Bilag req/s | bare p50 | bare p99 | bare req/s | p50 ratio | p99 ratio | req/s ratio |\n")
+	w("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	for _, o := range r.Uncached {
+		w("| %v | %s | %d | %d | %s | %s | %.1f | %s | %s | %.1f | %.2f | %.2f | %.2f |\n", o.Latency, human(o.Size), o.Conc, len(o.Bilag.lat),
+			ms(o.Bilag.pct(50)), ms(o.Bilag.pct(99)), o.Bilag.rps(), ms(o.Bare.pct(50)), ms(o.Bare.pct(99)), o.Bare.rps(),
+			o.p50Ratio(), o.p99Ratio(), o.rpsRatio())
+	}
+	w("\nTarget at 0 ms, 1 MB: p50 ratio ≤ 1.15 and req/s ratio ≥ 0.85.\n\n")
+	for _, o := range r.Uncached {
+		if o.Latency == 0 && o.Size == 1<<20 {
+			w("- 1 MB, concurrency %d: p50 ratio %.2f (%s), req/s ratio %.2f (%s)\n", o.Conc, o.p50Ratio(), mark(o.p50Ratio() <= 1.15), o.rpsRatio(), mark(o.rpsRatio() >= 0.85))
+		}
+	}
+
+	w("\n## 2. Document open, cached (second open)\n\n")
+	w("| added latency | size | n | Bilag p50 | Bilag p99 | bare p50 | bare p99 | p50 ratio | target ≤ 0.2 |\n|---|---|---|---|---|---|---|---|---|\n")
+	for _, o := range r.Cached {
+		w("| %v | %s | %d | %s | %s | %s | %s | %.3f | %s |\n", o.Latency, human(o.Size), len(o.Bilag.lat), ms(o.Bilag.pct(50)), ms(o.Bilag.pct(99)),
+			ms(o.Bare.pct(50)), ms(o.Bare.pct(99)), o.p50Ratio(), mark(o.p50Ratio() <= 0.2))
+	}
+
+	m := r.Memory
+	w("\n## 3. Memory\n\n")
+	w("Peak growth of the process's HeapAlloc over its level before (after a GC), sampled every 2 ms; it includes the sandbox and the clients, so it bounds the portal's share from above.\n\n")
+	w("| scenario | heap growth | target |\n|---|---|---|\n")
+	w("| one %s document (%s, %.0f MB/s) | %s | < 16 MB: %s |\n", human(m.BigFile), ms(m.BigWall), float64(m.BigFile)/(1<<20)/max(m.BigWall.Seconds(), 1e-9), human(m.BigGrowth), mark(m.BigGrowth < 16<<20))
+	w("| %d clients × %s at once | %s | < 64 MB: %s |\n", m.Parallel, human(m.ParallelFile), human(m.ParGrowth), mark(m.ParGrowth < 64<<20))
+
+	s := r.Storm
+	w("\n## 4. Refresh storm\n\n")
+	w("%d concurrent document opens (10 KB, uncached, 0 ms added latency) at an expired access token, against the same %d at a fresh token just before.\n\n", s.N, s.N)
+	w("| | p50 | p99 |\n|---|---|---|\n")
+	w("| fresh token | %s | %s |\n| expired token | %s | %s |\n| added | %s | %s |\n\n", ms(s.Base.pct(50)), ms(s.Base.pct(99)), ms(s.Storm.pct(50)), ms(s.Storm.pct(99)), ms(s.AddedP50), ms(s.AddedP99))
+	w("Refresh calls at the sandbox: **%d** (target 1: %s).\n", s.Refreshes, mark(s.Refreshes == 1))
+
+	x := r.Index
+	w("\n## 5. Voucher index, %d vouchers (SQLite)\n\n", x.Vouchers)
+	w("Filled with `db.UpsertVouchers` for the first %d (%.0f vouchers/s, the rate a sync writes at) and a multi-row INSERT for the rest (%s). Measured through the portal (HTTP, session, access check, render), one request at a time.\n\n",
+		x.SampledUpsertRow, x.UpsertPerSec, x.BulkInsert.Round(time.Millisecond))
+	w("| query | n | p50 | p99 | target p99 |\n|---|---|---|---|---|\n")
+	for _, q := range x.Rows {
+		w("| %s | %d | %s | %s | < %s: %s |\n", q.Name, len(q.S.lat), ms(q.S.pct(50)), ms(q.S.pct(99)), ms(q.Target), mark(q.S.pct(99) < q.Target))
+	}
+
+	c := r.Consent
+	w("\n## 6. Consent throughput\n\n")
+	w("Complete flows (analyst makes a link; the accountant opens it, logs in at the sandbox, picks the company, approves; the portal exchanges the code, checks the grant, stores it and starts a sync), %d at concurrency %d, 0 ms added latency: **%.1f flows/s**, p50 %s, p99 %s per flow.\n",
+		c.Flows, c.Conc, c.S.rps(), ms(c.S.pct(50)), ms(c.S.pct(99)))
+	return b.String()
+}
+
+// svg is a bar chart of the Bilag/bare ratios of the uncached and cached
+// opens, with the targets as lines.
+func (r *report) svg() string {
+	type bar struct {
+		label string
+		p50   float64
+		rps   float64
+	}
+	var bars []bar
+	for _, o := range r.Uncached {
+		bars = append(bars, bar{fmt.Sprintf("%s c%d +%dms", human(o.Size), o.Conc, o.Latency.Milliseconds()), o.p50Ratio(), o.rpsRatio()})
+	}
+	for _, o := range r.Cached {
+		bars = append(bars, bar{fmt.Sprintf("cached %s +%dms", human(o.Size), o.Latency.Milliseconds()), o.p50Ratio(), -1})
+	}
+	const (
+		left, top, rowH, barH, width = 170, 50, 34, 12, 460
+	)
+	maxV := 2.0
+	for _, b := range bars {
+		maxV = max(maxV, b.p50, b.rps)
+	}
+	x := func(v float64) float64 { return left + v/maxV*width }
+	h := top + len(bars)*rowH + 50
+	var s strings.Builder
+	w := func(format string, args ...any) { fmt.Fprintf(&s, format, args...) }
+	w(`<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" font-size="11">`+"\n", left+width+60, h)
+	w(`<rect width="100%%" height="100%%" fill="white"/>` + "\n")
+	w(`<text x="10" y="20" font-size="14" font-weight="bold">Bilag / bare upstream: p50 latency ratio (blue, lower is better) and req/s ratio (green, higher is better)</text>` + "\n")
+	for _, t := range []struct {
+		v     float64
+		label string
+	}{{1, "1.0"}, {1.15, "1.15"}, {0.85, "0.85"}, {0.2, "0.2"}} {
+		w(`<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#999" stroke-dasharray="3,3"/>`+"\n", x(t.v), top-10, x(t.v), top+len(bars)*rowH)
+		w(`<text x="%.1f" y="%d" text-anchor="middle" fill="#555">%s</text>`+"\n", x(t.v), top-14, t.label)
+	}
+	for i, b := range bars {
+		y := top + i*rowH
+		w(`<text x="%d" y="%d" text-anchor="end">%s</text>`+"\n", left-6, y+barH+4, html.EscapeString(b.label))
+		w(`<rect x="%d" y="%d" width="%.1f" height="%d" fill="#3b6fb6"/>`+"\n", left, y, x(b.p50)-left, barH)
+		w(`<text x="%.1f" y="%d">%.2f</text>`+"\n", x(b.p50)+3, y+barH-2, b.p50)
+		if b.rps >= 0 {
+			w(`<rect x="%d" y="%d" width="%.1f" height="%d" fill="#4a9a5a"/>`+"\n", left, y+barH+2, x(b.rps)-left, barH)
+			w(`<text x="%.1f" y="%d">%.2f</text>`+"\n", x(b.rps)+3, y+2*barH, b.rps)
+		}
+	}
+	w(`<text x="10" y="%d" fill="#555">Targets: uncached at 0 ms, 1 MB: p50 ≤ 1.15, req/s ≥ 0.85; cached at 40 ms: p50 ≤ 0.2.</text>`+"\n", h-20)
+	w("</svg>\n")
+	return s.String()
+}
