@@ -38,6 +38,20 @@ var migrations = []func(tx *gorm.DB) error{
 		// sync (an upsert) refolds the rest in Go.
 		return tx.Exec("UPDATE vouchers SET text_key = LOWER(text)").Error
 	},
+	func(tx *gorm.DB) error {
+		// One index per filter, ordered by date (see Voucher).
+		for _, stmt := range []string{
+			"DROP INDEX IF EXISTS idx_voucher_number",
+			"CREATE INDEX IF NOT EXISTS idx_voucher_number_date ON vouchers (company_id, number_key, date)",
+			"CREATE INDEX IF NOT EXISTS idx_voucher_fy_date ON vouchers (company_id, fiscal_year_id, date)",
+			"CREATE INDEX IF NOT EXISTS idx_voucher_docs_date ON vouchers (company_id, has_documents, date)",
+		} {
+			if err := tx.Exec(stmt).Error; err != nil {
+				return err
+			}
+		}
+		return nil
+	},
 }
 
 // migrationLock is the PostgreSQL advisory lock key that serializes

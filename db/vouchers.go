@@ -35,7 +35,7 @@ type Voucher struct {
 	TypeName     string `gorm:"size:64"`
 	SourceID     string `gorm:"size:64"`
 	DocumentIDs  string `gorm:"size:2000"`
-	HasDocuments bool
+	HasDocuments bool   `gorm:"index:idx_voucher_docs_date,priority:2"`
 	ModifiedAt   time.Time
 }
 
@@ -188,12 +188,22 @@ type VoucherFilter struct {
 	PageSize     int
 }
 
+// CountCap bounds how far a list counts its matches. Counting a million
+// rows costs more than the page itself; past the cap a person sees "more
+// than 10 000" and pages on with Next.
+const CountCap = 10_000
+
 // VoucherList is one page of a filtered list.
 type VoucherList struct {
 	Vouchers []Voucher
-	Total    int64
-	Page     int
-	Pages    int
+	// Total is the number of matches, or CountCap when Capped.
+	Total  int64
+	Capped bool
+	Page   int
+	// Pages is how many pages Total fills (a lower bound when Capped).
+	Pages int
+	// HasMore says a next page exists.
+	HasMore bool
 }
 
 func (d *DB) voucherQuery(ctx context.Context, companyID int64, f VoucherFilter) *gorm.DB {
@@ -232,17 +242,43 @@ func (d *DB) Vouchers(ctx context.Context, companyID int64, f VoucherFilter) (Vo
 		f.Page = 1
 	}
 	var out VoucherList
-	if err := d.voucherQuery(ctx, companyID, f).Count(&out.Total).Error; err != nil {
+	var err error
+	if out.Total, err = d.countCapped(ctx, d.voucherQuery(ctx, companyID, f)); err != nil {
 		return out, fmt.Errorf("count vouchers of company %d: %w", companyID, err)
 	}
+	out.Capped = out.Total > CountCap
+	out.Total = min(out.Total, CountCap)
 	out.Pages = int((out.Total + int64(f.PageSize) - 1) / int64(f.PageSize))
-	out.Page = min(f.Page, max(out.Pages, 1))
-	err := d.voucherQuery(ctx, companyID, f).Order("date DESC, id DESC").
-		Limit(f.PageSize).Offset((out.Page - 1) * f.PageSize).Find(&out.Vouchers).Error
+	out.Page = f.Page
+	if !out.Capped {
+		out.Page = min(f.Page, max(out.Pages, 1))
+	}
+	err = d.voucherQuery(ctx, companyID, f).Order("date DESC, id DESC").
+		Limit(f.PageSize + 1).Offset((out.Page - 1) * f.PageSize).Find(&out.Vouchers).Error
 	if err != nil {
 		return out, fmt.Errorf("list vouchers of company %d: %w", companyID, err)
 	}
+	if len(out.Vouchers) > f.PageSize {
+		out.HasMore, out.Vouchers = true, out.Vouchers[:f.PageSize]
+	}
+	if out.Capped {
+		out.Pages = max(out.Pages, out.Page+btoi(out.HasMore))
+	}
 	return out, nil
+}
+
+// countCapped counts q's rows up to CountCap+1: enough to tell "more".
+func (d *DB) countCapped(ctx context.Context, q *gorm.DB) (int64, error) {
+	var n int64
+	err := d.gorm.WithContext(ctx).Table("(?) AS capped", q.Select("1").Limit(CountCap+1)).Count(&n).Error
+	return n, err
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // Voucher returns one indexed voucher of a company; another company's
@@ -292,7 +328,18 @@ func (d *DB) yearExpr(col string) string {
 	return "strftime('%Y', " + col + ")"
 }
 
-// CountVouchers counts a company's indexed vouchers.
+// CountVouchersCapped counts a company's indexed vouchers up to CountCap;
+// capped says there are more.
+func (d *DB) CountVouchersCapped(ctx context.Context, companyID int64) (n int64, capped bool, err error) {
+	n, err = d.countCapped(ctx, d.gorm.WithContext(ctx).Model(&Voucher{}).Where("company_id = ?", companyID))
+	if err != nil {
+		return 0, false, fmt.Errorf("count vouchers of company %d: %w", companyID, err)
+	}
+	return min(n, CountCap), n > CountCap, nil
+}
+
+// CountVouchers counts a company's indexed vouchers, exactly: for jobs and
+// tests, not pages.
 func (d *DB) CountVouchers(ctx context.Context, companyID int64) (int64, error) {
 	var n int64
 	err := d.gorm.WithContext(ctx).Model(&Voucher{}).Where("company_id = ?", companyID).Count(&n).Error

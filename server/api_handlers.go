@@ -71,6 +71,9 @@ type apiVoucherList struct {
 	Pages    int          `json:"pages"`
 	PageSize int          `json:"page_size"`
 	Total    int64        `json:"total"`
+	// TotalIsLowerBound: counting stopped at db.CountCap; page on while
+	// a page comes back full.
+	TotalIsLowerBound bool `json:"total_is_lower_bound"`
 }
 
 // decimal writes minor units as a decimal string with two decimals.
@@ -197,12 +200,12 @@ func (s *Server) apiVouchers(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if f.Page > max(list.Pages, 1) {
+	if f.Page > max(list.Pages, 1) && !list.Capped {
 		// db.Vouchers shows the last page instead; a client paging until
 		// an empty page must get one.
 		list.Vouchers, list.Page = nil, f.Page
 	}
-	return c.JSON(http.StatusOK, apiVoucherList{Vouchers: toAPIVouchers(list.Vouchers), Page: list.Page, Pages: list.Pages, PageSize: f.PageSize, Total: list.Total})
+	return c.JSON(http.StatusOK, apiVoucherList{Vouchers: toAPIVouchers(list.Vouchers), Page: list.Page, Pages: list.Pages, PageSize: f.PageSize, Total: list.Total, TotalIsLowerBound: list.Capped})
 }
 
 func (s *Server) apiLookupVouchers(c echo.Context) error {

@@ -26,6 +26,8 @@ type vouchersPage struct {
 	Sync        *db.SyncRun
 	Runs        []db.SyncRun
 	Indexed     int64
+	// IndexedCapped: the company has more than db.CountCap vouchers.
+	IndexedCapped bool
 }
 
 // voucherFilterForm is the filter as the person typed it.
@@ -83,7 +85,7 @@ func (s *Server) listVouchers(c echo.Context) error {
 	if len(p.Runs) > 0 && p.Runs[0].Status == db.SyncRunning {
 		p.Sync = &p.Runs[0]
 	}
-	if p.Indexed, err = s.db.CountVouchers(ctx, co.ID); err != nil {
+	if p.Indexed, p.IndexedCapped, err = s.db.CountVouchersCapped(ctx, co.ID); err != nil {
 		return err
 	}
 	q := url.Values{}

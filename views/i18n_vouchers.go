@@ -15,7 +15,7 @@ var voucherCatalog = map[string][2]string{
 	"vouchers.from":               {"From", "Från"},
 	"vouchers.to":                 {"To", "Till"},
 	"vouchers.hasdocs":            {"Has documents", "Har underlag"},
-	"vouchers.count":              {"%d matching of %d vouchers", "%d träffar av %d verifikat"},
+	"vouchers.count":              {"%s matching of %s vouchers", "%s träffar av %s verifikat"},
 	"vouchers.pages":              {"Pages", "Sidor"},
 	"vouchers.nomatch":            {"No voucher matches the filter.", "Inget verifikat matchar filtret."},
 	"vouchers.none":               {"No vouchers yet. The first sync fetches them after the company is connected.", "Inga verifikat ännu. Den första synkroniseringen hämtar dem när företaget är kopplat."},

@@ -119,6 +119,13 @@ var funcs = template.FuncMap{
 		return template.URL(v.Encode())
 	},
 	"add": func(a, b int) int { return a + b },
+	// countText shows a count, or "more than N" when counting stopped at N.
+	"countText": func(p *Page, n int64, capped bool) string {
+		if capped {
+			return p.T("common.morethan", n)
+		}
+		return fmt.Sprint(n)
+	},
 	// trimSeries drops the series from a number that starts with it, so
 	// "A123" in series "A" shows as "A 123".
 	"trimSeries": func(number, series string) string {

@@ -1,0 +1,62 @@
+package db_test
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"bilag/db"
+	"bilag/db/dbtest"
+)
+
+// Past db.CountCap a list stops counting, says so, and still pages on.
+func TestVoucherListCountsUpToTheCap(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, url string) {
+		ctx := t.Context()
+		d, err := db.Open(ctx, url, db.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer d.Close()
+		co := &db.Company{Name: "Stor AB", Country: "SE", OrgNumber: "556812-3474", Active: true}
+		if err := d.CreateCompany(ctx, co); err != nil {
+			t.Fatal(err)
+		}
+		const n = db.CountCap + 7
+		day := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+		batch := make([]db.Voucher, 0, 1000)
+		for i := range n {
+			batch = append(batch, db.Voucher{CompanyID: co.ID, ExternalID: fmt.Sprint(i), Number: fmt.Sprintf("A%d", i), Date: day.Add(time.Duration(i) * time.Hour), Text: "Hyra"})
+			if len(batch) == cap(batch) || i == n-1 {
+				if err := d.UpsertVouchers(ctx, batch); err != nil {
+					t.Fatal(err)
+				}
+				batch = batch[:0]
+			}
+		}
+		l, err := d.Vouchers(ctx, co.ID, db.VoucherFilter{PageSize: 50})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !l.Capped || l.Total != db.CountCap || !l.HasMore || len(l.Vouchers) != 50 || l.Vouchers[0].ExternalID != fmt.Sprint(n-1) {
+			t.Errorf("first page: capped %v total %d more %v len %d first %s", l.Capped, l.Total, l.HasMore, len(l.Vouchers), l.Vouchers[0].ExternalID)
+		}
+		// The last page lies past the counted ones and is still reachable.
+		last := (n + 49) / 50
+		l, err = d.Vouchers(ctx, co.ID, db.VoucherFilter{PageSize: 50, Page: last})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l.Page != last || l.HasMore || len(l.Vouchers) != n-(last-1)*50 || l.Vouchers[len(l.Vouchers)-1].ExternalID != "0" {
+			t.Errorf("last page %d: page %d more %v len %d", last, l.Page, l.HasMore, len(l.Vouchers))
+		}
+		// A filter under the cap counts exactly.
+		l, err = d.Vouchers(ctx, co.ID, db.VoucherFilter{Number: "a 17"})
+		if err != nil || l.Capped || l.Total != 1 || l.HasMore {
+			t.Errorf("number filter: %+v, %v", l, err)
+		}
+		if got, capped, err := d.CountVouchersCapped(ctx, co.ID); err != nil || !capped || got != db.CountCap {
+			t.Errorf("CountVouchersCapped = %d, %v, %v", got, capped, err)
+		}
+	})
+}
