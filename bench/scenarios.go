@@ -424,9 +424,9 @@ func bulkInsert(ctx context.Context, path string, companyID int64, from, to int)
 		return err
 	}
 	defer tx.Rollback()
-	const cols = "company_id, external_id, fiscal_year_id, number, number_key, series, date, text, amount, type, type_name, source_id, document_ids, has_documents, modified_at"
+	const cols = "company_id, external_id, fiscal_year_id, number, number_key, series, date, text, text_key, amount, type, type_name, source_id, document_ids, has_documents, modified_at"
 	const per = 500
-	row := "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+	row := "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 	stmts := map[int]*sql.Stmt{}
 	prep := func(k int) (*sql.Stmt, error) {
 		if s, ok := stmts[k]; ok {
@@ -436,14 +436,14 @@ func bulkInsert(ctx context.Context, path string, companyID int64, from, to int)
 		stmts[k] = s
 		return s, err
 	}
-	args := make([]any, 0, per*15)
+	args := make([]any, 0, per*16)
 	for i := from; i < to; i += per {
 		k := min(per, to-i)
 		args = args[:0]
 		for j := i; j < i+k; j++ {
 			v := benchVoucher(companyID, j, to)
 			args = append(args, v.CompanyID, v.ExternalID, v.FiscalYearID, v.Number, db.NumberKey(v.Number), v.Series, v.Date, v.Text,
-				v.Amount, v.Type, v.TypeName, v.SourceID, v.DocumentIDs, v.HasDocuments, v.ModifiedAt)
+				strings.ToLower(v.Text), v.Amount, v.Type, v.TypeName, v.SourceID, v.DocumentIDs, v.HasDocuments, v.ModifiedAt)
 		}
 		s, err := prep(k)
 		if err != nil {

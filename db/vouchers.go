@@ -243,10 +243,15 @@ func (d *DB) Vouchers(ctx context.Context, companyID int64, f VoucherFilter) (Vo
 	}
 	var out VoucherList
 	var err error
-	if out.Total, err = d.countCapped(ctx, d.voucherQuery(ctx, companyID, f)); err != nil {
+	if strings.TrimSpace(f.Text) == "" {
+		out.Total, err = d.countCapped(ctx, d.voucherQuery(ctx, companyID, f))
+		out.Capped = out.Total > CountCap
+	} else {
+		out.Total, out.Capped, err = d.countText(ctx, companyID, f)
+	}
+	if err != nil {
 		return out, fmt.Errorf("count vouchers of company %d: %w", companyID, err)
 	}
-	out.Capped = out.Total > CountCap
 	out.Total = min(out.Total, CountCap)
 	out.Pages = int((out.Total + int64(f.PageSize) - 1) / int64(f.PageSize))
 	out.Page = f.Page
@@ -265,6 +270,32 @@ func (d *DB) Vouchers(ctx context.Context, companyID int64, f VoucherFilter) (Vo
 		out.Pages = max(out.Pages, out.Page+btoi(out.HasMore))
 	}
 	return out, nil
+}
+
+// textWindow bounds how many vouchers a text count reads: a substring
+// match uses no index, and reading a million texts takes a fifth of a
+// second. Past the window the count is a lower bound.
+const textWindow = 50_000
+
+// countText counts a text filter's matches among the newest textWindow
+// vouchers that the other filters keep.
+func (d *DB) countText(ctx context.Context, companyID int64, f VoucherFilter) (n int64, lowerBound bool, err error) {
+	text := f.Text
+	f.Text = ""
+	window := d.voucherQuery(ctx, companyID, f).Select("text_key").Order("date DESC, id DESC").Limit(textWindow + 1)
+	var rows int64
+	if err := d.gorm.WithContext(ctx).Table("(?) AS w", window).Count(&rows).Error; err != nil {
+		return 0, false, err
+	}
+	like := "%" + escapeLike(strings.ToLower(strings.TrimSpace(text))) + "%"
+	err = d.gorm.WithContext(ctx).Table("(?) AS w", window.Limit(textWindow)).Where("text_key LIKE ? ESCAPE '\\'", like).Count(&n).Error
+	if err != nil {
+		return 0, false, err
+	}
+	if n > CountCap {
+		return CountCap, true, nil
+	}
+	return n, rows > textWindow, nil
 }
 
 // countCapped counts q's rows up to CountCap+1: enough to tell "more".
@@ -388,6 +419,23 @@ func (d *DB) VoucherDocument(ctx context.Context, companyID, voucherID, id int64
 		return nil, fmt.Errorf("document %d of voucher %d: %w", id, voucherID, notFound(err))
 	}
 	return &doc, nil
+}
+
+// DocumentOpened records an open in one transaction: the audit event and,
+// when the bytes were read whole (sha not empty), their hash and size.
+func (d *DB) DocumentOpened(ctx context.Context, docID int64, sha string, size int64, e AuditEvent) error {
+	e.At = d.now().UTC()
+	return d.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if sha != "" {
+			if err := tx.Model(&VoucherDocument{}).Where("id = ?", docID).Updates(map[string]any{"sha256": sha, "size": size}).Error; err != nil {
+				return fmt.Errorf("record hash of document %d: %w", docID, err)
+			}
+		}
+		if err := tx.Create(&e).Error; err != nil {
+			return fmt.Errorf("audit open of document %d: %w", docID, err)
+		}
+		return nil
+	})
 }
 
 // SetDocumentHash records what an opened document's bytes were.

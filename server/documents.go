@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -72,7 +73,7 @@ func (s *Server) streamDocument(c echo.Context, co *db.Company, v *db.Voucher, d
 			c.Response().Header().Set("X-Bilag-Cache", "hit")
 			c.Response().Header().Set(shaHeader, sha)
 			n, err := s.writeDocument(c, body, meta.ContentType, meta.FileName, meta.Size, forceDownload)
-			s.audited(c, co, v, doc, sha, n, err)
+			s.recordOpen(c, co, v, doc, "", sha, n, err)
 			return ignoreWritten(c, err)
 		}
 	}
@@ -130,7 +131,7 @@ func (s *Server) streamDocument(c echo.Context, co *db.Company, v *db.Voucher, d
 		if entry != nil {
 			entry.Abort()
 		}
-		s.audited(c, co, v, doc, "", n, werr)
+		s.recordOpen(c, co, v, doc, "", "", n, werr)
 		return ignoreWritten(c, werr)
 	}
 	sha := hex.EncodeToString(hash.Sum(nil))
@@ -141,10 +142,7 @@ func (s *Server) streamDocument(c echo.Context, co *db.Company, v *db.Voucher, d
 		}
 	}
 	c.Response().Header().Set(shaHeader, sha)
-	if err := s.db.SetDocumentHash(context.WithoutCancel(ctx), doc.ID, sha, n); err != nil {
-		s.log.Warn("record document hash", "err", err)
-	}
-	s.audited(c, co, v, doc, sha, n, nil)
+	s.recordOpen(c, co, v, doc, sha, sha, n, nil)
 	return nil
 }
 
@@ -200,13 +198,24 @@ func ignoreWritten(c echo.Context, err error) error {
 	return err
 }
 
-func (s *Server) audited(c echo.Context, co *db.Company, v *db.Voucher, doc *db.VoucherDocument, sha string, n int64, err error) {
-	detail := fmt.Sprintf("voucher=%s document=%d kind=%s bytes=%d sha256=%s", v.Number, doc.ID, doc.Kind, n, sha)
+// recordOpen audits an open (with shown, the hash of what was shown) and
+// keeps newHash as the document's hash, in one write. A client that went
+// away mid-document is still audited: the context is detached from it.
+func (s *Server) recordOpen(c echo.Context, co *db.Company, v *db.Voucher, doc *db.VoucherDocument, newHash, shown string, n int64, err error) {
+	detail := fmt.Sprintf("voucher=%s document=%d kind=%s bytes=%d sha256=%s", v.Number, doc.ID, doc.Kind, n, shown)
 	if err != nil {
 		detail += " error=" + truncateStr(err.Error(), 200)
 		if errors.Is(err, context.Canceled) {
 			detail += " (client went away)"
 		}
 	}
-	s.audit(c, db.AuditDocumentOpen, &co.ID, doc.FileName, detail)
+	e := db.AuditEvent{Action: db.AuditDocumentOpen, CompanyID: &co.ID, Target: truncateStr(doc.FileName, 254), Detail: detail, RemoteIP: c.RealIP()}
+	if u := currentUser(c); u != nil {
+		e.UserID, e.Actor = &u.ID, u.Email
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request().Context()), 5*time.Second)
+	defer cancel()
+	if err := s.db.DocumentOpened(ctx, doc.ID, newHash, n, e); err != nil {
+		s.log.Error("record document open", "company_id", co.ID, "document_id", doc.ID, "err", err)
+	}
 }

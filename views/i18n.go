@@ -107,6 +107,8 @@ var coreCatalog = map[string][2]string{
 	"common.previous":              {"Previous", "Föregående"},
 	"common.next":                  {"Next", "Nästa"},
 	"common.page":                  {"Page %d of %d", "Sida %d av %d"},
+	"common.pageof":                {"Page %d", "Sida %d"},
+	"common.morethan":              {"at least %d", "minst %d"},
 	"common.copy":                  {"Copy", "Kopiera"},
 	"common.copied":                {"Copied", "Kopierad"},
 	"role.admin":                   {"Administrator", "Administratör"},

@@ -2,6 +2,8 @@ package views
 
 import (
 	"bytes"
+	"io/fs"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -57,6 +59,28 @@ func TestEveryKeyIsTranslated(t *testing.T) {
 	for k, v := range catalog {
 		if v[0] == "" || v[1] == "" {
 			t.Errorf("key %q lacks a text: %q", k, v)
+		}
+	}
+}
+
+// Every key a template names exists in the catalog.
+func TestTemplatesUseKnownKeys(t *testing.T) {
+	entries, err := fs.ReadDir(FS(), ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	re := regexp.MustCompile(`\.T[H]? "([a-z0-9_.]+)"`)
+	for _, e := range entries {
+		b, _ := fs.ReadFile(FS(), e.Name())
+		for _, m := range re.FindAllStringSubmatch(string(b), -1) {
+			if _, ok := catalog[m[1]]; !ok {
+				t.Errorf("%s uses key %q, which has no translation", e.Name(), m[1])
+			}
+		}
+	}
+	for _, k := range []string{"common.morethan", "common.pageof"} {
+		if _, ok := catalog[k]; !ok {
+			t.Errorf("key %q (used from Go) has no translation", k)
 		}
 	}
 }
