@@ -275,7 +275,7 @@ func (d *DB) Vouchers(ctx context.Context, companyID int64, f VoucherFilter) (Vo
 // textWindow bounds how many vouchers a text count reads: a substring
 // match uses no index, and reading a million texts takes a fifth of a
 // second. Past the window the count is a lower bound.
-const textWindow = 50_000
+const textWindow = 10_000
 
 // countText counts a text filter's matches among the newest textWindow
 // vouchers that the other filters keep.

@@ -4,8 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -108,38 +106,24 @@ func (s *Server) streamDocument(c echo.Context, co *db.Company, v *db.Voucher, d
 	if name == "" {
 		name = doc.FileName
 	}
-	// The cache entry hashes what it is given (kept or not), so with a
-	// cache the bytes are hashed once, not twice.
-	hash := sha256.New()
-	sink := io.Writer(hash)
-	var entry *doccache.Entry
+	var open func() (*doccache.Entry, error)
 	if s.cache != nil {
-		if entry, err = s.cache.Writer(key, doccache.Meta{ContentType: stream.ContentType, FileName: name, Size: stream.Size}); err != nil {
-			s.log.Warn("document cache writer", "err", err)
-			entry = nil
-		} else {
-			sink = entry
-		}
+		meta := doccache.Meta{ContentType: stream.ContentType, FileName: name, Size: stream.Size}
+		open = func() (*doccache.Entry, error) { return s.cache.Writer(key, meta) }
 	}
+	cc := newCacheCopy(open)
 	c.Response().Header().Set("X-Bilag-Cache", "miss")
 	c.Response().Header().Set("Trailer", shaHeader)
-	body := io.TeeReader(stream.Body, sink)
 	// No Content-Length on a first open: the SHA-256 trailer needs a
 	// chunked response.
-	n, werr := s.writeDocument(c, body, stream.ContentType, name, -1, forceDownload)
+	n, werr := s.writeDocument(c, io.TeeReader(stream.Body, cc), stream.ContentType, name, -1, forceDownload)
+	sha, cerr := cc.finish(werr == nil)
+	if cerr != nil {
+		s.log.Warn("document cache copy", "company_id", co.ID, "document_id", doc.ID, "err", cerr)
+	}
 	if werr != nil {
-		if entry != nil {
-			entry.Abort()
-		}
 		s.recordOpen(c, co, v, doc, "", "", n, werr)
 		return ignoreWritten(c, werr)
-	}
-	sha := hex.EncodeToString(hash.Sum(nil))
-	if entry != nil {
-		sha = entry.Sum()
-		if _, err := entry.Commit(); err != nil {
-			s.log.Warn("document cache commit", "err", err)
-		}
 	}
 	c.Response().Header().Set(shaHeader, sha)
 	s.recordOpen(c, co, v, doc, sha, sha, n, nil)
