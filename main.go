@@ -155,7 +155,12 @@ func connectorsFor(a *app) (map[string]connectors.Connector, *sandbox.Sandbox, [
 			sandbox.WithLogger(a.log.With("component", "sandbox")),
 		)
 	}
-	client := &http.Client{Timeout: 60 * time.Second}
+	// One client serves every company and every concurrent document open;
+	// the default keeps two idle connections per host, which makes a busy
+	// portal open new TLS connections to Visma all the time.
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.MaxIdleConnsPerHost = 64
+	client := &http.Client{Timeout: 60 * time.Second, Transport: transport}
 	cfg := eaccounting.Config{
 		ClientID: ec.ClientID, ClientSecret: ec.ClientSecret, AuthURL: ec.AuthURL, TokenURL: ec.TokenURL,
 		RevokeURL: ec.RevokeURL, Issuer: ec.Issuer, APIURL: ec.APIURL, Scopes: ec.Scopes,
