@@ -88,11 +88,7 @@ func (r *Renderer) Execute(w io.Writer, name string, data any) error {
 	}
 	// Render into a buffer so a template error cannot leave half a page.
 	var buf bytes.Buffer
-	entry := "layout"
-	if p, ok := data.(*Page); ok && p.Bare {
-		entry = "content"
-	}
-	if err := t.ExecuteTemplate(&buf, entry, data); err != nil {
+	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
 		return fmt.Errorf("render %s: %w", name, err)
 	}
 	_, err := buf.WriteTo(w)

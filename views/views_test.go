@@ -24,14 +24,20 @@ func TestEveryPageRenders(t *testing.T) {
 		for _, lang := range Languages {
 			t.Run(name+"/"+lang, func(t *testing.T) {
 				var buf bytes.Buffer
-				p := &Page{Lang: lang, User: &db.User{Name: "Ann", Role: db.RoleAdmin}, Company: &db.Company{ID: 1, Name: "X AB"}}
+				p := &Page{Lang: lang, User: &db.User{Name: "Ann", Role: db.RoleAdmin}, Company: &db.Company{ID: 1, Name: "X AB"}, Bare: name == "consent" || name == "consent_result"}
 				// A nil Data is what a handler never sends; pages guard with
 				// {{with .Data}} and must then still render the layout.
 				if err := r.Execute(&buf, name, p); err != nil {
 					t.Fatalf("Execute(%s) = %v", name, err)
 				}
-				if !strings.Contains(buf.String(), `<html lang="`+lang+`">`) {
-					t.Errorf("%s: no <html lang=%q>", name, lang)
+				// The accountant's pages too have the layout (styles, viewport),
+				// only without the portal's navigation.
+				out := buf.String()
+				if !strings.Contains(out, `<html lang="`+lang+`">`) || !strings.Contains(out, `name="viewport"`) || !strings.Contains(out, "css/app.css") {
+					t.Errorf("%s: no layout (html lang, viewport, stylesheet)", name)
+				}
+				if p.Bare && strings.Contains(out, `href="/admin/`) {
+					t.Errorf("%s: the accountant's page shows the portal's navigation", name)
 				}
 			})
 		}
