@@ -57,7 +57,7 @@ var consentCatalog = map[string][2]string{
 	"consent.title":                {"Connect Visma eEkonomi", "Koppla Visma eEkonomi"},
 	"consent.kicker":               {"Request for read access · Visma eEkonomi", "Begäran om läsåtkomst · Visma eEkonomi"},
 	"consent.heading":              {"Connect %s to Bilag", "Koppla %s till Bilag"},
-	"consent.asks":                 {"<strong>%s</strong> asks for read access to the bookkeeping of <strong>%s</strong> (organisation number <strong>%s</strong>) in Visma eEkonomi.", "<strong>%s</strong> ber om läsåtkomst till bokföringen för <strong>%s</strong> (organisationsnummer <strong>%s</strong>) i Visma eEkonomi."},
+	"consent.asks":                 {"<strong>%s</strong> asks for read access to the bookkeeping of <strong>%s</strong> (organisation number <strong class=\"nowrap\">%s</strong>) in Visma eEkonomi.", "<strong>%s</strong> ber om läsåtkomst till bokföringen för <strong>%s</strong> (organisationsnummer <strong class=\"nowrap\">%s</strong>) i Visma eEkonomi."},
 	"consent.read.title":           {"What Bilag will be able to read", "Vad Bilag kommer att kunna läsa"},
 	"consent.read.vouchers":        {"Vouchers: number, date, text, amounts and accounting rows", "Verifikat: nummer, datum, text, belopp och konteringsrader"},
 	"consent.read.documents":       {"The documents attached to them: invoices (PDF), receipts and scans", "Dokumenten som är kopplade till dem: fakturor (PDF), kvitton och skannade underlag"},
