@@ -60,3 +60,41 @@ func TestVoucherListCountsUpToTheCap(t *testing.T) {
 		}
 	})
 }
+
+func TestActivityPerMonth(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, url string) {
+		ctx := t.Context()
+		now := time.Date(2025, 3, 15, 12, 0, 0, 0, time.UTC)
+		d, err := db.Open(ctx, url, db.Options{Now: func() time.Time { return now }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer d.Close()
+		co := &db.Company{Name: "Månad AB", Country: "SE", OrgNumber: "556812-3474", Active: true}
+		if err := d.CreateCompany(ctx, co); err != nil {
+			t.Fatal(err)
+		}
+		var vs []db.Voucher
+		for i, day := range []string{"2025-01-03", "2025-01-31", "2025-03-01", "2024-12-31"} {
+			dt, _ := time.Parse("2006-01-02", day)
+			vs = append(vs, db.Voucher{CompanyID: co.ID, ExternalID: fmt.Sprint(i), Number: fmt.Sprint(i), Date: dt})
+		}
+		if err := d.UpsertVouchers(ctx, vs); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.Audit(ctx, db.AuditEvent{Action: db.AuditDocumentOpen, CompanyID: &co.ID}); err != nil {
+			t.Fatal(err)
+		}
+		v, o, err := d.Activity(ctx, co.ID, time.Date(2025, 1, 20, 0, 0, 0, 0, time.UTC))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []db.MonthCount{{"2025-01", 2}, {"2025-02", 0}, {"2025-03", 1}}
+		if fmt.Sprint(v) != fmt.Sprint(want) {
+			t.Errorf("vouchers per month = %v, want %v", v, want)
+		}
+		if fmt.Sprint(o) != fmt.Sprint([]db.MonthCount{{"2025-01", 0}, {"2025-02", 0}, {"2025-03", 1}}) {
+			t.Errorf("opens per month = %v", o)
+		}
+	})
+}

@@ -49,6 +49,8 @@ type companyPage struct {
 	LinkForm   *views.Form
 	TTLs       []ttlOption
 	Runs       []db.SyncRun
+	// Charts compare months: vouchers booked and documents opened.
+	Charts []views.Chart
 }
 
 func (s *Server) showCompany(c echo.Context) error {
@@ -79,6 +81,11 @@ func (s *Server) renderCompany(c echo.Context, form *views.Form) error {
 	if p.Runs, err = s.db.SyncRuns(ctx, co.ID, 5); err != nil {
 		return err
 	}
+	if p.Connection != nil {
+		if p.Charts, err = s.activityCharts(c, co.ID); err != nil {
+			return err
+		}
+	}
 	if p.CanManage {
 		links, err := s.db.LinksForCompany(ctx, co.ID, 10)
 		if err != nil {
@@ -107,4 +114,20 @@ func (s *Server) renderCompany(c echo.Context, form *views.Form) error {
 		status = 422
 	}
 	return c.Render(status, "company", s.page(c, co.Name, p))
+}
+
+// activityCharts charts the last 24 months of a company.
+func (s *Server) activityCharts(c echo.Context, companyID int64) ([]views.Chart, error) {
+	vouchers, opens, err := s.db.Activity(c.Request().Context(), companyID, s.now().UTC().AddDate(0, -23, 0))
+	if err != nil {
+		return nil, err
+	}
+	chart := func(title string, ms []db.MonthCount) views.Chart {
+		labels, values := make([]string, len(ms)), make([]int64, len(ms))
+		for i, m := range ms {
+			labels[i], values[i] = m.Month, m.Count
+		}
+		return views.NewChart(title, labels, values)
+	}
+	return []views.Chart{chart(s.t(c, "chart.vouchers"), vouchers), chart(s.t(c, "chart.opens"), opens)}, nil
 }
