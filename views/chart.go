@@ -43,7 +43,7 @@ func NewChart(title string, labels []string, values []int64) Chart {
 		c.Bars = append(c.Bars, Bar{
 			Label: labels[i], Value: v,
 			X: float64(i)*slot + gap/2, W: max(slot-gap, 1), Y: float64(plot) - h, H: h,
-			Tick: i%every == 0 || i == n-1,
+			Tick: i%every == 0,
 		})
 	}
 	return c
