@@ -38,7 +38,18 @@
               if (l.reason) { var r = document.createElement("span"); r.className = "reason"; r.textContent = " — " + l.reason; cell.appendChild(r); }
             }
           });
-          if (conn !== null && j.connection !== conn) { window.location.reload(); return; }
+          if (conn !== null && j.connection !== conn) {
+            // The connection changed: swap in the company's section as the
+            // server now renders it, without reloading the page.
+            fetch(window.location.pathname, { credentials: "same-origin" })
+              .then(function (r) { return r.ok ? r.text() : null; })
+              .then(function (html) {
+                if (!html) return;
+                var doc = new DOMParser().parseFromString(html, "text/html");
+                var fresh = doc.querySelector("section.connector"), old = document.querySelector("section.connector");
+                if (fresh && old) old.replaceWith(fresh);
+              });
+          }
           conn = j.connection;
         })
         .catch(function () {})
