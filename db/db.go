@@ -81,6 +81,14 @@ func Open(ctx context.Context, url string, opt Options) (*DB, error) {
 		return nil, fmt.Errorf("open database: unsupported URL scheme in %q", redactURL(url))
 	}
 	g, err := gorm.Open(dialector, cfg)
+	// Switching a new SQLite file to WAL needs a moment alone with it, and
+	// SQLite answers "locked" at once instead of waiting for busy_timeout
+	// when another process is doing the same: several instances or
+	// commands starting together. Try again briefly.
+	for i := 0; err != nil && i < 20 && strings.Contains(err.Error(), "database is locked"); i++ {
+		time.Sleep(time.Duration(10+i*10) * time.Millisecond)
+		g, err = gorm.Open(dialector, cfg)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}

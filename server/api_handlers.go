@@ -234,11 +234,7 @@ func (s *Server) apiLookupVouchers(c echo.Context) error {
 func (s *Server) apiVoucher(c echo.Context) error {
 	ctx := c.Request().Context()
 	co := currentCompany(c)
-	id, err := paramID(c, "voucherID")
-	if err != nil {
-		return err
-	}
-	v, err := s.db.Voucher(ctx, co.ID, id)
+	v, err := s.paramVoucher(c)
 	if err != nil {
 		return err
 	}
@@ -270,25 +266,11 @@ func (s *Server) apiVoucher(c echo.Context) error {
 // attachment (never rendered, never converted), with the untrusted-content
 // headers and the SHA-256 trailer of the portal's document route.
 func (s *Server) apiDocument(c echo.Context) error {
-	ctx := c.Request().Context()
-	co := currentCompany(c)
-	vid, err := paramID(c, "voucherID")
+	v, doc, err := s.paramDocument(c)
 	if err != nil {
 		return err
 	}
-	did, err := paramID(c, "docID")
-	if err != nil {
-		return err
-	}
-	v, err := s.db.Voucher(ctx, co.ID, vid)
-	if err != nil {
-		return err
-	}
-	doc, err := s.db.VoucherDocument(ctx, co.ID, v.ID, did)
-	if err != nil {
-		return err
-	}
-	if err := s.streamDocument(c, co, v, doc, true); err != nil {
+	if err := s.streamDocument(c, currentCompany(c), v, doc, true); err != nil {
 		return upstreamProblem(err)
 	}
 	return nil

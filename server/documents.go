@@ -35,25 +35,29 @@ func cacheKey(conn string, companyID int64, doc *db.VoucherDocument) string {
 // The document must have been found behind that voucher, so an id of
 // another company's document is 404 without any call upstream.
 func (s *Server) showDocument(c echo.Context) error {
-	ctx := c.Request().Context()
-	co := currentCompany(c)
-	vid, err := paramID(c, "voucherID")
+	v, doc, err := s.paramDocument(c)
 	if err != nil {
 		return err
+	}
+	return s.streamDocument(c, currentCompany(c), v, doc, c.QueryParam("download") == "1")
+}
+
+// paramDocument is the current company's voucher and document that the
+// route names; anything else is ErrNotFound.
+func (s *Server) paramDocument(c echo.Context) (*db.Voucher, *db.VoucherDocument, error) {
+	v, err := s.paramVoucher(c)
+	if err != nil {
+		return nil, nil, err
 	}
 	did, err := paramID(c, "docID")
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	v, err := s.db.Voucher(ctx, co.ID, vid)
+	doc, err := s.db.VoucherDocument(c.Request().Context(), v.CompanyID, v.ID, did)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	doc, err := s.db.VoucherDocument(ctx, co.ID, v.ID, did)
-	if err != nil {
-		return err
-	}
-	return s.streamDocument(c, co, v, doc, c.QueryParam("download") == "1")
+	return v, doc, nil
 }
 
 func (s *Server) streamDocument(c echo.Context, co *db.Company, v *db.Voucher, doc *db.VoucherDocument, forceDownload bool) error {

@@ -166,14 +166,20 @@ func docView(ct string) string {
 	return "download"
 }
 
+// paramVoucher is the current company's indexed voucher that the route
+// names; another company's voucher is ErrNotFound, like a missing one.
+func (s *Server) paramVoucher(c echo.Context) (*db.Voucher, error) {
+	id, err := paramID(c, "voucherID")
+	if err != nil {
+		return nil, err
+	}
+	return s.db.Voucher(c.Request().Context(), currentCompany(c).ID, id)
+}
+
 func (s *Server) showVoucher(c echo.Context) error {
 	ctx := c.Request().Context()
 	co := currentCompany(c)
-	id, err := paramID(c, "voucherID")
-	if err != nil {
-		return err
-	}
-	v, err := s.db.Voucher(ctx, co.ID, id)
+	v, err := s.paramVoucher(c)
 	if err != nil {
 		return err
 	}
