@@ -47,6 +47,8 @@ async function waitHealthy(url, proc, ms) {
 // logins read from demo-logins.txt, and stop().
 async function startBilag({ name = 'bilag', env = {} } = {}) {
   if (!fs.existsSync(BIN)) throw new Error(`no binary at ${BIN}: run "make build" or set BILAG_BIN`);
+  // artifacts/ is ignored by git, so a fresh clone has none yet.
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `bilag-e2e-${name}-`));
   const port = await freePort();
   let sbPort = await freePort();
