@@ -122,10 +122,7 @@ func (s *Server) createUser(c echo.Context) error {
 	if generated {
 		msg = s.t(c, "admin.user.created", pass)
 	}
-	if err := s.flash(c, msg); err != nil {
-		return err
-	}
-	return c.Redirect(http.StatusSeeOther, "/admin/users")
+	return s.flashTo(c, msg, "/admin/users")
 }
 
 func (s *Server) loadUser(c echo.Context) (*db.User, error) {
@@ -173,10 +170,7 @@ func (s *Server) updateUser(c echo.Context) error {
 		return err
 	}
 	s.audit(c, db.AuditUserUpdate, nil, u.Email, "role="+u.Role+" active="+strconv.FormatBool(u.Active)+" password_changed="+strconv.FormatBool(f.Values["password"] != ""))
-	if err := s.flash(c, s.t(c, "admin.user.saved")); err != nil {
-		return err
-	}
-	return c.Redirect(http.StatusSeeOther, "/admin/users")
+	return s.flashTo(c, s.t(c, "admin.user.saved"), "/admin/users")
 }
 
 func (s *Server) resetPassword(c echo.Context) error {
@@ -192,10 +186,7 @@ func (s *Server) resetPassword(c echo.Context) error {
 		return err
 	}
 	s.audit(c, db.AuditUserUpdate, nil, u.Email, "password_reset")
-	if err := s.flash(c, s.t(c, "admin.user.reset", pass)); err != nil {
-		return err
-	}
-	return c.Redirect(http.StatusSeeOther, "/admin/users/"+strconv.FormatInt(u.ID, 10))
+	return s.flashTo(c, s.t(c, "admin.user.reset", pass), "/admin/users/"+strconv.FormatInt(u.ID, 10))
 }
 
 // --- companies ---
@@ -325,10 +316,7 @@ func (s *Server) createCompany(c echo.Context) error {
 		return err
 	}
 	s.audit(c, db.AuditCompanyCreate, &co.ID, co.Name, co.Country+" "+co.OrgNumber)
-	if err := s.flash(c, s.t(c, "admin.company.created")); err != nil {
-		return err
-	}
-	return c.Redirect(http.StatusSeeOther, "/admin/companies")
+	return s.flashTo(c, s.t(c, "admin.company.created"), "/admin/companies")
 }
 
 func (s *Server) loadCompanyAdmin(c echo.Context) (*db.Company, error) {
@@ -392,10 +380,7 @@ func (s *Server) updateCompany(c echo.Context) error {
 		return err
 	}
 	s.audit(c, db.AuditCompanyUpdate, &co.ID, co.Name, "active="+strconv.FormatBool(co.Active)+" members="+strconv.Itoa(len(members)))
-	if err := s.flash(c, s.t(c, "admin.company.saved")); err != nil {
-		return err
-	}
-	return c.Redirect(http.StatusSeeOther, "/admin/companies")
+	return s.flashTo(c, s.t(c, "admin.company.saved"), "/admin/companies")
 }
 
 // checkMembers fails the form when a member id is not a non-admin user, so

@@ -146,10 +146,7 @@ func (s *Server) revokeLink(c echo.Context) error {
 		return err
 	}
 	s.audit(c, db.AuditLinkRevoke, &co.ID, "link "+strconv.FormatInt(id, 10), "")
-	if err := s.flash(c, s.t(c, "link.revoked")); err != nil {
-		return err
-	}
-	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/companies/%d", co.ID))
+	return s.flashTo(c, s.t(c, "link.revoked"), fmt.Sprintf("/companies/%d", co.ID))
 }
 
 type linkStatusJSON struct {
@@ -190,10 +187,7 @@ func (s *Server) disconnect(c echo.Context) error {
 	ctx := c.Request().Context()
 	co := currentCompany(c)
 	if c.FormValue("confirm") != "yes" {
-		if err := s.flash(c, s.t(c, "conn.disconnect.unconfirmed")); err != nil {
-			return err
-		}
-		return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/companies/%d", co.ID))
+		return s.flashTo(c, s.t(c, "conn.disconnect.unconfirmed"), fmt.Sprintf("/companies/%d", co.ID))
 	}
 	conn, err := s.db.Connection(ctx, co.ID, "eaccounting")
 	if err != nil {
@@ -212,10 +206,7 @@ func (s *Server) disconnect(c echo.Context) error {
 		return err
 	}
 	s.audit(c, db.AuditDisconnect, &co.ID, conn.Connector, conn.ExternalName+" "+conn.OrgNumber)
-	if err := s.flash(c, s.t(c, "conn.disconnected.flash")); err != nil {
-		return err
-	}
-	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/companies/%d", co.ID))
+	return s.flashTo(c, s.t(c, "conn.disconnected.flash"), fmt.Sprintf("/companies/%d", co.ID))
 }
 
 // --- the accountant's side ---

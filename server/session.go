@@ -104,6 +104,15 @@ func (s *Server) flash(c echo.Context, msg string) error {
 	return s.saveSession(c, sess)
 }
 
+// flashTo stores a message for the next page and goes there: the end of
+// every form that succeeded (post, redirect, get).
+func (s *Server) flashTo(c echo.Context, msg, to string) error {
+	if err := s.flash(c, msg); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, to)
+}
+
 // lang is the visitor's language: chosen in the session, else from the browser.
 func (s *Server) lang(c echo.Context) string {
 	if l := sessionOf(c).Lang; l != "" {

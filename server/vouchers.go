@@ -137,10 +137,7 @@ func (s *Server) syncNow(c echo.Context) error {
 		return echo.ErrNotFound
 	}
 	s.goSync(conn)
-	if err := s.flash(c, s.t(c, "sync.startedflash")); err != nil {
-		return err
-	}
-	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/companies/%d/vouchers", co.ID))
+	return s.flashTo(c, s.t(c, "sync.startedflash"), fmt.Sprintf("/companies/%d/vouchers", co.ID))
 }
 
 type voucherPage struct {
