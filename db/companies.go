@@ -54,31 +54,12 @@ func (d *DB) CompanyForUser(ctx context.Context, u *User, id int64) (*Company, e
 	return &c, nil
 }
 
-// CompanyByOrgForUser finds a visible company by organisation number.
-func (d *DB) CompanyByOrgForUser(ctx context.Context, u *User, org string) (*Company, error) {
-	var c Company
-	err := visibleTo(d.gorm.WithContext(ctx).Model(&Company{}), u).Where("companies.org_number = ?", org).First(&c).Error
-	if err != nil {
-		return nil, fmt.Errorf("company by org number for user %d: %w", u.ID, notFound(err))
-	}
-	return &c, nil
-}
-
 // CompaniesForUser lists the companies u may see, by name.
 func (d *DB) CompaniesForUser(ctx context.Context, u *User) ([]Company, error) {
 	var cs []Company
 	err := visibleTo(d.gorm.WithContext(ctx).Model(&Company{}), u).Order("companies.name, companies.id").Find(&cs).Error
 	if err != nil {
 		return nil, fmt.Errorf("companies for user %d: %w", u.ID, err)
-	}
-	return cs, nil
-}
-
-// ActiveCompanies lists every active company (for scheduled jobs).
-func (d *DB) ActiveCompanies(ctx context.Context) ([]Company, error) {
-	var cs []Company
-	if err := d.gorm.WithContext(ctx).Where("active = ?", true).Order("id").Find(&cs).Error; err != nil {
-		return nil, fmt.Errorf("active companies: %w", err)
 	}
 	return cs, nil
 }

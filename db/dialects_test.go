@@ -280,7 +280,7 @@ func TestVoucherIndex(t *testing.T) {
 		if err != nil || len(docs) != 1 || len(docs[0].FileName) > 300 {
 			t.Fatalf("SetVoucherDocuments(long name) = %d docs, %v", len(docs), err)
 		}
-		if err := d.SetDocumentHash(ctx, docs[0].ID, strings.Repeat("a", 64), 10); err != nil {
+		if err := d.DocumentOpened(ctx, docs[0].ID, strings.Repeat("a", 64), 10, db.AuditEvent{Action: db.AuditDocumentOpen, CompanyID: &co.ID}); err != nil {
 			t.Fatal(err)
 		}
 		docs, err = d.SetVoucherDocuments(ctx, co.ID, v1.ID, []db.VoucherDocument{{Kind: "attachment", ExternalID: "d1", FileName: "new.pdf"}})

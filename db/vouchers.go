@@ -437,12 +437,3 @@ func (d *DB) DocumentOpened(ctx context.Context, docID int64, sha string, size i
 		return nil
 	})
 }
-
-// SetDocumentHash records what an opened document's bytes were.
-func (d *DB) SetDocumentHash(ctx context.Context, id int64, sha string, size int64) error {
-	err := d.gorm.WithContext(ctx).Model(&VoucherDocument{}).Where("id = ?", id).Updates(map[string]any{"sha256": sha, "size": size}).Error
-	if err != nil {
-		return fmt.Errorf("record hash of document %d: %w", id, err)
-	}
-	return nil
-}
