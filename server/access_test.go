@@ -3,6 +3,7 @@ package server_test
 import (
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -250,4 +251,25 @@ func TestLoginThrottle(t *testing.T) {
 	// After the window the account may try again.
 	e.clock.Advance(16 * time.Minute)
 	b.login(e.analyst)
+}
+
+// Static files and health checks carry no cookie, so they can be cached and
+// shared; pages do get the CSRF cookie.
+func TestNoCookiesOnStaticFiles(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser()
+	page := b.get("/login")
+	if page.Header.Get("Set-Cookie") == "" {
+		t.Fatal("the login page set no CSRF cookie")
+	}
+	css := regexp.MustCompile(`/static/[0-9a-f]+/css/app\.css`).FindString(page.Body)
+	for _, p := range []string{css, "/healthz", "/readyz"} {
+		r := b.get(p)
+		if r.Status != http.StatusOK || r.Header.Get("Set-Cookie") != "" {
+			t.Errorf("GET %s = %d with Set-Cookie %q, want 200 and none", p, r.Status, r.Header.Get("Set-Cookie"))
+		}
+	}
+	if r := b.get(css); !strings.Contains(r.Header.Get("Cache-Control"), "immutable") {
+		t.Errorf("static Cache-Control = %q, want immutable", r.Header.Get("Cache-Control"))
+	}
 }

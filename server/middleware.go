@@ -109,12 +109,19 @@ func (s *Server) csrf() echo.MiddlewareFunc {
 		CookieHTTPOnly: true,
 		CookieSecure:   s.secure,
 		CookieSameSite: http.SameSiteLaxMode,
-		Skipper:        isAPI,
+		Skipper:        func(c echo.Context) bool { return isAPI(c) || noCookies(c) },
 		ErrorHandler:   func(err error, c echo.Context) error { return errCrossOrigin },
 	})
 }
 
 func isAPI(c echo.Context) bool { return strings.HasPrefix(c.Request().URL.Path, "/api/") }
+
+// noCookies: static files and health checks set no cookie, so caches and
+// load balancers may keep and share their answers.
+func noCookies(c echo.Context) bool {
+	p := c.Request().URL.Path
+	return strings.HasPrefix(p, "/static/") || p == "/healthz" || p == "/readyz" || p == "/favicon.ico"
+}
 
 // requireUser admits logged-in, active users and sends everyone else to
 // the login page.
