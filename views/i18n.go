@@ -63,7 +63,7 @@ func Translate(lang, key string, args ...any) string {
 }
 
 // catalog maps a key to its English and Swedish text.
-var catalog = merge(coreCatalog, consentCatalog, voucherCatalog, apiCatalog)
+var catalog = merge(coreCatalog, consentCatalog, voucherCatalog, apiCatalog, e2eCatalog)
 
 func merge(ms ...map[string][2]string) map[string][2]string {
 	out := map[string][2]string{}

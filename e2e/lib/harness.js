@@ -121,12 +121,14 @@ class Person {
   // step runs fn, then saves <role>-NN-<name>.png; on failure it prints the
   // step, the URL and the visible text, saves <role>-NN-<name>-FAILED.png and
   // rethrows.
-  async step(name, fn) {
+  // opts.fullPage false keeps the window as it is: a full-page shot resizes
+  // the viewport, and Chromium's PDF viewer repaints late after a resize.
+  async step(name, fn, opts = {}) {
     this.n += 1;
     const file = path.join(ARTIFACTS, `${this.role}-${String(this.n).padStart(2, '0')}-${name}.png`);
     try {
       const out = await fn(this.page);
-      await this.page.screenshot({ path: file, fullPage: true });
+      await this.page.screenshot({ path: file, fullPage: opts.fullPage !== false });
       console.log(`# screenshot ${path.relative(process.cwd(), file)}`);
       return out;
     } catch (e) {

@@ -161,6 +161,7 @@ test('accountant: Swedish, on a phone, opens the link and connects; the analyst 
   await acc.step('connected', async () => {
     await visible(page.getByRole('heading', { level: 1, name: 'Kopplat' }));
     await visible(page.getByText(`${FJ.name} (${FJ.org}) är nu kopplat`));
+    await visible(page.getByText(/^Godkänt \d{4}-\d\d-\d\d \d\d:\d\d\. Endast läsåtkomst/));
   });
   await analyst.step('sees-connected-without-reload', async (p) => {
     // Neither the test nor the page reloads: the page's own polling brings
@@ -170,6 +171,14 @@ test('accountant: Swedish, on a phone, opens the link and connects; the analyst 
     await visible(p.getByText(`to ${FJ.name} (${FJ.org})`));
     await visible(p.getByRole('link', { name: 'Open vouchers' }));
   });
+  await analyst.step('first-sync', async (p) => {
+    // Straight after connecting the first sync is usually still running:
+    // its progress bar must show without breaking the CSP (no inline style).
+    await p.getByRole('link', { name: 'Open vouchers' }).click();
+    await visible(p.getByRole('heading', { level: 1, name: `Vouchers · ${FJ.name}` }));
+    if (await p.locator('[data-sync-poll]').count() > 0) await visible(p.getByRole('progressbar', { name: 'Sync' }));
+  });
+  assert.deepEqual([...analyst.problems, ...acc.problems], []);
 });
 
 // openVoucherWith goes through the company's vouchers with documents until
@@ -185,6 +194,25 @@ async function openVoucherWith(person, companyID, kind) {
     if (kind === 'image' && await page.locator('#docimg').count() > 0) return { href, resp: await docResp };
   }
   throw new Error(`no voucher with a ${kind} among the first 30`);
+}
+
+// pdfShown waits until Chromium's PDF viewer inside the voucher page's frame
+// has parsed the document (its toolbar then counts the pages: "1 / 1"),
+// then lets it paint so the screenshot shows the invoice.
+async function pdfShown(page) {
+  const until = Date.now() + 15000;
+  let viewer;
+  while (!(viewer = page.frames().find((f) => f.url().startsWith('chrome-extension://')))) {
+    if (Date.now() > until) throw new Error('Chromium\'s PDF viewer did not start in the frame');
+    await page.waitForTimeout(50);
+  }
+  await viewer.waitForFunction(() => {
+    const v = document.querySelector('pdf-viewer');
+    const tb = v && v.shadowRoot && v.shadowRoot.querySelector('viewer-toolbar');
+    const ps = tb && tb.shadowRoot && tb.shadowRoot.querySelector('viewer-page-selector');
+    return ps && ps.shadowRoot && /\/\s*[1-9]/.test(ps.shadowRoot.textContent);
+  }, null, { timeout: 15000 });
+  await page.waitForTimeout(500);
 }
 
 test('viewer: finds a voucher by number, sees its PDF and a receipt image, follows a deep link', async () => {
@@ -218,8 +246,8 @@ test('viewer: finds a voucher by number, sees its PDF and a receipt image, follo
     const box = await frame.boundingBox();
     assert.ok(box && box.width > 300 && box.height > 300, `the PDF viewer is ${JSON.stringify(box)}`);
     state.pdfVoucher = href;
-    await page.waitForTimeout(1500); // let Chromium's viewer paint for the screenshot
-  });
+    await pdfShown(page);
+  }, { fullPage: false });
   await viewer.step('receipt-image', async () => {
     await openVoucherWith(viewer, state.fjID, 'image');
     const img = page.locator('#docimg');
@@ -388,4 +416,5 @@ test('without JavaScript: link page, give permission, voucher page', async () =>
     await visible(p.locator('.docview iframe'));
     assert.equal((await resp).headers()['content-type'], 'application/pdf');
   });
+  assert.deepEqual([...acc.problems, ...viewer.problems], []);
 });

@@ -66,8 +66,8 @@
         .then(function (r) { return r.ok ? r.json() : null; })
         .then(function (j) {
           if (!j) return;
-          var bar = sp.querySelector(".progress span"), txt = sp.querySelector(".progress-text");
-          if (bar && j.total > 0) bar.style.width = Math.min(100, Math.round(j.fetched * 100 / j.total)) + "%";
+          var bar = sp.querySelector("progress"), txt = sp.querySelector(".progress-text");
+          if (bar && j.total > 0) { bar.max = j.total; bar.value = Math.min(j.fetched, j.total); }
           if (txt) txt.textContent = j.text;
           if (!j.running) { window.location.reload(); return; }
           setTimeout(stick, 1500);
