@@ -14,6 +14,9 @@ async function audit(page) {
     runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
     resultTypes: ['violations'],
   }));
+  if (process.env.AXE_ALL) {
+    for (const v of res.violations) console.log(`# axe ${page.url()} ${v.id} [${v.impact}]: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')})`);
+  }
   return res.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.id} [${v.impact}]: ${v.help} (${v.nodes.length}: ${v.nodes.slice(0, 4).map((n) => n.target.join(' ')).join(', ')})`);

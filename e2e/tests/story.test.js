@@ -176,7 +176,10 @@ test('accountant: Swedish, on a phone, opens the link and connects; the analyst 
     // its progress bar must show without breaking the CSP (no inline style).
     await p.getByRole('link', { name: 'Open vouchers' }).click();
     await visible(p.getByRole('heading', { level: 1, name: `Vouchers · ${FJ.name}` }));
-    if (await p.locator('[data-sync-poll]').count() > 0) await visible(p.getByRole('progressbar', { name: 'Sync' }));
+    if (await p.locator('[data-sync-poll]').count() > 0) {
+      await visible(p.getByRole('progressbar', { name: 'Sync' }));
+      assert.deepEqual(await audit(p), [], 'axe on the vouchers page during the first sync');
+    }
   });
   assert.deepEqual([...analyst.problems, ...acc.problems], []);
 });
@@ -235,7 +238,8 @@ test('viewer: finds a voucher by number, sees its PDF and a receipt image, follo
     await page.getByRole('link', { name: number }).click();
     await visible(page.getByRole('heading', { level: 1, name: `Voucher ${number}` }));
     state.voucherURL = page.url();
-  });
+    if (await page.locator('.docview iframe').count() > 0) await pdfShown(page);
+  }, { fullPage: false });
   await viewer.step('pdf-open', async () => {
     const { href, resp } = await openVoucherWith(viewer, state.fjID, 'pdf');
     assert.ok(resp, 'the voucher page fetched its document');
@@ -256,6 +260,7 @@ test('viewer: finds a voucher by number, sees its PDF and a receipt image, follo
     assert.ok(await img.evaluate((i) => i.naturalWidth) > 0, 'the receipt image did not load');
     await page.getByRole('button', { name: 'Rotate' }).click();
     assert.match(await img.getAttribute('style'), /rotate\(90deg\)/);
+    assert.deepEqual(await audit(page), [], 'axe on a voucher with a receipt image');
   });
   await viewer.step('deep-link-from-outside', async () => {
     const outside = await open('deeplink');
@@ -300,6 +305,7 @@ test('failure stories: deny, the wrong company and the retry, another company\'s
     await visible(acc2.page.getByText('The wrong company was connected in Visma.'));
     await visible(acc2.page.getByText(`Visma gave access to ${FJ.name} (${FJ.org}), but the link is for ${NS.name} (${NS.org})`));
     await visible(acc2.page.getByText(/default company/));
+    assert.deepEqual(await audit(acc2.page), [], 'axe on the wrong-company result page');
   });
   await acc2.step('retry', async () => {
     await acc2.page.getByRole('button', { name: 'Try again' }).click();
