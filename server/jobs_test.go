@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -89,4 +90,16 @@ func TestLargeFirstSyncShowsProgress(t *testing.T) {
 		t.Errorf("the sync made %d voucher calls, over a minute's quota", calls)
 	}
 	t.Logf("synced %d vouchers in %s; progress seen at %v", n, time.Since(started).Round(time.Second), seen)
+}
+
+// The connection records who approved it, as Visma names the user.
+func TestConnectionRecordsTheApprover(t *testing.T) {
+	e := newEnv(t)
+	conn := e.connectFJ(e.loggedIn(e.analyst))
+	e.waitSync(conn)
+	if !strings.Contains(conn.ApprovedBy, "anna.lindqvist@example.se") {
+		t.Errorf("ApprovedBy = %q, want the approving Visma user", conn.ApprovedBy)
+	}
+	page := e.loggedIn(e.analyst).get(fmt.Sprintf("/companies/%d", e.fj.ID))
+	wantText(t, "company page", page, "by Anna Lindqvist <anna.lindqvist@example.se>")
 }

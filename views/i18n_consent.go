@@ -46,6 +46,7 @@ var consentCatalog = map[string][2]string{
 	"reason.upstream":              {"Visma did not answer", "Visma svarade inte"},
 	"conn.detail":                  {"to %s (%s)", "till %s (%s)"},
 	"conn.approved":                {"Approved %s", "Godkänd %s"},
+	"conn.approvedby":              {"Approved %s by %s", "Godkänd %s av %s"},
 	"conn.refreshed":               {"access renewed %s", "åtkomst förnyad %s"},
 	"conn.reapprove.help":          {"Visma no longer accepts Bilag's access for this company (the consent was withdrawn or the approver lost their rights). Create a new consent link below and send it to the approver; the company keeps its history.", "Visma godtar inte längre Bilags åtkomst för detta företag (godkännandet har dragits tillbaka eller godkännaren har förlorat sin behörighet). Skapa en ny godkännandelänk nedan och skicka den till godkännaren; företaget behåller sin historik."},
 	"conn.vouchers":                {"Open vouchers", "Öppna verifikat"},

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 
 	"bilag/connectors"
@@ -123,7 +124,38 @@ func (c *Connector) Check(ctx context.Context, g connectors.Grant) (connectors.V
 		v.Problems = append(v.Problems, p)
 	}
 	v.Problems = dedupe(v.Problems)
+	if len(v.Problems) == 0 {
+		v.Approver = c.approver(ctx, tok)
+	}
 	return v, nil
+}
+
+// approver names the user who approved (UserApi.IsCurrentUser), for the
+// record of who connected the company. It is a courtesy: when /users
+// cannot be read the connection is made all the same.
+func (c *Connector) approver(ctx context.Context, tok *token) string {
+	var users struct {
+		Data []struct {
+			Email         string
+			FirstName     string
+			LastName      string
+			IsCurrentUser bool
+		}
+	}
+	if err := c.get(ctx, tok, "GET /users", "/users", nil, &users); err != nil {
+		c.logger.WarnContext(ctx, "read the approving user", "error", err)
+		return ""
+	}
+	for _, u := range users.Data {
+		if u.IsCurrentUser {
+			name := strings.TrimSpace(u.FirstName + " " + u.LastName)
+			if u.Email != "" {
+				name = strings.TrimSpace(name + " <" + u.Email + ">")
+			}
+			return name
+		}
+	}
+	return ""
 }
 
 // problemFor turns an API refusal the approver can act on into a problem.
