@@ -276,6 +276,10 @@ test('viewer: finds a voucher by number, sees its PDF and a receipt image, follo
     await login(outside.page, srv.base, srv.logins.viewer);
     await visible(outside.page.getByRole('heading', { level: 1, name: `Voucher ${number}` }));
     assert.equal(outside.page.url(), state.voucherURL);
+    // The same by the company's id in Bilag, as a bookmark would have it.
+    await outside.page.goto(`${srv.base}/companies/${state.fjID}/vouchers/lookup?number=${encodeURIComponent(number.replace(' ', ''))}&date=${date}`);
+    await visible(outside.page.getByRole('heading', { level: 1, name: `Voucher ${number}` }));
+    assert.equal(outside.page.url(), state.voucherURL);
     await outside.page.screenshot({ path: require('node:path').join(require('../lib/harness').ARTIFACTS, 'viewer-deep-link-landed.png'), fullPage: true });
   });
   assert.deepEqual(viewer.problems, []);
