@@ -31,29 +31,11 @@ import (
 	"bilag/db/seal"
 )
 
-// grantClock is shared by the databases, the connector and the sandbox.
-type grantClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *grantClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *grantClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // grantEnv is a database holding one connection whose grant came from the
 // sandbox, and the connector that refreshes it.
 type grantEnv struct {
 	t       *testing.T
-	clock   *grantClock
+	clock   *dbtest.Clock
 	url     string
 	keys    *seal.Keyring
 	db      *db.DB
@@ -73,7 +55,7 @@ const (
 // newGrantEnv sets one up on the database at url.
 func newGrantEnv(t *testing.T, url string) *grantEnv {
 	t.Helper()
-	g := &grantEnv{t: t, url: url, clock: &grantClock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}}
+	g := &grantEnv{t: t, url: url, clock: dbtest.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))}
 	secret := make([]byte, 32)
 	rand.Read(secret)
 	var err error

@@ -11,24 +11,6 @@ import (
 	"bilag/db/dbtest"
 )
 
-// tickingClock is a settable clock for lease tests.
-type tickingClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *tickingClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *tickingClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // TestOpenConcurrently: instances starting at once on an empty database
 // migrate it once and all open.
 func TestOpenConcurrently(t *testing.T) {
@@ -57,7 +39,7 @@ func TestOpenConcurrently(t *testing.T) {
 // get it only after it runs out.
 func TestClaimJob(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, url string) {
-		clock := &tickingClock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+		clock := dbtest.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 		ctx := t.Context()
 		handles := make([]*db.DB, 4)
 		for i := range handles {
@@ -127,7 +109,7 @@ func TestClaimJob(t *testing.T) {
 // lease is taken over when it runs out.
 func TestSyncLease(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, url string) {
-		clock := &tickingClock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+		clock := dbtest.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 		ctx := t.Context()
 		a, b := openTestDB(t, url, clock.Now), openTestDB(t, url, clock.Now)
 		steps := []struct {
@@ -302,15 +284,7 @@ func externalIDs(vs []db.Voucher) []string {
 func TestSearchFoldsSwedishLetters(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, url string) {
 		ctx := t.Context()
-		d, err := db.Open(ctx, url, db.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer d.Close()
-		co := &db.Company{Name: "Å AB", Country: "SE", OrgNumber: "556812-3474", Active: true}
-		if err := d.CreateCompany(ctx, co); err != nil {
-			t.Fatal(err)
-		}
+		d, co := openCompany(t, url, db.Options{}, "Å AB")
 		vs := []db.Voucher{
 			{CompanyID: co.ID, ExternalID: "1", Number: "A1", Date: time.Date(2024, 1, 2, 0, 0, 0, 0, time.UTC), Text: "Åkes Öl & Bröd"},
 			{CompanyID: co.ID, ExternalID: "2", Number: "A2", Date: time.Date(2024, 1, 3, 0, 0, 0, 0, time.UTC), Text: "Kontorsmaterial"},

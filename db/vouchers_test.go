@@ -9,19 +9,27 @@ import (
 	"bilag/db/dbtest"
 )
 
+// openCompany opens the database at url and adds one active Swedish
+// company to it; the database closes with the test.
+func openCompany(t *testing.T, url string, opt db.Options, name string) (*db.DB, *db.Company) {
+	t.Helper()
+	d, err := db.Open(t.Context(), url, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	co := &db.Company{Name: name, Country: "SE", OrgNumber: "556812-3474", Active: true}
+	if err := d.CreateCompany(t.Context(), co); err != nil {
+		t.Fatal(err)
+	}
+	return d, co
+}
+
 // Past db.CountCap a list stops counting, says so, and still pages on.
 func TestVoucherListCountsUpToTheCap(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, url string) {
 		ctx := t.Context()
-		d, err := db.Open(ctx, url, db.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer d.Close()
-		co := &db.Company{Name: "Stor AB", Country: "SE", OrgNumber: "556812-3474", Active: true}
-		if err := d.CreateCompany(ctx, co); err != nil {
-			t.Fatal(err)
-		}
+		d, co := openCompany(t, url, db.Options{}, "Stor AB")
 		const n = db.CountCap + 7
 		day := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
 		batch := make([]db.Voucher, 0, 1000)
@@ -65,15 +73,7 @@ func TestActivityPerMonth(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, url string) {
 		ctx := t.Context()
 		now := time.Date(2025, 3, 15, 12, 0, 0, 0, time.UTC)
-		d, err := db.Open(ctx, url, db.Options{Now: func() time.Time { return now }})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer d.Close()
-		co := &db.Company{Name: "Månad AB", Country: "SE", OrgNumber: "556812-3474", Active: true}
-		if err := d.CreateCompany(ctx, co); err != nil {
-			t.Fatal(err)
-		}
+		d, co := openCompany(t, url, db.Options{Now: func() time.Time { return now }}, "Månad AB")
 		var vs []db.Voucher
 		for i, day := range []string{"2025-01-03", "2025-01-31", "2025-03-01", "2024-12-31"} {
 			dt, _ := time.Parse("2006-01-02", day)

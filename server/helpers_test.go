@@ -25,29 +25,11 @@ import (
 	"bilag/connectors/eaccounting/sandbox"
 	"bilag/connectors/orgnr"
 	"bilag/db"
+	"bilag/db/dbtest"
 	"bilag/db/seal"
 	"bilag/server"
 	"bilag/server/password"
 )
-
-// testClock is the one clock the portal, its database, the connector and
-// the sandbox share, so expiry is tested by moving it, never by sleeping.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // syncBuffer collects log output written from many goroutines.
 type syncBuffer struct {
@@ -114,7 +96,7 @@ type env struct {
 	sbURL   string
 	sbHTTP  *http.Client
 	conn    *eaccounting.Connector
-	clock   *testClock
+	clock   *dbtest.Clock
 	logs    *syncBuffer
 	faults  *faults
 	logger  *slog.Logger
@@ -135,7 +117,7 @@ func newEnv(t *testing.T, opts ...sandbox.Option) *env {
 func newEnvOn(t *testing.T, dbURL string, opts ...sandbox.Option) *env {
 	t.Helper()
 	ctx := t.Context()
-	e := &env{t: t, clock: &testClock{t: time.Now().UTC().Truncate(time.Second)}, logs: &syncBuffer{}, faults: &faults{}}
+	e := &env{t: t, clock: dbtest.NewClock(time.Now().UTC().Truncate(time.Second)), logs: &syncBuffer{}, faults: &faults{}}
 	e.started = e.clock.Now()
 	e.logger = slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	e.secret = make([]byte, 32)
