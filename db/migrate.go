@@ -4,33 +4,58 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"gorm.io/gorm"
 )
 
 // migrations run in order, each in its own transaction; the schema version is
-// the number that have run. Append only: never edit a step that has shipped.
+// the number that have run (table schema_version).
+//
+// Every step is frozen: it is its own SQL, or it creates tables from copies
+// of the structs as they were when the step shipped (the types below, named
+// after the step that made them, such as voucherV3), never from the live
+// structs. So a fresh database runs exactly what an upgraded one ran, and
+// changing a live struct's tags cannot make the two differ. Never edit a step
+// that has shipped, and never point one at a live struct.
+//
+// To change the schema, append a step at the end:
+//   - write it as SQL that both SQLite and PostgreSQL accept (as steps 7 and
+//     8), or, for a new table, with a new frozen copy named after the step
+//     (fooV9) and its TableName;
+//   - change the live struct and its gorm tags to say the same: they build
+//     no schema, but TestLiveStructsMatchSchema holds them to it;
+//   - TestUpgradeFromCommittedDatabases then upgrades the databases in
+//     testdata and compares them with a fresh one.
 var migrations = []func(tx *gorm.DB) error{
+	// 1: people and companies.
 	func(tx *gorm.DB) error {
-		return tx.Migrator().CreateTable(&User{}, &Company{}, &Membership{}, &AuditEvent{})
+		return tx.Migrator().CreateTable(&userV1{}, &companyV1{}, &membershipV1{}, &auditEventV1{})
 	},
+	// 2: consent links and connections.
 	func(tx *gorm.DB) error {
-		return tx.Migrator().CreateTable(&ConsentLink{}, &Connection{})
+		return tx.Migrator().CreateTable(&consentLinkV2{}, &connectionV2{})
 	},
+	// 3: the voucher index and syncing.
 	func(tx *gorm.DB) error {
-		return tx.Migrator().CreateTable(&Voucher{}, &FiscalYear{}, &VoucherDocument{}, &SyncRun{}, &SyncState{})
+		return tx.Migrator().CreateTable(&voucherV3{}, &fiscalYearV3{}, &voucherDocumentV3{}, &syncRunV3{}, &syncStateV3{})
 	},
+	// 4: personal API tokens.
 	func(tx *gorm.DB) error {
-		return tx.Migrator().CreateTable(&APIToken{})
+		return tx.Migrator().CreateTable(&apiTokenV4{})
 	},
+	// 5: scheduled jobs' claims.
 	func(tx *gorm.DB) error {
-		return tx.Migrator().CreateTable(&JobLease{})
+		return tx.Migrator().CreateTable(&jobLeaseV5{})
 	},
+	// 6: vouchers.text_key.
 	func(tx *gorm.DB) error {
-		// Step 3 creates the table from today's struct, which already has
-		// the column; only databases made before this step lack it.
-		if !tx.Migrator().HasColumn(&Voucher{}, "TextKey") {
-			if err := tx.Migrator().AddColumn(&Voucher{}, "TextKey"); err != nil {
+		// voucherV3 is step 3 as main shipped it last, with text_key. A
+		// database made when step 3 still lacked the column (before this
+		// step existed) cannot be told apart by its version, so the guard
+		// stays: on every other database it does nothing.
+		if !tx.Migrator().HasColumn(&voucherV3{}, "TextKey") {
+			if err := tx.Migrator().AddColumn(&voucherV3{}, "TextKey"); err != nil {
 				return err
 			}
 		}
@@ -38,8 +63,13 @@ var migrations = []func(tx *gorm.DB) error{
 		// sync (an upsert) refolds the rest in Go.
 		return tx.Exec("UPDATE vouchers SET text_key = LOWER(text)").Error
 	},
+	// 7: one index per filter, ordered by date (see Voucher).
 	func(tx *gorm.DB) error {
-		// One index per filter, ordered by date (see Voucher).
+		// On a database made since this step shipped the last statement
+		// does nothing: step 3 had already made an idx_voucher_docs_date,
+		// on has_documents alone (the struct gained that tag in the same
+		// commit). Only databases made before got the index meant here;
+		// step 8 rebuilds it on every database.
 		for _, stmt := range []string{
 			"DROP INDEX IF EXISTS idx_voucher_number",
 			"CREATE INDEX IF NOT EXISTS idx_voucher_number_date ON vouchers (company_id, number_key, date)",
@@ -52,7 +82,218 @@ var migrations = []func(tx *gorm.DB) error{
 		}
 		return nil
 	},
+	// 8: idx_voucher_docs_date on the columns step 7 meant.
+	func(tx *gorm.DB) error {
+		return execAll(tx,
+			"DROP INDEX IF EXISTS idx_voucher_docs_date",
+			"CREATE INDEX idx_voucher_docs_date ON vouchers (company_id, has_documents, date)",
+		)
+	},
 }
+
+// execAll runs statements in order and stops at the first error.
+func execAll(tx *gorm.DB, stmts ...string) error {
+	for _, stmt := range stmts {
+		if err := tx.Exec(stmt).Error; err != nil {
+			return fmt.Errorf("%s: %w", stmt, err)
+		}
+	}
+	return nil
+}
+
+// The tables as steps 1 to 5 created them: copies of the structs (fields,
+// types and gorm tags) as they were at commit c693d9f, for CreateTable
+// only. Nothing else uses them, and they never change.
+
+type userV1 struct {
+	ID           int64  `gorm:"primaryKey"`
+	Email        string `gorm:"size:254;uniqueIndex;not null"`
+	Name         string `gorm:"size:200;not null"`
+	Role         string `gorm:"size:16;not null"`
+	PasswordHash string `gorm:"size:200;not null"`
+	Active       bool   `gorm:"not null"`
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+func (userV1) TableName() string { return "users" }
+
+type companyV1 struct {
+	ID        int64  `gorm:"primaryKey"`
+	Name      string `gorm:"size:200;not null"`
+	Country   string `gorm:"size:2;not null"`
+	OrgNumber string `gorm:"size:32;not null;uniqueIndex:idx_company_org"`
+	Active    bool   `gorm:"not null"`
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+func (companyV1) TableName() string { return "companies" }
+
+type membershipV1 struct {
+	UserID    int64 `gorm:"primaryKey;autoIncrement:false"`
+	CompanyID int64 `gorm:"primaryKey;autoIncrement:false;index"`
+	CreatedAt time.Time
+}
+
+func (membershipV1) TableName() string { return "memberships" }
+
+type auditEventV1 struct {
+	ID        int64     `gorm:"primaryKey"`
+	At        time.Time `gorm:"index;not null"`
+	UserID    *int64    `gorm:"index"`
+	Actor     string    `gorm:"size:254"`
+	Action    string    `gorm:"size:64;not null;index"`
+	CompanyID *int64    `gorm:"index"`
+	Target    string    `gorm:"size:254"`
+	Detail    string    `gorm:"size:1000"`
+	RemoteIP  string    `gorm:"size:64"`
+}
+
+func (auditEventV1) TableName() string { return "audit_events" }
+
+type consentLinkV2 struct {
+	ID                int64  `gorm:"primaryKey"`
+	CompanyID         int64  `gorm:"index;not null"`
+	Connector         string `gorm:"size:32;not null"`
+	SecretHash        string `gorm:"size:64;uniqueIndex;not null"`
+	ExpectedOrgNumber string `gorm:"size:32;not null"`
+	Status            string `gorm:"size:16;not null"`
+	Reason            string `gorm:"size:64"`
+	Detail            string `gorm:"size:500"`
+	AttemptHash       string `gorm:"size:64"`
+	CreatedByID       int64  `gorm:"not null"`
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+	ExpiresAt         time.Time `gorm:"not null"`
+	OpenedAt          *time.Time
+	LoginStartedAt    *time.Time
+	FinishedAt        *time.Time
+}
+
+func (consentLinkV2) TableName() string { return "consent_links" }
+
+type connectionV2 struct {
+	ID           int64  `gorm:"primaryKey"`
+	CompanyID    int64  `gorm:"not null;uniqueIndex:idx_conn_company_connector"`
+	Connector    string `gorm:"size:32;not null;uniqueIndex:idx_conn_company_connector"`
+	Status       string `gorm:"size:24;not null"`
+	ExternalID   string `gorm:"size:100"`
+	ExternalName string `gorm:"size:200"`
+	OrgNumber    string `gorm:"size:32"`
+	Scopes       string `gorm:"size:500"`
+	ApprovedBy   string `gorm:"size:254"`
+	ApprovedAt   time.Time
+	LinkID       int64
+	TokenKeyID   string `gorm:"size:32"`
+	TokenSealed  []byte
+	TokenExpiry  *time.Time `gorm:"index"`
+	RefreshedAt  *time.Time
+	LeaseOwner   string `gorm:"size:32"`
+	LeaseUntil   *time.Time
+	LastError    string `gorm:"size:500"`
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+func (connectionV2) TableName() string { return "connections" }
+
+// voucherV3 includes TextKey (see step 6) and the single-column
+// idx_voucher_docs_date that step 8 replaces; step 7 drops idx_voucher_number.
+type voucherV3 struct {
+	ID           int64     `gorm:"primaryKey"`
+	CompanyID    int64     `gorm:"not null;uniqueIndex:idx_voucher_ext,priority:1;index:idx_voucher_date,priority:1;index:idx_voucher_number,priority:1"`
+	ExternalID   string    `gorm:"size:64;not null;uniqueIndex:idx_voucher_ext,priority:2"`
+	FiscalYearID string    `gorm:"size:64"`
+	Number       string    `gorm:"size:64"`
+	NumberKey    string    `gorm:"size:64;index:idx_voucher_number,priority:2"`
+	Series       string    `gorm:"size:16"`
+	Date         time.Time `gorm:"not null;index:idx_voucher_date,priority:2"`
+	Text         string    `gorm:"size:1000"`
+	TextKey      string    `gorm:"size:1000"`
+	Amount       int64
+	Type         int
+	TypeName     string `gorm:"size:64"`
+	SourceID     string `gorm:"size:64"`
+	DocumentIDs  string `gorm:"size:2000"`
+	HasDocuments bool   `gorm:"index:idx_voucher_docs_date,priority:2"`
+	ModifiedAt   time.Time
+}
+
+func (voucherV3) TableName() string { return "vouchers" }
+
+type fiscalYearV3 struct {
+	ID         int64     `gorm:"primaryKey"`
+	CompanyID  int64     `gorm:"not null;uniqueIndex:idx_fy_ext,priority:1"`
+	ExternalID string    `gorm:"size:64;not null;uniqueIndex:idx_fy_ext,priority:2"`
+	StartDate  time.Time `gorm:"not null"`
+	EndDate    time.Time `gorm:"not null"`
+}
+
+func (fiscalYearV3) TableName() string { return "fiscal_years" }
+
+type voucherDocumentV3 struct {
+	ID          int64  `gorm:"primaryKey"`
+	CompanyID   int64  `gorm:"not null;uniqueIndex:idx_vdoc,priority:1"`
+	VoucherID   int64  `gorm:"not null;uniqueIndex:idx_vdoc,priority:2"`
+	Kind        string `gorm:"size:32;not null;uniqueIndex:idx_vdoc,priority:3"`
+	ExternalID  string `gorm:"size:64;not null;uniqueIndex:idx_vdoc,priority:4"`
+	FileName    string `gorm:"size:300"`
+	ContentType string `gorm:"size:100"`
+	Size        int64
+	SHA256      string `gorm:"size:64"`
+	Position    int
+}
+
+func (voucherDocumentV3) TableName() string { return "voucher_documents" }
+
+type syncRunV3 struct {
+	ID           int64 `gorm:"primaryKey"`
+	CompanyID    int64 `gorm:"not null;index"`
+	ConnectionID int64 `gorm:"not null;index"`
+	Full         bool
+	Status       string `gorm:"size:16;not null"`
+	Fetched      int
+	Total        int
+	Upserted     int
+	Error        string `gorm:"size:500"`
+	StartedAt    time.Time
+	FinishedAt   *time.Time
+	UpdatedAt    time.Time
+}
+
+func (syncRunV3) TableName() string { return "sync_runs" }
+
+type syncStateV3 struct {
+	ConnectionID  int64  `gorm:"primaryKey;autoIncrement:false"`
+	LeaseOwner    string `gorm:"size:32"`
+	LeaseUntil    *time.Time
+	SyncedThrough *time.Time
+	NextSyncAt    *time.Time
+}
+
+func (syncStateV3) TableName() string { return "sync_states" }
+
+type apiTokenV4 struct {
+	ID         int64  `gorm:"primaryKey"`
+	UserID     int64  `gorm:"not null;index"`
+	Name       string `gorm:"size:100;not null"`
+	Prefix     string `gorm:"size:16;not null"`
+	Hash       string `gorm:"size:64;not null;uniqueIndex"`
+	CreatedAt  time.Time
+	LastUsedAt *time.Time
+	RevokedAt  *time.Time
+}
+
+func (apiTokenV4) TableName() string { return "api_tokens" }
+
+type jobLeaseV5 struct {
+	Name       string `gorm:"primaryKey;size:64"`
+	LeaseOwner string `gorm:"size:32"`
+	LeaseUntil *time.Time
+}
+
+func (jobLeaseV5) TableName() string { return "job_leases" }
 
 // migrationLock is the PostgreSQL advisory lock key that serializes
 // migrations between instances starting at the same time (any constant
@@ -71,18 +312,25 @@ func (d *DB) lockMigrations(tx *gorm.DB) error {
 	return tx.Exec("SELECT pg_advisory_xact_lock(?)", migrationLock).Error
 }
 
-func (d *DB) migrate(ctx context.Context) error {
+func (d *DB) migrate(ctx context.Context) error { return d.migrateTo(ctx, migrations) }
+
+// migrateTo runs the steps a database has not run yet; tests pass a prefix
+// of migrations to make a database as an older release left it.
+func (d *DB) migrateTo(ctx context.Context, steps []func(tx *gorm.DB) error) error {
 	err := d.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := d.lockMigrations(tx); err != nil {
 			return err
 		}
-		return tx.Migrator().AutoMigrate(&schemaVersion{})
+		if tx.Migrator().HasTable(&schemaVersionV0{}) {
+			return nil
+		}
+		return tx.Migrator().CreateTable(&schemaVersionV0{})
 	})
 	if err != nil {
 		return fmt.Errorf("migrate schema_version: %w", err)
 	}
 	for {
-		done, err := d.migrateOne(ctx)
+		done, err := d.migrateOne(ctx, steps)
 		if err != nil {
 			return err
 		}
@@ -92,10 +340,19 @@ func (d *DB) migrate(ctx context.Context) error {
 	}
 }
 
+// schemaVersionV0 is schema_version as made before step 1, frozen like the
+// steps' tables.
+type schemaVersionV0 struct {
+	ID      int `gorm:"primaryKey;autoIncrement:false"`
+	Version int `gorm:"not null"`
+}
+
+func (schemaVersionV0) TableName() string { return "schema_version" }
+
 // migrateOne runs the next pending step, if any. Taking the version row
 // inside the step's transaction makes two instances starting at once run
 // each step exactly once.
-func (d *DB) migrateOne(ctx context.Context) (done bool, err error) {
+func (d *DB) migrateOne(ctx context.Context, steps []func(tx *gorm.DB) error) (done bool, err error) {
 	err = d.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := d.lockMigrations(tx); err != nil {
 			return fmt.Errorf("lock migrations: %w", err)
@@ -114,11 +371,11 @@ func (d *DB) migrateOne(ctx context.Context) (done bool, err error) {
 		} else if err != nil {
 			return fmt.Errorf("read schema_version: %w", err)
 		}
-		if v.Version >= len(migrations) {
+		if v.Version >= len(steps) {
 			done = true
 			return nil
 		}
-		if err := migrations[v.Version](tx); err != nil {
+		if err := steps[v.Version](tx); err != nil {
 			return fmt.Errorf("migration %d: %w", v.Version+1, err)
 		}
 		return tx.Model(&v).Update("version", v.Version+1).Error

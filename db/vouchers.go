@@ -17,15 +17,15 @@ import (
 // to Visma.
 type Voucher struct {
 	ID           int64  `gorm:"primaryKey"`
-	CompanyID    int64  `gorm:"not null;uniqueIndex:idx_voucher_ext,priority:1;index:idx_voucher_date,priority:1;index:idx_voucher_number,priority:1"`
+	CompanyID    int64  `gorm:"not null;uniqueIndex:idx_voucher_ext,priority:1;index:idx_voucher_date,priority:1;index:idx_voucher_number_date,priority:1;index:idx_voucher_fy_date,priority:1;index:idx_voucher_docs_date,priority:1"`
 	ExternalID   string `gorm:"size:64;not null;uniqueIndex:idx_voucher_ext,priority:2"`
-	FiscalYearID string `gorm:"size:64"`
+	FiscalYearID string `gorm:"size:64;index:idx_voucher_fy_date,priority:2"`
 	Number       string `gorm:"size:64"`
 	// NumberKey is Number without spaces or dashes, upper case: what a
 	// lookup by "A123", "a 123" or "A-123" compares with.
-	NumberKey string    `gorm:"size:64;index:idx_voucher_number,priority:2"`
+	NumberKey string    `gorm:"size:64;index:idx_voucher_number_date,priority:2"`
 	Series    string    `gorm:"size:16"`
-	Date      time.Time `gorm:"not null;index:idx_voucher_date,priority:2"`
+	Date      time.Time `gorm:"not null;index:idx_voucher_date,priority:2;index:idx_voucher_number_date,priority:3;index:idx_voucher_fy_date,priority:3;index:idx_voucher_docs_date,priority:3"`
 	Text      string    `gorm:"size:1000"`
 	// TextKey is Text folded to lower case by Go, not SQL: SQLite's LOWER
 	// folds only ASCII, and Swedish texts search for "åke" and "Öl".
