@@ -2,25 +2,80 @@ package views
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
-// Languages Bilag speaks, the first the default.
-var Languages = []string{"en", "sv"}
+// Text is one key's text in each language the catalogues have room for. An
+// empty field is a text not written yet: Translate shows English instead.
+type Text struct{ En, Sv, Da, Nb, Fi string }
 
-// Supported reports whether lang is one of Languages.
-func Supported(lang string) bool {
-	for _, l := range Languages {
-		if l == lang {
-			return true
-		}
+// in returns t's own text in lang: "" when it has none or lang is not one
+// Text has room for (no fallback; the tests use it to see what is missing).
+func (t Text) in(lang string) string {
+	switch lang {
+	case "en":
+		return t.En
+	case "sv":
+		return t.Sv
+	case "da":
+		return t.Da
+	case "nb":
+		return t.Nb
+	case "fi":
+		return t.Fi
 	}
-	return false
+	return ""
 }
 
-// MatchLanguage picks a language from an Accept-Language header.
-func MatchLanguage(header string) string {
-	best, bestQ := Languages[0], -1.0
+// text returns t in lang, falling back to English.
+func (t Text) text(lang string) string {
+	if s := t.in(lang); s != "" {
+		return s
+	}
+	return t.En
+}
+
+// Languages lists the languages Bilag offers, the first the default: the
+// language switcher shows them, ?l= accepts them and Accept-Language is
+// matched against them. It returns a new slice on every call.
+//
+// This is the one list that enables a language. Text has room for "da",
+// "nb" and "fi" too; add one here once its texts exist
+// (TestAccountantTextsInEveryLanguage names the ones still missing).
+func Languages() []string { return []string{"en", "sv"} }
+
+// Supported reports whether lang is one of Languages.
+func Supported(lang string) bool { return slices.Contains(Languages(), lang) }
+
+// languageName is a language's name in itself, for the language switcher.
+func languageName(lang string) string {
+	switch lang {
+	case "en":
+		return "English"
+	case "sv":
+		return "Svenska"
+	case "da":
+		return "Dansk"
+	case "nb":
+		return "Norsk bokmål"
+	case "fi":
+		return "Suomi"
+	}
+	return lang
+}
+
+// MatchLanguage picks the language of Languages an Accept-Language header
+// prefers most, or the default.
+func MatchLanguage(header string) string { return matchLanguage(header, Languages()) }
+
+// matchLanguage is MatchLanguage over enabled, whose first language is the
+// default. Nynorsk ("nn") and plain Norwegian ("no") readers are given
+// bokmål ("nb"). A language that is not enabled is never substituted by a
+// neighbour: Danish and Norwegian readers get what else they accept, or the
+// default, until their own language is enabled.
+func matchLanguage(header string, enabled []string) string {
+	best, bestQ := enabled[0], -1.0
 	for _, part := range strings.Split(header, ",") {
 		tag, q := strings.TrimSpace(part), 1.0
 		if i := strings.Index(tag, ";"); i >= 0 {
@@ -34,12 +89,10 @@ func MatchLanguage(header string) string {
 		if i := strings.IndexAny(base, "-_"); i >= 0 {
 			base = base[:i]
 		}
-		if base == "nb" || base == "nn" || base == "no" || base == "da" {
-			// Scandinavian readers read Swedish better than English, until
-			// Norwegian and Danish arrive.
-			base, q = "sv", q-0.001
+		if base == "nn" || base == "no" {
+			base = "nb"
 		}
-		if Supported(base) && q > bestQ {
+		if slices.Contains(enabled, base) && q > bestQ {
 			best, bestQ = base, q
 		}
 	}
@@ -48,25 +101,22 @@ func MatchLanguage(header string) string {
 
 // Translate looks key up in lang, falling back to English and then the key.
 func Translate(lang, key string, args ...any) string {
-	m, ok := catalog[key]
+	t, ok := catalog[key]
 	if !ok {
 		return key
 	}
-	s := m[0]
-	if lang == "sv" && m[1] != "" {
-		s = m[1]
-	}
+	s := t.text(lang)
 	if len(args) > 0 {
 		return fmt.Sprintf(s, args...)
 	}
 	return s
 }
 
-// catalog maps a key to its English and Swedish text.
-var catalog = merge(coreCatalog, consentCatalog, voucherCatalog, apiCatalog, e2eCatalog)
+// catalog maps a key to its texts.
+var catalog = merge(coreCatalog, consentCatalog, voucherCatalog, apiCatalog)
 
-func merge(ms ...map[string][2]string) map[string][2]string {
-	out := map[string][2]string{}
+func merge(ms ...map[string]Text) map[string]Text {
+	out := map[string]Text{}
 	for _, m := range ms {
 		for k, v := range m {
 			if _, dup := out[k]; dup {
@@ -78,110 +128,110 @@ func merge(ms ...map[string][2]string) map[string][2]string {
 	return out
 }
 
-var coreCatalog = map[string][2]string{
-	"app.tagline":                  {"The documents behind your vouchers", "Dokumenten bakom dina verifikat"},
-	"nav.dashboard":                {"Companies", "Företag"},
-	"nav.users":                    {"Users", "Användare"},
-	"nav.companies":                {"Manage companies", "Hantera företag"},
-	"nav.settings":                 {"Settings", "Inställningar"},
-	"nav.logout":                   {"Log out", "Logga ut"},
-	"nav.skip":                     {"Skip to content", "Hoppa till innehållet"},
-	"nav.language":                 {"Language", "Språk"},
-	"common.save":                  {"Save", "Spara"},
-	"common.cancel":                {"Cancel", "Avbryt"},
-	"common.create":                {"Create", "Skapa"},
-	"common.edit":                  {"Edit", "Ändra"},
-	"common.back":                  {"Back", "Tillbaka"},
-	"common.yes":                   {"Yes", "Ja"},
-	"common.no":                    {"No", "Nej"},
-	"common.active":                {"Active", "Aktiv"},
-	"common.inactive":              {"Inactive", "Inaktiv"},
-	"common.name":                  {"Name", "Namn"},
-	"common.email":                 {"Email", "E-post"},
-	"common.role":                  {"Role", "Roll"},
-	"common.status":                {"Status", "Status"},
-	"common.actions":               {"Actions", "Åtgärder"},
-	"common.none":                  {"None yet.", "Inga ännu."},
-	"common.search":                {"Search", "Sök"},
-	"common.filter":                {"Filter", "Filtrera"},
-	"common.previous":              {"Previous", "Föregående"},
-	"common.next":                  {"Next", "Nästa"},
-	"common.page":                  {"Page %d of %d", "Sida %d av %d"},
-	"common.pageof":                {"Page %d", "Sida %d"},
-	"common.morethan":              {"at least %d", "minst %d"},
-	"common.copy":                  {"Copy", "Kopiera"},
-	"common.copied":                {"Copied", "Kopierad"},
-	"role.admin":                   {"Administrator", "Administratör"},
-	"role.analyst":                 {"Analyst", "Analytiker"},
-	"role.viewer":                  {"Viewer", "Läsare"},
-	"country.SE":                   {"Sweden", "Sverige"},
-	"country.NO":                   {"Norway", "Norge"},
-	"country.DK":                   {"Denmark", "Danmark"},
-	"country.FI":                   {"Finland", "Finland"},
-	"country.NL":                   {"Netherlands", "Nederländerna"},
-	"login.title":                  {"Log in", "Logga in"},
-	"login.email":                  {"Email", "E-post"},
-	"login.password":               {"Password", "Lösenord"},
-	"login.submit":                 {"Log in", "Logga in"},
-	"login.failed":                 {"Wrong email or password, or the account is deactivated.", "Fel e-post eller lösenord, eller så är kontot avaktiverat."},
-	"login.throttled":              {"Too many failed attempts. Wait %d minutes and try again.", "För många misslyckade försök. Vänta %d minuter och försök igen."},
-	"login.loggedout":              {"You are logged out.", "Du är utloggad."},
-	"login.demo":                   {"Demo logins", "Demoinloggningar"},
-	"dash.title":                   {"Companies", "Företag"},
-	"dash.none":                    {"You have no companies yet. An administrator adds you to a company.", "Du har inga företag ännu. En administratör lägger till dig i ett företag."},
-	"dash.orgnr":                   {"Organisation number", "Organisationsnummer"},
-	"dash.connection":              {"Visma connection", "Vismakoppling"},
-	"conn.none":                    {"Not connected", "Inte kopplat"},
-	"conn.active":                  {"Connected", "Kopplat"},
-	"conn.needs_reapproval":        {"Needs re-approval", "Behöver nytt godkännande"},
-	"conn.disconnected":            {"Disconnected", "Frånkopplat"},
-	"company.title":                {"Company", "Företag"},
-	"company.country":              {"Country", "Land"},
-	"company.orgnr":                {"Organisation number", "Organisationsnummer"},
-	"company.active":               {"Active", "Aktivt"},
-	"company.members":              {"Members", "Medlemmar"},
-	"company.visma":                {"Visma eEkonomi", "Visma eEkonomi"},
-	"company.visma.about":          {"Connect the company's Visma eEkonomi (eAccounting) so that you can open the invoices and receipts behind its vouchers. Bilag only reads.", "Koppla företagets Visma eEkonomi så att ni kan öppna fakturor och kvitton bakom dess verifikat. Bilag läser bara."},
-	"company.notfound":             {"No such company.", "Företaget finns inte."},
-	"admin.users":                  {"Users", "Användare"},
-	"admin.user.new":               {"New user", "Ny användare"},
-	"admin.user.edit":              {"Edit user", "Ändra användare"},
-	"admin.user.password":          {"New password", "Nytt lösenord"},
-	"admin.user.password.help":     {"Leave empty to keep the password. At least 12 characters.", "Lämna tomt för att behålla lösenordet. Minst 12 tecken."},
-	"admin.user.password.new.help": {"Leave empty to generate one; it is shown once.", "Lämna tomt för att generera ett; det visas en gång."},
-	"admin.user.created":           {"User created. Their password, shown only now: %s", "Användaren är skapad. Lösenordet visas bara nu: %s"},
-	"admin.user.saved":             {"User saved.", "Användaren är sparad."},
-	"admin.user.reset":             {"Password reset. The new password, shown only now: %s", "Lösenordet är återställt. Det nya lösenordet visas bara nu: %s"},
-	"admin.user.resetbutton":       {"Reset password", "Återställ lösenord"},
-	"admin.user.self":              {"You cannot deactivate yourself or take away your own administrator role.", "Du kan inte avaktivera dig själv eller ta bort din egen administratörsroll."},
-	"admin.companies":              {"Companies", "Företag"},
-	"admin.company.new":            {"New company", "Nytt företag"},
-	"admin.company.edit":           {"Edit company", "Ändra företag"},
-	"admin.company.saved":          {"Company saved.", "Företaget är sparat."},
-	"admin.company.created":        {"Company created.", "Företaget är skapat."},
-	"admin.company.members.help":   {"Analysts and viewers who may see this company. Administrators see every company.", "Analytiker och läsare som får se företaget. Administratörer ser alla företag."},
-	"admin.members.saved":          {"Members saved.", "Medlemmarna är sparade."},
-	"err.required":                 {"Required.", "Obligatoriskt."},
-	"err.toolong":                  {"Too long.", "För långt."},
-	"err.email":                    {"Not a valid email address.", "Inte en giltig e-postadress."},
-	"err.email.taken":              {"A user with this email already exists.", "Det finns redan en användare med denna e-post."},
-	"err.role":                     {"Choose a role.", "Välj en roll."},
-	"err.country":                  {"Choose a country.", "Välj ett land."},
-	"err.orgnr.format":             {"Not an organisation number of the chosen country.", "Inte ett organisationsnummer för valt land."},
-	"err.orgnr.check":              {"The organisation number's check digit is wrong; please check it.", "Organisationsnumrets kontrollsiffra stämmer inte; kontrollera numret."},
-	"err.orgnr.taken":              {"A company with this organisation number already exists.", "Det finns redan ett företag med detta organisationsnummer."},
-	"err.password.short":           {"At least 12 characters.", "Minst 12 tecken."},
-	"err.form":                     {"Please correct the marked fields.", "Rätta de markerade fälten."},
-	"err.title":                    {"Something went wrong", "Något gick fel"},
-	"err.400":                      {"The request was not valid.", "Förfrågan var inte giltig."},
-	"err.403":                      {"You may not do that.", "Du får inte göra det."},
-	"err.404":                      {"Not found.", "Hittades inte."},
-	"err.405":                      {"That method is not allowed here.", "Den metoden är inte tillåten här."},
-	"err.413":                      {"The request was too large.", "Förfrågan var för stor."},
-	"err.429":                      {"Too many requests. Wait a little and try again.", "För många förfrågningar. Vänta en stund och försök igen."},
-	"err.500":                      {"Something went wrong on our side. It has been logged; please try again.", "Något gick fel hos oss. Det är loggat; försök igen."},
-	"err.503":                      {"Visma is not answering right now. Please try again in a minute; nothing has been lost.", "Visma svarar inte just nu. Försök igen om en minut; inget har gått förlorat."},
-	"err.csrf":                     {"This form came from another site, or it expired. Reload the page and try again.", "Formuläret kom från en annan webbplats eller har gått ut. Ladda om sidan och försök igen."},
-	"err.home":                     {"Go to the start page", "Till startsidan"},
-	"err.members":                  {"Choose members from the list.", "Välj medlemmar från listan."},
+var coreCatalog = map[string]Text{
+	"app.tagline":                  {En: "The documents behind your vouchers", Sv: "Dokumenten bakom dina verifikat"},
+	"nav.dashboard":                {En: "Companies", Sv: "Företag"},
+	"nav.users":                    {En: "Users", Sv: "Användare"},
+	"nav.companies":                {En: "Manage companies", Sv: "Hantera företag"},
+	"nav.settings":                 {En: "Settings", Sv: "Inställningar"},
+	"nav.logout":                   {En: "Log out", Sv: "Logga ut"},
+	"nav.skip":                     {En: "Skip to content", Sv: "Hoppa till innehållet"},
+	"nav.language":                 {En: "Language", Sv: "Språk"},
+	"common.save":                  {En: "Save", Sv: "Spara"},
+	"common.cancel":                {En: "Cancel", Sv: "Avbryt"},
+	"common.create":                {En: "Create", Sv: "Skapa"},
+	"common.edit":                  {En: "Edit", Sv: "Ändra"},
+	"common.back":                  {En: "Back", Sv: "Tillbaka"},
+	"common.yes":                   {En: "Yes", Sv: "Ja"},
+	"common.no":                    {En: "No", Sv: "Nej"},
+	"common.active":                {En: "Active", Sv: "Aktiv"},
+	"common.inactive":              {En: "Inactive", Sv: "Inaktiv"},
+	"common.name":                  {En: "Name", Sv: "Namn"},
+	"common.email":                 {En: "Email", Sv: "E-post"},
+	"common.role":                  {En: "Role", Sv: "Roll"},
+	"common.status":                {En: "Status", Sv: "Status"},
+	"common.actions":               {En: "Actions", Sv: "Åtgärder"},
+	"common.none":                  {En: "None yet.", Sv: "Inga ännu."},
+	"common.search":                {En: "Search", Sv: "Sök"},
+	"common.filter":                {En: "Filter", Sv: "Filtrera"},
+	"common.previous":              {En: "Previous", Sv: "Föregående"},
+	"common.next":                  {En: "Next", Sv: "Nästa"},
+	"common.page":                  {En: "Page %d of %d", Sv: "Sida %d av %d"},
+	"common.pageof":                {En: "Page %d", Sv: "Sida %d"},
+	"common.morethan":              {En: "at least %d", Sv: "minst %d"},
+	"common.copy":                  {En: "Copy", Sv: "Kopiera"},
+	"common.copied":                {En: "Copied", Sv: "Kopierad"},
+	"role.admin":                   {En: "Administrator", Sv: "Administratör"},
+	"role.analyst":                 {En: "Analyst", Sv: "Analytiker"},
+	"role.viewer":                  {En: "Viewer", Sv: "Läsare"},
+	"country.SE":                   {En: "Sweden", Sv: "Sverige"},
+	"country.NO":                   {En: "Norway", Sv: "Norge"},
+	"country.DK":                   {En: "Denmark", Sv: "Danmark"},
+	"country.FI":                   {En: "Finland", Sv: "Finland"},
+	"country.NL":                   {En: "Netherlands", Sv: "Nederländerna"},
+	"login.title":                  {En: "Log in", Sv: "Logga in"},
+	"login.email":                  {En: "Email", Sv: "E-post"},
+	"login.password":               {En: "Password", Sv: "Lösenord"},
+	"login.submit":                 {En: "Log in", Sv: "Logga in"},
+	"login.failed":                 {En: "Wrong email or password, or the account is deactivated.", Sv: "Fel e-post eller lösenord, eller så är kontot avaktiverat."},
+	"login.throttled":              {En: "Too many failed attempts. Wait %d minutes and try again.", Sv: "För många misslyckade försök. Vänta %d minuter och försök igen."},
+	"login.loggedout":              {En: "You are logged out.", Sv: "Du är utloggad."},
+	"login.demo":                   {En: "Demo logins", Sv: "Demoinloggningar"},
+	"dash.title":                   {En: "Companies", Sv: "Företag"},
+	"dash.none":                    {En: "You have no companies yet. An administrator adds you to a company.", Sv: "Du har inga företag ännu. En administratör lägger till dig i ett företag."},
+	"dash.orgnr":                   {En: "Organisation number", Sv: "Organisationsnummer"},
+	"dash.connection":              {En: "Visma connection", Sv: "Vismakoppling"},
+	"conn.none":                    {En: "Not connected", Sv: "Inte kopplat"},
+	"conn.active":                  {En: "Connected", Sv: "Kopplat"},
+	"conn.needs_reapproval":        {En: "Needs re-approval", Sv: "Behöver nytt godkännande"},
+	"conn.disconnected":            {En: "Disconnected", Sv: "Frånkopplat"},
+	"company.title":                {En: "Company", Sv: "Företag"},
+	"company.country":              {En: "Country", Sv: "Land"},
+	"company.orgnr":                {En: "Organisation number", Sv: "Organisationsnummer"},
+	"company.active":               {En: "Active", Sv: "Aktivt"},
+	"company.members":              {En: "Members", Sv: "Medlemmar"},
+	"company.visma":                {En: "Visma eEkonomi", Sv: "Visma eEkonomi"},
+	"company.visma.about":          {En: "Connect the company's Visma eEkonomi (eAccounting) so that you can open the invoices and receipts behind its vouchers. Bilag only reads.", Sv: "Koppla företagets Visma eEkonomi så att ni kan öppna fakturor och kvitton bakom dess verifikat. Bilag läser bara."},
+	"company.notfound":             {En: "No such company.", Sv: "Företaget finns inte."},
+	"admin.users":                  {En: "Users", Sv: "Användare"},
+	"admin.user.new":               {En: "New user", Sv: "Ny användare"},
+	"admin.user.edit":              {En: "Edit user", Sv: "Ändra användare"},
+	"admin.user.password":          {En: "New password", Sv: "Nytt lösenord"},
+	"admin.user.password.help":     {En: "Leave empty to keep the password. At least 12 characters.", Sv: "Lämna tomt för att behålla lösenordet. Minst 12 tecken."},
+	"admin.user.password.new.help": {En: "Leave empty to generate one; it is shown once.", Sv: "Lämna tomt för att generera ett; det visas en gång."},
+	"admin.user.created":           {En: "User created. Their password, shown only now: %s", Sv: "Användaren är skapad. Lösenordet visas bara nu: %s"},
+	"admin.user.saved":             {En: "User saved.", Sv: "Användaren är sparad."},
+	"admin.user.reset":             {En: "Password reset. The new password, shown only now: %s", Sv: "Lösenordet är återställt. Det nya lösenordet visas bara nu: %s"},
+	"admin.user.resetbutton":       {En: "Reset password", Sv: "Återställ lösenord"},
+	"admin.user.self":              {En: "You cannot deactivate yourself or take away your own administrator role.", Sv: "Du kan inte avaktivera dig själv eller ta bort din egen administratörsroll."},
+	"admin.companies":              {En: "Companies", Sv: "Företag"},
+	"admin.company.new":            {En: "New company", Sv: "Nytt företag"},
+	"admin.company.edit":           {En: "Edit company", Sv: "Ändra företag"},
+	"admin.company.saved":          {En: "Company saved.", Sv: "Företaget är sparat."},
+	"admin.company.created":        {En: "Company created.", Sv: "Företaget är skapat."},
+	"admin.company.members.help":   {En: "Analysts and viewers who may see this company. Administrators see every company.", Sv: "Analytiker och läsare som får se företaget. Administratörer ser alla företag."},
+	"admin.members.saved":          {En: "Members saved.", Sv: "Medlemmarna är sparade."},
+	"err.required":                 {En: "Required.", Sv: "Obligatoriskt."},
+	"err.toolong":                  {En: "Too long.", Sv: "För långt."},
+	"err.email":                    {En: "Not a valid email address.", Sv: "Inte en giltig e-postadress."},
+	"err.email.taken":              {En: "A user with this email already exists.", Sv: "Det finns redan en användare med denna e-post."},
+	"err.role":                     {En: "Choose a role.", Sv: "Välj en roll."},
+	"err.country":                  {En: "Choose a country.", Sv: "Välj ett land."},
+	"err.orgnr.format":             {En: "Not an organisation number of the chosen country.", Sv: "Inte ett organisationsnummer för valt land."},
+	"err.orgnr.check":              {En: "The organisation number's check digit is wrong; please check it.", Sv: "Organisationsnumrets kontrollsiffra stämmer inte; kontrollera numret."},
+	"err.orgnr.taken":              {En: "A company with this organisation number already exists.", Sv: "Det finns redan ett företag med detta organisationsnummer."},
+	"err.password.short":           {En: "At least 12 characters.", Sv: "Minst 12 tecken."},
+	"err.form":                     {En: "Please correct the marked fields.", Sv: "Rätta de markerade fälten."},
+	"err.title":                    {En: "Something went wrong", Sv: "Något gick fel"},
+	"err.400":                      {En: "The request was not valid.", Sv: "Förfrågan var inte giltig."},
+	"err.403":                      {En: "You may not do that.", Sv: "Du får inte göra det."},
+	"err.404":                      {En: "Not found.", Sv: "Hittades inte."},
+	"err.405":                      {En: "That method is not allowed here.", Sv: "Den metoden är inte tillåten här."},
+	"err.413":                      {En: "The request was too large.", Sv: "Förfrågan var för stor."},
+	"err.429":                      {En: "Too many requests. Wait a little and try again.", Sv: "För många förfrågningar. Vänta en stund och försök igen."},
+	"err.500":                      {En: "Something went wrong on our side. It has been logged; please try again.", Sv: "Något gick fel hos oss. Det är loggat; försök igen."},
+	"err.503":                      {En: "Visma is not answering right now. Please try again in a minute; nothing has been lost.", Sv: "Visma svarar inte just nu. Försök igen om en minut; inget har gått förlorat."},
+	"err.csrf":                     {En: "This form came from another site, or it expired. Reload the page and try again.", Sv: "Formuläret kom från en annan webbplats eller har gått ut. Ladda om sidan och försök igen."},
+	"err.home":                     {En: "Go to the start page", Sv: "Till startsidan"},
+	"err.members":                  {En: "Choose members from the list.", Sv: "Välj medlemmar från listan."},
 }

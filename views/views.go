@@ -115,6 +115,9 @@ var funcs = template.FuncMap{
 		return template.URL(v.Encode())
 	},
 	"add": func(a, b int) int { return a + b },
+	// languages and languageName make the language switcher.
+	"languages":    Languages,
+	"languageName": languageName,
 	// countText shows a count, or "more than N" when counting stopped at N.
 	"countText": func(p *Page, n int64, capped bool) string {
 		if capped {
