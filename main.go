@@ -7,7 +7,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/base64"
 	"errors"
 	"flag"
 	"fmt"
@@ -23,14 +22,13 @@ import (
 	"syscall"
 	"time"
 
-	"bilag/connectors"
-	"bilag/connectors/eaccounting"
 	"bilag/connectors/eaccounting/sandbox"
 	"bilag/db"
 	"bilag/db/doccache"
 	"bilag/db/seal"
 	"bilag/server"
 	"bilag/server/config"
+	"bilag/server/connections"
 	"bilag/server/demo"
 	"bilag/server/metrics"
 	"bilag/server/password"
@@ -135,51 +133,16 @@ func openApp(ctx context.Context, stderr io.Writer) (*app, error) {
 	return &app{cfg: cfg, log: log, db: d, keys: keys}, nil
 }
 
-// connectorsFor builds the connectors; in demo mode without a Visma client
-// the eAccounting connector talks to the sandbox, which is returned so the
-// caller can serve it.
-func connectorsFor(a *app) (map[string]connectors.Connector, *sandbox.Sandbox, []string, error) {
-	ec := a.cfg.EAccounting
-	var sb *sandbox.Sandbox
-	if a.cfg.UseSandbox() {
-		base := "http://" + a.cfg.SandboxAddr
-		// Derived, not random, so that `bilag sync --all` can use the sandbox
-		// of a running demo server.
-		ec.ClientID, ec.ClientSecret = "bilag-demo", base64.RawURLEncoding.EncodeToString(seal.DeriveKey(a.cfg.SecretKey, "bilag demo sandbox client"))
-		ec.AuthURL, ec.TokenURL, ec.RevokeURL = base+"/connect/authorize", base+"/connect/token", base+"/connect/revocation"
-		ec.Issuer, ec.APIURL = base, base+"/v2"
-		sb = sandbox.New(
-			sandbox.WithBaseURL(base),
-			sandbox.WithClient(sandbox.Client{ID: ec.ClientID, Secret: ec.ClientSecret,
-				RedirectURIs: []string{a.cfg.BaseURL.String() + "/oauth/eaccounting/callback"}}),
-			sandbox.WithLogger(a.log.With("component", "sandbox")),
-		)
-	}
-	// One client serves every company and every concurrent document open;
-	// the default keeps two idle connections per host, which makes a busy
-	// portal open new TLS connections to Visma all the time.
-	transport := http.DefaultTransport.(*http.Transport).Clone()
-	transport.MaxIdleConnsPerHost = 64
-	client := &http.Client{Timeout: 60 * time.Second, Transport: transport}
-	cfg := eaccounting.Config{
-		ClientID: ec.ClientID, ClientSecret: ec.ClientSecret, AuthURL: ec.AuthURL, TokenURL: ec.TokenURL,
-		RevokeURL: ec.RevokeURL, Issuer: ec.Issuer, APIURL: ec.APIURL, Scopes: ec.Scopes,
-	}
-	if m := a.metrics; m != nil {
-		cfg.Observe = func(endpoint string, status int, d time.Duration) {
-			m.ObserveUpstream("eaccounting", endpoint, status, d)
-		}
-		cfg.OnRateLimitWait = func(endpoint string, d time.Duration) { m.RateLimitWait("eaccounting", endpoint, d) }
-	}
-	conn, err := cfg.Open(a.log.With("connector", "eaccounting"), client)
+// connections builds the registry's connectors and the connection service
+// on them.
+func (a *app) connections(cache *doccache.Cache) (*connections.Service, *registry, error) {
+	reg, err := openRegistry(a, os.LookupEnv)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
-	var origins []string
-	if u, err := url.Parse(ec.AuthURL); err == nil {
-		origins = append(origins, u.Scheme+"://"+u.Host)
-	}
-	return map[string]connectors.Connector{conn.Name(): conn}, sb, origins, nil
+	svc, err := connections.New(connections.Options{DB: a.db, Connectors: reg.connectors, Countries: reg.countries,
+		Cache: cache, Metrics: a.metrics, Logger: a.log})
+	return svc, reg, err
 }
 
 func randomSecret() string { return password.Generate() + password.Generate() }
@@ -198,40 +161,44 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if a.cfg.MetricsAddr != "" {
 		a.metrics = metrics.New()
 	}
-	conns, sb, origins, err := connectorsFor(a)
-	if err != nil {
-		return err
-	}
-	var logins []server.DemoLogin
-	if a.cfg.Demo {
-		if logins, err = demo.Seed(ctx, a.db, a.cfg.DataDir); err != nil {
-			return err
-		}
-	}
 	cache, err := doccache.Open(filepath.Join(a.cfg.DataDir, "cache"), a.cfg.CacheMaxBytes, a.keys)
 	if err != nil {
 		return err
 	}
+	conns, reg, err := a.connections(cache)
+	if err != nil {
+		return err
+	}
+	defer conns.Close()
+	var logins []server.DemoLogin
+	if a.cfg.Demo {
+		seeded, err := demo.Seed(ctx, a.db, a.cfg.DataDir, reg.clients)
+		if err != nil {
+			return err
+		}
+		for _, l := range seeded {
+			logins = append(logins, server.DemoLogin{Role: l.Role, Email: l.Email, Password: l.Password})
+		}
+	}
 	srv, err := server.New(server.Options{
-		DB: a.db, Logger: a.log, BaseURL: a.cfg.BaseURL, SecretKey: a.cfg.SecretKey, Connectors: conns,
-		FirmName: firmName(a.cfg), LinkTTL: a.cfg.LinkTTL, DemoLogins: logins, FormOrigins: origins, Cache: cache,
+		DB: a.db, Logger: a.log, BaseURL: a.cfg.BaseURL, SecretKey: a.cfg.SecretKey, Connections: conns,
+		FirmName: firmName(a.cfg), LinkTTL: a.cfg.LinkTTL, DemoLogins: logins, FormOrigins: reg.formOrigins,
 		Metrics: a.metrics,
 	})
 	if err != nil {
 		return err
 	}
-	defer srv.Close()
 	errc := make(chan error, 3)
 	if a.metrics != nil {
 		// A separate address, so /metrics is never exposed with the portal.
 		a.log.Info("metrics listening", "addr", a.cfg.MetricsAddr)
 		go func() { errc <- listenAndServe(ctx, a.cfg.MetricsAddr, metricsMux(a.metrics)) }()
 	}
-	if sb != nil {
-		go func() { errc <- listenAndServe(ctx, a.cfg.SandboxAddr, sb) }()
-		fmt.Fprintf(stdout, "Visma eAccounting sandbox on http://%s (demo accountants: %s)\n", a.cfg.SandboxAddr, sandboxUsers())
+	if reg.sandbox != nil {
+		go func() { errc <- listenAndServe(ctx, a.cfg.SandboxAddr, reg.sandbox) }()
+		fmt.Fprintln(stdout, reg.banner)
 	}
-	go srv.RunJobs(ctx, server.JobOptions{SyncInterval: a.cfg.SyncInterval})
+	go conns.Run(ctx, connections.JobOptions{SyncInterval: a.cfg.SyncInterval})
 	if a.cfg.Demo {
 		fmt.Fprintf(stdout, "\nBilag demo on %s\n", a.cfg.BaseURL)
 		for _, l := range logins {
@@ -267,14 +234,6 @@ func firmName(cfg *config.Config) string {
 		return "Demo Analys AB"
 	}
 	return "Bilag"
-}
-
-func sandboxUsers() string {
-	var out []string
-	for _, u := range sandbox.DemoUsers() {
-		out = append(out, u.Email+" / "+u.Password)
-	}
-	return strings.Join(out[:min(2, len(out))], ", ") + ", … (listed on its login page)"
 }
 
 func listenAndServe(ctx context.Context, addr string, h http.Handler) error {

@@ -8,7 +8,7 @@ import (
 	"io"
 
 	"bilag/db"
-	"bilag/server"
+	"bilag/server/connections"
 )
 
 // syncCmd is the scheduled-job form of syncing: every active connection
@@ -28,23 +28,19 @@ func syncCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	defer a.db.Close()
-	conns, _, _, err := connectorsFor(a)
+	conns, _, err := a.connections(nil)
 	if err != nil {
 		return err
 	}
-	srv, err := server.New(server.Options{DB: a.db, Logger: a.log, BaseURL: a.cfg.BaseURL, SecretKey: a.cfg.SecretKey, Connectors: conns})
-	if err != nil {
-		return err
-	}
-	defer srv.Close()
+	defer conns.Close()
 	var ok, failed, busy, vouchers int
-	err = srv.SyncAll(ctx, func(co *db.Company, res server.SyncResult, err error) {
+	err = conns.SyncAll(ctx, func(co *db.Company, res connections.SyncResult, err error) {
 		kind := "incremental"
 		if res.Full {
 			kind = "full"
 		}
 		switch {
-		case errors.Is(err, server.ErrSyncRunning):
+		case errors.Is(err, connections.ErrSyncRunning):
 			busy++
 			fmt.Fprintf(stdout, "%-40s %-14s skipped: another instance is syncing it\n", co.Name, co.OrgNumber)
 		case err != nil:

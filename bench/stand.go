@@ -29,6 +29,7 @@ import (
 	"bilag/db/doccache"
 	"bilag/db/seal"
 	"bilag/server"
+	"bilag/server/connections"
 	"bilag/server/password"
 )
 
@@ -161,17 +162,21 @@ func newStand(ctx context.Context, cfg standConfig) (st *stand, err error) {
 		}
 	}
 	base, _ := url.Parse(st.portal)
+	svc, err := connections.New(connections.Options{DB: st.db, Logger: cfg.Logger, Now: st.clock.Now, Cache: cache,
+		Connectors: map[string]connectors.Connector{conn.Name(): conn}, Countries: map[string][]string{conn.Name(): {"SE", "NO"}}})
+	if err != nil {
+		return nil, err
+	}
 	st.srv, err = server.New(server.Options{
-		DB: st.db, Logger: cfg.Logger, BaseURL: base, SecretKey: st.secret,
-		Connectors: map[string]connectors.Connector{conn.Name(): conn}, FirmName: "Bänkbyrån AB",
-		FormOrigins: []string{st.sbURL}, Now: st.clock.Now, Cache: cache,
+		DB: st.db, Logger: cfg.Logger, BaseURL: base, SecretKey: st.secret, Connections: svc, FirmName: "Bänkbyrån AB",
+		FormOrigins: []string{st.sbURL}, Now: st.clock.Now,
 	})
 	if err != nil {
 		return nil, err
 	}
 	portal := &http.Server{Handler: st.srv, ReadHeaderTimeout: 10 * time.Second}
 	go portal.Serve(pl)
-	st.closers = append(st.closers, func() { portal.Close() }, st.srv.Close)
+	st.closers = append(st.closers, func() { portal.Close() }, svc.Close)
 
 	bl, err := listen()
 	if err != nil {

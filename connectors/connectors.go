@@ -58,6 +58,9 @@ type RedirectConnector interface {
 	// The server has already checked state. An upstream refusal is
 	// ErrAccessDenied; a response from the wrong issuer is ErrIssuerMismatch.
 	HandleCallback(ctx context.Context, callbackURL string, query url.Values, verifier string) (Grant, error)
+	// FormOrigins are the origins "give permission" sends the browser to,
+	// for the consent page's CSP form-action.
+	FormOrigins() []string
 }
 
 // Field is one input of a CredentialConnector's form.

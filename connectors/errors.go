@@ -1,10 +1,8 @@
 package connectors
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"time"
 )
 
@@ -48,49 +46,4 @@ func (e *RateLimitError) Is(target error) bool { return target == ErrRateLimited
 // unavailable upstream. Everything else will fail the same way again.
 func Transient(err error) bool {
 	return errors.Is(err, ErrRateLimited) || errors.Is(err, ErrUnavailable)
-}
-
-// Backoff bounds Retry.
-type Backoff struct {
-	// Attempts is how often op runs at most (at least 1).
-	Attempts int
-	// Base is the first wait; it doubles each time, with jitter.
-	Base time.Duration
-	// Max caps one wait, including a rate limit's RetryAfter: past it, Retry
-	// gives up rather than hold a person's request for minutes.
-	Max time.Duration
-}
-
-// DefaultBackoff suits an interactive request: about two seconds at worst.
-var DefaultBackoff = Backoff{Attempts: 3, Base: 200 * time.Millisecond, Max: 2 * time.Second}
-
-// Retry runs op until it succeeds, fails for good, or b is spent. It waits
-// between tries, honouring a RateLimitError's RetryAfter, and stops at once
-// when ctx ends.
-func Retry(ctx context.Context, b Backoff, op func(ctx context.Context) error) error {
-	attempts := max(b.Attempts, 1)
-	wait := b.Base
-	var err error
-	for i := range attempts {
-		if err = op(ctx); err == nil || !Transient(err) || i == attempts-1 {
-			return err
-		}
-		d := wait + rand.N(wait/2+1)
-		var rl *RateLimitError
-		if errors.As(err, &rl) && rl.RetryAfter > d {
-			d = rl.RetryAfter
-		}
-		if b.Max > 0 && d > b.Max {
-			return err
-		}
-		t := time.NewTimer(d)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return errors.Join(err, ctx.Err())
-		case <-t.C:
-		}
-		wait *= 2
-	}
-	return err
 }

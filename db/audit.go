@@ -7,27 +7,32 @@ import (
 
 // Audit actions.
 const (
-	AuditLogin          = "login"
-	AuditLoginFailed    = "login_failed"
-	AuditLogout         = "logout"
-	AuditUserCreate     = "user_create"
-	AuditUserUpdate     = "user_update"
-	AuditCompanyCreate  = "company_create"
-	AuditCompanyUpdate  = "company_update"
-	AuditMembersUpdate  = "members_update"
-	AuditLinkCreate     = "link_create"
-	AuditLinkRevoke     = "link_revoke"
-	AuditConnect        = "connect"
-	AuditConnectFailed  = "connect_failed"
-	AuditDisconnect     = "disconnect"
-	AuditDocumentOpen   = "document_open"
-	AuditAPITokenCreate = "api_token_create"
-	AuditAPITokenRevoke = "api_token_revoke"
+	AuditLogin         = "login"
+	AuditLoginFailed   = "login_failed"
+	AuditLogout        = "logout"
+	AuditUserCreate    = "user_create"
+	AuditUserUpdate    = "user_update"
+	AuditCompanyCreate = "company_create"
+	AuditCompanyUpdate = "company_update"
+	AuditMembersUpdate = "members_update"
+	AuditLinkCreate    = "link_create"
+	AuditLinkRevoke    = "link_revoke"
+	AuditConnect       = "connect"
+	AuditConnectFailed = "connect_failed"
+	AuditDisconnect    = "disconnect"
+	// AuditConnectionEnded: the upstream refused the grant for good; the
+	// connection needs a new approval.
+	AuditConnectionEnded = "connection_ended"
+	AuditDocumentOpen    = "document_open"
+	AuditAPITokenCreate  = "api_token_create"
+	AuditAPITokenRevoke  = "api_token_revoke"
 )
 
-// Audit writes an audit event. At is set here.
+// Audit writes an audit event. At is set here; texts longer than their
+// columns are cut on a character boundary.
 func (d *DB) Audit(ctx context.Context, e AuditEvent) error {
 	e.At = d.now().UTC()
+	e.Actor, e.Target, e.Detail = truncate(e.Actor, 254), truncate(e.Target, 254), truncate(e.Detail, 1000)
 	if err := d.gorm.WithContext(ctx).Create(&e).Error; err != nil {
 		return fmt.Errorf("write audit event %s: %w", e.Action, err)
 	}

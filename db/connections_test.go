@@ -292,14 +292,22 @@ func testRefreshFailures(t *testing.T, newURL func(testing.TB) string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if c.Status != db.ConnNeedsReapproval || c.LastError == "" || c.LeaseOwner != "" {
-			t.Errorf("connection = {%s, last error %q, lease %q}, want needs_reapproval with the error and no lease", c.Status, c.LastError, c.LeaseOwner)
-		}
-		if _, err := g.db.FreshGrant(t.Context(), g.connID, 2*time.Minute, g.conn.Refresh); !errors.Is(err, db.ErrNeedsReapproval) {
-			t.Errorf("FreshGrant() afterwards = %v, want ErrNeedsReapproval", err)
+		// Storage keeps the error and frees the lease; ending the connection
+		// is the caller's decision (connections.Service), through
+		// EndConnection.
+		if c.Status != db.ConnActive || c.LastError == "" || c.LeaseOwner != "" {
+			t.Errorf("connection = {%s, last error %q, lease %q}, want still active with the error and no lease", c.Status, c.LastError, c.LeaseOwner)
 		}
 		if got := g.sb.Stats().TokenRequests["refresh_token"]; got != 1 {
 			t.Errorf("refresh_token requests = %d, want 1 (no retry of a dead grant)", got)
+		}
+		for i, want := range []bool{true, false} {
+			if ended, err := g.db.EndConnection(t.Context(), g.connID, "refresh: invalid_grant"); err != nil || ended != want {
+				t.Errorf("EndConnection() #%d = %v, %v, want %v (only the first call ends it)", i+1, ended, err, want)
+			}
+		}
+		if _, err := g.db.FreshGrant(t.Context(), g.connID, 2*time.Minute, g.conn.Refresh); !errors.Is(err, db.ErrNeedsReapproval) {
+			t.Errorf("FreshGrant() after EndConnection = %v, want ErrNeedsReapproval", err)
 		}
 	})
 	t.Run("transient 503", func(t *testing.T) {

@@ -105,7 +105,7 @@ func (s *Server) createUser(c echo.Context) error {
 	if pass == "" {
 		pass, generated = password.Generate(), true
 	}
-	hash, err := password.Hash(pass)
+	hash, err := s.hasher.Hash(pass)
 	if err != nil {
 		return err
 	}
@@ -162,7 +162,7 @@ func (s *Server) updateUser(c echo.Context) error {
 	}
 	u.Name, u.Role, u.Active = f.Values["name"], f.Values["role"], active
 	if p := f.Values["password"]; p != "" {
-		if u.PasswordHash, err = password.Hash(p); err != nil {
+		if u.PasswordHash, err = s.hasher.Hash(p); err != nil {
 			return err
 		}
 	}
@@ -179,7 +179,7 @@ func (s *Server) resetPassword(c echo.Context) error {
 		return err
 	}
 	pass := password.Generate()
-	if u.PasswordHash, err = password.Hash(pass); err != nil {
+	if u.PasswordHash, err = s.hasher.Hash(pass); err != nil {
 		return err
 	}
 	if err := s.db.UpdateUser(c.Request().Context(), u); err != nil {

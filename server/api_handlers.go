@@ -101,30 +101,15 @@ func toAPIVouchers(vs []db.Voucher) []apiVoucher {
 }
 
 func (s *Server) apiCompanies(c echo.Context) error {
-	ctx := c.Request().Context()
-	cs, err := s.db.CompaniesForUser(ctx, currentUser(c))
+	cs, conns, err := s.companiesWithConnection(c)
 	if err != nil {
 		return err
-	}
-	ids := make([]int64, len(cs))
-	for i := range cs {
-		ids[i] = cs[i].ID
-	}
-	conns, err := s.db.ConnectionsForCompanies(ctx, ids)
-	if err != nil {
-		return err
-	}
-	status := map[int64]string{}
-	for _, conn := range conns {
-		if conn.Connector == "eaccounting" {
-			status[conn.CompanyID] = conn.Status
-		}
 	}
 	out := make([]apiCompany, len(cs))
 	for i, co := range cs {
-		out[i] = apiCompany{ID: co.ID, Name: co.Name, Country: co.Country, OrgNumber: co.OrgNumber, ConnectionStatus: status[co.ID]}
-		if out[i].ConnectionStatus == "" {
-			out[i].ConnectionStatus = "not_connected"
+		out[i] = apiCompany{ID: co.ID, Name: co.Name, Country: co.Country, OrgNumber: co.OrgNumber, ConnectionStatus: "not_connected"}
+		if conn := conns[co.ID]; conn != nil {
+			out[i].ConnectionStatus = conn.Status
 		}
 	}
 	return c.JSON(http.StatusOK, map[string]any{"companies": out})

@@ -15,28 +15,31 @@ type dashboardRow struct {
 type dashboardPage struct{ Rows []dashboardRow }
 
 func (s *Server) showDashboard(c echo.Context) error {
+	cs, conns, err := s.companiesWithConnection(c)
+	if err != nil {
+		return err
+	}
+	rows := make([]dashboardRow, len(cs))
+	for i, co := range cs {
+		rows[i] = dashboardRow{Company: co, Connection: conns[co.ID]}
+	}
+	return s.render(c, "dashboard", s.t(c, "dash.title"), dashboardPage{Rows: rows})
+}
+
+// companiesWithConnection is the companies the user may see, with the
+// current connection of each that has one.
+func (s *Server) companiesWithConnection(c echo.Context) ([]db.Company, map[int64]*db.Connection, error) {
 	ctx := c.Request().Context()
 	cs, err := s.db.CompaniesForUser(ctx, currentUser(c))
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	ids := make([]int64, len(cs))
 	for i, co := range cs {
 		ids[i] = co.ID
 	}
-	conns, err := s.db.ConnectionsForCompanies(ctx, ids)
-	if err != nil {
-		return err
-	}
-	byCompany := map[int64]*db.Connection{}
-	for i := range conns {
-		byCompany[conns[i].CompanyID] = &conns[i]
-	}
-	rows := make([]dashboardRow, len(cs))
-	for i, co := range cs {
-		rows[i] = dashboardRow{Company: co, Connection: byCompany[co.ID]}
-	}
-	return s.render(c, "dashboard", s.t(c, "dash.title"), dashboardPage{Rows: rows})
+	conns, err := s.db.CurrentConnections(ctx, ids)
+	return cs, conns, err
 }
 
 type companyPage struct {
@@ -48,6 +51,9 @@ type companyPage struct {
 	Reveal     *reveal
 	LinkForm   *views.Form
 	TTLs       []ttlOption
+	// Connectors are the ones a link may be made for; the choice shows
+	// only when there are several.
+	Connectors []string
 	Runs       []db.SyncRun
 	// Charts compare months: vouchers booked and documents opened.
 	Charts []views.Chart
@@ -63,7 +69,7 @@ func (s *Server) renderCompany(c echo.Context, form *views.Form) error {
 	ctx := c.Request().Context()
 	co := currentCompany(c)
 	u := currentUser(c)
-	p := companyPage{Company: co, CanManage: u.CanManageConnections(), TTLs: s.ttlOptions()}
+	p := companyPage{Company: co, CanManage: u.CanManageConnections(), TTLs: s.ttlOptions(), Connectors: s.conns.Offered(co.Country)}
 	ids, err := s.db.Members(ctx, co.ID)
 	if err != nil {
 		return err
@@ -73,7 +79,7 @@ func (s *Server) renderCompany(c echo.Context, form *views.Form) error {
 			p.Members = append(p.Members, *m)
 		}
 	}
-	if conn, err := s.db.Connection(ctx, co.ID, "eaccounting"); err == nil {
+	if conn, err := s.conns.Current(ctx, co.ID); err == nil {
 		p.Connection = conn
 	} else if !isNotFound(err) {
 		return err

@@ -8,17 +8,14 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 	"golang.org/x/oauth2"
 
 	"bilag/connectors"
-	"bilag/connectors/orgnr"
 	"bilag/db"
-	"bilag/views"
+	"bilag/server/connections"
 )
 
 const (
@@ -49,164 +46,6 @@ func randomToken(n int) string {
 	b := make([]byte, n)
 	rand.Read(b)
 	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-// --- the analyst's side ---
-
-type ttlOption struct{ Value, Label string }
-
-func (s *Server) ttlOptions() []ttlOption {
-	opts := []ttlOption{{"15m0s", "link.ttl.15m"}, {"1h0m0s", "link.ttl.1h"}, {"24h0m0s", "link.ttl.1d"}, {"72h0m0s", "link.ttl.3d"}, {"168h0m0s", "link.ttl.7d"}, {"336h0m0s", "link.ttl.14d"}}
-	for _, o := range opts {
-		if o.Value == s.linkTTL.String() {
-			return opts
-		}
-	}
-	return append([]ttlOption{{s.linkTTL.String(), s.linkTTL.String()}}, opts...)
-}
-
-type linkView struct {
-	ID          int64
-	State       string
-	Reason      string
-	ExpectedOrg string
-	CreatedAt   time.Time
-	ExpiresAt   time.Time
-	Revocable   bool
-}
-
-func (s *Server) linkView(c echo.Context, l *db.ConsentLink) linkView {
-	st := l.State(s.now())
-	v := linkView{ID: l.ID, State: st, ExpectedOrg: l.ExpectedOrgNumber, CreatedAt: l.CreatedAt, ExpiresAt: l.ExpiresAt,
-		Revocable: st != db.LinkConnected && st != db.LinkRevoked && st != db.LinkExpired}
-	if st == db.LinkFailed {
-		v.Reason = s.t(c, "reason."+l.Reason)
-		if l.Detail != "" {
-			v.Reason += " (" + l.Detail + ")"
-		}
-	}
-	return v
-}
-
-func (s *Server) createLink(c echo.Context) error {
-	ctx := c.Request().Context()
-	co := currentCompany(c)
-	if !co.Active {
-		return echo.ErrForbidden
-	}
-	f := views.NewForm()
-	f.Values["expected_org"] = strings.TrimSpace(c.FormValue("expected_org"))
-	f.Values["ttl"] = c.FormValue("ttl")
-	expected := f.Values["expected_org"]
-	if expected == "" {
-		f.Fail("expected_org", "err.required")
-	} else if norm, err := orgnr.Validate(co.Country, expected); err != nil {
-		f.Fail("expected_org", orgErrorKey(err))
-	} else {
-		expected = norm
-	}
-	ttl := s.linkTTL
-	if v := f.Values["ttl"]; v != "" {
-		found := false
-		for _, o := range s.ttlOptions() {
-			if o.Value == v {
-				ttl, _ = time.ParseDuration(v)
-				found = true
-			}
-		}
-		if !found {
-			f.Fail("expected_org", "err.400")
-		}
-	}
-	if !f.OK() {
-		return s.renderCompany(c, f)
-	}
-	secret := randomToken(32)
-	l := &db.ConsentLink{CompanyID: co.ID, Connector: "eaccounting", ExpectedOrgNumber: expected,
-		CreatedByID: currentUser(c).ID, ExpiresAt: s.now().Add(ttl).UTC()}
-	if err := s.db.CreateLink(ctx, l, secret); err != nil {
-		return err
-	}
-	s.audit(c, db.AuditLinkCreate, &co.ID, "link "+strconv.FormatInt(l.ID, 10), "expires="+l.ExpiresAt.Format(time.RFC3339)+" expected_org="+expected)
-	sess := sessionOf(c)
-	sess.Reveal = &reveal{CompanyID: co.ID, URL: s.absURL("/connect/" + secret), ExpiresAt: l.ExpiresAt, ExpectedOrg: expected}
-	if err := s.saveSession(c, sess); err != nil {
-		return err
-	}
-	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/companies/%d", co.ID))
-}
-
-func (s *Server) revokeLink(c echo.Context) error {
-	co := currentCompany(c)
-	id, err := paramID(c, "linkID")
-	if err != nil {
-		return err
-	}
-	if err := s.db.RevokeLink(c.Request().Context(), co.ID, id); err != nil {
-		return err
-	}
-	s.audit(c, db.AuditLinkRevoke, &co.ID, "link "+strconv.FormatInt(id, 10), "")
-	return s.flashTo(c, s.t(c, "link.revoked"), fmt.Sprintf("/companies/%d", co.ID))
-}
-
-type linkStatusJSON struct {
-	ID     int64  `json:"id"`
-	State  string `json:"state"`
-	Label  string `json:"label"`
-	Reason string `json:"reason,omitempty"`
-}
-
-// linkStatus feeds the live status on the company page.
-func (s *Server) linkStatus(c echo.Context) error {
-	ctx := c.Request().Context()
-	co := currentCompany(c)
-	out := struct {
-		Links      []linkStatusJSON `json:"links"`
-		Connection string           `json:"connection"`
-	}{Links: []linkStatusJSON{}, Connection: "none"}
-	if currentUser(c).CanManageConnections() {
-		links, err := s.db.LinksForCompany(ctx, co.ID, 10)
-		if err != nil {
-			return err
-		}
-		for i := range links {
-			v := s.linkView(c, &links[i])
-			out.Links = append(out.Links, linkStatusJSON{ID: v.ID, State: v.State, Label: s.t(c, "link.status."+v.State), Reason: v.Reason})
-		}
-	}
-	if conn, err := s.db.Connection(ctx, co.ID, "eaccounting"); err == nil {
-		out.Connection = conn.Status + "@" + conn.ApprovedAt.UTC().Format(time.RFC3339Nano)
-	} else if !isNotFound(err) {
-		return err
-	}
-	c.Response().Header().Set("Cache-Control", "no-store")
-	return c.JSON(http.StatusOK, out)
-}
-
-func (s *Server) disconnect(c echo.Context) error {
-	ctx := c.Request().Context()
-	co := currentCompany(c)
-	if c.FormValue("confirm") != "yes" {
-		return s.flashTo(c, s.t(c, "conn.disconnect.unconfirmed"), fmt.Sprintf("/companies/%d", co.ID))
-	}
-	conn, err := s.db.Connection(ctx, co.ID, "eaccounting")
-	if err != nil {
-		return err
-	}
-	if rv, ok := s.connectors[conn.Connector].(connectors.Revoker); ok {
-		if g, err := s.db.Grant(ctx, conn.ID); err == nil {
-			if err := rv.Revoke(ctx, g); err != nil {
-				// The stored tokens go anyway: a person asked for the
-				// connection to end, and tokens we no longer hold are useless.
-				s.log.Warn("revoke grant at upstream", "connection_id", conn.ID, "err", err)
-			}
-		}
-	}
-	if err := s.db.Disconnect(ctx, conn.ID); err != nil {
-		return err
-	}
-	s.audit(c, db.AuditDisconnect, &co.ID, conn.Connector, conn.ExternalName+" "+conn.OrgNumber)
-	return s.flashTo(c, s.t(c, "conn.disconnected.flash"), fmt.Sprintf("/companies/%d", co.ID))
 }
 
 // --- the accountant's side ---
@@ -282,7 +121,7 @@ func (s *Server) startConsent(c echo.Context) error {
 		return err
 	}
 	secret := p.Secret
-	rc, ok := s.connectors[l.Connector].(connectors.RedirectConnector)
+	rc, ok := s.conns.Connector(l.Connector).(connectors.RedirectConnector)
 	if !ok {
 		return fmt.Errorf("connector %q cannot redirect: %w", l.Connector, echo.ErrNotFound)
 	}
@@ -342,28 +181,8 @@ type result struct {
 // clear page and stores nothing but the reason on the link.
 func (s *Server) consentCallback(c echo.Context) error {
 	ctx := c.Request().Context()
-	var f flow
-	ck, err := c.Cookie(flowCookie)
-	s.clearCookie(c, flowCookie)
-	if err != nil || s.cookies.Decode(flowCookie, ck.Value, &f) != nil {
-		return s.finish(c, result{Reason: "no_flow"})
-	}
-	state := c.QueryParam("state")
-	if state == "" || subtle.ConstantTimeCompare([]byte(state), []byte(f.State)) != 1 || f.Connector != c.Param("connector") {
-		// The attempt is spent (its cookie is gone): say why on the link,
-		// so the analyst does not see a login that never ends.
-		if l, err := s.db.Link(ctx, f.LinkID); err == nil {
-			s.failLink(c, l, "bad_callback", "state mismatch", nil)
-		}
-		return s.finish(c, result{Reason: "state_mismatch"})
-	}
-	if s.now().Sub(time.Unix(f.Started, 0)) > flowMaxAge {
-		// The login took too long; say why the link cannot go on, or
-		// that the approver should start again.
-		res := s.unusableResult(ctx, f.LinkID)
-		if res.Reason == "replayed" {
-			res.Reason = "no_flow"
-		}
+	f, res, ok := s.takeFlow(c)
+	if !ok {
 		return s.finish(c, res)
 	}
 	l, err := s.db.TakeLinkAttempt(ctx, f.LinkID, f.Attempt)
@@ -377,74 +196,65 @@ func (s *Server) consentCallback(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	res := result{Company: co.Name, CompanyOrg: co.OrgNumber, Expected: l.ExpectedOrgNumber, Retry: f.Secret, Firm: s.firm}
-	rc, ok := s.connectors[f.Connector].(connectors.RedirectConnector)
+	rc, ok := s.conns.Connector(f.Connector).(connectors.RedirectConnector)
 	if !ok {
 		return echo.ErrNotFound
 	}
+	res = result{Company: co.Name, CompanyOrg: co.OrgNumber, Expected: l.ExpectedOrgNumber, Retry: f.Secret, Firm: s.firm}
 	grant, err := rc.HandleCallback(ctx, s.callbackURL(f.Connector), c.QueryParams(), f.Verifier)
 	if err != nil {
 		res.Reason = callbackReason(err)
-		s.failLink(c, l, res.Reason, "", err)
+		s.conns.FailLink(ctx, l, res.Reason, "", err, c.RealIP())
 		return s.finish(c, res)
 	}
-	if err := s.db.ApproveLink(ctx, l.ID); err != nil {
-		s.revokeQuietly(ctx, f.Connector, grant)
-		return err
-	}
-	verdict, err := s.check(ctx, f.Connector, grant)
-	if err != nil {
-		s.revokeQuietly(ctx, f.Connector, grant)
-		res.Reason = "upstream"
-		s.failLink(c, l, res.Reason, "", err)
-		return s.finish(c, res)
-	}
-	res.Got, res.GotOrg = verdict.Company.Name, verdict.Company.OrgNumber
-	if !verdict.OK() {
-		s.revokeQuietly(ctx, f.Connector, grant)
-		res.Reason = string(verdict.Problems[0].Code)
-		for _, p := range verdict.Problems {
-			if p.Area != "" {
-				res.Areas = append(res.Areas, p.Area)
-			}
-		}
-		s.failLink(c, l, res.Reason, strings.Join(res.Areas, ", "), nil)
-		return s.finish(c, res)
-	}
-	if !orgnr.Equal(co.Country, l.ExpectedOrgNumber, verdict.Company.OrgNumber) {
-		s.revokeQuietly(ctx, f.Connector, grant)
-		res.Reason = "org_mismatch"
-		s.failLink(c, l, res.Reason, verdict.Company.Name+" "+verdict.Company.OrgNumber, nil)
-		return s.finish(c, res)
-	}
-	conn := &db.Connection{CompanyID: co.ID, Connector: f.Connector, ExternalID: verdict.Company.ExternalID,
-		ExternalName: verdict.Company.Name, OrgNumber: verdict.Company.OrgNumber, ApprovedBy: verdict.Approver}
-	if err := s.db.Connect(ctx, l.ID, conn, grant); err != nil {
-		s.revokeQuietly(ctx, f.Connector, grant)
-		if isNotFound(err) {
-			return s.finish(c, s.unusableResult(ctx, l.ID))
-		}
-		return err
-	}
-	_ = s.db.Audit(ctx, db.AuditEvent{Action: db.AuditConnect, CompanyID: &co.ID, Actor: "consent link " + strconv.FormatInt(l.ID, 10),
-		Target: f.Connector, Detail: verdict.Company.Name + " " + verdict.Company.OrgNumber, RemoteIP: c.RealIP()})
-	s.afterConnect(conn)
-	res.OK, res.Retry = true, ""
-	return s.finish(c, res)
+	return s.approve(c, connections.Approval{Link: l, Company: co, Grant: grant, RemoteIP: c.RealIP()}, res)
 }
 
-func (s *Server) check(ctx context.Context, name string, g connectors.Grant) (connectors.Verdict, error) {
-	ch, ok := s.connectors[name].(connectors.Checker)
-	if !ok {
-		return connectors.Verdict{}, fmt.Errorf("connector %q has no checks", name)
+// takeFlow reads and spends the browser's flow cookie and checks the
+// callback's state against it; when ok is false, res says why.
+func (s *Server) takeFlow(c echo.Context) (f flow, res result, ok bool) {
+	ck, err := c.Cookie(flowCookie)
+	s.clearCookie(c, flowCookie)
+	if err != nil || s.cookies.Decode(flowCookie, ck.Value, &f) != nil {
+		return f, result{Reason: "no_flow"}, false
 	}
-	var v connectors.Verdict
-	err := connectors.Retry(ctx, connectors.DefaultBackoff, func(ctx context.Context) error {
-		var err error
-		v, err = ch.Check(ctx, g)
+	state := c.QueryParam("state")
+	if state == "" || subtle.ConstantTimeCompare([]byte(state), []byte(f.State)) != 1 || f.Connector != c.Param("connector") {
+		// The attempt is spent (its cookie is gone): say why on the link,
+		// so the analyst does not see a login that never ends.
+		if l, err := s.db.Link(c.Request().Context(), f.LinkID); err == nil {
+			s.conns.FailLink(c.Request().Context(), l, "bad_callback", "state mismatch", nil, c.RealIP())
+		}
+		return f, result{Reason: "state_mismatch"}, false
+	}
+	if s.now().Sub(time.Unix(f.Started, 0)) > flowMaxAge {
+		// The login took too long; say why the link cannot go on, or
+		// that the approver should start again.
+		res := s.unusableResult(c.Request().Context(), f.LinkID)
+		if res.Reason == "replayed" {
+			res.Reason = "no_flow"
+		}
+		return f, res, false
+	}
+	return f, res, true
+}
+
+// approve hands a fresh grant to the connection service and shows the
+// accountant what came of it; res holds what the page says of the link.
+func (s *Server) approve(c echo.Context, a connections.Approval, res result) error {
+	out, err := s.conns.Approve(c.Request().Context(), a)
+	if err != nil {
 		return err
-	})
-	return v, err
+	}
+	if out.Reason == "used" {
+		return s.finish(c, s.unusableResult(c.Request().Context(), a.Link.ID))
+	}
+	res.Got, res.GotOrg = out.Seen.Name, out.Seen.OrgNumber
+	res.Reason, res.Areas = out.Reason, out.Areas
+	if out.Connection != nil {
+		res.OK, res.Retry = true, ""
+	}
+	return s.finish(c, res)
 }
 
 // callbackReason turns a connector's callback error into a reason code.
@@ -458,31 +268,6 @@ func callbackReason(err error) string {
 		return "bad_callback"
 	}
 	return "upstream"
-}
-
-func (s *Server) failLink(c echo.Context, l *db.ConsentLink, reason, detail string, cause error) {
-	ctx := c.Request().Context()
-	if err := s.db.FailLink(ctx, l.ID, reason, detail); err != nil {
-		s.log.Error("record consent failure", "link_id", l.ID, "err", err)
-	}
-	attrs := []any{"link_id", l.ID, "company_id", l.CompanyID, "reason", reason}
-	if cause != nil {
-		attrs = append(attrs, "err", cause)
-	}
-	s.log.Info("consent failed", attrs...)
-	_ = s.db.Audit(ctx, db.AuditEvent{Action: db.AuditConnectFailed, CompanyID: &l.CompanyID, Actor: "consent link " + strconv.FormatInt(l.ID, 10),
-		Target: l.Connector, Detail: truncateStr(reason+" "+detail, 1000), RemoteIP: c.RealIP()})
-}
-
-// revokeQuietly withdraws a grant Bilag will not keep.
-func (s *Server) revokeQuietly(ctx context.Context, name string, g connectors.Grant) {
-	rv, ok := s.connectors[name].(connectors.Revoker)
-	if !ok {
-		return
-	}
-	if err := rv.Revoke(context.WithoutCancel(ctx), g); err != nil {
-		s.log.Warn("revoke unused grant", "connector", name, "err", err)
-	}
 }
 
 // unusableResult explains why a link cannot take a callback.

@@ -13,9 +13,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"bilag/connectors"
 	"bilag/db"
-	"bilag/db/doccache"
 	"bilag/server/untrusted"
 )
 
@@ -26,10 +24,6 @@ const shaHeader = "X-Bilag-Sha256"
 
 // maxConvert bounds a TIFF read into memory for conversion.
 const maxConvert = untrusted.MaxTIFFBytes
-
-func cacheKey(conn string, companyID int64, doc *db.VoucherDocument) string {
-	return fmt.Sprintf("%s/%d/%s/%s", conn, companyID, doc.Kind, doc.ExternalID)
-}
 
 // showDocument streams one document of a voucher of the current company.
 // The document must have been found behind that voucher, so an id of
@@ -61,77 +55,37 @@ func (s *Server) paramDocument(c echo.Context) (*db.Voucher, *db.VoucherDocument
 }
 
 func (s *Server) streamDocument(c echo.Context, co *db.Company, v *db.Voucher, doc *db.VoucherDocument, forceDownload bool) error {
-	ctx := c.Request().Context()
-	const connector = "eaccounting"
-	key := cacheKey(connector, co.ID, doc)
-	if s.cache != nil {
-		meta, sha, body, ok, err := s.cache.Get(key)
-		if err != nil {
-			s.log.Warn("document cache", "company_id", co.ID, "document_id", doc.ID, "err", err)
-		}
-		if ok {
-			defer body.Close()
-			s.metrics.CacheHit()
-			c.Response().Header().Set("X-Bilag-Cache", "hit")
-			c.Response().Header().Set(shaHeader, sha)
-			n, err := s.writeDocument(c, body, meta.ContentType, meta.FileName, meta.Size, forceDownload)
-			s.recordOpen(c, co, v, doc, "", sha, n, err)
-			return ignoreWritten(c, err)
-		}
-	}
-	if s.cache != nil {
-		s.metrics.CacheMiss()
-	}
-	conn, err := s.db.Connection(ctx, co.ID, connector)
+	d, err := s.conns.OpenDocument(c.Request().Context(), co.ID, doc)
 	if err != nil {
 		return err
 	}
-	if conn.Status != db.ConnActive {
-		return fmt.Errorf("open document: %w", db.ErrNeedsReapproval)
+	h := c.Response().Header()
+	size := d.Size
+	if d.Cached {
+		h.Set("X-Bilag-Cache", "hit")
+		h.Set(shaHeader, d.SHA256)
+	} else {
+		h.Set("X-Bilag-Cache", "miss")
+		// No Content-Length on a first open: the SHA-256 trailer needs a
+		// chunked response.
+		h.Set("Trailer", shaHeader)
+		size = -1
 	}
-	dr, ok := s.connectors[connector].(connectors.DocumentReader)
-	if !ok {
-		return echo.ErrNotFound
-	}
-	var stream *connectors.DocumentStream
-	err = connectors.Retry(ctx, connectors.DefaultBackoff, func(ctx context.Context) error {
-		g, err := s.freshGrant(ctx, conn)
-		if err != nil {
-			return err
-		}
-		stream, err = dr.OpenDocument(ctx, g, connectors.Document{ID: doc.ExternalID, Kind: doc.Kind, FileName: doc.FileName, ContentType: doc.ContentType})
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("open document %d: %w", doc.ID, err)
-	}
-	defer stream.Body.Close()
-	name := stream.FileName
-	if name == "" {
-		name = doc.FileName
-	}
-	var open func() (*doccache.Entry, error)
-	if s.cache != nil {
-		meta := doccache.Meta{ContentType: stream.ContentType, FileName: name, Size: stream.Size}
-		open = func() (*doccache.Entry, error) { return s.cache.Writer(key, meta) }
-	}
-	cc := newCacheCopy(open)
-	c.Response().Header().Set("X-Bilag-Cache", "miss")
-	c.Response().Header().Set("Trailer", shaHeader)
-	// No Content-Length on a first open: the SHA-256 trailer needs a
-	// chunked response.
-	n, werr := s.writeDocument(c, io.TeeReader(stream.Body, cc), stream.ContentType, name, -1, forceDownload)
-	sha, cerr := cc.finish(werr == nil)
+	n, werr := s.writeDocument(c, d, d.ContentType, d.FileName, size, forceDownload)
+	sha, cerr := d.Close(werr == nil)
 	if cerr != nil {
 		s.log.Warn("document cache copy", "company_id", co.ID, "document_id", doc.ID, "err", cerr)
 	}
-	if werr != nil {
+	switch {
+	case d.Cached:
+		s.recordOpen(c, co, v, doc, "", sha, n, werr)
+	case werr != nil:
 		s.recordOpen(c, co, v, doc, "", "", n, werr)
-		return ignoreWritten(c, werr)
+	default:
+		h.Set(shaHeader, sha)
+		s.recordOpen(c, co, v, doc, sha, sha, n, nil)
 	}
-	c.Response().Header().Set(shaHeader, sha)
-	s.recordOpen(c, co, v, doc, sha, sha, n, nil)
-	return nil
+	return ignoreWritten(c, werr)
 }
 
 // writeDocument decides from the declared type and the first bytes how the

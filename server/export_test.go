@@ -1,12 +1,8 @@
 package server
 
 import (
-	"context"
 	"net/http"
 	"sort"
-
-	"bilag/connectors"
-	"bilag/db"
 )
 
 // Routes lists the registered routes as "METHOD /path", so the access test
@@ -21,9 +17,4 @@ func (s *Server) Routes() []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-// FreshGrantForTest is what a request needing a token calls.
-func (s *Server) FreshGrantForTest(ctx context.Context, conn *db.Connection) (connectors.Grant, error) {
-	return s.freshGrant(ctx, conn)
 }

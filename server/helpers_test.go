@@ -28,6 +28,7 @@ import (
 	"bilag/db/dbtest"
 	"bilag/db/seal"
 	"bilag/server"
+	"bilag/server/connections"
 	"bilag/server/password"
 )
 
@@ -87,6 +88,7 @@ type person struct {
 type env struct {
 	t       *testing.T
 	srv     *server.Server
+	svc     *connections.Service
 	url     string
 	db      *db.DB
 	dbPath  string
@@ -159,24 +161,12 @@ func newEnvOn(t *testing.T, dbURL string, opts ...sandbox.Option) *env {
 	if err != nil {
 		t.Fatalf("eaccounting Open() = %v", err)
 	}
-	e.srv, err = server.New(server.Options{
-		DB: e.db, Logger: e.logger, BaseURL: base, SecretKey: e.secret,
-		Connectors: map[string]connectors.Connector{e.conn.Name(): e.conn},
-		FirmName:   firmName, FormOrigins: []string{e.sbURL}, Now: e.clock.Now,
-	})
-	if err != nil {
-		t.Fatalf("server.New() = %v", err)
-	}
+	e.srv, e.svc = newPortal(t,
+		server.Options{DB: e.db, Logger: e.logger, BaseURL: base, SecretKey: e.secret, FirmName: firmName, FormOrigins: []string{e.sbURL}, Now: e.clock.Now},
+		connections.Options{DB: e.db, Logger: e.logger, Connectors: map[string]connectors.Connector{e.conn.Name(): e.conn}, Now: e.clock.Now})
 	portal.Config.Handler = e.srv
 	portal.Start()
 	t.Cleanup(portal.Close)
-	t.Cleanup(func() {
-		// Background work (a first sync after connecting) must end before
-		// the sandbox and the database go away.
-		if c, ok := any(e.srv).(interface{ Close() }); ok {
-			c.Close()
-		}
-	})
 	t.Cleanup(func() {
 		if t.Failed() {
 			logs := e.logs.String()
@@ -188,6 +178,34 @@ func newEnvOn(t *testing.T, dbURL string, opts ...sandbox.Option) *env {
 	})
 	e.seed()
 	return e
+}
+
+// newPortal builds a Bilag server on a connection service of its own.
+// Every connector is offered in every Nordic country unless svc says
+// otherwise. Background work (a first sync after connecting) ends with the
+// test, before the sandbox and the database go away.
+func newPortal(t *testing.T, opt server.Options, svc connections.Options) (*server.Server, *connections.Service) {
+	t.Helper()
+	if svc.Countries == nil {
+		svc.Countries = map[string][]string{}
+		for name := range svc.Connectors {
+			svc.Countries[name] = []string{"SE", "NO", "DK", "FI", "NL"}
+		}
+	}
+	s, err := connections.New(svc)
+	if err != nil {
+		t.Fatalf("connections.New() = %v", err)
+	}
+	t.Cleanup(s.Close)
+	opt.Connections = s
+	if opt.Hasher == (password.Hasher{}) {
+		opt.Hasher = fastHasher
+	}
+	srv, err := server.New(opt)
+	if err != nil {
+		t.Fatalf("server.New() = %v", err)
+	}
+	return srv, s
 }
 
 var fastHasher = password.Hasher{Time: 1, Memory: 8 * 1024, Threads: 1}

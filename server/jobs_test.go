@@ -19,12 +19,12 @@ func TestKeepGrantsFresh(t *testing.T) {
 	conn := e.connectFJ(e.loggedIn(e.analyst))
 	e.waitSync(conn)
 	before := e.sb.Stats().Refreshes
-	e.srv.KeepGrantsFresh(t.Context(), 10*time.Minute)
+	e.svc.KeepFresh(t.Context(), 10*time.Minute)
 	if got := e.sb.Stats().Refreshes; got != before {
 		t.Fatalf("sweep refreshed a fresh grant: %d refreshes, want %d", got, before)
 	}
 	e.clock.Advance(55 * time.Minute)
-	e.srv.KeepGrantsFresh(t.Context(), 10*time.Minute)
+	e.svc.KeepFresh(t.Context(), 10*time.Minute)
 	if got := e.sb.Stats().Refreshes; got != before+1 {
 		t.Fatalf("refreshes after the sweep = %d, want %d", got, before+1)
 	}

@@ -50,14 +50,14 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 	}
 	first := e.tokens(t, conn.ID)
 	e.clock.Advance(2 * time.Hour)
-	if _, err := e.srv.FreshGrantForTest(t.Context(), conn); err != nil {
+	if _, err := e.svc.Grant(t.Context(), conn); err != nil {
 		t.Fatalf("FreshGrant() = %v", err)
 	}
 	second := e.tokens(t, conn.ID)
 	// A refused refresh logs its error.
 	e.sb.RefuseNextRefresh()
 	e.clock.Advance(2 * time.Hour)
-	e.srv.FreshGrantForTest(t.Context(), conn)
+	e.svc.Grant(t.Context(), conn)
 	if err := e.db.SetConnectionStatus(t.Context(), conn.ID, db.ConnActive); err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +118,7 @@ func TestConcurrentRequestsRefreshOnce(t *testing.T) {
 	var errs []error
 	for range 50 {
 		wg.Go(func() {
-			g, err := e.srv.FreshGrantForTest(t.Context(), conn)
+			g, err := e.svc.Grant(t.Context(), conn)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
@@ -156,7 +156,7 @@ func TestRefreshOutcomes(t *testing.T) {
 		conn := e.connectFJ(analyst)
 		e.sb.RefuseNextRefresh()
 		e.clock.Advance(2 * time.Hour)
-		e.srv.KeepGrantsFresh(t.Context(), 10*time.Minute)
+		e.svc.KeepFresh(t.Context(), 10*time.Minute)
 		c, err := e.db.Connection(t.Context(), e.fj.ID, "eaccounting")
 		if err != nil {
 			t.Fatal(err)
@@ -164,7 +164,7 @@ func TestRefreshOutcomes(t *testing.T) {
 		if c.Status != db.ConnNeedsReapproval {
 			t.Fatalf("status = %q, want %q", c.Status, db.ConnNeedsReapproval)
 		}
-		if _, err := e.srv.FreshGrantForTest(t.Context(), conn); !errors.Is(err, db.ErrNeedsReapproval) {
+		if _, err := e.svc.Grant(t.Context(), conn); !errors.Is(err, db.ErrNeedsReapproval) {
 			t.Errorf("FreshGrant() = %v, want ErrNeedsReapproval", err)
 		}
 		r := analyst.get("/companies/" + itoa(e.fj.ID))
@@ -178,7 +178,7 @@ func TestRefreshOutcomes(t *testing.T) {
 		// More failures than the server's retries.
 		e.faults.tokenFailures.Store(10)
 		e.clock.Advance(2 * time.Hour)
-		if _, err := e.srv.FreshGrantForTest(t.Context(), conn); err == nil {
+		if _, err := e.svc.Grant(t.Context(), conn); err == nil {
 			t.Fatal("FreshGrant() during the outage succeeded")
 		}
 		c, err := e.db.Connection(t.Context(), e.fj.ID, "eaccounting")
@@ -189,7 +189,7 @@ func TestRefreshOutcomes(t *testing.T) {
 			t.Fatalf("status after 503 = %q, want active", c.Status)
 		}
 		e.faults.tokenFailures.Store(0)
-		if _, err := e.srv.FreshGrantForTest(t.Context(), conn); err != nil {
+		if _, err := e.svc.Grant(t.Context(), conn); err != nil {
 			t.Fatalf("FreshGrant() after the outage = %v", err)
 		}
 		if n := e.sb.Stats().Refreshes - before; n != 1 {

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -19,10 +20,6 @@ type loginPage struct {
 	Next    string
 	Demo    []DemoLogin
 }
-
-// dummyHash is verified against when the email is unknown, so that the
-// time a login takes does not tell whether an account exists.
-var dummyHash, _ = password.Hasher{Time: 1, Memory: 64 * 1024, Threads: 4}.Hash("bilag-dummy-password")
 
 func (s *Server) showLogin(c echo.Context) error {
 	if currentUser(c) != nil || sessionOf(c).UserID != 0 {
@@ -46,16 +43,11 @@ func (s *Server) login(c echo.Context) error {
 		page.Error, page.Minutes = "login.throttled", int((wait+time.Minute-1)/time.Minute)
 		return c.Render(http.StatusTooManyRequests, "login", s.page(c, s.t(c, "login.title"), page))
 	}
-	u, err := s.db.UserByEmail(ctx, email)
-	if err != nil && !errors.Is(err, db.ErrNotFound) {
+	u, err := s.authenticate(ctx, email, pass)
+	if err != nil {
 		return err
 	}
-	hash := dummyHash
-	if u != nil {
-		hash = u.PasswordHash
-	}
-	ok, verr := password.Verify(hash, pass)
-	if u == nil || !ok || verr != nil || !u.Active {
+	if u == nil {
 		s.throttle.fail(email, ip)
 		_ = s.db.Audit(ctx, db.AuditEvent{Action: db.AuditLoginFailed, Actor: truncateStr(email, 254), RemoteIP: ip})
 		page.Error = "login.failed"
@@ -74,6 +66,28 @@ func (s *Server) login(c echo.Context) error {
 		next = "/"
 	}
 	return c.Redirect(http.StatusSeeOther, next)
+}
+
+// authenticate is the active user of email whose password is pass, or nil.
+// An unknown email is checked against a dummy hash made with the same
+// parameters as real ones, so the time a login takes does not tell whether
+// an account exists.
+func (s *Server) authenticate(ctx context.Context, email, pass string) (*db.User, error) {
+	u, err := s.db.UserByEmail(ctx, email)
+	if err != nil && !errors.Is(err, db.ErrNotFound) {
+		return nil, err
+	}
+	hash := ""
+	if u != nil {
+		hash = u.PasswordHash
+	} else if hash, err = s.dummyHash(); err != nil {
+		return nil, err
+	}
+	ok, verr := password.Verify(hash, pass)
+	if u == nil || !ok || verr != nil || !u.Active {
+		return nil, nil
+	}
+	return u, nil
 }
 
 func (s *Server) logout(c echo.Context) error {

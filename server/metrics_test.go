@@ -16,6 +16,7 @@ import (
 	"bilag/db"
 	"bilag/db/doccache"
 	"bilag/server"
+	"bilag/server/connections"
 	"bilag/server/metrics"
 )
 
@@ -43,17 +44,13 @@ func TestMetrics(t *testing.T) {
 	}
 	ts := httptest.NewUnstartedServer(nil)
 	base, _ := url.Parse("http://" + ts.Listener.Addr().String())
-	srv, err := server.New(server.Options{DB: d.db, Logger: d.logger, BaseURL: base, SecretKey: d.secret,
-		Connectors: map[string]connectors.Connector{ec.Name(): ec}, Now: d.clock.Now, Cache: cache, Metrics: m})
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, svc := newPortal(t, server.Options{DB: d.db, Logger: d.logger, BaseURL: base, SecretKey: d.secret, Now: d.clock.Now, Metrics: m},
+		connections.Options{DB: d.db, Logger: d.logger, Connectors: map[string]connectors.Connector{ec.Name(): ec}, Now: d.clock.Now, Cache: cache, Metrics: m})
 	ts.Config.Handler = srv
 	ts.Start()
 	t.Cleanup(ts.Close)
-	t.Cleanup(srv.Close)
 	p := *d.env
-	p.url, p.srv = base.String(), srv
+	p.url, p.srv, p.svc = base.String(), srv, svc
 	b := p.loggedIn(d.env.viewer)
 
 	v := d.vouchers(db.VoucherFilter{HasDocuments: true})[0]
@@ -72,7 +69,7 @@ func TestMetrics(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := srv.SyncConnection(t.Context(), conn); err != nil {
+	if _, err := svc.Sync(t.Context(), conn); err != nil {
 		t.Fatalf("SyncConnection() = %v", err)
 	}
 	const secret = "ThisIsNotARealLinkSecretButLooksLikeOne42"

@@ -18,6 +18,7 @@ import (
 	"bilag/db"
 	"bilag/db/dbtest"
 	"bilag/server"
+	"bilag/server/connections"
 )
 
 // secondInstance is another Bilag on e's database, as a second instance
@@ -43,17 +44,13 @@ func (e *env) secondInstance(dbURL string) *env {
 	}
 	ts := httptest.NewUnstartedServer(nil)
 	base, _ := url.Parse("http://" + ts.Listener.Addr().String())
-	srv, err := server.New(server.Options{DB: d, Logger: logger, BaseURL: base, SecretKey: e.secret,
-		Connectors: map[string]connectors.Connector{ec.Name(): ec}, FirmName: firmName, FormOrigins: []string{e.sbURL}, Now: e.clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, svc := newPortal(t, server.Options{DB: d, Logger: logger, BaseURL: base, SecretKey: e.secret, FirmName: firmName, FormOrigins: []string{e.sbURL}, Now: e.clock.Now},
+		connections.Options{DB: d, Logger: logger, Connectors: map[string]connectors.Connector{ec.Name(): ec}, Now: e.clock.Now})
 	ts.Config.Handler = srv
 	ts.Start()
-	t.Cleanup(srv.Close)
 	t.Cleanup(ts.Close)
 	b := *e
-	b.url, b.srv, b.db, b.conn = base.String(), srv, d, ec
+	b.url, b.srv, b.svc, b.db, b.conn = base.String(), srv, svc, d, ec
 	return &b
 }
 
@@ -156,7 +153,7 @@ func TestSyncTakeoverAfterCrash(t *testing.T) {
 		t.Fatal("the first sync never asked for page 3")
 	}
 	a.db.Close()
-	a.srv.Close()
+	a.svc.Close()
 	gated.Store(false)
 	releaseOnce()
 
@@ -172,12 +169,12 @@ func TestSyncTakeoverAfterCrash(t *testing.T) {
 	if n, err := b.db.CountVouchers(ctx, a.fj.ID); err != nil || n != 2000 {
 		t.Fatalf("vouchers indexed before the crash = %d, %v; want the first two pages, 2000", n, err)
 	}
-	if _, err := b.srv.SyncConnection(ctx, conn); !errors.Is(err, server.ErrSyncRunning) {
+	if _, err := b.svc.Sync(ctx, conn); !errors.Is(err, connections.ErrSyncRunning) {
 		t.Fatalf("SyncConnection() while a's lease runs = %v, want ErrSyncRunning", err)
 	}
 
 	a.clock.Advance(2*time.Minute + time.Second)
-	res, err := b.srv.SyncConnection(ctx, conn)
+	res, err := b.svc.Sync(ctx, conn)
 	if err != nil {
 		t.Fatalf("SyncConnection() after a's lease ran out = %v", err)
 	}

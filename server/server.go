@@ -1,6 +1,7 @@
 // Package server is Bilag's web server: Echo routes, middleware (sessions,
 // CSRF, security headers, access control) and thin handlers that parse a
-// request, call db and connectors, and render a page.
+// request, make one call to db or to the connection service
+// (server/connections), and render a page.
 package server
 
 import (
@@ -17,12 +18,12 @@ import (
 	"github.com/gorilla/securecookie"
 	"github.com/labstack/echo/v4"
 
-	"bilag/connectors"
 	"bilag/db"
-	"bilag/db/doccache"
 	"bilag/db/seal"
 	"bilag/public"
+	"bilag/server/connections"
 	"bilag/server/metrics"
+	"bilag/server/password"
 	"bilag/views"
 )
 
@@ -35,8 +36,9 @@ type Options struct {
 	BaseURL *url.URL
 	// SecretKey is the root secret the cookie keys derive from.
 	SecretKey []byte
-	// Connectors by name.
-	Connectors map[string]connectors.Connector
+	// Connections does the work on connections; its connectors are the
+	// ones the server offers.
+	Connections *connections.Service
 	// FirmName is shown to accountants on the consent pages.
 	FirmName string
 	// LinkTTL is the default lifetime of a consent link.
@@ -47,10 +49,11 @@ type Options struct {
 	// (the identity servers of RedirectConnectors), for CSP form-action.
 	FormOrigins []string
 	Now         func() time.Time
-	// Cache keeps opened documents; nil disables caching.
-	Cache *doccache.Cache
 	// Metrics records Prometheus metrics; nil turns them off.
 	Metrics *metrics.Metrics
+	// Hasher hashes the passwords set on the admin pages; the zero value
+	// means password.Default().
+	Hasher password.Hasher
 	// Views and Static default to the embedded files.
 	Views  fs.FS
 	Static fs.FS
@@ -61,35 +64,33 @@ type DemoLogin struct{ Role, Email, Password string }
 
 // Server is Bilag's HTTP handler.
 type Server struct {
-	db         *db.DB
-	log        *slog.Logger
-	baseURL    *url.URL
-	cookies    *securecookie.SecureCookie
-	secure     bool
-	connectors map[string]connectors.Connector
-	firm       string
-	linkTTL    time.Duration
-	demo       []DemoLogin
-	formSrc    []string
-	now        func() time.Time
-	views      *views.Renderer
-	static     fs.FS
-	staticVer  string
-	throttle   *throttle
-	echo       *echo.Echo
-	cache      *doccache.Cache
-	metrics    *metrics.Metrics
-	// bgctx bounds background work (syncs started by a request); Close
-	// cancels it and waits.
-	bgctx    context.Context
-	bgcancel context.CancelFunc
-	wg       sync.WaitGroup
+	db        *db.DB
+	log       *slog.Logger
+	baseURL   *url.URL
+	cookies   *securecookie.SecureCookie
+	secure    bool
+	conns     *connections.Service
+	firm      string
+	linkTTL   time.Duration
+	demo      []DemoLogin
+	formSrc   []string
+	now       func() time.Time
+	views     *views.Renderer
+	static    fs.FS
+	staticVer string
+	throttle  *throttle
+	echo      *echo.Echo
+	metrics   *metrics.Metrics
+	hasher    password.Hasher
+	// dummyHash is made on the first login of an unknown address, not at
+	// start: a hash costs 64 MiB and most commands never need one.
+	dummyHash func() (string, error)
 }
 
 // New builds the server and its routes.
 func New(opt Options) (*Server, error) {
-	if opt.DB == nil || opt.BaseURL == nil {
-		return nil, errors.New("server: DB and BaseURL are required")
+	if opt.DB == nil || opt.BaseURL == nil || opt.Connections == nil {
+		return nil, errors.New("server: DB, BaseURL and Connections are required")
 	}
 	if len(opt.SecretKey) < 32 {
 		return nil, errors.New("server: secret key must be at least 32 bytes")
@@ -109,6 +110,9 @@ func New(opt Options) (*Server, error) {
 	if opt.LinkTTL <= 0 {
 		opt.LinkTTL = 7 * 24 * time.Hour
 	}
+	if opt.Hasher == (password.Hasher{}) {
+		opt.Hasher = password.Default()
+	}
 	if opt.FirmName == "" {
 		opt.FirmName = "Bilag"
 	}
@@ -124,33 +128,27 @@ func New(opt Options) (*Server, error) {
 	cookies.SetSerializer(securecookie.JSONEncoder{})
 	cookies.MaxAge(int(sessionMaxAge / time.Second))
 	s := &Server{
-		db:         opt.DB,
-		log:        opt.Logger,
-		baseURL:    opt.BaseURL,
-		cookies:    cookies,
-		secure:     opt.BaseURL.Scheme == "https",
-		connectors: opt.Connectors,
-		firm:       opt.FirmName,
-		linkTTL:    opt.LinkTTL,
-		demo:       opt.DemoLogins,
-		formSrc:    opt.FormOrigins,
-		now:        opt.Now,
-		views:      r,
-		static:     opt.Static,
-		staticVer:  ver,
-		throttle:   newThrottle(opt.Now),
-		cache:      opt.Cache,
-		metrics:    opt.Metrics,
+		db:        opt.DB,
+		log:       opt.Logger,
+		baseURL:   opt.BaseURL,
+		cookies:   cookies,
+		secure:    opt.BaseURL.Scheme == "https",
+		conns:     opt.Connections,
+		firm:      opt.FirmName,
+		linkTTL:   opt.LinkTTL,
+		demo:      opt.DemoLogins,
+		formSrc:   opt.FormOrigins,
+		now:       opt.Now,
+		views:     r,
+		static:    opt.Static,
+		staticVer: ver,
+		throttle:  newThrottle(opt.Now),
+		metrics:   opt.Metrics,
+		hasher:    opt.Hasher,
 	}
-	s.bgctx, s.bgcancel = context.WithCancel(context.Background())
+	s.dummyHash = sync.OnceValues(func() (string, error) { return s.hasher.Hash("bilag-dummy-password") })
 	s.echo = s.routes()
 	return s, nil
-}
-
-// Close stops background work started by requests and waits for it.
-func (s *Server) Close() {
-	s.bgcancel()
-	s.wg.Wait()
 }
 
 // ServeHTTP makes Server an http.Handler.

@@ -37,6 +37,20 @@ type voucherFilterForm struct {
 	Error                              string
 }
 
+// query is the filter as a query string, for the page links.
+func (f voucherFilterForm) query() string {
+	q := url.Values{}
+	for k, v := range map[string]string{"fiscal_year": f.FiscalYear, "from": f.From, "to": f.To, "text": f.Text, "number": f.Number} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	if f.HasDocuments {
+		q.Set("has_documents", "1")
+	}
+	return q.Encode()
+}
+
 func parseDate(s string) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
@@ -68,7 +82,7 @@ func (s *Server) listVouchers(c echo.Context) error {
 	co := currentCompany(c)
 	f, form := voucherFilter(c)
 	p := vouchersPage{Filter: form}
-	conn, err := s.db.Connection(ctx, co.ID, "eaccounting")
+	conn, err := s.conns.Current(ctx, co.ID)
 	if err != nil && !isNotFound(err) {
 		return err
 	}
@@ -88,16 +102,7 @@ func (s *Server) listVouchers(c echo.Context) error {
 	if p.Indexed, p.IndexedCapped, err = s.db.CountVouchersCapped(ctx, co.ID); err != nil {
 		return err
 	}
-	q := url.Values{}
-	for k, v := range map[string]string{"fiscal_year": form.FiscalYear, "from": form.From, "to": form.To, "text": form.Text, "number": form.Number} {
-		if v != "" {
-			q.Set(k, v)
-		}
-	}
-	if form.HasDocuments {
-		q.Set("has_documents", "1")
-	}
-	p.Query = q.Encode()
+	p.Query = form.query()
 	status := http.StatusOK
 	if form.Error != "" {
 		status = http.StatusUnprocessableEntity
@@ -129,14 +134,14 @@ func (s *Server) syncStatus(c echo.Context) error {
 // syncNow starts a sync in the background and goes back to the list.
 func (s *Server) syncNow(c echo.Context) error {
 	co := currentCompany(c)
-	conn, err := s.db.Connection(c.Request().Context(), co.ID, "eaccounting")
+	conn, err := s.conns.Current(c.Request().Context(), co.ID)
 	if err != nil {
 		return err
 	}
-	if conn.Status != db.ConnActive {
+	if conn.Status != db.ConnActive || !s.conns.Reads(conn) {
 		return echo.ErrNotFound
 	}
-	s.goSync(conn)
+	s.conns.StartSync(conn)
 	return s.flashTo(c, s.t(c, "sync.startedflash"), fmt.Sprintf("/companies/%d/vouchers", co.ID))
 }
 
@@ -209,42 +214,10 @@ func (s *Server) showVoucher(c echo.Context) error {
 	return s.render(c, "voucher", fmt.Sprintf("%s %s", v.Number, v.Date.Format("2006-01-02")), p)
 }
 
-// liveVoucher asks Visma for the voucher's rows and documents.
+// liveVoucher asks the upstream for the voucher's rows and documents.
 func (s *Server) liveVoucher(ctx context.Context, co *db.Company, v *db.Voucher, p *voucherPage) error {
-	conn, err := s.db.Connection(ctx, co.ID, "eaccounting")
-	if err != nil {
-		return err
-	}
-	if conn.Status != db.ConnActive {
-		return db.ErrNeedsReapproval
-	}
-	vr, ok1 := s.connectors[conn.Connector].(connectors.VoucherReader)
-	dr, ok2 := s.connectors[conn.Connector].(connectors.DocumentReader)
-	if !ok1 || !ok2 {
-		return errors.New("connector reads no documents")
-	}
-	var live connectors.Voucher
-	var docs []connectors.Document
-	err = connectors.Retry(ctx, connectors.DefaultBackoff, func(ctx context.Context) error {
-		g, err := s.freshGrant(ctx, conn)
-		if err != nil {
-			return err
-		}
-		if live, err = vr.Voucher(ctx, g, v.FiscalYearID, v.ExternalID); err != nil {
-			return err
-		}
-		docs, err = dr.Documents(ctx, g, live)
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	p.Rows = live.Rows
-	rows := make([]db.VoucherDocument, len(docs))
-	for i, d := range docs {
-		rows[i] = db.VoucherDocument{Kind: d.Kind, ExternalID: d.ID, FileName: d.FileName, ContentType: d.ContentType}
-	}
-	p.Docs, err = s.db.SetVoucherDocuments(ctx, co.ID, v.ID, rows)
+	var err error
+	p.Rows, p.Docs, err = s.conns.LiveVoucher(ctx, co.ID, v)
 	return err
 }
 

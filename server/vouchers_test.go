@@ -28,6 +28,7 @@ import (
 	"bilag/db"
 	"bilag/db/doccache"
 	"bilag/server"
+	"bilag/server/connections"
 )
 
 // docEnv is an env whose company is connected and synced, plus a second
@@ -80,17 +81,13 @@ func newDocEnv(t *testing.T, opts ...sandbox.Option) *docEnv {
 	}
 	ts := httptest.NewUnstartedServer(nil)
 	base, _ := url.Parse("http://" + ts.Listener.Addr().String())
-	srv, err := server.New(server.Options{DB: e.db, Logger: e.logger, BaseURL: base, SecretKey: e.secret,
-		Connectors: map[string]connectors.Connector{ec.Name(): ec}, Now: e.clock.Now, Cache: d.cache})
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, svc := newPortal(t, server.Options{DB: e.db, Logger: e.logger, BaseURL: base, SecretKey: e.secret, Now: e.clock.Now},
+		connections.Options{DB: e.db, Logger: e.logger, Connectors: map[string]connectors.Connector{ec.Name(): ec}, Now: e.clock.Now, Cache: d.cache})
 	ts.Config.Handler = srv
 	ts.Start()
 	t.Cleanup(ts.Close)
-	t.Cleanup(srv.Close)
 	p := *e
-	p.url, p.srv = base.String(), srv
+	p.url, p.srv, p.svc = base.String(), srv, svc
 	d.portal = &p
 	d.viewer = d.portal.loggedIn(e.viewer)
 	d.analyst = d.portal.loggedIn(e.analyst)
@@ -157,7 +154,7 @@ func TestSyncIndexesEveryVoucher(t *testing.T) {
 	}
 	conn, _ := d.db.Connection(ctx, d.fj.ID, "eaccounting")
 	// A second sync is incremental and duplicates nothing.
-	res, err := d.portal.srv.SyncConnection(ctx, conn)
+	res, err := d.portal.svc.Sync(ctx, conn)
 	if err != nil {
 		t.Fatalf("SyncConnection() = %v", err)
 	}

@@ -187,7 +187,7 @@ func (c *Connector) get(ctx context.Context, tok *token, endpoint, path string, 
 		// including ones that treat the query strictly (OData $filter).
 		u += "?" + strings.ReplaceAll(query.Encode(), "+", "%20")
 	}
-	return connectors.Retry(ctx, c.backoff, func(ctx context.Context) error {
+	return connectors.Retry(ctx, c.sleep, func(ctx context.Context) error {
 		if err := c.limiter.wait(ctx, endpoint); err != nil {
 			return err
 		}
@@ -252,7 +252,7 @@ func (c *Connector) download(ctx context.Context, rawURL string) (*http.Response
 		headerTimeout = 30 * time.Second
 	}
 	var resp *http.Response
-	err = connectors.Retry(ctx, c.backoff, func(ctx context.Context) error {
+	err = connectors.Retry(ctx, c.sleep, func(ctx context.Context) error {
 		reqCtx, cancel := context.WithCancel(ctx)
 		timer := time.AfterFunc(headerTimeout, cancel)
 		req, err := http.NewRequestWithContext(reqCtx, http.MethodGet, u.String(), nil)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -263,5 +264,60 @@ func TestBadGrant(t *testing.T) {
 	assertNoSecret(t, err.Error(), testAccess)
 	if _, err := c.FiscalYears(t.Context(), connectors.Grant{Data: []byte(`{}`)}); !errors.Is(err, connectors.ErrUnauthorized) {
 		t.Errorf("FiscalYears(empty grant) = %v, want ErrUnauthorized", err)
+	}
+}
+
+// The connector is the one retry layer, and the caller's policy bounds it:
+// against an API answering 503 to everything, an interactive read makes at
+// most 3 calls and asks to wait at most 2 s in all; a sync page at most 5,
+// within the background policy.
+func TestRetriesFollowTheCallersPolicy(t *testing.T) {
+	tests := []struct {
+		name      string
+		policy    connectors.Backoff
+		read      func(ctx context.Context, c *Connector, g connectors.Grant) error
+		wantCalls int32
+		maxWait   time.Duration
+	}{
+		{"interactive voucher", connectors.Interactive(), func(ctx context.Context, c *Connector, g connectors.Grant) error {
+			_, err := c.Voucher(ctx, g, "fy", "v1")
+			return err
+		}, 3, 2 * time.Second},
+		{"background page", connectors.Background(), func(ctx context.Context, c *Connector, g connectors.Grant) error {
+			_, err := c.Vouchers(ctx, g, connectors.VoucherQuery{Page: 1, PageSize: 1000})
+			return err
+		}, 5, 25 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var calls atomic.Int32
+			mux := http.NewServeMux()
+			mux.HandleFunc("/v2/", func(w http.ResponseWriter, r *http.Request) {
+				calls.Add(1)
+				http.Error(w, "service unavailable", http.StatusServiceUnavailable)
+			})
+			var mu sync.Mutex
+			var waited time.Duration
+			c, _ := newTestConnector(t, mux, func(cfg *Config) {
+				cfg.Sleep = func(_ context.Context, d time.Duration) error {
+					mu.Lock()
+					defer mu.Unlock()
+					waited += d
+					return nil
+				}
+			})
+			err := tt.read(connectors.WithBackoff(t.Context(), tt.policy), c, testGrant(t))
+			if !errors.Is(err, connectors.ErrUnavailable) {
+				t.Fatalf("read = %v, want ErrUnavailable", err)
+			}
+			if got := calls.Load(); got > tt.wantCalls {
+				t.Errorf("upstream calls = %d, want at most %d", got, tt.wantCalls)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if waited > tt.maxWait {
+				t.Errorf("waits add up to %s, want at most %s", waited, tt.maxWait)
+			}
+		})
 	}
 }

@@ -40,7 +40,9 @@ const (
 // settings and customer-invoice PDFs (sales), and a refresh token. A scope
 // added later forces every customer to approve again, so this set is chosen
 // once.
-var DefaultScopes = []string{"ea:api", "offline_access", "ea:accounting_readonly", "ea:purchase_readonly", "ea:sales_readonly"}
+func DefaultScopes() []string {
+	return []string{"ea:api", "offline_access", "ea:accounting_readonly", "ea:purchase_readonly", "ea:sales_readonly"}
+}
 
 // eAccountingService is the ACR value Visma recommends together with
 // prompt=select_account: it limits the company picker to eAccounting
@@ -72,6 +74,9 @@ type Config struct {
 	RateLimit int
 	// Now tells the time; tests inject it.
 	Now func() time.Time
+	// Sleep waits between retries (connectors.Sleep when nil); tests inject
+	// one to count the waits.
+	Sleep connectors.Sleeper
 	// Observe, when set, is told of every API call and file download: the
 	// endpoint template (never the URL, which may carry a secret), the
 	// HTTP status (0 when there was no answer) and the time to the answer's
@@ -105,9 +110,9 @@ type Connector struct {
 	client  *http.Client
 	logger  *slog.Logger
 	limiter *limiter
-	// backoff bounds retries of transient faults. It is a field rather than
-	// connectors.DefaultBackoff so tests can shorten the waits.
-	backoff connectors.Backoff
+	// sleep waits between retries; the policy comes with each call's
+	// context (connectors.WithBackoff).
+	sleep connectors.Sleeper
 }
 
 var (
@@ -143,7 +148,7 @@ func (c Config) Open(logger *slog.Logger, client *http.Client) (*Connector, erro
 		}
 	}
 	if len(c.Scopes) == 0 {
-		c.Scopes = DefaultScopes
+		c.Scopes = DefaultScopes()
 	}
 	c.Scopes = append([]string(nil), c.Scopes...)
 	switch {
@@ -182,7 +187,7 @@ func (c Config) Open(logger *slog.Logger, client *http.Client) (*Connector, erro
 		client:  client,
 		logger:  logger.With("connector", "eaccounting"),
 		limiter: lim,
-		backoff: connectors.DefaultBackoff,
+		sleep:   c.Sleep,
 	}, nil
 }
 

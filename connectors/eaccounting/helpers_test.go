@@ -1,6 +1,7 @@
 package eaccounting
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -41,6 +42,7 @@ func newTestConnector(t *testing.T, mux *http.ServeMux, edit ...func(*Config)) (
 		Issuer:       srv.URL,
 		APIURL:       srv.URL + "/v2",
 		Now:          func() time.Time { return testNow },
+		Sleep:        func(context.Context, time.Duration) error { return nil },
 	}
 	for _, e := range edit {
 		e(&cfg)
@@ -49,7 +51,6 @@ func newTestConnector(t *testing.T, mux *http.ServeMux, edit ...func(*Config)) (
 	if err != nil {
 		t.Fatalf("Open() = %v", err)
 	}
-	c.backoff = connectors.Backoff{Attempts: 3, Base: time.Millisecond, Max: 200 * time.Millisecond}
 	return c, srv
 }
 
@@ -59,7 +60,7 @@ func testGrant(t *testing.T) connectors.Grant {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return connectors.Grant{Data: data, Expiry: testNow.Add(time.Hour), Scopes: DefaultScopes}
+	return connectors.Grant{Data: data, Expiry: testNow.Add(time.Hour), Scopes: DefaultScopes()}
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

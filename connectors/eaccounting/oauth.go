@@ -87,6 +87,16 @@ func (c *Connector) oauthContext(ctx context.Context) context.Context {
 	return context.WithValue(ctx, oauth2.HTTPClient, c.client)
 }
 
+// FormOrigins is the identity server's origin: where "give permission"
+// sends the browser.
+func (c *Connector) FormOrigins() []string {
+	u, err := url.Parse(c.cfg.AuthURL)
+	if err != nil {
+		return nil
+	}
+	return []string{u.Scheme + "://" + u.Host}
+}
+
 // LoginURL is Visma's authorization URL: code flow with PKCE (S256), and
 // prompt=select_account with Visma's eAccounting ACR value so the approver
 // always picks the company rather than Visma using their default company.
@@ -202,7 +212,7 @@ func (c *Connector) Revoke(ctx context.Context, g connectors.Grant) error {
 		form = url.Values{"token": {t.AccessToken}, "token_type_hint": {"access_token"}}
 	}
 	body := form.Encode()
-	err := connectors.Retry(ctx, c.backoff, func(ctx context.Context) error {
+	err := connectors.Retry(ctx, c.sleep, func(ctx context.Context) error {
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.cfg.RevokeURL, strings.NewReader(body))
 		if err != nil {
 			return err

@@ -34,8 +34,8 @@ func TestOpen(t *testing.T) {
 		c.cfg.Issuer != DefaultIssuer || c.cfg.APIURL != DefaultAPIURL || c.cfg.RateLimit != DefaultRateLimit {
 		t.Errorf("Open() defaults = %v", c.cfg)
 	}
-	if !slices.Equal(c.cfg.Scopes, DefaultScopes) {
-		t.Errorf("Open() scopes = %v, want %v", c.cfg.Scopes, DefaultScopes)
+	if !slices.Equal(c.cfg.Scopes, DefaultScopes()) {
+		t.Errorf("Open() scopes = %v, want %v", c.cfg.Scopes, DefaultScopes())
 	}
 	if c.Name() != "eaccounting" {
 		t.Errorf("Name() = %q", c.Name())
@@ -241,7 +241,7 @@ func TestHandleCallbackExchange(t *testing.T) {
 			}
 			wantScopes := []string{"ea:api", "offline_access", "ea:accounting_readonly"}
 			if omitScope {
-				wantScopes = DefaultScopes
+				wantScopes = DefaultScopes()
 			}
 			if !slices.Equal(g.Scopes, wantScopes) {
 				t.Errorf("Grant.Scopes = %v, want %v", g.Scopes, wantScopes)

@@ -40,26 +40,6 @@ type Config struct {
 	// SyncInterval is how often connected companies are synced in the background.
 	SyncInterval time.Duration
 	LogFormat    string
-
-	EAccounting EAccounting
-}
-
-// EAccounting configures the Visma eAccounting connector. Empty URLs mean
-// Visma's production values.
-type EAccounting struct {
-	ClientID     string
-	ClientSecret string
-	AuthURL      string
-	TokenURL     string
-	RevokeURL    string
-	Issuer       string
-	APIURL       string
-	Scopes       []string
-}
-
-// String keeps the client secret out of logs and error messages.
-func (c EAccounting) String() string {
-	return fmt.Sprintf("eaccounting{client_id=%s api=%s}", c.ClientID, c.APIURL)
 }
 
 // Secure reports whether cookies must carry the Secure flag.
@@ -72,107 +52,105 @@ type Getenv func(name string) (string, bool)
 // secret key, one is generated once and kept in the data directory so that a
 // restart keeps sessions and stored tokens readable.
 func FromEnv(getenv Getenv) (*Config, error) {
-	r := reader{getenv: getenv}
+	r := NewReader(getenv)
 	c := &Config{
-		Addr:        r.str("BILAG_ADDR", "127.0.0.1:8080"),
-		DataDir:     r.str("BILAG_DATA_DIR", "./data"),
+		Addr:        r.String("BILAG_ADDR", "127.0.0.1:8080"),
+		DataDir:     r.String("BILAG_DATA_DIR", "./data"),
 		Demo:        r.boolean("BILAG_DEMO"),
-		SandboxAddr: r.str("BILAG_SANDBOX_ADDR", "127.0.0.1:8090"),
-		MetricsAddr: r.str("BILAG_METRICS_ADDR", ""),
-		LogFormat:   r.str("BILAG_LOG_FORMAT", "text"),
+		SandboxAddr: r.String("BILAG_SANDBOX_ADDR", "127.0.0.1:8090"),
+		MetricsAddr: r.String("BILAG_METRICS_ADDR", ""),
+		LogFormat:   r.String("BILAG_LOG_FORMAT", "text"),
 	}
 	c.CacheMaxBytes = r.integer("BILAG_CACHE_MAX_BYTES", 512<<20)
 	c.LinkTTL = r.duration("BILAG_LINK_TTL", 7*24*time.Hour)
 	c.SyncInterval = r.duration("BILAG_SYNC_INTERVAL", time.Hour)
-	base := r.str("BILAG_BASE_URL", "http://localhost:8080")
+	base := r.String("BILAG_BASE_URL", "http://localhost:8080")
 	if u, err := url.Parse(base); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		r.fail("BILAG_BASE_URL", "must be an absolute http or https URL, got %q", base)
+		r.Fail("BILAG_BASE_URL", "must be an absolute http or https URL, got %q", base)
 	} else {
 		u.Path = strings.TrimSuffix(u.Path, "/")
 		c.BaseURL = u
 	}
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
-		r.fail("BILAG_ADDR", "must be host:port, got %q", c.Addr)
+		r.Fail("BILAG_ADDR", "must be host:port, got %q", c.Addr)
 	}
-	c.DatabaseURL = r.str("BILAG_DATABASE_URL", "sqlite://"+filepath.Join(c.DataDir, "bilag.db"))
+	c.DatabaseURL = r.String("BILAG_DATABASE_URL", "sqlite://"+filepath.Join(c.DataDir, "bilag.db"))
 	if !strings.HasPrefix(c.DatabaseURL, "sqlite://") && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
-		r.fail("BILAG_DATABASE_URL", "must start with sqlite:// or postgres://")
+		r.Fail("BILAG_DATABASE_URL", "must start with sqlite:// or postgres://")
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
-		r.fail("BILAG_LOG_FORMAT", "must be text or json, got %q", c.LogFormat)
+		r.Fail("BILAG_LOG_FORMAT", "must be text or json, got %q", c.LogFormat)
 	}
 	c.SecretKey = r.key("BILAG_SECRET_KEY")
 	c.PreviousSecretKey = r.key("BILAG_SECRET_KEY_PREVIOUS")
 	if c.SecretKey == nil && len(r.errs) == 0 {
 		if !c.Demo {
-			r.fail("BILAG_SECRET_KEY", "is required (base64 of at least 32 random bytes; e.g. `openssl rand -base64 32`) unless BILAG_DEMO=1")
+			r.Fail("BILAG_SECRET_KEY", "is required (base64 of at least 32 random bytes; e.g. `openssl rand -base64 32`) unless BILAG_DEMO=1")
 		} else {
 			key, err := demoKey(c.DataDir)
 			if err != nil {
-				r.fail("BILAG_SECRET_KEY", "not set and no demo key could be kept in BILAG_DATA_DIR: %v", err)
+				r.Fail("BILAG_SECRET_KEY", "not set and no demo key could be kept in BILAG_DATA_DIR: %v", err)
 			}
 			c.SecretKey = key
 		}
 	}
-	c.EAccounting = EAccounting{
-		ClientID:     r.str("BILAG_EACCOUNTING_CLIENT_ID", ""),
-		ClientSecret: r.secret("BILAG_EACCOUNTING_CLIENT_SECRET"),
-		AuthURL:      r.str("BILAG_EACCOUNTING_AUTH_URL", "https://identity.vismaonline.com/connect/authorize"),
-		TokenURL:     r.str("BILAG_EACCOUNTING_TOKEN_URL", "https://identity.vismaonline.com/connect/token"),
-		RevokeURL:    r.str("BILAG_EACCOUNTING_REVOKE_URL", "https://identity.vismaonline.com/connect/revocation"),
-		Issuer:       r.str("BILAG_EACCOUNTING_ISSUER", "https://identity.vismaonline.com"),
-		APIURL:       r.str("BILAG_EACCOUNTING_API_URL", "https://eaccountingapi.vismaonline.com/v2"),
-		Scopes:       strings.Fields(r.str("BILAG_EACCOUNTING_SCOPES", "ea:api offline_access ea:accounting_readonly ea:purchase_readonly ea:sales_readonly")),
-	}
-	for _, name := range []string{"BILAG_EACCOUNTING_AUTH_URL", "BILAG_EACCOUNTING_TOKEN_URL", "BILAG_EACCOUNTING_REVOKE_URL", "BILAG_EACCOUNTING_ISSUER", "BILAG_EACCOUNTING_API_URL"} {
-		v, _ := getenv(name)
-		if v != "" {
-			if u, err := url.Parse(v); err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-				r.fail(name, "must be an absolute http or https URL, got %q", v)
-			}
-		}
-	}
-	if c.EAccounting.ClientID != "" && c.EAccounting.ClientSecret == "" {
-		r.fail("BILAG_EACCOUNTING_CLIENT_SECRET", "is required when BILAG_EACCOUNTING_CLIENT_ID is set")
-	}
-	if len(r.errs) > 0 {
-		return nil, errors.Join(r.errs...)
+	if err := r.Err(); err != nil {
+		return nil, err
 	}
 	return c, nil
 }
 
-// UseSandbox reports whether the eAccounting connector should talk to the
-// in-process sandbox: demo mode with no real client registered.
-func (c *Config) UseSandbox() bool { return c.Demo && c.EAccounting.ClientID == "" }
-
-type reader struct {
+// Reader reads settings from the environment by the rules every Bilag
+// setting follows: NAME_FILE for secrets, and errors that name their
+// variable, collected so that one start reports every mistake. Connector
+// settings are read through one by their registry rows in main.
+type Reader struct {
 	getenv Getenv
 	errs   []error
 }
 
-func (r *reader) fail(name, format string, args ...any) {
+// NewReader reads through getenv.
+func NewReader(getenv Getenv) *Reader { return &Reader{getenv: getenv} }
+
+// Err is every mistake found so far, or nil.
+func (r *Reader) Err() error { return errors.Join(r.errs...) }
+
+// URL reads an optional absolute http(s) URL; "" when unset.
+func (r *Reader) URL(name string) string {
+	v := r.String(name, "")
+	if v != "" {
+		if u, err := url.Parse(v); err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+			r.Fail(name, "must be an absolute http or https URL, got %q", v)
+		}
+	}
+	return v
+}
+
+// Fail records a mistake in the variable name.
+func (r *Reader) Fail(name, format string, args ...any) {
 	r.errs = append(r.errs, fmt.Errorf("%s %s", name, fmt.Sprintf(format, args...)))
 }
 
-func (r *reader) str(name, def string) string {
+// String reads NAME; def when it is unset or empty.
+func (r *Reader) String(name, def string) string {
 	if v, ok := r.getenv(name); ok && v != "" {
 		return v
 	}
 	return def
 }
 
-// secret reads NAME, or the file named by NAME_FILE; not both.
-func (r *reader) secret(name string) string {
+// Secret reads NAME, or the file named by NAME_FILE; not both.
+func (r *Reader) Secret(name string) string {
 	v, _ := r.getenv(name)
 	file, _ := r.getenv(name + "_FILE")
 	switch {
 	case v != "" && file != "":
-		r.fail(name, "and %s_FILE are both set; set one", name)
+		r.Fail(name, "and %s_FILE are both set; set one", name)
 		return ""
 	case file != "":
 		b, err := os.ReadFile(file)
 		if err != nil {
-			r.fail(name+"_FILE", "cannot be read: %v", err)
+			r.Fail(name+"_FILE", "cannot be read: %v", err)
 			return ""
 		}
 		return strings.TrimSpace(string(b))
@@ -180,8 +158,8 @@ func (r *reader) secret(name string) string {
 	return v
 }
 
-func (r *reader) key(name string) []byte {
-	v := r.secret(name)
+func (r *Reader) key(name string) []byte {
+	v := r.Secret(name)
 	if v == "" {
 		return nil
 	}
@@ -190,48 +168,48 @@ func (r *reader) key(name string) []byte {
 		b, err = base64.RawURLEncoding.DecodeString(v)
 	}
 	if err != nil {
-		r.fail(name, "must be base64")
+		r.Fail(name, "must be base64")
 		return nil
 	}
 	if len(b) < 32 {
-		r.fail(name, "must decode to at least 32 bytes, got %d", len(b))
+		r.Fail(name, "must decode to at least 32 bytes, got %d", len(b))
 		return nil
 	}
 	return b
 }
 
-func (r *reader) boolean(name string) bool {
+func (r *Reader) boolean(name string) bool {
 	v, ok := r.getenv(name)
 	if !ok || v == "" {
 		return false
 	}
 	b, err := strconv.ParseBool(v)
 	if err != nil {
-		r.fail(name, "must be 1 or 0, got %q", v)
+		r.Fail(name, "must be 1 or 0, got %q", v)
 	}
 	return b
 }
 
-func (r *reader) integer(name string, def int64) int64 {
+func (r *Reader) integer(name string, def int64) int64 {
 	v, ok := r.getenv(name)
 	if !ok || v == "" {
 		return def
 	}
 	n, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || n < 0 {
-		r.fail(name, "must be a non-negative whole number, got %q", v)
+		r.Fail(name, "must be a non-negative whole number, got %q", v)
 	}
 	return n
 }
 
-func (r *reader) duration(name string, def time.Duration) time.Duration {
+func (r *Reader) duration(name string, def time.Duration) time.Duration {
 	v, ok := r.getenv(name)
 	if !ok || v == "" {
 		return def
 	}
 	d, err := time.ParseDuration(v)
 	if err != nil || d <= 0 {
-		r.fail(name, "must be a positive duration such as 15m or 168h, got %q", v)
+		r.Fail(name, "must be a positive duration such as 15m or 168h, got %q", v)
 	}
 	return d
 }

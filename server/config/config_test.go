@@ -26,11 +26,8 @@ func TestDefaults(t *testing.T) {
 	if c.DatabaseURL != "sqlite://data/bilag.db" {
 		t.Errorf("DatabaseURL = %q, want sqlite://data/bilag.db", c.DatabaseURL)
 	}
-	if c.LinkTTL != 7*24*time.Hour || c.Secure() || c.UseSandbox() {
-		t.Errorf("LinkTTL = %s, Secure = %v, UseSandbox = %v", c.LinkTTL, c.Secure(), c.UseSandbox())
-	}
-	if c.EAccounting.APIURL != "https://eaccountingapi.vismaonline.com/v2" || len(c.EAccounting.Scopes) != 5 {
-		t.Errorf("eAccounting defaults = %+v", c.EAccounting)
+	if c.LinkTTL != 7*24*time.Hour || c.Secure() {
+		t.Errorf("LinkTTL = %s, Secure = %v", c.LinkTTL, c.Secure())
 	}
 }
 
@@ -50,9 +47,6 @@ func TestErrorsNameTheVariable(t *testing.T) {
 		{"demo flag", map[string]string{"BILAG_SECRET_KEY": key32, "BILAG_DEMO": "yes please"}, "BILAG_DEMO must be 1 or 0"},
 		{"ttl", map[string]string{"BILAG_SECRET_KEY": key32, "BILAG_LINK_TTL": "a week"}, "BILAG_LINK_TTL must be a positive duration"},
 		{"cache", map[string]string{"BILAG_SECRET_KEY": key32, "BILAG_CACHE_MAX_BYTES": "-1"}, "BILAG_CACHE_MAX_BYTES must be a non-negative"},
-		{"client secret", map[string]string{"BILAG_SECRET_KEY": key32, "BILAG_EACCOUNTING_CLIENT_ID": "x"}, "BILAG_EACCOUNTING_CLIENT_SECRET is required"},
-		{"both secret forms", map[string]string{"BILAG_SECRET_KEY": key32, "BILAG_EACCOUNTING_CLIENT_ID": "x", "BILAG_EACCOUNTING_CLIENT_SECRET": "s", "BILAG_EACCOUNTING_CLIENT_SECRET_FILE": "/f"}, "BILAG_EACCOUNTING_CLIENT_SECRET and BILAG_EACCOUNTING_CLIENT_SECRET_FILE are both set"},
-		{"auth url", map[string]string{"BILAG_SECRET_KEY": key32, "BILAG_EACCOUNTING_AUTH_URL": "/relative"}, "BILAG_EACCOUNTING_AUTH_URL must be an absolute"},
 		{"secret file missing", map[string]string{"BILAG_SECRET_KEY_FILE": "/nonexistent/key"}, "BILAG_SECRET_KEY_FILE cannot be read"},
 	}
 	for _, tt := range tests {
@@ -97,9 +91,6 @@ func TestDemoKeyIsKept(t *testing.T) {
 	}
 	if len(a.SecretKey) != 32 || string(a.SecretKey) != string(b.SecretKey) {
 		t.Errorf("demo keys differ or are short: %d bytes", len(a.SecretKey))
-	}
-	if !a.UseSandbox() {
-		t.Error("demo without a client id should use the sandbox")
 	}
 	fi, err := os.Stat(filepath.Join(dir, "demo-secret.key"))
 	if err != nil || fi.Mode().Perm() != 0o600 {

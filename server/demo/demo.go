@@ -1,5 +1,5 @@
 // Package demo seeds a fresh database with a demo firm whose client
-// companies exist in the eAccounting sandbox, so that a person can click
+// companies exist in a connector's sandbox, so that a person can click
 // through the whole story on a fresh machine.
 package demo
 
@@ -11,23 +11,25 @@ import (
 	"path/filepath"
 	"strings"
 
-	"bilag/connectors/eaccounting/sandbox"
 	"bilag/connectors/orgnr"
 	"bilag/db"
-	"bilag/server"
 	"bilag/server/password"
 )
 
 // loginsFile keeps the generated demo passwords, so every start can print them.
 const loginsFile = "demo-logins.txt"
 
-// clientOrgs are the sandbox companies the demo firm has as clients: two
-// bookkeeping companies and one with only Invoicing.
-var clientOrgs = []string{"556812-3474", "559104-3210", "556731-9057"}
+// Login is a demo login, printed at start.
+type Login struct{ Role, Email, Password string }
 
-// Seed fills an empty database with the demo firm and returns the logins.
-// On a database that has users it only reads the logins kept in dataDir.
-func Seed(ctx context.Context, d *db.DB, dataDir string) ([]server.DemoLogin, error) {
+// Company is a client company of the demo firm, as a sandbox has it.
+type Company struct{ Name, Country, OrgNumber string }
+
+// Seed fills an empty database with the demo firm, whose clients are
+// clients, and returns the logins: an admin, an analyst who is a member of
+// the first two clients and a viewer who is a member of the first. On a
+// database that has users it only reads the logins kept in dataDir.
+func Seed(ctx context.Context, d *db.DB, dataDir string, clients []Company) ([]Login, error) {
 	n, err := d.CountUsers(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("demo: count users: %w", err)
@@ -36,16 +38,11 @@ func Seed(ctx context.Context, d *db.DB, dataDir string) ([]server.DemoLogin, er
 	if n > 0 {
 		return readLogins(path)
 	}
-	byOrg := map[string]sandbox.DemoCompany{}
-	for _, c := range sandbox.DemoCompanies() {
-		byOrg[c.OrgNumber] = c
+	if len(clients) < 2 {
+		return nil, fmt.Errorf("demo: %d client companies, want at least 2", len(clients))
 	}
 	var companies []*db.Company
-	for _, org := range clientOrgs {
-		sc, ok := byOrg[org]
-		if !ok {
-			return nil, fmt.Errorf("demo: sandbox has no company %s", org)
-		}
+	for _, sc := range clients {
 		norm, err := orgnr.Validate(sc.Country, sc.OrgNumber)
 		if err != nil {
 			return nil, fmt.Errorf("demo: org number of %s: %w", sc.Name, err)
@@ -64,7 +61,7 @@ func Seed(ctx context.Context, d *db.DB, dataDir string) ([]server.DemoLogin, er
 		{db.RoleAnalyst, "analyst@demo.bilag.test", "Anders Analytiker", []int{0, 1}},
 		{db.RoleViewer, "viewer@demo.bilag.test", "Vera Viewer", []int{0}},
 	}
-	var logins []server.DemoLogin
+	var logins []Login
 	members := map[int64][]int64{}
 	for _, p := range people {
 		pass := password.Generate()
@@ -79,7 +76,7 @@ func Seed(ctx context.Context, d *db.DB, dataDir string) ([]server.DemoLogin, er
 		for _, i := range p.member {
 			members[companies[i].ID] = append(members[companies[i].ID], u.ID)
 		}
-		logins = append(logins, server.DemoLogin{Role: p.role, Email: p.email, Password: pass})
+		logins = append(logins, Login{Role: p.role, Email: p.email, Password: pass})
 	}
 	for cid, uids := range members {
 		if err := d.SetMembers(ctx, cid, uids); err != nil {
@@ -92,7 +89,7 @@ func Seed(ctx context.Context, d *db.DB, dataDir string) ([]server.DemoLogin, er
 	return logins, nil
 }
 
-func writeLogins(path string, ls []server.DemoLogin) error {
+func writeLogins(path string, ls []Login) error {
 	var b strings.Builder
 	for _, l := range ls {
 		fmt.Fprintf(&b, "%s\t%s\t%s\n", l.Role, l.Email, l.Password)
@@ -103,7 +100,7 @@ func writeLogins(path string, ls []server.DemoLogin) error {
 	return nil
 }
 
-func readLogins(path string) ([]server.DemoLogin, error) {
+func readLogins(path string) ([]Login, error) {
 	b, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
@@ -111,10 +108,10 @@ func readLogins(path string) ([]server.DemoLogin, error) {
 	if err != nil {
 		return nil, fmt.Errorf("demo: read logins: %w", err)
 	}
-	var ls []server.DemoLogin
+	var ls []Login
 	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
 		if f := strings.Split(line, "\t"); len(f) == 3 {
-			ls = append(ls, server.DemoLogin{Role: f[0], Email: f[1], Password: f[2]})
+			ls = append(ls, Login{Role: f[0], Email: f[1], Password: f[2]})
 		}
 	}
 	return ls, nil

@@ -5,13 +5,12 @@ import (
 	"path/filepath"
 	"testing"
 
-	"bilag/connectors/eaccounting/sandbox"
 	"bilag/db"
 	"bilag/server/password"
 )
 
-// The demo firm's companies are sandbox companies, its logins work, and a
-// restart prints the same logins without seeding twice.
+// The demo firm's companies are the clients it is given, its logins work,
+// and a restart prints the same logins without seeding twice.
 func TestSeed(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -20,7 +19,12 @@ func TestSeed(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer d.Close()
-	logins, err := Seed(ctx, d, dir)
+	clients := []Company{
+		{"Fjällbacka Snickeri AB", "SE", "556812-3474"},
+		{"Norrsken Design AB", "SE", "559104-3210"},
+		{"Kafé Kanel HB", "SE", "556731-9057"},
+	}
+	logins, err := Seed(ctx, d, dir, clients)
 	if err != nil {
 		t.Fatalf("Seed() = %v", err)
 	}
@@ -36,9 +40,9 @@ func TestSeed(t *testing.T) {
 			t.Errorf("the printed password of %s does not log in", l.Email)
 		}
 	}
-	inSandbox := map[string]bool{}
-	for _, c := range sandbox.DemoCompanies() {
-		inSandbox[c.OrgNumber] = true
+	given := map[string]bool{}
+	for _, c := range clients {
+		given[c.OrgNumber] = true
 	}
 	admin, _ := d.UserByEmail(ctx, "admin@demo.bilag.test")
 	cs, err := d.CompaniesForUser(ctx, admin)
@@ -46,8 +50,8 @@ func TestSeed(t *testing.T) {
 		t.Fatalf("companies = %d, %v; want 3", len(cs), err)
 	}
 	for _, c := range cs {
-		if !inSandbox[c.OrgNumber] {
-			t.Errorf("company %s (%s) is not in the sandbox", c.Name, c.OrgNumber)
+		if !given[c.OrgNumber] {
+			t.Errorf("company %s (%s) is not one of the clients given", c.Name, c.OrgNumber)
 		}
 	}
 	analyst, _ := d.UserByEmail(ctx, "analyst@demo.bilag.test")
@@ -58,7 +62,7 @@ func TestSeed(t *testing.T) {
 	if v, _ := d.CompaniesForUser(ctx, viewer); len(v) != 1 {
 		t.Errorf("the viewer sees %d companies, want 1", len(v))
 	}
-	again, err := Seed(ctx, d, dir)
+	again, err := Seed(ctx, d, dir, clients)
 	if err != nil || len(again) != 3 || again[1] != logins[1] {
 		t.Errorf("second Seed() = %v, %v; want the same logins", again, err)
 	}

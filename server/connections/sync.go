@@ -1,4 +1,4 @@
-package server
+package connections
 
 import (
 	"context"
@@ -15,7 +15,8 @@ const (
 	// syncLease is how long a sync may go without extending its claim; a
 	// crashed instance's sync is taken over after it.
 	syncLease = 2 * time.Minute
-	// syncPageSize is Visma's largest page that clients use.
+	// syncPageSize is the largest page the eAccounting API gives; the
+	// connector may give less.
 	syncPageSize = 1000
 	// syncOverlap re-reads a little of what the last sync saw, because
 	// upstream clocks and commit order are not exact; upserts make it safe.
@@ -23,7 +24,10 @@ const (
 )
 
 // ErrSyncRunning is returned when another sync of the connection runs.
-var ErrSyncRunning = errors.New("a sync of this connection is already running")
+var ErrSyncRunning = errors.New("connections: a sync of this connection is already running")
+
+// ErrNoVouchers is returned for a connection whose connector reads no vouchers.
+var ErrNoVouchers = errors.New("connections: the connector reads no vouchers")
 
 // SyncResult is what one sync did.
 type SyncResult struct {
@@ -33,15 +37,36 @@ type SyncResult struct {
 	Upserted int
 }
 
-// SyncConnection brings a connection's voucher index up to date: fully the
-// first time, then only what was modified since the last sync. Only one
-// instance syncs a connection at a time (a lease in the database).
-func (s *Server) SyncConnection(ctx context.Context, conn *db.Connection) (SyncResult, error) {
+// Reads reports whether conn's connector reads vouchers and their
+// documents, which is what the voucher pages and syncing need.
+func (s *Service) Reads(conn *db.Connection) bool {
+	_, vr := s.connectors[conn.Connector].(connectors.VoucherReader)
+	_, dr := s.connectors[conn.Connector].(connectors.DocumentReader)
+	return vr && dr
+}
+
+// StartSync syncs conn in the background, bounded by the service's life.
+func (s *Service) StartSync(conn *db.Connection) {
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		if _, err := s.Sync(s.bg, conn); err != nil && !errors.Is(err, ErrSyncRunning) {
+			s.log.Warn("background sync", "connection_id", conn.ID, "err", err)
+		}
+	}()
+}
+
+// Sync brings a connection's voucher index up to date: fully the first
+// time, then only what was modified since the last sync. Only one instance
+// syncs a connection at a time (a lease in the database). Its calls retry
+// within the background policy.
+func (s *Service) Sync(ctx context.Context, conn *db.Connection) (SyncResult, error) {
 	var res SyncResult
 	vr, ok := s.connectors[conn.Connector].(connectors.VoucherReader)
 	if !ok {
-		return res, fmt.Errorf("connector %s reads no vouchers", conn.Connector)
+		return res, fmt.Errorf("sync %s connection %d: %w", conn.Connector, conn.ID, ErrNoVouchers)
 	}
+	ctx = connectors.WithBackoff(ctx, connectors.Background())
 	got, err := s.db.TakeSyncLease(ctx, conn.ID, syncLease)
 	if err != nil {
 		return res, err
@@ -61,11 +86,11 @@ func (s *Server) SyncConnection(ctx context.Context, conn *db.Connection) (SyncR
 		return res, err
 	}
 	started := s.now().UTC()
-	through, err := s.syncPages(ctx, vr, conn, state, run, &res)
+	err = s.syncPages(ctx, vr, conn, state, run, &res)
 	errText := ""
+	var through *time.Time
 	if err != nil {
 		errText = err.Error()
-		through = nil
 	} else {
 		t := started.Add(-syncOverlap)
 		through = &t
@@ -82,69 +107,58 @@ func (s *Server) SyncConnection(ctx context.Context, conn *db.Connection) (SyncR
 	return res, err
 }
 
-func (s *Server) syncPages(ctx context.Context, vr connectors.VoucherReader, conn *db.Connection, state db.SyncState, run *db.SyncRun, res *SyncResult) (*time.Time, error) {
-	g, err := s.freshGrant(ctx, conn)
-	if err != nil {
-		return nil, err
-	}
+func (s *Service) syncPages(ctx context.Context, vr connectors.VoucherReader, conn *db.Connection, state db.SyncState, run *db.SyncRun, res *SyncResult) error {
 	var fys []connectors.FiscalYear
-	if err := connectors.Retry(ctx, syncBackoff, func(ctx context.Context) error {
-		var err error
+	err := s.use(ctx, conn, func(ctx context.Context, g connectors.Grant) (err error) {
 		fys, err = vr.FiscalYears(ctx, g)
 		return err
-	}); err != nil {
-		return nil, fmt.Errorf("read fiscal years: %w", err)
+	})
+	if err != nil {
+		return fmt.Errorf("read fiscal years: %w", err)
 	}
 	rows := make([]db.FiscalYear, len(fys))
 	for i, fy := range fys {
 		rows[i] = db.FiscalYear{CompanyID: conn.CompanyID, ExternalID: fy.ID, StartDate: fy.StartDate, EndDate: fy.EndDate}
 	}
 	if err := s.db.UpsertFiscalYears(ctx, rows); err != nil {
-		return nil, err
+		return err
 	}
 	q := connectors.VoucherQuery{Page: 1, PageSize: syncPageSize}
 	if state.SyncedThrough != nil {
 		q.ModifiedSince = *state.SyncedThrough
 	}
 	for {
-		if g, err = s.freshGrant(ctx, conn); err != nil {
-			return nil, err
-		}
 		var page connectors.VoucherPage
-		if err := connectors.Retry(ctx, syncBackoff, func(ctx context.Context) error {
-			var err error
+		err := s.use(ctx, conn, func(ctx context.Context, g connectors.Grant) (err error) {
 			page, err = vr.Vouchers(ctx, g, q)
 			return err
-		}); err != nil {
-			return nil, fmt.Errorf("read vouchers page %d: %w", q.Page, err)
+		})
+		if err != nil {
+			return fmt.Errorf("read vouchers page %d: %w", q.Page, err)
 		}
 		batch := make([]db.Voucher, len(page.Vouchers))
 		for i, v := range page.Vouchers {
 			batch[i] = indexEntry(conn.CompanyID, v)
 		}
 		if err := s.db.UpsertVouchers(ctx, batch); err != nil {
-			return nil, err
+			return err
 		}
 		res.Fetched += len(page.Vouchers)
 		res.Upserted += len(batch)
 		res.Total = max(page.Total, res.Fetched)
 		if err := s.db.SyncProgress(ctx, run.ID, res.Fetched, res.Total, res.Upserted); err != nil {
-			return nil, err
+			return err
 		}
 		s.metrics.SyncProgress(conn.CompanyID, res.Fetched, res.Total)
 		if ok, err := s.db.ExtendSyncLease(ctx, conn.ID, syncLease); err != nil || !ok {
-			return nil, fmt.Errorf("sync lease lost: %w", errors.Join(err, ErrSyncRunning))
+			return fmt.Errorf("sync lease lost: %w", errors.Join(err, ErrSyncRunning))
 		}
 		if q.Page >= page.TotalPages || len(page.Vouchers) == 0 {
-			return nil, nil
+			return nil
 		}
 		q.Page++
 	}
 }
-
-// syncBackoff waits longer than an interactive request would: a sync has
-// time, and Visma's rate-limit answer asks for up to a minute.
-var syncBackoff = connectors.Backoff{Attempts: 5, Base: time.Second, Max: 65 * time.Second}
 
 // indexEntry turns an upstream voucher into its index entry.
 func indexEntry(companyID int64, v connectors.Voucher) db.Voucher {
@@ -163,18 +177,21 @@ func hasDocuments(v connectors.Voucher) bool {
 
 // SyncAll syncs every active connection of an active company once, calling
 // report after each.
-func (s *Server) SyncAll(ctx context.Context, report func(co *db.Company, res SyncResult, err error)) error {
+func (s *Service) SyncAll(ctx context.Context, report func(co *db.Company, res SyncResult, err error)) error {
 	conns, err := s.db.ActiveConnections(ctx)
 	if err != nil {
 		return err
 	}
 	for i := range conns {
 		conn := &conns[i]
+		if _, ok := s.connectors[conn.Connector].(connectors.VoucherReader); !ok {
+			continue // an import-only connection has no index to keep
+		}
 		co, err := s.db.Company(ctx, conn.CompanyID)
 		if err != nil {
 			return err
 		}
-		res, err := s.SyncConnection(ctx, conn)
+		res, err := s.Sync(ctx, conn)
 		report(co, res, err)
 		if ctx.Err() != nil {
 			return ctx.Err()

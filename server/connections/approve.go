@@ -1,0 +1,156 @@
+package connections
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"bilag/connectors"
+	"bilag/connectors/orgnr"
+	"bilag/db"
+)
+
+// Approval is a fresh grant for a consent link, however it was obtained (an
+// upstream's redirect or a form of pasted keys).
+type Approval struct {
+	Link     *db.ConsentLink
+	Company  *db.Company
+	Grant    connectors.Grant
+	RemoteIP string
+}
+
+// Outcome is what an approval came to.
+type Outcome struct {
+	// Connection is set when the company is connected.
+	Connection *db.Connection
+	// Reason is "" when connected; otherwise a problem code of the check
+	// ("no_bookkeeping", "permission", …), "org_mismatch", "upstream", or
+	// "used" when the link connected meanwhile.
+	Reason string
+	// Areas are the program areas the approver lacks rights in.
+	Areas []string
+	// Seen is the upstream company the grant belongs to, when checked.
+	Seen connectors.Company
+}
+
+// Approve checks a fresh grant, matches its company's organisation number
+// with the link's and stores it as the company's connection, then starts
+// the first sync; a grant Bilag does not keep is revoked at the upstream.
+// A refusal is an Outcome with a Reason (recorded on the link); err is for
+// faults of Bilag's own.
+func (s *Service) Approve(ctx context.Context, a Approval) (Outcome, error) {
+	l, name := a.Link, a.Link.Connector
+	var out Outcome
+	if err := s.db.ApproveLink(ctx, l.ID); err != nil {
+		s.revokeQuietly(ctx, name, a.Grant)
+		return out, err
+	}
+	verdict, err := s.check(ctx, a)
+	if err != nil {
+		s.revokeQuietly(ctx, name, a.Grant)
+		out.Reason = "upstream"
+		s.FailLink(ctx, l, out.Reason, "", err, a.RemoteIP)
+		return out, nil
+	}
+	out.Seen = verdict.Company
+	if !verdict.OK() {
+		s.revokeQuietly(ctx, name, a.Grant)
+		out.Reason = string(verdict.Problems[0].Code)
+		for _, p := range verdict.Problems {
+			if p.Area != "" {
+				out.Areas = append(out.Areas, p.Area)
+			}
+		}
+		s.FailLink(ctx, l, out.Reason, strings.Join(out.Areas, ", "), nil, a.RemoteIP)
+		return out, nil
+	}
+	if !orgnr.Equal(a.Company.Country, l.ExpectedOrgNumber, verdict.Company.OrgNumber) {
+		s.revokeQuietly(ctx, name, a.Grant)
+		out.Reason = "org_mismatch"
+		s.FailLink(ctx, l, out.Reason, verdict.Company.Name+" "+verdict.Company.OrgNumber, nil, a.RemoteIP)
+		return out, nil
+	}
+	conn := &db.Connection{CompanyID: a.Company.ID, Connector: name, ExternalID: verdict.Company.ExternalID,
+		ExternalName: verdict.Company.Name, OrgNumber: verdict.Company.OrgNumber, ApprovedBy: verdict.Approver}
+	if err := s.db.Connect(ctx, l.ID, conn, a.Grant); err != nil {
+		s.revokeQuietly(ctx, name, a.Grant)
+		if isNotFound(err) {
+			out.Reason = "used"
+			return out, nil
+		}
+		return out, err
+	}
+	_ = s.db.Audit(ctx, db.AuditEvent{Action: db.AuditConnect, CompanyID: &a.Company.ID, Actor: linkActor(l),
+		Target: name, Detail: verdict.Company.Name + " " + verdict.Company.OrgNumber, RemoteIP: a.RemoteIP})
+	// A reconnect may reach another upstream company, so the first sync is
+	// full.
+	if err := s.db.ResetSync(context.WithoutCancel(ctx), conn.ID); err != nil {
+		s.log.Warn("reset sync state", "connection_id", conn.ID, "err", err)
+	}
+	if s.Reads(conn) {
+		s.StartSync(conn)
+	}
+	out.Connection = conn
+	return out, nil
+}
+
+// check asks the connector what the grant reaches. A connector without
+// checks can only be taken at its word: the company is the link's.
+func (s *Service) check(ctx context.Context, a Approval) (connectors.Verdict, error) {
+	ch, ok := s.connectors[a.Link.Connector].(connectors.Checker)
+	if !ok {
+		return connectors.Verdict{Company: connectors.Company{Name: a.Company.Name, OrgNumber: a.Link.ExpectedOrgNumber, Country: a.Company.Country}}, nil
+	}
+	v, err := ch.Check(ctx, a.Grant)
+	if err != nil {
+		return v, fmt.Errorf("check grant: %w", err)
+	}
+	return v, nil
+}
+
+// FailLink records why a link's approval failed, on the link, in the log
+// and in the audit trail.
+func (s *Service) FailLink(ctx context.Context, l *db.ConsentLink, reason, detail string, cause error, remoteIP string) {
+	if err := s.db.FailLink(ctx, l.ID, reason, detail); err != nil {
+		s.log.Error("record consent failure", "link_id", l.ID, "err", err)
+	}
+	attrs := []any{"link_id", l.ID, "company_id", l.CompanyID, "reason", reason}
+	if cause != nil {
+		attrs = append(attrs, "err", cause)
+	}
+	s.log.Info("consent failed", attrs...)
+	_ = s.db.Audit(ctx, db.AuditEvent{Action: db.AuditConnectFailed, CompanyID: &l.CompanyID, Actor: linkActor(l),
+		Target: l.Connector, Detail: reason + " " + detail, RemoteIP: remoteIP})
+}
+
+func linkActor(l *db.ConsentLink) string { return "consent link " + strconv.FormatInt(l.ID, 10) }
+
+// revokeQuietly withdraws a grant Bilag will not keep.
+func (s *Service) revokeQuietly(ctx context.Context, name string, g connectors.Grant) {
+	rv, ok := s.connectors[name].(connectors.Revoker)
+	if !ok {
+		return
+	}
+	if err := rv.Revoke(context.WithoutCancel(ctx), g); err != nil {
+		s.log.Warn("revoke unused grant", "connector", name, "err", err)
+	}
+}
+
+// Disconnect ends conn at a person's request: the grant is withdrawn at the
+// upstream when the connector can, and deleted here in any case.
+func (s *Service) Disconnect(ctx context.Context, conn *db.Connection) error {
+	if rv, ok := s.connectors[conn.Connector].(connectors.Revoker); ok {
+		if g, err := s.db.Grant(ctx, conn.ID); err == nil {
+			if err := rv.Revoke(ctx, g); err != nil {
+				// The stored tokens go anyway: a person asked for the
+				// connection to end, and tokens we no longer hold are useless.
+				s.log.Warn("revoke grant at upstream", "connection_id", conn.ID, "err", err)
+			}
+		}
+	}
+	return s.db.Disconnect(ctx, conn.ID)
+}
+
+func isNotFound(err error) bool { return errors.Is(err, db.ErrNotFound) }

@@ -1,0 +1,145 @@
+// Package connections is the work done to a company's connection, without
+// HTTP: approving a fresh grant, keeping it fresh, syncing the voucher index,
+// reading a voucher live and opening its documents. The web server and the
+// command line both drive it; which connectors exist is told to it, never
+// known by it.
+package connections
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"bilag/connectors"
+	"bilag/db"
+	"bilag/db/doccache"
+	"bilag/server/metrics"
+)
+
+// Options are what a Service is built from.
+type Options struct {
+	DB *db.DB
+	// Connectors by name.
+	Connectors map[string]connectors.Connector
+	// Countries are the ISO 3166-1 countries each connector's system serves,
+	// by connector name; a connector without an entry is offered nowhere.
+	Countries map[string][]string
+	// Cache keeps opened documents; nil disables caching.
+	Cache *doccache.Cache
+	// Metrics records Prometheus metrics; nil turns them off.
+	Metrics *metrics.Metrics
+	Logger  *slog.Logger
+	Now     func() time.Time
+}
+
+// Service does the work on connections. It is safe for concurrent use.
+type Service struct {
+	db         *db.DB
+	connectors map[string]connectors.Connector
+	countries  map[string][]string
+	cache      *doccache.Cache
+	metrics    *metrics.Metrics
+	log        *slog.Logger
+	now        func() time.Time
+	// bg bounds background syncs; Close cancels it and waits.
+	bg       context.Context
+	bgcancel context.CancelFunc
+	wg       sync.WaitGroup
+}
+
+// New builds a Service.
+func New(opt Options) (*Service, error) {
+	if opt.DB == nil {
+		return nil, errors.New("connections: DB is required")
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	s := &Service{db: opt.DB, connectors: opt.Connectors, countries: opt.Countries, cache: opt.Cache, metrics: opt.Metrics, log: opt.Logger, now: opt.Now}
+	s.bg, s.bgcancel = context.WithCancel(context.Background())
+	return s, nil
+}
+
+// Close stops background syncs and waits for them.
+func (s *Service) Close() {
+	s.bgcancel()
+	s.wg.Wait()
+}
+
+// Connector is the registered connector of that name, nil when there is none.
+func (s *Service) Connector(name string) connectors.Connector { return s.connectors[name] }
+
+// Offered names the connectors a company of country may be connected
+// through, in name order.
+func (s *Service) Offered(country string) []string {
+	var out []string
+	for name := range s.connectors {
+		if slices.Contains(s.countries[name], country) {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Current is the company's reading connection, whichever connector it uses;
+// db.ErrNotFound when the company was never connected.
+func (s *Service) Current(ctx context.Context, companyID int64) (*db.Connection, error) {
+	return s.db.CurrentConnection(ctx, companyID)
+}
+
+// active is the company's connection, if it can be used now.
+func (s *Service) active(ctx context.Context, companyID int64) (*db.Connection, error) {
+	conn, err := s.Current(ctx, companyID)
+	if err != nil {
+		return nil, err
+	}
+	if conn.Status != db.ConnActive {
+		return nil, fmt.Errorf("connection %d is %s: %w", conn.ID, conn.Status, db.ErrNeedsReapproval)
+	}
+	return conn, nil
+}
+
+// use runs op with a usable grant of conn. It is the one place that decides
+// a connection has ended: whatever says connectors.ErrGrantRevoked (a
+// refresh refused, an ordinary call refused for good) ends it here.
+func (s *Service) use(ctx context.Context, conn *db.Connection, op func(ctx context.Context, g connectors.Grant) error) error {
+	return s.useWithin(ctx, conn, refreshMargin, op)
+}
+
+// useWithin is use with a grant valid for at least margin.
+func (s *Service) useWithin(ctx context.Context, conn *db.Connection, margin time.Duration, op func(ctx context.Context, g connectors.Grant) error) error {
+	g, err := s.grant(ctx, conn, margin)
+	if err == nil {
+		err = op(ctx, g)
+	}
+	if errors.Is(err, connectors.ErrGrantRevoked) {
+		s.end(ctx, conn, err)
+	}
+	return err
+}
+
+// end marks conn as needing re-approval, once however many requests saw
+// its grant die, with one audit row.
+func (s *Service) end(ctx context.Context, conn *db.Connection, cause error) {
+	bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	ended, err := s.db.EndConnection(bg, conn.ID, cause.Error())
+	if err != nil {
+		s.log.Error("end connection", "connection_id", conn.ID, "err", err)
+		return
+	}
+	if !ended {
+		return
+	}
+	s.log.Warn("connection needs re-approval", "company_id", conn.CompanyID, "connection_id", conn.ID, "connector", conn.Connector, "err", cause)
+	_ = s.db.Audit(bg, db.AuditEvent{Action: db.AuditConnectionEnded, CompanyID: &conn.CompanyID, Actor: conn.Connector,
+		Target: conn.Connector, Detail: cause.Error()})
+}

@@ -1,0 +1,169 @@
+package main
+
+import (
+	"encoding/base64"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"bilag/connectors"
+	"bilag/connectors/eaccounting"
+	"bilag/connectors/eaccounting/sandbox"
+	"bilag/db/seal"
+	"bilag/server/config"
+	"bilag/server/demo"
+)
+
+// upstream is one row of the registry: a Visma system Bilag connects to.
+// The registry is the only place that knows which connectors exist; the
+// server and the connection service see them through their capabilities.
+type upstream struct {
+	name string
+	// countries are where the system is sold (ISO 3166-1): an analyst
+	// picks among the connectors of the company's country.
+	countries []string
+	// open reads the connector's settings (BILAG_<NAME>_*) through r and
+	// builds it; without settings, in demo mode, it builds it against its
+	// sandbox, which it returns to be served. Not offered: a nil connector.
+	open func(a *app, r *config.Reader, client *http.Client) (opened, error)
+}
+
+// opened is a connector a row built, with what the rest of main needs of it.
+type opened struct {
+	connector connectors.Connector
+	// formOrigins are where "give permission" sends a browser (CSP).
+	formOrigins []string
+	// sandbox, in demo mode, stands in for the upstream at
+	// BILAG_SANDBOX_ADDR; banner says so at start; clients are the demo
+	// firm's client companies, which exist there.
+	sandbox http.Handler
+	banner  string
+	clients []demo.Company
+}
+
+func upstreams() []upstream {
+	return []upstream{
+		{name: "eaccounting", countries: []string{"SE", "NO", "NL"}, open: openEAccounting},
+	}
+}
+
+// registry is the opened connectors of every row.
+type registry struct {
+	connectors  map[string]connectors.Connector
+	countries   map[string][]string
+	formOrigins []string
+	sandbox     http.Handler
+	banner      string
+	clients     []demo.Company
+}
+
+// openRegistry opens every row's connector; every setting that is wrong is
+// reported at once.
+func openRegistry(a *app, getenv config.Getenv) (*registry, error) {
+	r := config.NewReader(getenv)
+	reg := &registry{connectors: map[string]connectors.Connector{}, countries: map[string][]string{}}
+	// One client serves every company and every concurrent document open;
+	// the default keeps two idle connections per host, which makes a busy
+	// portal open new TLS connections to Visma all the time.
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.MaxIdleConnsPerHost = 64
+	client := &http.Client{Timeout: 60 * time.Second, Transport: transport}
+	var failed []error
+	for _, u := range upstreams() {
+		o, err := u.open(a, r, client)
+		if err != nil {
+			failed = append(failed, fmt.Errorf("%s: %w", u.name, err))
+			continue
+		}
+		if o.connector == nil {
+			continue
+		}
+		reg.connectors[u.name] = o.connector
+		reg.countries[u.name] = u.countries
+		reg.formOrigins = append(reg.formOrigins, o.formOrigins...)
+		if o.sandbox != nil && reg.sandbox == nil {
+			reg.sandbox, reg.banner, reg.clients = o.sandbox, o.banner, o.clients
+		}
+	}
+	if err := r.Err(); err != nil {
+		return nil, fmt.Errorf("configuration:\n%w", err)
+	}
+	if len(failed) > 0 {
+		return nil, fmt.Errorf("connectors: %v", failed)
+	}
+	return reg, nil
+}
+
+// demoClients are the sandbox companies the demo firm has as clients: two
+// bookkeeping companies and one with only Invoicing.
+var demoClients = []string{"556812-3474", "559104-3210", "556731-9057"}
+
+func openEAccounting(a *app, r *config.Reader, client *http.Client) (opened, error) {
+	const prefix = "BILAG_EACCOUNTING_"
+	cfg := eaccounting.Config{
+		ClientID: r.String(prefix+"CLIENT_ID", ""), ClientSecret: r.Secret(prefix + "CLIENT_SECRET"),
+		AuthURL: r.URL(prefix + "AUTH_URL"), TokenURL: r.URL(prefix + "TOKEN_URL"), RevokeURL: r.URL(prefix + "REVOKE_URL"),
+		Issuer: r.URL(prefix + "ISSUER"), APIURL: r.URL(prefix + "API_URL"), Scopes: strings.Fields(r.String(prefix+"SCOPES", "")),
+	}
+	if cfg.ClientID != "" && cfg.ClientSecret == "" {
+		r.Fail(prefix+"CLIENT_SECRET", "is required when %sCLIENT_ID is set", prefix)
+	}
+	var o opened
+	switch {
+	case r.Err() != nil:
+		return o, nil // reported by openRegistry with every other mistake
+	case cfg.ClientID == "" && !a.cfg.Demo:
+		return o, nil // not offered
+	case cfg.ClientID == "":
+		base := "http://" + a.cfg.SandboxAddr
+		// Derived, not random, so that `bilag sync --all` can use the sandbox
+		// of a running demo server.
+		cfg.ClientID, cfg.ClientSecret = "bilag-demo", base64.RawURLEncoding.EncodeToString(seal.DeriveKey(a.cfg.SecretKey, "bilag demo sandbox client"))
+		cfg.AuthURL, cfg.TokenURL, cfg.RevokeURL = base+"/connect/authorize", base+"/connect/token", base+"/connect/revocation"
+		cfg.Issuer, cfg.APIURL = base, base+"/v2"
+		o.sandbox = sandbox.New(
+			sandbox.WithBaseURL(base),
+			sandbox.WithClient(sandbox.Client{ID: cfg.ClientID, Secret: cfg.ClientSecret,
+				RedirectURIs: []string{a.cfg.BaseURL.String() + "/oauth/eaccounting/callback"}}),
+			sandbox.WithLogger(a.log.With("component", "sandbox")),
+		)
+		o.banner = fmt.Sprintf("Visma eAccounting sandbox on %s (demo accountants: %s)", base, sandboxUsers())
+		o.clients = eaccountingDemoClients()
+	}
+	if m := a.metrics; m != nil {
+		cfg.Observe = func(endpoint string, status int, d time.Duration) {
+			m.ObserveUpstream("eaccounting", endpoint, status, d)
+		}
+		cfg.OnRateLimitWait = func(endpoint string, d time.Duration) { m.RateLimitWait("eaccounting", endpoint, d) }
+	}
+	c, err := cfg.Open(a.log, client)
+	if err != nil {
+		return o, err
+	}
+	o.connector = c
+	o.formOrigins = c.FormOrigins()
+	return o, nil
+}
+
+func eaccountingDemoClients() []demo.Company {
+	byOrg := map[string]sandbox.DemoCompany{}
+	for _, c := range sandbox.DemoCompanies() {
+		byOrg[c.OrgNumber] = c
+	}
+	var out []demo.Company
+	for _, org := range demoClients {
+		if c, ok := byOrg[org]; ok {
+			out = append(out, demo.Company{Name: c.Name, Country: c.Country, OrgNumber: c.OrgNumber})
+		}
+	}
+	return out
+}
+
+func sandboxUsers() string {
+	var out []string
+	for _, u := range sandbox.DemoUsers() {
+		out = append(out, u.Email+" / "+u.Password)
+	}
+	return strings.Join(out[:min(2, len(out))], ", ") + ", … (listed on its login page)"
+}

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"bytes"
+	"log/slog"
+	"net/url"
+	"strings"
+	"testing"
+
+	"bilag/connectors/eaccounting/sandbox"
+	"bilag/server/config"
+)
+
+func testApp(t *testing.T, demoMode bool) *app {
+	t.Helper()
+	base, _ := url.Parse("http://localhost:8080")
+	return &app{cfg: &config.Config{Demo: demoMode, BaseURL: base, SandboxAddr: "127.0.0.1:8090", SecretKey: bytes.Repeat([]byte{7}, 32)},
+		log: slog.New(slog.DiscardHandler)}
+}
+
+func getenv(m map[string]string) config.Getenv {
+	return func(name string) (string, bool) { v, ok := m[name]; return v, ok }
+}
+
+// A connector's settings are read by its registry row, and every bad one is
+// refused with a message that names its variable.
+func TestRegistrySettingsNameTheVariable(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"client secret", map[string]string{"BILAG_EACCOUNTING_CLIENT_ID": "x"}, "BILAG_EACCOUNTING_CLIENT_SECRET is required"},
+		{"both secret forms", map[string]string{"BILAG_EACCOUNTING_CLIENT_ID": "x", "BILAG_EACCOUNTING_CLIENT_SECRET": "s", "BILAG_EACCOUNTING_CLIENT_SECRET_FILE": "/f"}, "BILAG_EACCOUNTING_CLIENT_SECRET and BILAG_EACCOUNTING_CLIENT_SECRET_FILE are both set"},
+		{"auth url", map[string]string{"BILAG_EACCOUNTING_CLIENT_ID": "x", "BILAG_EACCOUNTING_CLIENT_SECRET": "s", "BILAG_EACCOUNTING_AUTH_URL": "/relative"}, "BILAG_EACCOUNTING_AUTH_URL must be an absolute"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := openRegistry(testApp(t, false), getenv(tt.env))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("openRegistry() = %v, want an error with %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// Without settings a connector is not offered, except in demo mode, where
+// it talks to its sandbox and the demo firm's clients exist there.
+func TestRegistryOffersWhatIsConfigured(t *testing.T) {
+	reg, err := openRegistry(testApp(t, false), getenv(nil))
+	if err != nil || len(reg.connectors) != 0 || reg.sandbox != nil {
+		t.Fatalf("openRegistry() without settings = %+v, %v; want nothing offered", reg, err)
+	}
+	reg, err = openRegistry(testApp(t, false), getenv(map[string]string{"BILAG_EACCOUNTING_CLIENT_ID": "x", "BILAG_EACCOUNTING_CLIENT_SECRET": "s"}))
+	if err != nil || reg.connectors["eaccounting"] == nil || reg.sandbox != nil {
+		t.Fatalf("openRegistry() with a client = %+v, %v; want eaccounting against Visma", reg, err)
+	}
+	if got := strings.Join(reg.formOrigins, " "); got != "https://identity.vismaonline.com" {
+		t.Errorf("form origins = %q, want Visma's identity server (the connector's default)", got)
+	}
+	if got := strings.Join(reg.countries["eaccounting"], " "); got != "SE NO NL" {
+		t.Errorf("eaccounting countries = %q, want SE NO NL", got)
+	}
+	reg, err = openRegistry(testApp(t, true), getenv(nil))
+	if err != nil || reg.connectors["eaccounting"] == nil || reg.sandbox == nil {
+		t.Fatalf("openRegistry() in demo mode = %+v, %v; want eaccounting against its sandbox", reg, err)
+	}
+	if got := strings.Join(reg.formOrigins, " "); got != "http://127.0.0.1:8090" {
+		t.Errorf("demo form origins = %q, want the sandbox", got)
+	}
+	inSandbox := map[string]bool{}
+	for _, c := range sandbox.DemoCompanies() {
+		inSandbox[c.OrgNumber] = true
+	}
+	if len(reg.clients) != 3 {
+		t.Fatalf("demo clients = %v, want 3", reg.clients)
+	}
+	for _, c := range reg.clients {
+		if !inSandbox[c.OrgNumber] {
+			t.Errorf("demo client %s (%s) is not in the sandbox", c.Name, c.OrgNumber)
+		}
+	}
+}
