@@ -99,10 +99,15 @@ type Revoker interface {
 
 // VoucherReader reads the bookkeeping vouchers of the grant's company.
 type VoucherReader interface {
-	FiscalYears(ctx context.Context, g Grant) ([]FiscalYear, error)
 	// Vouchers reads one page of vouchers, oldest modification first.
 	Vouchers(ctx context.Context, g Grant, q VoucherQuery) (VoucherPage, error)
 	Voucher(ctx context.Context, g Grant, fiscalYearID, voucherID string) (Voucher, error)
+}
+
+// FiscalYearLister lists the company's accounting years, for the vouchers
+// page's filter; an upstream without them has none.
+type FiscalYearLister interface {
+	FiscalYears(ctx context.Context, g Grant) ([]FiscalYear, error)
 }
 
 // DocumentReader finds and opens the documents behind a voucher.

@@ -51,6 +51,8 @@ type companyPage struct {
 	Reveal     *reveal
 	LinkForm   *views.Form
 	TTLs       []ttlOption
+	// Reads: the connection's connector reads vouchers and documents.
+	Reads bool
 	// Connectors are the ones a link may be made for; the choice shows
 	// only when there are several.
 	Connectors []string
@@ -80,7 +82,7 @@ func (s *Server) renderCompany(c echo.Context, form *views.Form) error {
 		}
 	}
 	if conn, err := s.conns.Current(ctx, co.ID); err == nil {
-		p.Connection = conn
+		p.Connection, p.Reads = conn, s.conns.Reads(conn)
 	} else if !isNotFound(err) {
 		return err
 	}

@@ -86,6 +86,9 @@ func (s *Server) listVouchers(c echo.Context) error {
 	if err != nil && !isNotFound(err) {
 		return err
 	}
+	if conn != nil && !s.conns.Reads(conn) {
+		return echo.ErrNotFound
+	}
 	p.Connection = conn
 	if p.List, err = s.db.Vouchers(ctx, co.ID, f); err != nil {
 		return err

@@ -121,6 +121,7 @@ var (
 	_ connectors.Refresher         = (*Connector)(nil)
 	_ connectors.Revoker           = (*Connector)(nil)
 	_ connectors.VoucherReader     = (*Connector)(nil)
+	_ connectors.FiscalYearLister  = (*Connector)(nil)
 	_ connectors.DocumentReader    = (*Connector)(nil)
 )
 

@@ -108,19 +108,7 @@ func (s *Service) Sync(ctx context.Context, conn *db.Connection) (SyncResult, er
 }
 
 func (s *Service) syncPages(ctx context.Context, vr connectors.VoucherReader, conn *db.Connection, state db.SyncState, run *db.SyncRun, res *SyncResult) error {
-	var fys []connectors.FiscalYear
-	err := s.use(ctx, conn, func(ctx context.Context, g connectors.Grant) (err error) {
-		fys, err = vr.FiscalYears(ctx, g)
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("read fiscal years: %w", err)
-	}
-	rows := make([]db.FiscalYear, len(fys))
-	for i, fy := range fys {
-		rows[i] = db.FiscalYear{CompanyID: conn.CompanyID, ExternalID: fy.ID, StartDate: fy.StartDate, EndDate: fy.EndDate}
-	}
-	if err := s.db.UpsertFiscalYears(ctx, rows); err != nil {
+	if err := s.syncFiscalYears(ctx, conn); err != nil {
 		return err
 	}
 	q := connectors.VoucherQuery{Page: 1, PageSize: syncPageSize}
@@ -158,6 +146,28 @@ func (s *Service) syncPages(ctx context.Context, vr connectors.VoucherReader, co
 		}
 		q.Page++
 	}
+}
+
+// syncFiscalYears keeps the company's fiscal years, when its upstream has
+// them.
+func (s *Service) syncFiscalYears(ctx context.Context, conn *db.Connection) error {
+	fl, ok := s.connectors[conn.Connector].(connectors.FiscalYearLister)
+	if !ok {
+		return nil
+	}
+	var fys []connectors.FiscalYear
+	err := s.use(ctx, conn, func(ctx context.Context, g connectors.Grant) (err error) {
+		fys, err = fl.FiscalYears(ctx, g)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("read fiscal years: %w", err)
+	}
+	rows := make([]db.FiscalYear, len(fys))
+	for i, fy := range fys {
+		rows[i] = db.FiscalYear{CompanyID: conn.CompanyID, ExternalID: fy.ID, StartDate: fy.StartDate, EndDate: fy.EndDate}
+	}
+	return s.db.UpsertFiscalYears(ctx, rows)
 }
 
 // indexEntry turns an upstream voucher into its index entry.
