@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"bilag/connectors"
 	"bilag/db"
 )
 
@@ -394,16 +395,18 @@ func getStatus(ctx context.Context, st *stand, cookie, u string) error {
 
 var words = []string{"Hyra", "Material", "Frakt", "Konsult", "Kontorsmaterial", "Reparation", "Programvara", "Resor", "Telefoni", "Försäkring", "Bränsle", "Representation"}
 
+var kinds = connectors.Kinds()
+
 // benchVoucher is the i-th of n generated vouchers: five series, ten
 // years, text drawn from a few words.
 func benchVoucher(companyID int64, i, n int) db.Voucher {
 	series := string(rune('A' + i%5))
 	day := time.Date(2016, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, i*3650/max(n, 1))
 	return db.Voucher{
-		CompanyID: companyID, ExternalID: fmt.Sprintf("v-%08d", i), FiscalYearID: fmt.Sprintf("fy-%d", day.Year()),
+		CompanyID: companyID, ConnectionID: companyID, Ref: fmt.Sprintf("v-%08d", i), FiscalYearID: fmt.Sprintf("fy-%d", day.Year()),
 		Number: fmt.Sprintf("%s %d", series, i/5+1), Series: series, Date: day,
 		Text: fmt.Sprintf("%s %s leverantör %d", words[i%len(words)], words[(i/7)%len(words)], i%997), Amount: int64(i%100000) * 100,
-		Type: 2 + i%13, TypeName: "Manuell", HasDocuments: i%3 == 0, ModifiedAt: day,
+		Kind: string(kinds[i%len(kinds)]), UpstreamType: "Manuell", HasDocuments: i%3 == 0, ModifiedAt: day,
 	}
 }
 
@@ -424,9 +427,9 @@ func bulkInsert(ctx context.Context, path string, companyID int64, from, to int)
 		return err
 	}
 	defer tx.Rollback()
-	const cols = "company_id, external_id, fiscal_year_id, number, number_key, series, date, text, text_key, amount, type, type_name, source_id, document_ids, has_documents, modified_at"
+	const cols = "company_id, connection_id, ref, fiscal_year_id, number, number_key, series, date, text, text_key, amount, kind, upstream_type, has_documents, modified_at"
 	const per = 500
-	row := "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+	row := "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 	stmts := map[int]*sql.Stmt{}
 	prep := func(k int) (*sql.Stmt, error) {
 		if s, ok := stmts[k]; ok {
@@ -436,14 +439,14 @@ func bulkInsert(ctx context.Context, path string, companyID int64, from, to int)
 		stmts[k] = s
 		return s, err
 	}
-	args := make([]any, 0, per*16)
+	args := make([]any, 0, per*15)
 	for i := from; i < to; i += per {
 		k := min(per, to-i)
 		args = args[:0]
 		for j := i; j < i+k; j++ {
 			v := benchVoucher(companyID, j, to)
-			args = append(args, v.CompanyID, v.ExternalID, v.FiscalYearID, v.Number, db.NumberKey(v.Number), v.Series, v.Date, v.Text,
-				strings.ToLower(v.Text), v.Amount, v.Type, v.TypeName, v.SourceID, v.DocumentIDs, v.HasDocuments, v.ModifiedAt)
+			args = append(args, v.CompanyID, v.ConnectionID, v.Ref, v.FiscalYearID, v.Number, db.NumberKey(v.Number), v.Series, v.Date, v.Text,
+				strings.ToLower(v.Text), v.Amount, v.Kind, v.UpstreamType, v.HasDocuments, v.ModifiedAt)
 		}
 		s, err := prep(k)
 		if err != nil {

@@ -364,12 +364,13 @@ func (st *stand) addDocs(ctx context.Context, n int, size int64) ([]doc, error) 
 		var rows []db.VoucherDocument
 		for i := start; i < min(n, start+500); i++ {
 			st.docCount++
-			id, err := st.sb.AddAttachment(fjOrg, st.voucher.ExternalID, sandbox.File{
+			// eAccounting's ref is "fiscal year/voucher id".
+			id, err := st.sb.AddAttachment(fjOrg, st.voucher.Ref[strings.LastIndex(st.voucher.Ref, "/")+1:], sandbox.File{
 				Name: fmt.Sprintf("Faktura_bench_%d.pdf", st.docCount), ContentType: "application/pdf", Size: size, Generate: generate(size)})
 			if err != nil {
 				return nil, err
 			}
-			rows = append(rows, db.VoucherDocument{Kind: eaccounting.KindAttachment, ExternalID: id,
+			rows = append(rows, db.VoucherDocument{ConnectionID: st.voucher.ConnectionID, Kind: eaccounting.KindAttachment, ExternalID: id,
 				FileName: fmt.Sprintf("Faktura_bench_%d.pdf", st.docCount), ContentType: "application/pdf"})
 		}
 		all, err := st.db.SetVoucherDocuments(ctx, st.company.ID, st.voucher.ID, rows)

@@ -101,7 +101,9 @@ type Revoker interface {
 type VoucherReader interface {
 	// Vouchers reads one page of vouchers, oldest modification first.
 	Vouchers(ctx context.Context, g Grant, q VoucherQuery) (VoucherPage, error)
-	Voucher(ctx context.Context, g Grant, fiscalYearID, voucherID string) (Voucher, error)
+	// Voucher re-reads one voucher, with its rows, by the Ref this
+	// connector gave it.
+	Voucher(ctx context.Context, g Grant, ref string) (Voucher, error)
 }
 
 // FiscalYearLister lists the company's accounting years, for the vouchers
@@ -184,23 +186,49 @@ type FiscalYear struct {
 type VoucherQuery struct {
 	// ModifiedSince, when set, asks only for vouchers modified after it.
 	ModifiedSince time.Time
-	// Page is 1-based.
-	Page     int
+	// Cursor is "" for the first page, then the last page's Next; what it
+	// holds is the connector's business.
+	Cursor   string
 	PageSize int
 }
 
-// VoucherPage is one page of vouchers and how many there are in all.
+// VoucherPage is one page of vouchers.
 type VoucherPage struct {
-	Vouchers   []Voucher
-	Page       int
-	TotalPages int
-	Total      int
+	Vouchers []Voucher
+	// Next is the cursor of the next page, "" after the last.
+	Next string
+	// Total is how many vouchers the query has in all, -1 when the
+	// upstream does not say.
+	Total int
+}
+
+// VoucherKind is what a voucher is, in words every upstream shares: what a
+// person filters by and reads.
+type VoucherKind string
+
+// The voucher kinds.
+const (
+	KindSupplierInvoice VoucherKind = "supplier_invoice"
+	KindCustomerInvoice VoucherKind = "customer_invoice"
+	KindReceipt         VoucherKind = "receipt"
+	KindBank            VoucherKind = "bank"
+	KindManual          VoucherKind = "manual"
+	KindOther           VoucherKind = "other"
+)
+
+// Kinds lists every VoucherKind.
+func Kinds() []VoucherKind {
+	return []VoucherKind{KindSupplierInvoice, KindCustomerInvoice, KindReceipt, KindBank, KindManual, KindOther}
 }
 
 // Voucher is a booked voucher.
 type Voucher struct {
-	ID           string
-	FiscalYearID string
+	// Ref identifies the voucher to its connector, which takes it back in
+	// Voucher; it is opaque to everyone else.
+	Ref string
+	// FiscalYear is the FiscalYear.ID the voucher is booked in, "" when
+	// the upstream has no fiscal years.
+	FiscalYear string
 	// Number is the number with its series as the upstream shows it ("A123").
 	Number string
 	Series string
@@ -208,15 +236,18 @@ type Voucher struct {
 	Text   string
 	// Amount is the voucher's total debit in minor units (öre, cents).
 	Amount int64
-	// Type is the upstream's voucher type code; TypeName its English name.
-	Type     int
-	TypeName string
-	// SourceID is the document the voucher came from (e.g. an invoice id).
-	SourceID string
-	// DocumentIDs are the ids of the files linked to the voucher itself.
-	DocumentIDs []string
-	ModifiedAt  time.Time
-	Rows        []VoucherRow
+	Kind   VoucherKind
+	// UpstreamType is the upstream's own name of the voucher's type, shown
+	// as it is.
+	UpstreamType string
+	// HasDocuments: the upstream keeps files behind the voucher (on it, or
+	// on the invoice it was booked from). The connector decides.
+	HasDocuments bool
+	ModifiedAt   time.Time
+	Rows         []VoucherRow
+	// Data is the connector's own, like Grant.Data: what its Documents
+	// needs of the voucher. It is not kept in Bilag's index.
+	Data []byte
 }
 
 // VoucherRow is one accounting row. Amounts are in minor units.

@@ -1,7 +1,6 @@
 package db_test
 
 import (
-	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -161,24 +160,21 @@ func TestVoucherIndex(t *testing.T) {
 			t.Fatal(err)
 		}
 		fys := []db.FiscalYear{
-			{CompanyID: co.ID, ExternalID: "fy-2024", StartDate: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), EndDate: time.Date(2024, 12, 31, 0, 0, 0, 0, time.UTC)},
-			{CompanyID: co.ID, ExternalID: "fy-2025", StartDate: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), EndDate: time.Date(2025, 12, 31, 0, 0, 0, 0, time.UTC)},
+			{CompanyID: co.ID, ConnectionID: 1, ExternalID: "fy-2024", StartDate: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), EndDate: time.Date(2024, 12, 31, 0, 0, 0, 0, time.UTC)},
+			{CompanyID: co.ID, ConnectionID: 1, ExternalID: "fy-2025", StartDate: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), EndDate: time.Date(2025, 12, 31, 0, 0, 0, 0, time.UTC)},
 		}
 		if err := d.UpsertFiscalYears(ctx, fys); err != nil {
 			t.Fatal(err)
 		}
 		day := func(y int, m time.Month, dd int) time.Time { return time.Date(y, m, dd, 0, 0, 0, 0, time.UTC) }
-		long := strings.Repeat("å", 1200) // 2400 bytes, 1200 characters
-		var docIDs []string
-		for i := range 60 {
-			docIDs = append(docIDs, fmt.Sprintf("00000000-0000-0000-0000-%012d", i))
-		}
+		long := strings.Repeat("å", 1200)   // 2400 bytes, 1200 characters
+		longType := strings.Repeat("ö", 40) // 80 bytes
 		vs := []db.Voucher{
-			{CompanyID: co.ID, ExternalID: "v1", FiscalYearID: "fy-2024", Number: "A 1", Date: day(2024, 1, 1), Text: "Hyra 100% januari", HasDocuments: true},
-			{CompanyID: co.ID, ExternalID: "v2", FiscalYearID: "fy-2024", Number: "A 2", Date: day(2024, 6, 1), Text: "hyra_juni", DocumentIDs: strings.Join(docIDs, " ")},
-			{CompanyID: co.ID, ExternalID: "v3", FiscalYearID: "fy-2025", Number: "A 1", Date: day(2025, 1, 1), Text: long},
+			{CompanyID: co.ID, ConnectionID: 1, Ref: "v1", FiscalYearID: "fy-2024", Number: "A 1", Date: day(2024, 1, 1), Text: "Hyra 100% januari", HasDocuments: true},
+			{CompanyID: co.ID, ConnectionID: 1, Ref: "v2", FiscalYearID: "fy-2024", Number: "A 2", Date: day(2024, 6, 1), Text: "hyra_juni", UpstreamType: longType},
+			{CompanyID: co.ID, ConnectionID: 1, Ref: "v3", FiscalYearID: "fy-2025", Number: "A 1", Date: day(2025, 1, 1), Text: long},
 			// The same voucher twice in one batch: the later one counts.
-			{CompanyID: co.ID, ExternalID: "v2", FiscalYearID: "fy-2024", Number: "A 2", Date: day(2024, 6, 1), Text: "Hyra juni (ändrad)", DocumentIDs: strings.Join(docIDs, " ")},
+			{CompanyID: co.ID, ConnectionID: 1, Ref: "v2", FiscalYearID: "fy-2024", Number: "A 2", Date: day(2024, 6, 1), Text: "Hyra juni (ändrad)", UpstreamType: longType},
 		}
 		if err := d.UpsertVouchers(ctx, vs); err != nil {
 			t.Fatalf("UpsertVouchers() = %v", err)
@@ -195,13 +191,13 @@ func TestVoucherIndex(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, v := range all.Vouchers {
-			switch v.ExternalID {
+			switch v.Ref {
 			case "v2":
 				if v.Text != "Hyra juni (ändrad)" {
 					t.Errorf("v2 text = %q, want the later copy's", v.Text)
 				}
-				if ids := v.DocumentIDList(); len(v.DocumentIDs) > 2000 || len(ids) == 0 || len(ids[len(ids)-1]) != 36 {
-					t.Errorf("v2 document ids: %d bytes, last %q; want whole ids within 2000 bytes", len(v.DocumentIDs), ids[len(ids)-1])
+				if v.UpstreamType != strings.Repeat("ö", 32) {
+					t.Errorf("v2 upstream type = %q, want the first 32 characters (64 bytes)", v.UpstreamType)
 				}
 			case "v3":
 				if v.Text != strings.Repeat("å", 500) {
@@ -275,7 +271,7 @@ func TestVoucherIndex(t *testing.T) {
 func externalIDs(vs []db.Voucher) []string {
 	var out []string
 	for _, v := range vs {
-		out = append(out, v.ExternalID)
+		out = append(out, v.Ref)
 	}
 	return out
 }
@@ -286,15 +282,15 @@ func TestSearchFoldsSwedishLetters(t *testing.T) {
 		ctx := t.Context()
 		d, co := openCompany(t, url, db.Options{}, "Å AB")
 		vs := []db.Voucher{
-			{CompanyID: co.ID, ExternalID: "1", Number: "A1", Date: time.Date(2024, 1, 2, 0, 0, 0, 0, time.UTC), Text: "Åkes Öl & Bröd"},
-			{CompanyID: co.ID, ExternalID: "2", Number: "A2", Date: time.Date(2024, 1, 3, 0, 0, 0, 0, time.UTC), Text: "Kontorsmaterial"},
+			{CompanyID: co.ID, ConnectionID: 1, Ref: "1", Number: "A1", Date: time.Date(2024, 1, 2, 0, 0, 0, 0, time.UTC), Text: "Åkes Öl & Bröd"},
+			{CompanyID: co.ID, ConnectionID: 1, Ref: "2", Number: "A2", Date: time.Date(2024, 1, 3, 0, 0, 0, 0, time.UTC), Text: "Kontorsmaterial"},
 		}
 		if err := d.UpsertVouchers(ctx, vs); err != nil {
 			t.Fatal(err)
 		}
 		for _, q := range []string{"åke", "ÅKES", "öl", "BRÖD"} {
 			l, err := d.Vouchers(ctx, co.ID, db.VoucherFilter{Text: q})
-			if err != nil || l.Total != 1 || l.Vouchers[0].ExternalID != "1" {
+			if err != nil || l.Total != 1 || l.Vouchers[0].Ref != "1" {
 				t.Errorf("search %q = %d results, %v; want voucher 1", q, l.Total, err)
 			}
 		}

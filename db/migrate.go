@@ -89,6 +89,44 @@ var migrations = []func(tx *gorm.DB) error{
 			"CREATE INDEX idx_voucher_docs_date ON vouchers (company_id, has_documents, date)",
 		)
 	},
+	// 9: the index belongs to a connection and speaks no upstream's
+	// language: a voucher has its connector's opaque ref, a neutral kind
+	// and the upstream's own type name.
+	func(tx *gorm.DB) error {
+		m := tx.Migrator()
+		for _, c := range []struct {
+			model any
+			field string
+		}{
+			{&voucherV9{}, "ConnectionID"}, {&voucherV9{}, "Ref"}, {&voucherV9{}, "Kind"}, {&voucherV9{}, "UpstreamType"},
+			{&fiscalYearV9{}, "ConnectionID"}, {&voucherDocumentV9{}, "ConnectionID"},
+		} {
+			if err := m.AddColumn(c.model, c.field); err != nil {
+				return fmt.Errorf("add %s: %w", c.field, err)
+			}
+		}
+		// Every row so far came from eAccounting, the only connector there
+		// was, through the company's one connection to it. Its ref is
+		// "fiscal year/voucher id"; its types map to kinds as the connector
+		// maps them (eaccounting.kindOf).
+		return execAll(tx,
+			"UPDATE vouchers SET connection_id = COALESCE((SELECT MAX(c.id) FROM connections c WHERE c.company_id = vouchers.company_id), 0)",
+			"UPDATE fiscal_years SET connection_id = COALESCE((SELECT MAX(c.id) FROM connections c WHERE c.company_id = fiscal_years.company_id), 0)",
+			"UPDATE voucher_documents SET connection_id = COALESCE((SELECT v.connection_id FROM vouchers v WHERE v.id = voucher_documents.voucher_id), 0)",
+			"UPDATE vouchers SET ref = COALESCE(fiscal_year_id, '') || '/' || external_id, upstream_type = COALESCE(type_name, ''), kind = CASE"+
+				" WHEN type IN (12, 13, 25, 26) THEN 'supplier_invoice' WHEN type IN (14, 15, 23, 24) THEN 'customer_invoice'"+
+				" WHEN type = 7 THEN 'receipt' WHEN type IN (5, 6, 10, 11, 32, 33) THEN 'bank' WHEN type = 2 THEN 'manual' ELSE 'other' END",
+			"DROP INDEX IF EXISTS idx_voucher_ext",
+			"CREATE UNIQUE INDEX idx_voucher_ref ON vouchers (connection_id, ref)",
+			"DROP INDEX IF EXISTS idx_fy_ext",
+			"CREATE UNIQUE INDEX idx_fy_ref ON fiscal_years (connection_id, external_id)",
+			"ALTER TABLE vouchers DROP COLUMN external_id",
+			"ALTER TABLE vouchers DROP COLUMN type",
+			"ALTER TABLE vouchers DROP COLUMN type_name",
+			"ALTER TABLE vouchers DROP COLUMN source_id",
+			"ALTER TABLE vouchers DROP COLUMN document_ids",
+		)
+	},
 }
 
 // execAll runs statements in order and stops at the first error.
@@ -246,6 +284,29 @@ type voucherDocumentV3 struct {
 }
 
 func (voucherDocumentV3) TableName() string { return "voucher_documents" }
+
+// voucherV9, fiscalYearV9 and voucherDocumentV9 are the columns step 9
+// adds.
+type voucherV9 struct {
+	ConnectionID int64  `gorm:"not null;default:0"`
+	Ref          string `gorm:"size:200;not null;default:''"`
+	Kind         string `gorm:"size:32;not null;default:'other'"`
+	UpstreamType string `gorm:"size:64;not null;default:''"`
+}
+
+func (voucherV9) TableName() string { return "vouchers" }
+
+type fiscalYearV9 struct {
+	ConnectionID int64 `gorm:"not null;default:0"`
+}
+
+func (fiscalYearV9) TableName() string { return "fiscal_years" }
+
+type voucherDocumentV9 struct {
+	ConnectionID int64 `gorm:"not null;default:0"`
+}
+
+func (voucherDocumentV9) TableName() string { return "voucher_documents" }
 
 type syncRunV3 struct {
 	ID           int64 `gorm:"primaryKey"`

@@ -119,8 +119,24 @@ func testUpgrade(t *testing.T, dialect dbtest.Dialect, version int, rows map[str
 		t.Errorf("committed grant opens as %q, %v; want %q", g, err, committedGrant)
 	}
 	var text string
-	if err := upgraded.gorm.Table("vouchers").Select("text_key").Where("external_id = ?", "5a8e2c1e-0002").Take(&text).Error; err != nil || text != "åkes öl & bröd" {
+	if err := upgraded.gorm.Table("vouchers").Select("text_key").Where("id = 2").Take(&text).Error; err != nil || text != "åkes öl & bröd" {
 		t.Errorf("text_key of voucher 2 = %q, %v; want the Go-folded text", text, err)
+	}
+	// Step 9 gives the rows of the only connector there was (eAccounting)
+	// their connection, eAccounting's ref and a neutral kind.
+	var v2 struct {
+		ConnectionID            int64
+		Ref, Kind, UpstreamType string
+	}
+	if err := upgraded.gorm.Table("vouchers").Select("connection_id, ref, kind, upstream_type").Where("id = 2").Take(&v2).Error; err != nil ||
+		v2.ConnectionID != 1 || v2.Ref != "fy-2024/5a8e2c1e-0002" || v2.Kind != "manual" || v2.UpstreamType != "Supplier invoice" {
+		t.Errorf("voucher 2 after the upgrade = %+v, %v; want connection 1, ref fy-2024/5a8e2c1e-0002, kind manual, its type name", v2, err)
+	}
+	for _, table := range []string{"vouchers", "fiscal_years", "voucher_documents"} {
+		var orphans int64
+		if err := upgraded.gorm.Table(table).Where("connection_id <> 1").Count(&orphans).Error; err != nil || orphans != 0 {
+			t.Errorf("%s rows without the company's connection = %d, %v; want 0", table, orphans, err)
+		}
 	}
 }
 

@@ -17,8 +17,7 @@ import (
 // to Visma.
 type Voucher struct {
 	ID           int64  `gorm:"primaryKey"`
-	CompanyID    int64  `gorm:"not null;uniqueIndex:idx_voucher_ext,priority:1;index:idx_voucher_date,priority:1;index:idx_voucher_number_date,priority:1;index:idx_voucher_fy_date,priority:1;index:idx_voucher_docs_date,priority:1"`
-	ExternalID   string `gorm:"size:64;not null;uniqueIndex:idx_voucher_ext,priority:2"`
+	CompanyID    int64  `gorm:"not null;index:idx_voucher_date,priority:1;index:idx_voucher_number_date,priority:1;index:idx_voucher_fy_date,priority:1;index:idx_voucher_docs_date,priority:1"`
 	FiscalYearID string `gorm:"size:64;index:idx_voucher_fy_date,priority:2"`
 	Number       string `gorm:"size:64"`
 	// NumberKey is Number without spaces or dashes, upper case: what a
@@ -31,24 +30,26 @@ type Voucher struct {
 	// folds only ASCII, and Swedish texts search for "åke" and "Öl".
 	TextKey      string `gorm:"size:1000"`
 	Amount       int64
-	Type         int
-	TypeName     string `gorm:"size:64"`
-	SourceID     string `gorm:"size:64"`
-	DocumentIDs  string `gorm:"size:2000"`
-	HasDocuments bool   `gorm:"index:idx_voucher_docs_date,priority:2"`
+	HasDocuments bool `gorm:"index:idx_voucher_docs_date,priority:2"`
 	ModifiedAt   time.Time
+	// ConnectionID is the connection the voucher was read through; Ref is
+	// what its connector knows it by (connectors.Voucher.Ref).
+	ConnectionID int64  `gorm:"not null;default:0;uniqueIndex:idx_voucher_ref,priority:1"`
+	Ref          string `gorm:"size:200;not null;default:'';uniqueIndex:idx_voucher_ref,priority:2"`
+	// Kind is a connectors.VoucherKind; UpstreamType the upstream's own
+	// name of the voucher's type, shown as it is.
+	Kind         string `gorm:"size:32;not null;default:'other'"`
+	UpstreamType string `gorm:"size:64;not null;default:''"`
 }
-
-// DocumentIDList splits the stored attachment ids.
-func (v *Voucher) DocumentIDList() []string { return strings.Fields(v.DocumentIDs) }
 
 // FiscalYear is an indexed accounting year.
 type FiscalYear struct {
-	ID         int64     `gorm:"primaryKey"`
-	CompanyID  int64     `gorm:"not null;uniqueIndex:idx_fy_ext,priority:1"`
-	ExternalID string    `gorm:"size:64;not null;uniqueIndex:idx_fy_ext,priority:2"`
-	StartDate  time.Time `gorm:"not null"`
-	EndDate    time.Time `gorm:"not null"`
+	ID           int64     `gorm:"primaryKey"`
+	CompanyID    int64     `gorm:"not null"`
+	ExternalID   string    `gorm:"size:64;not null;uniqueIndex:idx_fy_ref,priority:2"`
+	StartDate    time.Time `gorm:"not null"`
+	EndDate      time.Time `gorm:"not null"`
+	ConnectionID int64     `gorm:"not null;default:0;uniqueIndex:idx_fy_ref,priority:1"`
 }
 
 // Label is how a fiscal year is shown: its start year, or both years.
@@ -73,6 +74,8 @@ type VoucherDocument struct {
 	Size        int64
 	SHA256      string `gorm:"size:64"`
 	Position    int
+	// ConnectionID is the voucher's.
+	ConnectionID int64 `gorm:"not null;default:0"`
 }
 
 // NumberKey normalises a voucher number for lookups.
@@ -88,7 +91,8 @@ func NumberKey(s string) string {
 }
 
 // UpsertVouchers writes vouchers into the index, replacing entries with the
-// same upstream id, so a sync may be repeated or resumed without duplicates.
+// same connection and ref, so a sync may be repeated or resumed without
+// duplicates.
 func (d *DB) UpsertVouchers(ctx context.Context, vs []Voucher) error {
 	if len(vs) == 0 {
 		return nil
@@ -101,8 +105,8 @@ func (d *DB) UpsertVouchers(ctx context.Context, vs []Voucher) error {
 		vs[i].ID = 0
 	}
 	err := d.gorm.WithContext(ctx).Clauses(clause.OnConflict{
-		Columns:   []clause.Column{{Name: "company_id"}, {Name: "external_id"}},
-		DoUpdates: clause.AssignmentColumns([]string{"fiscal_year_id", "number", "number_key", "series", "date", "text", "text_key", "amount", "type", "type_name", "source_id", "document_ids", "has_documents", "modified_at"}),
+		Columns:   []clause.Column{{Name: "connection_id"}, {Name: "ref"}},
+		DoUpdates: clause.AssignmentColumns([]string{"fiscal_year_id", "number", "number_key", "series", "date", "text", "text_key", "amount", "kind", "upstream_type", "has_documents", "modified_at"}),
 	}).CreateInBatches(vs, 200).Error
 	if err != nil {
 		return fmt.Errorf("upsert %d vouchers: %w", len(vs), err)
@@ -110,21 +114,21 @@ func (d *DB) UpsertVouchers(ctx context.Context, vs []Voucher) error {
 	return nil
 }
 
-// lastOfEach keeps the last entry of each upstream id. PostgreSQL refuses
+// lastOfEach keeps the last entry of each ref. PostgreSQL refuses
 // an INSERT … ON CONFLICT DO UPDATE that meets the same key twice ("cannot
 // affect row a second time"), and an upstream page can repeat a voucher
 // that changed while it was being paged through.
 func lastOfEach(vs []Voucher) []Voucher {
 	last := make(map[string]int, len(vs))
 	for i, v := range vs {
-		last[v.ExternalID] = i
+		last[v.Ref] = i
 	}
 	if len(last) == len(vs) {
 		return vs
 	}
 	out := make([]Voucher, 0, len(last))
 	for i, v := range vs {
-		if last[v.ExternalID] == i {
+		if last[v.Ref] == i {
 			out = append(out, v)
 		}
 	}
@@ -133,24 +137,12 @@ func lastOfEach(vs []Voucher) []Voucher {
 
 // fitVoucher shortens upstream text to the column sizes: PostgreSQL
 // rejects a longer value (SQLite keeps it), which would fail a whole sync
-// over one long voucher text. Attachment ids are kept whole or dropped.
+// over one long voucher text.
 func fitVoucher(v *Voucher) {
 	v.Number = truncate(v.Number, 64)
 	v.Series = truncate(v.Series, 16)
 	v.Text = truncate(v.Text, 1000)
-	v.TypeName = truncate(v.TypeName, 64)
-	if len(v.DocumentIDs) > 2000 {
-		ids := strings.Fields(v.DocumentIDs)
-		n := 0
-		for i, id := range ids {
-			if n+len(id)+min(i, 1) > 2000 {
-				ids = ids[:i]
-				break
-			}
-			n += len(id) + min(i, 1)
-		}
-		v.DocumentIDs = strings.Join(ids, " ")
-	}
+	v.UpstreamType = truncate(v.UpstreamType, 64)
 }
 
 // UpsertFiscalYears writes fiscal years into the index.
@@ -159,7 +151,7 @@ func (d *DB) UpsertFiscalYears(ctx context.Context, fys []FiscalYear) error {
 		return nil
 	}
 	err := d.gorm.WithContext(ctx).Clauses(clause.OnConflict{
-		Columns:   []clause.Column{{Name: "company_id"}, {Name: "external_id"}},
+		Columns:   []clause.Column{{Name: "connection_id"}, {Name: "external_id"}},
 		DoUpdates: clause.AssignmentColumns([]string{"start_date", "end_date"}),
 	}).Create(&fys).Error
 	if err != nil {

@@ -34,7 +34,7 @@ func TestVoucherListCountsUpToTheCap(t *testing.T) {
 		day := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
 		batch := make([]db.Voucher, 0, 1000)
 		for i := range n {
-			batch = append(batch, db.Voucher{CompanyID: co.ID, ExternalID: fmt.Sprint(i), Number: fmt.Sprintf("A%d", i), Date: day.Add(time.Duration(i) * time.Hour), Text: "Hyra"})
+			batch = append(batch, db.Voucher{CompanyID: co.ID, ConnectionID: 1, Ref: fmt.Sprint(i), Number: fmt.Sprintf("A%d", i), Date: day.Add(time.Duration(i) * time.Hour), Text: "Hyra"})
 			if len(batch) == cap(batch) || i == n-1 {
 				if err := d.UpsertVouchers(ctx, batch); err != nil {
 					t.Fatal(err)
@@ -46,8 +46,8 @@ func TestVoucherListCountsUpToTheCap(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !l.Capped || l.Total != db.CountCap || !l.HasMore || len(l.Vouchers) != 50 || l.Vouchers[0].ExternalID != fmt.Sprint(n-1) {
-			t.Errorf("first page: capped %v total %d more %v len %d first %s", l.Capped, l.Total, l.HasMore, len(l.Vouchers), l.Vouchers[0].ExternalID)
+		if !l.Capped || l.Total != db.CountCap || !l.HasMore || len(l.Vouchers) != 50 || l.Vouchers[0].Ref != fmt.Sprint(n-1) {
+			t.Errorf("first page: capped %v total %d more %v len %d first %s", l.Capped, l.Total, l.HasMore, len(l.Vouchers), l.Vouchers[0].Ref)
 		}
 		// The last page lies past the counted ones and is still reachable.
 		last := (n + 49) / 50
@@ -55,7 +55,7 @@ func TestVoucherListCountsUpToTheCap(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if l.Page != last || l.HasMore || len(l.Vouchers) != n-(last-1)*50 || l.Vouchers[len(l.Vouchers)-1].ExternalID != "0" {
+		if l.Page != last || l.HasMore || len(l.Vouchers) != n-(last-1)*50 || l.Vouchers[len(l.Vouchers)-1].Ref != "0" {
 			t.Errorf("last page %d: page %d more %v len %d", last, l.Page, l.HasMore, len(l.Vouchers))
 		}
 		// A filter under the cap counts exactly.
@@ -77,7 +77,7 @@ func TestActivityPerMonth(t *testing.T) {
 		var vs []db.Voucher
 		for i, day := range []string{"2025-01-03", "2025-01-31", "2025-03-01", "2024-12-31"} {
 			dt, _ := time.Parse("2006-01-02", day)
-			vs = append(vs, db.Voucher{CompanyID: co.ID, ExternalID: fmt.Sprint(i), Number: fmt.Sprint(i), Date: dt})
+			vs = append(vs, db.Voucher{CompanyID: co.ID, ConnectionID: 1, Ref: fmt.Sprint(i), Number: fmt.Sprint(i), Date: dt})
 		}
 		if err := d.UpsertVouchers(ctx, vs); err != nil {
 			t.Fatal(err)

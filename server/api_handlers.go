@@ -36,7 +36,7 @@ type apiVoucher struct {
 	FiscalYearID string `json:"fiscal_year_id"`
 	Text         string `json:"text"`
 	Amount       string `json:"amount"`
-	Type         int    `json:"type"`
+	Kind         string `json:"kind"`
 	TypeName     string `json:"type_name"`
 	HasDocuments bool   `json:"has_documents"`
 }
@@ -88,7 +88,7 @@ func decimal(minor int64) string {
 func toAPIVoucher(v *db.Voucher) apiVoucher {
 	return apiVoucher{
 		ID: v.ID, Number: v.Number, Series: v.Series, Date: v.Date.Format("2006-01-02"), FiscalYearID: v.FiscalYearID,
-		Text: v.Text, Amount: decimal(v.Amount), Type: v.Type, TypeName: v.TypeName, HasDocuments: v.HasDocuments,
+		Text: v.Text, Amount: decimal(v.Amount), Kind: v.Kind, TypeName: v.UpstreamType, HasDocuments: v.HasDocuments,
 	}
 }
 

@@ -322,11 +322,11 @@ func (e *env) indexVouchers(co *db.Company) []db.Voucher {
 		e.t.Fatal(err)
 	}
 	vs := []db.Voucher{
-		{ExternalID: "v1", FiscalYearID: "fy-2023", Number: "A1", Series: "A", Date: day("2023-03-01"), Text: "Hyra mars", Amount: 1250000, Type: 1, TypeName: "Manual voucher", HasDocuments: true, DocumentIDs: "d1"},
-		{ExternalID: "v2", FiscalYearID: "fy-2023", Number: "A2", Series: "A", Date: day("2023-11-15"), Text: "Kontorsmaterial", Amount: 49900, Type: 1, TypeName: "Manual voucher"},
-		{ExternalID: "v3", FiscalYearID: "fy-2024", Number: "A1", Series: "A", Date: day("2024-02-01"), Text: "Hyra februari", Amount: 1250050, Type: 1, TypeName: "Manual voucher", HasDocuments: true, DocumentIDs: "d3"},
-		{ExternalID: "v4", FiscalYearID: "fy-2024", Number: "B7", Series: "B", Date: day("2024-06-30"), Text: "Kredit 50% rabatt", Amount: -1200, Type: 2, TypeName: "Supplier invoice"},
-		{ExternalID: "v5", FiscalYearID: "fy-2024", Number: "A3", Series: "A", Date: day("2024-12-31"), Text: "Bokslut", Amount: 7, Type: 1, TypeName: "Manual voucher"},
+		{Ref: "v1", FiscalYearID: "fy-2023", Number: "A1", Series: "A", Date: day("2023-03-01"), Text: "Hyra mars", Amount: 1250000, Kind: "manual", UpstreamType: "Manual voucher", HasDocuments: true},
+		{Ref: "v2", FiscalYearID: "fy-2023", Number: "A2", Series: "A", Date: day("2023-11-15"), Text: "Kontorsmaterial", Amount: 49900, Kind: "manual", UpstreamType: "Manual voucher"},
+		{Ref: "v3", FiscalYearID: "fy-2024", Number: "A1", Series: "A", Date: day("2024-02-01"), Text: "Hyra februari", Amount: 1250050, Kind: "manual", UpstreamType: "Manual voucher", HasDocuments: true},
+		{Ref: "v4", FiscalYearID: "fy-2024", Number: "B7", Series: "B", Date: day("2024-06-30"), Text: "Kredit 50% rabatt", Amount: -1200, Kind: "supplier_invoice", UpstreamType: "Supplier invoice"},
+		{Ref: "v5", FiscalYearID: "fy-2024", Number: "A3", Series: "A", Date: day("2024-12-31"), Text: "Bokslut", Amount: 7, Kind: "manual", UpstreamType: "Manual voucher"},
 	}
 	for i := range vs {
 		vs[i].CompanyID = co.ID

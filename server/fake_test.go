@@ -27,7 +27,7 @@ func (e *env) withFake(kind func(*connectortest.Upstream) connectors.Connector) 
 	t.Helper()
 	up := &connectortest.Upstream{Name: "fake", GrantTTL: time.Hour, Now: e.clock.Now,
 		Company: connectors.Company{ExternalID: "c1", Name: e.fj.Name, OrgNumber: e.fj.OrgNumber, Country: "SE"}}
-	up.AddVoucher(connectors.Voucher{ID: "v1", FiscalYearID: "fy2026", Number: "A1", Series: "A", Text: "Hyra december",
+	up.AddVoucher(connectors.Voucher{Ref: "v1", FiscalYear: "fy2026", Number: "A1", Series: "A", Text: "Hyra december", Kind: connectors.KindManual, UpstreamType: "Manuell",
 		Date: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), ModifiedAt: e.clock.Now().Add(-time.Hour), Amount: 1250000}, fakePDF)
 	conn := kind(up)
 	ts := httptest.NewUnstartedServer(nil)

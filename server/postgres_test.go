@@ -188,15 +188,15 @@ func TestSyncTakeoverAfterCrash(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for p := 1; ; p++ {
-		page, err := b.conn.Vouchers(ctx, g, connectors.VoucherQuery{Page: p, PageSize: 1000})
+	for cursor := ""; ; {
+		page, err := b.conn.Vouchers(ctx, g, connectors.VoucherQuery{Cursor: cursor, PageSize: 1000})
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, v := range page.Vouchers {
-			want[v.ID] = true
+			want[v.Ref] = true
 		}
-		if p >= page.TotalPages {
+		if cursor = page.Next; cursor == "" {
 			break
 		}
 	}
@@ -210,7 +210,7 @@ func TestSyncTakeoverAfterCrash(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, v := range l.Vouchers {
-			seen[v.ExternalID]++
+			seen[v.Ref]++
 		}
 		if p >= l.Pages {
 			break

@@ -227,6 +227,10 @@ func (d *docEnv) findDoc(b *browser, filter func(db.Voucher) bool, want string) 
 	return db.Voucher{}, "", nil, nil
 }
 
+// upstreamID is eAccounting's id of an indexed voucher: its ref is
+// "fiscal year/id".
+func upstreamID(v db.Voucher) string { return v.Ref[strings.LastIndex(v.Ref, "/")+1:] }
+
 func (d *docEnv) fetch(b *browser, path string) (*http.Response, []byte) {
 	d.t.Helper()
 	req, _ := http.NewRequestWithContext(d.t.Context(), http.MethodGet, d.portal.abs(path), nil)
@@ -296,7 +300,7 @@ func TestOpenDocuments(t *testing.T) {
 		if err := tiff.Encode(&buf, img, nil); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := d.sb.AddAttachment("556812-3474", v.ExternalID, sandbox.File{Name: "scan.tif", ContentType: "image/tiff", Data: buf.Bytes()}); err != nil {
+		if _, err := d.sb.AddAttachment("556812-3474", upstreamID(v), sandbox.File{Name: "scan.tif", ContentType: "image/tiff", Data: buf.Bytes()}); err != nil {
 			t.Fatal(err)
 		}
 		_, links := d.openVoucher(d.viewer, v)
@@ -313,10 +317,14 @@ func TestOpenDocuments(t *testing.T) {
 		t.Fatal("the TIFF was not served as PNG")
 	})
 	t.Run("supplier invoice voucher", func(t *testing.T) {
-		supplier := func(v db.Voucher) bool { return (v.Type == 12 || v.Type == 13) && v.DocumentIDs == "" }
+		// A supplier-invoice voucher whose files are on the invoice: its
+		// page asks for the invoice.
+		invoiceReads := func() int { return d.sb.Stats().APIRequests["GET /v2/supplierinvoices/{id}"] }
+		before := invoiceReads()
+		supplier := func(v db.Voucher) bool { return v.Kind == string(connectors.KindSupplierInvoice) }
 		v, _, resp, _ := d.findDoc(d.viewer, supplier, "application/pdf")
-		if v.SourceID == "" {
-			t.Errorf("voucher %s has no SourceID", v.Number)
+		if invoiceReads() == before {
+			t.Errorf("voucher %s (%s): no supplier invoice was read for its documents", v.Number, v.UpstreamType)
 		}
 		wantDocHeaders(t, resp, true)
 	})
@@ -390,7 +398,7 @@ func TestHostileAttachments(t *testing.T) {
 		{Name: "evil\"name\r\nSet-Cookie: x=1.pdf", ContentType: "application/pdf", Data: []byte("<script>alert(1)</script>")},
 	}
 	for _, f := range files {
-		if _, err := d.sb.AddAttachment("556812-3474", v.ExternalID, f); err != nil {
+		if _, err := d.sb.AddAttachment("556812-3474", upstreamID(v), f); err != nil {
 			t.Fatalf("AddAttachment(%q) = %v", f.Name, err)
 		}
 	}
@@ -504,7 +512,7 @@ func TestStreamingKeepsMemoryFlat(t *testing.T) {
 		}
 		return nil
 	}
-	if _, err := d.sb.AddAttachment("556812-3474", v.ExternalID, sandbox.File{Name: "huge.pdf", ContentType: "application/pdf", Size: size, Generate: gen}); err != nil {
+	if _, err := d.sb.AddAttachment("556812-3474", upstreamID(v), sandbox.File{Name: "huge.pdf", ContentType: "application/pdf", Size: size, Generate: gen}); err != nil {
 		t.Fatal(err)
 	}
 	_, links := d.openVoucher(d.viewer, v)

@@ -57,8 +57,8 @@ const (
 	OpOpen        = "OpenDocument"
 )
 
-// AddVoucher adds a voucher with documents whose bytes are bodies (one
-// PDF-looking document each).
+// AddVoucher adds a voucher, found by its Ref, with documents whose bytes
+// are bodies (one PDF-looking document each).
 func (u *Upstream) AddVoucher(v connectors.Voucher, bodies ...[]byte) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
@@ -66,10 +66,10 @@ func (u *Upstream) AddVoucher(v connectors.Voucher, bodies ...[]byte) {
 		u.docs = map[string][]file{}
 	}
 	for i, b := range bodies {
-		id := v.ID + "-d" + strconv.Itoa(i+1)
-		v.DocumentIDs = append(v.DocumentIDs, id)
-		u.docs[v.ID] = append(u.docs[v.ID], file{doc: connectors.Document{ID: id, Kind: "attachment", FileName: id + ".pdf", ContentType: "application/pdf"}, body: b})
+		id := v.Ref + "-d" + strconv.Itoa(i+1)
+		u.docs[v.Ref] = append(u.docs[v.Ref], file{doc: connectors.Document{ID: id, Kind: "attachment", FileName: id + ".pdf", ContentType: "application/pdf"}, body: b})
 	}
+	v.HasDocuments = len(bodies) > 0
 	u.vouchers = append(u.vouchers, v)
 }
 
@@ -216,20 +216,24 @@ func (u *Upstream) vouchersPage(g connectors.Grant, q connectors.VoucherQuery) (
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	size := max(q.PageSize, 1)
-	page := max(q.Page, 1)
-	from, to := min((page-1)*size, len(u.vouchers)), min(page*size, len(u.vouchers))
-	return connectors.VoucherPage{Vouchers: append([]connectors.Voucher(nil), u.vouchers[from:to]...), Page: page,
-		TotalPages: (len(u.vouchers) + size - 1) / size, Total: len(u.vouchers)}, nil
+	from, _ := strconv.Atoi(q.Cursor) // the cursor is an offset
+	from = min(max(from, 0), len(u.vouchers))
+	to := min(from+size, len(u.vouchers))
+	p := connectors.VoucherPage{Vouchers: append([]connectors.Voucher(nil), u.vouchers[from:to]...), Total: len(u.vouchers)}
+	if to < len(u.vouchers) {
+		p.Next = strconv.Itoa(to)
+	}
+	return p, nil
 }
 
-func (u *Upstream) voucher(g connectors.Grant, id string) (connectors.Voucher, error) {
+func (u *Upstream) voucher(g connectors.Grant, ref string) (connectors.Voucher, error) {
 	if err := u.call(OpVoucher, &g); err != nil {
 		return connectors.Voucher{}, err
 	}
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	for _, v := range u.vouchers {
-		if v.ID == id {
+		if v.Ref == ref {
 			return v, nil
 		}
 	}
@@ -243,7 +247,7 @@ func (u *Upstream) documents(g connectors.Grant, v connectors.Voucher) ([]connec
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	var out []connectors.Document
-	for _, f := range u.docs[v.ID] {
+	for _, f := range u.docs[v.Ref] {
 		out = append(out, f.doc)
 	}
 	return out, nil

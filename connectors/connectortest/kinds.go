@@ -67,8 +67,8 @@ func (f Full) FiscalYears(_ context.Context, g connectors.Grant) ([]connectors.F
 func (f Full) Vouchers(_ context.Context, g connectors.Grant, q connectors.VoucherQuery) (connectors.VoucherPage, error) {
 	return f.vouchersPage(g, q)
 }
-func (f Full) Voucher(_ context.Context, g connectors.Grant, _, id string) (connectors.Voucher, error) {
-	return f.voucher(g, id)
+func (f Full) Voucher(_ context.Context, g connectors.Grant, ref string) (connectors.Voucher, error) {
+	return f.voucher(g, ref)
 }
 func (f Full) Documents(_ context.Context, g connectors.Grant, v connectors.Voucher) ([]connectors.Document, error) {
 	return f.documents(g, v)
@@ -90,8 +90,8 @@ func (b Bare) HandleCallback(_ context.Context, _ string, q url.Values, _ string
 func (b Bare) Vouchers(_ context.Context, g connectors.Grant, q connectors.VoucherQuery) (connectors.VoucherPage, error) {
 	return b.U.vouchersPage(g, q)
 }
-func (b Bare) Voucher(_ context.Context, g connectors.Grant, _, id string) (connectors.Voucher, error) {
-	return b.U.voucher(g, id)
+func (b Bare) Voucher(_ context.Context, g connectors.Grant, ref string) (connectors.Voucher, error) {
+	return b.U.voucher(g, ref)
 }
 func (b Bare) Documents(_ context.Context, g connectors.Grant, v connectors.Voucher) ([]connectors.Document, error) {
 	return b.U.documents(g, v)
@@ -115,8 +115,8 @@ func (f Form) Check(_ context.Context, g connectors.Grant) (connectors.Verdict, 
 func (f Form) Vouchers(_ context.Context, g connectors.Grant, q connectors.VoucherQuery) (connectors.VoucherPage, error) {
 	return f.U.vouchersPage(g, q)
 }
-func (f Form) Voucher(_ context.Context, g connectors.Grant, _, id string) (connectors.Voucher, error) {
-	return f.U.voucher(g, id)
+func (f Form) Voucher(_ context.Context, g connectors.Grant, ref string) (connectors.Voucher, error) {
+	return f.U.voucher(g, ref)
 }
 func (f Form) Documents(_ context.Context, g connectors.Grant, v connectors.Voucher) ([]connectors.Document, error) {
 	return f.U.documents(g, v)

@@ -234,7 +234,7 @@ func TestConnectorRateLimit(t *testing.T) {
 	if calls.Load() != 1 {
 		t.Errorf("calls = %d, want 1: the limiter should hold the second", calls.Load())
 	}
-	if _, err := c.Voucher(ctx, testGrant(t), "fy", "v"); err != nil {
+	if _, err := c.Voucher(ctx, testGrant(t), "fy/v"); err != nil {
 		t.Errorf("Voucher() on another endpoint = %v, want nil", err)
 	}
 }
@@ -280,11 +280,11 @@ func TestRetriesFollowTheCallersPolicy(t *testing.T) {
 		maxWait   time.Duration
 	}{
 		{"interactive voucher", connectors.Interactive(), func(ctx context.Context, c *Connector, g connectors.Grant) error {
-			_, err := c.Voucher(ctx, g, "fy", "v1")
+			_, err := c.Voucher(ctx, g, "fy/v1")
 			return err
 		}, 3, 2 * time.Second},
 		{"background page", connectors.Background(), func(ctx context.Context, c *Connector, g connectors.Grant) error {
-			_, err := c.Vouchers(ctx, g, connectors.VoucherQuery{Page: 1, PageSize: 1000})
+			_, err := c.Vouchers(ctx, g, connectors.VoucherQuery{PageSize: 1000})
 			return err
 		}, 5, 25 * time.Second},
 	}

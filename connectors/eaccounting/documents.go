@@ -2,6 +2,7 @@ package eaccounting
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"mime"
@@ -38,15 +39,25 @@ type attachmentJSON struct {
 // secret until it expires.
 func (a attachmentJSON) String() string { return "attachment " + a.Id }
 
+// hasDocuments: files on the voucher itself, or on the supplier or
+// customer invoice it was booked from.
+func (d voucherData) hasDocuments() bool {
+	return len(d.AttachmentIDs) > 0 || (d.SourceID != "" && (slices.Contains(supplierInvoiceTypes, d.Type) || slices.Contains(customerInvoiceTypes, d.Type)))
+}
+
 // Documents lists the files behind a voucher: the attachments linked to it;
 // failing those, for a supplier-invoice voucher, the invoice's attachments;
 // and for a customer-invoice voucher, the invoice PDF.
-func (c *Connector) Documents(ctx context.Context, g connectors.Grant, v connectors.Voucher) ([]connectors.Document, error) {
+func (c *Connector) Documents(ctx context.Context, g connectors.Grant, cv connectors.Voucher) ([]connectors.Document, error) {
+	var v voucherData
+	if err := json.Unmarshal(cv.Data, &v); err != nil {
+		return nil, fmt.Errorf("eaccounting: get documents of voucher %q: not a voucher this connector read", cv.Ref)
+	}
 	tok, err := readGrant(g)
 	if err != nil {
 		return nil, fmt.Errorf("eaccounting: get documents of voucher %q: %w", v.ID, err)
 	}
-	ids := v.DocumentIDs
+	ids := v.AttachmentIDs
 	if len(ids) == 0 && slices.Contains(supplierInvoiceTypes, v.Type) && v.SourceID != "" {
 		if ids, err = c.supplierInvoiceAttachments(ctx, tok, v.SourceID); err != nil {
 			return nil, fmt.Errorf("eaccounting: get documents of voucher %q: %w", v.ID, err)
@@ -66,7 +77,7 @@ func (c *Connector) Documents(ctx context.Context, g connectors.Grant, v connect
 		docs = append(docs, connectors.Document{ID: a.Id, Kind: KindAttachment, FileName: a.FileName, ContentType: a.ContentType})
 	}
 	if slices.Contains(customerInvoiceTypes, v.Type) && v.SourceID != "" {
-		name := v.Number
+		name := cv.Number
 		if name == "" {
 			name = v.SourceID
 		}

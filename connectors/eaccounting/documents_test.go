@@ -90,18 +90,18 @@ func TestDocuments(t *testing.T) {
 		voucher connectors.Voucher
 		want    []connectors.Document
 	}{
-		{"plain voucher with attachments", connectors.Voucher{ID: "v1", Type: 2, DocumentIDs: []string{attReceipt, attGone, attInvoice}},
+		{"plain voucher with attachments", testVoucher("v1", 2, "", "", []string{attReceipt, attGone, attInvoice}...),
 			[]connectors.Document{
 				{ID: attReceipt, Kind: "attachment", FileName: "kvitto.jpg", ContentType: "image/jpeg"},
 				{ID: attInvoice, Kind: "attachment", FileName: "faktura.pdf", ContentType: "application/pdf"},
 			}},
-		{"voucher without documents", connectors.Voucher{ID: "v2", Type: 2}, []connectors.Document{}},
-		{"supplier invoice voucher", connectors.Voucher{ID: "v3", Type: 12, SourceID: supplierID},
+		{"voucher without documents", testVoucher("v2", 2, "", ""), []connectors.Document{}},
+		{"supplier invoice voucher", testVoucher("v3", 12, supplierID, ""),
 			[]connectors.Document{{ID: attInvoice, Kind: "attachment", FileName: "faktura.pdf", ContentType: "application/pdf"}}},
-		{"supplier invoice voucher with its own attachment", connectors.Voucher{ID: "v4", Type: 13, SourceID: supplierID, DocumentIDs: []string{attReceipt}},
+		{"supplier invoice voucher with its own attachment", testVoucher("v4", 13, supplierID, "", []string{attReceipt}...),
 			[]connectors.Document{{ID: attReceipt, Kind: "attachment", FileName: "kvitto.jpg", ContentType: "image/jpeg"}}},
-		{"supplier invoice gone", connectors.Voucher{ID: "v5", Type: 12, SourceID: "5a000000-0000-4000-8000-0000000000ff"}, []connectors.Document{}},
-		{"customer invoice voucher", connectors.Voucher{ID: "v6", Type: 14, Number: "B7", SourceID: customerID},
+		{"supplier invoice gone", testVoucher("v5", 12, "5a000000-0000-4000-8000-0000000000ff", ""), []connectors.Document{}},
+		{"customer invoice voucher", testVoucher("v6", 14, customerID, "B7"),
 			[]connectors.Document{{ID: customerID, Kind: "customer_invoice", FileName: "invoice-B7.pdf", ContentType: "application/pdf"}}},
 	}
 	for _, tt := range tests {
@@ -264,4 +264,18 @@ func TestOpenDocumentTimeouts(t *testing.T) {
 	if !errors.Is(err, connectors.ErrUnavailable) {
 		t.Errorf("OpenDocument(no answer) = %v, want ErrUnavailable", err)
 	}
+}
+
+// testVoucher is a voucher as Vouchers would give it, with the Data its
+// Documents reads.
+func testVoucher(id string, voucherType int, sourceID, number string, attachments ...string) connectors.Voucher {
+	v := voucherJSON{Id: id, VoucherType: voucherType, SourceId: sourceID, NumberAndNumberSeries: number}
+	if len(attachments) > 0 {
+		v.Attachments = &struct {
+			DocumentId    string
+			DocumentType  int
+			AttachmentIds []string
+		}{AttachmentIds: attachments}
+	}
+	return v.voucher("fy")
 }

@@ -1,6 +1,7 @@
 package eaccounting_test
 
 import (
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -200,13 +201,13 @@ func TestSandboxVouchersAndDocuments(t *testing.T) {
 		t.Fatalf("FiscalYears() = %v, %v", years, err)
 	}
 	var all []connectors.Voucher
-	for p := 1; ; p++ {
-		page, err := e.conn.Vouchers(ctx, g, connectors.VoucherQuery{Page: p, PageSize: 100})
+	for cursor := ""; ; {
+		page, err := e.conn.Vouchers(ctx, g, connectors.VoucherQuery{Cursor: cursor, PageSize: 100})
 		if err != nil {
-			t.Fatalf("Vouchers(page %d) = %v", p, err)
+			t.Fatalf("Vouchers(cursor %q) = %v", cursor, err)
 		}
 		all = append(all, page.Vouchers...)
-		if p >= page.TotalPages {
+		if cursor = page.Next; cursor == "" {
 			if len(all) != page.Total {
 				t.Errorf("read %d vouchers, Total = %d", len(all), page.Total)
 			}
@@ -217,7 +218,7 @@ func TestSandboxVouchersAndDocuments(t *testing.T) {
 		t.Fatal("Vouchers() found none")
 	}
 	for i, v := range all {
-		if v.FiscalYearID == "" {
+		if v.FiscalYear == "" {
 			t.Errorf("voucher %s dated %s has no fiscal year", v.Number, v.Date.Format(time.DateOnly))
 		}
 		if i > 0 && v.ModifiedAt.Before(all[i-1].ModifiedAt) {
@@ -227,7 +228,7 @@ func TestSandboxVouchersAndDocuments(t *testing.T) {
 
 	// Incremental: only what changed after the newest but one.
 	since := all[len(all)-2].ModifiedAt
-	page, err := e.conn.Vouchers(ctx, g, connectors.VoucherQuery{ModifiedSince: since, Page: 1, PageSize: 100})
+	page, err := e.conn.Vouchers(ctx, g, connectors.VoucherQuery{ModifiedSince: since, PageSize: 100})
 	if err != nil {
 		t.Fatalf("Vouchers(ModifiedSince) = %v", err)
 	}
@@ -238,28 +239,39 @@ func TestSandboxVouchersAndDocuments(t *testing.T) {
 	// One of each kind the document algorithm distinguishes.
 	opened := map[string]bool{}
 	for _, v := range all {
+		// The connector's own Data: what its Documents reads.
+		var d struct {
+			Type          int      `json:"t"`
+			AttachmentIDs []string `json:"a"`
+		}
+		if err := json.Unmarshal(v.Data, &d); err != nil {
+			t.Fatalf("voucher %s: Data = %q: %v", v.Number, v.Data, err)
+		}
 		kind := ""
 		switch {
-		case len(v.DocumentIDs) > 0:
+		case len(d.AttachmentIDs) > 0:
 			kind = "attachments"
-		case v.Type == 12 || v.Type == 13:
+		case d.Type == 12 || d.Type == 13:
 			kind = "supplier invoice"
-		case v.Type == 14 || v.Type == 15:
+		case d.Type == 14 || d.Type == 15:
 			kind = "customer invoice"
+		}
+		if len(d.AttachmentIDs) > 0 && !v.HasDocuments || kind == "" && v.HasDocuments {
+			t.Errorf("voucher %s (type %d, %d attachments): HasDocuments = %v", v.Number, d.Type, len(d.AttachmentIDs), v.HasDocuments)
 		}
 		if kind == "" || opened[kind] {
 			continue
 		}
-		one, err := e.conn.Voucher(ctx, g, v.FiscalYearID, v.ID)
+		one, err := e.conn.Voucher(ctx, g, v.Ref)
 		if err != nil {
 			t.Fatalf("Voucher(%s) = %v", v.Number, err)
 		}
-		if one.ID != v.ID || one.Amount != v.Amount || one.Number != v.Number {
+		if one.Ref != v.Ref || one.Amount != v.Amount || one.Number != v.Number {
 			t.Errorf("Voucher(%s) = %+v, want the listed %+v", v.Number, one, v)
 		}
 		docs, err := e.conn.Documents(ctx, g, one)
 		if err != nil {
-			t.Fatalf("Documents(%s, type %d) = %v", v.Number, v.Type, err)
+			t.Fatalf("Documents(%s, type %d) = %v", v.Number, d.Type, err)
 		}
 		if len(docs) == 0 {
 			t.Logf("voucher %s (%s) has no documents", v.Number, kind)

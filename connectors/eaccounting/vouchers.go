@@ -7,6 +7,7 @@ import (
 	"math"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"bilag/connectors"
@@ -110,6 +111,23 @@ var voucherTypeNames = map[int]string{
 	34: "Payment links",
 }
 
+// kindOf says what an eAccounting voucher type is, in Bilag's words.
+func kindOf(voucherType int) connectors.VoucherKind {
+	switch voucherType {
+	case 12, 13, 25, 26:
+		return connectors.KindSupplierInvoice
+	case 14, 15, 23, 24:
+		return connectors.KindCustomerInvoice
+	case 7:
+		return connectors.KindReceipt
+	case 5, 6, 10, 11, 32, 33:
+		return connectors.KindBank
+	case 2:
+		return connectors.KindManual
+	}
+	return connectors.KindOther
+}
+
 // TypeName is the English name of an eAccounting voucher type, or "Type n"
 // for one the API documentation does not list.
 func TypeName(voucherType int) string {
@@ -124,22 +142,33 @@ func TypeName(voucherType int) string {
 // floating-point noise.
 func minor(x float64) int64 { return int64(math.Round(x * 100)) }
 
+// voucherData is what Documents needs of a voucher: Voucher.Data.
+type voucherData struct {
+	ID            string   `json:"i"`
+	Type          int      `json:"t"`
+	SourceID      string   `json:"s,omitempty"`
+	AttachmentIDs []string `json:"a,omitempty"`
+}
+
 func (v voucherJSON) voucher(fiscalYearID string) connectors.Voucher {
+	d := voucherData{ID: v.Id, Type: v.VoucherType, SourceID: v.SourceId}
+	if v.Attachments != nil && len(v.Attachments.AttachmentIds) > 0 {
+		d.AttachmentIDs = append([]string(nil), v.Attachments.AttachmentIds...)
+	}
+	data, _ := json.Marshal(d) // strings and ints always marshal
 	out := connectors.Voucher{
-		ID:           v.Id,
-		FiscalYearID: fiscalYearID,
+		Ref:          fiscalYearID + "/" + v.Id,
+		FiscalYear:   fiscalYearID,
 		Number:       v.NumberAndNumberSeries,
 		Series:       v.NumberSeries,
 		Date:         v.VoucherDate.Time,
 		Text:         v.VoucherText,
-		Type:         v.VoucherType,
-		TypeName:     TypeName(v.VoucherType),
-		SourceID:     v.SourceId,
+		Kind:         kindOf(v.VoucherType),
+		UpstreamType: TypeName(v.VoucherType),
+		HasDocuments: d.hasDocuments(),
 		ModifiedAt:   v.ModifiedUtc.Time,
 		Rows:         make([]connectors.VoucherRow, 0, len(v.Rows)),
-	}
-	if v.Attachments != nil && len(v.Attachments.AttachmentIds) > 0 {
-		out.DocumentIDs = append([]string(nil), v.Attachments.AttachmentIds...)
+		Data:         data,
 	}
 	for _, r := range v.Rows {
 		row := connectors.VoucherRow{
@@ -201,8 +230,14 @@ func (c *Connector) Vouchers(ctx context.Context, g connectors.Grant, q connecto
 	if err != nil {
 		return connectors.VoucherPage{}, fmt.Errorf("eaccounting: get vouchers: %w", err)
 	}
+	pageNo := 1
+	if q.Cursor != "" {
+		if pageNo, err = strconv.Atoi(q.Cursor); err != nil || pageNo < 1 {
+			return connectors.VoucherPage{}, fmt.Errorf("eaccounting: get vouchers: cursor %q is not a page", q.Cursor)
+		}
+	}
 	query := url.Values{
-		"$page":    {strconv.Itoa(max(q.Page, 1))},
+		"$page":    {strconv.Itoa(pageNo)},
 		"$orderby": {"ModifiedUtc asc"},
 	}
 	if q.PageSize > 0 {
@@ -220,11 +255,9 @@ func (c *Connector) Vouchers(ctx context.Context, g connectors.Grant, q connecto
 	if err := c.get(ctx, tok, "GET /vouchers", "/vouchers", query, &resp); err != nil {
 		return connectors.VoucherPage{}, fmt.Errorf("eaccounting: get vouchers: %w", err)
 	}
-	page := connectors.VoucherPage{
-		Vouchers:   make([]connectors.Voucher, 0, len(resp.Data)),
-		Page:       resp.Meta.CurrentPage,
-		TotalPages: resp.Meta.TotalNumberOfPages,
-		Total:      resp.Meta.TotalNumberOfResults,
+	page := connectors.VoucherPage{Vouchers: make([]connectors.Voucher, 0, len(resp.Data)), Total: resp.Meta.TotalNumberOfResults}
+	if len(resp.Data) > 0 && resp.Meta.CurrentPage < resp.Meta.TotalNumberOfPages {
+		page.Next = strconv.Itoa(resp.Meta.CurrentPage + 1)
 	}
 	var years []connectors.FiscalYear
 	if len(resp.Data) > 0 {
@@ -255,8 +288,10 @@ func date(t time.Time) time.Time {
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
-// Voucher reads one voucher; eAccounting needs its fiscal year to find it.
-func (c *Connector) Voucher(ctx context.Context, g connectors.Grant, fiscalYearID, voucherID string) (connectors.Voucher, error) {
+// Voucher reads one voucher by the Ref Vouchers gave it: its fiscal year
+// and id, since eAccounting needs both to find it.
+func (c *Connector) Voucher(ctx context.Context, g connectors.Grant, ref string) (connectors.Voucher, error) {
+	fiscalYearID, voucherID, _ := strings.Cut(ref, "/")
 	tok, err := readGrant(g)
 	if err != nil {
 		return connectors.Voucher{}, fmt.Errorf("eaccounting: get voucher %q: %w", voucherID, err)

@@ -42,17 +42,20 @@ const voucherA12 = `{
 	"CreatedUtc": "2026-01-02T08:09:10Z"
 }`
 
+const idA12 = "a0000000-0000-4000-8000-000000000012"
+
 var wantA12 = connectors.Voucher{
-	ID:           "a0000000-0000-4000-8000-000000000012",
-	FiscalYearID: fy2025,
+	Ref:          fy2025 + "/" + idA12,
+	FiscalYear:   fy2025,
 	Number:       "A12",
 	Series:       "A",
 	Date:         time.Date(2025, 12, 31, 0, 0, 0, 0, time.UTC),
 	Text:         "Office chairs",
 	Amount:       125013,
-	Type:         2,
-	TypeName:     "Manual voucher",
-	DocumentIDs:  []string{"b0000000-0000-4000-8000-000000000001"},
+	Kind:         connectors.KindManual,
+	UpstreamType: "Manual voucher",
+	HasDocuments: true,
+	Data:         []byte(`{"i":"` + idA12 + `","t":2,"a":["b0000000-0000-4000-8000-000000000001"]}`),
 	ModifiedAt:   time.Date(2026, 1, 2, 8, 9, 10, 123e6, time.UTC),
 	Rows: []connectors.VoucherRow{
 		{Account: "5410", AccountName: "Förbrukningsinventarier", Debit: 100010, Text: "chairs"},
@@ -83,7 +86,7 @@ func TestVouchers(t *testing.T) {
 	c, _ := newTestConnector(t, mux)
 
 	since := time.Date(2026, 1, 1, 12, 30, 45, 987654321, time.FixedZone("CET", 3600))
-	p, err := c.Vouchers(t.Context(), testGrant(t), connectors.VoucherQuery{ModifiedSince: since, Page: 3, PageSize: 2})
+	p, err := c.Vouchers(t.Context(), testGrant(t), connectors.VoucherQuery{ModifiedSince: since, Cursor: "3", PageSize: 2})
 	if err != nil {
 		t.Fatalf("Vouchers() = %v", err)
 	}
@@ -96,14 +99,14 @@ func TestVouchers(t *testing.T) {
 	if !reflect.DeepEqual(query, wantQuery) {
 		t.Errorf("Vouchers() query = %v, want %v", query, wantQuery)
 	}
-	if p.Page != 3 || p.TotalPages != 7 || p.Total != 13 || len(p.Vouchers) != 2 {
-		t.Fatalf("Vouchers() page = %d/%d of %d with %d vouchers", p.Page, p.TotalPages, p.Total, len(p.Vouchers))
+	if p.Next != "4" || p.Total != 13 || len(p.Vouchers) != 2 {
+		t.Fatalf("Vouchers() page = next %q of %d with %d vouchers, want next \"4\" of 13 with 2", p.Next, p.Total, len(p.Vouchers))
 	}
 	if !reflect.DeepEqual(p.Vouchers[0], wantA12) {
 		t.Errorf("Vouchers()[0] =\n%+v\nwant\n%+v", p.Vouchers[0], wantA12)
 	}
-	if v := p.Vouchers[1]; v.FiscalYearID != fy2026 || v.DocumentIDs != nil {
-		t.Errorf("Vouchers()[1] fiscal year %q, documents %v; want %q, none", v.FiscalYearID, v.DocumentIDs, fy2026)
+	if v := p.Vouchers[1]; v.FiscalYear != fy2026 || v.HasDocuments {
+		t.Errorf("Vouchers()[1] fiscal year %q, has documents %v; want %q, none", v.FiscalYear, v.HasDocuments, fy2026)
 	}
 	if fyCalls != 1 {
 		t.Errorf("fiscal years read %d times for one page, want 1", fyCalls)
@@ -121,7 +124,7 @@ func TestVouchers(t *testing.T) {
 func TestVoucher(t *testing.T) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v2/vouchers/{fy}/{id}", api(t, func(w http.ResponseWriter, r *http.Request) {
-		if r.PathValue("fy") != fy2025 || r.PathValue("id") != wantA12.ID {
+		if r.PathValue("fy") != fy2025 || r.PathValue("id") != idA12 {
 			writeAPIError(w, http.StatusNotFound, 3000, "Voucher not found")
 			return
 		}
@@ -130,18 +133,18 @@ func TestVoucher(t *testing.T) {
 	}))
 	c, _ := newTestConnector(t, mux)
 
-	v, err := c.Voucher(t.Context(), testGrant(t), fy2025, wantA12.ID)
+	v, err := c.Voucher(t.Context(), testGrant(t), wantA12.Ref)
 	if err != nil {
 		t.Fatalf("Voucher() = %v", err)
 	}
 	if !reflect.DeepEqual(v, wantA12) {
 		t.Errorf("Voucher() =\n%+v\nwant\n%+v", v, wantA12)
 	}
-	if _, err := c.Voucher(t.Context(), testGrant(t), fy2026, wantA12.ID); !errors.Is(err, connectors.ErrNotFound) {
+	if _, err := c.Voucher(t.Context(), testGrant(t), fy2026+"/"+idA12); !errors.Is(err, connectors.ErrNotFound) {
 		t.Errorf("Voucher(wrong year) = %v, want ErrNotFound", err)
 	}
-	for _, bad := range []string{"", "..", "."} {
-		if _, err := c.Voucher(t.Context(), testGrant(t), fy2025, bad); !errors.Is(err, connectors.ErrNotFound) {
+	for _, bad := range []string{"", "..", ".", fy2025 + "/", fy2025 + "/..", "/" + idA12, idA12} {
+		if _, err := c.Voucher(t.Context(), testGrant(t), bad); !errors.Is(err, connectors.ErrNotFound) {
 			t.Errorf("Voucher(%q) = %v, want ErrNotFound", bad, err)
 		}
 	}

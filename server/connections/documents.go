@@ -23,6 +23,11 @@ func (s *Service) LiveVoucher(ctx context.Context, companyID int64, v *db.Vouche
 	if err != nil {
 		return nil, nil, err
 	}
+	if v.ConnectionID != conn.ID {
+		// Read through a connection the company has since replaced: its
+		// ref means nothing to today's connector.
+		return nil, nil, fmt.Errorf("voucher %d is of connection %d, not %d: %w", v.ID, v.ConnectionID, conn.ID, connectors.ErrNotFound)
+	}
 	vr, ok1 := s.connectors[conn.Connector].(connectors.VoucherReader)
 	dr, ok2 := s.connectors[conn.Connector].(connectors.DocumentReader)
 	if !ok1 || !ok2 {
@@ -32,7 +37,7 @@ func (s *Service) LiveVoucher(ctx context.Context, companyID int64, v *db.Vouche
 	var docs []connectors.Document
 	err = s.use(ctx, conn, func(ctx context.Context, g connectors.Grant) error {
 		var err error
-		if live, err = vr.Voucher(ctx, g, v.FiscalYearID, v.ExternalID); err != nil {
+		if live, err = vr.Voucher(ctx, g, v.Ref); err != nil {
 			return err
 		}
 		docs, err = dr.Documents(ctx, g, live)
@@ -43,7 +48,7 @@ func (s *Service) LiveVoucher(ctx context.Context, companyID int64, v *db.Vouche
 	}
 	rows := make([]db.VoucherDocument, len(docs))
 	for i, d := range docs {
-		rows[i] = db.VoucherDocument{Kind: d.Kind, ExternalID: d.ID, FileName: d.FileName, ContentType: d.ContentType}
+		rows[i] = db.VoucherDocument{ConnectionID: v.ConnectionID, Kind: d.Kind, ExternalID: d.ID, FileName: d.FileName, ContentType: d.ContentType}
 	}
 	stored, err := s.db.SetVoucherDocuments(ctx, companyID, v.ID, rows)
 	return live.Rows, stored, err
@@ -106,6 +111,9 @@ func (s *Service) OpenDocument(ctx context.Context, companyID int64, doc *db.Vou
 	}
 	if conn.Status != db.ConnActive {
 		return nil, fmt.Errorf("open document: %w", db.ErrNeedsReapproval)
+	}
+	if doc.ConnectionID != conn.ID {
+		return nil, fmt.Errorf("document %d is of connection %d, not %d: %w", doc.ID, doc.ConnectionID, conn.ID, connectors.ErrNotFound)
 	}
 	dr, ok := s.connectors[conn.Connector].(connectors.DocumentReader)
 	if !ok {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"bilag/connectors"
@@ -111,29 +110,29 @@ func (s *Service) syncPages(ctx context.Context, vr connectors.VoucherReader, co
 	if err := s.syncFiscalYears(ctx, conn); err != nil {
 		return err
 	}
-	q := connectors.VoucherQuery{Page: 1, PageSize: syncPageSize}
+	q := connectors.VoucherQuery{PageSize: syncPageSize}
 	if state.SyncedThrough != nil {
 		q.ModifiedSince = *state.SyncedThrough
 	}
-	for {
+	for pages := 0; ; pages++ {
 		var page connectors.VoucherPage
 		err := s.use(ctx, conn, func(ctx context.Context, g connectors.Grant) (err error) {
 			page, err = vr.Vouchers(ctx, g, q)
 			return err
 		})
 		if err != nil {
-			return fmt.Errorf("read vouchers page %d: %w", q.Page, err)
+			return fmt.Errorf("read vouchers page %d: %w", pages+1, err)
 		}
 		batch := make([]db.Voucher, len(page.Vouchers))
 		for i, v := range page.Vouchers {
-			batch[i] = indexEntry(conn.CompanyID, v)
+			batch[i] = indexEntry(conn, v)
 		}
 		if err := s.db.UpsertVouchers(ctx, batch); err != nil {
 			return err
 		}
 		res.Fetched += len(page.Vouchers)
 		res.Upserted += len(batch)
-		res.Total = max(page.Total, res.Fetched)
+		res.Total = max(page.Total, res.Fetched) // -1, when unknown, gives way
 		if err := s.db.SyncProgress(ctx, run.ID, res.Fetched, res.Total, res.Upserted); err != nil {
 			return err
 		}
@@ -141,10 +140,10 @@ func (s *Service) syncPages(ctx context.Context, vr connectors.VoucherReader, co
 		if ok, err := s.db.ExtendSyncLease(ctx, conn.ID, syncLease); err != nil || !ok {
 			return fmt.Errorf("sync lease lost: %w", errors.Join(err, ErrSyncRunning))
 		}
-		if q.Page >= page.TotalPages || len(page.Vouchers) == 0 {
+		if page.Next == "" || len(page.Vouchers) == 0 {
 			return nil
 		}
-		q.Page++
+		q.Cursor = page.Next
 	}
 }
 
@@ -165,24 +164,23 @@ func (s *Service) syncFiscalYears(ctx context.Context, conn *db.Connection) erro
 	}
 	rows := make([]db.FiscalYear, len(fys))
 	for i, fy := range fys {
-		rows[i] = db.FiscalYear{CompanyID: conn.CompanyID, ExternalID: fy.ID, StartDate: fy.StartDate, EndDate: fy.EndDate}
+		rows[i] = db.FiscalYear{CompanyID: conn.CompanyID, ConnectionID: conn.ID, ExternalID: fy.ID, StartDate: fy.StartDate, EndDate: fy.EndDate}
 	}
 	return s.db.UpsertFiscalYears(ctx, rows)
 }
 
-// indexEntry turns an upstream voucher into its index entry.
-func indexEntry(companyID int64, v connectors.Voucher) db.Voucher {
-	return db.Voucher{
-		CompanyID: companyID, ExternalID: v.ID, FiscalYearID: v.FiscalYearID, Number: v.Number, Series: v.Series,
-		Date: v.Date, Text: v.Text, Amount: v.Amount, Type: v.Type, TypeName: v.TypeName, SourceID: v.SourceID,
-		DocumentIDs: strings.Join(v.DocumentIDs, " "), HasDocuments: hasDocuments(v), ModifiedAt: v.ModifiedAt,
+// indexEntry turns an upstream voucher into its index entry: metadata only;
+// the connector's Data is not kept (a voucher page re-reads the voucher).
+func indexEntry(conn *db.Connection, v connectors.Voucher) db.Voucher {
+	kind := v.Kind
+	if kind == "" {
+		kind = connectors.KindOther
 	}
-}
-
-// hasDocuments: files on the voucher itself, or on the supplier or customer
-// invoice it was booked from (voucher types 12–15).
-func hasDocuments(v connectors.Voucher) bool {
-	return len(v.DocumentIDs) > 0 || (v.SourceID != "" && v.Type >= 12 && v.Type <= 15)
+	return db.Voucher{
+		CompanyID: conn.CompanyID, ConnectionID: conn.ID, Ref: v.Ref, FiscalYearID: v.FiscalYear, Number: v.Number, Series: v.Series,
+		Date: v.Date, Text: v.Text, Amount: v.Amount, Kind: string(kind), UpstreamType: v.UpstreamType,
+		HasDocuments: v.HasDocuments, ModifiedAt: v.ModifiedAt,
+	}
 }
 
 // SyncAll syncs every active connection of an active company once, calling
