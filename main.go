@@ -182,7 +182,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	srv, err := server.New(server.Options{
 		DB: a.db, Logger: a.log, BaseURL: a.cfg.BaseURL, SecretKey: a.cfg.SecretKey, Connections: conns,
-		FirmName: firmName(a.cfg), LinkTTL: a.cfg.LinkTTL, DemoLogins: logins, FormOrigins: reg.formOrigins,
+		FirmName: a.cfg.FirmName, LinkTTL: a.cfg.LinkTTL, DemoLogins: logins, FormOrigins: reg.formOrigins,
 		Metrics: a.metrics,
 	})
 	if err != nil {
@@ -224,16 +224,6 @@ func metricsMux(m *metrics.Metrics) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", m.Handler())
 	return mux
-}
-
-func firmName(cfg *config.Config) string {
-	if v := os.Getenv("BILAG_FIRM_NAME"); v != "" {
-		return v
-	}
-	if cfg.Demo {
-		return "Demo Analys AB"
-	}
-	return "Bilag"
 }
 
 func listenAndServe(ctx context.Context, addr string, h http.Handler) error {

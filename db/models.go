@@ -10,7 +10,7 @@ const (
 )
 
 // Roles lists the roles in the order forms show them.
-var Roles = []string{RoleAdmin, RoleAnalyst, RoleViewer}
+func Roles() []string { return []string{RoleAdmin, RoleAnalyst, RoleViewer} }
 
 // User is a person at the firm who logs in to Bilag.
 type User struct {

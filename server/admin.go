@@ -16,8 +16,8 @@ import (
 	"bilag/views"
 )
 
-// Countries Bilag knows organisation numbers of.
-var Countries = []string{"SE", "NO", "DK", "FI", "NL"}
+// countries are those Bilag knows organisation numbers of.
+func countries() []string { return []string{"SE", "NO", "DK", "FI", "NL"} }
 
 const minPasswordLen = 12
 
@@ -55,7 +55,7 @@ type userFormPage struct {
 func (s *Server) newUser(c echo.Context) error {
 	f := views.NewForm()
 	f.Values["role"] = db.RoleViewer
-	return s.render(c, "admin_user_form", s.t(c, "admin.user.new"), userFormPage{Form: f, Roles: db.Roles})
+	return s.render(c, "admin_user_form", s.t(c, "admin.user.new"), userFormPage{Form: f, Roles: db.Roles()})
 }
 
 // userForm reads and validates the user form; creating says whether the
@@ -99,7 +99,7 @@ func userForm(c echo.Context, creating bool) *views.Form {
 func (s *Server) createUser(c echo.Context) error {
 	f := userForm(c, true)
 	if !f.OK() {
-		return c.Render(http.StatusUnprocessableEntity, "admin_user_form", s.page(c, s.t(c, "admin.user.new"), userFormPage{Form: f, Roles: db.Roles}))
+		return c.Render(http.StatusUnprocessableEntity, "admin_user_form", s.page(c, s.t(c, "admin.user.new"), userFormPage{Form: f, Roles: db.Roles()}))
 	}
 	pass, generated := f.Values["password"], false
 	if pass == "" {
@@ -113,7 +113,7 @@ func (s *Server) createUser(c echo.Context) error {
 	if err := s.db.CreateUser(c.Request().Context(), u); err != nil {
 		if errors.Is(err, db.ErrDuplicate) {
 			f.Fail("email", "err.email.taken")
-			return c.Render(http.StatusUnprocessableEntity, "admin_user_form", s.page(c, s.t(c, "admin.user.new"), userFormPage{Form: f, Roles: db.Roles}))
+			return c.Render(http.StatusUnprocessableEntity, "admin_user_form", s.page(c, s.t(c, "admin.user.new"), userFormPage{Form: f, Roles: db.Roles()}))
 		}
 		return err
 	}
@@ -143,7 +143,7 @@ func (s *Server) editUser(c echo.Context) error {
 	if u.Active {
 		f.Values["active"] = "1"
 	}
-	return s.render(c, "admin_user_form", s.t(c, "admin.user.edit"), userFormPage{ID: u.ID, Form: f, Roles: db.Roles})
+	return s.render(c, "admin_user_form", s.t(c, "admin.user.edit"), userFormPage{ID: u.ID, Form: f, Roles: db.Roles()})
 }
 
 func (s *Server) updateUser(c echo.Context) error {
@@ -158,7 +158,7 @@ func (s *Server) updateUser(c echo.Context) error {
 		f.Fail("active", "admin.user.self")
 	}
 	if !f.OK() {
-		return c.Render(http.StatusUnprocessableEntity, "admin_user_form", s.page(c, s.t(c, "admin.user.edit"), userFormPage{ID: u.ID, Form: f, Roles: db.Roles}))
+		return c.Render(http.StatusUnprocessableEntity, "admin_user_form", s.page(c, s.t(c, "admin.user.edit"), userFormPage{ID: u.ID, Form: f, Roles: db.Roles()}))
 	}
 	u.Name, u.Role, u.Active = f.Values["name"], f.Values["role"], active
 	if p := f.Values["password"]; p != "" {
@@ -214,7 +214,7 @@ func (s *Server) companyFormPage(c echo.Context, id int64, f *views.Form, select
 	if err != nil {
 		return companyFormPage{}, err
 	}
-	p := companyFormPage{ID: id, Form: f, Countries: Countries, Selected: selected}
+	p := companyFormPage{ID: id, Form: f, Countries: countries(), Selected: selected}
 	for _, u := range us {
 		if !u.IsAdmin() {
 			p.Candidates = append(p.Candidates, u)
@@ -247,7 +247,7 @@ func companyForm(c echo.Context) (*views.Form, []int64) {
 	}
 	country := f.Values["country"]
 	known := false
-	for _, k := range Countries {
+	for _, k := range countries() {
 		known = known || k == country
 	}
 	if !known {

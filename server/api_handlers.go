@@ -26,6 +26,8 @@ type apiCompany struct {
 	OrgNumber string `json:"org_number"`
 	// ConnectionStatus is a db.Conn* status, or "not_connected".
 	ConnectionStatus string `json:"connection_status"`
+	// Connector names the system the connection reads, "" when none.
+	Connector string `json:"connector,omitempty"`
 }
 
 type apiVoucher struct {
@@ -109,7 +111,7 @@ func (s *Server) apiCompanies(c echo.Context) error {
 	for i, co := range cs {
 		out[i] = apiCompany{ID: co.ID, Name: co.Name, Country: co.Country, OrgNumber: co.OrgNumber, ConnectionStatus: "not_connected"}
 		if conn := conns[co.ID]; conn != nil {
-			out[i].ConnectionStatus = conn.Status
+			out[i].ConnectionStatus, out[i].Connector = conn.Status, conn.Connector
 		}
 	}
 	return c.JSON(http.StatusOK, map[string]any{"companies": out})

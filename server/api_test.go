@@ -511,10 +511,11 @@ func TestAPIConnected(t *testing.T) {
 	cs := decode[struct {
 		Companies []struct {
 			ConnectionStatus string `json:"connection_status"`
+			Connector        string `json:"connector"`
 		}
 	}](t, e.api(t, tok, "/api/v1/companies"))
-	if len(cs.Companies) != 1 || cs.Companies[0].ConnectionStatus != db.ConnActive {
-		t.Errorf("companies = %+v, want Fjällbacka, active", cs.Companies)
+	if len(cs.Companies) != 1 || cs.Companies[0].ConnectionStatus != db.ConnActive || cs.Companies[0].Connector != "eaccounting" {
+		t.Errorf("companies = %+v, want Fjällbacka, active, through eaccounting", cs.Companies)
 	}
 
 	list := decode[apiVoucherList](t, e.api(t, tok, fj+"/vouchers?has_documents=true&page_size=5"))

@@ -40,6 +40,8 @@ type Config struct {
 	// SyncInterval is how often connected companies are synced in the background.
 	SyncInterval time.Duration
 	LogFormat    string
+	// FirmName is the firm's name on the accountant's pages.
+	FirmName string
 }
 
 // Secure reports whether cookies must carry the Secure flag.
@@ -60,6 +62,10 @@ func FromEnv(getenv Getenv) (*Config, error) {
 		SandboxAddr: r.String("BILAG_SANDBOX_ADDR", "127.0.0.1:8090"),
 		MetricsAddr: r.String("BILAG_METRICS_ADDR", ""),
 		LogFormat:   r.String("BILAG_LOG_FORMAT", "text"),
+	}
+	c.FirmName = r.String("BILAG_FIRM_NAME", "Bilag")
+	if c.Demo {
+		c.FirmName = r.String("BILAG_FIRM_NAME", "Demo Analys AB")
 	}
 	c.CacheMaxBytes = r.integer("BILAG_CACHE_MAX_BYTES", 512<<20)
 	c.LinkTTL = r.duration("BILAG_LINK_TTL", 7*24*time.Hour)

@@ -26,8 +26,8 @@ func TestDefaults(t *testing.T) {
 	if c.DatabaseURL != "sqlite://data/bilag.db" {
 		t.Errorf("DatabaseURL = %q, want sqlite://data/bilag.db", c.DatabaseURL)
 	}
-	if c.LinkTTL != 7*24*time.Hour || c.Secure() {
-		t.Errorf("LinkTTL = %s, Secure = %v", c.LinkTTL, c.Secure())
+	if c.LinkTTL != 7*24*time.Hour || c.Secure() || c.FirmName != "Bilag" {
+		t.Errorf("LinkTTL = %s, Secure = %v, FirmName = %q", c.LinkTTL, c.Secure(), c.FirmName)
 	}
 }
 
@@ -91,6 +91,9 @@ func TestDemoKeyIsKept(t *testing.T) {
 	}
 	if len(a.SecretKey) != 32 || string(a.SecretKey) != string(b.SecretKey) {
 		t.Errorf("demo keys differ or are short: %d bytes", len(a.SecretKey))
+	}
+	if a.FirmName != "Demo Analys AB" {
+		t.Errorf("demo FirmName = %q, want the demo firm", a.FirmName)
 	}
 	fi, err := os.Stat(filepath.Join(dir, "demo-secret.key"))
 	if err != nil || fi.Mode().Perm() != 0o600 {
