@@ -431,49 +431,6 @@ func truncate(s string, n int) string {
 	return s[:n]
 }
 
-// CurrentConnection is the company's reading connection, whichever
-// connector it uses: the active one, else the one approved last (so a page
-// can say that it needs re-approval or was disconnected).
-func (d *DB) CurrentConnection(ctx context.Context, companyID int64) (*Connection, error) {
-	cur, err := d.CurrentConnections(ctx, []int64{companyID})
-	if err != nil {
-		return nil, err
-	}
-	if c, ok := cur[companyID]; ok {
-		return c, nil
-	}
-	return nil, fmt.Errorf("connection of company %d: %w", companyID, ErrNotFound)
-}
-
-// CurrentConnections is CurrentConnection for many companies at once; a
-// company never connected has no entry.
-func (d *DB) CurrentConnections(ctx context.Context, companyIDs []int64) (map[int64]*Connection, error) {
-	conns, err := d.ConnectionsForCompanies(ctx, companyIDs)
-	if err != nil {
-		return nil, err
-	}
-	cur := make(map[int64]*Connection, len(conns))
-	for i := range conns {
-		c := &conns[i]
-		if old, ok := cur[c.CompanyID]; !ok || rankConnection(c, old) {
-			cur[c.CompanyID] = c
-		}
-	}
-	return cur, nil
-}
-
-// rankConnection reports whether a is more current than b: active first,
-// then the one approved last.
-func rankConnection(a, b *Connection) bool {
-	if (a.Status == ConnActive) != (b.Status == ConnActive) {
-		return a.Status == ConnActive
-	}
-	if !a.ApprovedAt.Equal(b.ApprovedAt) {
-		return a.ApprovedAt.After(b.ApprovedAt)
-	}
-	return a.ID > b.ID
-}
-
 // EndConnection marks an active connection as needing re-approval, keeping
 // why in last_error. ended is false when it was no longer active, so that
 // of many requests that see the grant die, one records it.

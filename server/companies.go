@@ -38,7 +38,7 @@ func (s *Server) companiesWithConnection(c echo.Context) ([]db.Company, map[int6
 	for i, co := range cs {
 		ids[i] = co.ID
 	}
-	conns, err := s.db.CurrentConnections(ctx, ids)
+	conns, err := s.conns.CurrentConnections(ctx, ids)
 	return cs, conns, err
 }
 
@@ -59,6 +59,18 @@ type companyPage struct {
 	Runs       []db.SyncRun
 	// Charts compare months: vouchers booked and documents opened.
 	Charts []views.Chart
+}
+
+// connector is the one whose words the page shows: the current
+// connection's, else the first a link may be made for.
+func (p companyPage) connector() string {
+	switch {
+	case p.Connection != nil:
+		return p.Connection.Connector
+	case len(p.Connectors) > 0:
+		return p.Connectors[0]
+	}
+	return ""
 }
 
 func (s *Server) showCompany(c echo.Context) error {

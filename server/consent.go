@@ -58,7 +58,11 @@ type consentPage struct {
 	ExpiresAt time.Time
 	// State is set when the link can no longer be used.
 	State string
+	// Connector is the link's: the page shows its words.
+	Connector string
 }
+
+func (p consentPage) connector() string { return p.Connector }
 
 // openLink finds the link of the request's secret and, when it cannot be
 // used, renders the page that says why; ok is false then.
@@ -79,7 +83,7 @@ func (s *Server) openLink(c echo.Context) (l *db.ConsentLink, p consentPage, ok 
 	if err != nil {
 		return nil, p, false, err
 	}
-	p.Secret, p.Company, p.Expected, p.ExpiresAt = secret, co, l.ExpectedOrgNumber, l.ExpiresAt
+	p.Secret, p.Company, p.Expected, p.ExpiresAt, p.Connector = secret, co, l.ExpectedOrgNumber, l.ExpiresAt, l.Connector
 	switch {
 	case !l.Usable(s.now()):
 		p.State = l.State(s.now())
@@ -89,7 +93,7 @@ func (s *Server) openLink(c echo.Context) (l *db.ConsentLink, p consentPage, ok 
 		return l, p, true, nil
 	}
 	p.Secret = ""
-	return l, p, false, s.renderBare(c, http.StatusGone, "consent", s.t(c, "consent.title"), p)
+	return l, p, false, s.renderBare(c, http.StatusGone, "consent", s.ct(c, p.Connector, "consent.title"), p)
 }
 
 // showConsent is what opening a link shows. Link scanners in mail systems
@@ -102,7 +106,7 @@ func (s *Server) showConsent(c echo.Context) error {
 	if err := s.db.MarkLinkOpened(c.Request().Context(), l.ID); err != nil {
 		return err
 	}
-	return s.renderBare(c, http.StatusOK, "consent", s.t(c, "consent.title"), p)
+	return s.renderBare(c, http.StatusOK, "consent", s.ct(c, p.Connector, "consent.title"), p)
 }
 
 func (s *Server) renderBare(c echo.Context, status int, name, title string, data any) error {
@@ -175,7 +179,11 @@ type result struct {
 	Firm        string    `json:"f,omitempty"`
 	At          time.Time `json:"t"`
 	UpstreamErr string    `json:"u,omitempty"`
+	// Connector is the link's, when known: the page shows its words.
+	Connector string `json:"n,omitempty"`
 }
+
+func (r result) connector() string { return r.Connector }
 
 // consentCallback takes the upstream's redirect. Every refusal renders a
 // clear page and stores nothing but the reason on the link.
@@ -200,7 +208,7 @@ func (s *Server) consentCallback(c echo.Context) error {
 	if !ok {
 		return echo.ErrNotFound
 	}
-	res = result{Company: co.Name, CompanyOrg: co.OrgNumber, Expected: l.ExpectedOrgNumber, Retry: f.Secret, Firm: s.firm}
+	res = result{Company: co.Name, CompanyOrg: co.OrgNumber, Expected: l.ExpectedOrgNumber, Retry: f.Secret, Firm: s.firm, Connector: f.Connector}
 	grant, err := rc.HandleCallback(ctx, s.callbackURL(f.Connector), c.QueryParams(), f.Verifier)
 	if err != nil {
 		res.Reason = callbackReason(err)
@@ -225,7 +233,7 @@ func (s *Server) takeFlow(c echo.Context) (f flow, res result, ok bool) {
 		if l, err := s.db.Link(c.Request().Context(), f.LinkID); err == nil {
 			s.conns.FailLink(c.Request().Context(), l, "bad_callback", "state mismatch", nil, c.RealIP())
 		}
-		return f, result{Reason: "state_mismatch"}, false
+		return f, result{Reason: "state_mismatch", Connector: f.Connector}, false
 	}
 	if s.now().Sub(time.Unix(f.Started, 0)) > flowMaxAge {
 		// The login took too long; say why the link cannot go on, or
@@ -242,6 +250,9 @@ func (s *Server) takeFlow(c echo.Context) (f flow, res result, ok bool) {
 // approve hands a fresh grant to the connection service and shows the
 // accountant what came of it; res holds what the page says of the link.
 func (s *Server) approve(c echo.Context, a connections.Approval, res result) error {
+	if res.Connector == "" {
+		res.Connector = a.Link.Connector
+	}
 	out, err := s.conns.Approve(c.Request().Context(), a)
 	if err != nil {
 		return err
@@ -278,13 +289,13 @@ func (s *Server) unusableResult(ctx context.Context, linkID int64) result {
 	}
 	switch l.State(s.now()) {
 	case db.LinkExpired:
-		return result{Reason: "expired"}
+		return result{Reason: "expired", Connector: l.Connector}
 	case db.LinkRevoked:
-		return result{Reason: "revoked"}
+		return result{Reason: "revoked", Connector: l.Connector}
 	case db.LinkConnected:
-		return result{Reason: "used"}
+		return result{Reason: "used", Connector: l.Connector}
 	}
-	return result{Reason: "replayed"}
+	return result{Reason: "replayed", Connector: l.Connector}
 }
 
 func (s *Server) finish(c echo.Context, r result) error {
@@ -312,5 +323,5 @@ func (s *Server) showConsentResult(c echo.Context) error {
 			status = http.StatusBadGateway
 		}
 	}
-	return s.renderBare(c, status, "consent_result", s.t(c, "result.title"), r)
+	return s.renderBare(c, status, "consent_result", s.ct(c, r.Connector, "result.title"), r)
 }

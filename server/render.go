@@ -12,8 +12,13 @@ import (
 	"bilag/views"
 )
 
+// ofConnector is page data that shows one connector's words: the link's
+// on the consent pages, the connection's on the company page.
+type ofConnector interface{ connector() string }
+
 // page wraps data in the envelope every template gets, and consumes the
-// session's flash message.
+// session's flash message. Data of a connector's gives the page that
+// connector's words (views.Page.Connector).
 func (s *Server) page(c echo.Context, title string, data any) *views.Page {
 	sess := sessionOf(c)
 	p := &views.Page{
@@ -25,6 +30,9 @@ func (s *Server) page(c echo.Context, title string, data any) *views.Page {
 		Static:   s.staticURL,
 		FirmName: s.firm,
 		Data:     data,
+	}
+	if d, ok := data.(ofConnector); ok {
+		p.Connector = d.connector()
 	}
 	if tok, ok := c.Get("csrf").(string); ok {
 		p.CSRF = tok
@@ -45,6 +53,12 @@ func (s *Server) render(c echo.Context, name, title string, data any) error {
 // t translates into the visitor's language.
 func (s *Server) t(c echo.Context, key string, args ...any) string {
 	return views.Translate(s.lang(c), key, args...)
+}
+
+// ct translates into the visitor's language as connector words it
+// (views.TranslateFor), for a page of that connector's.
+func (s *Server) ct(c echo.Context, connector, key string, args ...any) string {
+	return views.TranslateFor(s.lang(c), connector, key, args...)
 }
 
 func retryAfterSeconds(rl *connectors.RateLimitError) string {

@@ -38,8 +38,10 @@ func (s *Server) routes() *echo.Echo {
 	e.POST("/logout", s.logout)
 
 	// The accountant's side: the link is the credential, no portal login.
-	e.GET("/connect/:secret", s.showConsent)
-	e.POST("/connect/:secret", s.startConsent)
+	// The link's connector picks the page: the consent page and its
+	// redirect, or the form for pasted keys (connect_form.go).
+	e.GET("/connect/:secret", s.showConnect)
+	e.POST("/connect/:secret", s.submitConnect)
 	e.GET("/oauth/:connector/callback", s.consentCallback)
 	e.GET("/connect-result", s.showConsentResult)
 

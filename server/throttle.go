@@ -71,3 +71,19 @@ func (t *throttle) recent(key string, now time.Time) []time.Time {
 	}
 	return fs
 }
+
+// take records one attempt under key unless limit attempts were recorded in
+// the window; ok is false then, with how long until the next may go. Check
+// and record are one step, so requests sent at once cannot all slip under
+// the limit.
+func (t *throttle) take(key string, limit int) (ok bool, wait time.Duration) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	now := t.now()
+	fs := t.recent(key, now)
+	if len(fs) >= limit {
+		return false, fs[0].Add(throttleWindow).Sub(now)
+	}
+	t.failures[key] = append(fs, now)
+	return true, 0
+}

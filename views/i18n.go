@@ -112,8 +112,20 @@ func Translate(lang, key string, args ...any) string {
 	return s
 }
 
+// TranslateFor is Translate on a page of connector's: the connector's own
+// wording of key ("<connector>.<key>") when its catalogue has one, else the
+// neutral text of key.
+func TranslateFor(lang, connector, key string, args ...any) string {
+	if connector != "" {
+		if _, ok := catalog[connector+"."+key]; ok {
+			return Translate(lang, connector+"."+key, args...)
+		}
+	}
+	return Translate(lang, key, args...)
+}
+
 // catalog maps a key to its texts.
-var catalog = merge(coreCatalog, consentCatalog, voucherCatalog, apiCatalog)
+var catalog = merge(coreCatalog, consentCatalog, voucherCatalog, apiCatalog, formCatalog, eaccountingCatalog)
 
 func merge(ms ...map[string]Text) map[string]Text {
 	out := map[string]Text{}
@@ -180,7 +192,7 @@ var coreCatalog = map[string]Text{
 	"dash.title":                   {En: "Companies", Sv: "Företag"},
 	"dash.none":                    {En: "You have no companies yet. An administrator adds you to a company.", Sv: "Du har inga företag ännu. En administratör lägger till dig i ett företag."},
 	"dash.orgnr":                   {En: "Organisation number", Sv: "Organisationsnummer"},
-	"dash.connection":              {En: "Visma connection", Sv: "Vismakoppling"},
+	"dash.connection":              {En: "Connection", Sv: "Koppling"},
 	"conn.none":                    {En: "Not connected", Sv: "Inte kopplat"},
 	"conn.active":                  {En: "Connected", Sv: "Kopplat"},
 	"conn.needs_reapproval":        {En: "Needs re-approval", Sv: "Behöver nytt godkännande"},
@@ -190,8 +202,8 @@ var coreCatalog = map[string]Text{
 	"company.orgnr":                {En: "Organisation number", Sv: "Organisationsnummer"},
 	"company.active":               {En: "Active", Sv: "Aktivt"},
 	"company.members":              {En: "Members", Sv: "Medlemmar"},
-	"company.visma":                {En: "Visma eEkonomi", Sv: "Visma eEkonomi"},
-	"company.visma.about":          {En: "Connect the company's Visma eEkonomi (eAccounting) so that you can open the invoices and receipts behind its vouchers. Bilag only reads.", Sv: "Koppla företagets Visma eEkonomi så att ni kan öppna fakturor och kvitton bakom dess verifikat. Bilag läser bara."},
+	"company.connector":            {En: "Accounting system", Sv: "Ekonomisystem"},
+	"company.connector.about":      {En: "Connect the company's accounting system so that you can open the invoices and receipts behind its vouchers. Bilag only reads.", Sv: "Koppla företagets ekonomisystem så att ni kan öppna fakturor och kvitton bakom dess verifikat. Bilag läser bara."},
 	"company.notfound":             {En: "No such company.", Sv: "Företaget finns inte."},
 	"admin.users":                  {En: "Users", Sv: "Användare"},
 	"admin.user.new":               {En: "New user", Sv: "Ny användare"},

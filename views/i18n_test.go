@@ -79,17 +79,29 @@ func TestTranslateFallsBack(t *testing.T) {
 }
 
 // accountantKeys are the keys the accountant who approves a consent link
-// sees: the consent, result and error pages, the words the server passes
-// them, and the layout's words outside the portal's navigation.
+// sees: the consent, result and error pages and each connector's blocks
+// and wording of them, the words the server passes them, and the layout's
+// words outside the portal's navigation.
 func accountantKeys(t *testing.T) []string {
 	t.Helper()
+	r, err := New(FS())
+	if err != nil {
+		t.Fatal(err)
+	}
 	keys := []string{"app.tagline", "nav.skip", "nav.language"}
-	for _, page := range []string{"consent.html", "consent_result.html", "error.html"} {
+	for _, page := range []string{"consent.html", "consent_result.html", "connect_form.html", "error.html"} {
 		keys = append(keys, templateKeys(t, page)...)
 	}
+	for _, conn := range r.Connectors() {
+		keys = append(keys, templateKeys(t, "connectors/"+conn+".html")...)
+	}
 	for k := range catalog {
-		for _, prefix := range []string{"consent.", "result.", "reason.", "err.", "area."} {
-			if strings.HasPrefix(k, prefix) {
+		rest := k
+		for _, conn := range r.Connectors() {
+			rest = strings.TrimPrefix(rest, conn+".")
+		}
+		for _, prefix := range []string{"consent.", "result.", "reason.", "err.", "area.", "form."} {
+			if strings.HasPrefix(rest, prefix) {
 				keys = append(keys, k)
 			}
 		}

@@ -26,7 +26,13 @@ type Page struct {
 	Bare bool
 	// FirmName is the deploying firm's name.
 	FirmName string
-	Data     any
+	// Connector names the connector whose words the page shows (the
+	// consent link's, the company's connection's): Renderer.Execute picks
+	// the page parsed with templates/connectors/<Connector>.html, and CT
+	// prefers the connector's catalogue. "" or a connector without a file
+	// of its own gets the page's neutral words.
+	Connector string
+	Data      any
 }
 
 // T translates key into the page's language.
@@ -39,6 +45,29 @@ func (p *Page) TH(key string, args ...any) template.HTML {
 		args[i] = template.HTMLEscapeString(fmt.Sprint(a))
 	}
 	return template.HTML(Translate(p.Lang, key, args...))
+}
+
+// CT translates key as the page's connector words it: its catalogue's
+// "<connector>.<key>" when it has one, else the neutral text of key.
+func (p *Page) CT(key string, args ...any) string {
+	return TranslateFor(p.Lang, p.Connector, key, args...)
+}
+
+// CTH is CT for catalogue strings with markup, as TH is for T.
+func (p *Page) CTH(key string, args ...any) template.HTML {
+	for i, a := range args {
+		args[i] = template.HTMLEscapeString(fmt.Sprint(a))
+	}
+	return template.HTML(TranslateFor(p.Lang, p.Connector, key, args...))
+}
+
+// ConnectorName is a connector's name as people know it
+// ("connector.<name>"), or name itself when the catalogue has none.
+func (p *Page) ConnectorName(name string) string {
+	if t, ok := catalog["connector."+name]; ok {
+		return t.text(p.Lang)
+	}
+	return name
 }
 
 // LangURL is the link that switches the page to lang.

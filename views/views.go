@@ -12,13 +12,14 @@ import (
 	"io/fs"
 	"net/url"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 )
 
-//go:embed templates/*.html
+//go:embed templates/*.html templates/connectors/*.html
 var files embed.FS
 
 // FS is the embedded templates directory.
@@ -30,15 +31,31 @@ func FS() fs.FS {
 	return sub
 }
 
-// Renderer holds one parsed template per page. It implements echo.Renderer.
+// Renderer holds one parsed template per page, and one per page and
+// connector for the pages that show a connector's words. It implements
+// echo.Renderer.
 type Renderer struct {
 	pages map[string]*template.Template
+	// connectors are the connectors with a file in templates/connectors.
+	connectors []string
 }
 
 // partials are parsed into every page.
 var partials = []string{"layout.html", "partials.html"}
 
-// New parses every page in fsys with the layout and partials.
+// connectorPages are the pages that show a connector's own words. Each
+// defines the blocks a connector may replace ({{block "connector-…"}}) with
+// neutral words, and is parsed once more per file in templates/connectors,
+// a clone of layout, page and that file, so that "<page>/<connector>" has
+// the connector's blocks. Connector files are found by name: the file of
+// connector name is connectors/<name>.html.
+var connectorPages = []string{"company", "consent", "consent_result"}
+
+// connectorBlock prefixes the names of the blocks a connector file defines.
+const connectorBlock = "connector-"
+
+// New parses every page in fsys with the layout and partials, and each of
+// connectorPages once more per connector file.
 func New(fsys fs.FS) (*Renderer, error) {
 	base, err := template.New("").Funcs(funcs).ParseFS(fsys, partials...)
 	if err != nil {
@@ -49,6 +66,8 @@ func New(fsys fs.FS) (*Renderer, error) {
 		return nil, fmt.Errorf("read templates: %w", err)
 	}
 	r := &Renderer{pages: map[string]*template.Template{}}
+	// blocks are the connector blocks the connector pages define.
+	blocks := map[string]bool{}
 	for _, e := range entries {
 		name := e.Name()
 		if e.IsDir() || path.Ext(name) != ".html" || isPartial(name) {
@@ -61,9 +80,74 @@ func New(fsys fs.FS) (*Renderer, error) {
 		if _, err := t.ParseFS(fsys, name); err != nil {
 			return nil, fmt.Errorf("parse page %s: %w", name, err)
 		}
-		r.pages[strings.TrimSuffix(name, ".html")] = t
+		page := strings.TrimSuffix(name, ".html")
+		own := connectorBlocks(t)
+		if len(own) > 0 && !slices.Contains(connectorPages, page) {
+			return nil, fmt.Errorf("page %s has connector blocks %q but is not one of connectorPages", name, own)
+		}
+		for _, b := range own {
+			blocks[b] = true
+		}
+		r.pages[page] = t
+	}
+	files, err := fs.Glob(fsys, "connectors/*.html")
+	if err != nil {
+		return nil, fmt.Errorf("read connector templates: %w", err)
+	}
+	for _, file := range files {
+		if err := checkConnectorFile(fsys, file, blocks); err != nil {
+			return nil, err
+		}
+		connector := strings.TrimSuffix(path.Base(file), ".html")
+		for _, page := range connectorPages {
+			t, ok := r.pages[page]
+			if !ok {
+				return nil, fmt.Errorf("connector page %s.html is missing", page)
+			}
+			ct, err := t.Clone()
+			if err != nil {
+				return nil, fmt.Errorf("clone %s for %s: %w", page, connector, err)
+			}
+			if _, err := ct.ParseFS(fsys, file); err != nil {
+				return nil, fmt.Errorf("parse %s for %s: %w", file, page, err)
+			}
+			r.pages[page+"/"+connector] = ct
+		}
+		r.connectors = append(r.connectors, connector)
 	}
 	return r, nil
+}
+
+// connectorBlocks lists the connector blocks t defines.
+func connectorBlocks(t *template.Template) []string {
+	var names []string
+	for _, d := range t.Templates() {
+		if strings.HasPrefix(d.Name(), connectorBlock) {
+			names = append(names, d.Name())
+		}
+	}
+	slices.Sort(names)
+	return names
+}
+
+// checkConnectorFile makes sure a connector file only replaces blocks the
+// connector pages have: a misspelt block would otherwise be parsed and
+// never shown, and a "content" of its own would replace the page.
+func checkConnectorFile(fsys fs.FS, file string, blocks map[string]bool) error {
+	t, err := template.New(path.Base(file)).Funcs(funcs).ParseFS(fsys, file)
+	if err != nil {
+		return fmt.Errorf("parse %s: %w", file, err)
+	}
+	for _, d := range t.Templates() {
+		switch name := d.Name(); {
+		case name == path.Base(file):
+		case !strings.HasPrefix(name, connectorBlock):
+			return fmt.Errorf("%s defines %q: a connector file defines only %s… blocks", file, name, connectorBlock)
+		case !blocks[name]:
+			return fmt.Errorf("%s defines %q, which no connector page has", file, name)
+		}
+	}
+	return nil
 }
 
 func isPartial(name string) bool {
@@ -80,11 +164,17 @@ func (r *Renderer) Render(w io.Writer, name string, data any, _ echo.Context) er
 	return r.Execute(w, name, data)
 }
 
-// Execute renders a page outside echo (tests, mails).
+// Execute renders a page outside echo (tests, mails). A Page with a
+// Connector gets that connector's version of the page when it has one.
 func (r *Renderer) Execute(w io.Writer, name string, data any) error {
 	t, ok := r.pages[name]
-	if !ok {
+	if !ok || strings.Contains(name, "/") {
 		return fmt.Errorf("render: no page %q", name)
+	}
+	if p, isPage := data.(*Page); isPage && p.Connector != "" {
+		if ct, found := r.pages[name+"/"+p.Connector]; found {
+			t = ct
+		}
 	}
 	// Render into a buffer so a template error cannot leave half a page.
 	var buf bytes.Buffer
@@ -99,10 +189,18 @@ func (r *Renderer) Execute(w io.Writer, name string, data any) error {
 func (r *Renderer) Pages() []string {
 	names := make([]string, 0, len(r.pages))
 	for n := range r.pages {
-		names = append(names, n)
+		if !strings.Contains(n, "/") {
+			names = append(names, n)
+		}
 	}
+	slices.Sort(names)
 	return names
 }
+
+// Connectors lists the connectors that have words of their own in
+// templates/connectors (for the test that renders every page per
+// connector).
+func (r *Renderer) Connectors() []string { return slices.Clone(r.connectors) }
 
 var funcs = template.FuncMap{
 	"query": func(kv ...string) template.URL {

@@ -2,16 +2,23 @@ package views
 
 import (
 	"bytes"
+	"html"
 	"io/fs"
+	"path"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
+	"testing/fstest"
+	"time"
 
 	"bilag/db"
 )
 
-// Every page renders with an empty envelope in both languages, so a typo in
-// a template is a test failure rather than a 500 for a person.
+// Every page renders with an empty envelope in both languages and for
+// every connector: each with words of its own in templates/connectors, one
+// without ("fake", the server tests' connector) and none, so a typo in a
+// template is a test failure rather than a 500 for a person.
 func TestEveryPageRenders(t *testing.T) {
 	r, err := New(FS())
 	if err != nil {
@@ -20,27 +27,270 @@ func TestEveryPageRenders(t *testing.T) {
 	if len(r.Pages()) < 10 {
 		t.Fatalf("parsed %d pages, want every page", len(r.Pages()))
 	}
+	if !slices.Contains(r.Connectors(), "eaccounting") {
+		t.Fatalf("Connectors() = %q, want eaccounting's words among them", r.Connectors())
+	}
 	for _, name := range r.Pages() {
 		for _, lang := range Languages() {
-			t.Run(name+"/"+lang, func(t *testing.T) {
-				var buf bytes.Buffer
-				p := &Page{Lang: lang, User: &db.User{Name: "Ann", Role: db.RoleAdmin}, Company: &db.Company{ID: 1, Name: "X AB"}, Bare: name == "consent" || name == "consent_result"}
-				// A nil Data is what a handler never sends; pages guard with
-				// {{with .Data}} and must then still render the layout.
-				if err := r.Execute(&buf, name, p); err != nil {
-					t.Fatalf("Execute(%s) = %v", name, err)
-				}
-				// The accountant's pages too have the layout (styles, viewport),
-				// only without the portal's navigation.
-				out := buf.String()
-				if !strings.Contains(out, `<html lang="`+lang+`">`) || !strings.Contains(out, `name="viewport"`) || !strings.Contains(out, "css/app.css") {
-					t.Errorf("%s: no layout (html lang, viewport, stylesheet)", name)
-				}
-				if p.Bare && strings.Contains(out, `href="/admin/`) {
-					t.Errorf("%s: the accountant's page shows the portal's navigation", name)
-				}
-			})
+			for _, conn := range pageConnectors(r) {
+				t.Run(name+"/"+lang+"/"+conn, func(t *testing.T) {
+					var buf bytes.Buffer
+					p := &Page{Lang: lang, User: &db.User{Name: "Ann", Role: db.RoleAdmin}, Company: &db.Company{ID: 1, Name: "X AB"}, Bare: name == "consent" || name == "consent_result" || name == "connect_form", Connector: conn}
+					// A nil Data is what a handler never sends; pages guard with
+					// {{with .Data}} and must then still render the layout.
+					if err := r.Execute(&buf, name, p); err != nil {
+						t.Fatalf("Execute(%s) = %v", name, err)
+					}
+					// The accountant's pages too have the layout (styles, viewport),
+					// only without the portal's navigation.
+					out := buf.String()
+					if !strings.Contains(out, `<html lang="`+lang+`">`) || !strings.Contains(out, `name="viewport"`) || !strings.Contains(out, "css/app.css") {
+						t.Errorf("%s: no layout (html lang, viewport, stylesheet)", name)
+					}
+					if p.Bare && strings.Contains(out, `href="/admin/`) {
+						t.Errorf("%s: the accountant's page shows the portal's navigation", name)
+					}
+				})
+			}
 		}
+	}
+}
+
+// pageConnectors are the connectors every page is rendered for: none, one
+// without a file of its own, and each with one.
+func pageConnectors(r *Renderer) []string {
+	return append([]string{"", "fake"}, r.Connectors()...)
+}
+
+// The pages that show a connector's words render them with data, for every
+// connector, language and result: eAccounting's requirements, steps and
+// help on its pages, neutral words on the rest.
+func TestConnectorPagesRender(t *testing.T) {
+	r, err := New(FS())
+	if err != nil {
+		t.Fatalf("New() = %v", err)
+	}
+	at := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	co := &db.Company{ID: 1, Name: "Fjällbacka Snickeri AB", OrgNumber: "556812-3474", Country: "SE", Active: true}
+	reasons := []string{"", "no_flow", "state_mismatch", "replayed", "expired", "revoked", "used", "denied", "issuer", "bad_callback", "upstream",
+		"org_mismatch", "no_bookkeeping", "permission", "no_company_access", "licence", "start_guide", "inactive", "missing_scope"}
+	for _, conn := range pageConnectors(r) {
+		conn, connection := conn, &db.Connection{CompanyID: co.ID, Connector: conn, Status: db.ConnActive, ExternalName: co.Name, OrgNumber: co.OrgNumber, ApprovedAt: at}
+		pages := map[string]any{
+			"consent": testConsent{Secret: "s", Firm: "Revisorerna", Company: co, Expected: co.OrgNumber, ExpiresAt: at},
+			"company": testCompany{Company: co, Connection: connection, CanManage: true, Reads: true, LinkForm: NewForm(),
+				Reveal: &testReveal{URL: "https://bilag.example/connect/s", ExpiresAt: at, ExpectedOrg: co.OrgNumber},
+				TTLs:   []testTTL{{"1h0m0s", "link.ttl.1h"}}, Connectors: []string{conn, "other"}},
+			"company/unconnected": testCompany{Company: co, CanManage: true, LinkForm: NewForm(), Connectors: []string{conn}},
+		}
+		for _, reason := range reasons {
+			pages["consent_result/"+reason] = testResult{OK: reason == "", Reason: reason, Areas: []string{"vouchers"}, Company: co.Name, CompanyOrg: co.OrgNumber,
+				Expected: co.OrgNumber, Got: "Norrsken Design AB", GotOrg: "559104-3210", Retry: "s", Firm: "Revisorerna", At: at}
+		}
+		for key, data := range pages {
+			name, _, _ := strings.Cut(key, "/")
+			for _, lang := range Languages() {
+				t.Run(key+"/"+lang+"/"+conn, func(t *testing.T) {
+					var buf bytes.Buffer
+					p := &Page{Lang: lang, User: &db.User{Name: "Ann", Role: db.RoleAnalyst}, Company: co, Connector: conn, Data: data}
+					if err := r.Execute(&buf, name, p); err != nil {
+						t.Fatalf("Execute(%s) = %v", key, err)
+					}
+					out := html.UnescapeString(buf.String())
+					if strings.Contains(out, "%!") {
+						t.Errorf("%s: a text got the wrong arguments:\n%s", key, out)
+					}
+					if conn != "eaccounting" {
+						if w := eaccountingWord(out); w != "" {
+							t.Errorf("%s for connector %q says %q, an eAccounting word", key, conn, w)
+						}
+						return
+					}
+					// eAccounting's pages keep its own words.
+					want := map[string]string{"consent": "eaccounting.consent.req.permission", "company": "eaccounting.company.connector",
+						"consent_result/org_mismatch": "eaccounting.result.default.1", "consent_result/licence": "eaccounting.result.licence.how",
+						"consent_result/permission": "eaccounting.result.permission.how", "consent_result/no_company_access": "eaccounting.result.no_company_access"}[key]
+					if want != "" && !strings.Contains(out, Translate(lang, want)) {
+						t.Errorf("%s for eaccounting lacks %s (%q)", key, want, Translate(lang, want))
+					}
+					if name == "company" && !strings.Contains(out, "img/visma.svg") {
+						t.Errorf("%s for eaccounting shows no Visma logo", key)
+					}
+				})
+			}
+		}
+	}
+}
+
+// The page data the handlers send, as far as the connector pages read it.
+type (
+	testConsent struct {
+		Secret, Firm, Expected, State string
+		Company                       *db.Company
+		ExpiresAt                     time.Time
+	}
+	testResult struct {
+		OK                                                                 bool
+		Reason                                                             string
+		Areas                                                              []string
+		Company, CompanyOrg, Expected, Got, GotOrg, Retry, Firm, Connector string
+		At                                                                 time.Time
+	}
+	testCompany struct {
+		Company    *db.Company
+		Members    []db.User
+		Connection *db.Connection
+		CanManage  bool
+		Links      []testLink
+		Reveal     *testReveal
+		LinkForm   *Form
+		TTLs       []testTTL
+		Reads      bool
+		Connectors []string
+		Runs       []db.SyncRun
+		Charts     []Chart
+	}
+	testLink struct {
+		ID                         int64
+		State, Reason, ExpectedOrg string
+		CreatedAt, ExpiresAt       time.Time
+		Revocable                  bool
+	}
+	testReveal struct {
+		URL, ExpectedOrg string
+		ExpiresAt        time.Time
+	}
+	testTTL struct{ Value, Label string }
+)
+
+// eaccountingWords are words only eAccounting's pages and catalogue may
+// have (lower case).
+var eaccountingWords = []string{"eekonomi", "eaccounting", "visma online", "standardföretag", "programbehörighet", "program permission", "visma.svg"}
+
+// eaccountingWord is the first of eaccountingWords in s, or "".
+func eaccountingWord(s string) string {
+	s = strings.ToLower(s)
+	for _, w := range eaccountingWords {
+		if strings.Contains(s, w) {
+			return w
+		}
+	}
+	return ""
+}
+
+// The core catalogues and the pages hold no eAccounting words: those are in
+// eaccountingCatalog, under "eaccounting." keys (and its name as people
+// know it, "connector.eaccounting", which every connector has), and in
+// templates/connectors/eaccounting.html.
+func TestNoEAccountingWordsInTheCore(t *testing.T) {
+	core := map[string]map[string]Text{"core": coreCatalog, "consent": consentCatalog, "voucher": voucherCatalog, "api": apiCatalog, "form": formCatalog}
+	for name, m := range core {
+		for k, v := range m {
+			for _, s := range []string{v.En, v.Sv, v.Da, v.Nb, v.Fi} {
+				if w := eaccountingWord(s); w != "" {
+					t.Errorf("%sCatalog[%q] says %q: an eAccounting word belongs in eaccountingCatalog", name, k, w)
+				}
+			}
+		}
+	}
+	for k := range eaccountingCatalog {
+		if !strings.HasPrefix(k, "eaccounting.") && k != "connector.eaccounting" {
+			t.Errorf("eaccountingCatalog has key %q, want it under \"eaccounting.\"", k)
+		}
+	}
+	err := fs.WalkDir(FS(), ".", func(name string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || strings.HasPrefix(name, "connectors/") {
+			return err
+		}
+		b, err := fs.ReadFile(FS(), name)
+		if err != nil {
+			return err
+		}
+		if w := eaccountingWord(string(b)); w != "" || strings.Contains(strings.ToLower(string(b)), "visma") {
+			t.Errorf("%s names eAccounting or Visma (%q); its words belong in connectors/eaccounting.html", name, w)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Every key of a connector's catalogue is used: named in its template file,
+// or the connector's wording of a key a page asks for with CT.
+func TestConnectorKeysAreUsed(t *testing.T) {
+	r, err := New(FS())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var asked []string
+	for _, name := range templateFiles(t) {
+		for _, m := range templateCall.FindAllStringSubmatch(readTemplate(t, name), -1) {
+			if m[1] == "CT" || m[1] == "CTH" {
+				asked = append(asked, m[2])
+			}
+		}
+	}
+	// The server asks for the pages' titles with TranslateFor.
+	asked = append(asked, "consent.title", "result.title")
+	// consent_result.html asks for the headline of every reason with CT.
+	for k := range catalog {
+		if strings.HasPrefix(k, "result.") && strings.Count(k, ".") == 1 {
+			asked = append(asked, k)
+		}
+	}
+	for _, conn := range r.Connectors() {
+		own := readTemplate(t, "connectors/"+conn+".html")
+		for k := range catalog {
+			rest, ok := strings.CutPrefix(k, conn+".")
+			if !ok || strings.Contains(own, `"`+k+`"`) || strings.Contains(own, `"`+conn+`.result.%s.how"`) && strings.HasSuffix(k, ".how") {
+				continue
+			}
+			if !slices.Contains(asked, rest) {
+				t.Errorf("%s is used neither by connectors/%s.html nor as the wording of a key a page asks for with CT", k, conn)
+			}
+			if _, ok := catalog[rest]; !ok {
+				t.Errorf("%s words %q, which has no neutral text", k, rest)
+			}
+		}
+	}
+}
+
+// A connector file may only replace the connector blocks the pages have.
+func TestConnectorFileIsChecked(t *testing.T) {
+	tests := []struct{ name, file, want string }{
+		{"misspelt block", `{{define "connector-step"}}x{{end}}`, "no connector page has"},
+		{"a page's content", `{{define "content"}}x{{end}}`, "defines only"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fsys := fstest.MapFS{"connectors/bad.html": {Data: []byte(tt.file)}}
+			if err := fs.WalkDir(FS(), ".", func(name string, d fs.DirEntry, err error) error {
+				if err == nil && !d.IsDir() && !strings.HasPrefix(name, "connectors/") {
+					b, err := fs.ReadFile(FS(), name)
+					fsys[name] = &fstest.MapFile{Data: b}
+					return err
+				}
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := New(fsys); err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("New(with %s) = %v, want an error saying %q", tt.file, err, tt.want)
+			}
+		})
+	}
+}
+
+// A page that has connector blocks must be one of connectorPages.
+func TestConnectorBlocksOnlyOnConnectorPages(t *testing.T) {
+	fsys := fstest.MapFS{
+		"layout.html":   {Data: []byte(`{{define "layout"}}{{template "content" .}}{{end}}`)},
+		"partials.html": {Data: []byte(``)},
+		"other.html":    {Data: []byte(`{{define "content"}}{{block "connector-logo" .}}{{end}}{{end}}`)},
+	}
+	if _, err := New(fsys); err == nil || !strings.Contains(err.Error(), "connectorPages") {
+		t.Errorf("New(a page with a connector block outside connectorPages) = %v, want an error", err)
 	}
 }
 
@@ -77,16 +327,13 @@ func TestEveryKeyIsTranslated(t *testing.T) {
 	}
 }
 
-// Every key a template names exists in the catalog.
+// Every key a template names exists in the catalog (with CT, its neutral
+// text: a connector's wording is optional).
 func TestTemplatesUseKnownKeys(t *testing.T) {
-	entries, err := fs.ReadDir(FS(), ".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
-		for _, k := range templateKeys(t, e.Name()) {
+	for _, name := range templateFiles(t) {
+		for _, k := range templateKeys(t, name) {
 			if _, ok := catalog[k]; !ok {
-				t.Errorf("%s uses key %q, which has no translation", e.Name(), k)
+				t.Errorf("%s uses key %q, which has no translation", name, k)
 			}
 		}
 	}
@@ -97,19 +344,40 @@ func TestTemplatesUseKnownKeys(t *testing.T) {
 	}
 }
 
-// templateKeys lists the catalog keys template name names literally
-// ({{.T "key"}}, {{.TH "key"}}).
-func templateKeys(t *testing.T, name string) []string {
+// templateFiles lists every template file, connectors/ included.
+func templateFiles(t *testing.T) []string {
+	t.Helper()
+	var names []string
+	err := fs.WalkDir(FS(), ".", func(name string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && path.Ext(name) == ".html" {
+			names = append(names, name)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return names
+}
+
+func readTemplate(t *testing.T, name string) string {
 	t.Helper()
 	b, err := fs.ReadFile(FS(), name)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return string(b)
+}
+
+// templateKeys lists the catalog keys template name names literally
+// ({{.T "key"}}, {{.TH "key"}}, {{.CT "key"}}, {{.CTH "key"}}).
+func templateKeys(t *testing.T, name string) []string {
+	t.Helper()
 	var keys []string
-	for _, m := range templateKey.FindAllStringSubmatch(string(b), -1) {
-		keys = append(keys, m[1])
+	for _, m := range templateCall.FindAllStringSubmatch(readTemplate(t, name), -1) {
+		keys = append(keys, m[2])
 	}
 	return keys
 }
 
-var templateKey = regexp.MustCompile(`\.T[H]? "([a-z0-9_.]+)"`)
+var templateCall = regexp.MustCompile(`\.(C?TH?) "([a-z0-9_.]+)"`)

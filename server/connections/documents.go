@@ -69,7 +69,7 @@ type Document struct {
 	SHA256 string
 
 	body io.Closer
-	copy *cacheCopy // nil when Cached
+	cc   *cacheCopy // nil when Cached
 }
 
 // Close ends the document and returns the SHA-256 of its bytes. On a first
@@ -80,7 +80,7 @@ func (d *Document) Close(complete bool) (sha string, err error) {
 	if d.Cached {
 		return d.SHA256, cerr
 	}
-	sha, err = d.copy.finish(complete)
+	sha, err = d.cc.finish(complete)
 	return sha, errors.Join(err, cerr)
 }
 
@@ -137,5 +137,5 @@ func (s *Service) OpenDocument(ctx context.Context, companyID int64, doc *db.Vou
 		open = func() (*doccache.Entry, error) { return s.cache.Writer(key, meta) }
 	}
 	cc := newCacheCopy(open)
-	return &Document{Reader: io.TeeReader(stream.Body, cc), body: stream.Body, copy: cc, ContentType: stream.ContentType, FileName: name, Size: -1}, nil
+	return &Document{Reader: io.TeeReader(stream.Body, cc), body: stream.Body, cc: cc, ContentType: stream.ContentType, FileName: name, Size: -1}, nil
 }

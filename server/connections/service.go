@@ -89,10 +89,50 @@ func (s *Service) Offered(country string) []string {
 	return out
 }
 
-// Current is the company's reading connection, whichever connector it uses;
+// Current is the company's connection, whichever connector it uses;
 // db.ErrNotFound when the company was never connected.
 func (s *Service) Current(ctx context.Context, companyID int64) (*db.Connection, error) {
-	return s.db.CurrentConnection(ctx, companyID)
+	cur, err := s.CurrentConnections(ctx, []int64{companyID})
+	if err != nil {
+		return nil, err
+	}
+	if c, ok := cur[companyID]; ok {
+		return c, nil
+	}
+	return nil, fmt.Errorf("connection of company %d: %w", companyID, db.ErrNotFound)
+}
+
+// CurrentConnections is Current for many companies at once; a company
+// never connected has no entry. A company has at most one active reading
+// connection (where its vouchers and documents come from), and an
+// import-only one may sit beside it: the reading one is current, active
+// before ended, the one approved last before older ones.
+func (s *Service) CurrentConnections(ctx context.Context, companyIDs []int64) (map[int64]*db.Connection, error) {
+	conns, err := s.db.ConnectionsForCompanies(ctx, companyIDs)
+	if err != nil {
+		return nil, err
+	}
+	cur := make(map[int64]*db.Connection, len(conns))
+	for i := range conns {
+		c := &conns[i]
+		if old, ok := cur[c.CompanyID]; !ok || s.moreCurrent(c, old) {
+			cur[c.CompanyID] = c
+		}
+	}
+	return cur, nil
+}
+
+func (s *Service) moreCurrent(a, b *db.Connection) bool {
+	if ra, rb := s.Reads(a), s.Reads(b); ra != rb {
+		return ra
+	}
+	if (a.Status == db.ConnActive) != (b.Status == db.ConnActive) {
+		return a.Status == db.ConnActive
+	}
+	if !a.ApprovedAt.Equal(b.ApprovedAt) {
+		return a.ApprovedAt.After(b.ApprovedAt)
+	}
+	return a.ID > b.ID
 }
 
 // active is the company's connection, if it can be used now.

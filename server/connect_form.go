@@ -1,0 +1,254 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
+
+	"bilag/connectors"
+	"bilag/db"
+	"bilag/server/connections"
+)
+
+// The key form is the consent page of a connector granted by pasted keys
+// (a connectors.CredentialConnector): the same link, the same lifecycle and
+// the same approval as the redirect flow, with a form instead of a trip to
+// the upstream.
+
+const (
+	// keyFieldMax bounds a pasted value. Keys and ids are far shorter; the
+	// bound keeps a pasted document out of the upstream call.
+	keyFieldMax = 500
+	// keySubmitsPerLink bounds the upstream calls one link may make in a
+	// throttleWindow. Each submit is a signed call with the values typed,
+	// so without a bound the form would answer guesses of a key.
+	keySubmitsPerLink = 5
+)
+
+// keyFormPage is what the key form shows.
+type keyFormPage struct {
+	consentPage
+	// System is the connector's name as people know it.
+	System string
+	Fields []keyField
+	Max    int
+	// Error is the catalogue key of what came of the last submit; Minutes
+	// fills its %d when it has one.
+	Error   string
+	Minutes int
+}
+
+// keyField is one input of the key form.
+type keyField struct {
+	Name, Label, Help string
+	Secret            bool
+	// Value is what was typed, kept for fields that are not secret only.
+	Value string
+	// Error is the catalogue key of what is wrong with the value.
+	Error string
+}
+
+// showConnect is what opening a link shows: the key form for a connector
+// granted by pasted keys, the consent page for every other.
+func (s *Server) showConnect(c echo.Context) error {
+	cc := s.keyConnector(c)
+	if cc == nil {
+		return s.showConsent(c)
+	}
+	l, p, ok, err := s.openLink(c)
+	if !ok || err != nil {
+		return err
+	}
+	// Link scanners GET the link too: opening it changes nothing else.
+	if err := s.db.MarkLinkOpened(c.Request().Context(), l.ID); err != nil {
+		return err
+	}
+	page, _, _ := s.readKeys(c, cc, p)
+	return s.renderKeyForm(c, http.StatusOK, page)
+}
+
+// submitConnect is a link's POST: the pasted keys for a connector granted
+// by them, "give permission" for every other.
+func (s *Server) submitConnect(c echo.Context) error {
+	cc := s.keyConnector(c)
+	if cc == nil {
+		return s.startConsent(c)
+	}
+	l, p, ok, err := s.openLink(c)
+	if !ok || err != nil {
+		return err
+	}
+	page, values, sent := s.readKeys(c, cc, p)
+	switch {
+	case !sent:
+		// The result page's "try again" posts no field: show the form.
+		return s.renderKeyForm(c, http.StatusOK, page)
+	case !page.valid():
+		page.Error = "err.form"
+		return s.renderKeyForm(c, http.StatusUnprocessableEntity, page)
+	}
+	if ok, wait := s.throttle.take("l:"+strconv.FormatInt(l.ID, 10), keySubmitsPerLink); !ok {
+		c.Response().Header().Set("Retry-After", strconv.Itoa(int((wait+time.Second-1)/time.Second)))
+		page.Error, page.Minutes = "form.throttled", int((wait+time.Minute-1)/time.Minute)
+		return s.renderKeyForm(c, http.StatusTooManyRequests, page)
+	}
+	return s.connectKeys(c, cc, l, page, values)
+}
+
+// connectKeys spends an attempt of the link on values: one Connect, then
+// the approval every grant goes through.
+func (s *Server) connectKeys(c echo.Context, cc connectors.CredentialConnector, l *db.ConsentLink, page keyFormPage, values map[string]string) error {
+	ctx := c.Request().Context()
+	attempt := randomToken(32)
+	err := s.db.StartLinkLogin(ctx, l.ID, attempt)
+	if err == nil {
+		l, err = s.db.TakeLinkAttempt(ctx, l.ID, attempt)
+	}
+	if isNotFound(err) {
+		// Another submit took the link meanwhile, or it was revoked.
+		page.Error = "form.busy"
+		return s.renderKeyForm(c, http.StatusConflict, page)
+	}
+	if err != nil {
+		return err
+	}
+	grant, err := cc.Connect(ctx, values)
+	if err != nil {
+		reason, status, msg := keyFailure(err)
+		var rl *connectors.RateLimitError
+		if errors.As(err, &rl) && rl.RetryAfter > 0 {
+			c.Response().Header().Set("Retry-After", retryAfterSeconds(rl))
+		}
+		s.conns.FailLink(ctx, l, reason, "", redact(err, page.secrets(values)), c.RealIP())
+		page.Error = msg
+		return s.renderKeyForm(c, status, page)
+	}
+	co := page.Company
+	res := result{Company: co.Name, CompanyOrg: co.OrgNumber, Expected: l.ExpectedOrgNumber, Retry: page.Secret, Firm: s.firm}
+	return s.approve(c, connections.Approval{Link: l, Company: co, Grant: grant, RemoteIP: c.RealIP()}, res)
+}
+
+// keyConnector is the connector of the request's link when that is granted
+// by pasted keys, else nil: unknown links and redirect connectors are the
+// consent page's, exactly as before the form existed.
+func (s *Server) keyConnector(c echo.Context) connectors.CredentialConnector {
+	l, err := s.db.LinkBySecret(c.Request().Context(), c.Param("secret"))
+	if err != nil {
+		return nil
+	}
+	conn := s.conns.Connector(l.Connector)
+	if _, ok := conn.(connectors.RedirectConnector); ok {
+		return nil
+	}
+	cc, _ := conn.(connectors.CredentialConnector)
+	return cc
+}
+
+// readKeys builds the form of cc's fields from the request's POST body
+// (never its query): the values, trimmed, with what is wrong with them, and
+// whether any field was sent at all. A secret value goes into values only,
+// never into the page.
+func (s *Server) readKeys(c echo.Context, cc connectors.CredentialConnector, p consentPage) (page keyFormPage, values map[string]string, sent bool) {
+	page = keyFormPage{consentPage: p, System: s.systemName(c, cc.Name()), Max: keyFieldMax}
+	values = map[string]string{}
+	r := c.Request()
+	for _, f := range cc.Fields() {
+		kf := keyField{Name: f.Name, Label: s.fieldText(c, cc.Name()+".field."+f.Name, f.Label), Secret: f.Secret,
+			Help: s.fieldText(c, cc.Name()+".field."+f.Name+".help", "")}
+		if r.Method == http.MethodPost {
+			v := strings.TrimSpace(r.PostFormValue(f.Name))
+			sent = sent || r.PostForm.Has(f.Name)
+			switch {
+			case v == "":
+				kf.Error = "err.required"
+			case utf8.RuneCountInString(v) > keyFieldMax:
+				kf.Error, v = "err.toolong", ""
+			}
+			values[f.Name] = v
+			if !f.Secret {
+				kf.Value = v
+			}
+		}
+		page.Fields = append(page.Fields, kf)
+	}
+	if !sent {
+		// Nothing was typed (a GET, or "try again"): nothing is wrong yet.
+		for i := range page.Fields {
+			page.Fields[i].Error = ""
+		}
+	}
+	return page, values, sent
+}
+
+func (p keyFormPage) valid() bool {
+	for _, f := range p.Fields {
+		if f.Error != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// secrets are the values of the secret fields among values.
+func (p keyFormPage) secrets(values map[string]string) []string {
+	var out []string
+	for _, f := range p.Fields {
+		if f.Secret && values[f.Name] != "" {
+			out = append(out, values[f.Name])
+		}
+	}
+	return out
+}
+
+func (s *Server) renderKeyForm(c echo.Context, status int, page keyFormPage) error {
+	return s.renderBare(c, status, "connect_form", s.t(c, "form.title", page.System), page)
+}
+
+// fieldText is the catalogue's text of key, or fallback when it has none
+// (a connector's own Label until views has its words).
+func (s *Server) fieldText(c echo.Context, key, fallback string) string {
+	if t := s.t(c, key); t != key {
+		return t
+	}
+	return fallback
+}
+
+// systemName is a connector's name as people know it ("connector.<name>").
+func (s *Server) systemName(c echo.Context, name string) string {
+	return s.fieldText(c, "connector."+name, name)
+}
+
+// keyFailure turns a Connect error into the reason recorded on the link,
+// the status of the page and the catalogue key of what it says.
+func keyFailure(err error) (reason string, status int, msg string) {
+	switch {
+	case errors.Is(err, connectors.ErrUnauthorized), errors.Is(err, connectors.ErrForbidden):
+		return "keys_refused", http.StatusUnprocessableEntity, "form.refused"
+	case errors.Is(err, connectors.ErrUnavailable), errors.Is(err, connectors.ErrRateLimited):
+		return "upstream", http.StatusBadGateway, "form.unavailable"
+	}
+	return "connect_error", http.StatusBadGateway, "form.failed"
+}
+
+// redactedError is an error with secret values cut out of its text, for
+// the log: a connector may quote what it sent in the error it returns.
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e redactedError) Error() string { return e.msg }
+func (e redactedError) Unwrap() error { return e.err }
+
+func redact(err error, secrets []string) error {
+	msg := err.Error()
+	for _, v := range secrets {
+		msg = strings.ReplaceAll(msg, v, "[redacted]")
+	}
+	return redactedError{msg: msg, err: err}
+}
