@@ -84,6 +84,7 @@ func (s *Server) openLink(c echo.Context) (l *db.ConsentLink, p consentPage, ok 
 		return nil, p, false, err
 	}
 	p.Secret, p.Company, p.Expected, p.ExpiresAt, p.Connector = secret, co, l.ExpectedOrgNumber, l.ExpiresAt, l.Connector
+	defaultLanguage(c, co.Country)
 	switch {
 	case !l.Usable(s.now()):
 		p.State = l.State(s.now())

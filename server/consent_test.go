@@ -369,3 +369,30 @@ func (e *env) apiStatus(t *testing.T, access string) int {
 	resp.Body.Close()
 	return resp.StatusCode
 }
+
+// The accountant's page speaks the company's country language to a reader
+// whose browser asks for no language Bilag has; a language the browser
+// asks for, or one the reader chose, wins.
+func TestConsentPageDefaultsToTheCompanysLanguage(t *testing.T) {
+	e := newEnv(t)
+	link := e.loggedIn(e.analyst).createLink(e.fj, "")
+	tests := []struct {
+		name, acceptLanguage, choose, want string
+	}{
+		{"no language Bilag has", "de-DE,de;q=0.9", "", "Ge behörighet"},
+		{"the browser's", "en-GB,en;q=0.9", "", "Give permission"},
+		{"the reader's choice", "de-DE", "en", "Give permission"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := e.browser()
+			b.header.Set("Accept-Language", tt.acceptLanguage)
+			if tt.choose != "" {
+				b.get("/lang?l=" + tt.choose + "&next=/login")
+			}
+			page := b.get(link)
+			wantStatus(t, "consent page", page, http.StatusOK)
+			wantText(t, "consent page", page, tt.want)
+		})
+	}
+}

@@ -291,7 +291,10 @@ func (e *env) browser() *browser {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	return &browser{e: e, header: http.Header{}, c: &http.Client{
+	// Like a real browser it says which language it reads; a page's own
+	// default (the company's language on the accountant's pages) is for a
+	// browser that asks for none Bilag speaks.
+	return &browser{e: e, header: http.Header{"Accept-Language": {"en-GB,en;q=0.9"}}, c: &http.Client{
 		Jar:           jar,
 		Timeout:       30 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },

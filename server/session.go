@@ -40,6 +40,8 @@ const (
 	keySession ctxKey = "session"
 	keyUser    ctxKey = "user"
 	keyCompany ctxKey = "company"
+	// keyDefaultLang is a page's language for a reader who asks for none.
+	keyDefaultLang ctxKey = "default_lang"
 )
 
 func sessionOf(c echo.Context) *session {
@@ -113,10 +115,19 @@ func (s *Server) flashTo(c echo.Context, msg, to string) error {
 	return c.Redirect(http.StatusSeeOther, to)
 }
 
-// lang is the visitor's language: chosen in the session, else from the browser.
+// lang is the visitor's language: chosen in the session, else from the
+// browser, else the page's own default (the company's country language on
+// the accountant's pages), else English.
 func (s *Server) lang(c echo.Context) string {
 	if l := sessionOf(c).Lang; l != "" {
 		return l
 	}
-	return views.MatchLanguage(c.Request().Header.Get("Accept-Language"))
+	def, _ := c.Get(string(keyDefaultLang)).(string)
+	return views.MatchLanguageOr(c.Request().Header.Get("Accept-Language"), def)
+}
+
+// defaultLanguage makes the language of country the page's default, for
+// a reader whose browser asks for none Bilag speaks.
+func defaultLanguage(c echo.Context, country string) {
+	c.Set(string(keyDefaultLang), views.CountryLanguage(country))
 }

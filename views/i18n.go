@@ -67,7 +67,33 @@ func languageName(lang string) string {
 
 // MatchLanguage picks the language of Languages an Accept-Language header
 // prefers most, or the default.
-func MatchLanguage(header string) string { return matchLanguage(header, Languages()) }
+func MatchLanguage(header string) string { return MatchLanguageOr(header, "") }
+
+// MatchLanguageOr is MatchLanguage with fallback in place of the default
+// when the header asks for no enabled language and fallback is enabled.
+func MatchLanguageOr(header, fallback string) string {
+	enabled := Languages()
+	if slices.Contains(enabled, fallback) {
+		enabled = append([]string{fallback}, slices.DeleteFunc(enabled, func(l string) bool { return l == fallback })...)
+	}
+	return matchLanguage(header, enabled)
+}
+
+// CountryLanguage is the language of a company's country (ISO 3166-1),
+// enabled or not; "" for a country Bilag has no language of.
+func CountryLanguage(country string) string {
+	switch country {
+	case "SE":
+		return "sv"
+	case "NO":
+		return "nb"
+	case "DK":
+		return "da"
+	case "FI":
+		return "fi"
+	}
+	return ""
+}
 
 // matchLanguage is MatchLanguage over enabled, whose first language is the
 // default. Nynorsk ("nn") and plain Norwegian ("no") readers are given

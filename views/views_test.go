@@ -317,6 +317,29 @@ func TestMatchLanguage(t *testing.T) {
 	}
 }
 
+// A page's own default (the company's country language) stands in for the
+// English default, but never for a language the browser asks for.
+func TestMatchLanguageOr(t *testing.T) {
+	tests := []struct{ header, fallback, want string }{
+		{"de-DE", "sv", "sv"},
+		{"", "sv", "sv"},
+		{"en-GB,en;q=0.9", "sv", "en"},
+		{"de-DE", "nb", "en"}, // not enabled yet
+		{"de-DE", "", "en"},
+		{"sv", "xx", "sv"},
+	}
+	for _, tt := range tests {
+		if got := MatchLanguageOr(tt.header, tt.fallback); got != tt.want {
+			t.Errorf("MatchLanguageOr(%q, %q) = %q, want %q", tt.header, tt.fallback, got, tt.want)
+		}
+	}
+	for country, want := range map[string]string{"SE": "sv", "NO": "nb", "DK": "da", "FI": "fi", "NL": ""} {
+		if got := CountryLanguage(country); got != want {
+			t.Errorf("CountryLanguage(%s) = %q, want %q", country, got, want)
+		}
+	}
+}
+
 // Every key has an English and a Swedish text, so a Swedish page is not
 // half English.
 func TestEveryKeyIsTranslated(t *testing.T) {
