@@ -2,6 +2,7 @@ package connections_test
 
 import (
 	"bytes"
+	"errors"
 	"path/filepath"
 	"testing"
 	"time"
@@ -73,5 +74,48 @@ func TestCurrentIsTheReadingConnection(t *testing.T) {
 	all, err := svc.CurrentConnections(ctx, []int64{co.ID})
 	if err != nil || all[co.ID] == nil || all[co.ID].ID != read.ID {
 		t.Errorf("CurrentConnections() = %v, %v; want the reading connection", all, err)
+	}
+}
+
+// A voucher read through a connection the company has since replaced is
+// not read through today's: its ref means nothing to the new connector.
+func TestVoucherOfAnotherConnectionIsNotRead(t *testing.T) {
+	ctx := t.Context()
+	keys, err := seal.NewKeyring(bytes.Repeat([]byte{1}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := db.Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "bilag.db"), db.Options{Keys: keys})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	co := &db.Company{Name: "Fjällbacka Snickeri AB", Country: "SE", OrgNumber: "556812-3474", Active: true}
+	user := &db.User{Email: "a@firm.test", Name: "A", Role: db.RoleAnalyst, Active: true, PasswordHash: "x"}
+	if err := d.CreateCompany(ctx, co); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.CreateUser(ctx, user); err != nil {
+		t.Fatal(err)
+	}
+	up := &connectortest.Upstream{Name: "reader"}
+	svc, err := connections.New(connections.Options{DB: d, Connectors: map[string]connectors.Connector{"reader": connectortest.Bare{U: up}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Close()
+	conn := connectAs(t, d, co, user, "reader")
+	if err := d.UpsertVouchers(ctx, []db.Voucher{{CompanyID: co.ID, ConnectionID: conn.ID + 1, Ref: "old", Number: "A1", Date: time.Now()}}); err != nil {
+		t.Fatal(err)
+	}
+	l, err := d.Vouchers(ctx, co.ID, db.VoucherFilter{PageSize: 10})
+	if err != nil || len(l.Vouchers) != 1 {
+		t.Fatalf("Vouchers() = %v, %v", l.Vouchers, err)
+	}
+	if _, _, err := svc.LiveVoucher(ctx, co.ID, &l.Vouchers[0]); !errors.Is(err, connectors.ErrNotFound) {
+		t.Errorf("LiveVoucher(voucher of another connection) = %v, want ErrNotFound", err)
+	}
+	if n := up.Calls(connectortest.OpVoucher); n != 0 {
+		t.Errorf("upstream asked %d times for a voucher of another connection", n)
 	}
 }
