@@ -34,6 +34,10 @@ type endpoint struct {
 	handle   func(s *Sandbox, c *call)
 }
 
+// customerInvoicePDFPattern is the endpoint that opens a customer invoice; the
+// demo world gives customer invoices only to the variants it serves.
+const customerInvoicePDFPattern = "GET /v2/customerinvoices/{invoiceId}/pdf"
+
 // endpointTable lists the operations the sandbox serves.
 func endpointTable() []endpoint {
 	scAccountingRead := []string{"ea:accounting", "ea:accounting_readonly"}
@@ -52,7 +56,7 @@ func endpointTable() []endpoint {
 		{pattern: "POST /v2/attachmentlinks", scopes: []string{"ea:accounting", "ea:purchase"}, area: areaBookkeeping, write: true, handle: (*Sandbox).postAttachmentLink},
 		{pattern: "GET /v2/supplierinvoices", scopes: []string{"ea:purchase", "ea:purchase_readonly"}, variants: []int{pvPro, pvStandard, pvBookkeeping, pvSolo}, area: areaPurchase, handle: (*Sandbox).getSupplierInvoices},
 		{pattern: "GET /v2/supplierinvoices/{id}", scopes: []string{"ea:purchase", "ea:purchase_readonly"}, variants: []int{pvPro, pvStandard, pvBookkeeping, pvSolo}, area: areaPurchase, handle: (*Sandbox).getSupplierInvoice},
-		{pattern: "GET /v2/customerinvoices/{invoiceId}/pdf", scopes: []string{"ea:sales", "ea:sales_readonly"}, variants: []int{pvPro, pvStandard, pvInvoicing, pvSolo}, area: areaSales, handle: (*Sandbox).getCustomerInvoicePDF},
+		{pattern: customerInvoicePDFPattern, scopes: []string{"ea:sales", "ea:sales_readonly"}, variants: []int{pvPro, pvStandard, pvInvoicing, pvSolo}, area: areaSales, handle: (*Sandbox).getCustomerInvoicePDF},
 		{pattern: "GET /v2/accountbalances/{date}", scopes: scAccountingRead, variants: []int{pvPro, pvStandard, pvBookkeeping, pvSolo}, area: areaBookkeeping, handle: (*Sandbox).getAccountBalances},
 	}
 }

@@ -73,7 +73,7 @@ func (co *company) fileMeta(a *attachment) (name, contentType string) {
 	ref := a.id.String()[:8]
 	if v != nil {
 		ref = v.invoiceNumber()
-		if v.typ == vtPurchaseReceipt || v.typ == vtManual {
+		if (v.typ == vtPurchaseReceipt || v.typ == vtManual) && !v.sale {
 			ref = v.day().Format("20060102") + "_" + strconv.Itoa(int(v.number))
 		}
 	}
@@ -115,11 +115,18 @@ func (s *Sandbox) renderAttachment(c *call, a *attachment, withURL bool) attachm
 		out.TransactionDate = strp(isoTime(v.day()))
 		vat := cents(v.vat())
 		out.Vat = &vat
-		if v.typ == vtSupplierInvoice || v.typ == vtSupplierCredit {
+		switch {
+		case v.sale:
+			// The company's own invoice to a customer: a document, not a
+			// supplier's invoice or a receipt.
+			out.Type = 2
+			out.SupplierName = nil
+			out.InvoiceNumber = strp(v.invoiceNumber())
+		case v.typ == vtSupplierInvoice || v.typ == vtSupplierCredit:
 			out.Type = 0
 			out.InvoiceNumber = strp(v.invoiceNumber())
 			out.DueDate = strp(isoTime(v.day().AddDate(0, 0, 30)))
-		} else {
+		default:
 			out.Type = 1
 		}
 	}
@@ -466,7 +473,11 @@ func (s *Sandbox) generate(co *company, a *attachment) []byte {
 	}
 	switch a.kind {
 	case kindPDF:
-		buf.Write(s.invoicePDF(co, v))
+		if v != nil && v.sale {
+			buf.Write(s.customerInvoicePDF(co, v))
+		} else {
+			buf.Write(s.invoicePDF(co, v))
+		}
 	case kindJPEG:
 		writeReceiptImage(&buf, co, v, a, false)
 	case kindPNG:

@@ -3,6 +3,7 @@ package sandbox
 import (
 	"fmt"
 	mrand "math/rand/v2"
+	"slices"
 	"time"
 )
 
@@ -22,7 +23,9 @@ type DemoCompany struct {
 	OrgNumber string
 	Country   string // "SE" or "NO"
 	// ProductVariant is CompanySettingsApi.ProductVariant: 1 Standard,
-	// 2 Invoicing, 3 Bookkeeping, 4 Solo, 5 Pro.
+	// 2 Invoicing, 3 Bookkeeping, 4 Solo, 5 Pro. It decides which vouchers
+	// the company has: only what its variant can make and open (see
+	// invoices and hasInvoicing).
 	ProductVariant int
 	// Active is false for a company with CompanyStatus 0 (Inactive).
 	Active            bool
@@ -243,10 +246,14 @@ const (
 // voucher is kept compact (no strings) so 100,000 of them stay cheap; texts,
 // rows and invoice numbers are derived when rendered.
 type voucher struct {
-	id       uid
-	source   uid // supplier or customer invoice id for types 12–15
-	fy       uint8
-	typ      uint8
+	id     uid
+	source uid // supplier or customer invoice id for types 12–15
+	fy     uint8
+	typ    uint8
+	// sale marks a manual voucher (type 2) booking a sale invoiced outside
+	// eAccounting, with the invoice attached: how a company without
+	// Invoicing records its sales.
+	sale     bool
 	series   byte
 	number   int32
 	date     int32 // days since 1970-01-01
@@ -310,6 +317,7 @@ func (s *Sandbox) ensure(c *company) {
 	days := int32(731)
 	numbers := map[[2]byte]int32{}
 	supplierCount := 0
+	invoicing := hasInvoicing(c.ProductVariant)
 	for i := range c.n {
 		v := voucher{id: uidFrom(r)}
 		v.date = first + int32(int64(i)*int64(days)/int64(max(c.n, 1)))
@@ -317,7 +325,7 @@ func (s *Sandbox) ensure(c *company) {
 			v.fy = 1
 		}
 		roll := r.IntN(100)
-		if c.ProductVariant == 2 {
+		if c.ProductVariant == pvInvoicing {
 			roll = 40 + r.IntN(15) // Invoicing: customer invoices only
 		}
 		switch {
@@ -328,6 +336,12 @@ func (s *Sandbox) ensure(c *company) {
 			}
 			v.source = uidFrom(r)
 			v.gross = int64(20000 + r.IntN(4000000))
+		case roll < 55 && !invoicing:
+			// No customer invoices without Invoicing: GET
+			// /customerinvoices/{id}/pdf would answer 4009, so a client
+			// could never open one.
+			v.typ, v.series, v.sale = vtManual, 'A', true
+			v.gross = int64(50000 + r.IntN(8000000))
 		case roll < 55:
 			v.typ, v.series = vtCustomerInvoice, 'B'
 			if r.IntN(20) == 0 {
@@ -380,8 +394,12 @@ func (s *Sandbox) ensure(c *company) {
 			}
 			c.atts = append(c.atts, a)
 		}
-		switch v.typ {
-		case vtSupplierInvoice, vtSupplierCredit:
+		switch {
+		case v.sale:
+			if r.IntN(20) < 18 {
+				addFile(kindPDF, false)
+			}
+		case v.typ == vtSupplierInvoice || v.typ == vtSupplierCredit:
 			supplierCount++
 			k := r.IntN(20)
 			switch {
@@ -394,9 +412,9 @@ func (s *Sandbox) ensure(c *company) {
 				addFile(kindPDF, true)
 			}
 			c.sourceByID[v.source] = idx
-		case vtCustomerInvoice, vtCustomerCredit:
+		case v.typ == vtCustomerInvoice || v.typ == vtCustomerCredit:
 			c.sourceByID[v.source] = idx
-		case vtPurchaseReceipt, vtManual:
+		case v.typ == vtPurchaseReceipt || v.typ == vtManual:
 			k := r.IntN(20)
 			switch {
 			case k < 9:
@@ -412,13 +430,25 @@ func (s *Sandbox) ensure(c *company) {
 	}
 	// A few receipts uploaded but not yet matched to any voucher, as the
 	// scanner app leaves them.
-	if c.ProductVariant != 2 {
+	if c.ProductVariant != pvInvoicing {
 		for range 4 {
 			a := &attachment{id: uidFrom(r), kind: kindJPEG, voucher: -1, uploaded: c.fiscalYears[1].end.Unix() - int64(r.IntN(30*86400))}
 			c.attByID[a.id] = int32(len(c.atts))
 			c.atts = append(c.atts, a)
 		}
 	}
+}
+
+// hasInvoicing says whether a product variant includes Invoicing, the
+// customer-invoice module: whether the API opens a customer invoice's PDF
+// for it (the variants Visma lists for GET /customerinvoices/{invoiceId}/pdf).
+func hasInvoicing(variant int) bool {
+	for _, e := range endpointTable() {
+		if e.pattern == customerInvoicePDFPattern {
+			return slices.Contains(e.variants, variant)
+		}
+	}
+	return false
 }
 
 func suppliers(country string) []string {
@@ -471,14 +501,14 @@ func chartOf(country string) chart {
 
 // invoiceNumber is the supplier's or our own invoice number for a voucher.
 func (v *voucher) invoiceNumber() string {
-	if v.typ == vtCustomerInvoice || v.typ == vtCustomerCredit {
+	if v.sale || v.typ == vtCustomerInvoice || v.typ == vtCustomerCredit {
 		return fmt.Sprintf("%d%04d", 24+int(v.fy), v.number)
 	}
 	return fmt.Sprintf("%d", 100000+int(v.party)*7919+int(v.number)*31+int(v.fy)*3)
 }
 
 func (c *company) partyName(v *voucher) string {
-	if v.typ == vtCustomerInvoice || v.typ == vtCustomerCredit || v.typ == vtBankDeposit {
+	if v.sale || v.typ == vtCustomerInvoice || v.typ == vtCustomerCredit || v.typ == vtBankDeposit {
 		cs := customers(c.Country)
 		return cs[int(v.party)%len(cs)]
 	}
@@ -493,6 +523,9 @@ func (c *company) voucherText(v *voucher) string {
 			return nb
 		}
 		return se
+	}
+	if v.sale {
+		return fmt.Sprintf("%s %s, %s", pick("Försäljning, faktura", "Salg, faktura"), v.invoiceNumber(), party)
 	}
 	switch v.typ {
 	case vtSupplierInvoice:
@@ -530,6 +563,9 @@ func (c *company) rows(v *voucher) []row {
 	net := g - vat
 	d := func(a account, n int64) row { return row{acct: a, debit: n} }
 	k := func(a account, n int64) row { return row{acct: a, credit: n} }
+	if v.sale {
+		return []row{d(ch.receivables, g), k(ch.sales, net), k(ch.vatOut, vat)}
+	}
 	switch v.typ {
 	case vtSupplierInvoice:
 		return []row{d(exp, net), d(ch.vatIn, vat), k(ch.payables, g)}
