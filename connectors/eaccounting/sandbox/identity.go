@@ -89,27 +89,27 @@ type refreshToken struct {
 func (s *Sandbox) issuer(r *http.Request) string { return s.baseURL(r) }
 
 // discovery serves the OpenID configuration in the shape of
-// identity.vismaonline.com's own document, with this sandbox's URLs.
+// identity.vismaonline.com's own document, with this sandbox's URLs, but
+// lists only what the sandbox serves, so that a client following it never
+// meets a 404. Visma's document also names these, which the sandbox leaves
+// out: end_session_endpoint, check_session_iframe and the front- and
+// back-channel logout flags (the sandbox keeps no login session to end or
+// watch), device_authorization_endpoint and backchannel_authentication_endpoint
+// (it grants only authorization_code and refresh_token) and
+// introspection_endpoint (introspection is for the API's own resource
+// credentials, never for a client such as Bilag).
 func (s *Sandbox) discovery(w http.ResponseWriter, r *http.Request) {
 	b := s.issuer(r)
 	scopes := []string{"openid", "profile", "email", "offline_access", "ea:api", "ea:accounting", "ea:accounting_readonly",
 		"ea:purchase", "ea:purchase_readonly", "ea:sales", "ea:sales_readonly", "ea:settings", "ea:settings_readonly"}
 	doc := map[string]any{
-		"issuer":                                b,
-		"jwks_uri":                              b + "/.well-known/openid-configuration/jwks",
-		"authorization_endpoint":                b + "/connect/authorize",
-		"token_endpoint":                        b + "/connect/token",
-		"userinfo_endpoint":                     b + "/connect/userinfo",
-		"end_session_endpoint":                  b + "/connect/endsession",
-		"check_session_iframe":                  b + "/connect/checksession",
-		"revocation_endpoint":                   b + "/connect/revocation",
-		"introspection_endpoint":                b + "/connect/introspect",
-		"device_authorization_endpoint":         b + "/connect/deviceauthorization",
-		"frontchannel_logout_supported":         true,
-		"frontchannel_logout_session_supported": true,
-		"backchannel_logout_supported":          true,
-		"backchannel_logout_session_supported":  true,
-		"scopes_supported":                      scopes,
+		"issuer":                 b,
+		"jwks_uri":               b + "/.well-known/openid-configuration/jwks",
+		"authorization_endpoint": b + "/connect/authorize",
+		"token_endpoint":         b + "/connect/token",
+		"userinfo_endpoint":      b + "/connect/userinfo",
+		"revocation_endpoint":    b + "/connect/revocation",
+		"scopes_supported":       scopes,
 		"claims_supported": []string{"sub", "name", "given_name", "family_name", "email", "email_verified",
 			"customer_id", "customer_name", "orgno", "customer_country_code", "roles"},
 		"grant_types_supported":                          []string{"authorization_code", "refresh_token"},
