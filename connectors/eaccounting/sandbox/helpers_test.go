@@ -266,6 +266,7 @@ type tokenResp struct {
 	TokenType    string `json:"token_type"`
 	ExpiresIn    int    `json:"expires_in"`
 	RefreshToken string `json:"refresh_token"`
+	IDToken      string `json:"id_token"`
 	Scope        string `json:"scope"`
 	Error        string `json:"error"`
 }
