@@ -47,6 +47,7 @@ type authFlow struct {
 	nonce       string
 	selectAcct  bool
 	user        *user
+	authTime    time.Time // when the user logged in
 	company     *company
 	created     time.Time
 }
@@ -59,6 +60,8 @@ type authCode struct {
 	scopes      []string
 	challenge   string
 	method      string
+	nonce       string
+	authTime    time.Time
 	expires     time.Time
 	used        bool
 	grant       *grant // set once exchanged, so a replay can revoke it
@@ -72,6 +75,7 @@ type grant struct {
 	user     *user
 	company  *company
 	scopes   []string
+	authTime time.Time // when the user logged in, the id_token's auth_time
 	revoked  bool
 }
 
@@ -124,11 +128,6 @@ func (s *Sandbox) discovery(w http.ResponseWriter, r *http.Request) {
 		"authorization_response_iss_parameter_supported": true,
 	}
 	writeJSON(w, http.StatusOK, doc)
-}
-
-func (s *Sandbox) jwks(w http.ResponseWriter, r *http.Request) {
-	// The sandbox issues no id_token, so it publishes no signing keys.
-	writeJSON(w, http.StatusOK, map[string]any{"keys": []any{}})
 }
 
 func (s *Sandbox) client(id string) (Client, bool) {
@@ -261,7 +260,7 @@ func (s *Sandbox) authorizeLogin(w http.ResponseWriter, r *http.Request) {
 		s.render(w, http.StatusOK, "login", pageData{Flow: f.id, Users: demoUsers(), Error: "Wrong e-mail or password.", Email: email})
 		return
 	}
-	f.user = u
+	f.user, f.authTime = u, s.now()
 	var choices []*company
 	for _, m := range u.memberships {
 		choices = append(choices, m.company)
@@ -350,7 +349,7 @@ func (s *Sandbox) authorizeConsent(w http.ResponseWriter, r *http.Request) {
 	code := newToken()
 	s.codes[code] = &authCode{
 		clientID: f.client.ID, redirectURI: f.redirectURI, user: f.user, company: f.company, scopes: f.scopes,
-		challenge: f.challenge, method: f.method, expires: s.now().Add(s.cfg.codeLifetime),
+		challenge: f.challenge, method: f.method, nonce: f.nonce, authTime: f.authTime, expires: s.now().Add(s.cfg.codeLifetime),
 	}
 	s.mu.Unlock()
 	v := url.Values{}
@@ -496,14 +495,25 @@ func (s *Sandbox) exchangeCode(w http.ResponseWriter, r *http.Request, cl Client
 		}
 	}
 	ac.used = true
-	g := &grant{clientID: cl.ID, user: ac.user, company: ac.company, scopes: ac.scopes}
+	g := &grant{clientID: cl.ID, user: ac.user, company: ac.company, scopes: ac.scopes, authTime: ac.authTime}
 	ac.grant = g
 	s.stats.CodeExchanges++
-	s.issue(w, g)
+	s.issue(w, r, g, ac.nonce)
 }
 
-// issue writes a token response for g. Caller holds s.mu.
-func (s *Sandbox) issue(w http.ResponseWriter, g *grant) {
+// issue writes a token response for g, with an id_token when g has the
+// openid scope; nonce is the authorization request's, empty on refresh.
+// Caller holds s.mu.
+func (s *Sandbox) issue(w http.ResponseWriter, r *http.Request, g *grant, nonce string) {
+	var idToken string
+	if slices.Contains(g.scopes, "openid") {
+		var err error
+		if idToken, err = s.idToken(s.issuer(r), g, nonce); err != nil {
+			s.cfg.logger.Error("sandbox: id_token", "err", err)
+			oauthError(w, http.StatusInternalServerError, "server_error", "")
+			return
+		}
+	}
 	at := newToken()
 	s.accessTokens[at] = &accessToken{grant: g, expires: s.now().Add(s.cfg.tokenLifetime)}
 	resp := map[string]any{
@@ -516,6 +526,9 @@ func (s *Sandbox) issue(w http.ResponseWriter, g *grant) {
 		rt := newToken()
 		s.refreshTokens[rt] = &refreshToken{grant: g}
 		resp["refresh_token"] = rt
+	}
+	if idToken != "" {
+		resp["id_token"] = idToken
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Pragma", "no-cache")
@@ -549,7 +562,7 @@ func (s *Sandbox) refresh(w http.ResponseWriter, r *http.Request, cl Client) {
 	}
 	rt.used = true
 	s.stats.Refreshes++
-	s.issue(w, rt.grant)
+	s.issue(w, r, rt.grant, "")
 }
 
 // revocation implements RFC 7009. Revoking a refresh token ends the grant, so

@@ -158,6 +158,10 @@ type Sandbox struct {
 	cfg     config
 	mux     *http.ServeMux
 	signKey []byte
+	// idKey signs id_tokens. It is made on first use, not in New: a 2048-bit
+	// key costs a tenth of a second, and most sandboxes (one per test) never
+	// issue an id_token. Once made, it lasts as long as the sandbox.
+	idKey func() (*signingKey, error)
 
 	mu            sync.Mutex
 	companies     []*company
@@ -198,6 +202,7 @@ func New(opts ...Option) *Sandbox {
 	s := &Sandbox{
 		cfg:           cfg,
 		signKey:       key,
+		idKey:         sync.OnceValues(newSigningKey),
 		flows:         map[string]*authFlow{},
 		codes:         map[string]*authCode{},
 		grants:        map[string]*grant{},
