@@ -296,3 +296,19 @@ func TestSearchFoldsSwedishLetters(t *testing.T) {
 		}
 	})
 }
+
+// TestSyncLeaseIsNotReentrant: a handle that holds a connection's sync
+// lease does not get it a second time, so two goroutines of one instance
+// (two presses of "Sync now") cannot both sync.
+func TestSyncLeaseIsNotReentrant(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, url string) {
+		d := openTestDB(t, url, nil)
+		ctx := t.Context()
+		if got, err := d.TakeSyncLease(ctx, 7, 2*time.Minute); err != nil || !got {
+			t.Fatalf("TakeSyncLease() = %v, %v; want true", got, err)
+		}
+		if got, err := d.TakeSyncLease(ctx, 7, 2*time.Minute); err != nil || got {
+			t.Errorf("TakeSyncLease(again, same instance) = %v, %v; want false", got, err)
+		}
+	})
+}

@@ -73,6 +73,10 @@ func (s *Service) Close() {
 	s.wg.Wait()
 }
 
+// Wait waits for the background syncs started so far, without stopping
+// them.
+func (s *Service) Wait() { s.wg.Wait() }
+
 // Connector is the registered connector of that name, nil when there is none.
 func (s *Service) Connector(name string) connectors.Connector { return s.connectors[name] }
 

@@ -45,7 +45,7 @@ func (s *Service) Reads(conn *db.Connection) bool {
 }
 
 // StartSync syncs conn in the background, bounded by the service's life.
-func (s *Service) StartSync(conn *db.Connection) {
+func (s *Service) StartSync(conn *db.Connection) error {
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
@@ -53,6 +53,7 @@ func (s *Service) StartSync(conn *db.Connection) {
 			s.log.Warn("background sync", "connection_id", conn.ID, "err", err)
 		}
 	}()
+	return nil
 }
 
 // Sync brings a connection's voucher index up to date: fully the first

@@ -1,0 +1,139 @@
+package connections_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net/url"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"bilag/connectors"
+	"bilag/connectors/connectortest"
+	"bilag/db"
+	"bilag/db/dbtest"
+	"bilag/db/seal"
+	"bilag/server/connections"
+)
+
+// lcEnv is a database with one company and user, a clock shared by the
+// database, the fake upstream and the service.
+type lcEnv struct {
+	t     *testing.T
+	clock *dbtest.Clock
+	d     *db.DB
+	co    *db.Company
+	user  *db.User
+}
+
+func newLCEnv(t *testing.T) *lcEnv {
+	t.Helper()
+	ctx := t.Context()
+	keys, err := seal.NewKeyring(bytes.Repeat([]byte{1}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &lcEnv{t: t, clock: dbtest.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))}
+	e.d, err = db.Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "bilag.db"), db.Options{Keys: keys, Now: e.clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.d.Close() })
+	e.co = &db.Company{Name: "Fjällbacka Snickeri AB", Country: "SE", OrgNumber: "556812-3474", Active: true}
+	e.user = &db.User{Email: "a@firm.test", Name: "A", Role: db.RoleAnalyst, Active: true, PasswordHash: "x"}
+	if err := e.d.CreateCompany(ctx, e.co); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.d.CreateUser(ctx, e.user); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func (e *lcEnv) service(cs map[string]connectors.Connector) *connections.Service {
+	e.t.Helper()
+	svc, err := connections.New(connections.Options{DB: e.d, Connectors: cs, Now: e.clock.Now})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(svc.Close)
+	return svc
+}
+
+// connect stores g as the company's connection through connector, as an
+// approval would.
+func (e *lcEnv) connect(connector string, g connectors.Grant) *db.Connection {
+	e.t.Helper()
+	ctx := e.t.Context()
+	l := &db.ConsentLink{CompanyID: e.co.ID, Connector: connector, ExpectedOrgNumber: e.co.OrgNumber, CreatedByID: e.user.ID, ExpiresAt: e.clock.Now().Add(time.Hour)}
+	if err := e.d.CreateLink(ctx, l, "secret-"+connector+e.clock.Now().String()); err != nil {
+		e.t.Fatal(err)
+	}
+	if err := e.d.StartLinkLogin(ctx, l.ID, "attempt"); err != nil {
+		e.t.Fatal(err)
+	}
+	conn := &db.Connection{CompanyID: e.co.ID, Connector: connector, ExternalName: e.co.Name, OrgNumber: e.co.OrgNumber}
+	if err := e.d.Connect(ctx, l.ID, conn, g); err != nil {
+		e.t.Fatal(err)
+	}
+	return conn
+}
+
+// liveGrant is a grant the fake upstream takes as live.
+func liveGrant(t *testing.T, c connectors.RedirectConnector) connectors.Grant {
+	t.Helper()
+	g, err := c.HandleCallback(t.Context(), "", url.Values{"code": {"ok"}}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+// gatedReader is a reading connector whose voucher pages wait for a gate,
+// so a test can hold a sync in the middle.
+type gatedReader struct {
+	connectortest.Bare
+	entered chan struct{}
+	gate    chan struct{}
+}
+
+func (g gatedReader) Vouchers(ctx context.Context, gr connectors.Grant, q connectors.VoucherQuery) (connectors.VoucherPage, error) {
+	select {
+	case g.entered <- struct{}{}:
+	default:
+	}
+	<-g.gate
+	return g.Bare.Vouchers(ctx, gr, q)
+}
+
+// Item 3: a second "Sync now" while a sync runs does not start a second
+// sync and leaves no failed run behind; it says a sync is running.
+func TestSecondSyncSaysRunning(t *testing.T) {
+	e := newLCEnv(t)
+	up := &connectortest.Upstream{Name: "reader"}
+	up.AddVoucher(connectors.Voucher{Ref: "v1", Number: "A1", Date: e.clock.Now()})
+	r := gatedReader{Bare: connectortest.Bare{U: up}, entered: make(chan struct{}, 1), gate: make(chan struct{})}
+	svc := e.service(map[string]connectors.Connector{"reader": r})
+	conn := e.connect("reader", liveGrant(t, r))
+
+	if err := svc.StartSync(conn); err != nil {
+		t.Fatalf("StartSync() = %v", err)
+	}
+	<-r.entered
+	if err := svc.StartSync(conn); !errors.Is(err, connections.ErrSyncRunning) {
+		t.Errorf("StartSync(while one runs) = %v, want ErrSyncRunning", err)
+	}
+	close(r.gate)
+	svc.Wait()
+	runs, err := e.d.SyncRuns(t.Context(), e.co.ID, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) != 1 || runs[0].Status != db.SyncOK {
+		t.Errorf("sync runs = %+v; want one, ok", runs)
+	}
+	if n := up.Calls(connectortest.OpVouchers); n != 1 {
+		t.Errorf("upstream read %d voucher pages, want 1", n)
+	}
+}
