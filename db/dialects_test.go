@@ -119,26 +119,36 @@ func TestSyncLease(t *testing.T) {
 		}{
 			{"a takes", a, 0, true},
 			{"b waits", b, time.Minute, false},
-			{"a renews", a, 0, true},
-			{"b still waits", b, 90 * time.Second, false},
-			{"b takes over", b, 31 * time.Second, true},
-			{"a lost it", a, 0, false},
+			{"a again", a, 0, false},
+			{"b still waits", b, 59 * time.Second, false},
+			{"b takes over", b, 2 * time.Second, true},
 		}
+		var held *db.SyncLease
 		for _, st := range steps {
 			clock.Advance(st.advance)
-			got, err := st.d.TakeSyncLease(ctx, 7, 2*time.Minute)
-			if err != nil || got != st.want {
-				t.Fatalf("%s: TakeSyncLease() = %v, %v; want %v", st.name, got, err, st.want)
+			l, err := st.d.TakeSyncLease(ctx, 7, 2*time.Minute)
+			if err != nil || (l != nil) != st.want {
+				t.Fatalf("%s: TakeSyncLease() = %v, %v; want %v", st.name, l, err, st.want)
+			}
+			if st.name == "a takes" {
+				held = l
 			}
 		}
-		if ok, err := a.ExtendSyncLease(ctx, 7, 2*time.Minute); err != nil || ok {
+		if ok, err := a.ExtendSyncLease(ctx, held, 2*time.Minute); err != nil || ok {
 			t.Errorf("ExtendSyncLease(by the old holder) = %v, %v; want false", ok, err)
 		}
+		bl, err := b.TakeSyncLease(ctx, 8, 2*time.Minute)
+		if err != nil || bl == nil {
+			t.Fatalf("TakeSyncLease(8) = %v, %v", bl, err)
+		}
+		if ok, err := b.ExtendSyncLease(ctx, bl, 2*time.Minute); err != nil || !ok {
+			t.Errorf("ExtendSyncLease(by the holder) = %v, %v; want true", ok, err)
+		}
 		through := clock.Now().Add(-5 * time.Minute)
-		if err := b.ReleaseSyncLease(ctx, 7, &through); err != nil {
+		if err := b.ReleaseSyncLease(ctx, bl, &through); err != nil {
 			t.Fatal(err)
 		}
-		s, err := a.SyncStateOf(ctx, 7)
+		s, err := a.SyncStateOf(ctx, 8)
 		if err != nil || s.LeaseOwner != "" || s.SyncedThrough == nil || !s.SyncedThrough.Equal(through) {
 			t.Errorf("SyncStateOf() = %+v, %v; want released, synced through %v", s, err, through)
 		}
@@ -304,11 +314,11 @@ func TestSyncLeaseIsNotReentrant(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, url string) {
 		d := openTestDB(t, url, nil)
 		ctx := t.Context()
-		if got, err := d.TakeSyncLease(ctx, 7, 2*time.Minute); err != nil || !got {
-			t.Fatalf("TakeSyncLease() = %v, %v; want true", got, err)
+		if l, err := d.TakeSyncLease(ctx, 7, 2*time.Minute); err != nil || l == nil {
+			t.Fatalf("TakeSyncLease() = %v, %v; want a lease", l, err)
 		}
-		if got, err := d.TakeSyncLease(ctx, 7, 2*time.Minute); err != nil || got {
-			t.Errorf("TakeSyncLease(again, same instance) = %v, %v; want false", got, err)
+		if l, err := d.TakeSyncLease(ctx, 7, 2*time.Minute); err != nil || l != nil {
+			t.Errorf("TakeSyncLease(again, same instance) = %v, %v; want none", l, err)
 		}
 	})
 }

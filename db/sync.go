@@ -42,45 +42,57 @@ type SyncState struct {
 	NextSyncAt    *time.Time
 }
 
-// TakeSyncLease claims the right to sync a connection for ttl; false when
-// another holder's lease is still running. A crashed holder's lease runs
+// SyncLease is one held claim on syncing a connection. Each take has a
+// token of its own, so two goroutines of one instance hold two different
+// claims and only one of them can exist at a time.
+type SyncLease struct {
+	ConnID int64
+	token  string
+}
+
+// TakeSyncLease claims the right to sync a connection for ttl; nil when a
+// sync holds it, on this instance or another. A crashed holder's lease runs
 // out and is taken over.
-func (d *DB) TakeSyncLease(ctx context.Context, connID int64, ttl time.Duration) (bool, error) {
+func (d *DB) TakeSyncLease(ctx context.Context, connID int64, ttl time.Duration) (*SyncLease, error) {
 	now := d.now().UTC()
 	until := now.Add(ttl)
 	g := d.gorm.WithContext(ctx)
 	if err := g.Exec("INSERT INTO sync_states (connection_id) VALUES (?) ON CONFLICT DO NOTHING", connID).Error; err != nil {
-		return false, fmt.Errorf("sync state of connection %d: %w", connID, err)
+		return nil, fmt.Errorf("sync state of connection %d: %w", connID, err)
 	}
+	l := &SyncLease{ConnID: connID, token: newOwnerID()}
 	res := g.Model(&SyncState{}).
-		Where("connection_id = ? AND (lease_until IS NULL OR lease_until < ? OR lease_owner = ?)", connID, now, d.owner).
-		Updates(map[string]any{"lease_owner": d.owner, "lease_until": until})
+		Where("connection_id = ? AND (lease_until IS NULL OR lease_until < ?)", connID, now).
+		Updates(map[string]any{"lease_owner": l.token, "lease_until": until})
 	if res.Error != nil {
-		return false, fmt.Errorf("take sync lease of connection %d: %w", connID, res.Error)
+		return nil, fmt.Errorf("take sync lease of connection %d: %w", connID, res.Error)
 	}
-	return res.RowsAffected == 1, nil
+	if res.RowsAffected != 1 {
+		return nil, nil
+	}
+	return l, nil
 }
 
 // ExtendSyncLease keeps a running sync's lease; false when it was lost.
-func (d *DB) ExtendSyncLease(ctx context.Context, connID int64, ttl time.Duration) (bool, error) {
-	res := d.gorm.WithContext(ctx).Model(&SyncState{}).Where("connection_id = ? AND lease_owner = ?", connID, d.owner).
+func (d *DB) ExtendSyncLease(ctx context.Context, l *SyncLease, ttl time.Duration) (bool, error) {
+	res := d.gorm.WithContext(ctx).Model(&SyncState{}).Where("connection_id = ? AND lease_owner = ?", l.ConnID, l.token).
 		Update("lease_until", d.now().UTC().Add(ttl))
 	if res.Error != nil {
-		return false, fmt.Errorf("extend sync lease of connection %d: %w", connID, res.Error)
+		return false, fmt.Errorf("extend sync lease of connection %d: %w", l.ConnID, res.Error)
 	}
 	return res.RowsAffected == 1, nil
 }
 
 // ReleaseSyncLease ends a sync; through, when set, records how far the
 // index is complete.
-func (d *DB) ReleaseSyncLease(ctx context.Context, connID int64, through *time.Time) error {
+func (d *DB) ReleaseSyncLease(ctx context.Context, l *SyncLease, through *time.Time) error {
 	upd := map[string]any{"lease_owner": "", "lease_until": nil}
 	if through != nil {
 		upd["synced_through"] = through.UTC()
 	}
-	err := d.gorm.WithContext(ctx).Model(&SyncState{}).Where("connection_id = ? AND lease_owner = ?", connID, d.owner).Updates(upd).Error
+	err := d.gorm.WithContext(ctx).Model(&SyncState{}).Where("connection_id = ? AND lease_owner = ?", l.ConnID, l.token).Updates(upd).Error
 	if err != nil {
-		return fmt.Errorf("release sync lease of connection %d: %w", connID, err)
+		return fmt.Errorf("release sync lease of connection %d: %w", l.ConnID, err)
 	}
 	return nil
 }

@@ -15,6 +15,7 @@ import (
 	"bilag/connectors"
 	"bilag/connectors/orgnr"
 	"bilag/db"
+	"bilag/server/connections"
 )
 
 type vouchersPage struct {
@@ -144,8 +145,18 @@ func (s *Server) syncNow(c echo.Context) error {
 	if conn.Status != db.ConnActive || !s.conns.Reads(conn) {
 		return echo.ErrNotFound
 	}
-	s.conns.StartSync(conn)
-	return s.flashTo(c, s.t(c, "sync.startedflash"), fmt.Sprintf("/companies/%d/vouchers", co.ID))
+	to := fmt.Sprintf("/companies/%d/vouchers", co.ID)
+	if err := s.conns.StartSync(conn); errors.Is(err, connections.ErrSyncRunning) {
+		// A second press: the sync that runs is the answer.
+		msg := s.t(c, "sync.running")
+		if runs, rerr := s.db.SyncRuns(c.Request().Context(), co.ID, 1); rerr == nil && len(runs) > 0 && runs[0].Status == db.SyncRunning {
+			msg = s.t(c, "sync.alreadyrunning", runs[0].Fetched, runs[0].Total)
+		}
+		return s.flashTo(c, msg, to)
+	} else if err != nil {
+		return err
+	}
+	return s.flashTo(c, s.t(c, "sync.startedflash"), to)
 }
 
 type voucherPage struct {

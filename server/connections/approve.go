@@ -90,7 +90,11 @@ func (s *Service) Approve(ctx context.Context, a Approval) (Outcome, error) {
 		s.log.Warn("reset sync state", "connection_id", conn.ID, "err", err)
 	}
 	if s.Reads(conn) {
-		s.StartSync(conn)
+		// ErrSyncRunning: a sync of the grant this one replaces is still
+		// running; the next scheduled sync catches up.
+		if err := s.StartSync(conn); err != nil {
+			s.log.Info("first sync not started", "connection_id", conn.ID, "err", err)
+		}
 	}
 	out.Connection = conn
 	return out, nil

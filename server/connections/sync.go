@@ -44,49 +44,74 @@ func (s *Service) Reads(conn *db.Connection) bool {
 	return vr && dr
 }
 
-// StartSync syncs conn in the background, bounded by the service's life.
+// StartSync takes conn's sync lease now and syncs in the background,
+// bounded by the service's life; ErrSyncRunning when a sync holds the
+// lease (here or on another instance), so a second press of "Sync now"
+// starts nothing and can say so.
 func (s *Service) StartSync(conn *db.Connection) error {
+	vr, ok := s.connectors[conn.Connector].(connectors.VoucherReader)
+	if !ok {
+		return fmt.Errorf("sync %s connection %d: %w", conn.Connector, conn.ID, ErrNoVouchers)
+	}
+	lease, err := s.takeSyncLease(s.bg, conn)
+	if err != nil {
+		return err
+	}
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		if _, err := s.Sync(s.bg, conn); err != nil && !errors.Is(err, ErrSyncRunning) {
+		if _, err := s.syncLeased(s.bg, vr, conn, lease); err != nil {
 			s.log.Warn("background sync", "connection_id", conn.ID, "err", err)
 		}
 	}()
 	return nil
 }
 
+func (s *Service) takeSyncLease(ctx context.Context, conn *db.Connection) (*db.SyncLease, error) {
+	lease, err := s.db.TakeSyncLease(ctx, conn.ID, syncLease)
+	if err != nil {
+		return nil, err
+	}
+	if lease == nil {
+		return nil, ErrSyncRunning
+	}
+	return lease, nil
+}
+
 // Sync brings a connection's voucher index up to date: fully the first
-// time, then only what was modified since the last sync. Only one instance
-// syncs a connection at a time (a lease in the database). Its calls retry
+// time, then only what was modified since the last sync. Only one sync of
+// a connection runs at a time, across goroutines and instances (a lease in
+// the database); ErrSyncRunning when another holds it. Its calls retry
 // within the background policy.
 func (s *Service) Sync(ctx context.Context, conn *db.Connection) (SyncResult, error) {
-	var res SyncResult
 	vr, ok := s.connectors[conn.Connector].(connectors.VoucherReader)
 	if !ok {
-		return res, fmt.Errorf("sync %s connection %d: %w", conn.Connector, conn.ID, ErrNoVouchers)
+		return SyncResult{}, fmt.Errorf("sync %s connection %d: %w", conn.Connector, conn.ID, ErrNoVouchers)
 	}
-	ctx = connectors.WithBackoff(ctx, connectors.Background())
-	got, err := s.db.TakeSyncLease(ctx, conn.ID, syncLease)
+	lease, err := s.takeSyncLease(ctx, conn)
 	if err != nil {
-		return res, err
+		return SyncResult{}, err
 	}
-	if !got {
-		return res, ErrSyncRunning
-	}
+	return s.syncLeased(ctx, vr, conn, lease)
+}
+
+// syncLeased is Sync under a lease already taken; it releases it.
+func (s *Service) syncLeased(ctx context.Context, vr connectors.VoucherReader, conn *db.Connection, lease *db.SyncLease) (SyncResult, error) {
+	var res SyncResult
+	ctx = connectors.WithBackoff(ctx, connectors.Background())
 	state, err := s.db.SyncStateOf(ctx, conn.ID)
 	if err != nil {
-		s.db.ReleaseSyncLease(context.WithoutCancel(ctx), conn.ID, nil)
+		s.db.ReleaseSyncLease(context.WithoutCancel(ctx), lease, nil)
 		return res, err
 	}
 	res.Full = state.SyncedThrough == nil
 	run := &db.SyncRun{CompanyID: conn.CompanyID, ConnectionID: conn.ID, Full: res.Full}
 	if err := s.db.StartSyncRun(ctx, run); err != nil {
-		s.db.ReleaseSyncLease(context.WithoutCancel(ctx), conn.ID, nil)
+		s.db.ReleaseSyncLease(context.WithoutCancel(ctx), lease, nil)
 		return res, err
 	}
 	started := s.now().UTC()
-	err = s.syncPages(ctx, vr, conn, state, run, &res)
+	err = s.syncPages(ctx, vr, conn, lease, state, run, &res)
 	errText := ""
 	var through *time.Time
 	if err != nil {
@@ -99,7 +124,7 @@ func (s *Service) Sync(ctx context.Context, conn *db.Connection) (SyncResult, er
 	if ferr := s.db.FinishSyncRun(bg, run.ID, errText); ferr != nil {
 		s.log.Error("finish sync run", "run_id", run.ID, "err", ferr)
 	}
-	if rerr := s.db.ReleaseSyncLease(bg, conn.ID, through); rerr != nil {
+	if rerr := s.db.ReleaseSyncLease(bg, lease, through); rerr != nil {
 		s.log.Error("release sync lease", "connection_id", conn.ID, "err", rerr)
 	}
 	s.log.Info("sync finished", "company_id", conn.CompanyID, "connection_id", conn.ID, "full", res.Full,
@@ -107,7 +132,7 @@ func (s *Service) Sync(ctx context.Context, conn *db.Connection) (SyncResult, er
 	return res, err
 }
 
-func (s *Service) syncPages(ctx context.Context, vr connectors.VoucherReader, conn *db.Connection, state db.SyncState, run *db.SyncRun, res *SyncResult) error {
+func (s *Service) syncPages(ctx context.Context, vr connectors.VoucherReader, conn *db.Connection, lease *db.SyncLease, state db.SyncState, run *db.SyncRun, res *SyncResult) error {
 	if err := s.syncFiscalYears(ctx, conn); err != nil {
 		return err
 	}
@@ -138,7 +163,7 @@ func (s *Service) syncPages(ctx context.Context, vr connectors.VoucherReader, co
 			return err
 		}
 		s.metrics.SyncProgress(conn.CompanyID, res.Fetched, res.Total)
-		if ok, err := s.db.ExtendSyncLease(ctx, conn.ID, syncLease); err != nil || !ok {
+		if ok, err := s.db.ExtendSyncLease(ctx, lease, syncLease); err != nil || !ok {
 			return fmt.Errorf("sync lease lost: %w", errors.Join(err, ErrSyncRunning))
 		}
 		if page.Next == "" || len(page.Vouchers) == 0 {
