@@ -127,7 +127,33 @@ var migrations = []func(tx *gorm.DB) error{
 			"ALTER TABLE vouchers DROP COLUMN document_ids",
 		)
 	},
+	// 10: why a sync run failed, as a class the page translates; and when
+	// a connection whose upstream refused the incremental filter tries it
+	// again.
+	func(tx *gorm.DB) error {
+		m := tx.Migrator()
+		if err := m.AddColumn(&syncRunV10{}, "Reason"); err != nil {
+			return fmt.Errorf("add sync_runs.reason: %w", err)
+		}
+		if err := m.AddColumn(&syncStateV10{}, "FullSyncUntil"); err != nil {
+			return fmt.Errorf("add sync_states.full_sync_until: %w", err)
+		}
+		return nil
+	},
 }
+
+// syncRunV10 and syncStateV10 are the columns step 10 adds.
+type syncRunV10 struct {
+	Reason string `gorm:"size:32;not null;default:''"`
+}
+
+func (syncRunV10) TableName() string { return "sync_runs" }
+
+type syncStateV10 struct {
+	FullSyncUntil *time.Time
+}
+
+func (syncStateV10) TableName() string { return "sync_states" }
 
 // execAll runs statements in order and stops at the first error.
 func execAll(tx *gorm.DB, stmts ...string) error {

@@ -13,6 +13,31 @@ const (
 	SyncFailed  = "failed"
 )
 
+// Why a sync run failed: neutral classes that a page puts in words.
+const (
+	// SyncReasonReapproval: the grant no longer works.
+	SyncReasonReapproval = "reapproval"
+	// SyncReasonUnavailable: the upstream did not answer, or answered 5xx.
+	SyncReasonUnavailable = "unavailable"
+	// SyncReasonRateLimited: the upstream asked for more patience than a
+	// sync has.
+	SyncReasonRateLimited = "rate_limited"
+	// SyncReasonRefused: the upstream refused what the grant asked for.
+	SyncReasonRefused = "refused"
+	// SyncReasonStopped: Bilag stopped (shut down) during the run.
+	SyncReasonStopped = "stopped"
+	// SyncReasonAbandoned: the instance running it died.
+	SyncReasonAbandoned = "abandoned"
+	// SyncReasonOther: anything else; the log has the detail.
+	SyncReasonOther = "other"
+)
+
+// SyncReasons lists every reason class.
+func SyncReasons() []string {
+	return []string{SyncReasonReapproval, SyncReasonUnavailable, SyncReasonRateLimited, SyncReasonRefused,
+		SyncReasonStopped, SyncReasonAbandoned, SyncReasonOther}
+}
+
 // SyncRun logs one sync of a connection: when, how much, and how it ended.
 type SyncRun struct {
 	ID           int64 `gorm:"primaryKey"`
@@ -21,10 +46,13 @@ type SyncRun struct {
 	Full         bool
 	Status       string `gorm:"size:16;not null"`
 	// Fetched of Total vouchers so far: the progress a person sees.
-	Fetched    int
-	Total      int
-	Upserted   int
-	Error      string `gorm:"size:500"`
+	Fetched  int
+	Total    int
+	Upserted int
+	Error    string `gorm:"size:500"`
+	// Reason is why a failed run failed, as a class a page can put in
+	// words (SyncReason…); Error is the detail, for the log.
+	Reason     string `gorm:"size:32;not null;default:''"`
 	StartedAt  time.Time
 	FinishedAt *time.Time
 	UpdatedAt  time.Time
@@ -40,6 +68,9 @@ type SyncState struct {
 	// is complete; the next sync asks only for what changed after it.
 	SyncedThrough *time.Time
 	NextSyncAt    *time.Time
+	// FullSyncUntil: the upstream refused the incremental filter, so syncs
+	// are full until then; after it the filter is tried again.
+	FullSyncUntil *time.Time
 }
 
 // SyncLease is one held claim on syncing a connection. Each take has a

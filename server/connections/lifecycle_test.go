@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net/url"
 	"path/filepath"
 	"testing"
@@ -135,5 +136,37 @@ func TestSecondSyncSaysRunning(t *testing.T) {
 	}
 	if n := up.Calls(connectortest.OpVouchers); n != 1 {
 		t.Errorf("upstream read %d voucher pages, want 1", n)
+	}
+}
+
+// Item 3: a failed run keeps why it failed as a class a page can put in
+// words.
+func TestFailedSyncKeepsItsReason(t *testing.T) {
+	tests := []struct {
+		fail error
+		want string
+	}{
+		{fmt.Errorf("fake: %w", connectors.ErrUnavailable), db.SyncReasonUnavailable},
+		{&connectors.RateLimitError{RetryAfter: time.Hour}, db.SyncReasonRateLimited},
+		{fmt.Errorf("fake: %w", connectors.ErrForbidden), db.SyncReasonRefused},
+		{fmt.Errorf("fake: %w", connectors.ErrGrantRevoked), db.SyncReasonReapproval},
+		{errors.New("fake: something nobody expected"), db.SyncReasonOther},
+	}
+	for _, tt := range tests {
+		t.Run(tt.want, func(t *testing.T) {
+			e := newLCEnv(t)
+			up := &connectortest.Upstream{Name: "reader"}
+			r := connectortest.Bare{U: up}
+			svc := e.service(map[string]connectors.Connector{"reader": r})
+			conn := e.connect("reader", liveGrant(t, r))
+			up.FailNext(connectortest.OpVouchers, tt.fail)
+			if _, err := svc.Sync(t.Context(), conn); err == nil {
+				t.Fatal("Sync() = nil error")
+			}
+			runs, err := e.d.SyncRuns(t.Context(), e.co.ID, 1)
+			if err != nil || len(runs) != 1 || runs[0].Status != db.SyncFailed || runs[0].Reason != tt.want {
+				t.Errorf("sync runs = %+v, %v; want one failed, reason %q", runs, err, tt.want)
+			}
+		})
 	}
 }
