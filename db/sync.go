@@ -164,15 +164,21 @@ func (d *DB) SyncProgress(ctx context.Context, runID int64, fetched, total, upse
 	return nil
 }
 
-// FinishSyncRun logs the end of a sync; errText empty means success.
-func (d *DB) FinishSyncRun(ctx context.Context, runID int64, errText string) error {
+// FinishSyncRun logs the end of a sync; errText empty means success,
+// otherwise reason is its class (SyncReason…).
+func (d *DB) FinishSyncRun(ctx context.Context, runID int64, reason, errText string) error {
 	now := d.now().UTC()
 	status := SyncOK
 	if errText != "" {
 		status = SyncFailed
+		if reason == "" {
+			reason = SyncReasonOther
+		}
+	} else {
+		reason = ""
 	}
 	err := d.gorm.WithContext(ctx).Model(&SyncRun{}).Where("id = ?", runID).
-		Updates(map[string]any{"status": status, "error": truncate(errText, 500), "finished_at": now, "updated_at": now}).Error
+		Updates(map[string]any{"status": status, "reason": reason, "error": truncate(errText, 500), "finished_at": now, "updated_at": now}).Error
 	if err != nil {
 		return fmt.Errorf("finish sync run: %w", err)
 	}
@@ -194,5 +200,5 @@ func (d *DB) SyncRuns(ctx context.Context, companyID int64, limit int) ([]SyncRu
 func (d *DB) AbandonStaleRuns(ctx context.Context, olderThan time.Duration) error {
 	now := d.now().UTC()
 	return d.gorm.WithContext(ctx).Model(&SyncRun{}).Where("status = ? AND updated_at < ?", SyncRunning, now.Add(-olderThan)).
-		Updates(map[string]any{"status": SyncFailed, "error": "abandoned: the syncing instance stopped", "finished_at": now}).Error
+		Updates(map[string]any{"status": SyncFailed, "reason": SyncReasonAbandoned, "error": "abandoned: the syncing instance stopped", "finished_at": now}).Error
 }

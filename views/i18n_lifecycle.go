@@ -3,5 +3,12 @@ package views
 // lifecycleCatalog: the life of a connection: syncs already running, why a
 // sync failed, and the banner of a misconfigured connector.
 var lifecycleCatalog = map[string]Text{
-	"sync.alreadyrunning": {En: "A sync is already running: %d of %d vouchers fetched.", Sv: "En synkronisering pågår redan: %d av %d verifikat hämtade."},
+	"sync.alreadyrunning":      {En: "A sync is already running: %d of %d vouchers fetched.", Sv: "En synkronisering pågår redan: %d av %d verifikat hämtade."},
+	"sync.reason.reapproval":   {En: "the accounting system no longer accepts the permission; make a new consent link", Sv: "bokföringssystemet godtar inte längre behörigheten; skapa en ny samtyckeslänk"},
+	"sync.reason.unavailable":  {En: "the accounting system did not answer; the next sync tries again", Sv: "bokföringssystemet svarade inte; nästa synkronisering försöker igen"},
+	"sync.reason.rate_limited": {En: "the accounting system asked Bilag to slow down; the next sync tries again", Sv: "bokföringssystemet bad Bilag att sakta ner; nästa synkronisering försöker igen"},
+	"sync.reason.refused":      {En: "the accounting system refused to give the vouchers to this permission", Sv: "bokföringssystemet vägrade lämna ut verifikaten med den här behörigheten"},
+	"sync.reason.stopped":      {En: "Bilag was restarted during the sync; the next sync tries again", Sv: "Bilag startades om under synkroniseringen; nästa synkronisering försöker igen"},
+	"sync.reason.abandoned":    {En: "the server running the sync stopped; the next sync tries again", Sv: "servern som synkroniserade stannade; nästa synkronisering försöker igen"},
+	"sync.reason.other":        {En: "an unexpected answer stopped the sync; the log has the details", Sv: "ett oväntat svar stoppade synkroniseringen; detaljerna finns i loggen"},
 }

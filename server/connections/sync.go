@@ -112,16 +112,16 @@ func (s *Service) syncLeased(ctx context.Context, vr connectors.VoucherReader, c
 	}
 	started := s.now().UTC()
 	err = s.syncPages(ctx, vr, conn, lease, state, run, &res)
-	errText := ""
+	errText, reason := "", ""
 	var through *time.Time
 	if err != nil {
-		errText = err.Error()
+		errText, reason = err.Error(), syncReason(err)
 	} else {
 		t := started.Add(-syncOverlap)
 		through = &t
 	}
 	bg := context.WithoutCancel(ctx)
-	if ferr := s.db.FinishSyncRun(bg, run.ID, errText); ferr != nil {
+	if ferr := s.db.FinishSyncRun(bg, run.ID, reason, errText); ferr != nil {
 		s.log.Error("finish sync run", "run_id", run.ID, "err", ferr)
 	}
 	if rerr := s.db.ReleaseSyncLease(bg, lease, through); rerr != nil {
@@ -130,6 +130,24 @@ func (s *Service) syncLeased(ctx context.Context, vr connectors.VoucherReader, c
 	s.log.Info("sync finished", "company_id", conn.CompanyID, "connection_id", conn.ID, "full", res.Full,
 		"fetched", res.Fetched, "total", res.Total, "upserted", res.Upserted, "err", errText)
 	return res, err
+}
+
+// syncReason is the class of a sync's failure that the company page puts
+// in words.
+func syncReason(err error) string {
+	switch {
+	case errors.Is(err, connectors.ErrGrantRevoked), errors.Is(err, db.ErrNeedsReapproval):
+		return db.SyncReasonReapproval
+	case errors.Is(err, connectors.ErrRateLimited):
+		return db.SyncReasonRateLimited
+	case errors.Is(err, context.Canceled):
+		return db.SyncReasonStopped
+	case errors.Is(err, connectors.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
+		return db.SyncReasonUnavailable
+	case errors.Is(err, connectors.ErrForbidden), errors.Is(err, connectors.ErrUnauthorized):
+		return db.SyncReasonRefused
+	}
+	return db.SyncReasonOther
 }
 
 func (s *Service) syncPages(ctx context.Context, vr connectors.VoucherReader, conn *db.Connection, lease *db.SyncLease, state db.SyncState, run *db.SyncRun, res *SyncResult) error {
