@@ -5,8 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"path/filepath"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -166,6 +169,68 @@ func TestFailedSyncKeepsItsReason(t *testing.T) {
 			runs, err := e.d.SyncRuns(t.Context(), e.co.ID, 1)
 			if err != nil || len(runs) != 1 || runs[0].Status != db.SyncFailed || runs[0].Reason != tt.want {
 				t.Errorf("sync runs = %+v, %v; want one failed, reason %q", runs, err, tt.want)
+			}
+		})
+	}
+}
+
+// Item 5: with 20-second tokens, 50 requests at once after each expiry
+// make exactly one refresh: the margin adapts to the token's lifetime.
+func TestShortTokensRefreshOnce(t *testing.T) {
+	e := newLCEnv(t)
+	up := &connectortest.Upstream{Name: "full", GrantTTL: 20 * time.Second, Now: e.clock.Now}
+	c := connectortest.Full{Upstream: up}
+	svc := e.service(map[string]connectors.Connector{"full": c})
+	conn := e.connect("full", liveGrant(t, c))
+	for round := 1; round <= 3; round++ {
+		e.clock.Advance(21 * time.Second)
+		var wg sync.WaitGroup
+		for range 50 {
+			wg.Go(func() {
+				if _, err := svc.Grant(t.Context(), conn); err != nil {
+					t.Errorf("Grant() = %v", err)
+				}
+			})
+		}
+		wg.Wait()
+		if n := up.Calls(connectortest.OpRefresh); n != round {
+			t.Fatalf("after expiry %d: %d refreshes, want %d", round, n, round)
+		}
+	}
+}
+
+// Item 5: a refresh token is sent at most twice: once more only when the
+// answer to the first was lost, never after the upstream answered.
+func TestRefreshSentAtMostTwice(t *testing.T) {
+	lost := fmt.Errorf("fake: %w: %w", connectors.ErrUnavailable, &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET})
+	tests := []struct {
+		name  string
+		fail  []error
+		calls int
+		ok    bool
+	}{
+		{"answer lost once", []error{lost}, 2, true},
+		{"answer lost twice", []error{lost, lost, lost}, 2, false},
+		{"timeout", []error{fmt.Errorf("fake: %w: %w", connectors.ErrUnavailable, context.DeadlineExceeded)}, 2, true},
+		{"server error", []error{fmt.Errorf("fake: status 503: %w", connectors.ErrUnavailable)}, 1, false},
+		{"refused", []error{fmt.Errorf("fake: invalid_client: %w", connectors.ErrUnauthorized)}, 1, false},
+		{"revoked", []error{fmt.Errorf("fake: invalid_grant: %w", connectors.ErrGrantRevoked)}, 1, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newLCEnv(t)
+			up := &connectortest.Upstream{Name: "full", GrantTTL: time.Hour, Now: e.clock.Now}
+			c := connectortest.Full{Upstream: up}
+			svc := e.service(map[string]connectors.Connector{"full": c})
+			conn := e.connect("full", liveGrant(t, c))
+			e.clock.Advance(time.Hour)
+			up.FailNext(connectortest.OpRefresh, tt.fail...)
+			_, err := svc.Grant(t.Context(), conn)
+			if (err == nil) != tt.ok {
+				t.Errorf("Grant() = %v, want success %v", err, tt.ok)
+			}
+			if n := up.Calls(connectortest.OpRefresh); n != tt.calls {
+				t.Errorf("refresh token sent %d times, want %d", n, tt.calls)
 			}
 		})
 	}
