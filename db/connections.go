@@ -280,8 +280,23 @@ func (d *DB) FreshGrant(ctx context.Context, connID int64, margin time.Duration,
 	}
 }
 
+// fresh reports whether conn's grant is valid for at least margin, or for
+// half its lifetime when that is shorter: a token that lives 20 seconds is
+// never valid for a 2-minute margin, and would be refreshed by every
+// request. The lifetime runs from when the grant was stored (approved or
+// last refreshed) to its expiry.
 func fresh(conn *Connection, now time.Time, margin time.Duration) bool {
-	return conn.TokenExpiry == nil || conn.TokenExpiry.After(now.Add(margin))
+	if conn.TokenExpiry == nil {
+		return true
+	}
+	issued := conn.ApprovedAt
+	if conn.RefreshedAt != nil && conn.RefreshedAt.After(issued) {
+		issued = *conn.RefreshedAt
+	}
+	if life := conn.TokenExpiry.Sub(issued); !issued.IsZero() && life > 0 {
+		margin = min(margin, life/2)
+	}
+	return conn.TokenExpiry.After(now.Add(margin))
 }
 
 // refreshFailed is what a failed refresh writes into the row. Whether the

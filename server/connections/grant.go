@@ -9,7 +9,9 @@ import (
 )
 
 // refreshMargin: a grant is renewed when it expires within this, so a
-// request never starts with a token about to die.
+// request never starts with a token about to die. A grant that lives less
+// than twice as long is renewed at half its lifetime instead (db.FreshGrant
+// knows the lifetime), or every request would refresh it.
 const refreshMargin = 2 * time.Minute
 
 // Grant returns a usable grant of conn, refreshing it (once, across every
@@ -30,11 +32,17 @@ func (s *Service) grant(ctx context.Context, conn *db.Connection, margin time.Du
 	if !ok {
 		return s.db.Grant(ctx, conn.ID)
 	}
-	// No retry around the refresh: a refresh token is single use, and one
-	// whose answer was lost must not be sent again. The next request, or
-	// the sweep, tries anew.
+	// A refresh token is single use, and a server that rotates them may
+	// take a second use of a spent one for theft and end the whole grant.
+	// So it is sent at most twice: again only when the first answer was
+	// lost (the upstream may never have seen it), never after the upstream
+	// answered, whatever it said. The next request, or the sweep, tries anew.
 	return s.db.FreshGrant(ctx, conn.ID, margin, func(ctx context.Context, g connectors.Grant) (connectors.Grant, error) {
 		ng, err := r.Refresh(ctx, g)
+		if err != nil && connectors.AnswerLost(err) && ctx.Err() == nil {
+			s.log.Info("refresh answer lost; sending it once more", "connection_id", conn.ID, "err", err)
+			ng, err = r.Refresh(ctx, g)
+		}
 		s.metrics.Refresh(err == nil)
 		return ng, err
 	})
