@@ -233,6 +233,12 @@ func (d *DB) refreshMutex(connID int64) *sync.Mutex {
 	return mu.(*sync.Mutex)
 }
 
+func (d *DB) waitingForLock(connID int64) {
+	if d.lockWait != nil {
+		d.lockWait(connID)
+	}
+}
+
 // FreshGrant returns a grant of the connection valid for at least margin,
 // refreshing it when needed. Only one refresher runs per connection across
 // every process sharing the database: it holds a lock on the row, re-reads
@@ -258,6 +264,7 @@ func (d *DB) FreshGrant(ctx context.Context, connID int64, margin time.Duration,
 		if fresh(conn, d.now(), margin) {
 			return d.grantOf(conn)
 		}
+		d.waitingForLock(connID)
 		mu.Lock()
 		if d.Dialect() == "postgres" {
 			g, err := d.refreshLocked(ctx, connID, margin, refresh)

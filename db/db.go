@@ -36,6 +36,7 @@ type DB struct {
 	owner string
 	// refreshLocks holds a *sync.Mutex per connection id.
 	refreshLocks sync.Map
+	lockWait     func(connID int64)
 }
 
 // Options configure Open.
@@ -43,6 +44,10 @@ type Options struct {
 	Keys   *seal.Keyring
 	Now    func() time.Time
 	Logger *slog.Logger
+	// LockWait, when set, is called just before a connection's grant lock
+	// is waited for (to refresh, disconnect or replace the grant); tests use
+	// it to order goroutines around the lock without sleeping.
+	LockWait func(connID int64)
 }
 
 // Open connects to the database named by url (sqlite://path or
@@ -112,7 +117,7 @@ func Open(ctx context.Context, url string, opt Options) (*DB, error) {
 		sqlDB.SetMaxIdleConns(postgresMaxConns / 2)
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	}
-	d := &DB{gorm: g, keys: opt.Keys, now: opt.Now, log: opt.Logger, owner: newOwnerID()}
+	d := &DB{gorm: g, keys: opt.Keys, now: opt.Now, log: opt.Logger, owner: newOwnerID(), lockWait: opt.LockWait}
 	if err := d.migrate(ctx); err != nil {
 		return nil, err
 	}

@@ -27,6 +27,9 @@ type lcEnv struct {
 	t     *testing.T
 	clock *dbtest.Clock
 	d     *db.DB
+	// lockWaits gets the connection id each time someone is about to wait
+	// for a grant lock.
+	lockWaits chan int64
 	co    *db.Company
 	user  *db.User
 }
@@ -38,8 +41,14 @@ func newLCEnv(t *testing.T) *lcEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &lcEnv{t: t, clock: dbtest.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))}
-	e.d, err = db.Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "bilag.db"), db.Options{Keys: keys, Now: e.clock.Now})
+	e := &lcEnv{t: t, clock: dbtest.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)), lockWaits: make(chan int64, 1000)}
+	lockWait := func(id int64) {
+		select {
+		case e.lockWaits <- id:
+		default:
+		}
+	}
+	e.d, err = db.Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "bilag.db"), db.Options{Keys: keys, Now: e.clock.Now, LockWait: lockWait})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -233,5 +242,73 @@ func TestRefreshSentAtMostTwice(t *testing.T) {
 				t.Errorf("refresh token sent %d times, want %d", n, tt.calls)
 			}
 		})
+	}
+}
+
+// inFlight is a connector whose refreshes, once the upstream has rotated
+// the token, wait before answering, and whose revocations are reported.
+type inFlight struct {
+	connectortest.Full
+	rotated chan struct{}
+	proceed chan struct{}
+	revoked chan struct{}
+}
+
+func (f inFlight) Refresh(ctx context.Context, g connectors.Grant) (connectors.Grant, error) {
+	ng, err := f.Full.Refresh(ctx, g)
+	f.rotated <- struct{}{}
+	<-f.proceed
+	return ng, err
+}
+
+func (f inFlight) Revoke(ctx context.Context, g connectors.Grant) error {
+	err := f.Full.Revoke(ctx, g)
+	select {
+	case f.revoked <- struct{}{}:
+	default:
+	}
+	return err
+}
+
+// Item 6: a disconnect while a refresh is in flight leaves no live grant
+// at the upstream: it waits for the refresh and revokes what it stored.
+func TestDisconnectDuringRefresh(t *testing.T) {
+	e := newLCEnv(t)
+	up := &connectortest.Upstream{Name: "full", GrantTTL: time.Hour, Now: e.clock.Now}
+	c := inFlight{Full: connectortest.Full{Upstream: up}, rotated: make(chan struct{}, 1), proceed: make(chan struct{}), revoked: make(chan struct{}, 1)}
+	svc := e.service(map[string]connectors.Connector{"full": c})
+	conn := e.connect("full", liveGrant(t, c))
+	e.clock.Advance(time.Hour)
+
+	var refreshed connectors.Grant
+	var refreshErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		refreshed, refreshErr = svc.Grant(t.Context(), conn)
+	}()
+	<-e.lockWaits // the refresh's
+	<-c.rotated
+	disconnected := make(chan error, 1)
+	go func() { disconnected <- svc.Disconnect(context.Background(), conn) }()
+	// Either the disconnect waits for the refresh's lock, or it revokes
+	// while the refresh is still in flight.
+	select {
+	case <-e.lockWaits:
+	case <-c.revoked:
+	}
+	close(c.proceed)
+	<-done
+	if err := <-disconnected; err != nil {
+		t.Fatalf("Disconnect() = %v", err)
+	}
+	if refreshErr == nil {
+		if _, err := c.Check(t.Context(), refreshed); !errors.Is(err, connectors.ErrGrantRevoked) {
+			t.Errorf("the grant the in-flight refresh got is still live at the upstream after the disconnect (Check = %v)", err)
+		}
+	}
+	got, err := e.d.ConnectionByID(t.Context(), conn.ID)
+	if err != nil || got.Status != db.ConnDisconnected || len(got.TokenSealed) != 0 {
+		t.Errorf("connection = %+v, %v; want disconnected with no grant", got, err)
 	}
 }
