@@ -474,15 +474,92 @@ func (d *DB) SetConnectionStatus(ctx context.Context, connID int64, status strin
 	return nil
 }
 
-// Disconnect deletes a connection's stored grant and marks it disconnected.
-func (d *DB) Disconnect(ctx context.Context, connID int64) error {
-	err := d.gorm.WithContext(ctx).Model(&Connection{}).Where("id = ?", connID).Updates(map[string]any{
-		"status": ConnDisconnected, "token_key_id": "", "token_sealed": nil, "token_expiry": nil, "lease_owner": "", "lease_until": nil,
-	}).Error
-	if err != nil {
-		return fmt.Errorf("disconnect connection %d: %w", connID, err)
+// RevokeFunc withdraws a grant at the upstream.
+type RevokeFunc func(ctx context.Context, g connectors.Grant) error
+
+// Disconnect deletes a connection's stored grant and marks it
+// disconnected, under the lock refreshes take (see FreshGrant): a refresh
+// in flight finishes first, and revoke (when not nil) gets the grant as it
+// stands after it, so no refresh can rotate the grant after its
+// revocation and leave a live one nobody holds. revoked tells whether
+// there was a grant and revoke withdrew it; a failed revocation is
+// returned beside a done disconnect (the stored grant goes anyway: a
+// person asked for the connection to end).
+func (d *DB) Disconnect(ctx context.Context, connID int64, revoke RevokeFunc) (revokeErr error, err error) {
+	err = d.withGrantLock(ctx, connID, func(tx *gorm.DB, conn *Connection) error {
+		if revoke != nil && len(conn.TokenSealed) > 0 {
+			if g, gerr := d.grantOf(conn); gerr != nil {
+				revokeErr = gerr
+			} else {
+				revokeErr = revoke(context.WithoutCancel(ctx), g)
+			}
+		}
+		err := tx.Model(&Connection{}).Where("id = ?", connID).Updates(map[string]any{
+			"status": ConnDisconnected, "token_key_id": "", "token_sealed": nil, "token_expiry": nil,
+		}).Error
+		if err != nil {
+			return fmt.Errorf("disconnect connection %d: %w", connID, err)
+		}
+		return nil
+	})
+	return revokeErr, err
+}
+
+// withGrantLock runs fn holding the lock FreshGrant refreshes under: this
+// handle's mutex of the connection, and across processes the row lock
+// (PostgreSQL, fn's tx is the locking transaction) or the refresh lease
+// (SQLite, waited for when another process holds it; fn's tx is the plain
+// handle). conn is the row as read under the lock.
+func (d *DB) withGrantLock(ctx context.Context, connID int64, fn func(tx *gorm.DB, conn *Connection) error) error {
+	d.waitingForLock(connID)
+	mu := d.refreshMutex(connID)
+	mu.Lock()
+	defer mu.Unlock()
+	if d.Dialect() == "postgres" {
+		return d.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			var conn Connection
+			if err := tx.Clauses(lockForUpdate()).First(&conn, connID).Error; err != nil {
+				return fmt.Errorf("lock connection %d: %w", connID, notFound(err))
+			}
+			return fn(tx, &conn)
+		})
 	}
-	return nil
+	for {
+		now := d.now().UTC()
+		res := d.gorm.WithContext(ctx).Model(&Connection{}).
+			Where("id = ? AND (lease_until IS NULL OR lease_until < ? OR lease_owner = ?)", connID, now, d.owner).
+			Updates(map[string]any{"lease_owner": d.owner, "lease_until": now.Add(leaseTime)})
+		if res.Error != nil {
+			return fmt.Errorf("take lease of connection %d: %w", connID, res.Error)
+		}
+		if res.RowsAffected == 1 {
+			break
+		}
+		if _, err := d.ConnectionByID(ctx, connID); err != nil {
+			return err
+		}
+		t := time.NewTimer(25 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("wait for lease of connection %d: %w", connID, ctx.Err())
+		case <-t.C:
+		}
+	}
+	defer func() {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		err := d.gorm.WithContext(rctx).Model(&Connection{}).Where("id = ? AND lease_owner = ?", connID, d.owner).
+			Updates(map[string]any{"lease_owner": "", "lease_until": nil}).Error
+		if err != nil {
+			d.log.Error("release lease", "connection_id", connID, "err", err)
+		}
+	}()
+	conn, err := d.ConnectionByID(ctx, connID)
+	if err != nil {
+		return err
+	}
+	return fn(d.gorm.WithContext(ctx), conn)
 }
 
 // Reseal re-encrypts every stored grant under the current key; it returns

@@ -143,18 +143,20 @@ func (s *Service) revokeQuietly(ctx context.Context, name string, g connectors.G
 }
 
 // Disconnect ends conn at a person's request: the grant is withdrawn at the
-// upstream when the connector can, and deleted here in any case.
+// upstream when the connector can, and deleted here in any case, under the
+// lock refreshes take, so a refresh in flight cannot leave a rotated grant
+// alive after it.
 func (s *Service) Disconnect(ctx context.Context, conn *db.Connection) error {
+	var revoke db.RevokeFunc
 	if rv, ok := s.connectors[conn.Connector].(connectors.Revoker); ok {
-		if g, err := s.db.Grant(ctx, conn.ID); err == nil {
-			if err := rv.Revoke(ctx, g); err != nil {
-				// The stored tokens go anyway: a person asked for the
-				// connection to end, and tokens we no longer hold are useless.
-				s.log.Warn("revoke grant at upstream", "connection_id", conn.ID, "err", err)
-			}
-		}
+		revoke = rv.Revoke
 	}
-	return s.db.Disconnect(ctx, conn.ID)
+	revokeErr, err := s.db.Disconnect(ctx, conn.ID, revoke)
+	if revokeErr != nil {
+		// The stored tokens went anyway: tokens we no longer hold are useless.
+		s.log.Warn("revoke grant at upstream", "connection_id", conn.ID, "err", revokeErr)
+	}
+	return err
 }
 
 func isNotFound(err error) bool { return errors.Is(err, db.ErrNotFound) }

@@ -30,8 +30,8 @@ type lcEnv struct {
 	// lockWaits gets the connection id each time someone is about to wait
 	// for a grant lock.
 	lockWaits chan int64
-	co    *db.Company
-	user  *db.User
+	co        *db.Company
+	user      *db.User
 }
 
 func newLCEnv(t *testing.T) *lcEnv {

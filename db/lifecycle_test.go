@@ -1,0 +1,129 @@
+package db_test
+
+import (
+	"bytes"
+	"context"
+	"strconv"
+	"testing"
+	"time"
+
+	"bilag/connectors"
+	"bilag/db"
+	"bilag/db/dbtest"
+	"bilag/db/seal"
+)
+
+// lcDB is a database with a keyring, a clock and a lock-wait probe.
+type lcDB struct {
+	t         *testing.T
+	d         *db.DB
+	clock     *dbtest.Clock
+	lockWaits chan int64
+	links     int
+}
+
+func newLCDB(t *testing.T, url string) *lcDB {
+	t.Helper()
+	keys, err := seal.NewKeyring(bytes.Repeat([]byte{2}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &lcDB{t: t, clock: dbtest.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)), lockWaits: make(chan int64, 100)}
+	e.d, err = db.Open(t.Context(), url, db.Options{Keys: keys, Now: e.clock.Now, LockWait: func(id int64) {
+		select {
+		case e.lockWaits <- id:
+		default:
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.d.Close() })
+	return e
+}
+
+// connect stores g as co's connection (creating co when its ID is 0), with
+// the upstream company externalID.
+func (e *lcDB) connect(co *db.Company, externalID string, g connectors.Grant) *db.Connection {
+	t := e.t
+	t.Helper()
+	ctx := t.Context()
+	if co.ID == 0 {
+		if err := e.d.CreateCompany(ctx, co); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.links++
+	l := &db.ConsentLink{CompanyID: co.ID, Connector: "fake", ExpectedOrgNumber: co.OrgNumber, CreatedByID: 1, ExpiresAt: e.clock.Now().Add(time.Hour)}
+	if err := e.d.CreateLink(ctx, l, "link-secret-"+strconv.Itoa(e.links)); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.d.StartLinkLogin(ctx, l.ID, "attempt"); err != nil {
+		t.Fatal(err)
+	}
+	conn := &db.Connection{CompanyID: co.ID, Connector: "fake", ExternalID: externalID, ExternalName: co.Name, OrgNumber: co.OrgNumber}
+	if err := e.d.Connect(ctx, l.ID, conn, g); err != nil {
+		t.Fatalf("Connect() = %v", err)
+	}
+	return conn
+}
+
+func fjallbacka() *db.Company {
+	return &db.Company{Name: "Fjällbacka Snickeri AB", Country: "SE", OrgNumber: "556812-3474", Active: true}
+}
+
+// Item 6: on both databases, a disconnect waits for a refresh in flight
+// and revokes the grant that refresh stored.
+func TestDisconnectWaitsForRefresh(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, url string) {
+		e := newLCDB(t, url)
+		ctx := t.Context()
+		conn := e.connect(fjallbacka(), "c1", connectors.Grant{Data: []byte("old"), Expiry: e.clock.Now().Add(time.Hour)})
+		e.clock.Advance(59 * time.Minute)
+		rotated, proceed := make(chan struct{}), make(chan struct{})
+		done := make(chan error, 1)
+		go func() {
+			_, err := e.d.FreshGrant(ctx, conn.ID, 2*time.Minute, func(context.Context, connectors.Grant) (connectors.Grant, error) {
+				close(rotated)
+				<-proceed
+				return connectors.Grant{Data: []byte("new"), Expiry: e.clock.Now().Add(time.Hour)}, nil
+			})
+			done <- err
+		}()
+		<-e.lockWaits
+		<-rotated
+		var revoked []string
+		disconnected := make(chan error, 1)
+		go func() {
+			rerr, err := e.d.Disconnect(context.Background(), conn.ID, func(_ context.Context, g connectors.Grant) error {
+				revoked = append(revoked, string(g.Data))
+				return nil
+			})
+			disconnected <- errorsJoin(rerr, err)
+		}()
+		<-e.lockWaits
+		close(proceed)
+		if err := <-done; err != nil {
+			t.Fatalf("FreshGrant() = %v", err)
+		}
+		if err := <-disconnected; err != nil {
+			t.Fatalf("Disconnect() = %v", err)
+		}
+		if len(revoked) != 1 || revoked[0] != "new" {
+			t.Errorf("revoked %q, want the grant the refresh stored", revoked)
+		}
+		got, err := e.d.ConnectionByID(ctx, conn.ID)
+		if err != nil || got.Status != db.ConnDisconnected || len(got.TokenSealed) != 0 {
+			t.Errorf("connection = %+v, %v; want disconnected with no grant", got, err)
+		}
+	})
+}
+
+func errorsJoin(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
