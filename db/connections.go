@@ -24,6 +24,10 @@ const (
 	ConnDisconnected    = "disconnected"
 )
 
+// AuditGrantReplaced: an approval replaced a connection's grant; the
+// detail says whether the old one was revoked at the upstream.
+const AuditGrantReplaced = "grant_replaced"
+
 // ErrNeedsReapproval is returned for a grant of a connection that is no
 // longer active.
 var ErrNeedsReapproval = errors.New("connection needs re-approval")

@@ -33,6 +33,11 @@ type Outcome struct {
 	Areas []string
 	// Seen is the upstream company the grant belongs to, when checked.
 	Seen connectors.Company
+	// OldGrantKept: the company was connected already and the grant this
+	// approval replaces could not be revoked at the upstream (its
+	// connector has no revocation call, or the call failed); the
+	// accountant should remove it there.
+	OldGrantKept bool
 }
 
 // Approve checks a fresh grant, matches its company's organisation number

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/url"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -311,4 +312,89 @@ func TestDisconnectDuringRefresh(t *testing.T) {
 	if err != nil || got.Status != db.ConnDisconnected || len(got.TokenSealed) != 0 {
 		t.Errorf("connection = %+v, %v; want disconnected with no grant", got, err)
 	}
+}
+
+// approve runs an approval of g for the company through connector, as the
+// consent callback does.
+func (e *lcEnv) approve(svc *connections.Service, connector string, g connectors.Grant) connections.Outcome {
+	e.t.Helper()
+	ctx := e.t.Context()
+	l := &db.ConsentLink{CompanyID: e.co.ID, Connector: connector, ExpectedOrgNumber: e.co.OrgNumber, CreatedByID: e.user.ID, ExpiresAt: e.clock.Now().Add(time.Hour)}
+	e.clock.Advance(time.Second)
+	if err := e.d.CreateLink(ctx, l, "approve-"+e.clock.Now().String()); err != nil {
+		e.t.Fatal(err)
+	}
+	if err := e.d.StartLinkLogin(ctx, l.ID, "attempt"); err != nil {
+		e.t.Fatal(err)
+	}
+	out, err := svc.Approve(ctx, connections.Approval{Link: l, Company: e.co, Grant: g})
+	if err != nil || out.Connection == nil {
+		e.t.Fatalf("Approve() = %+v, %v; want connected", out, err)
+	}
+	return out
+}
+
+func (e *lcEnv) audits(action string) []db.AuditEvent {
+	e.t.Helper()
+	evs, err := e.d.AuditEvents(e.t.Context(), e.co.ID, 100)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var out []db.AuditEvent
+	for _, ev := range evs {
+		if ev.Action == action {
+			out = append(out, ev)
+		}
+	}
+	return out
+}
+
+// Item 7: a second approval of a connected company revokes the grant it
+// replaces and records that it did; a connector that cannot revoke says
+// the old grant was kept.
+func TestReapprovalRevokesTheReplacedGrant(t *testing.T) {
+	t.Run("revoker", func(t *testing.T) {
+		e := newLCEnv(t)
+		up := &connectortest.Upstream{Name: "full", GrantTTL: time.Hour, Now: e.clock.Now,
+			Company: connectors.Company{ExternalID: "c1", Name: e.co.Name, OrgNumber: e.co.OrgNumber, Country: "SE"}}
+		c := connectortest.Full{Upstream: up}
+		svc := e.service(map[string]connectors.Connector{"full": c})
+		first := liveGrant(t, c)
+		e.approve(svc, "full", first)
+		svc.Wait()
+		out := e.approve(svc, "full", liveGrant(t, c))
+		if _, err := c.Check(t.Context(), first); !errors.Is(err, connectors.ErrGrantRevoked) {
+			t.Errorf("the replaced grant is still live at the upstream (Check = %v)", err)
+		}
+		if out.OldGrantKept {
+			t.Error("Outcome.OldGrantKept = true for a connector that revokes")
+		}
+		if evs := e.audits(db.AuditGrantReplaced); len(evs) != 1 || !strings.Contains(evs[0].Detail, "revoked") || strings.Contains(evs[0].Detail, "not revoked") {
+			t.Errorf("audit of the replacement = %+v, want one saying it was revoked", evs)
+		}
+	})
+	t.Run("no revoker", func(t *testing.T) {
+		e := newLCEnv(t)
+		up := &connectortest.Upstream{Name: "form", Company: connectors.Company{ExternalID: "c1", Name: e.co.Name, OrgNumber: e.co.OrgNumber, Country: "SE"}}
+		c := connectortest.Form{U: up}
+		svc := e.service(map[string]connectors.Connector{"form": c})
+		key := map[string]string{"key": "right-key"}
+		g1, err := c.Connect(t.Context(), key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.approve(svc, "form", g1)
+		svc.Wait()
+		g2, err := c.Connect(t.Context(), key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := e.approve(svc, "form", g2)
+		if !out.OldGrantKept {
+			t.Error("Outcome.OldGrantKept = false, but the connector cannot revoke the replaced grant")
+		}
+		if evs := e.audits(db.AuditGrantReplaced); len(evs) != 1 || !strings.Contains(evs[0].Detail, "not revoked") {
+			t.Errorf("audit of the replacement = %+v, want one saying it was not revoked", evs)
+		}
+	})
 }
