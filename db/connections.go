@@ -122,44 +122,93 @@ func (d *DB) ExpiringConnections(ctx context.Context, before time.Time) ([]Conne
 
 // Connect stores the grant of a link's approval as the company's connection
 // and marks the link connected, in one transaction: a link connects once.
+// A grant it replaces is not revoked; see ConnectReplacing.
 func (d *DB) Connect(ctx context.Context, linkID int64, conn *Connection, g connectors.Grant) error {
-	now := d.now().UTC()
-	return d.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		res := tx.Model(&ConsentLink{}).Where("id = ? AND status IN ?", linkID, []string{LinkLoginStarted, LinkApproved}).
-			Updates(map[string]any{"status": LinkConnected, "reason": "", "detail": "", "finished_at": now, "updated_at": now})
-		if res.Error != nil {
-			return fmt.Errorf("mark link %d connected: %w", linkID, res.Error)
-		}
-		if res.RowsAffected == 0 {
-			return fmt.Errorf("mark link %d connected: %w", linkID, ErrNotFound)
-		}
-		var existing Connection
-		err := tx.Where("company_id = ? AND connector = ?", conn.CompanyID, conn.Connector).First(&existing).Error
-		switch {
-		case err == nil:
-			conn.ID = existing.ID
-			conn.CreatedAt = existing.CreatedAt
-		case errors.Is(err, gorm.ErrRecordNotFound):
+	_, err := d.ConnectReplacing(ctx, linkID, conn, g, nil)
+	return err
+}
+
+// Replaced is what ConnectReplacing did to the grant the company's
+// connection held before.
+type Replaced struct {
+	// Had: there was a grant, and it is no longer stored.
+	Had bool
+	// Revoked: revoke withdrew it at the upstream.
+	Revoked bool
+	// Err is why revoking it failed.
+	Err error
+}
+
+// ConnectReplacing is Connect for a company that may be connected already.
+// The grant it replaces is read and replaced under the lock refreshes take
+// (see FreshGrant), so a refresh in flight finishes first and what is
+// revoked is the grant as that refresh left it; revoke (when not nil) is
+// called with it before the lock is let go.
+func (d *DB) ConnectReplacing(ctx context.Context, linkID int64, conn *Connection, g connectors.Grant, revoke RevokeFunc) (Replaced, error) {
+	var rep Replaced
+	var existing Connection
+	err := d.gorm.WithContext(ctx).Where("company_id = ? AND connector = ?", conn.CompanyID, conn.Connector).Limit(1).Find(&existing).Error
+	if err != nil {
+		return rep, fmt.Errorf("read connection: %w", err)
+	}
+	if existing.ID == 0 {
+		return rep, d.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 			if err := tx.Create(conn).Error; err != nil {
 				return fmt.Errorf("create connection: %w", notFound(err))
 			}
-		default:
-			return fmt.Errorf("read connection: %w", err)
+			return d.connectIn(tx, linkID, conn, g)
+		})
+	}
+	err = d.withGrantLock(ctx, existing.ID, func(tx *gorm.DB, locked *Connection) error {
+		var old connectors.Grant
+		if len(locked.TokenSealed) > 0 {
+			var err error
+			if old, err = d.grantOf(locked); err != nil {
+				// A grant no key opens any more cannot be revoked, only dropped.
+				d.log.Warn("open replaced grant", "connection_id", locked.ID, "err", err)
+			} else {
+				rep.Had = true
+			}
 		}
-		conn.Status = ConnActive
-		conn.LinkID = linkID
-		conn.ApprovedAt = now
-		conn.Scopes = strings.Join(g.Scopes, " ")
-		conn.LastError = ""
-		conn.LeaseOwner, conn.LeaseUntil = "", nil
-		if err := d.sealInto(conn, g); err != nil {
+		conn.ID, conn.CreatedAt = locked.ID, locked.CreatedAt
+		err := tx.Transaction(func(tx *gorm.DB) error { return d.connectIn(tx, linkID, conn, g) })
+		if err != nil {
+			rep = Replaced{}
 			return err
 		}
-		if err := tx.Save(conn).Error; err != nil {
-			return fmt.Errorf("save connection %d: %w", conn.ID, notFound(err))
+		if rep.Had && revoke != nil {
+			rep.Err = revoke(context.WithoutCancel(ctx), old)
+			rep.Revoked = rep.Err == nil
 		}
 		return nil
 	})
+	return rep, err
+}
+
+// connectIn marks the link connected and saves conn with grant g, in tx.
+func (d *DB) connectIn(tx *gorm.DB, linkID int64, conn *Connection, g connectors.Grant) error {
+	now := d.now().UTC()
+	res := tx.Model(&ConsentLink{}).Where("id = ? AND status IN ?", linkID, []string{LinkLoginStarted, LinkApproved}).
+		Updates(map[string]any{"status": LinkConnected, "reason": "", "detail": "", "finished_at": now, "updated_at": now})
+	if res.Error != nil {
+		return fmt.Errorf("mark link %d connected: %w", linkID, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return fmt.Errorf("mark link %d connected: %w", linkID, ErrNotFound)
+	}
+	conn.Status = ConnActive
+	conn.LinkID = linkID
+	conn.ApprovedAt = now
+	conn.Scopes = strings.Join(g.Scopes, " ")
+	conn.LastError = ""
+	conn.LeaseOwner, conn.LeaseUntil = "", nil
+	if err := d.sealInto(conn, g); err != nil {
+		return err
+	}
+	if err := tx.Save(conn).Error; err != nil {
+		return fmt.Errorf("save connection %d: %w", conn.ID, notFound(err))
+	}
+	return nil
 }
 
 func (d *DB) sealInto(conn *Connection, g connectors.Grant) error {

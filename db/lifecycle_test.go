@@ -72,51 +72,77 @@ func fjallbacka() *db.Company {
 	return &db.Company{Name: "Fjällbacka Snickeri AB", Country: "SE", OrgNumber: "556812-3474", Active: true}
 }
 
-// Item 6: on both databases, a disconnect waits for a refresh in flight
-// and revokes the grant that refresh stored.
-func TestDisconnectWaitsForRefresh(t *testing.T) {
-	dbtest.Run(t, func(t *testing.T, url string) {
-		e := newLCDB(t, url)
-		ctx := t.Context()
-		conn := e.connect(fjallbacka(), "c1", connectors.Grant{Data: []byte("old"), Expiry: e.clock.Now().Add(time.Hour)})
-		e.clock.Advance(59 * time.Minute)
-		rotated, proceed := make(chan struct{}), make(chan struct{})
-		done := make(chan error, 1)
-		go func() {
-			_, err := e.d.FreshGrant(ctx, conn.ID, 2*time.Minute, func(context.Context, connectors.Grant) (connectors.Grant, error) {
-				close(rotated)
-				<-proceed
-				return connectors.Grant{Data: []byte("new"), Expiry: e.clock.Now().Add(time.Hour)}, nil
+// Items 6 and 7: on both databases, a disconnect and a re-approval wait
+// for a refresh in flight and revoke the grant that refresh stored.
+func TestGrantEndsWaitForRefresh(t *testing.T) {
+	ends := map[string]func(e *lcDB, conn *db.Connection, revoke db.RevokeFunc) error{
+		"disconnect": func(e *lcDB, conn *db.Connection, revoke db.RevokeFunc) error {
+			rerr, err := e.d.Disconnect(context.Background(), conn.ID, revoke)
+			return errorsJoin(rerr, err)
+		},
+		"re-approval": func(e *lcDB, conn *db.Connection, revoke db.RevokeFunc) error {
+			l := &db.ConsentLink{CompanyID: conn.CompanyID, Connector: "fake", ExpectedOrgNumber: conn.OrgNumber, CreatedByID: 1, ExpiresAt: e.clock.Now().Add(time.Hour)}
+			if err := e.d.CreateLink(context.Background(), l, "second-link"); err != nil {
+				return err
+			}
+			if err := e.d.StartLinkLogin(context.Background(), l.ID, "attempt"); err != nil {
+				return err
+			}
+			next := &db.Connection{CompanyID: conn.CompanyID, Connector: "fake", ExternalID: conn.ExternalID}
+			rep, err := e.d.ConnectReplacing(context.Background(), l.ID, next, connectors.Grant{Data: []byte("second")}, revoke)
+			if err == nil && (!rep.Had || !rep.Revoked) {
+				e.t.Errorf("ConnectReplacing() = %+v, want the old grant had and revoked", rep)
+			}
+			return err
+		},
+	}
+	for name, end := range ends {
+		t.Run(name, func(t *testing.T) {
+			dbtest.Run(t, func(t *testing.T, url string) {
+				e := newLCDB(t, url)
+				ctx := t.Context()
+				conn := e.connect(fjallbacka(), "c1", connectors.Grant{Data: []byte("old"), Expiry: e.clock.Now().Add(time.Hour)})
+				e.clock.Advance(59 * time.Minute)
+				rotated, proceed := make(chan struct{}), make(chan struct{})
+				done := make(chan error, 1)
+				go func() {
+					_, err := e.d.FreshGrant(ctx, conn.ID, 2*time.Minute, func(context.Context, connectors.Grant) (connectors.Grant, error) {
+						close(rotated)
+						<-proceed
+						return connectors.Grant{Data: []byte("new"), Expiry: e.clock.Now().Add(time.Hour)}, nil
+					})
+					done <- err
+				}()
+				<-e.lockWaits
+				<-rotated
+				var revoked []string
+				ended := make(chan error, 1)
+				go func() {
+					ended <- end(e, conn, func(_ context.Context, g connectors.Grant) error {
+						revoked = append(revoked, string(g.Data))
+						return nil
+					})
+				}()
+				<-e.lockWaits
+				close(proceed)
+				if err := <-done; err != nil {
+					t.Fatalf("FreshGrant() = %v", err)
+				}
+				if err := <-ended; err != nil {
+					t.Fatalf("%s: %v", name, err)
+				}
+				if len(revoked) != 1 || revoked[0] != "new" {
+					t.Errorf("revoked %q, want the grant the refresh stored", revoked)
+				}
+				if name == "disconnect" {
+					got, err := e.d.ConnectionByID(ctx, conn.ID)
+					if err != nil || got.Status != db.ConnDisconnected || len(got.TokenSealed) != 0 {
+						t.Errorf("connection = %+v, %v; want disconnected with no grant", got, err)
+					}
+				}
 			})
-			done <- err
-		}()
-		<-e.lockWaits
-		<-rotated
-		var revoked []string
-		disconnected := make(chan error, 1)
-		go func() {
-			rerr, err := e.d.Disconnect(context.Background(), conn.ID, func(_ context.Context, g connectors.Grant) error {
-				revoked = append(revoked, string(g.Data))
-				return nil
-			})
-			disconnected <- errorsJoin(rerr, err)
-		}()
-		<-e.lockWaits
-		close(proceed)
-		if err := <-done; err != nil {
-			t.Fatalf("FreshGrant() = %v", err)
-		}
-		if err := <-disconnected; err != nil {
-			t.Fatalf("Disconnect() = %v", err)
-		}
-		if len(revoked) != 1 || revoked[0] != "new" {
-			t.Errorf("revoked %q, want the grant the refresh stored", revoked)
-		}
-		got, err := e.d.ConnectionByID(ctx, conn.ID)
-		if err != nil || got.Status != db.ConnDisconnected || len(got.TokenSealed) != 0 {
-			t.Errorf("connection = %+v, %v; want disconnected with no grant", got, err)
-		}
-	})
+		})
+	}
 }
 
 func errorsJoin(errs ...error) error {

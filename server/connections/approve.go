@@ -79,7 +79,13 @@ func (s *Service) Approve(ctx context.Context, a Approval) (Outcome, error) {
 	}
 	conn := &db.Connection{CompanyID: a.Company.ID, Connector: name, ExternalID: verdict.Company.ExternalID,
 		ExternalName: verdict.Company.Name, OrgNumber: verdict.Company.OrgNumber, ApprovedBy: verdict.Approver}
-	if err := s.db.Connect(ctx, l.ID, conn, a.Grant); err != nil {
+	var revoke db.RevokeFunc
+	rv, canRevoke := s.connectors[name].(connectors.Revoker)
+	if canRevoke {
+		revoke = rv.Revoke
+	}
+	rep, err := s.db.ConnectReplacing(ctx, l.ID, conn, a.Grant, revoke)
+	if err != nil {
 		s.revokeQuietly(ctx, name, a.Grant)
 		if isNotFound(err) {
 			out.Reason = "used"
@@ -89,6 +95,10 @@ func (s *Service) Approve(ctx context.Context, a Approval) (Outcome, error) {
 	}
 	_ = s.db.Audit(ctx, db.AuditEvent{Action: db.AuditConnect, CompanyID: &a.Company.ID, Actor: linkActor(l),
 		Target: name, Detail: verdict.Company.Name + " " + verdict.Company.OrgNumber, RemoteIP: a.RemoteIP})
+	if rep.Had {
+		s.recordReplaced(ctx, conn, l, rep, canRevoke, a.RemoteIP)
+		out.OldGrantKept = !rep.Revoked
+	}
 	// A reconnect may reach another upstream company, so the first sync is
 	// full.
 	if err := s.db.ResetSync(context.WithoutCancel(ctx), conn.ID); err != nil {
@@ -103,6 +113,22 @@ func (s *Service) Approve(ctx context.Context, a Approval) (Outcome, error) {
 	}
 	out.Connection = conn
 	return out, nil
+}
+
+// recordReplaced audits what became of the grant an approval replaced.
+// One that was not revoked stays live at the upstream until someone
+// removes it there.
+func (s *Service) recordReplaced(ctx context.Context, conn *db.Connection, l *db.ConsentLink, rep db.Replaced, canRevoke bool, remoteIP string) {
+	detail := "old grant revoked"
+	switch {
+	case !canRevoke:
+		detail = "old grant not revoked: the connector has no revocation call"
+	case rep.Err != nil:
+		detail = "old grant not revoked: the revocation failed"
+		s.log.Warn("revoke replaced grant", "connection_id", conn.ID, "err", rep.Err)
+	}
+	_ = s.db.Audit(ctx, db.AuditEvent{Action: db.AuditGrantReplaced, CompanyID: &conn.CompanyID, Actor: linkActor(l),
+		Target: conn.Connector, Detail: detail, RemoteIP: remoteIP})
 }
 
 // check asks the connector what the grant reaches. A connector without
