@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"path/filepath"
@@ -18,6 +19,7 @@ import (
 	"bilag/connectors/connectortest"
 	"bilag/db"
 	"bilag/db/dbtest"
+	"bilag/db/doccache"
 	"bilag/db/seal"
 	"bilag/server/connections"
 )
@@ -397,4 +399,128 @@ func TestReapprovalRevokesTheReplacedGrant(t *testing.T) {
 			t.Errorf("audit of the replacement = %+v, want one saying it was not revoked", evs)
 		}
 	})
+}
+
+// docEnv is a company connected through a full fake upstream with one
+// voucher and its document, and a document cache.
+type docEnv struct {
+	*lcEnv
+	up    *connectortest.Upstream
+	c     connectortest.Full
+	cache *doccache.Cache
+	svc   *connections.Service
+	conn  *db.Connection
+	doc   db.VoucherDocument
+}
+
+var docPDF = []byte("%PDF-1.4\n% a fake invoice\n%%EOF\n")
+
+func newDocEnv(t *testing.T) *docEnv {
+	t.Helper()
+	ctx := t.Context()
+	e := &docEnv{lcEnv: newLCEnv(t)}
+	e.up = &connectortest.Upstream{Name: "full", GrantTTL: time.Hour, Now: e.clock.Now,
+		Company: connectors.Company{ExternalID: "c1", Name: e.co.Name, OrgNumber: e.co.OrgNumber, Country: "SE"}}
+	e.up.AddVoucher(connectors.Voucher{Ref: "v1", Number: "A1", Date: e.clock.Now()}, docPDF)
+	e.c = connectortest.Full{Upstream: e.up}
+	keys, err := seal.NewKeyring(bytes.Repeat([]byte{3}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.cache, err = doccache.Open(t.TempDir(), 1<<20, keys); err != nil {
+		t.Fatal(err)
+	}
+	e.svc, err = connections.New(connections.Options{DB: e.d, Connectors: map[string]connectors.Connector{"full": e.c}, Cache: e.cache, Now: e.clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(e.svc.Close)
+	e.conn = e.connect("full", liveGrant(t, e.c))
+	if err := e.d.UpsertVouchers(ctx, []db.Voucher{{CompanyID: e.co.ID, ConnectionID: e.conn.ID, Ref: "v1", Number: "A1", Date: e.clock.Now()}}); err != nil {
+		t.Fatal(err)
+	}
+	l, err := e.d.Vouchers(ctx, e.co.ID, db.VoucherFilter{PageSize: 10})
+	if err != nil || len(l.Vouchers) != 1 {
+		t.Fatalf("Vouchers() = %v, %v", l.Vouchers, err)
+	}
+	_, docs, err := e.svc.LiveVoucher(ctx, e.co.ID, &l.Vouchers[0])
+	if err != nil || len(docs) != 1 {
+		t.Fatalf("LiveVoucher() = %v, %v; want one document", docs, err)
+	}
+	e.doc = docs[0]
+	return e
+}
+
+// open opens the document and reads it whole.
+func (e *docEnv) open() (*connections.Document, error) {
+	e.t.Helper()
+	d, err := e.svc.OpenDocument(e.t.Context(), e.co.ID, &e.doc)
+	if err != nil {
+		return nil, err
+	}
+	b, err := io.ReadAll(d)
+	if err != nil || !bytes.Equal(b, docPDF) {
+		e.t.Fatalf("document = %q, %v; want the upstream's", b, err)
+	}
+	if _, err := d.Close(true); err != nil {
+		e.t.Fatal(err)
+	}
+	return d, nil
+}
+
+// Item 8: once another instance has disconnected the company, a document
+// opened before is not served from this instance's cache, and the cached
+// copy is gone.
+func TestDisconnectEndsCachedDocuments(t *testing.T) {
+	e := newDocEnv(t)
+	e.open()
+	if d, _ := e.open(); !d.Cached {
+		t.Fatal("second open did not come from the cache")
+	}
+	opens := e.up.Calls(connectortest.OpOpen)
+	// Another instance disconnects: only the database knows.
+	if _, err := e.d.Disconnect(t.Context(), e.conn.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+	if d, err := e.svc.OpenDocument(t.Context(), e.co.ID, &e.doc); !errors.Is(err, db.ErrNeedsReapproval) {
+		if d != nil {
+			d.Close(false)
+		}
+		t.Errorf("OpenDocument(after disconnect) = %+v, %v; want ErrNeedsReapproval", d, err)
+	}
+	if n := e.up.Calls(connectortest.OpOpen); n != opens {
+		t.Errorf("the upstream was asked for the document after the disconnect")
+	}
+	if keys, _, _ := e.cache.Stats(); keys != 0 {
+		t.Errorf("the cache keeps %d copies of the disconnected company's documents", keys)
+	}
+}
+
+// Item 8: a disconnect here deletes every cached copy of the company's
+// documents at once, converted ones too.
+func TestDisconnectDeletesCachedCopies(t *testing.T) {
+	e := newDocEnv(t)
+	e.open()
+	other := &db.Company{Name: "Other AB", Country: "SE", OrgNumber: "556000-0001", Active: true}
+	if err := e.d.CreateCompany(t.Context(), other); err != nil {
+		t.Fatal(err)
+	}
+	// A converted copy of the same company's document, and a document of
+	// another company.
+	prefix := fmt.Sprintf("full/%d/", e.co.ID)
+	if _, _, err := e.cache.Put(t.Context(), prefix+"x#png", doccache.Meta{ContentType: "image/png"}, strings.NewReader("png")); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.cache.Put(t.Context(), fmt.Sprintf("full/%d/attachment/d1", other.ID), doccache.Meta{ContentType: "application/pdf"}, strings.NewReader("other")); err != nil {
+		t.Fatal(err)
+	}
+	if keys, _, _ := e.cache.Stats(); keys != 3 {
+		t.Fatalf("cache keys = %d, want 3", keys)
+	}
+	if err := e.svc.Disconnect(t.Context(), e.conn); err != nil {
+		t.Fatal(err)
+	}
+	if keys, _, _ := e.cache.Stats(); keys != 1 {
+		t.Errorf("cache keys after disconnect = %d, want 1 (the other company's)", keys)
+	}
 }
