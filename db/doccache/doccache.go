@@ -96,6 +96,17 @@ type Cache struct {
 	blobs   map[string]*blob  // by sha256 hex
 	lru     *list.List        // of *blob
 	total   int64             // bytes of all blobs on disk
+	// gen counts RemovePrefix calls; removed keeps the prefixes removed
+	// while writers were open, so a document being written when its
+	// company's copies were removed is not committed afterwards.
+	gen     uint64
+	removed []removal
+	writers int
+}
+
+type removal struct {
+	prefix string
+	gen    uint64
 }
 
 // Open opens or creates the cache in dir, holding at most maxBytes of
@@ -305,6 +316,7 @@ type Entry struct {
 	n     int64
 	done  bool
 	wrErr error
+	gen   uint64 // the cache's RemovePrefix generation when the entry began
 }
 
 type countingWriter struct {
@@ -337,7 +349,60 @@ func (c *Cache) Writer(key string, meta Meta) (*Entry, error) {
 		os.Remove(tmp.Name())
 		return nil, fmt.Errorf("doccache: %w", err)
 	}
-	return &Entry{c: c, key: key, meta: meta, id: id, tmp: tmp, disk: cw, seal: sw, hash: sha256.New()}, nil
+	c.mu.Lock()
+	gen := c.gen
+	c.writers++
+	c.mu.Unlock()
+	return &Entry{c: c, key: key, meta: meta, id: id, tmp: tmp, disk: cw, seal: sw, hash: sha256.New(), gen: gen}, nil
+}
+
+// writerDone is called once per Entry, when it commits or aborts.
+func (c *Cache) writerDone() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.writers--
+	if c.writers == 0 {
+		c.removed = nil
+	}
+}
+
+// removedSinceLocked reports whether key fell under a RemovePrefix made
+// after generation gen.
+func (c *Cache) removedSinceLocked(key string, gen uint64) bool {
+	for _, r := range c.removed {
+		if r.gen > gen && strings.HasPrefix(key, r.prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// RemovePrefix forgets every key that starts with prefix (such as all of
+// one company's documents, converted copies included) and deletes the
+// documents no other key points at; it returns how many keys went. A
+// document still being written under such a key is not kept either. The
+// lookup keys are in memory (rebuilt at Open from the encrypted index
+// records, which carry them), so no directory scan or decryption is needed.
+func (c *Cache) RemovePrefix(prefix string) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	if c.writers > 0 {
+		c.removed = append(c.removed, removal{prefix: prefix, gen: c.gen})
+	}
+	n := 0
+	var errs []error
+	for key := range c.entries {
+		if !strings.HasPrefix(key, prefix) {
+			continue
+		}
+		if err := c.removeKeyLocked(key); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		n++
+	}
+	return n, errors.Join(errs...)
 }
 
 // Write hashes p and, while the document still fits in the cache, encrypts
@@ -388,6 +453,7 @@ func (e *Entry) Abort() {
 	}
 	e.done = true
 	e.discard()
+	e.c.writerDone()
 }
 
 // Commit finishes the document and makes it visible to Get under the key,
@@ -400,6 +466,7 @@ func (e *Entry) Commit() (sha string, err error) {
 		return "", errors.New("doccache: commit after commit or abort")
 	}
 	e.done = true
+	defer e.c.writerDone()
 	if e.wrErr != nil {
 		return "", e.wrErr
 	}
@@ -422,6 +489,11 @@ func (e *Entry) Commit() (sha string, err error) {
 	c := e.c
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if e.tmp != nil && c.removedSinceLocked(e.key, e.gen) {
+		// Its company's copies were removed while it was written.
+		os.Remove(e.tmp.Name())
+		return sha, nil
+	}
 	if e.tmp == nil {
 		return sha, c.removeKeyLocked(e.key)
 	}

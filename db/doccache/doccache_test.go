@@ -549,3 +549,60 @@ func TestOpenRejects(t *testing.T) {
 		t.Error("Open on a file succeeded")
 	}
 }
+
+// RemovePrefix removes every key under a prefix, also after a restart,
+// keeps other keys and content they share, and a document being written
+// under the prefix when it ran is not kept.
+func TestRemovePrefix(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	k := keyring(t, 1)
+	c := open(t, dir, 1<<20, k)
+	put := func(c *Cache, key, body string) {
+		t.Helper()
+		if _, _, err := c.Put(ctx, key, Meta{ContentType: "application/pdf"}, strings.NewReader(body)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put(c, "fake/1/attachment/a", "a")
+	put(c, "fake/1/attachment/a#png", "a png")
+	put(c, "fake/12/attachment/b", "a") // the same content, another company
+	writing, err := c.Writer("fake/1/attachment/c", Meta{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	writing.Write([]byte("c"))
+	// A restart keeps the keys, so their removal still finds them.
+	c = open(t, dir, 1<<20, k)
+	n, err := c.RemovePrefix("fake/1/")
+	if err != nil || n != 2 {
+		t.Fatalf("RemovePrefix() = %d, %v; want 2", n, err)
+	}
+	if _, _, _, ok, _ := c.Get("fake/12/attachment/b"); !ok {
+		t.Error("another company's document sharing the content was removed")
+	}
+	if keys, docs, _ := c.Stats(); keys != 1 || docs != 1 {
+		t.Errorf("Stats() = %d keys, %d documents; want 1, 1", keys, docs)
+	}
+
+	// The same, with the writer on the cache that removes.
+	w, err := c.Writer("fake/12/attachment/d", Meta{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write([]byte("d"))
+	if _, err := c.RemovePrefix("fake/12/"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, _, ok, _ := c.Get("fake/12/attachment/d"); ok {
+		t.Error("a document written while its company's copies were removed was kept")
+	}
+	put(c, "fake/12/attachment/e", "e")
+	if _, _, _, ok, _ := c.Get("fake/12/attachment/e"); !ok {
+		t.Error("a document written after the removal was not kept")
+	}
+	writing.Abort()
+}

@@ -187,6 +187,9 @@ func (s *Service) Disconnect(ctx context.Context, conn *db.Connection) error {
 		// The stored tokens went anyway: tokens we no longer hold are useless.
 		s.log.Warn("revoke grant at upstream", "connection_id", conn.ID, "err", revokeErr)
 	}
+	if err == nil {
+		s.forgetDocuments(conn)
+	}
 	return err
 }
 

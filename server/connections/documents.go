@@ -84,18 +84,55 @@ func (d *Document) Close(complete bool) (sha string, err error) {
 	return sha, errors.Join(err, cerr)
 }
 
+// cacheKey is where a document of conn is cached. It starts with the
+// company's prefix (cachePrefix), so that everything cached of a company,
+// converted copies included (their keys extend this one), goes at once;
+// and it names the approval, so that no copy cached before a reconnect
+// (on any instance) is found after it, where the reconnect may reach
+// another upstream company.
 func cacheKey(conn *db.Connection, doc *db.VoucherDocument) string {
-	return fmt.Sprintf("%s/%d/%s/%s", conn.Connector, conn.CompanyID, doc.Kind, doc.ExternalID)
+	return fmt.Sprintf("%s%d/%s/%s", cachePrefix(conn.Connector, conn.CompanyID), conn.ApprovedAt.UnixMilli(), doc.Kind, doc.ExternalID)
+}
+
+// cachePrefix starts every cache key of a company's documents through a
+// connector.
+func cachePrefix(connector string, companyID int64) string {
+	return fmt.Sprintf("%s/%d/", connector, companyID)
+}
+
+// forgetDocuments deletes every cached copy of conn's company's documents
+// on this instance. Other instances read the connection's status before
+// serving any document and forget theirs when they see it ended.
+func (s *Service) forgetDocuments(conn *db.Connection) {
+	if s.cache == nil {
+		return
+	}
+	n, err := s.cache.RemovePrefix(cachePrefix(conn.Connector, conn.CompanyID))
+	if err != nil {
+		s.log.Warn("forget cached documents", "company_id", conn.CompanyID, "err", err)
+	}
+	if n > 0 {
+		s.log.Info("forgot cached documents", "company_id", conn.CompanyID, "connection_id", conn.ID, "documents", n)
+	}
 }
 
 // OpenDocument opens one of a company's documents: from the cache when it
 // has it, else from the upstream. The document must already be known as
 // the voucher's (db.VoucherDocument), so no id from elsewhere reaches the
-// upstream.
+// upstream. The connection's status is read from the database first, for
+// cached documents too: a disconnect or an ended grant (on any instance)
+// ends access at once.
 func (s *Service) OpenDocument(ctx context.Context, companyID int64, doc *db.VoucherDocument) (*Document, error) {
 	conn, err := s.Current(ctx, companyID)
 	if err != nil {
 		return nil, err
+	}
+	if conn.Status != db.ConnActive {
+		s.forgetDocuments(conn)
+		return nil, fmt.Errorf("open document: %w", db.ErrNeedsReapproval)
+	}
+	if doc.ConnectionID != conn.ID {
+		return nil, fmt.Errorf("document %d is of connection %d, not %d: %w", doc.ID, doc.ConnectionID, conn.ID, connectors.ErrNotFound)
 	}
 	key := cacheKey(conn, doc)
 	if s.cache != nil {
@@ -108,12 +145,6 @@ func (s *Service) OpenDocument(ctx context.Context, companyID int64, doc *db.Vou
 			return &Document{Reader: body, body: body, ContentType: meta.ContentType, FileName: meta.FileName, Size: meta.Size, Cached: true, SHA256: sha}, nil
 		}
 		s.metrics.CacheMiss()
-	}
-	if conn.Status != db.ConnActive {
-		return nil, fmt.Errorf("open document: %w", db.ErrNeedsReapproval)
-	}
-	if doc.ConnectionID != conn.ID {
-		return nil, fmt.Errorf("document %d is of connection %d, not %d: %w", doc.ID, doc.ConnectionID, conn.ID, connectors.ErrNotFound)
 	}
 	dr, ok := s.connectors[conn.Connector].(connectors.DocumentReader)
 	if !ok {

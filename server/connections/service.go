@@ -183,6 +183,7 @@ func (s *Service) end(ctx context.Context, conn *db.Connection, cause error) {
 	if !ended {
 		return
 	}
+	s.forgetDocuments(conn)
 	s.log.Warn("connection needs re-approval", "company_id", conn.CompanyID, "connection_id", conn.ID, "connector", conn.Connector, "err", cause)
 	_ = s.db.Audit(bg, db.AuditEvent{Action: db.AuditConnectionEnded, CompanyID: &conn.CompanyID, Actor: conn.Connector,
 		Target: conn.Connector, Detail: cause.Error()})
