@@ -524,3 +524,51 @@ func TestDisconnectDeletesCachedCopies(t *testing.T) {
 		t.Errorf("cache keys after disconnect = %d, want 1 (the other company's)", keys)
 	}
 }
+
+// Item 9: an approval that reaches another upstream company than the
+// connection had starts a fresh index: the old company's vouchers are no
+// longer listed, even before the first sync of the new one. Re-approving
+// the same company keeps the index.
+func TestReconnectToAnotherCompanyStartsAFreshIndex(t *testing.T) {
+	e := newLCEnv(t)
+	up := &connectortest.Upstream{Name: "full", GrantTTL: time.Hour, Now: e.clock.Now,
+		Company: connectors.Company{ExternalID: "c1", Name: e.co.Name, OrgNumber: e.co.OrgNumber, Country: "SE"}}
+	up.AddVoucher(connectors.Voucher{Ref: "v1", Number: "A1", Date: e.clock.Now()})
+	c := connectortest.Full{Upstream: up}
+	svc := e.service(map[string]connectors.Connector{"full": c})
+	listed := func() int {
+		t.Helper()
+		l, err := e.d.Vouchers(t.Context(), e.co.ID, db.VoucherFilter{PageSize: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(l.Vouchers)
+	}
+	e.approve(svc, "full", liveGrant(t, c))
+	svc.Wait()
+	if n := listed(); n != 1 {
+		t.Fatalf("after the first sync %d vouchers listed, want 1", n)
+	}
+	unavailable := fmt.Errorf("fake: %w", connectors.ErrUnavailable)
+
+	// The same company again; its first sync fails.
+	up.FailNext(connectortest.OpFiscalYears, unavailable)
+	e.approve(svc, "full", liveGrant(t, c))
+	svc.Wait()
+	if n := listed(); n != 1 {
+		t.Errorf("after re-approving the same company %d vouchers listed, want the 1 indexed", n)
+	}
+
+	// Another upstream company; its first sync fails too.
+	up.Company.ExternalID = "c2"
+	up.FailNext(connectortest.OpFiscalYears, unavailable)
+	e.approve(svc, "full", liveGrant(t, c))
+	svc.Wait()
+	if n := listed(); n != 0 {
+		t.Errorf("after connecting another upstream company %d vouchers of the old one listed, want 0", n)
+	}
+	fys, err := e.d.FiscalYears(t.Context(), e.co.ID)
+	if err != nil || len(fys) != 0 {
+		t.Errorf("fiscal years = %v, %v; want none of the old company", fys, err)
+	}
+}
