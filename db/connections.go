@@ -137,6 +137,9 @@ type Replaced struct {
 	Revoked bool
 	// Err is why revoking it failed.
 	Err error
+	// OtherCompany: the connection reached another upstream company
+	// before (its ExternalID differs), so its index was deleted.
+	OtherCompany bool
 }
 
 // ConnectReplacing is Connect for a company that may be connected already.
@@ -171,11 +174,24 @@ func (d *DB) ConnectReplacing(ctx context.Context, linkID int64, conn *Connectio
 			}
 		}
 		conn.ID, conn.CreatedAt = locked.ID, locked.CreatedAt
-		err := tx.Transaction(func(tx *gorm.DB) error { return d.connectIn(tx, linkID, conn, g) })
+		// Another upstream company's vouchers are deleted, not kept beside
+		// the new ones: Bilag holds no grant to read them any more, their
+		// refs mean nothing to the new company, and one list must not mix
+		// two companies' books.
+		other := locked.ExternalID != conn.ExternalID
+		err := tx.Transaction(func(tx *gorm.DB) error {
+			if other {
+				if err := forgetIndexIn(tx, locked.ID); err != nil {
+					return err
+				}
+			}
+			return d.connectIn(tx, linkID, conn, g)
+		})
 		if err != nil {
 			rep = Replaced{}
 			return err
 		}
+		rep.OtherCompany = other
 		if rep.Had && revoke != nil {
 			rep.Err = revoke(context.WithoutCancel(ctx), old)
 			rep.Revoked = rep.Err == nil

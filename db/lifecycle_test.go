@@ -153,3 +153,52 @@ func errorsJoin(errs ...error) error {
 	}
 	return nil
 }
+
+// Item 9: on both databases, replacing a grant with one of another
+// upstream company deletes the connection's index and sync state; one of
+// the same company keeps them.
+func TestReplacingTheUpstreamCompanyForgetsTheIndex(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, url string) {
+		e := newLCDB(t, url)
+		ctx := t.Context()
+		co := fjallbacka()
+		conn := e.connect(co, "c1", connectors.Grant{Data: []byte("g1")})
+		day := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+		if err := e.d.UpsertVouchers(ctx, []db.Voucher{{CompanyID: co.ID, ConnectionID: conn.ID, Ref: "v1", Number: "A1", Date: day}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.d.UpsertFiscalYears(ctx, []db.FiscalYear{{CompanyID: co.ID, ConnectionID: conn.ID, ExternalID: "fy", StartDate: day, EndDate: day}}); err != nil {
+			t.Fatal(err)
+		}
+		l, err := e.d.TakeSyncLease(ctx, conn.ID, time.Minute)
+		if err != nil || l == nil {
+			t.Fatal(l, err)
+		}
+		if err := e.d.ReleaseSyncLease(ctx, l, &day); err != nil {
+			t.Fatal(err)
+		}
+		count := func() (vouchers, years int) {
+			t.Helper()
+			n, err := e.d.CountVouchers(ctx, co.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fys, err := e.d.FiscalYears(ctx, co.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return int(n), len(fys)
+		}
+		e.connect(co, "c1", connectors.Grant{Data: []byte("g2")})
+		if v, y := count(); v != 1 || y != 1 {
+			t.Errorf("after the same company: %d vouchers, %d fiscal years; want 1, 1", v, y)
+		}
+		e.connect(co, "c2", connectors.Grant{Data: []byte("g3")})
+		if v, y := count(); v != 0 || y != 0 {
+			t.Errorf("after another company: %d vouchers, %d fiscal years; want 0, 0", v, y)
+		}
+		if s, err := e.d.SyncStateOf(ctx, conn.ID); err != nil || s.SyncedThrough != nil {
+			t.Errorf("sync state = %+v, %v; want synced through nothing", s, err)
+		}
+	})
+}

@@ -429,3 +429,21 @@ func (d *DB) DocumentOpened(ctx context.Context, docID int64, sha string, size i
 		return nil
 	})
 }
+
+// forgetIndexIn deletes a connection's voucher index (vouchers, their
+// documents, fiscal years) and its sync state, in tx: the connection now
+// reaches another upstream company. The sync lease is dropped too, so a
+// sync of the old company still running stops at its next page.
+func forgetIndexIn(tx *gorm.DB, connID int64) error {
+	for _, m := range []any{&VoucherDocument{}, &Voucher{}, &FiscalYear{}} {
+		if err := tx.Where("connection_id = ?", connID).Delete(m).Error; err != nil {
+			return fmt.Errorf("forget index of connection %d: %w", connID, err)
+		}
+	}
+	err := tx.Model(&SyncState{}).Where("connection_id = ?", connID).
+		Updates(map[string]any{"synced_through": nil, "full_sync_until": nil, "lease_owner": "", "lease_until": nil}).Error
+	if err != nil {
+		return fmt.Errorf("forget sync state of connection %d: %w", connID, err)
+	}
+	return nil
+}

@@ -95,6 +95,10 @@ func (s *Service) Approve(ctx context.Context, a Approval) (Outcome, error) {
 	}
 	_ = s.db.Audit(ctx, db.AuditEvent{Action: db.AuditConnect, CompanyID: &a.Company.ID, Actor: linkActor(l),
 		Target: name, Detail: verdict.Company.Name + " " + verdict.Company.OrgNumber, RemoteIP: a.RemoteIP})
+	if rep.OtherCompany {
+		s.log.Info("connection reaches another upstream company; its index starts afresh", "company_id", conn.CompanyID,
+			"connection_id", conn.ID, "connector", name)
+	}
 	if rep.Had {
 		s.recordReplaced(ctx, conn, l, rep, canRevoke, a.RemoteIP)
 		out.OldGrantKept = !rep.Revoked
