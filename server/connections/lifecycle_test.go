@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/url"
 	"path/filepath"
@@ -570,5 +571,111 @@ func TestReconnectToAnotherCompanyStartsAFreshIndex(t *testing.T) {
 	fys, err := e.d.FiscalYears(t.Context(), e.co.ID)
 	if err != nil || len(fys) != 0 {
 		t.Errorf("fiscal years = %v, %v; want none of the old company", fys, err)
+	}
+}
+
+// sinceRecorder records the "modified since" of every voucher page asked.
+type sinceRecorder struct {
+	connectortest.Bare
+	mu    *sync.Mutex
+	since *[]time.Time
+}
+
+func (r sinceRecorder) Vouchers(ctx context.Context, g connectors.Grant, q connectors.VoucherQuery) (connectors.VoucherPage, error) {
+	r.mu.Lock()
+	*r.since = append(*r.since, q.ModifiedSince)
+	r.mu.Unlock()
+	return r.Bare.Vouchers(ctx, g, q)
+}
+
+// countHandler counts log records by message.
+type countHandler struct {
+	mu *sync.Mutex
+	n  map[string]int
+}
+
+func (h countHandler) Enabled(context.Context, slog.Level) bool { return true }
+func (h countHandler) Handle(_ context.Context, r slog.Record) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.n[r.Message]++
+	return nil
+}
+func (h countHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h countHandler) WithGroup(string) slog.Handler      { return h }
+
+// Item 10: when the upstream rejects the incremental filter, the sync
+// falls back to a full one, logs it once, stays full for that connection
+// and tries the filter again a day later.
+func TestRejectedFilterFallsBackToFullSync(t *testing.T) {
+	e := newLCEnv(t)
+	up := &connectortest.Upstream{Name: "reader"}
+	up.AddVoucher(connectors.Voucher{Ref: "v1", Number: "A1", Date: e.clock.Now()})
+	var mu sync.Mutex
+	var since []time.Time
+	r := sinceRecorder{Bare: connectortest.Bare{U: up}, mu: &mu, since: &since}
+	logs := countHandler{mu: &sync.Mutex{}, n: map[string]int{}}
+	svc, err := connections.New(connections.Options{DB: e.d, Connectors: map[string]connectors.Connector{"reader": r}, Now: e.clock.Now, Logger: slog.New(logs)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Close()
+	conn := e.connect("reader", liveGrant(t, r.Bare))
+	syncOnce := func() connections.SyncResult {
+		t.Helper()
+		mu.Lock()
+		since = nil
+		mu.Unlock()
+		res, err := svc.Sync(t.Context(), conn)
+		if err != nil {
+			t.Fatalf("Sync() = %v", err)
+		}
+		return res
+	}
+	asked := func() []bool {
+		mu.Lock()
+		defer mu.Unlock()
+		var out []bool
+		for _, s := range since {
+			out = append(out, !s.IsZero())
+		}
+		return out
+	}
+	syncOnce() // the first, full
+	e.clock.Advance(time.Hour)
+	up.FailNext(connectortest.OpVouchers, fmt.Errorf("fake: status 400, error 6001: %w", connectors.ErrFilterRejected))
+	res := syncOnce()
+	if got := asked(); !res.Full || len(got) != 2 || !got[0] || got[1] {
+		t.Errorf("sync after the filter was rejected: full %v, filtered pages %v; want the filtered page refused, then a full read", res.Full, got)
+	}
+	for range 3 {
+		e.clock.Advance(time.Hour)
+		if res, got := syncOnce(), asked(); !res.Full || len(got) != 1 || got[0] {
+			t.Errorf("sync within the day: full %v, filtered pages %v; want full without trying the filter", res.Full, got)
+		}
+	}
+	e.clock.Advance(24 * time.Hour)
+	if res, got := syncOnce(), asked(); res.Full || len(got) != 1 || !got[0] {
+		t.Errorf("sync a day later: full %v, filtered pages %v; want the filter tried again", res.Full, got)
+	}
+	runs, err := e.d.SyncRuns(t.Context(), e.co.ID, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, run := range runs {
+		if run.Status != db.SyncOK {
+			t.Errorf("sync run %+v failed", run)
+		}
+	}
+	warned := 0
+	logs.mu.Lock()
+	for msg, n := range logs.n {
+		if strings.Contains(msg, "filter") {
+			warned += n
+		}
+	}
+	logs.mu.Unlock()
+	if warned != 1 {
+		t.Errorf("%d log records about the rejected filter, want 1", warned)
 	}
 }
