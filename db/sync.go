@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"gorm.io/gorm"
 )
 
 // Sync run statuses.
@@ -143,6 +145,21 @@ func (d *DB) SyncStateOf(ctx context.Context, connID int64) (SyncState, error) {
 // full (after a reconnect to what may be another upstream company).
 func (d *DB) ResetSync(ctx context.Context, connID int64) error {
 	return d.gorm.WithContext(ctx).Model(&SyncState{}).Where("connection_id = ?", connID).Update("synced_through", nil).Error
+}
+
+// FallBackToFullSync records that the upstream refused a connection's
+// incremental filter: its syncs are full until until, and the run now
+// going on is one.
+func (d *DB) FallBackToFullSync(ctx context.Context, connID, runID int64, until time.Time) error {
+	return d.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Model(&SyncState{}).Where("connection_id = ?", connID).Update("full_sync_until", until.UTC()).Error; err != nil {
+			return fmt.Errorf("record full syncs of connection %d: %w", connID, err)
+		}
+		if err := tx.Model(&SyncRun{}).Where("id = ?", runID).Update("full", true).Error; err != nil {
+			return fmt.Errorf("mark sync run %d full: %w", runID, err)
+		}
+		return nil
+	})
 }
 
 // StartSyncRun logs the start of a sync.

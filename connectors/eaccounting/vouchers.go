@@ -3,6 +3,7 @@ package eaccounting
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"net/url"
@@ -184,6 +185,23 @@ func (v voucherJSON) voucher(fiscalYearID string) connectors.Voucher {
 	return out
 }
 
+// modifiedSinceLayout writes the date literal of the incremental sync's
+// filter, "$filter=ModifiedUtc gt 2026-11-26T00:55:23Z". Visma documents no
+// literal format for its OData filters: the OpenAPI document has none and
+// its filtering page says nothing retrievable about dates. The format is
+// OData v4's (OData v4.01 Part 2: URL Conventions, the dateTimeOffsetValue
+// rule of its ABNF): an unquoted RFC 3339 date-time with "Z" or an offset
+// (OData v3 wrote datetimeoffset'…' instead). Visma's backend is ASP.NET
+// OData and its sandbox accepts it. Should Visma refuse it (6000/6001),
+// Vouchers says connectors.ErrFilterRejected and the sync reads everything.
+const modifiedSinceLayout = "2006-01-02T15:04:05Z07:00"
+
+// Visma's answers to a query it cannot parse.
+const (
+	codeQueryParameterError = 6000
+	codeInvalidInput        = 6001
+)
+
 // maxPages bounds a loop over pages, in case an upstream's Meta never ends.
 const maxPages = 100
 
@@ -246,13 +264,17 @@ func (c *Connector) Vouchers(ctx context.Context, g connectors.Grant, q connecto
 	if !q.ModifiedSince.IsZero() {
 		// Truncating to the second can only widen the window: a voucher
 		// seen twice is harmless, one missed is not.
-		query.Set("$filter", "ModifiedUtc gt "+q.ModifiedSince.UTC().Truncate(time.Second).Format(time.RFC3339))
+		query.Set("$filter", "ModifiedUtc gt "+q.ModifiedSince.UTC().Truncate(time.Second).Format(modifiedSinceLayout))
 	}
 	var resp struct {
 		Meta pageMeta
 		Data []voucherJSON
 	}
 	if err := c.get(ctx, tok, "GET /vouchers", "/vouchers", query, &resp); err != nil {
+		if ae, ok := errors.AsType[*APIError](err); ok && query.Has("$filter") &&
+			(ae.Code == codeQueryParameterError || ae.Code == codeInvalidInput) {
+			return connectors.VoucherPage{}, fmt.Errorf("eaccounting: get vouchers: %w: %w", connectors.ErrFilterRejected, err)
+		}
 		return connectors.VoucherPage{}, fmt.Errorf("eaccounting: get vouchers: %w", err)
 	}
 	page := connectors.VoucherPage{Vouchers: make([]connectors.Voucher, 0, len(resp.Data)), Total: resp.Meta.TotalNumberOfResults}

@@ -20,6 +20,10 @@ const (
 	// syncOverlap re-reads a little of what the last sync saw, because
 	// upstream clocks and commit order are not exact; upserts make it safe.
 	syncOverlap = 5 * time.Minute
+	// fullSyncFor is how long a connection whose upstream refused the
+	// incremental filter syncs in full before trying the filter again: a
+	// full sync every hour would spend a large company's request quota.
+	fullSyncFor = 24 * time.Hour
 )
 
 // ErrSyncRunning is returned when another sync of the connection runs.
@@ -104,7 +108,10 @@ func (s *Service) syncLeased(ctx context.Context, vr connectors.VoucherReader, c
 		s.db.ReleaseSyncLease(context.WithoutCancel(ctx), lease, nil)
 		return res, err
 	}
-	res.Full = state.SyncedThrough == nil
+	res.Full = state.SyncedThrough == nil || (state.FullSyncUntil != nil && s.now().Before(*state.FullSyncUntil))
+	if res.Full {
+		state.SyncedThrough = nil
+	}
 	run := &db.SyncRun{CompanyID: conn.CompanyID, ConnectionID: conn.ID, Full: res.Full}
 	if err := s.db.StartSyncRun(ctx, run); err != nil {
 		s.db.ReleaseSyncLease(context.WithoutCancel(ctx), lease, nil)
@@ -164,6 +171,19 @@ func (s *Service) syncPages(ctx context.Context, vr connectors.VoucherReader, co
 			page, err = vr.Vouchers(ctx, g, q)
 			return err
 		})
+		if errors.Is(err, connectors.ErrFilterRejected) && !q.ModifiedSince.IsZero() {
+			// The upstream cannot read "modified since": read everything,
+			// and keep doing so for a while rather than fail every sync.
+			s.log.Warn("upstream rejected the incremental sync filter; syncing in full", "company_id", conn.CompanyID,
+				"connection_id", conn.ID, "connector", conn.Connector, "retry_filter_after", fullSyncFor, "err", err)
+			if err := s.db.FallBackToFullSync(ctx, conn.ID, run.ID, s.now().Add(fullSyncFor)); err != nil {
+				return err
+			}
+			res.Full = true
+			q.ModifiedSince, q.Cursor = time.Time{}, ""
+			pages = -1
+			continue
+		}
 		if err != nil {
 			return fmt.Errorf("read vouchers page %d: %w", pages+1, err)
 		}
