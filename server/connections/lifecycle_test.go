@@ -34,6 +34,7 @@ type lcEnv struct {
 	// lockWaits gets the connection id each time someone is about to wait
 	// for a grant lock.
 	lockWaits chan int64
+	links     int
 	co        *db.Company
 	user      *db.User
 }
@@ -84,7 +85,8 @@ func (e *lcEnv) connect(connector string, g connectors.Grant) *db.Connection {
 	e.t.Helper()
 	ctx := e.t.Context()
 	l := &db.ConsentLink{CompanyID: e.co.ID, Connector: connector, ExpectedOrgNumber: e.co.OrgNumber, CreatedByID: e.user.ID, ExpiresAt: e.clock.Now().Add(time.Hour)}
-	if err := e.d.CreateLink(ctx, l, "secret-"+connector+e.clock.Now().String()); err != nil {
+	e.links++
+	if err := e.d.CreateLink(ctx, l, fmt.Sprintf("secret-%s-%d", connector, e.links)); err != nil {
 		e.t.Fatal(err)
 	}
 	if err := e.d.StartLinkLogin(ctx, l.ID, "attempt"); err != nil {
@@ -677,5 +679,98 @@ func TestRejectedFilterFallsBackToFullSync(t *testing.T) {
 	logs.mu.Unlock()
 	if warned != 1 {
 		t.Errorf("%d log records about the rejected filter, want 1", warned)
+	}
+}
+
+// Misconfiguration breaker: when the same failure ends three connections
+// of one connector within ten minutes, it is Bilag's configuration, not
+// three withdrawn grants: the third is not marked for re-approval, the
+// two before it are taken back, a configuration error is logged once and
+// Misconfigured names the connector; a failure of another connector, or
+// one after the window, ends its connection as before.
+func TestOneMisconfigurationDoesNotEndEveryConnection(t *testing.T) {
+	e := newLCEnv(t)
+	logs := countHandler{mu: &sync.Mutex{}, n: map[string]int{}}
+	up := &connectortest.Upstream{Name: "full", GrantTTL: time.Hour, Now: e.clock.Now}
+	c := connectortest.Full{Upstream: up}
+	other := connectortest.Full{Upstream: &connectortest.Upstream{Name: "other", GrantTTL: time.Hour, Now: e.clock.Now}}
+	svc, err := connections.New(connections.Options{DB: e.d, Connectors: map[string]connectors.Connector{"full": c, "other": other},
+		Now: e.clock.Now, Logger: slog.New(logs)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Close()
+	var conns []*db.Connection
+	for i := range 4 {
+		co := &db.Company{Name: fmt.Sprintf("Company %d AB", i), Country: "SE", OrgNumber: fmt.Sprintf("556000-000%d", i), Active: true}
+		if err := e.d.CreateCompany(t.Context(), co); err != nil {
+			t.Fatal(err)
+		}
+		e.co = co
+		conns = append(conns, e.connect("full", liveGrant(t, c)))
+	}
+	oco := &db.Company{Name: "Other AB", Country: "SE", OrgNumber: "556000-0099", Active: true}
+	if err := e.d.CreateCompany(t.Context(), oco); err != nil {
+		t.Fatal(err)
+	}
+	e.co = oco
+	oconn := e.connect("other", liveGrant(t, other))
+	status := func(conn *db.Connection) string {
+		t.Helper()
+		got, err := e.d.ConnectionByID(t.Context(), conn.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got.Status
+	}
+	// Bilag's client secret is wrong: every refresh is refused alike.
+	e.clock.Advance(time.Hour)
+	refused := fmt.Errorf("identity server: status 400, invalid_grant: %w", connectors.ErrGrantRevoked)
+	for i, conn := range conns[:3] {
+		up.FailNext(connectortest.OpRefresh, refused)
+		if _, err := svc.Grant(t.Context(), conn); err == nil {
+			t.Fatalf("Grant(%d) = nil error", i)
+		}
+		e.clock.Advance(time.Minute)
+	}
+	for i, conn := range conns[:3] {
+		if s := status(conn); s != db.ConnActive {
+			t.Errorf("connection %d is %s after the third alike failure, want active", i, s)
+		}
+	}
+	if got := svc.Misconfigured(); len(got) != 1 || got[0] != "full" {
+		t.Errorf("Misconfigured() = %v, want [full]", got)
+	}
+	up.FailNext(connectortest.OpRefresh, refused)
+	svc.Grant(t.Context(), conns[3])
+	if s := status(conns[3]); s != db.ConnActive {
+		t.Errorf("a fourth connection is %s while the connector is misconfigured, want active", s)
+	}
+	configErrors := 0
+	logs.mu.Lock()
+	for msg, n := range logs.n {
+		if strings.Contains(msg, "configuration") {
+			configErrors += n
+		}
+	}
+	logs.mu.Unlock()
+	if configErrors != 1 {
+		t.Errorf("%d configuration errors logged, want 1", configErrors)
+	}
+	// Another connector's withdrawn grant is its own.
+	other.FailNext(connectortest.OpRefresh, refused)
+	svc.Grant(t.Context(), oconn)
+	if s := status(oconn); s != db.ConnNeedsReapproval {
+		t.Errorf("the other connector's connection is %s, want needs re-approval", s)
+	}
+	// Ten quiet minutes later, one withdrawn grant is one again.
+	e.clock.Advance(11 * time.Minute)
+	if got := svc.Misconfigured(); len(got) != 0 {
+		t.Errorf("Misconfigured() = %v after ten quiet minutes, want none", got)
+	}
+	up.FailNext(connectortest.OpRefresh, refused)
+	svc.Grant(t.Context(), conns[0])
+	if s := status(conns[0]); s != db.ConnNeedsReapproval {
+		t.Errorf("a lone failure after the window left the connection %s, want needs re-approval", s)
 	}
 }
