@@ -28,6 +28,10 @@ const (
 // detail says whether the old one was revoked at the upstream.
 const AuditGrantReplaced = "grant_replaced"
 
+// AuditConnectionRevived: a connection ended by a refusal that turned out
+// to be Bilag's own misconfiguration is active again.
+const AuditConnectionRevived = "connection_revived"
+
 // ErrNeedsReapproval is returned for a grant of a connection that is no
 // longer active.
 var ErrNeedsReapproval = errors.New("connection needs re-approval")
@@ -532,6 +536,19 @@ func (d *DB) EndConnection(ctx context.Context, connID int64, why string) (ended
 		return false, fmt.Errorf("end connection %d: %w", connID, res.Error)
 	}
 	return res.RowsAffected == 1, nil
+}
+
+// ReviveConnection takes back EndConnection: the connection is active
+// again, if it still needs re-approval and holds a grant (a refusal of
+// Bilag's own misconfiguration ended it, not the customer).
+func (d *DB) ReviveConnection(ctx context.Context, connID int64) error {
+	err := d.gorm.WithContext(ctx).Model(&Connection{}).
+		Where("id = ? AND status = ? AND token_sealed IS NOT NULL", connID, ConnNeedsReapproval).
+		Update("status", ConnActive).Error
+	if err != nil {
+		return fmt.Errorf("revive connection %d: %w", connID, err)
+	}
+	return nil
 }
 
 // SetConnectionStatus changes a connection's status.

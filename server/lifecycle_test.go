@@ -3,11 +3,14 @@ package server_test
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"bilag/connectors"
 	"bilag/connectors/connectortest"
+	"bilag/db"
 	"bilag/views"
 )
 
@@ -29,5 +32,50 @@ func TestFailedSyncSaysWhy(t *testing.T) {
 	}
 	if strings.Contains(page.Text(), views.Translate("en", "sync.error")) {
 		t.Errorf("company page says %q", views.Translate("en", "sync.error"))
+	}
+}
+
+// Misconfiguration: when one connector's connections are refused alike,
+// admins see a banner naming it; others do not.
+func TestMisconfigurationBanner(t *testing.T) {
+	e, up := newEnv(t).withFake(func(u *connectortest.Upstream) connectors.Connector { return connectortest.Full{Upstream: u} })
+	full := connectortest.Full{Upstream: up}
+	var conns []*db.Connection
+	for i, co := range []*db.Company{e.fj, e.norrsken, e.kafe} {
+		l := &db.ConsentLink{CompanyID: co.ID, Connector: "fake", ExpectedOrgNumber: co.OrgNumber, CreatedByID: e.analyst.ID, ExpiresAt: e.clock.Now().Add(time.Hour)}
+		if err := e.db.CreateLink(t.Context(), l, fmt.Sprintf("banner-link-%d", i)); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.db.StartLinkLogin(t.Context(), l.ID, "attempt"); err != nil {
+			t.Fatal(err)
+		}
+		g, err := full.HandleCallback(t.Context(), "", url.Values{"code": {"ok"}}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn := &db.Connection{CompanyID: co.ID, Connector: "fake", ExternalName: co.Name, OrgNumber: co.OrgNumber}
+		if err := e.db.Connect(t.Context(), l.ID, conn, g); err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, conn)
+	}
+	banner := views.Translate("en", "admin.misconfigured", "fake")
+	if page := e.loggedIn(e.admin).get("/"); strings.Contains(page.Text(), banner) {
+		t.Fatal("the banner shows before anything failed")
+	}
+	e.clock.Advance(2 * time.Hour)
+	for _, conn := range conns {
+		up.FailNext(connectortest.OpRefresh, fmt.Errorf("identity server: status 401, invalid_client: %w", connectors.ErrGrantRevoked))
+		if _, err := e.svc.Grant(t.Context(), conn); err == nil {
+			t.Fatal("Grant() = nil error")
+		}
+	}
+	page := e.loggedIn(e.admin).get("/")
+	wantStatus(t, "admin's start page", page, http.StatusOK)
+	if !strings.Contains(page.Text(), banner) {
+		t.Errorf("the admin's page has no misconfiguration banner (%q):\n%s", banner, page.Text())
+	}
+	if page := e.loggedIn(e.analyst).get("/"); strings.Contains(page.Text(), banner) {
+		t.Error("an analyst sees the admin's misconfiguration banner")
 	}
 }

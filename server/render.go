@@ -31,6 +31,9 @@ func (s *Server) page(c echo.Context, title string, data any) *views.Page {
 		FirmName: s.firm,
 		Data:     data,
 	}
+	if p.User != nil && p.User.IsAdmin() {
+		p.Misconfigured = s.conns.Misconfigured()
+	}
 	if d, ok := data.(ofConnector); ok {
 		p.Connector = d.connector()
 	}

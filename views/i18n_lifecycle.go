@@ -4,6 +4,7 @@ package views
 // sync failed, and the banner of a misconfigured connector.
 var lifecycleCatalog = map[string]Text{
 	"sync.alreadyrunning":      {En: "A sync is already running: %d of %d vouchers fetched.", Sv: "En synkronisering pågår redan: %d av %d verifikat hämtade."},
+	"admin.misconfigured":      {En: "Several connections through %s were refused alike within minutes. That points at Bilag's own configuration (a changed client secret, a wrong clock), so they are not marked for re-approval. Check the configuration and the log.", Sv: "Flera kopplingar via %s nekades på samma sätt inom några minuter. Det tyder på ett fel i Bilags egen konfiguration (en ändrad klienthemlighet, fel klocka), så de markeras inte för nytt godkännande. Kontrollera konfigurationen och loggen."},
 	"sync.reason.reapproval":   {En: "the accounting system no longer accepts the permission; make a new consent link", Sv: "bokföringssystemet godtar inte längre behörigheten; skapa en ny samtyckeslänk"},
 	"sync.reason.unavailable":  {En: "the accounting system did not answer; the next sync tries again", Sv: "bokföringssystemet svarade inte; nästa synkronisering försöker igen"},
 	"sync.reason.rate_limited": {En: "the accounting system asked Bilag to slow down; the next sync tries again", Sv: "bokföringssystemet bad Bilag att sakta ner; nästa synkronisering försöker igen"},

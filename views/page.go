@@ -32,7 +32,10 @@ type Page struct {
 	// prefers the connector's catalogue. "" or a connector without a file
 	// of its own gets the page's neutral words.
 	Connector string
-	Data      any
+	// Misconfigured names, for an admin, the connectors whose connections
+	// fail alike in numbers that point at Bilag's own configuration.
+	Misconfigured []string
+	Data          any
 }
 
 // T translates key into the page's language.

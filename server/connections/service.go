@@ -49,6 +49,7 @@ type Service struct {
 	bg       context.Context
 	bgcancel context.CancelFunc
 	wg       sync.WaitGroup
+	breaker  breaker
 }
 
 // New builds a Service.
@@ -175,6 +176,17 @@ func (s *Service) useWithin(ctx context.Context, conn *db.Connection, margin tim
 func (s *Service) end(ctx context.Context, conn *db.Connection, cause error) {
 	bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
+	failure := failureOf(cause)
+	if v := s.breaker.record(conn.Connector, failure, conn.ID, s.now()); v.hold {
+		if v.justTripped {
+			s.log.Error("configuration error: connections of one connector are refused alike; not marking them for re-approval",
+				"connector", conn.Connector, "connections", len(v.takeBack)+1, "within", breakerWindow, "failure", failure)
+			for _, id := range v.takeBack {
+				s.revive(bg, id, failure)
+			}
+		}
+		return
+	}
 	ended, err := s.db.EndConnection(bg, conn.ID, cause.Error())
 	if err != nil {
 		s.log.Error("end connection", "connection_id", conn.ID, "err", err)
@@ -187,4 +199,19 @@ func (s *Service) end(ctx context.Context, conn *db.Connection, cause error) {
 	s.log.Warn("connection needs re-approval", "company_id", conn.CompanyID, "connection_id", conn.ID, "connector", conn.Connector, "err", cause)
 	_ = s.db.Audit(bg, db.AuditEvent{Action: db.AuditConnectionEnded, CompanyID: &conn.CompanyID, Actor: conn.Connector,
 		Target: conn.Connector, Detail: cause.Error()})
+}
+
+// revive takes back the end of connection id, which the breaker found to
+// be a misconfiguration of Bilag's.
+func (s *Service) revive(ctx context.Context, id int64, failure string) {
+	c, err := s.db.ConnectionByID(ctx, id)
+	if err == nil {
+		err = s.db.ReviveConnection(ctx, id)
+	}
+	if err != nil {
+		s.log.Error("take back the end of a connection", "connection_id", id, "err", err)
+		return
+	}
+	_ = s.db.Audit(ctx, db.AuditEvent{Action: db.AuditConnectionRevived, CompanyID: &c.CompanyID, Actor: c.Connector,
+		Target: c.Connector, Detail: "misconfiguration suspected: " + failure})
 }
