@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -77,5 +78,48 @@ func TestMisconfigurationBanner(t *testing.T) {
 	}
 	if page := e.loggedIn(e.analyst).get("/"); strings.Contains(page.Text(), banner) {
 		t.Error("an analyst sees the admin's misconfiguration banner")
+	}
+}
+
+// gatedFull is a full fake whose voucher pages wait for a gate.
+type gatedFull struct {
+	connectortest.Full
+	entered chan struct{}
+	gate    chan struct{}
+}
+
+func (g gatedFull) Vouchers(ctx context.Context, gr connectors.Grant, q connectors.VoucherQuery) (connectors.VoucherPage, error) {
+	select {
+	case g.entered <- struct{}{}:
+	default:
+	}
+	<-g.gate
+	return g.Full.Vouchers(ctx, gr, q)
+}
+
+// Item 3: pressing "Sync now" while a sync runs says so, with its
+// progress, and leaves no failed run.
+func TestSyncNowWhileSyncing(t *testing.T) {
+	g := gatedFull{entered: make(chan struct{}, 1), gate: make(chan struct{})}
+	e, _ := newEnv(t).withFake(func(u *connectortest.Upstream) connectors.Connector { g.Full = connectortest.Full{Upstream: u}; return g })
+	e.connectFake() // starts the first sync, which waits at its first page
+	<-g.entered
+	b := e.loggedIn(e.analyst)
+	for range 2 {
+		r := b.post("/companies/"+itoa(e.fj.ID)+"/sync", nil)
+		wantStatus(t, "sync now", r, http.StatusSeeOther)
+		page := b.get(r.Location())
+		if want := views.Translate("en", "sync.alreadyrunning", 0, 0); !strings.Contains(page.Text(), want) {
+			t.Errorf("the page after a second Sync now does not say %q:\n%s", want, page.Text())
+		}
+	}
+	close(g.gate)
+	e.svc.Wait()
+	runs, err := e.db.SyncRuns(t.Context(), e.fj.ID, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) != 1 || runs[0].Status != db.SyncOK {
+		t.Errorf("sync runs = %+v; want one, ok", runs)
 	}
 }
