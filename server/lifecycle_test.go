@@ -101,7 +101,10 @@ func (g gatedFull) Vouchers(ctx context.Context, gr connectors.Grant, q connecto
 // progress, and leaves no failed run.
 func TestSyncNowWhileSyncing(t *testing.T) {
 	g := gatedFull{entered: make(chan struct{}, 1), gate: make(chan struct{})}
-	e, _ := newEnv(t).withFake(func(u *connectortest.Upstream) connectors.Connector { g.Full = connectortest.Full{Upstream: u}; return g })
+	e, _ := newEnv(t).withFake(func(u *connectortest.Upstream) connectors.Connector {
+		g.Full = connectortest.Full{Upstream: u}
+		return g
+	})
 	e.connectFake() // starts the first sync, which waits at its first page
 	<-g.entered
 	b := e.loggedIn(e.analyst)
