@@ -78,7 +78,7 @@ func TestGrantEndsWaitForRefresh(t *testing.T) {
 	ends := map[string]func(e *lcDB, conn *db.Connection, revoke db.RevokeFunc) error{
 		"disconnect": func(e *lcDB, conn *db.Connection, revoke db.RevokeFunc) error {
 			rerr, err := e.d.Disconnect(context.Background(), conn.ID, revoke)
-			return errorsJoin(rerr, err)
+			return firstErr(rerr, err)
 		},
 		"re-approval": func(e *lcDB, conn *db.Connection, revoke db.RevokeFunc) error {
 			l := &db.ConsentLink{CompanyID: conn.CompanyID, Connector: "fake", ExpectedOrgNumber: conn.OrgNumber, CreatedByID: 1, ExpiresAt: e.clock.Now().Add(time.Hour)}
@@ -145,7 +145,7 @@ func TestGrantEndsWaitForRefresh(t *testing.T) {
 	}
 }
 
-func errorsJoin(errs ...error) error {
+func firstErr(errs ...error) error {
 	for _, err := range errs {
 		if err != nil {
 			return err
