@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"time"
+
+	"gorm.io/gorm"
 )
 
 // Link statuses, in the order a link normally passes through them.
@@ -74,12 +76,26 @@ func HashSecret(secret string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// CreateLink stores a link for secret, which is never stored itself.
+// CreateLink stores a link for secret, which is never stored itself. The
+// link expects its company's own organisation number, read from the
+// company record in the same transaction: whatever l says is replaced, so no
+// caller can make a link that binds another client's bookkeeping.
 func (d *DB) CreateLink(ctx context.Context, l *ConsentLink, secret string) error {
 	l.SecretHash = HashSecret(secret)
 	l.Status = LinkCreated
-	if err := d.gorm.WithContext(ctx).Create(l).Error; err != nil {
-		return fmt.Errorf("create consent link: %w", notFound(err))
+	err := d.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var co Company
+		if err := tx.Select("id", "org_number").First(&co, l.CompanyID).Error; err != nil {
+			return fmt.Errorf("company %d: %w", l.CompanyID, notFound(err))
+		}
+		if co.OrgNumber == "" {
+			return fmt.Errorf("company %d has no organisation number", co.ID)
+		}
+		l.ExpectedOrgNumber = co.OrgNumber
+		return notFound(tx.Create(l).Error)
+	})
+	if err != nil {
+		return fmt.Errorf("create consent link: %w", err)
 	}
 	return nil
 }

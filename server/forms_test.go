@@ -105,10 +105,7 @@ func TestFormErrors(t *testing.T) {
 		{"company edit: empty name", admin, editNorrsken, company("name", "", "org_number", e.norrsken.OrgNumber), "name", "err.required"},
 		{"company edit: bad check digit", admin, editNorrsken, company("name", "Norrsken Design AB", "org_number", "559104-3211"), "org_number", "err.orgnr.check"},
 		{"company edit: duplicate org number", admin, editNorrsken, company("name", "Norrsken Design AB", "org_number", e.fj.OrgNumber), "org_number", "err.orgnr.taken"},
-		{"link: empty org number", analyst, links, url.Values{"expected_org": {""}}, "expected_org", "err.required"},
-		{"link: bad check digit", analyst, links, url.Values{"expected_org": {"556036-0794"}}, "expected_org", "err.orgnr.check"},
-		{"link: bad format", analyst, links, url.Values{"expected_org": {"1234"}}, "expected_org", "err.orgnr.format"},
-		{"link: long org number", analyst, links, url.Values{"expected_org": {strings.Repeat("5", 40)}}, "expected_org", "err.orgnr.format"},
+		{"link: unknown validity", analyst, links, url.Values{"ttl": {"5h0m0s"}}, "ttl", "err.400"},
 	}
 	for _, tt := range tests {
 		for _, lang := range []string{"en", "sv"} {

@@ -5,12 +5,10 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
-	"bilag/connectors/orgnr"
 	"bilag/db"
 	"bilag/views"
 )
@@ -74,27 +72,21 @@ func (s *Server) createLink(c echo.Context) error {
 }
 
 // linkForm reads the "activate" form into the link it asks for; the form
-// holds what was wrong with it.
+// holds what was wrong with it. The link expects the company's own
+// organisation number, from the company record (db.CreateLink keeps to it
+// too): a number typed into a form could bind another client's books.
 func (s *Server) linkForm(c echo.Context, co *db.Company) (*views.Form, *db.ConsentLink) {
 	f := views.NewForm()
-	f.Values["expected_org"] = strings.TrimSpace(c.FormValue("expected_org"))
 	f.Values["ttl"] = c.FormValue("ttl")
 	f.Values["connector"] = c.FormValue("connector")
-	l := &db.ConsentLink{CompanyID: co.ID, CreatedByID: currentUser(c).ID, ExpectedOrgNumber: f.Values["expected_org"]}
-	if l.ExpectedOrgNumber == "" {
-		f.Fail("expected_org", "err.required")
-	} else if norm, err := orgnr.Validate(co.Country, l.ExpectedOrgNumber); err != nil {
-		f.Fail("expected_org", orgErrorKey(err))
-	} else {
-		l.ExpectedOrgNumber = norm
-	}
+	l := &db.ConsentLink{CompanyID: co.ID, CreatedByID: currentUser(c).ID, ExpectedOrgNumber: co.OrgNumber}
 	ttl, ok := s.linkTTL, true
 	if v := f.Values["ttl"]; v != "" {
 		ok = slices.ContainsFunc(s.ttlOptions(), func(o ttlOption) bool { return o.Value == v })
 		ttl, _ = time.ParseDuration(v)
 	}
 	if !ok {
-		f.Fail("expected_org", "err.400")
+		f.Fail("ttl", "err.400")
 	}
 	l.ExpiresAt = s.now().Add(ttl).UTC()
 	offered := s.conns.Offered(co.Country)
