@@ -205,6 +205,8 @@ func TestHandleCallbackRefusals(t *testing.T) {
 		{"other error", url.Values{"error": {"server_error"}, "error_description": {"<script>secret detail</script>"}}, connectors.ErrBadCallback},
 		{"wrong issuer", url.Values{"code": {"good-code"}, "iss": {"https://evil.example"}}, connectors.ErrIssuerMismatch},
 		{"empty issuer", url.Values{"code": {"good-code"}, "iss": {""}}, connectors.ErrIssuerMismatch},
+		// Visma always sends iss (RFC 9207 §2.4): a response without is refused.
+		{"no issuer", url.Values{"code": {"good-code"}, "state": {"s"}}, connectors.ErrIssuerMismatch},
 		{"no code", url.Values{"iss": {srv.URL}, "state": {"s"}}, connectors.ErrBadCallback},
 	}
 	for _, tt := range tests {
@@ -255,7 +257,7 @@ func TestHandleCallbackExchange(t *testing.T) {
 			}
 
 			// A wrong verifier is what a stolen code looks like.
-			_, err = c.HandleCallback(t.Context(), testCallback, url.Values{"code": {"good-code"}}, oauth2.GenerateVerifier())
+			_, err = c.HandleCallback(t.Context(), testCallback, url.Values{"code": {"good-code"}, "iss": {srv.URL}}, oauth2.GenerateVerifier())
 			if !errors.Is(err, connectors.ErrGrantRevoked) {
 				t.Errorf("HandleCallback(wrong verifier) = %v, want ErrGrantRevoked", err)
 			}
