@@ -132,8 +132,15 @@ func validVerifier(v string) bool {
 	return true
 }
 
+// issuerAlwaysSent is this connector's setting for RFC 9207: Visma's
+// identity server says who answered in every authorization response (its
+// discovery document advertises authorization_response_iss_parameter_supported),
+// so §2.4 has a response without iss refused like one from another issuer.
+const issuerAlwaysSent = true
+
 // HandleCallback checks Visma's redirect (error, then issuer, then code) and
-// exchanges the code for tokens.
+// exchanges the code for tokens. An error comes first so that a refusal
+// reads as one whoever sent it: it grants nothing either way.
 func (c *Connector) HandleCallback(ctx context.Context, callbackURL string, query url.Values, verifier string) (connectors.Grant, error) {
 	if code := query.Get("error"); code != "" {
 		if code == "access_denied" {
@@ -143,7 +150,7 @@ func (c *Connector) HandleCallback(ctx context.Context, callbackURL string, quer
 		// query, and the code alone says what went wrong.
 		return connectors.Grant{}, fmt.Errorf("eaccounting: callback: upstream error %q: %w", clip(code, 64), connectors.ErrBadCallback)
 	}
-	if query.Has("iss") && query.Get("iss") != c.cfg.Issuer {
+	if (issuerAlwaysSent || query.Has("iss")) && query.Get("iss") != c.cfg.Issuer {
 		return connectors.Grant{}, fmt.Errorf("eaccounting: callback: issuer %q: %w", clip(query.Get("iss"), 200), connectors.ErrIssuerMismatch)
 	}
 	code := query.Get("code")

@@ -295,10 +295,10 @@ func TestTokenEndpointFaults(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			mux := http.NewServeMux()
 			mux.HandleFunc("POST /connect/token", tt.handler)
-			c, _ := newTestConnector(t, mux)
+			c, srv := newTestConnector(t, mux)
 			c.client.Timeout = 100 * time.Millisecond
 
-			_, err := c.HandleCallback(t.Context(), testCallback, url.Values{"code": {"c"}}, oauth2.GenerateVerifier())
+			_, err := c.HandleCallback(t.Context(), testCallback, url.Values{"code": {"c"}, "iss": {srv.URL}}, oauth2.GenerateVerifier())
 			if !errors.Is(err, tt.want) {
 				t.Fatalf("HandleCallback() = %v, want %v", err, tt.want)
 			}
