@@ -48,6 +48,7 @@ var companyRoutes = []companyRoute{
 	// No company here has vouchers yet: members get the voucher's 404.
 	{method: "GET", pattern: "/companies/:companyID/vouchers/:voucherID", admin: 404, analyst: 404, viewer: 404, adminInactive: 404},
 	{method: "GET", pattern: "/companies/:companyID/vouchers/:voucherID/documents/:docID", admin: 404, analyst: 404, viewer: 404, adminInactive: 404},
+	{method: "GET", pattern: "/companies/:companyID/vouchers/:voucherID/documents/:docID/view", admin: 404, analyst: 404, viewer: 404, adminInactive: 404},
 	{method: "GET", pattern: "/companies/:companyID/sync/status", admin: 200, analyst: 200, viewer: 200, adminInactive: 200},
 	// Any member may ask for a sync; without a connection there is none.
 	{method: "POST", pattern: "/companies/:companyID/sync", admin: 404, analyst: 404, viewer: 404, adminInactive: 404},

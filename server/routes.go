@@ -60,6 +60,7 @@ func (s *Server) routes() *echo.Echo {
 	c.GET("/vouchers/lookup", s.lookupVoucher)
 	c.GET("/vouchers/:voucherID", s.showVoucher)
 	c.GET("/vouchers/:voucherID/documents/:docID", s.showDocument)
+	c.GET("/vouchers/:voucherID/documents/:docID/view", s.viewDocument)
 	c.GET("/sync/status", s.syncStatus)
 	c.POST("/sync", s.syncNow)
 	m := c.Group("", s.requireManager)

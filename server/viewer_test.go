@@ -1,0 +1,87 @@
+package server_test
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+
+	"bilag/connectors/eaccounting/sandbox"
+	"bilag/db"
+)
+
+// docOf adds f to voucher v at the sandbox and returns the portal's
+// document of that name, found by showing the voucher page.
+func (d *docEnv) docOf(v db.Voucher, f sandbox.File) db.VoucherDocument {
+	d.t.Helper()
+	if _, err := d.sb.AddAttachment("556812-3474", upstreamID(v), f); err != nil {
+		d.t.Fatalf("AddAttachment(%q) = %v", f.Name, err)
+	}
+	d.openVoucher(d.viewer, v)
+	docs, err := d.db.VoucherDocuments(d.t.Context(), d.fj.ID, v.ID)
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	for _, doc := range docs {
+		if doc.FileName == f.Name {
+			return doc
+		}
+	}
+	d.t.Fatalf("voucher %s shows no document %q", v.Number, f.Name)
+	return db.VoucherDocument{}
+}
+
+// frameSrcRe finds what a page embeds of a voucher's documents, without a
+// fragment (the PDF viewer's options).
+var frameSrcRe = regexp.MustCompile(`<(?:iframe|img|object|embed)[^>]*\ssrc="([^"#]*/documents/[^"#]*)`)
+
+// The voucher page never trusts a document's declared type and never waits
+// for its bytes: its frame always loads the viewer route, which sniffs the
+// first bytes and answers the document inline or a page with a download
+// link, the same decision as the document route.
+func TestVoucherPageFramesTheViewer(t *testing.T) {
+	d := newDocEnv(t)
+	v := d.vouchers(db.VoucherFilter{})[0]
+	hostile := d.docOf(v, sandbox.File{Name: "faktura.pdf", ContentType: "application/pdf", Data: []byte("<html><script>alert(1)</script></html>")})
+	realPDF := []byte("%PDF-1.4\n% a real invoice\n%%EOF\n")
+	pdf := d.docOf(v, sandbox.File{Name: "invoice.pdf", ContentType: "application/pdf", Data: realPDF})
+	base := fmt.Sprintf("/companies/%d/vouchers/%d/documents/", d.fj.ID, v.ID)
+
+	t.Run("voucher page", func(t *testing.T) {
+		for _, doc := range []db.VoucherDocument{hostile, pdf} {
+			page := d.viewer.get(fmt.Sprintf("/companies/%d/vouchers/%d?doc=%d", d.fj.ID, v.ID, doc.ID))
+			wantStatus(t, "voucher page", page, http.StatusOK)
+			srcs := frameSrcRe.FindAllStringSubmatch(page.Body, -1)
+			if len(srcs) != 1 || srcs[0][1] != base+itoa(doc.ID)+"/view" {
+				t.Errorf("voucher page of %s embeds %q, want one frame of %s", doc.FileName, srcs, base+itoa(doc.ID)+"/view")
+			}
+		}
+	})
+	t.Run("html labelled pdf", func(t *testing.T) {
+		resp, body := d.fetch(d.viewer, base+itoa(hostile.ID)+"/view")
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("viewer status = %d, want 200", resp.StatusCode)
+		}
+		if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") || bytes.Contains(body, []byte("<script>alert(1)")) {
+			t.Errorf("viewer answered %q with %q, want Bilag's download page", ct, body)
+		}
+		if cd := resp.Header.Get("Content-Disposition"); cd != "" {
+			t.Errorf("viewer's download page has Content-Disposition %q: the browser would download as the page opens", cd)
+		}
+		if !bytes.Contains(body, []byte(`href="`+base+itoa(hostile.ID)+`?download=1"`)) {
+			t.Errorf("download page has no download link:\n%s", body)
+		}
+		if xfo, csp := resp.Header.Get("X-Frame-Options"), resp.Header.Get("Content-Security-Policy"); xfo != "SAMEORIGIN" || !strings.Contains(csp, "frame-ancestors 'self'") {
+			t.Errorf("download page X-Frame-Options %q, CSP %q: the voucher page cannot frame it", xfo, csp)
+		}
+	})
+	t.Run("real pdf", func(t *testing.T) {
+		resp, body := d.fetch(d.viewer, base+itoa(pdf.ID)+"/view")
+		if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/pdf" || !bytes.Equal(body, realPDF) {
+			t.Fatalf("viewer = %d %q %q, want the PDF", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+		}
+		wantDocHeaders(t, resp, true)
+	})
+}
