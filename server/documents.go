@@ -14,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"bilag/db"
+	"bilag/server/connections"
 	"bilag/server/untrusted"
 )
 
@@ -59,6 +60,16 @@ func (s *Server) streamDocument(c echo.Context, co *db.Company, v *db.Voucher, d
 	if err != nil {
 		return err
 	}
+	mode := serveDecided
+	if forceDownload {
+		mode = serveDownload
+	}
+	return s.serveDocument(c, co, v, doc, d, mode)
+}
+
+// serveDocument sends an opened document as mode says, closes it and
+// audits the open.
+func (s *Server) serveDocument(c echo.Context, co *db.Company, v *db.Voucher, doc *db.VoucherDocument, d *connections.Document, mode serveMode) error {
 	h := c.Response().Header()
 	size := d.Size
 	if d.Cached {
@@ -71,7 +82,7 @@ func (s *Server) streamDocument(c echo.Context, co *db.Company, v *db.Voucher, d
 		h.Set("Trailer", shaHeader)
 		size = -1
 	}
-	n, werr := s.writeDocument(c, d, d.ContentType, d.FileName, size, forceDownload)
+	n, werr := s.writeDocument(c, d, docOut{co: co, v: v, doc: doc, declared: d.ContentType, name: d.FileName, size: size, mode: mode})
 	sha, cerr := d.Close(werr == nil)
 	if cerr != nil {
 		s.log.Warn("document cache copy", "company_id", co.ID, "document_id", doc.ID, "err", cerr)
@@ -88,22 +99,44 @@ func (s *Server) streamDocument(c echo.Context, co *db.Company, v *db.Voucher, d
 	return ignoreWritten(c, werr)
 }
 
+// serveMode is how a document is answered.
+type serveMode int
+
+const (
+	// serveDecided: inline when its declared type and first bytes agree
+	// on a type browsers show safely, else as an attachment.
+	serveDecided serveMode = iota
+	// serveDownload: always an attachment (?download=1, the API).
+	serveDownload
+	// serveInFrame: for the voucher page's frame, inline as serveDecided
+	// would, else the download page rather than an attachment, which the
+	// browser would save as the voucher page opens.
+	serveInFrame
+)
+
+// docOut is what writeDocument needs besides the bytes.
+type docOut struct {
+	co             *db.Company
+	v              *db.Voucher
+	doc            *db.VoucherDocument
+	declared, name string
+	// size is -1 when unknown.
+	size int64
+	mode serveMode
+}
+
 // writeDocument decides from the declared type and the first bytes how the
-// document may be served, sets the headers and copies it; size is -1 when
-// unknown.
-func (s *Server) writeDocument(c echo.Context, r io.Reader, declared, name string, size int64, forceDownload bool) (int64, error) {
+// document may be served, sets the headers and copies it.
+func (s *Server) writeDocument(c echo.Context, r io.Reader, o docOut) (int64, error) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	head, _ := br.Peek(512)
-	d := untrusted.Decide(declared, head)
-	if forceDownload {
-		d = untrusted.Disposition{ContentType: d.ContentType}
-		if d.ContentType == "" || !d.Inline {
-			d.ContentType = untrusted.OctetStream
-		}
+	d := untrusted.Decide(o.declared, head)
+	if o.mode == serveDownload {
+		d = untrusted.Disposition{ContentType: untrusted.OctetStream}
 	}
 	h := c.Response().Header()
 	h.Del("X-Frame-Options")
-	untrusted.Headers(h, d, name)
+	untrusted.Headers(h, d, o.name)
 	// The voucher page shows the document in a frame of its own origin.
 	h.Set("X-Frame-Options", "SAMEORIGIN")
 	if d.Convert {
@@ -124,8 +157,8 @@ func (s *Server) writeDocument(c echo.Context, r io.Reader, declared, name strin
 		_, err = c.Response().Write(png.Bytes())
 		return n, err
 	}
-	if size > 0 {
-		h.Set("Content-Length", strconv.FormatInt(size, 10))
+	if o.size > 0 {
+		h.Set("Content-Length", strconv.FormatInt(o.size, 10))
 	}
 	c.Response().WriteHeader(http.StatusOK)
 	return io.Copy(c.Response(), br)
