@@ -149,7 +149,7 @@ func (s *Server) writeDocument(c echo.Context, r io.Reader, o docOut) (int64, er
 			return n, fmt.Errorf("convert document: %w", untrusted.ErrTooLarge)
 		}
 		var png bytes.Buffer
-		if err := untrusted.TIFFToPNG(&png, bytes.NewReader(buf.Bytes())); err != nil {
+		if err := s.convert.convert(c.Request().Context(), &png, buf.Bytes()); err != nil {
 			return n, err
 		}
 		h.Set("Content-Length", strconv.Itoa(png.Len()))

@@ -54,6 +54,9 @@ type Options struct {
 	// Hasher hashes the passwords set on the admin pages; the zero value
 	// means password.Default().
 	Hasher password.Hasher
+	// ConvertWait is how long a TIFF conversion waits for a free slot
+	// before the open is answered 503; 0 means 5 seconds.
+	ConvertWait time.Duration
 	// Views and Static default to the embedded files.
 	Views  fs.FS
 	Static fs.FS
@@ -82,6 +85,7 @@ type Server struct {
 	echo      *echo.Echo
 	metrics   *metrics.Metrics
 	hasher    password.Hasher
+	convert   *converter
 	// dummyHash is made on the first login of an unknown address, not at
 	// start: a hash costs 64 MiB and most commands never need one.
 	dummyHash func() (string, error)
@@ -145,6 +149,7 @@ func New(opt Options) (*Server, error) {
 		throttle:  newThrottle(opt.Now),
 		metrics:   opt.Metrics,
 		hasher:    opt.Hasher,
+		convert:   newConverter(opt.ConvertWait),
 	}
 	s.dummyHash = sync.OnceValues(func() (string, error) { return s.hasher.Hash("bilag-dummy-password") })
 	s.echo = s.routes()

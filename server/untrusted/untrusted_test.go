@@ -338,3 +338,33 @@ func TestTIFFToPNGTooManyBytes(t *testing.T) {
 		t.Errorf("TIFFToPNG of %d bytes = %v, want ErrTooLarge", MaxTIFFBytes+1, err)
 	}
 }
+
+// CheckTIFF reads only the header: a tiny file claiming 6300×6300 pixels
+// (under MaxPixels) is refused when its decoded image would exceed
+// MaxDecodedBytes, as one of 16 bits a sample does (8 bytes a pixel).
+func TestCheckTIFF(t *testing.T) {
+	rgba64 := image.NewRGBA64(image.Rect(0, 0, 4, 4))
+	tests := []struct {
+		name    string
+		img     image.Image
+		w, h    uint32
+		wantErr error
+	}{
+		{"6300x6300 8-bit", testImage(), 6300, 6300, nil},
+		{"6300x6300 greyscale", image.NewGray(image.Rect(0, 0, 4, 4)), 6300, 6300, nil},
+		{"6300x6300 16-bit", rgba64, 6300, 6300, ErrTooLarge},
+		{"5000x5000 16-bit", rgba64, 5000, 5000, nil},
+		{"over MaxPixels", image.NewGray(image.Rect(0, 0, 4, 4)), 8000, 5001, ErrTooLarge},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tif := setDimensions(t, encodeTIFF(t, tt.img), tt.w, tt.h)
+			if err := CheckTIFF(bytes.NewReader(tif)); !errors.Is(err, tt.wantErr) {
+				t.Errorf("CheckTIFF() = %v, want %v", err, tt.wantErr)
+			}
+		})
+	}
+	if err := CheckTIFF(bytes.NewReader(html)); err == nil || errors.Is(err, ErrTooLarge) {
+		t.Errorf("CheckTIFF(html) = %v, want a header error", err)
+	}
+}
