@@ -2,7 +2,6 @@ package server
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -22,9 +21,6 @@ import (
 // them: evidence of exactly which document was shown. On a first open the
 // hash is only known at the end, so it comes as a trailer.
 const shaHeader = "X-Bilag-Sha256"
-
-// maxConvert bounds a TIFF read into memory for conversion.
-const maxConvert = untrusted.MaxTIFFBytes
 
 // showDocument streams one document of a voucher of the current company.
 // The document must have been found behind that voucher, so an id of
@@ -126,7 +122,8 @@ type docOut struct {
 }
 
 // writeDocument decides from the declared type and the first bytes how the
-// document may be served, sets the headers and copies it.
+// document may be served, sets the headers and copies it; a TIFF scan is
+// answered by writeConverted.
 func (s *Server) writeDocument(c echo.Context, r io.Reader, o docOut) (int64, error) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	head, _ := br.Peek(512)
@@ -134,34 +131,23 @@ func (s *Server) writeDocument(c echo.Context, r io.Reader, o docOut) (int64, er
 	if o.mode == serveDownload {
 		d = untrusted.Disposition{ContentType: untrusted.OctetStream}
 	}
-	h := c.Response().Header()
-	h.Del("X-Frame-Options")
-	untrusted.Headers(h, d, o.name)
-	// The voucher page shows the document in a frame of its own origin.
-	h.Set("X-Frame-Options", "SAMEORIGIN")
 	if d.Convert {
-		var buf bytes.Buffer
-		n, err := io.Copy(&buf, io.LimitReader(br, maxConvert+1))
-		if err != nil {
-			return n, err
-		}
-		if n > maxConvert {
-			return n, fmt.Errorf("convert document: %w", untrusted.ErrTooLarge)
-		}
-		var png bytes.Buffer
-		if err := s.convert.convert(c.Request().Context(), &png, buf.Bytes()); err != nil {
-			return n, err
-		}
-		h.Set("Content-Length", strconv.Itoa(png.Len()))
-		c.Response().WriteHeader(http.StatusOK)
-		_, err = c.Response().Write(png.Bytes())
-		return n, err
+		return s.writeConverted(c, br, o)
 	}
+	documentHeaders(c.Response().Header(), d, o.name)
 	if o.size > 0 {
-		h.Set("Content-Length", strconv.FormatInt(o.size, 10))
+		c.Response().Header().Set("Content-Length", strconv.FormatInt(o.size, 10))
 	}
 	c.Response().WriteHeader(http.StatusOK)
 	return io.Copy(c.Response(), br)
+}
+
+// documentHeaders sets the headers of a document served as d.
+func documentHeaders(h http.Header, d untrusted.Disposition, name string) {
+	h.Del("X-Frame-Options")
+	untrusted.Headers(h, d, name)
+	// The voucher page shows the document in a frame of its own origin.
+	h.Set("X-Frame-Options", "SAMEORIGIN")
 }
 
 // ignoreWritten: once bytes went out, an error can only be logged; the

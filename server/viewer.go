@@ -40,7 +40,7 @@ func (s *Server) viewDocument(c echo.Context) error {
 		// Nothing was shown: no audit, and a first open leaves no
 		// partial copy in the cache.
 		_, _ = d.Close(false)
-		return s.renderDownloadPage(c, v, doc, "voucher.download.only")
+		return s.renderDownloadPage(c, v, doc, "voucher.download.only", http.StatusOK)
 	}
 	d.Reader = br
 	return s.serveDocument(c, co, v, doc, d, serveInFrame)
@@ -62,13 +62,14 @@ type downloadPage struct {
 	URL      string
 }
 
-// renderDownloadPage answers the frame with a download link. The page is
-// built without s.page, which would take the session's flash message away
-// from the voucher page around the frame.
-func (s *Server) renderDownloadPage(c echo.Context, v *db.Voucher, doc *db.VoucherDocument, reason string) error {
+// renderDownloadPage answers the frame with a download link and why
+// (reason, a catalogue key). The page is built without s.page, which would
+// take the session's flash message away from the voucher page around the
+// frame.
+func (s *Server) renderDownloadPage(c echo.Context, v *db.Voucher, doc *db.VoucherDocument, reason string, status int) error {
 	frameable(c.Response().Header())
 	c.Response().Header().Set("Cache-Control", "private, no-store")
 	p := &views.Page{Title: doc.FileName, Lang: s.lang(c), User: currentUser(c), Company: currentCompany(c), Static: s.staticURL, FirmName: s.firm,
 		Data: downloadPage{Reason: reason, FileName: doc.FileName, URL: fmt.Sprintf("/companies/%d/vouchers/%d/documents/%d", v.CompanyID, v.ID, doc.ID)}}
-	return c.Render(http.StatusOK, "docview", p)
+	return c.Render(status, "docview", p)
 }

@@ -14,6 +14,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"image/color"
 	"image/png"
 	"io"
 	"mime"
@@ -257,8 +258,51 @@ const MaxPixels = 40_000_000
 // not an io.ReaderAt (the TIFF decoder needs random access).
 const MaxTIFFBytes = 64 << 20
 
-// ErrTooLarge: the image exceeds MaxPixels or MaxTIFFBytes.
+// MaxDecodedBytes bounds the decoded image TIFFToPNG holds: width × height
+// × bytes a pixel of the image the decoder makes. Under MaxPixels, only
+// images of 16 bits a sample (8 bytes a pixel) exceed it.
+const MaxDecodedBytes = 256 << 20
+
+// ErrTooLarge: the image exceeds MaxPixels, MaxDecodedBytes or MaxTIFFBytes.
 var ErrTooLarge = errors.New("untrusted: image too large to convert")
+
+// CheckTIFF reads only the header and first directory of the TIFF in r
+// (image.DecodeConfig, no pixel) and returns ErrTooLarge when converting it
+// would hold more than MaxPixels or MaxDecodedBytes.
+func CheckTIFF(r io.ReaderAt) error {
+	cfg, err := tiff.DecodeConfig(io.NewSectionReader(r, 0, 1<<62))
+	if err != nil {
+		return fmt.Errorf("untrusted: tiff header: %w", err)
+	}
+	if cfg.Width <= 0 || cfg.Height <= 0 {
+		return fmt.Errorf("untrusted: tiff has no pixels (%dx%d)", cfg.Width, cfg.Height)
+	}
+	pixels := int64(cfg.Width) * int64(cfg.Height)
+	if pixels > MaxPixels {
+		return fmt.Errorf("%w: %dx%d pixels, limit %d", ErrTooLarge, cfg.Width, cfg.Height, MaxPixels)
+	}
+	if n := pixels * bytesPerPixel(cfg.ColorModel); n > MaxDecodedBytes {
+		return fmt.Errorf("%w: %dx%d pixels decode to %d bytes, limit %d", ErrTooLarge, cfg.Width, cfg.Height, n, MaxDecodedBytes)
+	}
+	return nil
+}
+
+// bytesPerPixel is what the TIFF decoder's image of model takes a pixel;
+// a model it does not name counts as the largest.
+func bytesPerPixel(m color.Model) int64 {
+	switch m {
+	case color.GrayModel, color.AlphaModel:
+		return 1
+	case color.Gray16Model, color.Alpha16Model:
+		return 2
+	case color.RGBAModel, color.NRGBAModel, color.CMYKModel:
+		return 4
+	}
+	if _, ok := m.(color.Palette); ok {
+		return 1
+	}
+	return 8
+}
 
 // TIFFToPNG converts the first page of the TIFF read from r to PNG on w.
 // The dimensions are checked before any pixel is decoded. Only the first
@@ -275,31 +319,15 @@ func TIFFToPNG(w io.Writer, r io.Reader) error {
 		}
 		ra = bytes.NewReader(b)
 	}
-	// A SectionReader is also an io.ReaderAt, so the decoder reads at
-	// offsets rather than buffering r a second time.
-	src := func() io.Reader { return io.NewSectionReader(ra, 0, 1<<62) }
-	cfg, err := tiff.DecodeConfig(src())
-	if err != nil {
-		return fmt.Errorf("untrusted: tiff header: %w", err)
+	if err := CheckTIFF(ra); err != nil {
+		return err
 	}
-	if cfg.Width <= 0 || cfg.Height <= 0 {
-		return fmt.Errorf("untrusted: tiff has no pixels (%dx%d)", cfg.Width, cfg.Height)
-	}
-	if int64(cfg.Width)*int64(cfg.Height) > MaxPixels {
-		return fmt.Errorf("%w: %dx%d pixels, limit %d", ErrTooLarge, cfg.Width, cfg.Height, MaxPixels)
-	}
-	img, err := tiff.Decode(src())
+	img, err := tiff.Decode(io.NewSectionReader(ra, 0, 1<<62))
 	if err != nil {
 		return fmt.Errorf("untrusted: decode tiff: %w", err)
 	}
 	if err := png.Encode(w, img); err != nil {
 		return fmt.Errorf("untrusted: encode png: %w", err)
 	}
-	return nil
-}
-
-// CheckTIFF reads only the header and first directory of a TIFF and
-// returns ErrTooLarge when converting it would cost too much memory.
-func CheckTIFF(r io.ReaderAt) error {
 	return nil
 }
