@@ -3,6 +3,7 @@ package server_test
 import (
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 
 	"bilag/db"
@@ -37,5 +38,9 @@ func TestConsentCallbackWithoutIssuer(t *testing.T) {
 	}
 	if l := e.linkOf(t, link); l.Status != db.LinkFailed || l.Reason != "issuer" {
 		t.Errorf("link = {%s %q}, want failed for the issuer", l.Status, l.Reason)
+	}
+	// As after any refused answer, the link stays usable: "try again".
+	if !strings.Contains(res.Body, `action="/connect/`+secretOf(link)+`"`) {
+		t.Errorf("result page offers no try-again form for the link")
 	}
 }
