@@ -1,0 +1,123 @@
+package server_test
+
+import (
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// browserTarget is where a browser goes on a Location header: it drops
+// ASCII tab and newlines and reads a backslash as a slash (WHATWG URL),
+// then resolves the rest against the page it asked for.
+func browserTarget(t *testing.T, requested, loc string) *url.URL {
+	t.Helper()
+	loc = strings.NewReplacer("\t", "", "\r", "", "\n", "", `\`, "/").Replace(loc)
+	base, err := url.Parse(requested)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := base.Parse(loc)
+	if err != nil {
+		// What Go cannot parse a browser might still follow: treat it as leaving.
+		return &url.URL{Scheme: "https", Host: "unparseable.invalid"}
+	}
+	return u
+}
+
+// raw sends one request with b's cookies through the bare transport: Go's
+// client refuses to read a Location with a control character in it, a
+// browser does not.
+func (b *browser) raw(t *testing.T, method, target string, form url.Values) *response {
+	t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequestWithContext(t.Context(), method, b.e.abs(target), body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	for _, c := range b.c.Jar.Cookies(req.URL) {
+		req.AddCookie(c)
+	}
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, target, err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	return &response{Status: resp.StatusCode, Header: resp.Header, Body: string(raw), URL: req.URL.String()}
+}
+
+// TestRedirectsStayOnSite: every redirect target a visitor can choose (the
+// language switch's next, the login's next) lands on this site, whatever
+// trick the target tries.
+func TestRedirectsStayOnSite(t *testing.T) {
+	e := newEnv(t)
+	home, _ := url.Parse(e.url)
+	bypasses := []string{
+		"/\t/evil.example/x",
+		"/\tevil.example",
+		"/\r/evil.example",
+		"/\n/evil.example",
+		"\t//evil.example",
+		`\evil.example`,
+		`/\evil.example`,
+		`/\t\evil.example`,
+		"/\t\\evil.example",
+		"//evil.example",
+		"///evil.example",
+		"/%2f%2fevil.example",
+		"/%2F/evil.example",
+		"/%09/evil.example/x",
+		"/%09%5Cevil.example",
+		"%2f%2fevil.example",
+		"https://evil.example/",
+		"https:evil.example",
+		"javascript:alert(1)",
+		"evil.example",
+		"/\u2215evil.example",
+		"/\uff0fevil.example",
+		"\u2215\u2215evil.example",
+		"\uff0f\uff0fevil.example",
+		"/ /evil.example",
+		"/\x00/evil.example",
+		"/\x7f/evil.example",
+	}
+	check := func(t *testing.T, r *response, next string) {
+		t.Helper()
+		if r.Status != http.StatusSeeOther {
+			t.Fatalf("status = %d, want 303", r.Status)
+		}
+		loc := r.Header.Get("Location")
+		got := browserTarget(t, r.URL, loc)
+		if got.Host != home.Host || got.Scheme != home.Scheme {
+			t.Errorf("next=%q: Location %q takes a browser to %s", next, loc, got)
+		}
+		if strings.ContainsAny(loc, "\t\r\n\\") || strings.ContainsRune(loc, 0) {
+			t.Errorf("next=%q: Location %q carries a control character or backslash", next, loc)
+		}
+	}
+	for _, next := range bypasses {
+		t.Run("lang "+url.QueryEscape(next), func(t *testing.T) {
+			check(t, e.browser().raw(t, http.MethodGet, "/lang?l=en&next="+url.QueryEscape(next), nil), next)
+		})
+		t.Run("login "+url.QueryEscape(next), func(t *testing.T) {
+			b := e.browser()
+			b.get("/login")
+			form := url.Values{"email": {e.viewer.Email}, "password": {e.viewer.Password}, "next": {next}, "_csrf": {b.csrf}}
+			check(t, b.raw(t, http.MethodPost, "/login", form), next)
+		})
+	}
+	// A genuine target survives, query and all.
+	for _, next := range []string{"/companies/1/vouchers?q=a%2Fb&page=2", "/settings"} {
+		if loc := e.browser().get("/lang?l=sv&next=" + url.QueryEscape(next)).Header.Get("Location"); loc != next {
+			t.Errorf("lang next=%q: Location = %q, want it kept", next, loc)
+		}
+	}
+}
