@@ -4,6 +4,7 @@ import (
 	"context"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"path"
 	"strings"
 	"time"
@@ -63,9 +64,23 @@ func (s *Server) switchLanguage(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, localPath(c.QueryParam("next")))
 }
 
-// localPath returns p when it is a path on this site, else "/".
+// localPath returns p when it is a path on this site, else "/". Browsers
+// drop tabs and newlines from a URL and read a backslash as a slash, so
+// "/<TAB>/evil.example" or "/\\evil.example" would leave the site: any
+// control character, backslash or non-ASCII byte refuses the target, and
+// what remains must parse with no scheme and no host and start with
+// exactly one slash (also once decoded: "/%2F/x").
 func localPath(p string) string {
-	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") || strings.ContainsAny(p, "\r\n") {
+	for i := 0; i < len(p); i++ {
+		if b := p[i]; b < 0x21 || b > 0x7e || b == '\\' {
+			return "/"
+		}
+	}
+	u, err := url.Parse(p)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
+		return "/"
+	}
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(u.Path, "//") {
 		return "/"
 	}
 	return p
