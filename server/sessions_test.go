@@ -121,3 +121,18 @@ func TestRedirectsStayOnSite(t *testing.T) {
 		}
 	}
 }
+
+// TestLoginMessages: a failed login says so in words, with no formatting
+// debris, in every language.
+func TestLoginMessages(t *testing.T) {
+	e := newEnv(t)
+	for _, lang := range []string{"en", "sv"} {
+		b := e.browser()
+		b.get("/lang?l=" + lang + "&next=/login")
+		r := b.post("/login", url.Values{"email": {e.viewer.Email}, "password": {"wrong password here"}})
+		wantStatus(t, "POST /login "+lang, r, http.StatusUnauthorized)
+		if strings.Contains(r.Text(), "%!") {
+			t.Errorf("%s: failed login page has formatting debris: %q", lang, r.Text())
+		}
+	}
+}
