@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"bilag/server/password"
 )
 
 // browserTarget is where a browser goes on a Location header: it drops
@@ -135,4 +137,53 @@ func TestLoginMessages(t *testing.T) {
 			t.Errorf("%s: failed login page has formatting debris: %q", lang, r.Text())
 		}
 	}
+}
+
+// TestLoginCostsTheSameForEveryAddress: an unknown address is checked
+// against a hash of the same Argon2 parameters as a real account's, and a
+// real account's hash made with other parameters is remade with the
+// current ones at its next login, so the two never differ for long.
+func TestLoginCostsTheSameForEveryAddress(t *testing.T) {
+	e := newEnv(t)
+	ctx := t.Context()
+	dummy, err := e.srv.DummyHash()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := password.Params(dummy); err != nil || got != fastHasher {
+		t.Errorf("dummy hash parameters = %+v, %v; want the server's %+v", got, err, fastHasher)
+	}
+	// An account whose hash is older and cheaper than the server's.
+	old := password.Hasher{Time: 1, Memory: 1024, Threads: 1}
+	u := e.viewer.User
+	if u.PasswordHash, err = old.Hash(e.viewer.Password); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.db.UpdateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	b := e.browser()
+	b.get("/login")
+	wantStatus(t, "wrong password", b.post("/login", url.Values{"email": {u.Email}, "password": {"not the password at all"}}), http.StatusUnauthorized)
+	if got := hashParams(t, e, u.ID); got != old {
+		t.Errorf("after a failed login the hash parameters = %+v, want them unchanged %+v", got, old)
+	}
+	e.browser().login(e.viewer)
+	if got := hashParams(t, e, u.ID); got != fastHasher {
+		t.Errorf("after a login the hash parameters = %+v, want the server's %+v", got, fastHasher)
+	}
+	e.browser().login(e.viewer)
+}
+
+func hashParams(t *testing.T, e *env, id int64) password.Hasher {
+	t.Helper()
+	u, err := e.db.User(t.Context(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := password.Params(u.PasswordHash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

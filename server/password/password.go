@@ -87,6 +87,13 @@ func (h Hasher) NeedsRehash(encoded string) bool {
 	return err != nil || p != h
 }
 
+// Params returns the parameters encoded was made with: what verifying a
+// password against it costs.
+func Params(encoded string) (Hasher, error) {
+	p, _, _, err := decode(encoded)
+	return p, err
+}
+
 // Verify reports whether password matches encoded, using the parameters
 // stored in encoded. A mismatch is (false, nil); a malformed hash is an
 // error wrapping ErrInvalidHash. The comparison is constant-time.
