@@ -59,6 +59,18 @@ func (d *DB) UpdateUser(ctx context.Context, u *User) error {
 	return nil
 }
 
+// ReplacePasswordHash stores hash as the user's password hash if it is
+// still old: a password changed meanwhile is kept. It leaves the user's
+// sessions alone: the password is the same, only its hash is new.
+func (d *DB) ReplacePasswordHash(ctx context.Context, id int64, old, hash string) error {
+	err := d.gorm.WithContext(ctx).Model(&User{}).Where("id = ? AND password_hash = ?", id, old).
+		Updates(map[string]any{"password_hash": hash, "updated_at": d.now().UTC()}).Error
+	if err != nil {
+		return fmt.Errorf("replace password hash of user %d: %w", id, err)
+	}
+	return nil
+}
+
 // CountUsers counts users, to know whether a fresh database needs seeding.
 func (d *DB) CountUsers(ctx context.Context) (int64, error) {
 	var n int64

@@ -87,7 +87,26 @@ func (s *Server) authenticate(ctx context.Context, email, pass string) (*db.User
 	if u == nil || !ok || verr != nil || !u.Active {
 		return nil, nil
 	}
+	s.rehash(ctx, u, pass)
 	return u, nil
+}
+
+// rehash remakes u's hash with the current parameters when it was made
+// with others, so that every account costs a login what the dummy hash
+// costs. A failure leaves the old hash, which still works.
+func (s *Server) rehash(ctx context.Context, u *db.User, pass string) {
+	if !s.hasher.NeedsRehash(u.PasswordHash) {
+		return
+	}
+	hash, err := s.hasher.Hash(pass)
+	if err == nil {
+		err = s.db.ReplacePasswordHash(ctx, u.ID, u.PasswordHash, hash)
+	}
+	if err != nil {
+		s.log.Warn("rehash password", "user_id", u.ID, "err", err)
+		return
+	}
+	u.PasswordHash = hash
 }
 
 func (s *Server) logout(c echo.Context) error {
