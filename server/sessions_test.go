@@ -6,8 +6,11 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
+	"bilag/db"
 	"bilag/server/password"
+	"bilag/views"
 )
 
 // browserTarget is where a browser goes on a Location header: it drops
@@ -186,4 +189,131 @@ func hashParams(t *testing.T, e *env, id int64) password.Hasher {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// copyCookies gives a fresh browser b's cookies: a stolen or copied login.
+func (b *browser) copyCookies() *browser {
+	b.e.t.Helper()
+	c := b.e.browser()
+	u, _ := url.Parse(b.e.url)
+	c.c.Jar.SetCookies(u, b.c.Jar.Cookies(u))
+	return c
+}
+
+// wantLoggedIn says whether b is logged in: the dashboard answers, or
+// sends it to the login page.
+func wantLoggedIn(t *testing.T, what string, b *browser, want bool) {
+	t.Helper()
+	r := b.get("/")
+	switch {
+	case want && r.Status != http.StatusOK:
+		t.Errorf("%s: GET / = %d (Location %q), want 200: the session should be alive", what, r.Status, r.Header.Get("Location"))
+	case !want && (r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Header.Get("Location"), "/login")):
+		t.Errorf("%s: GET / = %d (Location %q), want 303 to /login: the session should have ended", what, r.Status, r.Header.Get("Location"))
+	}
+}
+
+// TestLogoutEndsTheSession: a copy of the session cookie is worthless
+// once its owner logs out.
+func TestLogoutEndsTheSession(t *testing.T) {
+	e := newEnv(t)
+	b := e.loggedIn(e.viewer)
+	other := e.loggedIn(e.viewer)
+	stolen := b.copyCookies()
+	wantLoggedIn(t, "copied cookie before logout", stolen, true)
+	wantStatus(t, "POST /logout", b.post("/logout", nil), http.StatusSeeOther)
+	wantLoggedIn(t, "after logout", b, false)
+	wantLoggedIn(t, "copied cookie after logout", stolen, false)
+	wantLoggedIn(t, "the user's other browser", other, true)
+}
+
+// TestAdminChangesEndSessions: a password the admin sets or resets, and a
+// role the admin changes, end every session of that user, and the admin
+// is told so.
+func TestAdminChangesEndSessions(t *testing.T) {
+	e := newEnv(t)
+	admin := e.loggedIn(e.admin)
+	id := itoa(e.analyst.ID)
+	form := func(role, pass string) url.Values {
+		return url.Values{"name": {e.analyst.Name}, "role": {role}, "active": {"1"}, "password": {pass}}
+	}
+	tests := []struct {
+		name, path string
+		form       url.Values
+		ends       bool
+	}{
+		{"name only", "/admin/users/" + id, form(db.RoleAnalyst, ""), false},
+		{"reset", "/admin/users/" + id + "/reset-password", url.Values{}, true},
+		{"new password", "/admin/users/" + id, form(db.RoleAnalyst, "a brand new passphrase 42"), true},
+		{"role", "/admin/users/" + id, form(db.RoleViewer, ""), true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			u, err := e.db.User(t.Context(), e.analyst.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Log in with whatever the password is now.
+			pass := "known password for the test"
+			if u.PasswordHash, err = fastHasher.Hash(pass); err != nil {
+				t.Fatal(err)
+			}
+			if err := e.db.UpdateUser(t.Context(), u); err != nil {
+				t.Fatal(err)
+			}
+			victim := e.loggedIn(person{User: u, Password: pass})
+			stolen := victim.copyCookies()
+			r := admin.post(tt.path, tt.form)
+			wantStatus(t, "POST "+tt.path, r, http.StatusSeeOther)
+			page := admin.follow(r)
+			wantLoggedIn(t, "the user's browser", victim, !tt.ends)
+			wantLoggedIn(t, "a copy of its cookie", stolen, !tt.ends)
+			said := strings.Contains(page.Text(), views.Translate("en", "admin.user.sessions.ended"))
+			if said != tt.ends {
+				t.Errorf("the admin's page says the sessions ended: %v, want %v\n%s", said, tt.ends, page.Text())
+			}
+		})
+	}
+	wantLoggedIn(t, "the admin", admin, true)
+}
+
+// TestIdleSessionsEnd: a session unused for 2 hours ends, a used one lives
+// to its absolute 12 hours, and a copy of the cookie ends with it.
+func TestIdleSessionsEnd(t *testing.T) {
+	e := newEnv(t)
+	b := e.loggedIn(e.viewer)
+	stolen := b.copyCookies()
+	for range 5 {
+		e.clock.Advance(time.Hour + 59*time.Minute)
+		wantLoggedIn(t, "used within 2 hours", b, true)
+	}
+	e.clock.Advance(2*time.Hour + time.Second)
+	wantLoggedIn(t, "unused for 2 hours", b, false)
+	wantLoggedIn(t, "copy of an idle session", stolen, false)
+
+	b = e.loggedIn(e.viewer)
+	for range 11 {
+		e.clock.Advance(time.Hour)
+		wantLoggedIn(t, "used every hour", b, true)
+	}
+	e.clock.Advance(time.Hour + time.Second)
+	wantLoggedIn(t, "after 12 hours", b, false)
+}
+
+// TestLastSeenIsWrittenOncAMinute: a request within a minute of the last
+// write of a session's last use writes nothing, so the idle clock runs
+// from that write.
+func TestLastSeenIsWrittenOnceAMinute(t *testing.T) {
+	e := newEnv(t)
+	b := e.loggedIn(e.viewer)
+	e.clock.Advance(30 * time.Second)
+	wantLoggedIn(t, "30 s after login", b, true)
+	e.clock.Advance(2*time.Hour - 29*time.Second)
+	wantLoggedIn(t, "2 h after the login, less than 2 h after the last request", b, false)
+
+	b = e.loggedIn(e.viewer)
+	e.clock.Advance(61 * time.Second)
+	wantLoggedIn(t, "61 s after login", b, true)
+	e.clock.Advance(2*time.Hour - 30*time.Second)
+	wantLoggedIn(t, "less than 2 h after a recorded request", b, true)
 }
