@@ -140,6 +140,19 @@ var migrations = []func(tx *gorm.DB) error{
 		}
 		return nil
 	},
+	// 11: sessions held on the server (so they can end), and a second
+	// factor: the user's sealed TOTP key and one-time recovery codes.
+	func(tx *gorm.DB) error {
+		if err := tx.Migrator().CreateTable(&sessionV11{}, &recoveryCodeV11{}); err != nil {
+			return err
+		}
+		for _, f := range []string{"TOTPKeyID", "TOTPSealed", "TOTPEnabledAt", "TOTPLastStep"} {
+			if err := tx.Migrator().AddColumn(&userV11{}, f); err != nil {
+				return fmt.Errorf("add users.%s: %w", f, err)
+			}
+		}
+		return nil
+	},
 }
 
 // syncRunV10 and syncStateV10 are the columns step 10 adds.
@@ -333,6 +346,36 @@ type voucherDocumentV9 struct {
 }
 
 func (voucherDocumentV9) TableName() string { return "voucher_documents" }
+
+// sessionV11, recoveryCodeV11 and userV11 (the columns it adds) are what
+// step 11 makes.
+type sessionV11 struct {
+	ID         int64     `gorm:"primaryKey"`
+	UserID     int64     `gorm:"not null;index"`
+	Hash       string    `gorm:"size:64;not null;uniqueIndex"`
+	CreatedAt  time.Time `gorm:"not null"`
+	LastSeenAt time.Time `gorm:"not null"`
+}
+
+func (sessionV11) TableName() string { return "sessions" }
+
+type recoveryCodeV11 struct {
+	ID     int64  `gorm:"primaryKey"`
+	UserID int64  `gorm:"not null;index"`
+	Hash   string `gorm:"size:64;not null"`
+	UsedAt *time.Time
+}
+
+func (recoveryCodeV11) TableName() string { return "recovery_codes" }
+
+type userV11 struct {
+	TOTPKeyID     string     `gorm:"column:totp_key_id;size:32;not null;default:''"`
+	TOTPSealed    []byte     `gorm:"column:totp_sealed"`
+	TOTPEnabledAt *time.Time `gorm:"column:totp_enabled_at"`
+	TOTPLastStep  int64      `gorm:"column:totp_last_step;not null;default:0"`
+}
+
+func (userV11) TableName() string { return "users" }
 
 type syncRunV3 struct {
 	ID           int64 `gorm:"primaryKey"`

@@ -22,7 +22,18 @@ type User struct {
 	Active       bool   `gorm:"not null"`
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+	// TOTPSealed is the second-factor (TOTP) key, sealed under the key
+	// TOTPKeyID names; set and TOTPEnabledAt nil is an enrolment not yet
+	// confirmed. TOTPLastStep is the time step of the last code used, so
+	// no code works twice.
+	TOTPKeyID     string     `gorm:"column:totp_key_id;size:32;not null;default:''"`
+	TOTPSealed    []byte     `gorm:"column:totp_sealed"`
+	TOTPEnabledAt *time.Time `gorm:"column:totp_enabled_at"`
+	TOTPLastStep  int64      `gorm:"column:totp_last_step;not null;default:0"`
 }
+
+// HasSecondFactor reports whether u's second factor is enrolled.
+func (u *User) HasSecondFactor() bool { return u.TOTPEnabledAt != nil }
 
 // IsAdmin reports whether u sees and manages everything.
 func (u *User) IsAdmin() bool { return u.Role == RoleAdmin }

@@ -160,6 +160,9 @@ func (s *Server) updateUser(c echo.Context) error {
 	if !f.OK() {
 		return c.Render(http.StatusUnprocessableEntity, "admin_user_form", s.page(c, s.t(c, "admin.user.edit"), userFormPage{ID: u.ID, Form: f, Roles: db.Roles()}))
 	}
+	// A new password, a new role or a deactivation ends the user's
+	// sessions: whoever holds one logs in again under the new terms.
+	ends := f.Values["password"] != "" || f.Values["role"] != u.Role || (u.Active && !active)
 	u.Name, u.Role, u.Active = f.Values["name"], f.Values["role"], active
 	if p := f.Values["password"]; p != "" {
 		if u.PasswordHash, err = s.hasher.Hash(p); err != nil {
@@ -170,7 +173,29 @@ func (s *Server) updateUser(c echo.Context) error {
 		return err
 	}
 	s.audit(c, db.AuditUserUpdate, nil, u.Email, "role="+u.Role+" active="+strconv.FormatBool(u.Active)+" password_changed="+strconv.FormatBool(f.Values["password"] != ""))
-	return s.flashTo(c, s.t(c, "admin.user.saved"), "/admin/users")
+	msg, err := s.endSessionsOf(c, u, ends, s.t(c, "admin.user.saved"))
+	if err != nil {
+		return err
+	}
+	return s.flashTo(c, msg, "/admin/users")
+}
+
+// endSessionsOf ends u's sessions when ends (all but the admin's own
+// session, when u is the admin), and returns msg, saying so if it did.
+func (s *Server) endSessionsOf(c echo.Context, u *db.User, ends bool, msg string) (string, error) {
+	if !ends {
+		return msg, nil
+	}
+	keep := ""
+	if u.ID == currentUser(c).ID {
+		keep = sessionOf(c).SID
+	}
+	n, err := s.db.EndUserSessions(c.Request().Context(), u.ID, keep)
+	if err != nil {
+		return "", err
+	}
+	s.audit(c, db.AuditUserUpdate, nil, u.Email, "sessions_ended="+strconv.FormatInt(n, 10))
+	return msg + " " + s.t(c, "admin.user.sessions.ended"), nil
 }
 
 func (s *Server) resetPassword(c echo.Context) error {
@@ -186,7 +211,11 @@ func (s *Server) resetPassword(c echo.Context) error {
 		return err
 	}
 	s.audit(c, db.AuditUserUpdate, nil, u.Email, "password_reset")
-	return s.flashTo(c, s.t(c, "admin.user.reset", pass), "/admin/users/"+strconv.FormatInt(u.ID, 10))
+	msg, err := s.endSessionsOf(c, u, true, s.t(c, "admin.user.reset", pass))
+	if err != nil {
+		return err
+	}
+	return s.flashTo(c, msg, "/admin/users/"+strconv.FormatInt(u.ID, 10))
 }
 
 // --- companies ---

@@ -61,6 +61,8 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 	if err := e.db.SetConnectionStatus(t.Context(), conn.ID, db.ConnActive); err != nil {
 		t.Fatal(err)
 	}
+	// Four hours on, the analyst's session has ended (idle for 2 h).
+	analyst = e.loggedIn(e.analyst)
 	wantStatus(t, "disconnect", analyst.post("/companies/"+itoa(e.fj.ID)+"/connection/disconnect", url.Values{"confirm": {"yes"}}), http.StatusSeeOther)
 	analyst.post("/logout", nil)
 

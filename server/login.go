@@ -22,10 +22,8 @@ type loginPage struct {
 }
 
 func (s *Server) showLogin(c echo.Context) error {
-	if currentUser(c) != nil || sessionOf(c).UserID != 0 {
-		if _, err := s.db.User(c.Request().Context(), sessionOf(c).UserID); err == nil {
-			return c.Redirect(http.StatusSeeOther, "/")
-		}
+	if u, err := s.sessionUser(c.Request().Context(), sessionOf(c)); err == nil && u != nil {
+		return c.Redirect(http.StatusSeeOther, "/")
 	}
 	return s.render(c, "login", s.t(c, "login.title"), loginPage{Next: c.QueryParam("next"), Demo: s.demo})
 }
@@ -54,10 +52,7 @@ func (s *Server) login(c echo.Context) error {
 		return c.Render(http.StatusUnauthorized, "login", s.page(c, s.t(c, "login.title"), page))
 	}
 	s.throttle.succeed(email)
-	// A fresh session: nothing from before the login survives but the language.
-	sess := &session{UserID: u.ID, Lang: sessionOf(c).Lang, IssuedAt: s.now().Unix()}
-	c.Set(string(keySession), sess)
-	if err := s.saveSession(c, sess); err != nil {
+	if err := s.startSession(c, u); err != nil {
 		return err
 	}
 	_ = s.db.Audit(ctx, db.AuditEvent{Action: db.AuditLogin, UserID: &u.ID, Actor: u.Email, RemoteIP: ip})
@@ -110,10 +105,14 @@ func (s *Server) rehash(ctx context.Context, u *db.User, pass string) {
 }
 
 func (s *Server) logout(c echo.Context) error {
+	ctx := c.Request().Context()
 	sess := sessionOf(c)
-	if sess.UserID != 0 {
-		if u, err := s.db.User(c.Request().Context(), sess.UserID); err == nil {
-			_ = s.db.Audit(c.Request().Context(), db.AuditEvent{Action: db.AuditLogout, UserID: &u.ID, Actor: u.Email, RemoteIP: c.RealIP()})
+	if u, err := s.sessionUser(ctx, sess); err == nil && u != nil {
+		_ = s.db.Audit(ctx, db.AuditEvent{Action: db.AuditLogout, UserID: &u.ID, Actor: u.Email, RemoteIP: c.RealIP()})
+	}
+	if sess.SID != "" {
+		if err := s.db.EndSession(ctx, sess.SID); err != nil {
+			return err
 		}
 	}
 	ns := &session{Lang: sess.Lang}

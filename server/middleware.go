@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -10,8 +9,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
-
-	"bilag/db"
 )
 
 // accessLog writes one line per request. It logs the route pattern, never
@@ -123,22 +120,22 @@ func noCookies(c echo.Context) bool {
 	return strings.HasPrefix(p, "/static/") || p == "/healthz" || p == "/readyz" || p == "/favicon.ico"
 }
 
-// requireUser admits logged-in, active users and sends everyone else to
-// the login page.
+// requireUser admits users with a live session (sessionUser) and sends
+// everyone else to the login page.
 func (s *Server) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		sess := sessionOf(c)
 		if sess.UserID == 0 {
 			return s.toLogin(c)
 		}
-		u, err := s.db.User(c.Request().Context(), sess.UserID)
-		if errors.Is(err, db.ErrNotFound) || (err == nil && !u.Active) {
-			sess.UserID = 0
-			_ = s.saveSession(c, sess)
-			return s.toLogin(c)
-		}
+		u, err := s.sessionUser(c.Request().Context(), sess)
 		if err != nil {
 			return err
+		}
+		if u == nil {
+			sess.UserID, sess.SID = 0, ""
+			_ = s.saveSession(c, sess)
+			return s.toLogin(c)
 		}
 		c.Set(string(keyUser), u)
 		return next(c)

@@ -1,6 +1,10 @@
 package server
 
 import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
 	"net/http"
 	"time"
 
@@ -14,12 +18,21 @@ const (
 	sessionCookie = "bilag_session"
 	// sessionMaxAge is the absolute lifetime of a login.
 	sessionMaxAge = 12 * time.Hour
+	// sessionIdle ends a login unused this long.
+	sessionIdle = 2 * time.Hour
+	// sessionTouchEvery bounds how often a session's last use is written:
+	// a request within it of the last write writes nothing, so the idle
+	// clock may run up to this much early.
+	sessionTouchEvery = time.Minute
 )
 
 // session is all a browser carries: ids and preferences, never secrets
 // other than what it is sealed with.
 type session struct {
-	UserID   int64  `json:"u,omitempty"`
+	UserID int64 `json:"u,omitempty"`
+	// SID is the token of the server-side session (db.Session): the
+	// login lives only as long as that row.
+	SID      string `json:"s,omitempty"`
 	Lang     string `json:"l,omitempty"`
 	Flash    string `json:"f,omitempty"`
 	IssuedAt int64  `json:"i,omitempty"`
@@ -84,6 +97,57 @@ func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 		c.Set(string(keySession), sess)
 		return next(c)
 	}
+}
+
+// sessionUser is the user whose live session sess carries, or nil. A
+// session ended (logout, a password or role change), unused for
+// sessionIdle or older than sessionMaxAge is no login; its last use is
+// written at most once per sessionTouchEvery.
+func (s *Server) sessionUser(ctx context.Context, sess *session) (*db.User, error) {
+	if sess.UserID == 0 || sess.SID == "" {
+		return nil, nil
+	}
+	row, err := s.db.SessionByToken(ctx, sess.SID)
+	if errors.Is(err, db.ErrNotFound) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	if row.UserID != sess.UserID || now.Sub(row.LastSeenAt) > sessionIdle || now.Sub(row.CreatedAt) > sessionMaxAge {
+		return nil, s.db.EndSession(ctx, sess.SID)
+	}
+	u, err := s.db.User(ctx, row.UserID)
+	if errors.Is(err, db.ErrNotFound) || (err == nil && !u.Active) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	if now.Sub(row.LastSeenAt) >= sessionTouchEvery {
+		if err := s.db.TouchSession(ctx, row.ID, now, sessionTouchEvery); err != nil {
+			s.log.Warn("record session use", "user_id", u.ID, "err", err)
+		}
+	}
+	return u, nil
+}
+
+// startSession logs u in: a fresh server-side session and a fresh cookie,
+// in which nothing from before the login survives but the language.
+func (s *Server) startSession(c echo.Context, u *db.User) error {
+	now := s.now()
+	sess := &session{UserID: u.ID, SID: newSessionToken(), Lang: sessionOf(c).Lang, IssuedAt: now.Unix()}
+	if err := s.db.CreateSession(c.Request().Context(), u.ID, sess.SID, now.Add(-sessionMaxAge), now.Add(-sessionIdle)); err != nil {
+		return err
+	}
+	c.Set(string(keySession), sess)
+	return s.saveSession(c, sess)
+}
+
+// newSessionToken is 256 random bits.
+func newSessionToken() string {
+	b := make([]byte, 32)
+	rand.Read(b) // never fails since Go 1.24
+	return base64.RawURLEncoding.EncodeToString(b)
 }
 
 // saveSession writes the session cookie.
