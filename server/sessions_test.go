@@ -317,3 +317,33 @@ func TestLastSeenIsWrittenOnceAMinute(t *testing.T) {
 	e.clock.Advance(2*time.Hour - 30*time.Second)
 	wantLoggedIn(t, "less than 2 h after a recorded request", b, true)
 }
+
+// TestLoggedInAnswersAreNotStored: no cache keeps a page or API answer
+// meant for one logged-in person, and the page policy allows no plugins.
+func TestLoggedInAnswersAreNotStored(t *testing.T) {
+	e := newEnv(t)
+	admin, analyst := e.loggedIn(e.admin), e.loggedIn(e.analyst)
+	co := "/companies/" + itoa(e.fj.ID)
+	for _, tt := range []struct {
+		b    *browser
+		path string
+	}{
+		{admin, "/"}, {admin, "/settings"}, {admin, "/admin/users"}, {admin, "/admin/users/" + itoa(e.viewer.ID)},
+		{admin, "/admin/companies"}, {analyst, co}, {analyst, co + "/vouchers"}, {analyst, co + "/sync/status"},
+		{analyst, "/companies/" + itoa(e.hidden.ID)}, {analyst, "/admin/users"},
+	} {
+		r := tt.b.get(tt.path)
+		if got := r.Header.Get("Cache-Control"); !strings.Contains(got, "no-store") {
+			t.Errorf("GET %s (status %d): Cache-Control = %q, want no-store", tt.path, r.Status, got)
+		}
+		if csp := r.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "object-src 'none'") {
+			t.Errorf("GET %s: Content-Security-Policy = %q, want object-src 'none'", tt.path, csp)
+		}
+	}
+	token := e.tokenFor(e.analyst)
+	for _, path := range []string{"/api/v1/companies", "/api/v1/companies/" + itoa(e.fj.ID) + "/vouchers", "/api/v1/companies/" + itoa(e.hidden.ID) + "/vouchers"} {
+		if got := e.api(t, token, path).Header.Get("Cache-Control"); !strings.Contains(got, "no-store") {
+			t.Errorf("GET %s: Cache-Control = %q, want no-store", path, got)
+		}
+	}
+}
