@@ -61,7 +61,7 @@ func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	for _, o := range s.formSrc {
 		formAction += " " + o
 	}
-	csp := "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'self'; frame-src 'self'; " +
+	csp := "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; frame-src 'self'; " +
 		"frame-ancestors 'none'; base-uri 'none'; form-action " + formAction
 	return func(c echo.Context) error {
 		h := c.Response().Header()
@@ -124,6 +124,8 @@ func noCookies(c echo.Context) bool {
 // everyone else to the login page.
 func (s *Server) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		// A logged-in page is for one person; no cache may keep it.
+		c.Response().Header().Set("Cache-Control", "no-store")
 		sess := sessionOf(c)
 		if sess.UserID == 0 {
 			return s.toLogin(c)
