@@ -1,14 +1,19 @@
 package server_test
 
 import (
+	"html"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
+	"bilag/connectors"
 	"bilag/db"
+	"bilag/server"
+	"bilag/server/connections"
 	"bilag/server/password"
 	"bilag/views"
 )
@@ -345,5 +350,56 @@ func TestLoggedInAnswersAreNotStored(t *testing.T) {
 		if got := e.api(t, token, path).Header.Get("Cache-Control"); !strings.Contains(got, "no-store") {
 			t.Errorf("GET %s: Cache-Control = %q, want no-store", path, got)
 		}
+	}
+}
+
+// TestHostCookiesOnHTTPS: behind an https base URL every cookie Bilag sets
+// is a __Host- cookie (Secure, Path=/, no Domain), so no sibling host can
+// plant or overwrite one, and the login still works with them.
+func TestHostCookiesOnHTTPS(t *testing.T) {
+	e := newEnv(t)
+	base, _ := url.Parse("https://bilag.example")
+	srv, _ := newPortal(t,
+		server.Options{DB: e.db, Logger: e.logger, BaseURL: base, SecretKey: e.secret, Now: e.clock.Now},
+		connections.Options{DB: e.db, Logger: e.logger, Connectors: map[string]connectors.Connector{e.conn.Name(): e.conn}, Now: e.clock.Now})
+	jar := map[string]string{}
+	do := func(method, path string, form url.Values) *httptest.ResponseRecorder {
+		t.Helper()
+		var body io.Reader
+		if form != nil {
+			body = strings.NewReader(form.Encode())
+		}
+		req := httptest.NewRequest(method, "https://bilag.example"+path, body)
+		if form != nil {
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+		for k, v := range jar {
+			req.AddCookie(&http.Cookie{Name: k, Value: v})
+		}
+		w := httptest.NewRecorder()
+		srv.ServeHTTP(w, req)
+		for _, c := range w.Result().Cookies() {
+			if !strings.HasPrefix(c.Name, "__Host-") || !c.Secure || c.Path != "/" || c.Domain != "" {
+				t.Errorf("%s %s sets cookie %s (Secure %v, Path %q, Domain %q), want a __Host- cookie", method, path, c.Name, c.Secure, c.Path, c.Domain)
+			}
+			jar[c.Name] = c.Value
+		}
+		return w
+	}
+	do(http.MethodGet, "/lang?l=sv&next=/login", nil)
+	page := do(http.MethodGet, "/login", nil)
+	m := csrfRe.FindStringSubmatch(page.Body.String())
+	if m == nil {
+		t.Fatal("login page has no _csrf field")
+	}
+	r := do(http.MethodPost, "/login", url.Values{"email": {e.viewer.Email}, "password": {e.viewer.Password}, "_csrf": {html.UnescapeString(m[1])}})
+	if r.Code != http.StatusSeeOther || r.Header().Get("Location") != "/" {
+		t.Fatalf("POST /login = %d (Location %q), want 303 to /", r.Code, r.Header().Get("Location"))
+	}
+	if r := do(http.MethodGet, "/", nil); r.Code != http.StatusOK {
+		t.Errorf("GET / after login = %d, want 200", r.Code)
+	}
+	if len(jar) < 2 {
+		t.Errorf("cookies set: %v, want the session and CSRF cookies", jar)
 	}
 }
