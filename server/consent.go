@@ -155,13 +155,13 @@ func (s *Server) setSealedCookie(c echo.Context, name string, v any, maxAge time
 	}
 	// Lax, not Strict: the callback is a cross-site top-level GET, which
 	// Strict would strip of the cookie.
-	c.SetCookie(&http.Cookie{Name: name, Value: enc, Path: "/", HttpOnly: true, Secure: s.secure,
+	c.SetCookie(&http.Cookie{Name: s.cookieName(name), Value: enc, Path: "/", HttpOnly: true, Secure: s.secure,
 		SameSite: http.SameSiteLaxMode, MaxAge: int(maxAge / time.Second)})
 	return nil
 }
 
 func (s *Server) clearCookie(c echo.Context, name string) {
-	c.SetCookie(&http.Cookie{Name: name, Value: "", Path: "/", HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode, MaxAge: -1})
+	c.SetCookie(&http.Cookie{Name: s.cookieName(name), Value: "", Path: "/", HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode, MaxAge: -1})
 }
 
 // result is what the accountant's result page shows, carried across the
@@ -222,7 +222,7 @@ func (s *Server) consentCallback(c echo.Context) error {
 // takeFlow reads and spends the browser's flow cookie and checks the
 // callback's state against it; when ok is false, res says why.
 func (s *Server) takeFlow(c echo.Context) (f flow, res result, ok bool) {
-	ck, err := c.Cookie(flowCookie)
+	ck, err := c.Cookie(s.cookieName(flowCookie))
 	s.clearCookie(c, flowCookie)
 	if err != nil || s.cookies.Decode(flowCookie, ck.Value, &f) != nil {
 		return f, result{Reason: "no_flow"}, false
@@ -313,7 +313,7 @@ func (s *Server) finish(c echo.Context, r result) error {
 func (s *Server) showConsentResult(c echo.Context) error {
 	c.Response().Header().Set("Cache-Control", "no-store")
 	var r result
-	ck, err := c.Cookie(resultCookie)
+	ck, err := c.Cookie(s.cookieName(resultCookie))
 	if err != nil || s.cookies.Decode(resultCookie, ck.Value, &r) != nil {
 		r = result{Reason: "no_flow", Firm: s.firm}
 	}

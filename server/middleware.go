@@ -101,7 +101,7 @@ func (s *Server) crossOrigin() echo.MiddlewareFunc {
 func (s *Server) csrf() echo.MiddlewareFunc {
 	return middleware.CSRFWithConfig(middleware.CSRFConfig{
 		TokenLookup:    "form:_csrf,header:X-CSRF-Token",
-		CookieName:     "bilag_csrf",
+		CookieName:     s.cookieName("bilag_csrf"),
 		CookiePath:     "/",
 		CookieHTTPOnly: true,
 		CookieSecure:   s.secure,

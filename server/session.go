@@ -83,7 +83,7 @@ func currentCompany(c echo.Context) *db.Company {
 func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		sess := &session{}
-		if ck, err := c.Cookie(sessionCookie); err == nil {
+		if ck, err := c.Cookie(s.cookieName(sessionCookie)); err == nil {
 			if err := s.cookies.Decode(sessionCookie, ck.Value, sess); err != nil {
 				sess = &session{}
 			}
@@ -150,6 +150,17 @@ func newSessionToken() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
+// cookieName is the name of a cookie Bilag sets: on https with the
+// __Host- prefix, which makes a browser keep it only when it is Secure,
+// for Path=/ and without Domain, so no other host under the same domain
+// can plant or overwrite it (every cookie is set so).
+func (s *Server) cookieName(name string) string {
+	if s.secure {
+		return "__Host-" + name
+	}
+	return name
+}
+
 // saveSession writes the session cookie.
 func (s *Server) saveSession(c echo.Context, sess *session) error {
 	v, err := s.cookies.Encode(sessionCookie, sess)
@@ -157,7 +168,7 @@ func (s *Server) saveSession(c echo.Context, sess *session) error {
 		return err
 	}
 	c.SetCookie(&http.Cookie{
-		Name: sessionCookie, Value: v, Path: "/", HttpOnly: true, Secure: s.secure,
+		Name: s.cookieName(sessionCookie), Value: v, Path: "/", HttpOnly: true, Secure: s.secure,
 		SameSite: http.SameSiteLaxMode, MaxAge: int(sessionMaxAge / time.Second),
 	})
 	return nil
