@@ -50,6 +50,8 @@ func TestUserAdd(t *testing.T) {
 		{"duplicate", []string{"user", "add", "--email", "ann@firm.test", "--name", "X", "--role", "viewer"}, "another-long-password\n", "already exists"},
 		{"bad role", []string{"user", "add", "--email", "x@firm.test", "--name", "X", "--role", "boss"}, "", "--role must be"},
 		{"short password", []string{"user", "add", "--email", "y@firm.test", "--name", "Y", "--role", "viewer"}, "short\n", "at least 12"},
+		{"common password", []string{"user", "add", "--email", "c@firm.test", "--name", "C", "--role", "viewer"}, "password1234\n", "common"},
+		{"own name", []string{"user", "add", "--email", "n@firm.test", "--name", "Yngve Ytterberg", "--role", "viewer"}, "ytterberg forever\n", "name"},
 		{"missing name", []string{"user", "add", "--email", "z@firm.test", "--role", "viewer"}, "", "--email and --name are required"},
 	}
 	for _, tt := range tests {

@@ -403,3 +403,24 @@ func TestHostCookiesOnHTTPS(t *testing.T) {
 		t.Errorf("cookies set: %v, want the session and CSRF cookies", jar)
 	}
 }
+
+// TestAdminFormRefusesWeakPasswords: the admin's user form applies the
+// password policy, with a message at the field.
+func TestAdminFormRefusesWeakPasswords(t *testing.T) {
+	e := newEnv(t)
+	admin := e.loggedIn(e.admin)
+	for _, tt := range []struct{ pass, key string }{
+		{"password1234", "err.password.common"},
+		{"Sunshine2024!", "err.password.common"},
+		{"vera viewer is me", "err.password.personal"},
+		{"tiny", "err.password.short"},
+	} {
+		r := admin.post("/admin/users/"+itoa(e.viewer.ID), url.Values{"name": {e.viewer.Name}, "role": {db.RoleViewer}, "active": {"1"}, "password": {tt.pass}})
+		wantStatus(t, "POST user "+tt.pass, r, http.StatusUnprocessableEntity)
+		if got, want := fieldErrors(r.Body)["password"], views.Translate("en", tt.key); got != want {
+			t.Errorf("password %q: field error %q, want %q", tt.pass, got, want)
+		}
+		r = admin.post("/admin/users", url.Values{"name": {"Nina Ny"}, "email": {"nina@firm.test"}, "role": {db.RoleViewer}, "password": {tt.pass}})
+		wantStatus(t, "POST new user "+tt.pass, r, http.StatusUnprocessableEntity)
+	}
+}
