@@ -269,8 +269,8 @@ func userAdd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	generated := pass == ""
 	if generated {
 		pass = password.Generate()
-	} else if len([]rune(pass)) < 12 {
-		return errors.New("password must be at least 12 characters")
+	} else if err := password.Check(pass, *name, *email); err != nil {
+		return fmt.Errorf("refused: %w (at least %d characters, not a common password, not containing the name, e-mail or Bilag)", err, password.MinLength)
 	}
 	a, err := openApp(ctx, stderr)
 	if err != nil {

@@ -19,8 +19,6 @@ import (
 // countries are those Bilag knows organisation numbers of.
 func countries() []string { return []string{"SE", "NO", "DK", "FI", "NL"} }
 
-const minPasswordLen = 12
-
 func isNotFound(err error) bool { return errors.Is(err, db.ErrNotFound) }
 
 func (s *Server) audit(c echo.Context, action string, companyID *int64, target, detail string) {
@@ -58,9 +56,10 @@ func (s *Server) newUser(c echo.Context) error {
 	return s.render(c, "admin_user_form", s.t(c, "admin.user.new"), userFormPage{Form: f, Roles: db.Roles()})
 }
 
-// userForm reads and validates the user form; creating says whether the
-// email is part of it.
-func userForm(c echo.Context, creating bool) *views.Form {
+// userForm reads and validates the user form; email is the user's when
+// editing, "" when creating (the email is then part of the form).
+func userForm(c echo.Context, email string) *views.Form {
+	creating := email == ""
 	f := views.NewForm()
 	for _, k := range []string{"name", "email", "role", "password", "active"} {
 		f.Values[k] = strings.TrimSpace(c.FormValue(k))
@@ -88,16 +87,36 @@ func userForm(c echo.Context, creating bool) *views.Form {
 	if role != db.RoleAdmin && role != db.RoleAnalyst && role != db.RoleViewer {
 		f.Fail("role", "err.role")
 	}
-	if p := f.Values["password"]; p != "" && utf8.RuneCountInString(p) < minPasswordLen {
-		f.Fail("password", "err.password.short")
-	} else if len(p) > 200 {
-		f.Fail("password", "err.toolong")
+	if !creating {
+		f.Values["email"] = email
+	}
+	if p := f.Values["password"]; p != "" {
+		if key := passwordProblem(p, f.Values["name"], f.Values["email"]); key != "" {
+			f.Fail("password", key)
+		}
 	}
 	return f
 }
 
+// passwordProblem is the message key of why pass may not be the password
+// of the person called name with email (password.Check), or "".
+func passwordProblem(pass, name, email string) string {
+	switch err := password.Check(pass, name, email); {
+	case err == nil:
+		return ""
+	case errors.Is(err, password.ErrTooShort):
+		return "err.password.short"
+	case errors.Is(err, password.ErrTooLong):
+		return "err.toolong"
+	case errors.Is(err, password.ErrCommon):
+		return "err.password.common"
+	default:
+		return "err.password.personal"
+	}
+}
+
 func (s *Server) createUser(c echo.Context) error {
-	f := userForm(c, true)
+	f := userForm(c, "")
 	if !f.OK() {
 		return c.Render(http.StatusUnprocessableEntity, "admin_user_form", s.page(c, s.t(c, "admin.user.new"), userFormPage{Form: f, Roles: db.Roles()}))
 	}
@@ -151,8 +170,7 @@ func (s *Server) updateUser(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f := userForm(c, false)
-	f.Values["email"] = u.Email
+	f := userForm(c, u.Email)
 	active := f.Values["active"] == "1"
 	if u.ID == currentUser(c).ID && (!active || f.Values["role"] != db.RoleAdmin) {
 		f.Fail("active", "admin.user.self")

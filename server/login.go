@@ -33,7 +33,8 @@ func (s *Server) login(c echo.Context) error {
 	email := db.NormalizeEmail(c.FormValue("email"))
 	pass := c.FormValue("password")
 	ip := c.RealIP()
-	if len(email) > 254 || len(pass) > 200 {
+	// 4 bytes a character: the longest password the policy allows.
+	if len(email) > 254 || len(pass) > 4*password.MaxLength {
 		email, pass = "", ""
 	}
 	page := loginPage{Email: email, Next: c.FormValue("next"), Demo: s.demo}

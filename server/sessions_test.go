@@ -420,7 +420,7 @@ func TestAdminFormRefusesWeakPasswords(t *testing.T) {
 		if got, want := fieldErrors(r.Body)["password"], views.Translate("en", tt.key); got != want {
 			t.Errorf("password %q: field error %q, want %q", tt.pass, got, want)
 		}
-		r = admin.post("/admin/users", url.Values{"name": {"Nina Ny"}, "email": {"nina@firm.test"}, "role": {db.RoleViewer}, "password": {tt.pass}})
+		r = admin.post("/admin/users", url.Values{"name": {"Vera Ny"}, "email": {"nina@firm.test"}, "role": {db.RoleViewer}, "password": {tt.pass}})
 		wantStatus(t, "POST new user "+tt.pass, r, http.StatusUnprocessableEntity)
 	}
 }
