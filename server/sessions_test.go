@@ -424,3 +424,54 @@ func TestAdminFormRefusesWeakPasswords(t *testing.T) {
 		wantStatus(t, "POST new user "+tt.pass, r, http.StatusUnprocessableEntity)
 	}
 }
+
+// TestChangeOwnPassword: on the Settings page a person changes their own
+// password, proving the current one; their other sessions end, this one
+// stays, and only the new password logs in. The form has a CSRF token
+// like every other.
+func TestChangeOwnPassword(t *testing.T) {
+	e := newEnv(t)
+	b := e.loggedIn(e.viewer)
+	other := e.loggedIn(e.viewer)
+	stolen := other.copyCookies()
+	page := b.get("/settings")
+	wantStatus(t, "GET /settings", page, http.StatusOK)
+	if !strings.Contains(page.Body, `action="/settings/password"`) {
+		t.Fatal("the settings page has no password form")
+	}
+	const fresh = "marble tundra lantern 93"
+	for _, tt := range []struct {
+		name, current, next, confirm, field, key string
+	}{
+		{"wrong current", "not my password at all", fresh, fresh, "current_password", "settings.password.wrong"},
+		{"common", e.viewer.Password, "password1234", "password1234", "new_password", "err.password.common"},
+		{"own name", e.viewer.Password, "vera is my name ok", "vera is my name ok", "new_password", "err.password.personal"},
+		{"short", e.viewer.Password, "tiny", "tiny", "new_password", "err.password.short"},
+		{"mismatch", e.viewer.Password, fresh, fresh + "x", "new_password_confirm", "settings.password.mismatch"},
+	} {
+		r := b.post("/settings/password", url.Values{"current_password": {tt.current}, "new_password": {tt.next}, "new_password_confirm": {tt.confirm}})
+		wantStatus(t, tt.name, r, http.StatusUnprocessableEntity)
+		if got, want := fieldErrors(r.Body)[tt.field], views.Translate("en", tt.key); got != want {
+			t.Errorf("%s: message at %s = %q, want %q (all %v)", tt.name, tt.field, got, want, fieldErrors(r.Body))
+		}
+	}
+	wantLoggedIn(t, "after refused changes, the other browser", other, true)
+
+	// Without the form's CSRF token the change is refused.
+	r := b.do(http.MethodPost, "/settings/password", url.Values{"current_password": {e.viewer.Password}, "new_password": {fresh}, "new_password_confirm": {fresh}}, nil)
+	if r.Status != http.StatusForbidden {
+		t.Errorf("POST without a CSRF token = %d, want 403", r.Status)
+	}
+
+	r = b.post("/settings/password", url.Values{"current_password": {e.viewer.Password}, "new_password": {fresh}, "new_password_confirm": {fresh}})
+	wantStatus(t, "change password", r, http.StatusSeeOther)
+	wantText(t, "after the change", b.follow(r), views.Translate("en", "settings.password.changed"))
+	wantLoggedIn(t, "the browser that changed it", b, true)
+	wantLoggedIn(t, "the user's other browser", other, false)
+	wantLoggedIn(t, "a copy of the other browser's cookie", stolen, false)
+
+	old := e.browser()
+	old.get("/login")
+	wantStatus(t, "login with the old password", old.post("/login", url.Values{"email": {e.viewer.Email}, "password": {e.viewer.Password}}), http.StatusUnauthorized)
+	e.loggedIn(person{User: e.viewer.User, Password: fresh})
+}
