@@ -23,10 +23,13 @@ type settingsPage struct {
 	// NewToken is a token just created, shown this once and never again:
 	// only its hash is stored.
 	NewToken string
+	// Password is the password form (account.go).
+	Password *views.Form
 }
 
-// settingsRoutes mounts the settings forms (API tokens).
+// settingsRoutes mounts the settings forms (API tokens, password).
 func (s *Server) settingsRoutes(g *echo.Group) {
+	g.POST("/settings/password", s.changePassword)
 	g.POST("/settings/tokens", s.createAPIToken)
 	g.POST("/settings/tokens/:tokenID/revoke", s.revokeAPIToken)
 }
@@ -37,6 +40,9 @@ func (s *Server) showSettings(c echo.Context) error {
 
 func (s *Server) renderSettings(c echo.Context, status int, p settingsPage) error {
 	var err error
+	if p.Password == nil {
+		p.Password = views.NewForm()
+	}
 	if p.Tokens, err = s.db.APITokensForUser(c.Request().Context(), currentUser(c).ID); err != nil {
 		return err
 	}
