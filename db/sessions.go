@@ -10,6 +10,12 @@ import (
 	"gorm.io/gorm"
 )
 
+// Audit actions of the second factor.
+const (
+	AuditSecondFactorEnable = "second_factor_enable"
+	AuditSecondFactorReset  = "second_factor_reset"
+)
+
 // Session is one browser's login. The browser's cookie carries a random
 // token; only the token's SHA-256 is stored, so the table holds nothing a
 // browser could present. Ending a session deletes its row: a copy of the

@@ -162,7 +162,10 @@ func newEnvOn(t *testing.T, dbURL string, opts ...sandbox.Option) *env {
 		t.Fatalf("eaccounting Open() = %v", err)
 	}
 	e.srv, e.svc = newPortal(t,
-		server.Options{DB: e.db, Logger: e.logger, BaseURL: base, SecretKey: e.secret, FirmName: firmName, FormOrigins: []string{e.sbURL}, Now: e.clock.Now},
+		// Admins need no second factor here, as in demo mode, so tests log
+		// them in with a password (withAdminSecondFactor requires one).
+		server.Options{DB: e.db, Logger: e.logger, BaseURL: base, SecretKey: e.secret, FirmName: firmName, FormOrigins: []string{e.sbURL}, Now: e.clock.Now,
+			AdminSecondFactorOptional: true},
 		connections.Options{DB: e.db, Logger: e.logger, Connectors: map[string]connectors.Connector{e.conn.Name(): e.conn}, Now: e.clock.Now})
 	portal.Config.Handler = e.srv
 	portal.Start()

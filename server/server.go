@@ -57,6 +57,9 @@ type Options struct {
 	// ConvertWait is how long a TIFF conversion waits for a free slot
 	// before the open is answered 503; 0 means 5 seconds.
 	ConvertWait time.Duration
+	// AdminSecondFactorOptional lets admins work without a second factor
+	// (demo mode); otherwise an admin without one can do nothing but enrol.
+	AdminSecondFactorOptional bool
 	// Views and Static default to the embedded files.
 	Views  fs.FS
 	Static fs.FS
