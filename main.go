@@ -184,6 +184,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		DB: a.db, Logger: a.log, BaseURL: a.cfg.BaseURL, SecretKey: a.cfg.SecretKey, Connections: conns,
 		FirmName: a.cfg.FirmName, LinkTTL: a.cfg.LinkTTL, DemoLogins: logins, FormOrigins: reg.formOrigins,
 		Metrics: a.metrics,
+		// The demo's admin logs in with the printed password alone.
+		AdminSecondFactorOptional: a.cfg.Demo,
 	})
 	if err != nil {
 		return err

@@ -48,6 +48,8 @@ type userFormPage struct {
 	ID    int64
 	Form  *views.Form
 	Roles []string
+	// SecondFactor: the user has one, which the admin may reset.
+	SecondFactor bool
 }
 
 func (s *Server) newUser(c echo.Context) error {
@@ -162,7 +164,7 @@ func (s *Server) editUser(c echo.Context) error {
 	if u.Active {
 		f.Values["active"] = "1"
 	}
-	return s.render(c, "admin_user_form", s.t(c, "admin.user.edit"), userFormPage{ID: u.ID, Form: f, Roles: db.Roles()})
+	return s.render(c, "admin_user_form", s.t(c, "admin.user.edit"), userFormPage{ID: u.ID, Form: f, Roles: db.Roles(), SecondFactor: u.HasSecondFactor()})
 }
 
 func (s *Server) updateUser(c echo.Context) error {

@@ -52,13 +52,23 @@ func (s *Server) login(c echo.Context) error {
 		page.Error = "login.failed"
 		return c.Render(http.StatusUnauthorized, "login", s.page(c, s.t(c, "login.title"), page))
 	}
+	if u.HasSecondFactor() {
+		// The throttle is cleared only once the code is right too, so a
+		// known password does not buy unlimited guesses at codes.
+		return s.askCode(c, u, page.Next)
+	}
 	s.throttle.succeed(email)
+	return s.finishLogin(c, u, page.Next, "")
+}
+
+// finishLogin logs u in (a fresh session) and goes to next, a local path.
+func (s *Server) finishLogin(c echo.Context, u *db.User, next, detail string) error {
 	if err := s.startSession(c, u); err != nil {
 		return err
 	}
-	_ = s.db.Audit(ctx, db.AuditEvent{Action: db.AuditLogin, UserID: &u.ID, Actor: u.Email, RemoteIP: ip})
-	next := localPath(page.Next)
-	if next == "/login" || strings.HasPrefix(next, "/login?") {
+	_ = s.db.Audit(c.Request().Context(), db.AuditEvent{Action: db.AuditLogin, UserID: &u.ID, Actor: u.Email, RemoteIP: c.RealIP(), Detail: detail})
+	next = localPath(next)
+	if next == "/login" || strings.HasPrefix(next, "/login?") || strings.HasPrefix(next, "/login/") {
 		next = "/"
 	}
 	return c.Redirect(http.StatusSeeOther, next)

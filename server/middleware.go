@@ -140,6 +140,11 @@ func (s *Server) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 			return s.toLogin(c)
 		}
 		c.Set(string(keyUser), u)
+		if s.mustEnrol(u) {
+			if err := s.enrolOnly(c, u); err != nil || c.Response().Committed {
+				return err
+			}
+		}
 		return next(c)
 	}
 }

@@ -35,6 +35,8 @@ func (s *Server) routes() *echo.Echo {
 	e.GET("/lang", s.switchLanguage)
 	e.GET("/login", s.showLogin)
 	e.POST("/login", s.login)
+	e.GET("/login/code", s.showLoginCode)
+	e.POST("/login/code", s.loginCode)
 	e.POST("/logout", s.logout)
 
 	// The accountant's side: the link is the credential, no portal login.
@@ -76,6 +78,7 @@ func (s *Server) routes() *echo.Echo {
 	a.GET("/users/:userID", s.editUser)
 	a.POST("/users/:userID", s.updateUser)
 	a.POST("/users/:userID/reset-password", s.resetPassword)
+	a.POST("/users/:userID/second-factor/reset", s.resetSecondFactor)
 	a.GET("/companies", s.listCompanies)
 	a.GET("/companies/new", s.newCompany)
 	a.POST("/companies", s.createCompany)

@@ -39,7 +39,7 @@ func (e *env) withAdminSecondFactor() *env {
 
 var (
 	totpSecretRe   = regexp.MustCompile(`<code id="totp-secret">([A-Z2-7]+)</code>`)
-	totpQRRe       = regexp.MustCompile(`<img id="totp-qr" src="data:image/png;base64,[A-Za-z0-9+/=]+"`)
+	totpQRRe       = regexp.MustCompile(`<img id="totp-qr" src="data:image/png;base64,[^"]+"`)
 	recoveryCodeRe = regexp.MustCompile(`<code class="recovery-code">([a-z0-9-]+)</code>`)
 )
 

@@ -89,6 +89,8 @@ type Server struct {
 	metrics   *metrics.Metrics
 	hasher    password.Hasher
 	convert   *converter
+	// adminNeeds2FA: an admin without a second factor may only enrol.
+	adminNeeds2FA bool
 	// dummyHash is made on the first login of an unknown address, not at
 	// start: a hash costs 64 MiB and most commands never need one.
 	dummyHash func() (string, error)
@@ -153,6 +155,8 @@ func New(opt Options) (*Server, error) {
 		metrics:   opt.Metrics,
 		hasher:    opt.Hasher,
 		convert:   newConverter(opt.ConvertWait),
+
+		adminNeeds2FA: !opt.AdminSecondFactorOptional,
 	}
 	s.dummyHash = sync.OnceValues(func() (string, error) { return s.hasher.Hash("bilag-dummy-password") })
 	s.echo = s.routes()

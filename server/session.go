@@ -36,6 +36,12 @@ type session struct {
 	Lang     string `json:"l,omitempty"`
 	Flash    string `json:"f,omitempty"`
 	IssuedAt int64  `json:"i,omitempty"`
+	// Pending is the user whose password was right and whose second
+	// factor is asked for, since PendingAt; PendingNext is where the
+	// login goes then.
+	Pending     int64  `json:"pu,omitempty"`
+	PendingAt   int64  `json:"pa,omitempty"`
+	PendingNext string `json:"pn,omitempty"`
 	// Reveal is a just-created consent link, shown to its creator once.
 	Reveal *reveal `json:"r,omitempty"`
 }

@@ -25,10 +25,30 @@ type settingsPage struct {
 	NewToken string
 	// Password is the password form (account.go).
 	Password *views.Form
+	// SecondFactor is the person's second-factor state (secondfactor.go).
+	SecondFactor secondFactorState
+	// RecoveryCodes are the codes of an enrolment just confirmed, shown
+	// this once; CodeError is a refused confirmation code.
+	RecoveryCodes []string
+	CodeError     string
 }
 
-// settingsRoutes mounts the settings forms (API tokens, password).
+// secondFactorState is what the Settings page says of the second factor.
+type secondFactorState struct {
+	Enabled bool
+	// Required: an admin without one may do nothing else.
+	Required bool
+	// Pending is a key to scan and confirm.
+	Pending *enrolment
+	// Left is the number of unused recovery codes.
+	Left int64
+}
+
+// settingsRoutes mounts the settings forms (API tokens, password, second
+// factor).
 func (s *Server) settingsRoutes(g *echo.Group) {
+	g.POST("/settings/second-factor", s.startSecondFactor)
+	g.POST("/settings/second-factor/confirm", s.confirmSecondFactor)
 	g.POST("/settings/password", s.changePassword)
 	g.POST("/settings/tokens", s.createAPIToken)
 	g.POST("/settings/tokens/:tokenID/revoke", s.revokeAPIToken)
@@ -44,6 +64,9 @@ func (s *Server) renderSettings(c echo.Context, status int, p settingsPage) erro
 		p.Password = views.NewForm()
 	}
 	if p.Tokens, err = s.db.APITokensForUser(c.Request().Context(), currentUser(c).ID); err != nil {
+		return err
+	}
+	if p.SecondFactor, err = s.secondFactorState(c.Request().Context(), currentUser(c).ID); err != nil {
 		return err
 	}
 	return c.Render(status, "settings", s.page(c, s.t(c, "settings.title"), p))
