@@ -397,5 +397,9 @@ func reseal(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	fmt.Fprintf(stdout, "re-encrypted %d stored grant(s) under key %s\n", n, a.keys.CurrentID())
+	if n, err = a.db.ResealSecondFactors(ctx); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "re-encrypted %d second-factor key(s) under key %s\n", n, a.keys.CurrentID())
 	return nil
 }

@@ -236,4 +236,32 @@ func (d *DB) ResetSecondFactor(ctx context.Context, userID int64) error {
 
 // ResealSecondFactors re-encrypts every stored second-factor key under the
 // current key (after a key rotation, with Reseal); it returns how many.
-func (d *DB) ResealSecondFactors(ctx context.Context) (int, error) { return 0, nil }
+func (d *DB) ResealSecondFactors(ctx context.Context) (int, error) {
+	var us []User
+	if err := d.gorm.WithContext(ctx).Where("totp_sealed IS NOT NULL").Find(&us).Error; err != nil {
+		return 0, fmt.Errorf("list sealed second-factor keys: %w", err)
+	}
+	n := 0
+	for i := range us {
+		u := &us[i]
+		if len(u.TOTPSealed) == 0 || u.TOTPKeyID == d.keys.CurrentID() {
+			continue
+		}
+		key, err := d.SecondFactorKey(u)
+		if err != nil {
+			return n, err
+		}
+		kid, ct, err := d.keys.Seal(key, totpAAD(u.ID))
+		if err != nil {
+			return n, fmt.Errorf("seal second-factor key of user %d: %w", u.ID, err)
+		}
+		// Only if unchanged meanwhile: a reset or new enrolment wins.
+		res := d.gorm.WithContext(ctx).Model(&User{}).Where("id = ? AND totp_key_id = ? AND totp_sealed = ?", u.ID, u.TOTPKeyID, u.TOTPSealed).
+			Updates(map[string]any{"totp_key_id": kid, "totp_sealed": ct})
+		if res.Error != nil {
+			return n, fmt.Errorf("reseal second-factor key of user %d: %w", u.ID, res.Error)
+		}
+		n += int(res.RowsAffected)
+	}
+	return n, nil
+}
