@@ -155,6 +155,10 @@ func TestAdminsMustEnrol(t *testing.T) {
 	if r := admin.post("/admin/users/"+itoa(e.viewer.ID)+"/reset-password", nil); r.Status != http.StatusForbidden {
 		t.Errorf("POST reset-password before enrolling = %d, want 403", r.Status)
 	}
+	// Nor an API token, which would get past the second factor for good.
+	if r := admin.post("/settings/tokens", url.Values{"name": {"before enrolling"}}); r.Status != http.StatusForbidden {
+		t.Errorf("POST /settings/tokens before enrolling = %d, want 403", r.Status)
+	}
 	admin.enrol(t)
 	wantStatus(t, "admin users after enrolling", admin.get("/admin/users"), http.StatusOK)
 	// Others need none.
