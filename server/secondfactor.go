@@ -80,8 +80,11 @@ func (s *Server) loginCode(c echo.Context) error {
 	ctx := c.Request().Context()
 	sess := sessionOf(c)
 	u, err := s.pendingUser(ctx, sess)
-	if err != nil || u == nil {
-		return errors.Join(err, c.Redirect(http.StatusSeeOther, "/login"))
+	if err != nil {
+		return err
+	}
+	if u == nil {
+		return c.Redirect(http.StatusSeeOther, "/login")
 	}
 	ip := c.RealIP()
 	if blocked, _ := s.throttle.blocked(u.Email, ip); blocked {
@@ -231,11 +234,13 @@ func (s *Server) mustEnrol(u *db.User) bool {
 	return s.adminNeeds2FA && u.IsAdmin() && !u.HasSecondFactor()
 }
 
-// enrolOnly lets an admin who must enrol reach the Settings page and its
-// forms only: other pages send them there, other forms are refused.
+// enrolOnly lets an admin who must enrol reach the Settings page, its
+// second-factor forms and the password form only: other pages send them
+// there, other forms (an API token too, which needs no second factor) are
+// refused.
 func (s *Server) enrolOnly(c echo.Context, u *db.User) error {
 	p := c.Request().URL.Path
-	if !s.mustEnrol(u) || p == "/settings" || strings.HasPrefix(p, "/settings/") {
+	if !s.mustEnrol(u) || p == "/settings" || p == "/settings/password" || strings.HasPrefix(p, "/settings/second-factor") {
 		return nil
 	}
 	if c.Request().Method == http.MethodGet {
