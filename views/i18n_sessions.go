@@ -43,4 +43,6 @@ var sessionsCatalog = map[string]Text{
 	"settings.2fa.wrongcode":        {En: "That is not the app's current code. Check the phone's clock and try again.", Sv: "Det är inte appens aktuella kod. Kontrollera telefonens klocka och försök igen."},
 	"settings.2fa.codes.title":      {En: "Your recovery codes", Sv: "Dina återställningskoder"},
 	"settings.2fa.codes.help":       {En: "Each works once in place of a code, if the phone is lost. Keep them somewhere safe: they are shown only now.", Sv: "Var och en fungerar en gång i stället för en kod, om telefonen försvinner. Förvara dem säkert: de visas bara nu."},
+	"admin.users.2fa.on":            {En: "On", Sv: "På"},
+	"admin.users.2fa.off":           {En: "None", Sv: "Ingen"},
 }
