@@ -199,3 +199,49 @@ func TestAdminResetsSecondFactor(t *testing.T) {
 		t.Errorf("a viewer's reset = %d, want 404", r.Status)
 	}
 }
+
+// TestManageOwnSecondFactor: with the current password a person makes new
+// recovery codes (the old ones stop working) or, where it is optional for
+// them, turns the second factor off; an admin who must have one cannot.
+func TestManageOwnSecondFactor(t *testing.T) {
+	e := newEnv(t)
+	b := e.loggedIn(e.viewer)
+	_, old := b.enrol(t)
+	page := b.get("/settings")
+	for _, action := range []string{"/settings/second-factor/codes", "/settings/second-factor/off"} {
+		if !strings.Contains(page.Body, `action="`+action+`"`) {
+			t.Errorf("the settings page has no form for %s", action)
+		}
+		r := b.post(action, url.Values{"current_password": {"not my password at all"}})
+		wantStatus(t, action+" with a wrong password", r, http.StatusUnprocessableEntity)
+	}
+	r := b.post("/settings/second-factor/codes", url.Values{"current_password": {e.viewer.Password}})
+	wantStatus(t, "new recovery codes", r, http.StatusOK)
+	fresh := recoveryCodeRe.FindAllStringSubmatch(r.Body, -1)
+	if len(fresh) < 8 {
+		t.Fatalf("new recovery codes shown: %d, want at least 8", len(fresh))
+	}
+	login := e.browser()
+	login.passwordStep(e.viewer)
+	wantStatus(t, "an old recovery code", login.post("/login/code", url.Values{"code": {old[1]}}), http.StatusUnauthorized)
+	wantStatus(t, "a new recovery code", login.post("/login/code", url.Values{"code": {fresh[0][1]}}), http.StatusSeeOther)
+
+	r = b.post("/settings/second-factor/off", url.Values{"current_password": {e.viewer.Password}})
+	wantStatus(t, "turn off", r, http.StatusSeeOther)
+	if r := e.browser().passwordStep(e.viewer); r.Header.Get("Location") != "/" {
+		t.Errorf("after turning it off the password step goes to %q, want /", r.Header.Get("Location"))
+	}
+
+	e2 := e.withAdminSecondFactor()
+	admin := e2.browser()
+	admin.passwordStep(e2.admin)
+	secret, _ := admin.enrol(t)
+	e.clock.Advance(30 * time.Second)
+	admin = e2.browser()
+	admin.passwordStep(e2.admin)
+	code, _ := totp.GenerateCode(secret, e.clock.Now())
+	wantStatus(t, "admin code", admin.post("/login/code", url.Values{"code": {code}}), http.StatusSeeOther)
+	if r := admin.post("/settings/second-factor/off", url.Values{"current_password": {e2.admin.Password}}); r.Status != http.StatusForbidden {
+		t.Errorf("an admin who must have one turns it off: %d, want 403", r.Status)
+	}
+}

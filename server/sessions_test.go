@@ -305,7 +305,7 @@ func TestIdleSessionsEnd(t *testing.T) {
 	wantLoggedIn(t, "after 12 hours", b, false)
 }
 
-// TestLastSeenIsWrittenOncAMinute: a request within a minute of the last
+// TestLastSeenIsWrittenOnceAMinute: a request within a minute of the last
 // write of a session's last use writes nothing, so the idle clock runs
 // from that write.
 func TestLastSeenIsWrittenOnceAMinute(t *testing.T) {
