@@ -14,6 +14,8 @@ import (
 const (
 	AuditSecondFactorEnable = "second_factor_enable"
 	AuditSecondFactorReset  = "second_factor_reset"
+	AuditSecondFactorOff    = "second_factor_off"
+	AuditRecoveryCodesNew   = "recovery_codes_new"
 )
 
 // Session is one browser's login. The browser's cookie carries a random
@@ -216,22 +218,35 @@ func (d *DB) RecoveryCodesLeft(ctx context.Context, userID int64) (int64, error)
 }
 
 // ResetSecondFactor removes the user's second factor and recovery codes
-// and ends every session of theirs.
+// and ends every session of theirs (an admin's reset: a lost phone).
 func (d *DB) ResetSecondFactor(ctx context.Context, userID int64) error {
 	return d.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		err := tx.Model(&User{}).Where("id = ?", userID).
-			Updates(map[string]any{"totp_key_id": "", "totp_sealed": nil, "totp_enabled_at": nil, "totp_last_step": 0}).Error
-		if err != nil {
-			return fmt.Errorf("reset second factor of user %d: %w", userID, err)
-		}
-		if err := tx.Where("user_id = ?", userID).Delete(&RecoveryCode{}).Error; err != nil {
-			return fmt.Errorf("delete recovery codes of user %d: %w", userID, err)
+		if err := removeSecondFactor(tx, userID); err != nil {
+			return err
 		}
 		if err := tx.Where("user_id = ?", userID).Delete(&Session{}).Error; err != nil {
 			return fmt.Errorf("end sessions of user %d: %w", userID, err)
 		}
 		return nil
 	})
+}
+
+// RemoveSecondFactor removes the user's second factor and recovery codes
+// (the person's own choice; their sessions stay).
+func (d *DB) RemoveSecondFactor(ctx context.Context, userID int64) error {
+	return d.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return removeSecondFactor(tx, userID) })
+}
+
+func removeSecondFactor(tx *gorm.DB, userID int64) error {
+	err := tx.Model(&User{}).Where("id = ?", userID).
+		Updates(map[string]any{"totp_key_id": "", "totp_sealed": nil, "totp_enabled_at": nil, "totp_last_step": 0}).Error
+	if err != nil {
+		return fmt.Errorf("remove second factor of user %d: %w", userID, err)
+	}
+	if err := tx.Where("user_id = ?", userID).Delete(&RecoveryCode{}).Error; err != nil {
+		return fmt.Errorf("delete recovery codes of user %d: %w", userID, err)
+	}
+	return nil
 }
 
 // ResealSecondFactors re-encrypts every stored second-factor key under the

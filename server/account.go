@@ -43,15 +43,8 @@ func (s *Server) changePassword(c echo.Context) error {
 // in the form's values, so none is written back into the page.
 func (s *Server) passwordForm(c echo.Context, u *db.User, next string) *views.Form {
 	f := views.NewForm()
-	ip := c.RealIP()
-	current := c.FormValue("current_password")
-	if blocked, _ := s.throttle.blocked(u.Email, ip); blocked {
-		f.Fail("current_password", "settings.password.throttled")
-		return f
-	}
-	if ok, err := password.Verify(u.PasswordHash, current); len(current) > 4*password.MaxLength || err != nil || !ok {
-		s.throttle.fail(u.Email, ip)
-		f.Fail("current_password", "settings.password.wrong")
+	if key := s.checkCurrentPassword(c, u); key != "" {
+		f.Fail("current_password", key)
 		return f
 	}
 	if key := passwordProblem(next, u.Name, u.Email); key != "" {
@@ -60,4 +53,20 @@ func (s *Server) passwordForm(c echo.Context, u *db.User, next string) *views.Fo
 		f.Fail("new_password_confirm", "settings.password.mismatch")
 	}
 	return f
+}
+
+// checkCurrentPassword is the message key of why the form's
+// current_password is not u's password, or "". Wrong ones count against
+// the login throttle, so a borrowed session cannot guess it.
+func (s *Server) checkCurrentPassword(c echo.Context, u *db.User) string {
+	ip := c.RealIP()
+	current := c.FormValue("current_password")
+	if blocked, _ := s.throttle.blocked(u.Email, ip); blocked {
+		return "settings.password.throttled"
+	}
+	if ok, err := password.Verify(u.PasswordHash, current); len(current) > 4*password.MaxLength || err != nil || !ok {
+		s.throttle.fail(u.Email, ip)
+		return "settings.password.wrong"
+	}
+	return ""
 }

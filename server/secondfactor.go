@@ -220,7 +220,7 @@ func (s *Server) secondFactorState(ctx context.Context, userID int64) (secondFac
 	if err != nil {
 		return secondFactorState{}, err
 	}
-	st := secondFactorState{Enabled: u.HasSecondFactor(), Required: s.mustEnrol(u)}
+	st := secondFactorState{Enabled: u.HasSecondFactor(), Required: s.mustEnrol(u), CanTurnOff: !s.adminNeeds2FA || !u.IsAdmin()}
 	if st.Enabled {
 		st.Left, err = s.db.RecoveryCodesLeft(ctx, u.ID)
 		return st, err
@@ -264,10 +264,7 @@ func (s *Server) confirmSecondFactor(c echo.Context) error {
 	if !ok {
 		return s.renderSettings(c, http.StatusUnprocessableEntity, settingsPage{CodeError: "settings.2fa.wrongcode"})
 	}
-	codes := make([]string, recoveryCodes)
-	for i := range codes {
-		codes[i] = password.Generate()
-	}
+	codes := newRecoveryCodes()
 	if err := s.db.EnableSecondFactor(ctx, u.ID, step, codes); err != nil {
 		return err
 	}
@@ -276,6 +273,53 @@ func (s *Server) confirmSecondFactor(c echo.Context) error {
 	s.audit(c, db.AuditSecondFactorEnable, nil, u.Email, "")
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return s.renderSettings(c, http.StatusOK, settingsPage{RecoveryCodes: codes})
+}
+
+func newRecoveryCodes() []string {
+	codes := make([]string, recoveryCodes)
+	for i := range codes {
+		codes[i] = password.Generate()
+	}
+	return codes
+}
+
+// replaceRecoveryCodes makes new recovery codes, the old ones void, and
+// shows them once; the current password proves it is the person.
+func (s *Server) replaceRecoveryCodes(c echo.Context) error {
+	u := currentUser(c)
+	if !u.HasSecondFactor() {
+		return echo.ErrNotFound
+	}
+	if key := s.checkCurrentPassword(c, u); key != "" {
+		return s.renderSettings(c, http.StatusUnprocessableEntity, settingsPage{ManageError: key})
+	}
+	codes := newRecoveryCodes()
+	if err := s.db.ReplaceRecoveryCodes(c.Request().Context(), u.ID, codes); err != nil {
+		return err
+	}
+	s.audit(c, db.AuditRecoveryCodesNew, nil, u.Email, "")
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return s.renderSettings(c, http.StatusOK, settingsPage{RecoveryCodes: codes})
+}
+
+// turnOffSecondFactor removes the person's own second factor, where it is
+// optional for them; the current password proves it is the person.
+func (s *Server) turnOffSecondFactor(c echo.Context) error {
+	u := currentUser(c)
+	if !u.HasSecondFactor() {
+		return echo.ErrNotFound
+	}
+	if s.adminNeeds2FA && u.IsAdmin() {
+		return echo.ErrForbidden
+	}
+	if key := s.checkCurrentPassword(c, u); key != "" {
+		return s.renderSettings(c, http.StatusUnprocessableEntity, settingsPage{ManageError: key})
+	}
+	if err := s.db.RemoveSecondFactor(c.Request().Context(), u.ID); err != nil {
+		return err
+	}
+	s.audit(c, db.AuditSecondFactorOff, nil, u.Email, "")
+	return s.flashTo(c, s.t(c, "settings.2fa.turnedoff"), "/settings")
 }
 
 // resetSecondFactor is the admin's: it takes away a user's second factor

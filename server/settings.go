@@ -31,6 +31,8 @@ type settingsPage struct {
 	// this once; CodeError is a refused confirmation code.
 	RecoveryCodes []string
 	CodeError     string
+	// ManageError is why a second-factor change was refused.
+	ManageError string
 }
 
 // secondFactorState is what the Settings page says of the second factor.
@@ -42,6 +44,8 @@ type secondFactorState struct {
 	Pending *enrolment
 	// Left is the number of unused recovery codes.
 	Left int64
+	// CanTurnOff: the second factor is optional for this person.
+	CanTurnOff bool
 }
 
 // settingsRoutes mounts the settings forms (API tokens, password, second
@@ -49,6 +53,8 @@ type secondFactorState struct {
 func (s *Server) settingsRoutes(g *echo.Group) {
 	g.POST("/settings/second-factor", s.startSecondFactor)
 	g.POST("/settings/second-factor/confirm", s.confirmSecondFactor)
+	g.POST("/settings/second-factor/codes", s.replaceRecoveryCodes)
+	g.POST("/settings/second-factor/off", s.turnOffSecondFactor)
 	g.POST("/settings/password", s.changePassword)
 	g.POST("/settings/tokens", s.createAPIToken)
 	g.POST("/settings/tokens/:tokenID/revoke", s.revokeAPIToken)

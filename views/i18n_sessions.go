@@ -45,4 +45,8 @@ var sessionsCatalog = map[string]Text{
 	"settings.2fa.codes.help":       {En: "Each works once in place of a code, if the phone is lost. Keep them somewhere safe: they are shown only now.", Sv: "Var och en fungerar en gång i stället för en kod, om telefonen försvinner. Förvara dem säkert: de visas bara nu."},
 	"admin.users.2fa.on":            {En: "On", Sv: "På"},
 	"admin.users.2fa.off":           {En: "None", Sv: "Ingen"},
+	"settings.2fa.newcodes":         {En: "Make new recovery codes", Sv: "Skapa nya återställningskoder"},
+	"settings.2fa.off":              {En: "Turn the second factor off", Sv: "Stäng av den andra faktorn"},
+	"settings.2fa.off.confirm":      {En: "Turn the second factor off? Logging in then takes the password alone.", Sv: "Stänga av den andra faktorn? Inloggningen kräver då bara lösenordet."},
+	"settings.2fa.turnedoff":        {En: "Your second factor is off.", Sv: "Din andra faktor är avstängd."},
 }
