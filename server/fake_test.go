@@ -32,7 +32,7 @@ func (e *env) withFake(kind func(*connectortest.Upstream) connectors.Connector) 
 	conn := kind(up)
 	ts := httptest.NewUnstartedServer(nil)
 	base, _ := url.Parse("http://" + ts.Listener.Addr().String())
-	srv, svc := newPortal(t, server.Options{DB: e.db, Logger: e.logger, BaseURL: base, SecretKey: e.secret, FirmName: firmName,
+	srv, svc := newPortal(t, server.Options{DB: e.db, Logger: e.logger, BaseURL: base, SecretKey: e.secret, FirmName: firmName, AdminSecondFactorOptional: true,
 		FormOrigins: []string{"https://fake.example"}, Now: e.clock.Now},
 		connections.Options{DB: e.db, Logger: e.logger, Connectors: map[string]connectors.Connector{conn.Name(): conn}, Now: e.clock.Now})
 	ts.Config.Handler = srv
