@@ -28,6 +28,12 @@ var (
 	ErrIssuerMismatch = errors.New("authorization response from unexpected issuer")
 	// ErrBadCallback: the upstream's redirect was malformed.
 	ErrBadCallback = errors.New("malformed callback")
+	// ErrBadAnswer: the upstream answered, but with something Bilag cannot
+	// use: malformed JSON, a file link that is no URL or that a fresh copy
+	// of does not open either, an error no documented code explains.
+	// Retrying at once does not help; it is the upstream's fault, not
+	// Bilag's and not the person's.
+	ErrBadAnswer = errors.New("upstream answered something unusable")
 )
 
 // RateLimitError is ErrRateLimited with the wait the upstream asked for.

@@ -85,6 +85,19 @@ type Config struct {
 	// OnRateLimitWait, when set, is told of every wait for Bilag's own
 	// rate limiter, by endpoint template.
 	OnRateLimitWait func(endpoint string, d time.Duration)
+
+	// The limits of every call, so that a person waiting for a page gets
+	// an honest answer in time; zero means the default. ConnectTimeout
+	// bounds the connection (with TLS), FirstByteTimeout the wait for the
+	// answer's headers, CallTimeout a whole API call with its body (never a
+	// file download, which follows the reader), TokenTimeout a call to the
+	// identity server, and InteractiveTimeout one operation a person
+	// waits for, its retries included.
+	ConnectTimeout     time.Duration
+	FirstByteTimeout   time.Duration
+	CallTimeout        time.Duration
+	TokenTimeout       time.Duration
+	InteractiveTimeout time.Duration
 }
 
 // String keeps fmt from printing the client secret.

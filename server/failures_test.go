@@ -1,0 +1,306 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"bilag/connectors"
+	"bilag/connectors/eaccounting"
+	"bilag/db"
+	"bilag/server"
+	"bilag/server/connections"
+)
+
+// faultRule answers a request in front of the sandbox as a faulty Visma
+// would; it returns false to let the sandbox answer.
+type faultRule func(w http.ResponseWriter, r *http.Request) bool
+
+// faultEnv is an env whose Fjällbacka is connected and synced, with two
+// more portals on the same database whose eAccounting connector talks to the
+// sandbox through a front that breaks the answers a test asks it to:
+// portal with timeouts long enough for any answer, quick with timeouts of
+// milliseconds for the hangs.
+type faultEnv struct {
+	*env
+	portal, quick *env
+	rule          atomic.Pointer[faultRule]
+	// refused makes every new connection to the front fail, as to a host
+	// that is down.
+	refused atomic.Bool
+	// release ends every hang when the test ends.
+	release chan struct{}
+	// closedAddr is an address nothing listens on.
+	closedAddr string
+	viewer, analyst *browser
+	token         string // the analyst's API token
+}
+
+func newFaultEnv(t *testing.T) *faultEnv {
+	t.Helper()
+	e := newEnv(t)
+	f := &faultEnv{env: e, release: make(chan struct{})}
+	conn := e.connectFJ(e.loggedIn(e.analyst))
+	e.waitSync(conn)
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if rule := f.rule.Load(); rule != nil && (*rule)(w, r) {
+			return
+		}
+		e.sb.ServeHTTP(w, r)
+	}))
+	t.Cleanup(front.Close)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.closedAddr = l.Addr().String()
+	l.Close()
+	f.portal = f.portalVia(front.URL, 5*time.Second)
+	f.quick = f.portalVia(front.URL, 150*time.Millisecond)
+	// Registered last, so it runs first: a hang ends before the servers
+	// wait for their handlers.
+	t.Cleanup(func() { close(f.release) })
+	f.viewer = f.portal.loggedIn(e.viewer)
+	f.analyst = f.portal.loggedIn(e.analyst)
+	f.token = f.portal.tokenFor(e.analyst)
+	return f
+}
+
+// portalVia is a portal whose connector reaches Visma through front, with
+// every timeout of the connector at limit.
+func (f *faultEnv) portalVia(front string, limit time.Duration) *env {
+	e := f.env
+	t := e.t
+	tr := &http.Transport{
+		// A new connection for every call, so that refused is seen at once.
+		DisableKeepAlives: true,
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			if f.refused.Load() {
+				addr = f.closedAddr
+			}
+			var d net.Dialer
+			return d.DialContext(ctx, network, addr)
+		},
+	}
+	ec, err := eaccounting.Config{
+		ClientID: sandboxClientID, ClientSecret: sandboxClientSecret,
+		AuthURL: front + "/connect/authorize", TokenURL: front + "/connect/token", RevokeURL: front + "/connect/revocation",
+		Issuer: front, APIURL: front + "/v2", Now: e.clock.Now,
+		ConnectTimeout: limit, FirstByteTimeout: limit, CallTimeout: 2 * limit, TokenTimeout: limit, InteractiveTimeout: 3 * limit,
+	}.Open(e.logger, &http.Client{Transport: tr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewUnstartedServer(nil)
+	base, _ := url.Parse("http://" + ts.Listener.Addr().String())
+	srv, svc := newPortal(t, server.Options{DB: e.db, Logger: e.logger, BaseURL: base, SecretKey: e.secret, FirmName: firmName, Now: e.clock.Now},
+		connections.Options{DB: e.db, Logger: e.logger, Connectors: map[string]connectors.Connector{ec.Name(): ec}, Now: e.clock.Now})
+	ts.Config.Handler = srv
+	ts.Start()
+	t.Cleanup(ts.Close)
+	p := *e
+	p.url, p.srv, p.svc = base.String(), srv, svc
+	return &p
+}
+
+// answer makes the front answer with rule until the test (or the next
+// answer) ends it.
+func (f *faultEnv) answer(t *testing.T, rule faultRule) {
+	f.rule.Store(&rule)
+	t.Cleanup(func() { f.rule.Store(nil) })
+}
+
+// hang is a rule that never answers requests whose path has prefix.
+func (f *faultEnv) hang(prefix string) faultRule {
+	return func(w http.ResponseWriter, r *http.Request) bool {
+		if !strings.HasPrefix(r.URL.Path, prefix) {
+			return false
+		}
+		select {
+		case <-r.Context().Done():
+		case <-f.release:
+		}
+		return true
+	}
+}
+
+// status is a rule that answers requests whose path has prefix with status
+// and body (JSON when it starts with '{').
+func status(prefix string, code int, body string) faultRule {
+	return func(w http.ResponseWriter, r *http.Request) bool {
+		if !strings.HasPrefix(r.URL.Path, prefix) {
+			return false
+		}
+		if strings.HasPrefix(body, "{") {
+			w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		}
+		w.WriteHeader(code)
+		io.WriteString(w, body)
+		return true
+	}
+}
+
+// vismaError is Visma's error body with code.
+func vismaError(code int) string {
+	return fmt.Sprintf(`{"ErrorCode":%d,"DeveloperErrorMessage":"Refused with %d.","ErrorId":"5e0c0000-0000-4000-8000-000000000001","Errors":null}`, code, code)
+}
+
+// rewriteJSON lets the sandbox answer requests whose path has prefix, then
+// changes the JSON object it answered with edit.
+func (f *faultEnv) rewriteJSON(prefix string, edit func(map[string]any)) faultRule {
+	return func(w http.ResponseWriter, r *http.Request) bool {
+		if !strings.HasPrefix(r.URL.Path, prefix) {
+			return false
+		}
+		rec := httptest.NewRecorder()
+		f.sb.ServeHTTP(rec, r)
+		var m map[string]any
+		if rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &m) != nil {
+			f.t.Errorf("sandbox answered %s with %d %.200s", r.URL.Path, rec.Code, rec.Body.String())
+			w.WriteHeader(rec.Code)
+			return true
+		}
+		edit(m)
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		json.NewEncoder(w).Encode(m)
+		return true
+	}
+}
+
+// docOf finds a voucher with a document of kind ("attachment",
+// "customer_invoice") and returns the voucher and the document.
+func (f *faultEnv) docOf(kind string) (db.Voucher, db.VoucherDocument) {
+	f.t.Helper()
+	l, err := f.db.Vouchers(f.t.Context(), f.fj.ID, db.VoucherFilter{HasDocuments: true, PageSize: 500})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	for _, v := range l.Vouchers {
+		if kind == eaccounting.KindCustomerInvoice && v.Kind != string(connectors.KindCustomerInvoice) {
+			continue
+		}
+		wantStatus(f.t, "voucher page", f.viewer.get(fmt.Sprintf("/companies/%d/vouchers/%d", f.fj.ID, v.ID)), http.StatusOK)
+		docs, err := f.db.VoucherDocuments(f.t.Context(), f.fj.ID, v.ID)
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		for _, d := range docs {
+			if d.Kind == kind {
+				return v, d
+			}
+		}
+	}
+	f.t.Fatalf("no voucher has a %s document", kind)
+	return db.Voucher{}, db.VoucherDocument{}
+}
+
+func voucherPath(co *db.Company, v db.Voucher) string {
+	return fmt.Sprintf("/companies/%d/vouchers/%d", co.ID, v.ID)
+}
+
+func docPath(co *db.Company, v db.Voucher, d db.VoucherDocument) string {
+	return fmt.Sprintf("/companies/%d/vouchers/%d/documents/%d", co.ID, v.ID, d.ID)
+}
+
+// ourFault is the text that blames Bilag.
+const ourFault = "Something went wrong on our side"
+
+// wantHonest fails when r is a 500 or blames Bilag.
+func wantHonest(t *testing.T, what string, r *response) {
+	t.Helper()
+	if r.Status == http.StatusInternalServerError || strings.Contains(r.Text(), ourFault) || strings.Contains(r.Body, `"internal"`) {
+		t.Errorf("%s: %d blames Bilag: %.300s", what, r.Status, strings.Join(strings.Fields(r.Text()), " "))
+	}
+}
+
+// apiMessage is the message of an API error, after checking its status and
+// code.
+func apiMessage(t *testing.T, what string, r *response, status int, code string) string {
+	t.Helper()
+	wantHonest(t, what, r)
+	if r.Status != status {
+		t.Errorf("%s: status %d, want %d: %.300s", what, r.Status, status, r.Body)
+		return ""
+	}
+	got := decode[apiErr](t, r)
+	if got.Code != code {
+		t.Errorf("%s: code %q, want %q", what, got.Code, code)
+	}
+	return got.Message
+}
+
+// Item 1: opening a document Visma refuses, of a connection that ended,
+// behind an unusable link, or on a file host that refuses the link, says
+// so, in the frame and in the API, and never as Bilag's fault.
+func TestDocumentRefusalsAreNamed(t *testing.T) {
+	f := newFaultEnv(t)
+	v, att := f.docOf(eaccounting.KindAttachment)
+	iv, inv := f.docOf(eaccounting.KindCustomerInvoice)
+	api := func(v db.Voucher, d db.VoucherDocument) string { return "/api/v1" + docPath(f.fj, v, d) }
+
+	t.Run("4009 on a customer invoice PDF", func(t *testing.T) {
+		f.answer(t, status("/v2/customerinvoices/", http.StatusForbidden, vismaError(4009)))
+		r := f.viewer.get(docPath(f.fj, iv, inv))
+		wantHonest(t, "frame", r)
+		wantStatus(t, "frame", r, http.StatusForbidden)
+		wantText(t, "frame", r, "Invoicing")
+		msg := apiMessage(t, "api", f.portal.api(t, f.token, api(iv, inv)), http.StatusForbidden, "upstream_forbidden")
+		if !strings.Contains(msg, "Invoicing") || strings.Contains(msg, "permission") {
+			t.Errorf("api message %q, want it to name Invoicing, not a permission", msg)
+		}
+	})
+
+	t.Run("connection needs re-approval", func(t *testing.T) {
+		conn, err := f.db.Connection(t.Context(), f.fj.ID, "eaccounting")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.db.SetConnectionStatus(t.Context(), conn.ID, db.ConnNeedsReapproval); err != nil {
+			t.Fatal(err)
+		}
+		defer f.db.SetConnectionStatus(t.Context(), conn.ID, db.ConnActive)
+		r := f.analyst.get(docPath(f.fj, v, att))
+		wantHonest(t, "frame as analyst", r)
+		wantStatus(t, "frame as analyst", r, http.StatusConflict)
+		wantText(t, "frame as analyst", r, "new consent link")
+		r = f.viewer.get(docPath(f.fj, v, att))
+		wantHonest(t, "frame as viewer", r)
+		wantStatus(t, "frame as viewer", r, http.StatusConflict)
+		wantText(t, "frame as viewer", r, "Ask an analyst")
+		apiMessage(t, "api", f.portal.api(t, f.token, api(v, att)), http.StatusConflict, "reapproval_required")
+	})
+
+	t.Run("TemporaryUrl that is no URL", func(t *testing.T) {
+		f.answer(t, f.rewriteJSON("/v2/attachments/", func(m map[string]any) { m["TemporaryUrl"] = "blob:not a url" }))
+		r := f.viewer.get(docPath(f.fj, v, att))
+		wantHonest(t, "frame", r)
+		wantStatus(t, "frame", r, http.StatusBadGateway)
+		wantText(t, "frame", r, "Visma gave an answer Bilag cannot use", r.Header.Get("X-Request-Id"))
+		a := f.portal.api(t, f.token, api(v, att))
+		msg := apiMessage(t, "api", a, http.StatusBadGateway, "upstream_bad_answer")
+		if id := a.Header.Get("X-Request-Id"); id == "" || !strings.Contains(msg, id) {
+			t.Errorf("api message %q does not give the request id %q", msg, id)
+		}
+	})
+
+	t.Run("file host 403", func(t *testing.T) {
+		f.answer(t, status("/files/", http.StatusForbidden, `<?xml version="1.0"?><Error><Code>AuthenticationFailed</Code></Error>`))
+		r := f.viewer.get(docPath(f.fj, v, att))
+		wantHonest(t, "frame", r)
+		wantStatus(t, "frame", r, http.StatusBadGateway)
+		wantText(t, "frame", r, "Visma gave an answer Bilag cannot use")
+		msg := apiMessage(t, "api", f.portal.api(t, f.token, api(v, att)), http.StatusBadGateway, "upstream_bad_answer")
+		if strings.Contains(strings.ToLower(msg), "permission") {
+			t.Errorf("api message %q blames a lost permission", msg)
+		}
+	})
+}
