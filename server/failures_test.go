@@ -40,9 +40,9 @@ type faultEnv struct {
 	// release ends every hang when the test ends.
 	release chan struct{}
 	// closedAddr is an address nothing listens on.
-	closedAddr string
+	closedAddr      string
 	viewer, analyst *browser
-	token         string // the analyst's API token
+	token           string // the analyst's API token
 }
 
 func newFaultEnv(t *testing.T) *faultEnv {
