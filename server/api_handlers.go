@@ -227,7 +227,7 @@ func (s *Server) apiVoucher(c echo.Context) error {
 	}
 	var p voucherPage
 	if err := s.liveVoucher(ctx, co, v, &p); err != nil {
-		return upstreamProblem(err)
+		return upstreamProblem(s.viaConnector(ctx, v.ConnectionID, err))
 	}
 	out := apiVoucherDetail{apiVoucher: toAPIVoucher(v), Rows: make([]apiRow, len(p.Rows)), Documents: make([]apiDocument, len(p.Docs))}
 	for i, r := range p.Rows {
@@ -263,20 +263,12 @@ func (s *Server) apiDocument(c echo.Context) error {
 	return nil
 }
 
-// upstreamProblem says what a failed call to Visma means to an API client.
-// Rate limits and outages stay as they are: handleError answers them 503
-// with Retry-After and the code "upstream_unavailable".
+// upstreamProblem says what a failed call to the upstream means to an API
+// client. Every upstream failure is answered by handleError's table, as on
+// the portal's pages; what is left is the company that was never
+// connected.
 func upstreamProblem(err error) error {
-	switch {
-	case errors.Is(err, connectors.ErrRateLimited), errors.Is(err, connectors.ErrUnavailable):
-		return err
-	case errors.Is(err, db.ErrNeedsReapproval), errors.Is(err, connectors.ErrGrantRevoked), errors.Is(err, connectors.ErrUnauthorized):
-		return &apiProblem{Status: http.StatusConflict, Code: "reapproval_required", Key: "voucher.problem.reapprove", Err: err}
-	case errors.Is(err, connectors.ErrForbidden):
-		return &apiProblem{Status: http.StatusForbidden, Code: "upstream_forbidden", Key: "voucher.problem.forbidden", Err: err}
-	case errors.Is(err, connectors.ErrNotFound):
-		return &apiProblem{Status: http.StatusNotFound, Code: "not_found", Key: "voucher.problem.gone", Err: err}
-	case errors.Is(err, db.ErrNotFound):
+	if upstreamClass(err) == connectors.ClassNone && errors.Is(err, db.ErrNotFound) {
 		// liveVoucher found no connection: the company was never connected.
 		return &apiProblem{Status: http.StatusConflict, Code: "not_connected", Key: "vouchers.notconnected", Err: err}
 	}

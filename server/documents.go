@@ -54,7 +54,7 @@ func (s *Server) paramDocument(c echo.Context) (*db.Voucher, *db.VoucherDocument
 func (s *Server) streamDocument(c echo.Context, co *db.Company, v *db.Voucher, doc *db.VoucherDocument, forceDownload bool) error {
 	d, err := s.conns.OpenDocument(c.Request().Context(), co.ID, doc)
 	if err != nil {
-		return err
+		return s.viaConnector(c.Request().Context(), doc.ConnectionID, err)
 	}
 	mode := serveDecided
 	if forceDownload {

@@ -3,22 +3,164 @@ package server
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"syscall"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"bilag/connectors"
 	"bilag/db"
+	"bilag/views"
 )
 
 var errCrossOrigin = errors.New("cross-origin or missing CSRF token")
 
-// errorPage is the data of the error page.
+// errorPage is the data of the error page: a catalogue key (Message), or
+// a text already in the reader's words (Text, an upstream failure's).
 type errorPage struct {
 	Message   string
+	Text      string
 	RequestID string
+}
+
+// upstreamRow is what Bilag answers to one class of upstream failure, the
+// same on a page, in the document frame and in the API. key is the
+// catalogue key of the message, worded for the connector the failure came
+// through when its catalogue has its own (views.TranslateFor); no row is a
+// 500, and none blames Bilag.
+type upstreamRow struct {
+	status int
+	code   string
+	key    string
+	level  slog.Level
+}
+
+var upstreamTable = map[connectors.Class]upstreamRow{
+	// A refusal names its reason: key + the reason.
+	connectors.ClassRefused: {http.StatusForbidden, "upstream_forbidden", "upstream.refused.", slog.LevelInfo},
+	// A new approval helps; who can ask for one decides the words: key +
+	// "manage" or "view".
+	connectors.ClassEnded:       {http.StatusConflict, "reapproval_required", "upstream.ended.", slog.LevelInfo},
+	connectors.ClassUnavailable: {http.StatusServiceUnavailable, "upstream_unavailable", "upstream.unavailable", slog.LevelWarn},
+	connectors.ClassRateLimited: {http.StatusTooManyRequests, "rate_limited", "upstream.ratelimited", slog.LevelWarn},
+	// The request id lets support find the logged answer.
+	connectors.ClassBadAnswer: {http.StatusBadGateway, "upstream_bad_answer", "upstream.badanswer", slog.LevelWarn},
+	connectors.ClassNotFound:  {http.StatusNotFound, "not_found", "upstream.gone", slog.LevelInfo},
+}
+
+// The wait Bilag asks for when the upstream named none: an outage is
+// tried again sooner than a quota, which Visma counts per minute.
+const (
+	unavailableRetry = 30 * time.Second
+	rateLimitRetry   = 60 * time.Second
+)
+
+// upstreamAnswer is an upstream failure as the reader is told it.
+type upstreamAnswer struct {
+	Status int
+	// Code is the API's stable code.
+	Code string
+	// Text is the message in the reader's language.
+	Text string
+	// RetryAfter is the wait in seconds (Retry-After), 0 for none.
+	RetryAfter int
+	Level      slog.Level
+}
+
+// upstreamError is an upstream failure with the connector it came
+// through, so that its answer can use the connector's words.
+type upstreamError struct {
+	connector string
+	err       error
+}
+
+func (e *upstreamError) Error() string { return e.err.Error() }
+func (e *upstreamError) Unwrap() error { return e.err }
+
+// viaConnector marks err, when it is an upstream failure, as one of the
+// connection connID's connector.
+func (s *Server) viaConnector(ctx context.Context, connID int64, err error) error {
+	if err == nil || upstreamClass(err) == connectors.ClassNone {
+		return err
+	}
+	conn, cerr := s.db.ConnectionByID(ctx, connID)
+	if cerr != nil {
+		return err
+	}
+	return &upstreamError{connector: conn.Connector, err: err}
+}
+
+// upstreamClass is connectors.Classify, with the connection's own state:
+// one that needs re-approval has ended, whatever the upstream would say.
+func upstreamClass(err error) connectors.Class {
+	if errors.Is(err, db.ErrNeedsReapproval) {
+		return connectors.ClassEnded
+	}
+	return connectors.Classify(err).Class
+}
+
+// upstreamAnswerTo is the answer to err, false when err is no upstream
+// failure.
+func (s *Server) upstreamAnswerTo(c echo.Context, err error) (upstreamAnswer, bool) {
+	f := connectors.Classify(err)
+	f.Class = upstreamClass(err)
+	row, ok := upstreamTable[f.Class]
+	if !ok {
+		return upstreamAnswer{}, false
+	}
+	var connector string
+	if ue, ok := errors.AsType[*upstreamError](err); ok {
+		connector = ue.connector
+	}
+	a := upstreamAnswer{Status: row.status, Code: row.code, Level: row.level}
+	key, args := row.key, []any(nil)
+	switch f.Class {
+	case connectors.ClassRefused:
+		key += string(f.Refused.Reason)
+		if !views.HasText(key) {
+			key = row.key + string(connectors.RefusedOther)
+		}
+	case connectors.ClassEnded:
+		if u := currentUser(c); u != nil && u.CanManageConnections() {
+			key += "manage"
+		} else {
+			key += "view"
+		}
+	case connectors.ClassUnavailable, connectors.ClassRateLimited:
+		wait := f.RetryAfter
+		if wait <= 0 {
+			wait = map[connectors.Class]time.Duration{connectors.ClassUnavailable: unavailableRetry, connectors.ClassRateLimited: rateLimitRetry}[f.Class]
+		}
+		a.RetryAfter = int((wait + time.Second - 1) / time.Second)
+		args = []any{a.RetryAfter}
+	case connectors.ClassBadAnswer:
+		args = []any{c.Response().Header().Get(echo.HeaderXRequestID)}
+	}
+	a.Text = s.ct(c, connector, key, args...)
+	return a, true
+}
+
+// answerUpstream writes the answer to an upstream failure: JSON to the
+// API, the error page to a browser (also inside the document frame).
+func (s *Server) answerUpstream(c echo.Context, a upstreamAnswer, err error) {
+	reqID := c.Response().Header().Get(echo.HeaderXRequestID)
+	s.log.Log(c.Request().Context(), a.Level, "upstream failure", "route", c.Path(), "status", a.Status, "request_id", reqID, "err", err)
+	if a.RetryAfter > 0 {
+		c.Response().Header().Set("Retry-After", strconv.Itoa(a.RetryAfter))
+	}
+	if isAPI(c) {
+		_ = c.JSON(a.Status, apiError{Code: a.Code, Message: a.Text})
+		return
+	}
+	if c.Request().Method == http.MethodHead {
+		_ = c.NoContent(a.Status)
+		return
+	}
+	_ = c.Render(a.Status, "error", s.page(c, s.t(c, "err.title"), errorPage{Text: a.Text, RequestID: reqID}))
 }
 
 // handleError is the one place errors become pages: it maps them with
@@ -38,15 +180,17 @@ func (s *Server) handleError(err error, c echo.Context) {
 		_ = c.JSON(ap.Status, apiError{Code: ap.Code, Message: s.t(c, ap.Key, ap.Args...)})
 		return
 	}
+	if a, ok := s.upstreamAnswerTo(c, err); ok {
+		s.answerUpstream(c, a, err)
+		return
+	}
 	status, key := http.StatusInternalServerError, "err.500"
 	var he *echo.HTTPError
 	switch {
 	case errors.Is(err, errCrossOrigin):
 		status, key = http.StatusForbidden, "err.csrf"
-	case errors.Is(err, db.ErrNotFound), errors.Is(err, connectors.ErrNotFound):
+	case errors.Is(err, db.ErrNotFound):
 		status, key = http.StatusNotFound, "err.404"
-	case errors.Is(err, connectors.ErrRateLimited), errors.Is(err, connectors.ErrUnavailable):
-		status, key = http.StatusServiceUnavailable, "err.503"
 	case errors.As(err, &he):
 		status = he.Code
 		switch status {
@@ -64,14 +208,6 @@ func (s *Server) handleError(err error, c echo.Context) {
 	reqID := c.Response().Header().Get(echo.HeaderXRequestID)
 	if status >= 500 {
 		s.log.ErrorContext(c.Request().Context(), "request failed", "route", c.Path(), "status", status, "request_id", reqID, "err", err)
-	}
-	if status == http.StatusServiceUnavailable {
-		var rl *connectors.RateLimitError
-		if errors.As(err, &rl) && rl.RetryAfter > 0 {
-			c.Response().Header().Set("Retry-After", retryAfterSeconds(rl))
-		} else {
-			c.Response().Header().Set("Retry-After", "60")
-		}
 	}
 	if isAPI(c) {
 		_ = c.JSON(status, apiError{Code: apiCode(status), Message: s.t(c, key)})

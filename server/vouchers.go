@@ -166,10 +166,10 @@ type voucherPage struct {
 	Current *db.VoucherDocument
 	// View is how Current is shown: "pdf", "image" or "download".
 	View string
-	// Problem is a catalog key when Visma could not be asked.
-	Problem    string
-	RetryAfter int
-	CanManage  bool
+	// Problem says, in the reader's words, why the upstream could not be
+	// asked (upstreamAnswerTo); "" when it was.
+	Problem   string
+	CanManage bool
 }
 
 func docView(ct string) string {
@@ -201,12 +201,12 @@ func (s *Server) showVoucher(c echo.Context) error {
 	}
 	p := voucherPage{Voucher: v, CanManage: currentUser(c).CanManageConnections()}
 	if err := s.liveVoucher(ctx, co, v, &p); err != nil {
-		p.Problem = problemKey(err)
-		var rl *connectors.RateLimitError
-		if errors.As(err, &rl) {
-			p.RetryAfter = int(rl.RetryAfter.Seconds()) + 1
-		}
-		if p.Problem == "err.500" {
+		err = s.viaConnector(ctx, v.ConnectionID, err)
+		if a, ok := s.upstreamAnswerTo(c, err); ok {
+			p.Problem = a.Text
+			s.log.Log(ctx, a.Level, "open voucher: upstream failure", "company_id", co.ID, "voucher_id", v.ID, "status", a.Status, "err", err)
+		} else {
+			p.Problem = s.t(c, "err.500")
 			s.log.Error("open voucher", "company_id", co.ID, "voucher_id", v.ID, "err", err)
 		}
 	}
@@ -233,23 +233,6 @@ func (s *Server) liveVoucher(ctx context.Context, co *db.Company, v *db.Voucher,
 	var err error
 	p.Rows, p.Docs, err = s.conns.LiveVoucher(ctx, co.ID, v)
 	return err
-}
-
-// problemKey turns an upstream fault into what the page tells a person.
-func problemKey(err error) string {
-	switch {
-	case errors.Is(err, connectors.ErrRateLimited):
-		return "voucher.problem.ratelimit"
-	case errors.Is(err, connectors.ErrUnavailable):
-		return "voucher.problem.unavailable"
-	case errors.Is(err, db.ErrNeedsReapproval), errors.Is(err, connectors.ErrGrantRevoked), errors.Is(err, connectors.ErrUnauthorized):
-		return "voucher.problem.reapprove"
-	case errors.Is(err, connectors.ErrForbidden):
-		return "voucher.problem.forbidden"
-	case errors.Is(err, connectors.ErrNotFound), errors.Is(err, db.ErrNotFound):
-		return "voucher.problem.gone"
-	}
-	return "err.500"
 }
 
 type lookupPage struct {

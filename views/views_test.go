@@ -231,8 +231,14 @@ func TestConnectorKeysAreUsed(t *testing.T) {
 			}
 		}
 	}
-	// The server asks for the pages' titles with TranslateFor.
+	// The server asks for the pages' titles with TranslateFor, and for
+	// every upstream failure's message (server/errors.go).
 	asked = append(asked, "consent.title", "result.title")
+	for k := range failuresCatalog {
+		if strings.HasPrefix(k, "upstream.") {
+			asked = append(asked, k)
+		}
+	}
 	// consent_result.html asks for the headline of every reason with CT.
 	for k := range catalog {
 		if strings.HasPrefix(k, "result.") && strings.Count(k, ".") == 1 {

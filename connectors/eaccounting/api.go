@@ -54,6 +54,8 @@ type APIError struct {
 	// rateLimit is set on a 429 so that errors.As finds the wait Visma
 	// asked for and connectors.Retry honours it.
 	rateLimit *connectors.RateLimitError
+	// refused is set on a refusal Bilag can name (connectors.Classify).
+	refused *connectors.Refused
 }
 
 func (e *APIError) Error() string {
@@ -71,29 +73,107 @@ func (e *APIError) Error() string {
 	return b.String()
 }
 
-// Is maps the error to the shared sentinels.
+// Is maps the error to the shared sentinels. An answer none of them
+// explains (a 400 with a code Bilag does not act on, a 405, a redirect) is
+// ErrBadAnswer: Visma said something Bilag cannot use.
 func (e *APIError) Is(target error) bool {
 	switch target {
 	case connectors.ErrUnauthorized:
-		return e.Status == http.StatusUnauthorized || e.Code == codeNotAuthorized
+		return e.unauthorized()
 	case connectors.ErrForbidden:
-		return e.Status == http.StatusForbidden || slices.Contains(forbiddenCodes, e.Code)
+		return e.forbidden()
 	case connectors.ErrNotFound:
-		return e.Status == http.StatusNotFound || e.Code == codeResourceNotFound || e.Code == codeFiscalYearDoesNotExist
+		return e.notFound()
 	case connectors.ErrRateLimited:
 		return e.rateLimited()
 	case connectors.ErrUnavailable:
-		return e.Status >= 500 || e.Code == codeDependencyUnreachable
+		return e.unavailable()
+	case connectors.ErrBadAnswer:
+		return !e.unauthorized() && !e.forbidden() && !e.notFound() && !e.rateLimited() && !e.unavailable()
 	}
 	return false
 }
 
-// Unwrap exposes the *connectors.RateLimitError of a 429.
-func (e *APIError) Unwrap() error {
-	if e.rateLimit == nil {
+func (e *APIError) unauthorized() bool {
+	return e.Status == http.StatusUnauthorized || e.Code == codeNotAuthorized
+}
+
+func (e *APIError) forbidden() bool {
+	return e.Status == http.StatusForbidden || slices.Contains(forbiddenCodes, e.Code)
+}
+
+func (e *APIError) notFound() bool {
+	return e.Status == http.StatusNotFound || e.Code == codeResourceNotFound || e.Code == codeFiscalYearDoesNotExist
+}
+
+func (e *APIError) unavailable() bool {
+	return e.Status >= 500 || e.Code == codeDependencyUnreachable
+}
+
+// Unwrap exposes the *connectors.RateLimitError of a 429 and the
+// *connectors.Refused of a refusal Bilag can name.
+func (e *APIError) Unwrap() []error {
+	var out []error
+	if e.rateLimit != nil {
+		out = append(out, e.rateLimit)
+	}
+	if e.refused != nil {
+		out = append(out, e.refused)
+	}
+	return out
+}
+
+// refusal names the reason of a refusal, or is nil when e is none. The
+// endpoint tells which part of the product a 4009 (product variant) lacks:
+// the invoice PDFs are Invoicing's, the rest Bookkeeping's.
+func (e *APIError) refusal(endpoint string) *connectors.Refused {
+	if e.unauthorized() {
 		return nil
 	}
-	return e.rateLimit
+	r := &connectors.Refused{Area: areaOf(endpoint), Upstream: strconv.Itoa(e.Code)}
+	switch e.Code {
+	case codeProductVariant:
+		switch {
+		case strings.Contains(endpoint, "/customerinvoices"):
+			r.Reason = connectors.RefusedNoInvoicing
+		case strings.Contains(endpoint, "/vouchers"), strings.Contains(endpoint, "/accountbalances"),
+			strings.Contains(endpoint, "/supplierinvoices"), strings.Contains(endpoint, "/fiscalyears"):
+			r.Reason = connectors.RefusedNoBookkeeping
+		default:
+			r.Reason = connectors.RefusedProduct
+		}
+	case codePermissionDenied, codeNoAccessToScopes, codeNoAccessForUser:
+		r.Reason = connectors.RefusedPermission
+	case codeLicenceNotAccepted:
+		r.Reason = connectors.RefusedLicence
+	case codeCompanyNotActive:
+		r.Reason = connectors.RefusedInactive
+	case codeStartupGuide:
+		r.Reason = connectors.RefusedStartGuide
+	default:
+		if e.Status != http.StatusForbidden {
+			return nil
+		}
+		r.Reason = connectors.RefusedOther
+		if e.Code == 0 {
+			r.Reason, r.Upstream = connectors.RefusedPermission, "HTTP 403"
+		}
+	}
+	return r
+}
+
+// areaOf is the program area an endpoint reads, for a refusal's Area.
+func areaOf(endpoint string) string {
+	for _, a := range []struct{ path, area string }{
+		{"/customerinvoices", "customer_invoices"}, {"/supplierinvoices", "supplier_invoices"},
+		{"/attachments", "attachments"}, {"/vouchers", "vouchers"}, {"/fiscalyears", "fiscal_years"},
+		{"/accountbalances", "bookkeeping"}, {"/companysettings", "company_settings"},
+	} {
+		if strings.Contains(endpoint, a.path) {
+			return a.area
+		}
+	}
+	return ""
 }
 
 func (e *APIError) rateLimited() bool {
@@ -110,9 +190,9 @@ type errorBody struct {
 	}
 }
 
-// newAPIError reads an error response. It never fails: a body that is not
-// Visma's shape still yields the status.
-func newAPIError(resp *http.Response, now time.Time) *APIError {
+// newAPIError reads an error response of endpoint. It never fails: a body
+// that is not Visma's shape still yields the status.
+func newAPIError(resp *http.Response, endpoint string, now time.Time) *APIError {
 	e := &APIError{Status: resp.StatusCode}
 	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	var body errorBody
@@ -130,6 +210,7 @@ func newAPIError(resp *http.Response, now time.Time) *APIError {
 	if e.rateLimited() {
 		e.rateLimit = &connectors.RateLimitError{RetryAfter: retryAfter(resp.Header, e.Message, now)}
 	}
+	e.refused = e.refusal(endpoint)
 	return e
 }
 
@@ -208,14 +289,14 @@ func (c *Connector) get(ctx context.Context, tok *token, endpoint, path string, 
 		c.observe(endpoint, resp.StatusCode, time.Since(start))
 		c.logger.DebugContext(ctx, "api call", "endpoint", endpoint, "status", resp.StatusCode, "duration", time.Since(start))
 		if resp.StatusCode < 200 || resp.StatusCode > 299 {
-			return newAPIError(resp, c.cfg.Now())
+			return newAPIError(resp, endpoint, c.cfg.Now())
 		}
 		if out == nil {
 			_, err = io.Copy(io.Discard, io.LimitReader(resp.Body, maxBody))
 			return err
 		}
 		if err := json.NewDecoder(io.LimitReader(resp.Body, maxBody)).Decode(out); err != nil {
-			return fmt.Errorf("decode answer: %w", err)
+			return decodeError(ctx, err)
 		}
 		return nil
 	})
@@ -243,7 +324,7 @@ func (c *Connector) download(ctx context.Context, rawURL string) (*http.Response
 	u, err := url.Parse(rawURL)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		// Not echoing the value: it may be a secret.
-		return nil, errors.New("file url is not an absolute http(s) URL")
+		return nil, fmt.Errorf("file url is not an absolute http(s) URL: %w", connectors.ErrBadAnswer)
 	}
 	client := *c.client
 	client.Timeout = 0
@@ -275,8 +356,8 @@ func (c *Connector) download(ctx context.Context, rawURL string) (*http.Response
 		if r.StatusCode < 200 || r.StatusCode > 299 {
 			defer cancel()
 			defer r.Body.Close()
-			e := &APIError{Status: r.StatusCode, Message: "file host refused the download"}
-			if e.rateLimited() {
+			e := &FileError{Status: r.StatusCode}
+			if r.StatusCode == http.StatusTooManyRequests {
 				e.rateLimit = &connectors.RateLimitError{RetryAfter: retryAfter(r.Header, "", c.cfg.Now())}
 			}
 			_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, 64<<10))
@@ -290,6 +371,65 @@ func (c *Connector) download(ctx context.Context, rawURL string) (*http.Response
 		return nil, err
 	}
 	return resp, nil
+}
+
+// FileError is an error answer of the file host behind a temporary URL.
+// It is never a refusal of the grant: the host knows nothing of Bilag's
+// access, only of its own link. A 403 or 404 there is a link that expired
+// or broke (OpenDocument asks Visma for a fresh one), and a link that does
+// not open is ErrBadAnswer.
+type FileError struct {
+	// Status is the HTTP status.
+	Status int
+
+	rateLimit *connectors.RateLimitError
+}
+
+func (e *FileError) Error() string {
+	return fmt.Sprintf("file host: status %d", e.Status)
+}
+
+// Is maps the error to the shared sentinels.
+func (e *FileError) Is(target error) bool {
+	switch target {
+	case connectors.ErrRateLimited:
+		return e.Status == http.StatusTooManyRequests
+	case connectors.ErrUnavailable:
+		return e.Status >= 500
+	case connectors.ErrBadAnswer:
+		return e.Status != http.StatusTooManyRequests && e.Status < 500
+	}
+	return false
+}
+
+// Unwrap exposes the *connectors.RateLimitError of a 429.
+func (e *FileError) Unwrap() error {
+	if e.rateLimit == nil {
+		return nil
+	}
+	return e.rateLimit
+}
+
+// linkDead reports whether the file host refused the link itself: expired
+// (403, as a pre-signed URL past its time answers) or gone (404, 410).
+func (e *FileError) linkDead() bool {
+	return e.Status == http.StatusForbidden || e.Status == http.StatusNotFound || e.Status == http.StatusGone
+}
+
+// decodeError classifies a failed read of an API answer: cut off (the
+// connection ended, or the call ran out of time) is the upstream being
+// unavailable; anything else is an answer Bilag cannot use.
+func decodeError(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return transportError(ctx, err)
+	}
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	if errors.As(err, &syntax) || errors.As(err, &typ) || errors.Is(err, io.EOF) {
+		// The decoder's message may quote the answer; keep only the fact.
+		return fmt.Errorf("decode answer: %w", connectors.ErrBadAnswer)
+	}
+	return fmt.Errorf("read answer: %w: %w", connectors.ErrUnavailable, err)
 }
 
 // downloadEndpoint names file downloads in metrics: the URL itself is a

@@ -164,7 +164,7 @@ func TestOpenDocumentFailures(t *testing.T) {
 	}{
 		{"unknown kind", connectors.Document{ID: attReceipt, Kind: "voucher"}, nil, connectors.ErrNotFound},
 		{"attachment gone", connectors.Document{ID: attGone, Kind: "attachment"}, nil, connectors.ErrNotFound},
-		{"expired file url", connectors.Document{ID: attReceipt, Kind: "attachment"}, func() { *base = srv.URL + "/blob/expired?x=" }, connectors.ErrForbidden},
+		{"expired file url", connectors.Document{ID: attReceipt, Kind: "attachment"}, func() { *base = srv.URL + "/blob/expired?x=" }, connectors.ErrBadAnswer},
 		{"file host down", connectors.Document{ID: customerID, Kind: "customer_invoice"}, func() { *base = "http://127.0.0.1:1" }, connectors.ErrUnavailable},
 	}
 	for _, tt := range tests {

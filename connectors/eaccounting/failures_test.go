@@ -1,0 +1,69 @@
+package eaccounting
+
+import (
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"bilag/connectors"
+)
+
+// Each documented refusal is classed as one Bilag can name, with the part
+// of the product a 4009 lacks told by the endpoint; what no code explains
+// is an answer Bilag cannot use, never Bilag's own fault.
+func TestErrorClasses(t *testing.T) {
+	tests := []struct {
+		name     string
+		status   int
+		body     string
+		endpoint string
+		class    connectors.Class
+		reason   connectors.RefusalReason
+	}{
+		{"4009 on a customer invoice", 403, `{"ErrorCode":4009}`, "GET /customerinvoices/{invoiceId}/pdf", connectors.ClassRefused, connectors.RefusedNoInvoicing},
+		{"4009 on vouchers", 403, `{"ErrorCode":4009}`, "GET /vouchers/{fiscalyearId}/{voucherId}", connectors.ClassRefused, connectors.RefusedNoBookkeeping},
+		{"4009 as 400 on attachments", 400, `{"ErrorCode":4009}`, "GET /attachments/{attachmentId}", connectors.ClassRefused, connectors.RefusedProduct},
+		{"4007", 403, `{"ErrorCode":4007}`, "GET /attachments/{attachmentId}", connectors.ClassRefused, connectors.RefusedPermission},
+		{"4006", 403, `{"ErrorCode":4006}`, "GET /attachments/{attachmentId}", connectors.ClassRefused, connectors.RefusedPermission},
+		{"4011", 403, `{"ErrorCode":4011}`, "GET /vouchers", connectors.ClassRefused, connectors.RefusedPermission},
+		{"4012", 403, `{"ErrorCode":4012}`, "GET /vouchers", connectors.ClassRefused, connectors.RefusedLicence},
+		{"4004", 403, `{"ErrorCode":4004}`, "GET /vouchers", connectors.ClassRefused, connectors.RefusedInactive},
+		{"4003", 403, `{"ErrorCode":4003}`, "GET /vouchers", connectors.ClassRefused, connectors.RefusedStartGuide},
+		{"403 with an unknown code", 403, `{"ErrorCode":4999}`, "GET /vouchers", connectors.ClassRefused, connectors.RefusedOther},
+		{"401", 401, `{"ErrorCode":4005}`, "GET /vouchers", connectors.ClassEnded, ""},
+		{"429", 429, `{"ErrorCode":4010,"DeveloperErrorMessage":"Try again in 5 seconds."}`, "GET /vouchers", connectors.ClassRateLimited, ""},
+		{"500", 500, `oops`, "GET /vouchers", connectors.ClassUnavailable, ""},
+		{"503", 503, ``, "GET /vouchers", connectors.ClassUnavailable, ""},
+		{"404", 404, `{"ErrorCode":3000}`, "GET /vouchers", connectors.ClassNotFound, ""},
+		{"400 with a query error", 400, `{"ErrorCode":6000}`, "GET /vouchers", connectors.ClassBadAnswer, ""},
+		{"a redirect", 302, ``, "GET /vouchers", connectors.ClassBadAnswer, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := httptest.NewRecorder()
+			rec.WriteHeader(tt.status)
+			rec.Body.WriteString(tt.body)
+			err := error(newAPIError(rec.Result(), tt.endpoint, testNow))
+			f := connectors.Classify(err)
+			if f.Class != tt.class || f.Refused.Reason != tt.reason {
+				t.Errorf("Classify(%v) = class %d reason %q, want %d %q", err, f.Class, f.Refused.Reason, tt.class, tt.reason)
+			}
+		})
+	}
+}
+
+// A file host that refuses its own link is not a refused grant: it says
+// nothing of the approver's permission.
+func TestFileHostRefusalIsNoPermissionProblem(t *testing.T) {
+	for _, status := range []int{http.StatusForbidden, http.StatusNotFound} {
+		err := error(&FileError{Status: status})
+		if errors.Is(err, connectors.ErrForbidden) || connectors.Classify(err).Class != connectors.ClassBadAnswer {
+			t.Errorf("file host %d: class %d, forbidden %v; want a bad answer", status, connectors.Classify(err).Class, errors.Is(err, connectors.ErrForbidden))
+		}
+		if strings.Contains(err.Error(), "permission") {
+			t.Errorf("file host %d says %q", status, err)
+		}
+	}
+}
