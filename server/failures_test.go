@@ -304,3 +304,27 @@ func TestDocumentRefusalsAreNamed(t *testing.T) {
 		}
 	})
 }
+
+// Item 11: a body-less 403 is what Visma answers for a company that is not
+// active or whose start guide is not completed; the voucher page, the
+// frame and the API say so, and do not blame a permission.
+func TestEmptyForbiddenSaysCompanyNotReady(t *testing.T) {
+	f := newFaultEnv(t)
+	v, att := f.docOf(eaccounting.KindAttachment)
+	f.answer(t, status("/v2/", http.StatusForbidden, ""))
+	const want = "the company is not active in Visma eEkonomi, or its start guide is not completed"
+	check := func(what, text string) {
+		t.Helper()
+		if !strings.Contains(text, want) || strings.Contains(text, "permission") {
+			t.Errorf("%s says %q, want %q and no permission", what, text, want)
+		}
+	}
+	page := f.viewer.get(voucherPath(f.fj, v))
+	wantStatus(t, "voucher page", page, http.StatusOK)
+	check("voucher page", strings.Join(strings.Fields(page.Text()), " "))
+	r := f.viewer.get(docPath(f.fj, v, att))
+	wantHonest(t, "frame", r)
+	wantStatus(t, "frame", r, http.StatusForbidden)
+	check("frame", strings.Join(strings.Fields(r.Text()), " "))
+	check("api", apiMessage(t, "api", f.portal.api(t, f.token, "/api/v1"+docPath(f.fj, v, att)), http.StatusForbidden, "upstream_forbidden"))
+}

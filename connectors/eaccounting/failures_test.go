@@ -67,3 +67,33 @@ func TestFileHostRefusalIsNoPermissionProblem(t *testing.T) {
 		}
 	}
 }
+
+// Item 11: Visma documents a body-less 403 as "the company is not active,
+// or the startup guide is not completed". It is not a permission problem,
+// neither when reading nor when checking a fresh grant.
+func TestEmptyForbiddenIsNotAPermissionProblem(t *testing.T) {
+	rec := httptest.NewRecorder()
+	rec.WriteHeader(http.StatusForbidden)
+	f := connectors.Classify(newAPIError(rec.Result(), "GET /attachments/{attachmentId}", testNow))
+	if f.Class != connectors.ClassRefused || f.Refused.Reason != connectors.RefusedNotReady {
+		t.Errorf("empty 403: class %d reason %q, want refused, %q", f.Class, f.Refused.Reason, connectors.RefusedNotReady)
+	}
+
+	inner := checkFake(t, settings(1, 1), nil)
+	mux := http.NewServeMux()
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/v2/companysettings" && strings.HasPrefix(r.URL.Path, "/v2/") {
+			w.WriteHeader(http.StatusForbidden)
+			return
+		}
+		inner.ServeHTTP(w, r)
+	})
+	c, _ := newTestConnector(t, mux)
+	v, err := c.Check(t.Context(), testGrant(t))
+	if err != nil {
+		t.Fatalf("Check() = %v", err)
+	}
+	if len(v.Problems) != 1 || v.Problems[0].Code != connectors.ProblemNotReady {
+		t.Errorf("Check() problems = %+v, want one %q", v.Problems, connectors.ProblemNotReady)
+	}
+}
