@@ -23,6 +23,13 @@ var failuresCatalog = map[string]Text{
 	"upstream.gone":                   {En: "The accounting system no longer has this.", Sv: "Ekonomisystemet har inte längre detta."},
 	"upstream.index":                  {En: "The voucher below is from Bilag's index.", Sv: "Verifikatet nedan kommer från Bilags index."},
 
+	// The consent result of a check that found a company not active or
+	// with its start guide not completed, the upstream not saying which
+	// (connectors.ProblemNotReady).
+	"reason.not_ready":             {En: "the company is not active, or its start guide is not completed", Sv: "företaget är inte aktivt, eller så är dess startguide inte slutförd"},
+	"result.not_ready":             {En: "The company is not active in the accounting system, or its start guide there is not completed. Someone at the company logs in to it, activates the company or finishes the start guide, then tries again.", Sv: "Företaget är inte aktivt i ekonomisystemet, eller så är dess startguide där inte slutförd. Någon på företaget loggar in, aktiverar företaget eller slutför startguiden och försöker sedan igen."},
+	"eaccounting.result.not_ready": {En: "The company is not active in Visma eEkonomi, or its start guide is not completed. Log in to Visma eEkonomi, activate the company or finish its start guide, then try again.", Sv: "Företaget är inte aktivt i Visma eEkonomi, eller så är dess startguide inte slutförd. Logga in i Visma eEkonomi, aktivera företaget eller slutför startguiden och försök sedan igen."},
+
 	"eaccounting.upstream.refused.no_bookkeeping": {En: "The company's Visma eEkonomi does not include Bookkeeping, so Visma does not hand out this voucher or its documents.", Sv: "Företagets Visma eEkonomi har inte Bokföring, så Visma lämnar inte ut detta verifikat eller dess underlag."},
 	"eaccounting.upstream.refused.no_invoicing":   {En: "The company's Visma eEkonomi does not include Invoicing, so Visma does not hand out this invoice's PDF.", Sv: "Företagets Visma eEkonomi har inte Fakturering, så Visma lämnar inte ut fakturans PDF."},
 	"eaccounting.upstream.refused.product":        {En: "The company's Visma eEkonomi variant does not include this part, so Visma refused to hand it out.", Sv: "Företagets variant av Visma eEkonomi omfattar inte denna del, så Visma vägrade lämna ut den."},

@@ -156,7 +156,10 @@ func (e *APIError) refusal(endpoint string) *connectors.Refused {
 		}
 		r.Reason = connectors.RefusedOther
 		if e.Code == 0 {
-			r.Reason, r.Upstream = connectors.RefusedPermission, "HTTP 403"
+			// Visma documents the body-less 403 as "the company is not
+			// active, or the startup guide is not completed": the
+			// company's state, not the approver's permission.
+			r.Reason, r.Area, r.Upstream = connectors.RefusedNotReady, "", "HTTP 403"
 		}
 	}
 	return r

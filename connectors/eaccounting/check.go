@@ -190,7 +190,9 @@ func problemFor(err error, area string) (connectors.Problem, bool) {
 		}
 		p.Code, p.Area = connectors.ProblemPermission, area
 		if ae.Code == 0 {
-			p.Upstream = "HTTP 403"
+			// A 403 without an ErrorCode is the company's state (not
+			// active, or start guide not completed), not a permission.
+			p.Code, p.Area, p.Upstream = connectors.ProblemNotReady, "", "HTTP 403"
 		}
 	}
 	return p, true
