@@ -328,3 +328,57 @@ func TestEmptyForbiddenSaysCompanyNotReady(t *testing.T) {
 	check("frame", strings.Join(strings.Fields(r.Text()), " "))
 	check("api", apiMessage(t, "api", f.portal.api(t, f.token, "/api/v1"+docPath(f.fj, v, att)), http.StatusForbidden, "upstream_forbidden"))
 }
+
+// quickBrowser is p's browser on the portal with millisecond timeouts. Its
+// own timeout is only a safety net: the portal answers long before it.
+func (f *faultEnv) quickBrowser(p person) *browser {
+	b := f.quick.loggedIn(p)
+	b.c.Timeout = 10 * time.Second
+	return b
+}
+
+// Item 2: a hanging identity server (during a refresh), a hanging API and a
+// hanging file host are "Visma is not answering", with Retry-After, on the
+// voucher page, in the frame and in the API; never a 500 or the generic
+// banner.
+func TestHangsAreUnavailable(t *testing.T) {
+	f := newFaultEnv(t)
+	v, att := f.docOf(eaccounting.KindAttachment)
+	tests := []struct {
+		name   string
+		prefix string
+		before func()
+		page   bool // whether the voucher page asks the hanging host
+	}{
+		{"identity server during a refresh", "/connect/token", func() { f.clock.Advance(2 * time.Hour) }, true},
+		{"api", "/v2/", nil, true},
+		{"file host", "/files/", nil, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.before != nil {
+				tt.before()
+			}
+			f.answer(t, f.hang(tt.prefix))
+			b := f.quickBrowser(f.env.viewer)
+			const want = "Visma is not answering right now."
+			if tt.page {
+				page := b.get(voucherPath(f.fj, v))
+				wantStatus(t, "voucher page", page, http.StatusOK)
+				wantText(t, "voucher page", page, want)
+				wantHonest(t, "voucher page", page)
+			}
+			r := b.get(docPath(f.fj, v, att))
+			wantHonest(t, "frame", r)
+			wantStatus(t, "frame", r, http.StatusServiceUnavailable)
+			wantText(t, "frame", r, want)
+			if r.Header.Get("Retry-After") == "" {
+				t.Error("frame: no Retry-After")
+			}
+			hdr := http.Header{"Authorization": {"Bearer " + f.token}}
+			a := b.do(http.MethodGet, "/api/v1"+docPath(f.fj, v, att), nil, hdr)
+			loadSpec(t).check(t, http.MethodGet, "/api/v1"+docPath(f.fj, v, att), a)
+			apiMessage(t, "api", a, http.StatusServiceUnavailable, "upstream_unavailable")
+		})
+	}
+}

@@ -1,11 +1,13 @@
 package eaccounting
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"bilag/connectors"
 )
@@ -96,4 +98,75 @@ func TestEmptyForbiddenIsNotAPermissionProblem(t *testing.T) {
 	if len(v.Problems) != 1 || v.Problems[0].Code != connectors.ProblemNotReady {
 		t.Errorf("Check() problems = %+v, want one %q", v.Problems, connectors.ProblemNotReady)
 	}
+}
+
+// hangUntilDone answers nothing until the caller gives up or done closes.
+func hangUntilDone(done <-chan struct{}) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-done:
+		}
+	}
+}
+
+// Item 2: every call is bounded by the connector's own limits, and running
+// out of them is the upstream being unavailable, not the caller giving up.
+// The caller's own deadline is only a safety net, far beyond the limits.
+func TestCallsAreBounded(t *testing.T) {
+	caller := func(t *testing.T) context.Context {
+		ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+		t.Cleanup(cancel)
+		return ctx
+	}
+	short := func(c *Config) {
+		c.ConnectTimeout, c.FirstByteTimeout, c.CallTimeout, c.TokenTimeout, c.InteractiveTimeout =
+			50*time.Millisecond, 50*time.Millisecond, 100*time.Millisecond, 50*time.Millisecond, 200*time.Millisecond
+	}
+	t.Run("token endpoint", func(t *testing.T) {
+		mux := http.NewServeMux()
+		done := make(chan struct{})
+		mux.HandleFunc("POST /connect/token", hangUntilDone(done))
+		c, _ := newTestConnector(t, mux, short)
+		t.Cleanup(func() { close(done) })
+		_, err := c.Refresh(caller(t), testGrant(t))
+		if connectors.Classify(err).Class != connectors.ClassUnavailable {
+			t.Errorf("Refresh() against a hanging identity server = %v, want unavailable", err)
+		}
+	})
+	t.Run("api without an answer", func(t *testing.T) {
+		mux := http.NewServeMux()
+		done := make(chan struct{})
+		mux.HandleFunc("GET /v2/vouchers/{fy}/{id}", hangUntilDone(done))
+		c, _ := newTestConnector(t, mux, short)
+		t.Cleanup(func() { close(done) })
+		_, err := c.Voucher(caller(t), testGrant(t), "fy/v1")
+		if connectors.Classify(err).Class != connectors.ClassUnavailable {
+			t.Errorf("Voucher() against a hanging API = %v, want unavailable", err)
+		}
+	})
+	t.Run("api body that never ends", func(t *testing.T) {
+		mux := http.NewServeMux()
+		done := make(chan struct{})
+		hang := hangUntilDone(done)
+		mux.HandleFunc("GET /v2/vouchers/{fy}/{id}", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			w.Write([]byte(`{"Id":"v1",`))
+			w.(http.Flusher).Flush()
+			hang(w, r)
+		})
+		c, _ := newTestConnector(t, mux, short)
+		t.Cleanup(func() { close(done) })
+		_, err := c.Voucher(caller(t), testGrant(t), "fy/v1")
+		if connectors.Classify(err).Class != connectors.ClassUnavailable {
+			t.Errorf("Voucher() with a body that never ends = %v, want unavailable", err)
+		}
+	})
+	t.Run("defaults", func(t *testing.T) {
+		c, _ := newTestConnector(t, http.NewServeMux())
+		if c.cfg.InteractiveTimeout != 10*time.Second || c.cfg.TokenTimeout <= 0 || c.cfg.TokenTimeout >= 10*time.Second ||
+			c.cfg.CallTimeout <= 0 || c.cfg.FirstByteTimeout <= 0 || c.cfg.ConnectTimeout <= 0 {
+			t.Errorf("default limits = %+v, want a person to wait at most 10 s", c.cfg)
+		}
+	})
 }
