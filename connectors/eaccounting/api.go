@@ -241,14 +241,19 @@ func retryAfter(h http.Header, message string, now time.Time) time.Duration {
 	return 0
 }
 
-// transportError classifies a failed round trip. A caller that gave up gets
-// its own context error, which is not worth retrying; anything else (a
-// timeout, a refused connection) is the upstream being unavailable. The
-// *url.Error wrapper is dropped because its text holds the URL, and a
+// transportError classifies a failed round trip under ctx. A caller that
+// went away gets its own context error, which is not worth retrying;
+// anything else (a limit of this connector's that ran out, a deadline the
+// caller set, a refused connection) is the upstream being unavailable.
+// The *url.Error wrapper is dropped because its text holds the URL, and a
 // temporary document URL is a bearer secret.
 func transportError(ctx context.Context, err error) error {
 	if ctx.Err() != nil {
-		return ctx.Err()
+		cause := context.Cause(ctx)
+		if errors.Is(cause, context.Canceled) {
+			return ctx.Err()
+		}
+		return fmt.Errorf("%w: %w", connectors.ErrUnavailable, cause)
 	}
 	if ue, ok := errors.AsType[*url.Error](err); ok {
 		err = ue.Err
@@ -271,10 +276,19 @@ func (c *Connector) get(ctx context.Context, tok *token, endpoint, path string, 
 		// including ones that treat the query strictly (OData $filter).
 		u += "?" + strings.ReplaceAll(query.Encode(), "+", "%20")
 	}
+	ctx, cancel := c.interactive(ctx)
+	defer cancel()
 	return connectors.Retry(ctx, c.sleep, func(ctx context.Context) error {
 		if err := c.limiter.wait(ctx, endpoint); err != nil {
+			if ctx.Err() != nil {
+				return transportError(ctx, err)
+			}
 			return err
 		}
+		ctx, cancel := context.WithTimeoutCause(ctx, c.cfg.CallTimeout, errCallTimeout)
+		defer cancel()
+		ctx, answered, cancelWatch := c.watch(ctx, c.cfg.FirstByteTimeout)
+		defer cancelWatch()
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 		if err != nil {
 			return err
@@ -283,6 +297,7 @@ func (c *Connector) get(ctx context.Context, tok *token, endpoint, path string, 
 		req.Header.Set("Accept", "application/json")
 		start := time.Now()
 		resp, err := c.client.Do(req)
+		answered()
 		if err != nil {
 			c.observe(endpoint, 0, time.Since(start))
 			c.logger.DebugContext(ctx, "api call failed", "endpoint", endpoint, "error", err)
@@ -295,8 +310,10 @@ func (c *Connector) get(ctx context.Context, tok *token, endpoint, path string, 
 			return newAPIError(resp, endpoint, c.cfg.Now())
 		}
 		if out == nil {
-			_, err = io.Copy(io.Discard, io.LimitReader(resp.Body, maxBody))
-			return err
+			if _, err = io.Copy(io.Discard, io.LimitReader(resp.Body, maxBody)); err != nil {
+				return transportError(ctx, err)
+			}
+			return nil
 		}
 		if err := json.NewDecoder(io.LimitReader(resp.Body, maxBody)).Decode(out); err != nil {
 			return decodeError(ctx, err)
@@ -319,11 +336,11 @@ func segment(id string) (string, error) {
 // its own signature, and the access token must not travel to the file host.
 // On success the caller owns the response body and must close it.
 //
-// The injected client's Timeout would also cut off the body, which the
-// caller streams to a person at whatever speed their connection allows, so
-// here it bounds only the wait for the response headers; after that, ctx
-// alone decides.
-func (c *Connector) download(ctx context.Context, rawURL string) (*http.Response, error) {
+// ctx bounds the wait for the answer (with the connector's connect and
+// first-byte limits); the body, which the caller streams to a person at
+// whatever speed their connection allows, is bounded by body alone, the
+// caller's own context.
+func (c *Connector) download(ctx, body context.Context, rawURL string) (*http.Response, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		// Not echoing the value: it may be a secret.
@@ -331,29 +348,33 @@ func (c *Connector) download(ctx context.Context, rawURL string) (*http.Response
 	}
 	client := *c.client
 	client.Timeout = 0
-	headerTimeout := c.client.Timeout
-	if headerTimeout <= 0 {
-		headerTimeout = 30 * time.Second
+	firstByte := c.cfg.FirstByteTimeout
+	if c.client.Timeout > 0 && c.client.Timeout < firstByte {
+		firstByte = c.client.Timeout
 	}
 	var resp *http.Response
 	err = connectors.Retry(ctx, c.sleep, func(ctx context.Context) error {
-		reqCtx, cancel := context.WithCancel(ctx)
-		timer := time.AfterFunc(headerTimeout, cancel)
+		reqCtx, answered, cancel := c.watch(body, firstByte)
+		// Until the answer is in, ctx's end (the time a person waits) ends
+		// the request too; after, only body's does.
+		stop := context.AfterFunc(ctx, cancel)
 		req, err := http.NewRequestWithContext(reqCtx, http.MethodGet, u.String(), nil)
 		if err != nil {
+			stop()
 			cancel()
 			return errors.New("build file request")
 		}
 		start := time.Now()
 		r, err := client.Do(req)
-		timedOut := !timer.Stop()
+		answered()
+		stopped := stop()
 		if err != nil {
 			c.observe(downloadEndpoint, 0, time.Since(start))
-			cancel()
-			if timedOut && ctx.Err() == nil {
-				return fmt.Errorf("%w: no answer from the file host within %s", connectors.ErrUnavailable, headerTimeout)
+			defer cancel()
+			if !stopped && ctx.Err() != nil {
+				return transportError(ctx, err)
 			}
-			return transportError(ctx, err)
+			return transportError(reqCtx, err)
 		}
 		c.observe(downloadEndpoint, r.StatusCode, time.Since(start))
 		if r.StatusCode < 200 || r.StatusCode > 299 {
@@ -374,6 +395,29 @@ func (c *Connector) download(ctx context.Context, rawURL string) (*http.Response
 		return nil, err
 	}
 	return resp, nil
+}
+
+// downloadEndpoint names file downloads in metrics: the URL itself is a
+// bearer secret.
+const downloadEndpoint = "GET {TemporaryUrl}"
+
+// observe hands one call to Config.Observe, if set.
+func (c *Connector) observe(endpoint string, status int, d time.Duration) {
+	if c.cfg.Observe != nil {
+		c.cfg.Observe(endpoint, status, d)
+	}
+}
+
+// cancelOnClose releases a download's context when its body is closed.
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (b *cancelOnClose) Close() error {
+	err := b.ReadCloser.Close()
+	b.cancel()
+	return err
 }
 
 // FileError is an error answer of the file host behind a temporary URL.
@@ -433,27 +477,4 @@ func decodeError(ctx context.Context, err error) error {
 		return fmt.Errorf("decode answer: %w", connectors.ErrBadAnswer)
 	}
 	return fmt.Errorf("read answer: %w: %w", connectors.ErrUnavailable, err)
-}
-
-// downloadEndpoint names file downloads in metrics: the URL itself is a
-// bearer secret.
-const downloadEndpoint = "GET {TemporaryUrl}"
-
-// observe hands one call to Config.Observe, if set.
-func (c *Connector) observe(endpoint string, status int, d time.Duration) {
-	if c.cfg.Observe != nil {
-		c.cfg.Observe(endpoint, status, d)
-	}
-}
-
-// cancelOnClose releases a download's context when its body is closed.
-type cancelOnClose struct {
-	io.ReadCloser
-	cancel context.CancelFunc
-}
-
-func (b *cancelOnClose) Close() error {
-	err := b.ReadCloser.Close()
-	b.cancel()
-	return err
 }

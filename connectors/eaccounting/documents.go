@@ -49,6 +49,8 @@ func (d voucherData) hasDocuments() bool {
 // failing those, for a supplier-invoice voucher, the invoice's attachments;
 // and for a customer-invoice voucher, the invoice PDF.
 func (c *Connector) Documents(ctx context.Context, g connectors.Grant, cv connectors.Voucher) ([]connectors.Document, error) {
+	ctx, cancel := c.interactive(ctx)
+	defer cancel()
 	var v voucherData
 	if err := json.Unmarshal(cv.Data, &v); err != nil {
 		return nil, fmt.Errorf("eaccounting: get documents of voucher %q: not a voucher this connector read", cv.Ref)
@@ -127,7 +129,11 @@ func (c *Connector) attachment(ctx context.Context, tok *token, id string) (*att
 // OpenDocument streams a document. eAccounting hands out a fresh, pre-signed
 // URL for each file; it is fetched at once, without the access token, and
 // never leaves this function.
-func (c *Connector) OpenDocument(ctx context.Context, g connectors.Grant, d connectors.Document) (*connectors.DocumentStream, error) {
+func (c *Connector) OpenDocument(caller context.Context, g connectors.Grant, d connectors.Document) (*connectors.DocumentStream, error) {
+	// The person waits for the file's first byte within the interactive
+	// limit; the body then streams at their pace, under caller alone.
+	ctx, cancel := c.interactive(caller)
+	defer cancel()
 	tok, err := readGrant(g)
 	if err != nil {
 		return nil, fmt.Errorf("eaccounting: open %s %q: %w", d.Kind, d.ID, err)
@@ -159,7 +165,7 @@ func (c *Connector) OpenDocument(ctx context.Context, g connectors.Grant, d conn
 	default:
 		return nil, fmt.Errorf("eaccounting: open document: unknown kind %q: %w", d.Kind, connectors.ErrNotFound)
 	}
-	resp, err := c.download(ctx, fileURL)
+	resp, err := c.download(ctx, caller, fileURL)
 	if err != nil {
 		return nil, fmt.Errorf("eaccounting: open %s %q: download: %w", d.Kind, d.ID, err)
 	}

@@ -174,6 +174,7 @@ func (c Config) Open(logger *slog.Logger, client *http.Client) (*Connector, erro
 	if c.Now == nil {
 		c.Now = time.Now
 	}
+	c.defaultLimits()
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}

@@ -159,9 +159,14 @@ func (c *Connector) HandleCallback(ctx context.Context, callbackURL string, quer
 	}
 	// No retry: a code is single use, and a server that spent it before a
 	// fault would answer invalid_grant to a second try anyway.
-	tok, err := c.oauthConfig(callbackURL).Exchange(c.oauthContext(ctx), code, oauth2.VerifierOption(verifier))
+	tctx, done := c.tokenCall(ctx)
+	tok, err := c.oauthConfig(callbackURL).Exchange(c.oauthContext(tctx), code, oauth2.VerifierOption(verifier))
 	if err != nil {
-		return connectors.Grant{}, fmt.Errorf("eaccounting: exchange code: %w", c.tokenError(ctx, err))
+		err = c.tokenError(tctx, err)
+	}
+	done()
+	if err != nil {
+		return connectors.Grant{}, fmt.Errorf("eaccounting: exchange code: %w", err)
 	}
 	g, err := c.grant(tok, c.cfg.Scopes)
 	if err != nil {
@@ -184,10 +189,15 @@ func (c *Connector) Refresh(ctx context.Context, g connectors.Grant) (connectors
 		return connectors.Grant{}, fmt.Errorf("eaccounting: refresh: grant has no refresh token: %w", connectors.ErrGrantRevoked)
 	}
 	// An access-less token makes the token source refresh at once.
-	src := c.oauth.TokenSource(c.oauthContext(ctx), &oauth2.Token{RefreshToken: old.RefreshToken})
+	tctx, done := c.tokenCall(ctx)
+	src := c.oauth.TokenSource(c.oauthContext(tctx), &oauth2.Token{RefreshToken: old.RefreshToken})
 	tok, err := src.Token()
 	if err != nil {
-		return connectors.Grant{}, fmt.Errorf("eaccounting: refresh: %w", c.tokenError(ctx, err))
+		err = c.tokenError(tctx, err)
+	}
+	done()
+	if err != nil {
+		return connectors.Grant{}, fmt.Errorf("eaccounting: refresh: %w", err)
 	}
 	if tok.RefreshToken == "" {
 		// The server kept the old refresh token valid (no rotation).
@@ -220,6 +230,8 @@ func (c *Connector) Revoke(ctx context.Context, g connectors.Grant) error {
 	}
 	body := form.Encode()
 	err := connectors.Retry(ctx, c.sleep, func(ctx context.Context) error {
+		ctx, done := c.tokenCall(ctx)
+		defer done()
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.cfg.RevokeURL, strings.NewReader(body))
 		if err != nil {
 			return err
@@ -283,6 +295,10 @@ func (e *TokenError) Is(target error) bool {
 		return e.Status == http.StatusTooManyRequests
 	case connectors.ErrUnavailable:
 		return e.Status >= 500
+	case connectors.ErrBadAnswer:
+		// invalid_client, invalid_request, a 400 without a code: an answer
+		// that no retry and no new approval mends.
+		return e.Code != "invalid_grant" && e.Status != http.StatusTooManyRequests && e.Status < 500
 	}
 	return false
 }
@@ -303,8 +319,20 @@ func (c *Connector) newTokenError(status int, code, description string, h http.H
 	return e
 }
 
+// tokenCall bounds one call to the identity server by TokenTimeout and
+// the connector's connect and first-byte limits; call done when it is over.
+// TokenTimeout is far shorter than the time db.FreshGrant gives a refresh,
+// so a person waiting on a refresh hears "not answering" within it.
+func (c *Connector) tokenCall(ctx context.Context) (context.Context, func()) {
+	ctx, cancel := context.WithTimeoutCause(ctx, c.cfg.TokenTimeout, errTokenTimeout)
+	ctx, _, cancelWatch := c.watch(ctx, c.cfg.TokenTimeout)
+	return ctx, func() { cancelWatch(); cancel() }
+}
+
 // tokenError maps what x/oauth2 returns. Its own errors are not wrapped as
-// they are: a RetrieveError's text quotes the whole response body.
+// they are: a RetrieveError's text quotes the whole response body. An
+// answer x/oauth2 could not read (no JSON, no access token) is one Bilag
+// cannot use.
 func (c *Connector) tokenError(ctx context.Context, err error) error {
 	if re, ok := errors.AsType[*oauth2.RetrieveError](err); ok {
 		status := 0
@@ -317,7 +345,7 @@ func (c *Connector) tokenError(ctx context.Context, err error) error {
 	if _, ok := errors.AsType[*url.Error](err); ok || ctx.Err() != nil {
 		return transportError(ctx, err)
 	}
-	return err
+	return fmt.Errorf("identity server: unreadable token answer: %w", connectors.ErrBadAnswer)
 }
 
 // clip shortens s for an error message.
