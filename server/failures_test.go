@@ -382,3 +382,24 @@ func TestHangsAreUnavailable(t *testing.T) {
 		})
 	}
 }
+
+// An expired download link costs the person nothing: the connector asks
+// Visma for a fresh one and the document opens.
+func TestExpiredLinkOpensAfresh(t *testing.T) {
+	f := newFaultEnv(t)
+	v, att := f.docOf(eaccounting.KindAttachment)
+	var refused atomic.Int32
+	f.answer(t, func(w http.ResponseWriter, r *http.Request) bool {
+		if !strings.HasPrefix(r.URL.Path, "/files/") || refused.Add(1) > 1 {
+			return false
+		}
+		w.WriteHeader(http.StatusForbidden)
+		io.WriteString(w, `<?xml version="1.0"?><Error><Code>AuthenticationFailed</Code><Message>Signed expiry time has passed.</Message></Error>`)
+		return true
+	})
+	r := f.viewer.get(docPath(f.fj, v, att))
+	wantStatus(t, "frame", r, http.StatusOK)
+	if refused.Load() != 2 {
+		t.Errorf("file host asked %d times, want 2 (the expired link, then the fresh one)", refused.Load())
+	}
+}

@@ -3,9 +3,12 @@ package eaccounting
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -169,4 +172,54 @@ func TestCallsAreBounded(t *testing.T) {
 			t.Errorf("default limits = %+v, want a person to wait at most 10 s", c.cfg)
 		}
 	})
+}
+
+// An expired download link is asked for afresh once, inside OpenDocument:
+// the file opens when the fresh link works, and is ErrBadAnswer after one
+// fresh link failed too, with exactly two links asked for and tried.
+func TestExpiredLinkIsFetchedAfreshOnce(t *testing.T) {
+	for _, kind := range []string{KindAttachment, KindCustomerInvoice} {
+		for _, failures := range []int32{1, 5} {
+			t.Run(fmt.Sprintf("%s/%d failures", kind, failures), func(t *testing.T) {
+				var links, downloads, left atomic.Int32
+				left.Store(failures)
+				mux := http.NewServeMux()
+				var base string
+				link := func() string { return fmt.Sprintf("%s/blob/f?sig=%d", base, links.Add(1)) }
+				mux.HandleFunc("GET /v2/attachments/{id}", api(t, func(w http.ResponseWriter, r *http.Request) {
+					writeJSON(w, http.StatusOK, map[string]any{"Id": r.PathValue("id"), "ContentType": "application/pdf", "TemporaryUrl": link()})
+				}))
+				mux.HandleFunc("GET /v2/customerinvoices/{id}/pdf", api(t, func(w http.ResponseWriter, r *http.Request) {
+					writeJSON(w, http.StatusOK, map[string]any{"Url": link()})
+				}))
+				mux.HandleFunc("GET /blob/f", func(w http.ResponseWriter, r *http.Request) {
+					downloads.Add(1)
+					if left.Add(-1) >= 0 {
+						w.WriteHeader(http.StatusForbidden)
+						return
+					}
+					w.Header().Set("Content-Type", "application/pdf")
+					io.WriteString(w, pdfBody)
+				})
+				c, srv := newTestConnector(t, mux)
+				base = srv.URL
+				s, err := c.OpenDocument(t.Context(), testGrant(t), connectors.Document{ID: customerID, Kind: kind})
+				if failures == 1 {
+					if err != nil {
+						t.Fatalf("OpenDocument() after one expired link = %v, want the file", err)
+					}
+					body, _ := io.ReadAll(s.Body)
+					s.Body.Close()
+					if string(body) != pdfBody {
+						t.Errorf("body = %q", body)
+					}
+				} else if connectors.Classify(err).Class != connectors.ClassBadAnswer || errors.Is(err, connectors.ErrForbidden) {
+					t.Errorf("OpenDocument() after two expired links = %v, want a bad answer", err)
+				}
+				if links.Load() != 2 || downloads.Load() != 2 {
+					t.Errorf("links asked for %d, downloads %d; want 2 and 2", links.Load(), downloads.Load())
+				}
+			})
+		}
+	}
 }
