@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"mime"
+	"net/http"
 	"slices"
 
 	"bilag/connectors"
@@ -126,6 +127,40 @@ func (c *Connector) attachment(ctx context.Context, tok *token, id string) (*att
 	return &a, nil
 }
 
+// fileLink is where a document's file can be fetched now.
+type fileLink struct {
+	url, contentType, fileName string
+}
+
+// fileLink asks Visma for a fresh link to d's file.
+func (c *Connector) fileLink(ctx context.Context, tok *token, d connectors.Document) (fileLink, error) {
+	switch d.Kind {
+	case KindAttachment:
+		a, err := c.attachment(ctx, tok, d.ID)
+		if err != nil {
+			return fileLink{}, fmt.Errorf("eaccounting: open attachment: %w", err)
+		}
+		if a.TemporaryUrl == "" {
+			return fileLink{}, fmt.Errorf("eaccounting: open attachment %q: no file url: %w", d.ID, connectors.ErrNotFound)
+		}
+		return fileLink{a.TemporaryUrl, a.ContentType, a.FileName}, nil
+	case KindCustomerInvoice:
+		seg, err := segment(d.ID)
+		if err != nil {
+			return fileLink{}, fmt.Errorf("eaccounting: open customer invoice: %w", err)
+		}
+		var inv struct{ Url string }
+		if err := c.get(ctx, tok, "GET /customerinvoices/{invoiceId}/pdf", "/customerinvoices"+seg+"/pdf", nil, &inv); err != nil {
+			return fileLink{}, fmt.Errorf("eaccounting: open customer invoice %q: %w", d.ID, err)
+		}
+		if inv.Url == "" {
+			return fileLink{}, fmt.Errorf("eaccounting: open customer invoice %q: no file url: %w", d.ID, connectors.ErrNotFound)
+		}
+		return fileLink{url: inv.Url, contentType: "application/pdf"}, nil
+	}
+	return fileLink{}, fmt.Errorf("eaccounting: open document: unknown kind %q: %w", d.Kind, connectors.ErrNotFound)
+}
+
 // OpenDocument streams a document. eAccounting hands out a fresh, pre-signed
 // URL for each file; it is fetched at once, without the access token, and
 // never leaves this function.
@@ -138,37 +173,32 @@ func (c *Connector) OpenDocument(caller context.Context, g connectors.Grant, d c
 	if err != nil {
 		return nil, fmt.Errorf("eaccounting: open %s %q: %w", d.Kind, d.ID, err)
 	}
-	var fileURL, contentType, fileName string
-	switch d.Kind {
-	case KindAttachment:
-		a, err := c.attachment(ctx, tok, d.ID)
+	// A link may have expired between Visma minting it and the file host
+	// seeing it (Visma documents no lifetime): the file host then refuses
+	// the link itself (403, 404). Visma is asked for a fresh link once,
+	// here and not above, since only the connector knows a link is cheap to
+	// mint and safe to ask for again. A fresh link refused too is an answer
+	// Bilag cannot use (ErrBadAnswer, 502): the host did answer, so "try
+	// again later" would promise what nothing suggests.
+	var (
+		l    fileLink
+		resp *http.Response
+	)
+	for try := 1; ; try++ {
+		if l, err = c.fileLink(ctx, tok, d); err != nil {
+			return nil, err
+		}
+		resp, err = c.download(ctx, caller, l.url)
+		if fe, ok := errors.AsType[*FileError](err); ok && fe.linkDead() && try == 1 {
+			c.logger.InfoContext(ctx, "file link refused; asking for a fresh one", "kind", d.Kind, "document_id", d.ID, "status", fe.Status)
+			continue
+		}
 		if err != nil {
-			return nil, fmt.Errorf("eaccounting: open attachment: %w", err)
+			return nil, fmt.Errorf("eaccounting: open %s %q: download: %w", d.Kind, d.ID, err)
 		}
-		if a.TemporaryUrl == "" {
-			return nil, fmt.Errorf("eaccounting: open attachment %q: no file url: %w", d.ID, connectors.ErrNotFound)
-		}
-		fileURL, contentType, fileName = a.TemporaryUrl, a.ContentType, a.FileName
-	case KindCustomerInvoice:
-		seg, err := segment(d.ID)
-		if err != nil {
-			return nil, fmt.Errorf("eaccounting: open customer invoice: %w", err)
-		}
-		var inv struct{ Url string }
-		if err := c.get(ctx, tok, "GET /customerinvoices/{invoiceId}/pdf", "/customerinvoices"+seg+"/pdf", nil, &inv); err != nil {
-			return nil, fmt.Errorf("eaccounting: open customer invoice %q: %w", d.ID, err)
-		}
-		if inv.Url == "" {
-			return nil, fmt.Errorf("eaccounting: open customer invoice %q: no file url: %w", d.ID, connectors.ErrNotFound)
-		}
-		fileURL, contentType = inv.Url, "application/pdf"
-	default:
-		return nil, fmt.Errorf("eaccounting: open document: unknown kind %q: %w", d.Kind, connectors.ErrNotFound)
+		break
 	}
-	resp, err := c.download(ctx, caller, fileURL)
-	if err != nil {
-		return nil, fmt.Errorf("eaccounting: open %s %q: download: %w", d.Kind, d.ID, err)
-	}
+	contentType, fileName := l.contentType, l.fileName
 	if contentType == "" {
 		contentType = resp.Header.Get("Content-Type")
 	}
