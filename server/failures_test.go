@@ -2,6 +2,8 @@ package server_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -9,6 +11,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -17,6 +21,7 @@ import (
 	"bilag/connectors"
 	"bilag/connectors/eaccounting"
 	"bilag/db"
+	"bilag/db/doccache"
 	"bilag/server"
 	"bilag/server/connections"
 )
@@ -64,8 +69,12 @@ func newFaultEnv(t *testing.T) *faultEnv {
 	}
 	f.closedAddr = l.Addr().String()
 	l.Close()
-	f.portal = f.portalVia(front.URL, 5*time.Second)
-	f.quick = f.portalVia(front.URL, 150*time.Millisecond)
+	cache, err := doccache.Open(filepath.Join(t.TempDir(), "cache"), 64<<20, e.keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.portal = f.portalVia(front.URL, 5*time.Second, cache)
+	f.quick = f.portalVia(front.URL, 150*time.Millisecond, nil)
 	// Registered last, so it runs first: a hang ends before the servers
 	// wait for their handlers.
 	t.Cleanup(func() { close(f.release) })
@@ -76,8 +85,9 @@ func newFaultEnv(t *testing.T) *faultEnv {
 }
 
 // portalVia is a portal whose connector reaches Visma through front, with
-// every timeout of the connector at limit.
-func (f *faultEnv) portalVia(front string, limit time.Duration) *env {
+// every timeout of the connector at limit, caching documents in cache
+// (none when nil).
+func (f *faultEnv) portalVia(front string, limit time.Duration, cache *doccache.Cache) *env {
 	e := f.env
 	t := e.t
 	tr := &http.Transport{
@@ -103,7 +113,7 @@ func (f *faultEnv) portalVia(front string, limit time.Duration) *env {
 	ts := httptest.NewUnstartedServer(nil)
 	base, _ := url.Parse("http://" + ts.Listener.Addr().String())
 	srv, svc := newPortal(t, server.Options{DB: e.db, Logger: e.logger, BaseURL: base, SecretKey: e.secret, FirmName: firmName, Now: e.clock.Now},
-		connections.Options{DB: e.db, Logger: e.logger, Connectors: map[string]connectors.Connector{ec.Name(): ec}, Now: e.clock.Now})
+		connections.Options{DB: e.db, Logger: e.logger, Connectors: map[string]connectors.Connector{ec.Name(): ec}, Now: e.clock.Now, Cache: cache})
 	ts.Config.Handler = srv
 	ts.Start()
 	t.Cleanup(ts.Close)
@@ -401,5 +411,88 @@ func TestExpiredLinkOpensAfresh(t *testing.T) {
 	wantStatus(t, "frame", r, http.StatusOK)
 	if refused.Load() != 2 {
 		t.Errorf("file host asked %d times, want 2 (the expired link, then the fresh one)", refused.Load())
+	}
+}
+
+// cutOff lets the sandbox answer a file download, then sends its headers
+// (with the whole length) and only the first half of its body.
+func (f *faultEnv) cutOff() faultRule {
+	return func(w http.ResponseWriter, r *http.Request) bool {
+		if !strings.HasPrefix(r.URL.Path, "/files/") {
+			return false
+		}
+		rec := httptest.NewRecorder()
+		f.sb.ServeHTTP(rec, r)
+		body := rec.Body.Bytes()
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		w.WriteHeader(rec.Code)
+		w.Write(body[:len(body)/2])
+		// Returning short of the length makes the server drop the
+		// connection: the body ends mid-stream.
+		return true
+	}
+}
+
+// fetchCut gets path as b and reads what arrives, however it ends.
+func fetchCut(t *testing.T, e *env, b *browser, path string) (*http.Response, []byte, error) {
+	t.Helper()
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, e.abs(path), nil)
+	resp, err := b.c.Do(req)
+	if err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	return resp, body, err
+}
+
+// A transfer Visma's file host cuts off mid-stream is neither cached nor
+// hashed as complete, and its audit row says it was cut off.
+func TestCutOffTransferIsNotKept(t *testing.T) {
+	f := newFaultEnv(t)
+	v, att := f.docOf(eaccounting.KindAttachment)
+	f.answer(t, f.cutOff())
+	resp, body, rerr := fetchCut(t, f.portal, f.viewer, docPath(f.fj, v, att))
+	if rerr == nil && resp.StatusCode == http.StatusOK {
+		t.Errorf("a cut-off document arrived whole (%d bytes) without an error", len(body))
+	}
+	if sha := resp.Trailer.Get("X-Bilag-Sha256"); sha != "" {
+		t.Errorf("a cut-off document carries the hash %s of a complete one", sha)
+	}
+	docs, err := f.db.VoucherDocuments(t.Context(), f.fj.ID, v.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range docs {
+		if d.ID == att.ID && d.SHA256 != "" {
+			t.Errorf("the cut-off document's hash %s was kept", d.SHA256)
+		}
+	}
+	events, err := f.db.AuditEvents(t.Context(), f.fj.ID, 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var detail string
+	for _, ev := range events {
+		if ev.Action == db.AuditDocumentOpen {
+			detail = ev.Detail
+			break
+		}
+	}
+	if !strings.Contains(detail, "cut off") {
+		t.Errorf("audit row of the cut-off open = %q, want it to say cut off", detail)
+	}
+
+	f.rule.Store(nil)
+	resp, body, rerr = fetchCut(t, f.portal, f.viewer, docPath(f.fj, v, att))
+	if rerr != nil || resp.StatusCode != http.StatusOK || resp.Header.Get("X-Bilag-Cache") != "miss" {
+		t.Errorf("open after the cut: %d, cache %q, %v; want the whole document from Visma, not the cache", resp.StatusCode, resp.Header.Get("X-Bilag-Cache"), rerr)
+	}
+	sum := sha256.Sum256(body)
+	if got := resp.Trailer.Get("X-Bilag-Sha256"); got != hex.EncodeToString(sum[:]) {
+		t.Errorf("hash after the cut = %q, want the whole document's", got)
 	}
 }
