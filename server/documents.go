@@ -78,7 +78,12 @@ func (s *Server) serveDocument(c echo.Context, co *db.Company, v *db.Voucher, do
 		h.Set("Trailer", shaHeader)
 		size = -1
 	}
-	n, werr := s.writeDocument(c, d, docOut{co: co, v: v, doc: doc, declared: d.ContentType, name: d.FileName, size: size, mode: mode})
+	src := &sourceReader{r: d}
+	n, werr := s.writeDocument(c, src, docOut{co: co, v: v, doc: doc, declared: d.ContentType, name: d.FileName, size: size, mode: mode})
+	if src.err != nil {
+		// The source ended mid-stream: whatever went out is incomplete.
+		werr = fmt.Errorf("%w: %w", errCutOff, src.err)
+	}
 	sha, cerr := d.Close(werr == nil)
 	if cerr != nil {
 		s.log.Warn("document cache copy", "company_id", co.ID, "document_id", doc.ID, "err", cerr)
@@ -91,6 +96,18 @@ func (s *Server) serveDocument(c echo.Context, co *db.Company, v *db.Voucher, do
 	default:
 		h.Set(shaHeader, sha)
 		s.recordOpen(c, co, v, doc, sha, sha, n, nil)
+	}
+	if src.err != nil {
+		s.log.Warn("document cut off mid-stream", "company_id", co.ID, "document_id", doc.ID, "bytes", n, "cached", d.Cached, "err", src.err)
+	}
+	if src.err != nil && c.Response().Committed {
+		// Ending the handler would end the chunked answer as if complete;
+		// aborting drops the connection, so the browser, and whoever
+		// downloads through the API, sees the document cut off. What is
+		// written goes out first, so that the answer's headers arrive and
+		// the break shows as a broken body, not as no answer.
+		c.Response().Flush()
+		panic(http.ErrAbortHandler)
 	}
 	return ignoreWritten(c, werr)
 }
@@ -119,6 +136,25 @@ type docOut struct {
 	// size is -1 when unknown.
 	size int64
 	mode serveMode
+}
+
+// errCutOff marks an open whose source (the upstream, or the cache) ended
+// before the document did.
+var errCutOff = errors.New("cut off mid-stream")
+
+// sourceReader remembers a read error of the document's source, so that
+// one cut off mid-stream is told from a reader who went away.
+type sourceReader struct {
+	r   io.Reader
+	err error
+}
+
+func (s *sourceReader) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	if err != nil && err != io.EOF {
+		s.err = err
+	}
+	return n, err
 }
 
 // writeDocument decides from the declared type and the first bytes how the
@@ -166,7 +202,10 @@ func (s *Server) recordOpen(c echo.Context, co *db.Company, v *db.Voucher, doc *
 	detail := fmt.Sprintf("voucher=%s document=%d kind=%s bytes=%d sha256=%s", v.Number, doc.ID, doc.Kind, n, shown)
 	if err != nil {
 		detail += " error=" + truncateStr(err.Error(), 200)
-		if errors.Is(err, context.Canceled) {
+		switch {
+		case errors.Is(err, errCutOff):
+			detail += " (cut off: the source ended mid-stream; the document was incomplete and is neither cached nor hashed)"
+		case errors.Is(err, context.Canceled):
 			detail += " (client went away)"
 		}
 	}
