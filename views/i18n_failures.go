@@ -54,3 +54,14 @@ func HasText(key string) bool {
 	_, ok := catalog[key]
 	return ok
 }
+
+// Kind is a voucher kind in the page's language: its own word
+// ("vkind.<kind>"), or the word for other kinds when the catalogue has
+// none for it (a connector's new kind, a row from before a kind existed),
+// never the key.
+func (p *Page) Kind(kind string) string {
+	if key := "vkind." + kind; HasText(key) {
+		return p.T(key)
+	}
+	return p.T("vkind.other")
+}
