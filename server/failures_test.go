@@ -74,7 +74,7 @@ func newFaultEnv(t *testing.T) *faultEnv {
 		t.Fatal(err)
 	}
 	f.portal = f.portalVia(front.URL, 5*time.Second, cache)
-	f.quick = f.portalVia(front.URL, 150*time.Millisecond, nil)
+	f.quick = f.portalVia(front.URL, 60*time.Millisecond, nil)
 	// Registered last, so it runs first: a hang ends before the servers
 	// wait for their handlers.
 	t.Cleanup(func() { close(f.release) })
@@ -105,6 +105,8 @@ func (f *faultEnv) portalVia(front string, limit time.Duration, cache *doccache.
 		ClientID: sandboxClientID, ClientSecret: sandboxClientSecret,
 		AuthURL: front + "/connect/authorize", TokenURL: front + "/connect/token", RevokeURL: front + "/connect/revocation",
 		Issuer: front, APIURL: front + "/v2", Now: e.clock.Now,
+		// Retries without waits: a test counts on answers, not on time.
+		Sleep:          func(context.Context, time.Duration) error { return nil },
 		ConnectTimeout: limit, FirstByteTimeout: limit, CallTimeout: 2 * limit, TokenTimeout: limit, InteractiveTimeout: 3 * limit,
 	}.Open(e.logger, &http.Client{Transport: tr})
 	if err != nil {
@@ -440,6 +442,9 @@ func (f *faultEnv) cutOff() faultRule {
 func fetchCut(t *testing.T, e *env, b *browser, path string) (*http.Response, []byte, error) {
 	t.Helper()
 	req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, e.abs(path), nil)
+	for k, vs := range b.header {
+		req.Header[k] = vs
+	}
 	resp, err := b.c.Do(req)
 	if err != nil {
 		t.Fatalf("GET %s: %v", path, err)
@@ -495,4 +500,121 @@ func TestCutOffTransferIsNotKept(t *testing.T) {
 	if got := resp.Trailer.Get("X-Bilag-Sha256"); got != hex.EncodeToString(sum[:]) {
 		t.Errorf("hash after the cut = %q, want the whole document's", got)
 	}
+}
+
+// Every class of upstream failure, made by a fault-injecting front, walks
+// through the voucher page, the document frame and the API: each says what
+// happened in the same words, with the same status, and none is a 500 or
+// blames Bilag.
+func TestEveryFailureClassEverywhere(t *testing.T) {
+	f := newFaultEnv(t)
+	v, att := f.docOf(eaccounting.KindAttachment)
+	quickViewer := f.quickBrowser(f.env.viewer)
+	broken := f.rewriteJSON("/v2/attachments/", func(m map[string]any) { m["TemporaryUrl"] = "::broken" })
+	type surfaces struct{ page, voucherAPI bool } // which read the faulty route besides the document
+	api, files := surfaces{true, true}, surfaces{}
+	tests := []struct {
+		name    string
+		rule    faultRule
+		refused bool
+		quick   bool
+		on      surfaces
+		status  int
+		code    string
+		text    string
+		retry   string // Retry-After, "*" for any
+	}{
+		{"refused connection", nil, true, false, api, 503, "upstream_unavailable", "Visma is not answering right now.", "*"},
+		{"hang", f.hang("/v2/"), false, true, api, 503, "upstream_unavailable", "Visma is not answering right now.", "*"},
+		{"429 with Retry-After", func(w http.ResponseWriter, r *http.Request) bool {
+			if !strings.HasPrefix(r.URL.Path, "/v2/") {
+				return false
+			}
+			w.Header().Set("Retry-After", "7")
+			return status("/v2/", http.StatusTooManyRequests, vismaError(4010))(w, r)
+		}, false, false, api, 429, "rate_limited", "Try again in 7 seconds.", "7"},
+		{"500", status("/v2/", 500, vismaError(5001)), false, false, api, 503, "upstream_unavailable", "Visma is not answering right now.", "*"},
+		{"503", status("/v2/", 503, "Service Unavailable"), false, false, api, 503, "upstream_unavailable", "Visma is not answering right now.", "*"},
+		{"401", status("/v2/", 401, vismaError(4005)), false, false, api, 409, "reapproval_required", "needs a new approval", ""},
+		{"403 4003", status("/v2/", 403, vismaError(4003)), false, false, api, 403, "upstream_forbidden", "start guide in Visma eEkonomi is not completed", ""},
+		{"403 4004", status("/v2/", 403, vismaError(4004)), false, false, api, 403, "upstream_forbidden", "the company is not active in Visma eEkonomi", ""},
+		{"403 4006", status("/v2/", 403, vismaError(4006)), false, false, api, 403, "upstream_forbidden", "lacks permission", ""},
+		{"403 4007", status("/v2/", 403, vismaError(4007)), false, false, api, 403, "upstream_forbidden", "lacks permission", ""},
+		{"403 4009", status("/v2/", 403, vismaError(4009)), false, false, api, 403, "upstream_forbidden", "does not include", ""},
+		{"403 4011", status("/v2/", 403, vismaError(4011)), false, false, api, 403, "upstream_forbidden", "lacks permission", ""},
+		{"403 4012", status("/v2/", 403, vismaError(4012)), false, false, api, 403, "upstream_forbidden", "licence agreement", ""},
+		{"403 without a body", status("/v2/", 403, ""), false, false, api, 403, "upstream_forbidden", "or its start guide is not completed", ""},
+		{"malformed JSON", status("/v2/", 200, "<html>Maintenance</html>"), false, false, api, 502, "upstream_bad_answer", "Visma gave an answer Bilag cannot use", ""},
+		{"broken TemporaryUrl", broken, false, false, files, 502, "upstream_bad_answer", "Visma gave an answer Bilag cannot use", ""},
+		{"file host 403", status("/files/", 403, "<Error/>"), false, false, files, 502, "upstream_bad_answer", "Visma gave an answer Bilag cannot use", ""},
+		{"file host 404", status("/files/", 404, "<Error/>"), false, false, files, 502, "upstream_bad_answer", "Visma gave an answer Bilag cannot use", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.rule != nil {
+				f.answer(t, tt.rule)
+			}
+			if tt.refused {
+				f.refused.Store(true)
+				t.Cleanup(func() { f.refused.Store(false) })
+			}
+			p, b := f.portal, f.viewer
+			if tt.quick {
+				p, b = f.quick, quickViewer
+			}
+			wantRetry := func(what string, r *response) {
+				t.Helper()
+				got := r.Header.Get("Retry-After")
+				if (tt.retry == "*" && got == "") || (tt.retry != "*" && got != tt.retry) {
+					t.Errorf("%s: Retry-After %q, want %q", what, got, tt.retry)
+				}
+			}
+			if tt.on.page {
+				page := b.get(voucherPath(f.fj, v))
+				wantStatus(t, "voucher page", page, http.StatusOK)
+				wantHonest(t, "voucher page", page)
+				wantText(t, "voucher page", page, tt.text, v.Text)
+			}
+			frame := b.get(docPath(f.fj, v, att))
+			wantHonest(t, "frame", frame)
+			if frame.Status != tt.status {
+				t.Errorf("frame: status %d, want %d", frame.Status, tt.status)
+			}
+			wantText(t, "frame", frame, tt.text)
+			wantRetry("frame", frame)
+			paths := []string{"/api/v1" + docPath(f.fj, v, att)}
+			if tt.on.voucherAPI {
+				paths = append(paths, "/api/v1"+voucherPath(f.fj, v))
+			}
+			for _, path := range paths {
+				r := p.api(t, f.token, path)
+				if msg := apiMessage(t, path, r, tt.status, tt.code); !strings.Contains(msg, tt.text) {
+					t.Errorf("%s: message %q, want it to say %q", path, msg, tt.text)
+				}
+				wantRetry(path, r)
+			}
+			conn, err := f.db.Connection(t.Context(), f.fj.ID, "eaccounting")
+			if err != nil || conn.Status != db.ConnActive {
+				t.Errorf("after %s the connection is %q (%v), want it active", tt.name, conn.Status, err)
+			}
+		})
+	}
+
+	t.Run("body cut off mid-stream", func(t *testing.T) {
+		f.answer(t, f.cutOff())
+		for _, path := range []string{docPath(f.fj, v, att), "/api/v1" + docPath(f.fj, v, att)} {
+			b := f.viewer
+			if strings.HasPrefix(path, "/api/") {
+				b = f.portal.browser()
+				b.header.Set("Authorization", "Bearer "+f.token)
+			}
+			resp, body, err := fetchCut(t, f.portal, b, path)
+			if err == nil {
+				t.Errorf("%s: a cut-off document arrived as a whole (%d bytes)", path, len(body))
+			}
+			if resp.Trailer.Get("X-Bilag-Sha256") != "" {
+				t.Errorf("%s: a cut-off document carries a hash", path)
+			}
+		}
+	})
 }
