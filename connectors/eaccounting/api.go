@@ -287,7 +287,7 @@ func (c *Connector) get(ctx context.Context, tok *token, endpoint, path string, 
 		}
 		ctx, cancel := context.WithTimeoutCause(ctx, c.cfg.CallTimeout, errCallTimeout)
 		defer cancel()
-		ctx, answered, cancelWatch := c.watch(ctx, c.cfg.FirstByteTimeout)
+		ctx, answered, cancelWatch := c.watch(ctx, c.firstByte(ctx))
 		defer cancelWatch()
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 		if err != nil {

@@ -14,9 +14,10 @@ import (
 // person's wait for an honest answer within 10 s: a connection within 3 s,
 // the first byte of an answer within 8 s, a refresh within 5 s (well inside
 // the 25 s db.FreshGrant allows it), and one operation a person waits for,
-// its retries included, within 10 s. A whole API call may take 30 s, for a
-// sync's page of a thousand vouchers; a person's calls end sooner, by the
-// interactive limit.
+// its retries included, within 10 s. A whole API call may take 30 s, and a
+// background job waits that long for a first byte too, for a sync's page of
+// a thousand vouchers; a person's calls end sooner, by the interactive
+// limit.
 const (
 	DefaultConnectTimeout     = 3 * time.Second
 	DefaultFirstByteTimeout   = 8 * time.Second
@@ -54,10 +55,26 @@ func (c *Config) defaultLimits() {
 // no other policy than connectors.Interactive) by InteractiveTimeout,
 // retries included. A background job keeps its own pace.
 func (c *Connector) interactive(ctx context.Context) (context.Context, context.CancelFunc) {
-	if connectors.BackoffOf(ctx) != connectors.Interactive() {
+	if !isInteractive(ctx) {
 		return ctx, func() {}
 	}
 	return context.WithTimeoutCause(ctx, c.cfg.InteractiveTimeout, errInteractiveTimeout)
+}
+
+// isInteractive reports whether a person waits for calls under ctx: the
+// caller asked for no other policy than connectors.Interactive.
+func isInteractive(ctx context.Context) bool {
+	return connectors.BackoffOf(ctx) == connectors.Interactive()
+}
+
+// firstByte is the wait for an API answer's first byte under ctx: a
+// background job (a sync's page of a thousand vouchers, which Visma may
+// take a while to gather) waits as long as a whole call may take.
+func (c *Connector) firstByte(ctx context.Context) time.Duration {
+	if isInteractive(ctx) {
+		return c.cfg.FirstByteTimeout
+	}
+	return c.cfg.CallTimeout
 }
 
 // watch bounds the start of one HTTP exchange under ctx: the connection
