@@ -82,9 +82,39 @@ func (c *Connector) oauthConfig(callbackURL string) *oauth2.Config {
 	return &cfg
 }
 
-// oauthContext hands the injected client to x/oauth2.
+// oauthContext hands x/oauth2 the injected client, with every call to the
+// identity server bounded by the token-call limits (tokenTransport).
 func (c *Connector) oauthContext(ctx context.Context) context.Context {
-	return context.WithValue(ctx, oauth2.HTTPClient, c.client)
+	client := *c.client
+	base := client.Transport
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	client.Transport = &tokenTransport{c: c, base: base}
+	return context.WithValue(ctx, oauth2.HTTPClient, &client)
+}
+
+// tokenTransport bounds each request x/oauth2 makes (a code exchange, a
+// refresh) by tokenCall. A limit that runs out is returned as its cause,
+// which tokenError (transportError) classes as the identity server being
+// unavailable.
+type tokenTransport struct {
+	c    *Connector
+	base http.RoundTripper
+}
+
+func (t *tokenTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx, done := t.c.tokenCall(req.Context())
+	resp, err := t.base.RoundTrip(req.WithContext(ctx))
+	if err != nil {
+		defer done()
+		if ctx.Err() != nil && req.Context().Err() == nil {
+			return nil, context.Cause(ctx)
+		}
+		return nil, err
+	}
+	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: done}
+	return resp, nil
 }
 
 // FormOrigins is the identity server's origin: where "give permission"
@@ -159,14 +189,9 @@ func (c *Connector) HandleCallback(ctx context.Context, callbackURL string, quer
 	}
 	// No retry: a code is single use, and a server that spent it before a
 	// fault would answer invalid_grant to a second try anyway.
-	tctx, done := c.tokenCall(ctx)
-	tok, err := c.oauthConfig(callbackURL).Exchange(c.oauthContext(tctx), code, oauth2.VerifierOption(verifier))
+	tok, err := c.oauthConfig(callbackURL).Exchange(c.oauthContext(ctx), code, oauth2.VerifierOption(verifier))
 	if err != nil {
-		err = c.tokenError(tctx, err)
-	}
-	done()
-	if err != nil {
-		return connectors.Grant{}, fmt.Errorf("eaccounting: exchange code: %w", err)
+		return connectors.Grant{}, fmt.Errorf("eaccounting: exchange code: %w", c.tokenError(ctx, err))
 	}
 	g, err := c.grant(tok, c.cfg.Scopes)
 	if err != nil {
@@ -189,15 +214,10 @@ func (c *Connector) Refresh(ctx context.Context, g connectors.Grant) (connectors
 		return connectors.Grant{}, fmt.Errorf("eaccounting: refresh: grant has no refresh token: %w", connectors.ErrGrantRevoked)
 	}
 	// An access-less token makes the token source refresh at once.
-	tctx, done := c.tokenCall(ctx)
-	src := c.oauth.TokenSource(c.oauthContext(tctx), &oauth2.Token{RefreshToken: old.RefreshToken})
+	src := c.oauth.TokenSource(c.oauthContext(ctx), &oauth2.Token{RefreshToken: old.RefreshToken})
 	tok, err := src.Token()
 	if err != nil {
-		err = c.tokenError(tctx, err)
-	}
-	done()
-	if err != nil {
-		return connectors.Grant{}, fmt.Errorf("eaccounting: refresh: %w", err)
+		return connectors.Grant{}, fmt.Errorf("eaccounting: refresh: %w", c.tokenError(ctx, err))
 	}
 	if tok.RefreshToken == "" {
 		// The server kept the old refresh token valid (no rotation).
