@@ -3,6 +3,9 @@ package db
 import (
 	"context"
 	"fmt"
+	"time"
+
+	"gorm.io/gorm"
 )
 
 // Audit actions.
@@ -24,8 +27,11 @@ const (
 	// connection needs a new approval.
 	AuditConnectionEnded = "connection_ended"
 	AuditDocumentOpen    = "document_open"
-	AuditAPITokenCreate  = "api_token_create"
-	AuditAPITokenRevoke  = "api_token_revoke"
+	// AuditSyncRequest: a person asked for a sync ("Sync now"); the
+	// scheduled syncs are in sync_runs, not here.
+	AuditSyncRequest    = "sync_request"
+	AuditAPITokenCreate = "api_token_create"
+	AuditAPITokenRevoke = "api_token_revoke"
 )
 
 // Audit writes an audit event. At is set here; texts longer than their
@@ -50,4 +56,79 @@ func (d *DB) AuditEvents(ctx context.Context, companyID int64, limit int) ([]Aud
 		return nil, fmt.Errorf("audit events: %w", err)
 	}
 	return es, nil
+}
+
+// CompanyAuditActions are the actions a company's audit trail can hold, in
+// the order its filter offers them.
+func CompanyAuditActions() []string {
+	return []string{AuditDocumentOpen, AuditLinkCreate, AuditLinkRevoke, AuditConnect, AuditConnectFailed,
+		AuditDisconnect, AuditConnectionEnded, AuditSyncRequest, AuditCompanyCreate, AuditCompanyUpdate, AuditMembersUpdate}
+}
+
+// AuditFilter narrows a company's audit trail. Empty fields do not narrow.
+type AuditFilter struct {
+	CompanyID int64
+	Action    string
+	Actor     string
+	// From is the first instant included, To the first one excluded.
+	From, To time.Time
+	// MaxID leaves out events written after a listing began, so that a
+	// listing read in pages does not repeat a row when new events arrive.
+	MaxID int64
+}
+
+func (f AuditFilter) apply(q *gorm.DB) *gorm.DB {
+	q = q.Where("company_id = ?", f.CompanyID)
+	if f.Action != "" {
+		q = q.Where("action = ?", f.Action)
+	}
+	if f.Actor != "" {
+		q = q.Where("actor = ?", f.Actor)
+	}
+	if !f.From.IsZero() {
+		q = q.Where("at >= ?", f.From.UTC())
+	}
+	if !f.To.IsZero() {
+		q = q.Where("at < ?", f.To.UTC())
+	}
+	if f.MaxID > 0 {
+		q = q.Where("id <= ?", f.MaxID)
+	}
+	return q
+}
+
+// CompanyAudit returns up to limit of a company's audit events matching f,
+// newest first, skipping the first offset.
+func (d *DB) CompanyAudit(ctx context.Context, f AuditFilter, offset, limit int) ([]AuditEvent, error) {
+	var es []AuditEvent
+	q := f.apply(d.gorm.WithContext(ctx).Model(&AuditEvent{})).Order("at DESC, id DESC").Offset(offset).Limit(limit)
+	if err := q.Find(&es).Error; err != nil {
+		return nil, fmt.Errorf("audit events of company %d: %w", f.CompanyID, err)
+	}
+	return es, nil
+}
+
+// LastAuditID is the id of the newest audit event, 0 when there is none
+// (a listing's AuditFilter.MaxID).
+func (d *DB) LastAuditID(ctx context.Context) (int64, error) {
+	var id *int64
+	if err := d.gorm.WithContext(ctx).Model(&AuditEvent{}).Select("MAX(id)").Scan(&id).Error; err != nil {
+		return 0, fmt.Errorf("newest audit event: %w", err)
+	}
+	if id == nil {
+		return 0, nil
+	}
+	return *id, nil
+}
+
+// CompanyAuditActors lists who appears in a company's audit trail, for its
+// filter.
+func (d *DB) CompanyAuditActors(ctx context.Context, companyID int64) ([]string, error) {
+	var actors []string
+	err := d.gorm.WithContext(ctx).Model(&AuditEvent{}).Where("company_id = ? AND actor <> ''", companyID).
+		Distinct("actor").Order("actor").Limit(500).Pluck("actor", &actors).Error
+	if err != nil {
+		return nil, fmt.Errorf("audit actors of company %d: %w", companyID, err)
+	}
+	return actors, nil
 }

@@ -52,6 +52,9 @@ var companyRoutes = []companyRoute{
 	{method: "GET", pattern: "/companies/:companyID/sync/status", admin: 200, analyst: 200, viewer: 200, adminInactive: 200},
 	// Any member may ask for a sync; without a connection there is none.
 	{method: "POST", pattern: "/companies/:companyID/sync", admin: 404, analyst: 404, viewer: 404, adminInactive: 404},
+	// The audit trail is for those who manage the company, not for viewers.
+	{method: "GET", pattern: "/companies/:companyID/audit", admin: 200, analyst: 200, viewer: 403, adminInactive: 200},
+	{method: "GET", pattern: "/companies/:companyID/audit.csv", admin: 200, analyst: 200, viewer: 403, adminInactive: 200},
 	{method: "GET", pattern: "/api/v1/companies/:companyID/vouchers", api: true},
 	{method: "GET", pattern: "/api/v1/companies/:companyID/vouchers/lookup", api: true},
 	{method: "GET", pattern: "/api/v1/companies/:companyID/vouchers/:voucherID", api: true},

@@ -5,6 +5,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+
+	"bilag/db"
 )
 
 // routes reads as a table: who may call what, with the check beside it.
@@ -64,8 +66,12 @@ func (s *Server) routes() *echo.Echo {
 	c.GET("/vouchers/:voucherID/documents/:docID", s.showDocument)
 	c.GET("/vouchers/:voucherID/documents/:docID/view", s.viewDocument)
 	c.GET("/sync/status", s.syncStatus)
-	c.POST("/sync", s.syncNow)
+	c.POST("/sync", s.audited(db.AuditSyncRequest, s.syncNow))
 	m := c.Group("", s.requireManager)
+	// The audit trail is about colleagues (who read what, from where): for
+	// those who manage the company's connection, not for viewers.
+	m.GET("/audit", s.showAudit)
+	m.GET("/audit.csv", s.exportAudit)
 	m.POST("/links", s.createLink)
 	m.POST("/links/:linkID/revoke", s.revokeLink)
 	m.POST("/connection/disconnect", s.disconnect)

