@@ -10,12 +10,15 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	netmail "net/mail"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
+
+	"bilag/server/mail"
 )
 
 // Config is everything Bilag reads from its environment.
@@ -42,6 +45,11 @@ type Config struct {
 	LogFormat    string
 	// FirmName is the firm's name on the accountant's pages.
 	FirmName string
+	// SMTPURL is the SMTP server mail goes through (a secret: it holds the
+	// password); "" sends no mail, or catches it in demo mode.
+	SMTPURL string
+	// SMTPFrom is the sender of Bilag's mail.
+	SMTPFrom string
 }
 
 // Secure reports whether cookies must carry the Secure flag.
@@ -87,6 +95,7 @@ func FromEnv(getenv Getenv) (*Config, error) {
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		r.Fail("BILAG_LOG_FORMAT", "must be text or json, got %q", c.LogFormat)
 	}
+	c.SMTPURL, c.SMTPFrom = r.smtp(c.Demo)
 	c.SecretKey = r.key("BILAG_SECRET_KEY")
 	c.PreviousSecretKey = r.key("BILAG_SECRET_KEY_PREVIOUS")
 	if c.SecretKey == nil && len(r.errs) == 0 {
@@ -182,6 +191,28 @@ func (r *Reader) key(name string) []byte {
 		return nil
 	}
 	return b
+}
+
+// smtp reads BILAG_SMTP_URL (or _FILE) and BILAG_SMTP_FROM. Its messages
+// never repeat the URL, which holds a password.
+func (r *Reader) smtp(demo bool) (rawURL, from string) {
+	rawURL, from = r.Secret("BILAG_SMTP_URL"), r.String("BILAG_SMTP_FROM", "")
+	if rawURL != "" {
+		if _, err := mail.ParseURL(rawURL); err != nil {
+			r.Fail("BILAG_SMTP_URL", "%v", err)
+		}
+		if from == "" {
+			r.Fail("BILAG_SMTP_FROM", "is required with BILAG_SMTP_URL (the sender, e.g. \"Bilag <bilag@firm.se>\")")
+		}
+	} else if from != "" && !demo {
+		r.Fail("BILAG_SMTP_FROM", "is set but BILAG_SMTP_URL is not: no mail would be sent")
+	}
+	if from != "" {
+		if _, err := netmail.ParseAddress(from); err != nil {
+			r.Fail("BILAG_SMTP_FROM", "must be an e-mail address such as \"Bilag <bilag@firm.se>\", got %q", from)
+		}
+	}
+	return rawURL, from
 }
 
 func (r *Reader) boolean(name string) bool {

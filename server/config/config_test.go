@@ -100,3 +100,61 @@ func TestDemoKeyIsKept(t *testing.T) {
 		t.Errorf("demo key file: %v, mode %v, want 0600", err, fi.Mode().Perm())
 	}
 }
+
+// The SMTP settings: a URL (or a file holding it, since it holds a
+// password) and a sender; mistakes name their variable and never show the
+// password.
+func TestSMTP(t *testing.T) {
+	const url = "smtp://bilag%40firm.se:hemligt-l%C3%B6sen@mail.firm.se:587"
+	dir := t.TempDir()
+	f := filepath.Join(dir, "smtp-url")
+	if err := os.WriteFile(f, []byte(url+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for name, e := range map[string]map[string]string{
+		"variable": {"BILAG_SECRET_KEY": key32, "BILAG_SMTP_URL": url, "BILAG_SMTP_FROM": "Bilag <bilag@firm.se>"},
+		"file":     {"BILAG_SECRET_KEY": key32, "BILAG_SMTP_URL_FILE": f, "BILAG_SMTP_FROM": "Bilag <bilag@firm.se>"},
+	} {
+		c, err := FromEnv(env(e))
+		if err != nil {
+			t.Fatalf("%s: FromEnv() = %v", name, err)
+		}
+		if c.SMTPURL != url || c.SMTPFrom != "Bilag <bilag@firm.se>" {
+			t.Errorf("%s: SMTPURL, SMTPFrom = %q, %q", name, c.SMTPURL, c.SMTPFrom)
+		}
+	}
+	if c, err := FromEnv(env(map[string]string{"BILAG_SECRET_KEY": key32})); err != nil || c.SMTPURL != "" || c.SMTPFrom != "" {
+		t.Errorf("without SMTP settings: %+v, %v; want no mail", c, err)
+	}
+
+	tests := []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"scheme", map[string]string{"BILAG_SMTP_URL": "http://u:hemligt@mail.firm.se", "BILAG_SMTP_FROM": "bilag@firm.se"}, "BILAG_SMTP_URL must start with smtp:// or smtps://"},
+		{"not a URL", map[string]string{"BILAG_SMTP_URL": "smtp://u:hem ligt%zz@mail.firm.se", "BILAG_SMTP_FROM": "bilag@firm.se"}, "BILAG_SMTP_URL is not a valid URL"},
+		{"no host", map[string]string{"BILAG_SMTP_URL": "smtps://u:hemligt@", "BILAG_SMTP_FROM": "bilag@firm.se"}, "BILAG_SMTP_URL has no host"},
+		{"no sender", map[string]string{"BILAG_SMTP_URL": url}, "BILAG_SMTP_FROM is required with BILAG_SMTP_URL"},
+		{"bad sender", map[string]string{"BILAG_SMTP_URL": url, "BILAG_SMTP_FROM": "Bilag"}, "BILAG_SMTP_FROM must be an e-mail address"},
+		{"sender alone", map[string]string{"BILAG_SMTP_FROM": "bilag@firm.se"}, "BILAG_SMTP_FROM is set but BILAG_SMTP_URL is not"},
+		{"both", map[string]string{"BILAG_SMTP_URL": url, "BILAG_SMTP_URL_FILE": f, "BILAG_SMTP_FROM": "bilag@firm.se"}, "BILAG_SMTP_URL and BILAG_SMTP_URL_FILE are both set"},
+		{"file missing", map[string]string{"BILAG_SMTP_URL_FILE": "/nonexistent/smtp", "BILAG_SMTP_FROM": "bilag@firm.se"}, "BILAG_SMTP_URL_FILE cannot be read"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.env["BILAG_SECRET_KEY"] = key32
+			_, err := FromEnv(env(tt.env))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("FromEnv() error = %v, want one containing %q", err, tt.want)
+			}
+			if err != nil && (strings.Contains(err.Error(), "hemligt") || strings.Contains(err.Error(), "hem ligt")) {
+				t.Errorf("error %q shows the SMTP password", err)
+			}
+		})
+	}
+	// Demo mode catches mail, so a sender alone is fine there.
+	if _, err := FromEnv(env(map[string]string{"BILAG_DEMO": "1", "BILAG_DATA_DIR": t.TempDir(), "BILAG_SMTP_FROM": "bilag@firm.se"})); err != nil {
+		t.Errorf("demo with a sender and no SMTP URL: %v", err)
+	}
+}
