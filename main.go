@@ -30,6 +30,7 @@ import (
 	"bilag/server/config"
 	"bilag/server/connections"
 	"bilag/server/demo"
+	"bilag/server/mail"
 	"bilag/server/metrics"
 	"bilag/server/password"
 )
@@ -180,10 +181,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			logins = append(logins, server.DemoLogin{Role: l.Role, Email: l.Email, Password: l.Password})
 		}
 	}
+	mailer, err := mail.New(a.cfg.SMTPURL, a.cfg.SMTPFrom, a.cfg.Demo)
+	if err != nil {
+		return err
+	}
 	srv, err := server.New(server.Options{
 		DB: a.db, Logger: a.log, BaseURL: a.cfg.BaseURL, SecretKey: a.cfg.SecretKey, Connections: conns,
 		FirmName: a.cfg.FirmName, LinkTTL: a.cfg.LinkTTL, DemoLogins: logins, FormOrigins: reg.formOrigins,
-		Metrics: a.metrics,
+		Metrics: a.metrics, Mailer: mailer,
 		// The demo's admin logs in with the printed password alone.
 		AdminSecondFactorOptional: a.cfg.Demo,
 	})

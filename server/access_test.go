@@ -201,6 +201,31 @@ func expectedStatus(rt companyRoute, who string, co *db.Company, member bool) in
 	return rt.analyst
 }
 
+// siteRoute is a route that takes no company, and what each role gets
+// from it.
+type siteRoute struct {
+	path                              string
+	anonymous, admin, analyst, viewer int
+}
+
+var siteRoutes = []siteRoute{
+	// Caught mail holds consent links: for admins only.
+	{path: "/admin/mail", anonymous: 303, admin: 200, analyst: 404, viewer: 404},
+}
+
+// TestSiteRoutes walks siteRoutes as each role.
+func TestSiteRoutes(t *testing.T) {
+	e := newEnv(t)
+	browsers := map[string]*browser{"anonymous": e.browser(), "admin": e.loggedIn(e.admin), "analyst": e.loggedIn(e.analyst), "viewer": e.loggedIn(e.viewer)}
+	for _, rt := range siteRoutes {
+		for who, want := range map[string]int{"anonymous": rt.anonymous, "admin": rt.admin, "analyst": rt.analyst, "viewer": rt.viewer} {
+			if r := browsers[who].get(rt.path); r.Status != want {
+				t.Errorf("GET %s as %s = %d, want %d", rt.path, who, r.Status, want)
+			}
+		}
+	}
+}
+
 // TestDeactivatedUser: an inactive account cannot log in, and a session of
 // an account deactivated meanwhile stops working.
 func TestDeactivatedUser(t *testing.T) {

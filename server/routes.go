@@ -90,6 +90,7 @@ func (s *Server) routes() *echo.Echo {
 	a.POST("/companies", s.createCompany)
 	a.GET("/companies/:companyID", s.editCompany)
 	a.POST("/companies/:companyID", s.updateCompany)
+	a.GET("/mail", s.showMail)
 
 	// The JSON API: personal API tokens, never cookies.
 	s.apiRoutes(e.Group("/api/v1"))

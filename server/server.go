@@ -22,6 +22,7 @@ import (
 	"bilag/db/seal"
 	"bilag/public"
 	"bilag/server/connections"
+	"bilag/server/mail"
 	"bilag/server/metrics"
 	"bilag/server/password"
 	"bilag/views"
@@ -60,6 +61,9 @@ type Options struct {
 	// AdminSecondFactorOptional lets admins work without a second factor
 	// (demo mode); otherwise an admin without one can do nothing but enrol.
 	AdminSecondFactorOptional bool
+	// Mailer sends the portal's mail; nil is no mail. A *mail.Catcher
+	// (demo mode) keeps it for /admin/mail.
+	Mailer mail.Mailer
 	// Views and Static default to the embedded files.
 	Views  fs.FS
 	Static fs.FS
@@ -91,6 +95,7 @@ type Server struct {
 	convert   *converter
 	// adminNeeds2FA: an admin without a second factor may only enrol.
 	adminNeeds2FA bool
+	mailer        mail.Mailer
 	// dummyHash is made on the first login of an unknown address, not at
 	// start: a hash costs 64 MiB and most commands never need one.
 	dummyHash func() (string, error)
@@ -157,6 +162,7 @@ func New(opt Options) (*Server, error) {
 		convert:   newConverter(opt.ConvertWait),
 
 		adminNeeds2FA: !opt.AdminSecondFactorOptional,
+		mailer:        opt.Mailer,
 	}
 	s.dummyHash = sync.OnceValues(func() (string, error) { return s.hasher.Hash("bilag-dummy-password") })
 	s.echo = s.routes()

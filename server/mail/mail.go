@@ -41,6 +41,23 @@ type Mailer interface {
 // line break in the subject); a person must change it.
 var ErrInvalidMessage = errors.New("mail: invalid message")
 
+// New is the mailer a deployment's settings ask for: SMTP through rawURL
+// when it is set; in demo mode without it, a Catcher; otherwise nil, which
+// means no mail.
+func New(rawURL, from string, demo bool) (Mailer, error) {
+	switch {
+	case rawURL != "":
+		m, err := NewSMTP(rawURL, from, SMTPOptions{})
+		if err != nil {
+			return nil, err
+		}
+		return m, nil
+	case demo:
+		return NewCatcher(nil), nil
+	}
+	return nil, nil
+}
+
 // Settings are an SMTP server and how to log in to it, read from a URL:
 // smtp://user:pass@host:587 (STARTTLS, required) or smtps://user:pass@host:465
 // (TLS from the first byte).

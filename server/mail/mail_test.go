@@ -392,3 +392,23 @@ func TestCatcher(t *testing.T) {
 		t.Errorf("Messages() = %d, first %q, last %q; want the newest 200, newest first", len(got), got[0].Subject, got[len(got)-1].Subject)
 	}
 }
+
+// TestNew: the settings pick the mailer.
+func TestNew(t *testing.T) {
+	if m, err := mail.New("smtps://u:p@mail.example.se", "bilag@firm.test", true); err != nil {
+		t.Errorf("New(SMTP) = %v", err)
+	} else if _, ok := m.(*mail.SMTP); !ok {
+		t.Errorf("New(SMTP URL, demo) = %T, want *mail.SMTP: a configured server wins", m)
+	}
+	if m, err := mail.New("", "", true); err != nil {
+		t.Errorf("New(demo) = %v", err)
+	} else if _, ok := m.(*mail.Catcher); !ok {
+		t.Errorf("New(demo) = %T, want *mail.Catcher", m)
+	}
+	if m, err := mail.New("", "", false); m != nil || err != nil {
+		t.Errorf("New(nothing) = %v, %v; want nil, nil (no mail)", m, err)
+	}
+	if m, err := mail.New("smtp://u:p@host", "nobody", false); m != nil || err == nil {
+		t.Errorf("New(bad sender) = %v, %v; want nil and an error", m, err)
+	}
+}
