@@ -93,7 +93,7 @@ func (s *Service) Approve(ctx context.Context, a Approval) (Outcome, error) {
 		}
 		return out, err
 	}
-	_ = s.db.Audit(ctx, db.AuditEvent{Action: db.AuditConnect, CompanyID: &a.Company.ID, Actor: linkActor(l),
+	_ = s.db.Audit(ctx, db.AuditEvent{Action: db.AuditConnect, CompanyID: &a.Company.ID, Actor: approverActor(verdict.Approver, l),
 		Target: name, Detail: verdict.Company.Name + " " + verdict.Company.OrgNumber, RemoteIP: a.RemoteIP})
 	if rep.OtherCompany {
 		s.log.Info("connection reaches another upstream company; its index starts afresh", "company_id", conn.CompanyID,
@@ -165,6 +165,15 @@ func (s *Service) FailLink(ctx context.Context, l *db.ConsentLink, reason, detai
 }
 
 func linkActor(l *db.ConsentLink) string { return "consent link " + strconv.FormatInt(l.ID, 10) }
+
+// approverActor is who approved through l: the upstream's user when the
+// upstream names them, so the audit trail says who approved.
+func approverActor(approver string, l *db.ConsentLink) string {
+	if approver == "" {
+		return linkActor(l)
+	}
+	return approver + " (" + linkActor(l) + ")"
+}
 
 // revokeQuietly withdraws a grant Bilag will not keep.
 func (s *Service) revokeQuietly(ctx context.Context, name string, g connectors.Grant) {
