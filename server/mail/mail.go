@@ -12,6 +12,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"mime"
 	"mime/quotedprintable"
 	"net"
@@ -172,6 +173,12 @@ func NewSMTP(rawURL, from string, opt SMTPOptions) (*SMTP, error) {
 
 // String names the server, never the password.
 func (m *SMTP) String() string { return m.s.String() }
+
+// GoString is String, so %#v cannot show the password either.
+func (m *SMTP) GoString() string { return m.String() }
+
+// LogValue is String, so a logged mailer cannot show the password.
+func (m *SMTP) LogValue() slog.Value { return slog.StringValue(m.String()) }
 
 // Send delivers m in one SMTP conversation.
 func (m *SMTP) Send(ctx context.Context, msg Message) error {
