@@ -20,7 +20,7 @@ func (e *env) withMailer(m mail.Mailer) *env {
 	e.t.Helper()
 	ts := httptest.NewUnstartedServer(nil)
 	base, _ := url.Parse("http://" + ts.Listener.Addr().String())
-	srv, svc := newPortal(e.t, server.Options{DB: e.db, Logger: e.logger, BaseURL: base, SecretKey: e.secret, Now: e.clock.Now, Mailer: m},
+	srv, svc := newPortal(e.t, server.Options{DB: e.db, Logger: e.logger, BaseURL: base, SecretKey: e.secret, Now: e.clock.Now, Mailer: m, AdminSecondFactorOptional: true},
 		connections.Options{DB: e.db, Logger: e.logger, Connectors: map[string]connectors.Connector{e.conn.Name(): e.conn}, Now: e.clock.Now})
 	ts.Config.Handler = srv
 	ts.Start()
