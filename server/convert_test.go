@@ -126,7 +126,13 @@ func TestTIFFConversionsAreBounded(t *testing.T) {
 		t.Errorf("conversions = %d, want 2 (the third waited and gave up)", n)
 	}
 
-	resp, body := d.fetch(d.viewer, path+"/view")
+	// The frame gets the image page, whose image is the document route.
+	view := d.viewer.get(path + "/view")
+	wantStatus(t, "frame after the conversions", view, http.StatusOK)
+	if want := `<img id="docimg" src="` + path + `"`; !strings.Contains(view.Body, want) {
+		t.Fatalf("the frame has no %s:\n%s", want, view.Body)
+	}
+	resp, body := d.fetch(d.viewer, path)
 	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "image/png" {
 		t.Fatalf("open after the conversions = %d %q, want the PNG", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}

@@ -3,6 +3,8 @@ package server_test
 import (
 	"bytes"
 	"fmt"
+	"image"
+	"image/jpeg"
 	"net/http"
 	"regexp"
 	"strings"
@@ -83,5 +85,28 @@ func TestVoucherPageFramesTheViewer(t *testing.T) {
 			t.Fatalf("viewer = %d %q %q, want the PDF", resp.StatusCode, resp.Header.Get("Content-Type"), body)
 		}
 		wantDocHeaders(t, resp, true)
+	})
+	t.Run("image", func(t *testing.T) {
+		var jpg bytes.Buffer
+		if err := jpeg.Encode(&jpg, image.NewGray(image.Rect(0, 0, 60, 40)), nil); err != nil {
+			t.Fatal(err)
+		}
+		receipt := d.docOf(v, sandbox.File{Name: "kvitto.jpg", ContentType: "image/jpeg", Data: jpg.Bytes()})
+		view := d.viewer.get(base + itoa(receipt.ID) + "/view")
+		wantStatus(t, "image page", view, http.StatusOK)
+		if want := `<img id="docimg" src="` + base + itoa(receipt.ID) + `"`; !strings.Contains(view.Body, want) {
+			t.Errorf("the image page has no %s:\n%s", want, view.Body)
+		}
+		wantText(t, "image page", view, tr("voucher.rotate"), tr("voucher.reset"))
+		if !strings.Contains(view.Body, "js/imageview.js") {
+			t.Error("the image page loads no image tools")
+		}
+		resp, body := d.fetch(d.viewer, base+itoa(receipt.ID))
+		if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "image/jpeg" || !bytes.Equal(body, jpg.Bytes()) {
+			t.Errorf("the image = %d %q, want the JPEG", resp.StatusCode, resp.Header.Get("Content-Type"))
+		}
+		if got := resp.Header.Get("X-Bilag-Cache"); got != "hit" {
+			t.Errorf("the image after its page: X-Bilag-Cache = %q, want hit (the page's read filled the cache)", got)
+		}
 	})
 }

@@ -54,6 +54,7 @@ var voucherCatalog = map[string]Text{
 	"voucher.zoomout":             {En: "Zoom out", Sv: "Zooma ut"},
 	"voucher.rotate":              {En: "Rotate", Sv: "Rotera"},
 	"voucher.reset":               {En: "Reset", Sv: "Återställ"},
+	"voucher.imgtools":            {En: "Image tools", Sv: "Bildverktyg"},
 	"voucher.retryafter":          {En: "Try again in %d seconds.", Sv: "Försök igen om %d sekunder."},
 	"voucher.problem.ratelimit":   {En: "Visma asks us to slow down right now. The voucher below is from Bilag's index; its rows and documents show again in a minute.", Sv: "Visma ber oss vänta en stund. Verifikatet nedan kommer från Bilags index; rader och underlag visas igen om en minut."},
 	"voucher.problem.unavailable": {En: "Visma is not answering right now. The voucher below is from Bilag's index; try again in a minute.", Sv: "Visma svarar inte just nu. Verifikatet nedan kommer från Bilags index; försök igen om en minut."},

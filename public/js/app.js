@@ -75,17 +75,4 @@
     };
     setTimeout(stick, 1500);
   }
-  // Image tools: zoom and rotate for <img data-zoomable>.
-  document.addEventListener("click", function (ev) {
-    var b = ev.target.closest("button[data-img]");
-    if (!b) return;
-    var img = document.querySelector(b.getAttribute("data-img"));
-    if (!img) return;
-    var z = parseFloat(img.getAttribute("data-z") || "1"), r = parseInt(img.getAttribute("data-r") || "0", 10);
-    var a = b.getAttribute("data-act");
-    if (a === "in") z = Math.min(4, z * 1.25); else if (a === "out") z = Math.max(0.25, z / 1.25); else if (a === "rot") r = (r + 90) % 360; else { z = 1; r = 0; }
-    img.setAttribute("data-z", z); img.setAttribute("data-r", r);
-    img.style.transform = "scale(" + z + ") rotate(" + r + "deg)";
-    img.style.transformOrigin = "top center";
-  });
 })();
