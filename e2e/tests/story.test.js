@@ -39,7 +39,7 @@ async function makeLink(analyst, company) {
   await page.goto(srv.base + '/');
   await page.getByRole('link', { name: company.name }).click();
   await page.getByRole('heading', { level: 1, name: company.name }).waitFor();
-  await page.getByRole('button', { name: /^(Activate|Create a new consent link)$/ }).click();
+  await page.getByRole('button', { name: /^(Activate|Request access|Create a new consent link)$/ }).click();
   await page.getByRole('heading', { name: 'Consent link created' }).waitFor();
   const url = await page.getByRole('textbox', { name: /consent link/i }).inputValue();
   assert.match(url, new RegExp(`^${srv.base}/connect/[A-Za-z0-9_-]{20,}$`));
@@ -191,10 +191,18 @@ async function openVoucherWith(person, companyID, kind) {
   await waitVouchers(page, companyID);
   const hrefs = await page.locator('table.vouchers tbody tr td:first-child a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
   for (const href of hrefs.slice(0, 30)) {
-    const docResp = page.waitForResponse((r) => /\/documents\/\d+$/.test(new URL(r.url()).pathname), { timeout: 5000 }).catch(() => null);
+    // The page's frame loads the viewer route, which sniffs the document:
+    // a PDF comes inline, an image as a page of its own with its tools.
+    const docResp = page.waitForResponse((r) => /\/documents\/\d+\/view$/.test(new URL(r.url()).pathname), { timeout: 5000 }).catch(() => null);
     await page.goto(srv.base + href);
-    if (kind === 'pdf' && await page.locator('.docview iframe').count() > 0) return { href, resp: await docResp };
-    if (kind === 'image' && await page.locator('#docimg').count() > 0) return { href, resp: await docResp };
+    const resp = await docResp;
+    if (!resp) continue;
+    const ct = resp.headers()['content-type'] || '';
+    if (kind === 'pdf' && ct === 'application/pdf') return { href, resp };
+    if (kind === 'image' && ct.startsWith('text/html')) {
+      const img = page.frameLocator('.docview iframe').locator('#docimg');
+      if (await img.waitFor({ timeout: 3000 }).then(() => true, () => false)) return { href, resp };
+    }
   }
   throw new Error(`no voucher with a ${kind} among the first 30`);
 }
@@ -258,12 +266,30 @@ test('viewer: finds a voucher by number, sees its PDF and a receipt image, follo
   }, { fullPage: false });
   await viewer.step('receipt-image', async () => {
     await openVoucherWith(viewer, state.fjID, 'image');
-    const img = page.locator('#docimg');
+    const frame = page.frameLocator('.docview iframe');
+    const img = frame.locator('#docimg');
     await visible(img);
-    await page.waitForFunction(() => document.querySelector('#docimg').complete);
+    await img.evaluate((i) => i.complete || new Promise((r) => i.addEventListener('load', r)));
     assert.ok(await img.evaluate((i) => i.naturalWidth) > 0, 'the receipt image did not load');
-    await page.getByRole('button', { name: 'Rotate' }).click();
+    await frame.getByRole('button', { name: 'Rotate' }).click();
+    await frame.getByRole('button', { name: 'Zoom in' }).click();
+    await frame.getByRole('button', { name: 'Zoom in' }).click();
     assert.match(await img.getAttribute('style'), /rotate\(90deg\)/);
+    // Rotated and zoomed, the image stays in its pane under the toolbar:
+    // every tool is still the element at its own centre, and the pane
+    // scrolls (pans) over the image instead of the image spilling out.
+    for (const name of ['Zoom in', 'Zoom out', 'Rotate', 'Reset']) {
+      const onTop = await frame.getByRole('button', { name }).evaluate((b) => {
+        const r = b.getBoundingClientRect();
+        return b.ownerDocument.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2) === b;
+      });
+      assert.ok(onTop, `after rotating, the ${name} button is covered`);
+    }
+    const pane = await frame.locator('.imgpane').evaluate((el) => ({ sw: el.scrollWidth, cw: el.clientWidth, sh: el.scrollHeight, ch: el.clientHeight }));
+    assert.ok(pane.sw > pane.cw || pane.sh > pane.ch, `a zoomed image pans in its pane: ${JSON.stringify(pane)}`);
+    const box = await img.boundingBox();
+    const bar = await frame.locator('.imgtools').boundingBox();
+    assert.ok(box && bar && box.y >= bar.y + bar.height - 1, `the rotated image ${JSON.stringify(box)} reaches over the toolbar ${JSON.stringify(bar)}`);
     assert.deepEqual(await audit(page), [], 'axe on a voucher with a receipt image');
   });
   await viewer.step('deep-link-from-outside', async () => {
@@ -425,7 +451,7 @@ test('without JavaScript: link page, give permission, voucher page', async () =>
   await viewer.step('voucher-page', async (p) => {
     await p.goto(srv.base + '/login');
     await login(p, srv.base, srv.logins.viewer);
-    const resp = p.waitForResponse((r) => /\/documents\/\d+$/.test(new URL(r.url()).pathname));
+    const resp = p.waitForResponse((r) => /\/documents\/\d+\/view$/.test(new URL(r.url()).pathname));
     await p.goto(srv.base + state.pdfVoucher);
     await visible(p.locator('.docview iframe'));
     assert.equal((await resp).headers()['content-type'], 'application/pdf');
