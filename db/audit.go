@@ -20,6 +20,8 @@ const (
 	AuditMembersUpdate = "members_update"
 	AuditLinkCreate    = "link_create"
 	AuditLinkRevoke    = "link_revoke"
+	// AuditLinkSend: a consent link was e-mailed to an approver.
+	AuditLinkSend      = "link_send"
 	AuditConnect       = "connect"
 	AuditConnectFailed = "connect_failed"
 	AuditDisconnect    = "disconnect"
@@ -61,7 +63,7 @@ func (d *DB) AuditEvents(ctx context.Context, companyID int64, limit int) ([]Aud
 // CompanyAuditActions are the actions a company's audit trail can hold, in
 // the order its filter offers them.
 func CompanyAuditActions() []string {
-	return []string{AuditDocumentOpen, AuditLinkCreate, AuditLinkRevoke, AuditConnect, AuditConnectFailed,
+	return []string{AuditDocumentOpen, AuditLinkCreate, AuditLinkSend, AuditLinkRevoke, AuditConnect, AuditConnectFailed,
 		AuditDisconnect, AuditConnectionEnded, AuditSyncRequest, AuditCompanyCreate, AuditCompanyUpdate, AuditMembersUpdate}
 }
 

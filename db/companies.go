@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"gorm.io/gorm"
 )
@@ -62,4 +63,120 @@ func (d *DB) CompaniesForUser(ctx context.Context, u *User) ([]Company, error) {
 		return nil, fmt.Errorf("companies for user %d: %w", u.ID, err)
 	}
 	return cs, nil
+}
+
+// CompanyStats is what the portfolio view shows of a company's index.
+type CompanyStats struct {
+	Vouchers int64
+	// LastSync is the last sync run that finished, LastOK the end of the
+	// last that succeeded.
+	LastSync *SyncRun
+	LastOK   *time.Time
+}
+
+// PortfolioStats is the stats of each of companyIDs.
+func (d *DB) PortfolioStats(ctx context.Context, companyIDs []int64) (map[int64]*CompanyStats, error) {
+	out := map[int64]*CompanyStats{}
+	for _, id := range companyIDs {
+		out[id] = &CompanyStats{}
+	}
+	if len(companyIDs) == 0 {
+		return out, nil
+	}
+	var counts []struct {
+		CompanyID int64
+		N         int64
+	}
+	q := d.gorm.WithContext(ctx)
+	if err := q.Model(&Voucher{}).Select("company_id, COUNT(*) AS n").Where("company_id IN ?", companyIDs).Group("company_id").Scan(&counts).Error; err != nil {
+		return nil, fmt.Errorf("voucher counts: %w", err)
+	}
+	for _, c := range counts {
+		out[c.CompanyID].Vouchers = c.N
+	}
+	var runs []SyncRun
+	err := q.Where("id IN (?)", d.gorm.Model(&SyncRun{}).Select("MAX(id)").
+		Where("company_id IN ? AND finished_at IS NOT NULL", companyIDs).Group("company_id")).Find(&runs).Error
+	if err != nil {
+		return nil, fmt.Errorf("last sync runs: %w", err)
+	}
+	for i := range runs {
+		out[runs[i].CompanyID].LastSync = &runs[i]
+	}
+	var oks []struct {
+		CompanyID int64
+		At        *time.Time
+	}
+	err = q.Model(&SyncRun{}).Select("company_id, MAX(finished_at) AS at").Where("company_id IN ? AND status = ?", companyIDs, SyncOK).
+		Group("company_id").Scan(&oks).Error
+	if err != nil {
+		return nil, fmt.Errorf("last good syncs: %w", err)
+	}
+	for _, o := range oks {
+		out[o.CompanyID].LastOK = o.At
+	}
+	return out, nil
+}
+
+// FailingSince is when a company's syncs began to fail: the start of the
+// first failed run after its last good one; nil when the last run is good
+// or there is none.
+func (d *DB) FailingSince(ctx context.Context, companyID int64) (*time.Time, error) {
+	var last SyncRun
+	q := d.gorm.WithContext(ctx).Where("company_id = ? AND finished_at IS NOT NULL", companyID)
+	if err := q.Order("id DESC").Limit(1).Find(&last).Error; err != nil {
+		return nil, fmt.Errorf("last sync run of company %d: %w", companyID, err)
+	}
+	if last.ID == 0 || last.Status != SyncFailed {
+		return nil, nil
+	}
+	var good SyncRun
+	if err := d.gorm.WithContext(ctx).Where("company_id = ? AND status = ?", companyID, SyncOK).Order("id DESC").Limit(1).Find(&good).Error; err != nil {
+		return nil, fmt.Errorf("last good sync of company %d: %w", companyID, err)
+	}
+	var first SyncRun
+	err := d.gorm.WithContext(ctx).Where("company_id = ? AND status = ? AND id > ?", companyID, SyncFailed, good.ID).Order("id").Limit(1).Find(&first).Error
+	if err != nil {
+		return nil, fmt.Errorf("first failed sync of company %d: %w", companyID, err)
+	}
+	t := first.StartedAt
+	return &t, nil
+}
+
+// CompanyByOrg finds a company by its (normalised) organisation number.
+func (d *DB) CompanyByOrg(ctx context.Context, org string) (*Company, error) {
+	var c Company
+	if err := d.gorm.WithContext(ctx).Where("org_number = ?", org).First(&c).Error; err != nil {
+		return nil, fmt.Errorf("company %s: %w", org, notFound(err))
+	}
+	return &c, nil
+}
+
+// ImportRow is one company of an import with its members' user ids.
+type ImportRow struct {
+	Company *Company
+	Members []int64
+}
+
+// ImportCompanies creates every row's company and memberships in one
+// transaction: all of them, or none when one fails (a number taken
+// meanwhile is ErrDuplicate).
+func (d *DB) ImportCompanies(ctx context.Context, rows []ImportRow) error {
+	err := d.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		for _, r := range rows {
+			if err := tx.Create(r.Company).Error; err != nil {
+				return fmt.Errorf("create company %s: %w", r.Company.OrgNumber, notFound(err))
+			}
+			for _, uid := range r.Members {
+				if err := tx.Create(&Membership{UserID: uid, CompanyID: r.Company.ID}).Error; err != nil {
+					return fmt.Errorf("add member %d to company %s: %w", uid, r.Company.OrgNumber, err)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("import companies: %w", err)
+	}
+	return nil
 }

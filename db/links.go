@@ -25,8 +25,9 @@ const (
 	LinkExpired = "expired"
 )
 
-// ConsentLink is a bearer link that lets its holder connect one company. Only
-// the hash of its secret is stored.
+// ConsentLink is a bearer link that lets its holder connect one company. It
+// is found by the hash of its secret; the secret itself is kept only sealed,
+// and only until the link is opened.
 type ConsentLink struct {
 	ID                int64  `gorm:"primaryKey"`
 	CompanyID         int64  `gorm:"index;not null"`
@@ -50,7 +51,21 @@ type ConsentLink struct {
 	OpenedAt       *time.Time
 	LoginStartedAt *time.Time
 	FinishedAt     *time.Time
+	// SecretSealed is the link itself, sealed under SecretKeyID, kept so
+	// that its maker can copy it again until it is opened: it is deleted
+	// when the link is opened, used, revoked or expires.
+	SecretKeyID  string `gorm:"size:32;not null;default:''"`
+	SecretSealed []byte
+	// SentTo is whom the link was last e-mailed to ("Name <address>").
+	SentTo string `gorm:"size:254;not null;default:''"`
+	SentAt *time.Time
+	// Approver is who tried to approve at the upstream, when it said, so
+	// a failure names them.
+	Approver string `gorm:"size:254;not null;default:''"`
 }
+
+// openStates are the states a link can still be used in.
+var openStates = []string{LinkCreated, LinkOpened, LinkLoginStarted, LinkApproved, LinkFailed}
 
 // State is the status a person should see at now.
 func (l *ConsentLink) State(now time.Time) string {
@@ -83,6 +98,13 @@ func HashSecret(secret string) string {
 func (d *DB) CreateLink(ctx context.Context, l *ConsentLink, secret string) error {
 	l.SecretHash = HashSecret(secret)
 	l.Status = LinkCreated
+	if d.keys != nil {
+		kid, ct, err := d.keys.Seal([]byte(secret), linkAAD(l.SecretHash))
+		if err != nil {
+			return fmt.Errorf("seal consent link: %w", err)
+		}
+		l.SecretKeyID, l.SecretSealed = kid, ct
+	}
 	err := d.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var co Company
 		if err := tx.Select("id", "org_number").First(&co, l.CompanyID).Error; err != nil {
@@ -98,6 +120,87 @@ func (d *DB) CreateLink(ctx context.Context, l *ConsentLink, secret string) erro
 		return fmt.Errorf("create consent link: %w", err)
 	}
 	return nil
+}
+
+// linkAAD binds a sealed link to its own row.
+func linkAAD(secretHash string) []byte { return []byte("bilag consent link " + secretHash) }
+
+// LinkSecret is the secret of a link nobody has opened yet, for its maker to
+// copy again; ErrNotFound once it was opened, used, revoked or expired.
+func (d *DB) LinkSecret(ctx context.Context, l *ConsentLink) (string, error) {
+	if l.State(d.now()) != LinkCreated || len(l.SecretSealed) == 0 || d.keys == nil {
+		return "", fmt.Errorf("secret of consent link %d: %w", l.ID, ErrNotFound)
+	}
+	b, err := d.keys.Open(l.SecretKeyID, l.SecretSealed, linkAAD(l.SecretHash))
+	if err != nil {
+		return "", fmt.Errorf("open secret of consent link %d: %w", l.ID, err)
+	}
+	return string(b), nil
+}
+
+// ForgetExpiredLinkSecrets deletes the sealed copies of links whose time is
+// up.
+func (d *DB) ForgetExpiredLinkSecrets(ctx context.Context) error {
+	err := d.gorm.WithContext(ctx).Model(&ConsentLink{}).Where("secret_sealed IS NOT NULL AND expires_at <= ?", d.now().UTC()).
+		Updates(map[string]any{"secret_sealed": nil, "secret_key_id": ""}).Error
+	if err != nil {
+		return fmt.Errorf("forget expired consent link secrets: %w", err)
+	}
+	return nil
+}
+
+// MarkLinkSent records whom a link was e-mailed to.
+func (d *DB) MarkLinkSent(ctx context.Context, companyID, id int64, to string) error {
+	res := d.gorm.WithContext(ctx).Model(&ConsentLink{}).Where("id = ? AND company_id = ?", id, companyID).
+		Updates(map[string]any{"sent_to": to, "sent_at": d.now().UTC()})
+	if res.Error != nil {
+		return fmt.Errorf("mark consent link %d sent: %w", id, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return fmt.Errorf("mark consent link %d sent: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+// SetLinkApprover records who tried to approve through a link.
+func (d *DB) SetLinkApprover(ctx context.Context, id int64, approver string) error {
+	err := d.gorm.WithContext(ctx).Model(&ConsentLink{}).Where("id = ?", id).Update("approver", approver).Error
+	if err != nil {
+		return fmt.Errorf("set approver of consent link %d: %w", id, err)
+	}
+	return nil
+}
+
+// CloseOtherLinks revokes a company's open links but keep: a connection
+// supersedes them. It returns how many it closed.
+func (d *DB) CloseOtherLinks(ctx context.Context, companyID, keep int64) (int64, error) {
+	now := d.now().UTC()
+	res := d.gorm.WithContext(ctx).Model(&ConsentLink{}).
+		Where("company_id = ? AND id <> ? AND status IN ? AND expires_at > ?", companyID, keep, openStates, now).
+		Updates(map[string]any{"status": LinkRevoked, "reason": "superseded", "attempt_hash": "", "secret_sealed": nil, "secret_key_id": "",
+			"finished_at": now, "updated_at": now})
+	if res.Error != nil {
+		return 0, fmt.Errorf("close other consent links of company %d: %w", companyID, res.Error)
+	}
+	return res.RowsAffected, nil
+}
+
+// LatestLinks is the newest link of each of companyIDs that has one.
+func (d *DB) LatestLinks(ctx context.Context, companyIDs []int64) (map[int64]ConsentLink, error) {
+	out := map[int64]ConsentLink{}
+	if len(companyIDs) == 0 {
+		return out, nil
+	}
+	var ls []ConsentLink
+	err := d.gorm.WithContext(ctx).Where("id IN (?)",
+		d.gorm.Model(&ConsentLink{}).Select("MAX(id)").Where("company_id IN ?", companyIDs).Group("company_id")).Find(&ls).Error
+	if err != nil {
+		return nil, fmt.Errorf("latest consent links: %w", err)
+	}
+	for _, l := range ls {
+		out[l.CompanyID] = l
+	}
+	return out, nil
 }
 
 // LinkBySecret finds the link a secret opens.
@@ -135,6 +238,11 @@ func (d *DB) MarkLinkOpened(ctx context.Context, id int64) error {
 	err := d.gorm.WithContext(ctx).Model(&ConsentLink{}).
 		Where("id = ? AND status = ?", id, LinkCreated).
 		Updates(map[string]any{"status": LinkOpened, "opened_at": now, "updated_at": now}).Error
+	if err == nil {
+		// Opened, the link has reached someone: its maker can no longer show it.
+		err = d.gorm.WithContext(ctx).Model(&ConsentLink{}).Where("id = ?", id).
+			Updates(map[string]any{"secret_sealed": nil, "secret_key_id": ""}).Error
+	}
 	if err != nil {
 		return fmt.Errorf("mark consent link %d opened: %w", id, err)
 	}
@@ -148,7 +256,8 @@ func (d *DB) StartLinkLogin(ctx context.Context, id int64, attempt string) error
 	now := d.now().UTC()
 	res := d.gorm.WithContext(ctx).Model(&ConsentLink{}).
 		Where("id = ? AND status IN ? AND expires_at > ?", id, []string{LinkCreated, LinkOpened, LinkLoginStarted, LinkApproved, LinkFailed}, now).
-		Updates(map[string]any{"status": LinkLoginStarted, "login_started_at": now, "attempt_hash": HashSecret(attempt), "updated_at": now})
+		Updates(map[string]any{"status": LinkLoginStarted, "login_started_at": now, "attempt_hash": HashSecret(attempt), "updated_at": now,
+			"secret_sealed": nil, "secret_key_id": ""})
 	if res.Error != nil {
 		return fmt.Errorf("start login on consent link %d: %w", id, res.Error)
 	}
@@ -190,7 +299,8 @@ func (d *DB) FailLink(ctx context.Context, id int64, reason, detail string) erro
 	now := d.now().UTC()
 	err := d.gorm.WithContext(ctx).Model(&ConsentLink{}).
 		Where("id = ? AND status IN ?", id, []string{LinkCreated, LinkOpened, LinkLoginStarted, LinkApproved, LinkFailed}).
-		Updates(map[string]any{"status": LinkFailed, "reason": reason, "detail": detail, "finished_at": now, "updated_at": now}).Error
+		Updates(map[string]any{"status": LinkFailed, "reason": reason, "detail": detail, "finished_at": now, "updated_at": now,
+			"secret_sealed": nil, "secret_key_id": ""}).Error
 	if err != nil {
 		return fmt.Errorf("fail consent link %d: %w", id, err)
 	}
@@ -202,7 +312,8 @@ func (d *DB) RevokeLink(ctx context.Context, companyID, id int64) error {
 	now := d.now().UTC()
 	res := d.gorm.WithContext(ctx).Model(&ConsentLink{}).
 		Where("id = ? AND company_id = ? AND status <> ?", id, companyID, LinkConnected).
-		Updates(map[string]any{"status": LinkRevoked, "attempt_hash": "", "finished_at": now, "updated_at": now})
+		Updates(map[string]any{"status": LinkRevoked, "attempt_hash": "", "finished_at": now, "updated_at": now,
+			"secret_sealed": nil, "secret_key_id": ""})
 	if res.Error != nil {
 		return fmt.Errorf("revoke consent link %d: %w", id, res.Error)
 	}

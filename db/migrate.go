@@ -153,7 +153,49 @@ var migrations = []func(tx *gorm.DB) error{
 		}
 		return nil
 	},
+	// 12: a consent link kept sealed until it is opened, whom it was sent
+	// to and who tried it; the portal's notifications.
+	func(tx *gorm.DB) error {
+		for _, f := range []string{"SecretKeyID", "SecretSealed", "SentTo", "SentAt", "Approver"} {
+			if err := tx.Migrator().AddColumn(&consentLinkV12{}, f); err != nil {
+				return fmt.Errorf("add consent_links.%s: %w", f, err)
+			}
+		}
+		return tx.Migrator().CreateTable(&notificationV12{}, &notificationMarkV12{})
+	},
 }
+
+// consentLinkV12 (the columns it adds), notificationV12 and
+// notificationMarkV12 are what step 12 makes.
+type consentLinkV12 struct {
+	SecretKeyID  string `gorm:"size:32;not null;default:''"`
+	SecretSealed []byte
+	SentTo       string `gorm:"size:254;not null;default:''"`
+	SentAt       *time.Time
+	Approver     string `gorm:"size:254;not null;default:''"`
+}
+
+func (consentLinkV12) TableName() string { return "consent_links" }
+
+type notificationV12 struct {
+	ID        int64     `gorm:"primaryKey"`
+	CompanyID int64     `gorm:"not null;index"`
+	Kind      string    `gorm:"size:32;not null"`
+	LinkID    int64     `gorm:"not null;default:0"`
+	Actor     string    `gorm:"size:254;not null;default:''"`
+	Reason    string    `gorm:"size:64;not null;default:''"`
+	Detail    string    `gorm:"size:500;not null;default:''"`
+	CreatedAt time.Time `gorm:"not null;index"`
+}
+
+func (notificationV12) TableName() string { return "notifications" }
+
+type notificationMarkV12 struct {
+	UserID      int64 `gorm:"primaryKey;autoIncrement:false"`
+	SeenThrough int64 `gorm:"not null"`
+}
+
+func (notificationMarkV12) TableName() string { return "notification_marks" }
 
 // syncRunV10 and syncStateV10 are the columns step 10 adds.
 type syncRunV10 struct {

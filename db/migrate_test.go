@@ -154,7 +154,7 @@ func TestLiveStructsMatchSchema(t *testing.T) {
 			err := live.Migrator().CreateTable(&User{}, &Company{}, &Membership{}, &AuditEvent{},
 				&ConsentLink{}, &Connection{},
 				&Voucher{}, &FiscalYear{}, &VoucherDocument{}, &SyncRun{}, &SyncState{},
-				&APIToken{}, &JobLease{}, &Session{}, &RecoveryCode{}, &schemaVersion{})
+				&APIToken{}, &JobLease{}, &Session{}, &RecoveryCode{}, &Notification{}, &NotificationMark{}, &schemaVersion{})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,6 +1,8 @@
 package server
 
 import (
+	"context"
+
 	"github.com/labstack/echo/v4"
 
 	"bilag/db"
@@ -10,20 +12,102 @@ import (
 type dashboardRow struct {
 	Company    db.Company
 	Connection *db.Connection
+	// Connector is the connection's, else the one a link would use.
+	Connector string
+	Link      *linkView
+	Stats     *db.CompanyStats
+	// LinkDays is how many days the open link has left.
+	LinkDays int
+	// NeedsAction: nothing moves until someone at the firm acts.
+	NeedsAction bool
 }
 
-type dashboardPage struct{ Rows []dashboardRow }
+type dashboardPage struct {
+	Rows []dashboardRow
+	// NeedsAction filters the rows to those that need action; All counts
+	// every row, Waiting those needing action.
+	NeedsAction  bool
+	All, Waiting int
+	CanManage    bool
+	MailOn       bool
+}
 
 func (s *Server) showDashboard(c echo.Context) error {
 	cs, conns, err := s.companiesWithConnection(c)
 	if err != nil {
 		return err
 	}
+	rows, err := s.portfolio(c, cs, conns)
+	if err != nil {
+		return err
+	}
+	u := currentUser(c)
+	p := dashboardPage{NeedsAction: c.QueryParam("needs") == "action", All: len(rows), CanManage: u.CanManageConnections(), MailOn: s.mailOn()}
+	for _, r := range rows {
+		if r.NeedsAction {
+			p.Waiting++
+		}
+		if !p.NeedsAction || r.NeedsAction {
+			p.Rows = append(p.Rows, r)
+		}
+	}
+	return s.render(c, "dashboard", s.t(c, "dash.title"), p)
+}
+
+// portfolio is the dashboard's row of each company: its connection, its
+// newest link, its index and whether it needs action.
+func (s *Server) portfolio(c echo.Context, cs []db.Company, conns map[int64]*db.Connection) ([]dashboardRow, error) {
+	ctx := c.Request().Context()
+	ids := make([]int64, len(cs))
+	for i, co := range cs {
+		ids[i] = co.ID
+	}
+	stats, err := s.db.PortfolioStats(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	links := map[int64]db.ConsentLink{}
+	if currentUser(c).CanManageConnections() {
+		if links, err = s.db.LatestLinks(ctx, ids); err != nil {
+			return nil, err
+		}
+	}
 	rows := make([]dashboardRow, len(cs))
 	for i, co := range cs {
-		rows[i] = dashboardRow{Company: co, Connection: conns[co.ID]}
+		r := dashboardRow{Company: co, Connection: conns[co.ID], Stats: stats[co.ID]}
+		if r.Connection != nil {
+			r.Connector = r.Connection.Connector
+		} else if offered := s.conns.Offered(co.Country); len(offered) > 0 {
+			r.Connector = offered[0]
+		}
+		if l, ok := links[co.ID]; ok {
+			v := s.linkView(c, &l)
+			r.Link = &v
+			r.LinkDays = int(l.ExpiresAt.Sub(s.now()).Hours()+23) / 24
+		}
+		r.NeedsAction = needsAction(r)
+		rows[i] = r
 	}
-	return s.render(c, "dashboard", s.t(c, "dash.title"), dashboardPage{Rows: rows})
+	return rows, nil
+}
+
+// needsAction: the connection needs approval again, syncs fail, or the
+// company is not connected and no link is on its way.
+func needsAction(r dashboardRow) bool {
+	if !r.Company.Active {
+		return false
+	}
+	if r.Connection != nil && r.Connection.Status == db.ConnActive {
+		return r.Stats != nil && r.Stats.LastSync != nil && r.Stats.LastSync.Status == db.SyncFailed
+	}
+	if r.Link == nil {
+		return true
+	}
+	switch r.Link.State {
+	case db.LinkCreated, db.LinkOpened, db.LinkLoginStarted, db.LinkApproved:
+		return false
+	}
+	return true
 }
 
 // companiesWithConnection is the companies the user may see, with the
@@ -48,9 +132,12 @@ type companyPage struct {
 	Connection *db.Connection
 	CanManage  bool
 	Links      []linkView
-	Reveal     *reveal
-	LinkForm   *views.Form
-	TTLs       []ttlOption
+	// Copy is the newest link nobody has opened yet, to copy or send.
+	Copy *linkCopy
+	// MailOn: the link form offers to e-mail the link.
+	MailOn   bool
+	LinkForm *views.Form
+	TTLs     []ttlOption
 	// Reads: the connection's connector reads vouchers and documents.
 	Reads bool
 	// Connectors are the ones a link may be made for; the choice shows
@@ -83,7 +170,7 @@ func (s *Server) renderCompany(c echo.Context, form *views.Form) error {
 	ctx := c.Request().Context()
 	co := currentCompany(c)
 	u := currentUser(c)
-	p := companyPage{Company: co, CanManage: u.CanManageConnections(), TTLs: s.ttlOptions(), Connectors: s.conns.Offered(co.Country)}
+	p := companyPage{Company: co, CanManage: u.CanManageConnections(), TTLs: s.ttlOptions(), Connectors: s.conns.Offered(co.Country), MailOn: s.mailOn()}
 	ids, err := s.db.Members(ctx, co.ID)
 	if err != nil {
 		return err
@@ -107,6 +194,9 @@ func (s *Server) renderCompany(c echo.Context, form *views.Form) error {
 		}
 	}
 	if p.CanManage {
+		if err := s.db.ForgetExpiredLinkSecrets(ctx); err != nil {
+			return err
+		}
 		links, err := s.db.LinksForCompany(ctx, co.ID, 10)
 		if err != nil {
 			return err
@@ -114,13 +204,8 @@ func (s *Server) renderCompany(c echo.Context, form *views.Form) error {
 		for i := range links {
 			p.Links = append(p.Links, s.linkView(c, &links[i]))
 		}
-		sess := sessionOf(c)
-		if sess.Reveal != nil && sess.Reveal.CompanyID == co.ID {
-			p.Reveal = sess.Reveal
-			sess.Reveal = nil
-			if err := s.saveSession(c, sess); err != nil {
-				return err
-			}
+		if p.Copy, err = s.newestCopy(ctx, co, links); err != nil {
+			return err
 		}
 	}
 	if form == nil {
@@ -134,6 +219,23 @@ func (s *Server) renderCompany(c echo.Context, form *views.Form) error {
 		status = 422
 	}
 	return c.Render(status, "company", s.page(c, co.Name, p))
+}
+
+// newestCopy is the copy of the newest of links that can still be shown,
+// signed by the link's maker.
+func (s *Server) newestCopy(ctx context.Context, co *db.Company, links []db.ConsentLink) (*linkCopy, error) {
+	for i := range links {
+		l := &links[i]
+		if l.State(s.now()) != db.LinkCreated || len(l.SecretSealed) == 0 {
+			continue
+		}
+		sender := s.firm
+		if u, err := s.db.User(ctx, l.CreatedByID); err == nil {
+			sender = u.Name
+		}
+		return s.linkCopyOf(ctx, co, l, sender)
+	}
+	return nil, nil
 }
 
 // activityCharts charts the last 24 months of a company.

@@ -1,15 +1,18 @@
 package server
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"bilag/db"
+	"bilag/server/mail"
 	"bilag/views"
 )
 
@@ -29,23 +32,48 @@ type linkView struct {
 	ID          int64
 	State       string
 	Reason      string
+	Next        string
 	ExpectedOrg string
 	CreatedAt   time.Time
 	ExpiresAt   time.Time
 	Revocable   bool
+	SentTo      string
+	Approver    string
 }
 
 func (s *Server) linkView(c echo.Context, l *db.ConsentLink) linkView {
 	st := l.State(s.now())
 	v := linkView{ID: l.ID, State: st, ExpectedOrg: l.ExpectedOrgNumber, CreatedAt: l.CreatedAt, ExpiresAt: l.ExpiresAt,
-		Revocable: st != db.LinkConnected && st != db.LinkRevoked && st != db.LinkExpired}
+		Revocable: st != db.LinkConnected && st != db.LinkRevoked && st != db.LinkExpired, SentTo: l.SentTo, Approver: l.Approver}
 	if st == db.LinkFailed {
-		v.Reason = s.t(c, "reason."+l.Reason)
-		if l.Detail != "" {
-			v.Reason += " (" + l.Detail + ")"
-		}
+		v.Reason, v.Next = failureWords(s.lang(c), l.Reason, l.Detail)
 	}
 	return v
+}
+
+// failureWords puts why a link failed in words, the permission areas
+// included, and what to do next.
+func failureWords(lang, reason, detail string) (why, next string) {
+	why = views.Translate(lang, "reason."+reason)
+	if detail != "" {
+		if reason == "permission" || reason == "missing_scope" {
+			var areas []string
+			for a := range strings.SplitSeq(detail, ",") {
+				a = strings.TrimSpace(a)
+				if w := views.Translate(lang, "area."+a); w != "area."+a {
+					a = w
+				}
+				areas = append(areas, a)
+			}
+			detail = strings.Join(areas, ", ")
+		}
+		why += " (" + detail + ")"
+	}
+	next = views.Translate(lang, "next."+reason)
+	if next == "next."+reason {
+		next = views.Translate(lang, "next.default")
+	}
+	return why, next
 }
 
 func (s *Server) createLink(c echo.Context) error {
@@ -54,21 +82,81 @@ func (s *Server) createLink(c echo.Context) error {
 		return echo.ErrForbidden
 	}
 	f, l := s.linkForm(c, co)
+	f.Values["approver_name"], f.Values["approver_email"] = c.FormValue("approver_name"), c.FormValue("approver_email")
+	to, toOK := recipient(f.Values["approver_name"], f.Values["approver_email"])
+	if c.FormValue("approver_email") != "" && !toOK {
+		f.Fail("approver_email", "share.bad_address")
+	}
 	if !f.OK() {
 		return s.renderCompany(c, f)
 	}
+	cp, err := s.makeLink(c, co, l)
+	if err != nil {
+		return err
+	}
+	msg := s.t(c, "link.made")
+	if toOK && c.FormValue("approver_email") != "" {
+		msg = s.sendWords(c, co.ID, s.mailLink(c, co, l, cp, to), to)
+	}
+	return s.flashTo(c, msg, fmt.Sprintf("/companies/%d#link-copy", co.ID))
+}
+
+// makeLink stores l with a fresh secret and audits it; the copy is what
+// its maker passes on.
+func (s *Server) makeLink(c echo.Context, co *db.Company, l *db.ConsentLink) (*linkCopy, error) {
 	secret := randomToken(32)
 	if err := s.db.CreateLink(c.Request().Context(), l, secret); err != nil {
-		return err
+		return nil, err
 	}
 	s.audit(c, db.AuditLinkCreate, &co.ID, "link "+strconv.FormatInt(l.ID, 10),
 		"connector="+l.Connector+" expires="+l.ExpiresAt.Format(time.RFC3339)+" expected_org="+l.ExpectedOrgNumber)
-	sess := sessionOf(c)
-	sess.Reveal = &reveal{CompanyID: co.ID, URL: s.absURL("/connect/" + secret), ExpiresAt: l.ExpiresAt, ExpectedOrg: l.ExpectedOrgNumber}
-	if err := s.saveSession(c, sess); err != nil {
+	cp, err := s.linkCopyOf(c.Request().Context(), co, l, currentUser(c).Name)
+	if err == nil && cp == nil {
+		err = fmt.Errorf("consent link %d cannot be shown", l.ID)
+	}
+	return cp, err
+}
+
+// sendWords is the flash after e-mailing a link: sent, or why not, in
+// words. A fault of the mail server is logged, never shown.
+func (s *Server) sendWords(c echo.Context, companyID int64, err error, to string) string {
+	switch {
+	case err == nil:
+		return s.t(c, "share.sent", to)
+	case errors.Is(err, errMailOff):
+		return s.t(c, "share.mail_off")
+	case errors.Is(err, mail.ErrInvalidMessage):
+		return s.t(c, "share.bad_address")
+	}
+	s.log.Warn("send consent link", "company_id", companyID, "err", err)
+	return s.t(c, "share.failed")
+}
+
+// sendLink e-mails a link nobody has opened yet to a named approver.
+func (s *Server) sendLink(c echo.Context) error {
+	ctx := c.Request().Context()
+	co := currentCompany(c)
+	id, err := paramID(c, "linkID")
+	if err != nil {
 		return err
 	}
-	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/companies/%d", co.ID))
+	l, err := s.db.Link(ctx, id)
+	if err != nil || l.CompanyID != co.ID {
+		return echo.ErrNotFound
+	}
+	back := fmt.Sprintf("/companies/%d#link-copy", co.ID)
+	to, ok := recipient(c.FormValue("name"), c.FormValue("email"))
+	if !ok {
+		return s.flashTo(c, s.t(c, "share.bad_address"), back)
+	}
+	cp, err := s.linkCopyOf(ctx, co, l, currentUser(c).Name)
+	if err != nil {
+		return err
+	}
+	if cp == nil {
+		return s.flashTo(c, s.t(c, "share.gone"), back)
+	}
+	return s.flashTo(c, s.sendWords(c, co.ID, s.mailLink(c, co, l, cp, to), to), back)
 }
 
 // linkForm reads the "activate" form into the link it asks for; the form

@@ -31,6 +31,7 @@ func (s *Server) page(c echo.Context, title string, data any) *views.Page {
 		FirmName: s.firm,
 		Data:     data,
 	}
+	p.Unread = s.unreadNotifications(c)
 	if p.User != nil && p.User.IsAdmin() {
 		p.Misconfigured = s.conns.Misconfigured()
 	}

@@ -55,6 +55,8 @@ func (s *Server) routes() *echo.Echo {
 	u.GET("/settings", s.showSettings)
 	s.settingsRoutes(u)
 	u.GET("/o/:orgnr/vouchers/lookup", s.lookupByOrg)
+	u.GET("/notifications", s.showNotifications)
+	u.POST("/links/bulk", s.bulkLinks)
 
 	// Company-scoped: requireCompany answers 404 to anyone who may not see it.
 	c := u.Group("/companies/:companyID", s.requireCompany)
@@ -74,6 +76,7 @@ func (s *Server) routes() *echo.Echo {
 	m.GET("/audit.csv", s.exportAudit)
 	m.POST("/links", s.createLink)
 	m.POST("/links/:linkID/revoke", s.revokeLink)
+	m.POST("/links/:linkID/send", s.sendLink)
 	m.POST("/connection/disconnect", s.disconnect)
 
 	// Administrators.
@@ -87,6 +90,9 @@ func (s *Server) routes() *echo.Echo {
 	a.POST("/users/:userID/second-factor/reset", s.resetSecondFactor)
 	a.GET("/companies", s.listCompanies)
 	a.GET("/companies/new", s.newCompany)
+	a.GET("/companies/import", s.showImport)
+	a.POST("/companies/import", s.previewImport)
+	a.POST("/companies/import/confirm", s.confirmImport)
 	a.POST("/companies", s.createCompany)
 	a.GET("/companies/:companyID", s.editCompany)
 	a.POST("/companies/:companyID", s.updateCompany)

@@ -165,6 +165,7 @@ func New(opt Options) (*Server, error) {
 		mailer:        opt.Mailer,
 	}
 	s.dummyHash = sync.OnceValues(func() (string, error) { return s.hasher.Hash("bilag-dummy-password") })
+	opt.Connections.SetNotifier(s)
 	s.echo = s.routes()
 	return s, nil
 }

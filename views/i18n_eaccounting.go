@@ -13,7 +13,6 @@ var eaccountingCatalog = map[string]Text{
 	// The company page's connector card and its link and disconnect words.
 	"eaccounting.company.connector":       {En: "Visma eEkonomi", Sv: "Visma eEkonomi"},
 	"eaccounting.company.connector.about": {En: "Connect the company's Visma eEkonomi (eAccounting) so that you can open the invoices and receipts behind its vouchers. Bilag only reads.", Sv: "Koppla företagets Visma eEkonomi så att ni kan öppna fakturor och kvitton bakom dess verifikat. Bilag läser bara."},
-	"eaccounting.link.new.help":           {En: "Copy the link and send it to the person at the company who may approve access in Visma. It is shown only now.", Sv: "Kopiera länken och skicka den till den person på företaget som får godkänna åtkomst i Visma. Den visas bara nu."},
 	"eaccounting.conn.disconnect.check":   {En: "Yes, withdraw Bilag's access to this company in Visma", Sv: "Ja, dra tillbaka Bilags åtkomst till detta företag i Visma"},
 	"eaccounting.conn.disconnect.confirm": {En: "Disconnect the company from Visma? Bilag's access is withdrawn at Visma and the stored keys are deleted.", Sv: "Koppla från företaget från Visma? Bilags åtkomst dras tillbaka hos Visma och de sparade nycklarna raderas."},
 

@@ -35,7 +35,9 @@ type Page struct {
 	// Misconfigured names, for an admin, the connectors whose connections
 	// fail alike in numbers that point at Bilag's own configuration.
 	Misconfigured []string
-	Data          any
+	// Unread counts the user's notifications not yet seen (the bell).
+	Unread int64
+	Data   any
 }
 
 // T translates key into the page's language.

@@ -79,8 +79,8 @@ func TestConnectorPagesRender(t *testing.T) {
 		pages := map[string]any{
 			"consent": testConsent{Secret: "s", Firm: "Revisorerna", Company: co, Expected: co.OrgNumber, ExpiresAt: at},
 			"company": testCompany{Company: co, Connection: connection, CanManage: true, Reads: true, LinkForm: NewForm(),
-				Reveal: &testReveal{URL: "https://bilag.example/connect/s", ExpiresAt: at, ExpectedOrg: co.OrgNumber},
-				TTLs:   []testTTL{{"1h0m0s", "link.ttl.1h"}}, Connectors: []string{conn, "other"}},
+				Copy: &testCopy{LinkID: 1, URL: "https://bilag.example/connect/s", ExpiresAt: at, MessageSv: "Hej", MessageEn: "Hello", SentTo: "Anna <a@example.se>", Mail: true}, MailOn: true,
+				TTLs: []testTTL{{"1h0m0s", "link.ttl.1h"}}, Connectors: []string{conn, "other"}},
 			"company/unconnected": testCompany{Company: co, CanManage: true, LinkForm: NewForm(), Connectors: []string{conn}},
 		}
 		for _, reason := range reasons {
@@ -142,7 +142,8 @@ type (
 		Connection *db.Connection
 		CanManage  bool
 		Links      []testLink
-		Reveal     *testReveal
+		Copy       *testCopy
+		MailOn     bool
 		LinkForm   *Form
 		TTLs       []testTTL
 		Reads      bool
@@ -150,9 +151,19 @@ type (
 		Runs       []db.SyncRun
 		Charts     []Chart
 	}
+	testCopy struct {
+		LinkID                    int64
+		URL, MessageSv, MessageEn string
+		QR                        string
+		ExpiresAt                 time.Time
+		SentTo                    string
+		SentAt                    *time.Time
+		Mail                      bool
+	}
 	testLink struct {
 		ID                         int64
 		State, Reason, ExpectedOrg string
+		Next, SentTo, Approver     string
 		CreatedAt, ExpiresAt       time.Time
 		Revocable                  bool
 	}

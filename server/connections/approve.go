@@ -56,7 +56,7 @@ func (s *Service) Approve(ctx context.Context, a Approval) (Outcome, error) {
 	if err != nil {
 		s.revokeQuietly(ctx, name, a.Grant)
 		out.Reason = "upstream"
-		s.FailLink(ctx, l, out.Reason, "", err, a.RemoteIP)
+		s.failLink(ctx, l, out.Reason, "", "", err, a.RemoteIP)
 		return out, nil
 	}
 	out.Seen = verdict.Company
@@ -68,13 +68,13 @@ func (s *Service) Approve(ctx context.Context, a Approval) (Outcome, error) {
 				out.Areas = append(out.Areas, p.Area)
 			}
 		}
-		s.FailLink(ctx, l, out.Reason, strings.Join(out.Areas, ", "), nil, a.RemoteIP)
+		s.failLink(ctx, l, out.Reason, strings.Join(out.Areas, ", "), verdict.Approver, nil, a.RemoteIP)
 		return out, nil
 	}
 	if !orgnr.Equal(a.Company.Country, l.ExpectedOrgNumber, verdict.Company.OrgNumber) {
 		s.revokeQuietly(ctx, name, a.Grant)
 		out.Reason = "org_mismatch"
-		s.FailLink(ctx, l, out.Reason, verdict.Company.Name+" "+verdict.Company.OrgNumber, nil, a.RemoteIP)
+		s.failLink(ctx, l, out.Reason, verdict.Company.Name+" "+verdict.Company.OrgNumber, verdict.Approver, nil, a.RemoteIP)
 		return out, nil
 	}
 	conn := &db.Connection{CompanyID: a.Company.ID, Connector: name, ExternalID: verdict.Company.ExternalID,
@@ -116,6 +116,7 @@ func (s *Service) Approve(ctx context.Context, a Approval) (Outcome, error) {
 		}
 	}
 	out.Connection = conn
+	s.notify(ctx, Event{Kind: db.NotifyLinkConnected, CompanyID: a.Company.ID, Link: l, Connection: conn, Approver: verdict.Approver})
 	return out, nil
 }
 
@@ -152,6 +153,12 @@ func (s *Service) check(ctx context.Context, a Approval) (connectors.Verdict, er
 // FailLink records why a link's approval failed, on the link, in the log
 // and in the audit trail.
 func (s *Service) FailLink(ctx context.Context, l *db.ConsentLink, reason, detail string, cause error, remoteIP string) {
+	s.failLink(ctx, l, reason, detail, "", cause, remoteIP)
+}
+
+// failLink is FailLink naming the approver, when the upstream said who
+// tried.
+func (s *Service) failLink(ctx context.Context, l *db.ConsentLink, reason, detail, approver string, cause error, remoteIP string) {
 	if err := s.db.FailLink(ctx, l.ID, reason, detail); err != nil {
 		s.log.Error("record consent failure", "link_id", l.ID, "err", err)
 	}
@@ -162,6 +169,7 @@ func (s *Service) FailLink(ctx context.Context, l *db.ConsentLink, reason, detai
 	s.log.Info("consent failed", attrs...)
 	_ = s.db.Audit(ctx, db.AuditEvent{Action: db.AuditConnectFailed, CompanyID: &l.CompanyID, Actor: linkActor(l),
 		Target: l.Connector, Detail: reason + " " + detail, RemoteIP: remoteIP})
+	s.notify(ctx, Event{Kind: db.NotifyLinkFailed, CompanyID: l.CompanyID, Link: l, Approver: approver, Reason: reason, Detail: detail})
 }
 
 func linkActor(l *db.ConsentLink) string { return "consent link " + strconv.FormatInt(l.ID, 10) }

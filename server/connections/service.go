@@ -34,6 +34,9 @@ type Options struct {
 	Metrics *metrics.Metrics
 	Logger  *slog.Logger
 	Now     func() time.Time
+	// Notifier hears of approvals, failed links, ended connections and
+	// failed syncs; nil is nobody (see also SetNotifier).
+	Notifier Notifier
 }
 
 // Service does the work on connections. It is safe for concurrent use.
@@ -50,6 +53,7 @@ type Service struct {
 	bgcancel context.CancelFunc
 	wg       sync.WaitGroup
 	breaker  breaker
+	notifier Notifier
 }
 
 // New builds a Service.
@@ -63,7 +67,7 @@ func New(opt Options) (*Service, error) {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	s := &Service{db: opt.DB, connectors: opt.Connectors, countries: opt.Countries, cache: opt.Cache, metrics: opt.Metrics, log: opt.Logger, now: opt.Now}
+	s := &Service{db: opt.DB, connectors: opt.Connectors, countries: opt.Countries, cache: opt.Cache, metrics: opt.Metrics, log: opt.Logger, now: opt.Now, notifier: opt.Notifier}
 	s.bg, s.bgcancel = context.WithCancel(context.Background())
 	return s, nil
 }
@@ -199,6 +203,7 @@ func (s *Service) end(ctx context.Context, conn *db.Connection, cause error) {
 	s.log.Warn("connection needs re-approval", "company_id", conn.CompanyID, "connection_id", conn.ID, "connector", conn.Connector, "err", cause)
 	_ = s.db.Audit(bg, db.AuditEvent{Action: db.AuditConnectionEnded, CompanyID: &conn.CompanyID, Actor: conn.Connector,
 		Target: conn.Connector, Detail: cause.Error()})
+	s.notify(bg, Event{Kind: db.NotifyReapproval, CompanyID: conn.CompanyID, Connection: conn, Reason: failure})
 }
 
 // revive takes back the end of connection id, which the breaker found to

@@ -134,6 +134,9 @@ func (s *Service) syncLeased(ctx context.Context, vr connectors.VoucherReader, c
 	if rerr := s.db.ReleaseSyncLease(bg, lease, through); rerr != nil {
 		s.log.Error("release sync lease", "connection_id", conn.ID, "err", rerr)
 	}
+	if err != nil {
+		s.notify(bg, Event{Kind: db.NotifySyncFailing, CompanyID: conn.CompanyID, Connection: conn, Reason: reason})
+	}
 	s.log.Info("sync finished", "company_id", conn.CompanyID, "connection_id", conn.ID, "full", res.Full,
 		"fetched", res.Fetched, "total", res.Total, "upserted", res.Upserted, "err", errText)
 	return res, err

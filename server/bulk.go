@@ -1,0 +1,94 @@
+package server
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+)
+
+// maxBulkLinks bounds one bulk request, so that a forged form cannot make
+// links without end.
+const maxBulkLinks = 500
+
+type bulkRow struct {
+	CompanyID int64
+	Company   string
+	OK        bool
+	// Msg says what became of the company: a link made (and sent), or why
+	// none was.
+	Msg string
+}
+
+type bulkPage struct {
+	Rows []bulkRow
+	Made int
+}
+
+// bulkLinks makes one consent link for each company picked on the
+// dashboard, and e-mails it where an address was given.
+func (s *Server) bulkLinks(c echo.Context) error {
+	if !currentUser(c).CanManageConnections() {
+		return echo.ErrForbidden
+	}
+	if err := c.Request().ParseForm(); err != nil {
+		return echo.ErrBadRequest
+	}
+	ids := c.Request().PostForm["company"]
+	if len(ids) == 0 {
+		return s.flashTo(c, s.t(c, "dash.bulk.none"), "/")
+	}
+	if len(ids) > maxBulkLinks {
+		return echo.ErrBadRequest
+	}
+	var p bulkPage
+	for _, id := range ids {
+		r := s.bulkOne(c, id)
+		if r.OK {
+			p.Made++
+		}
+		p.Rows = append(p.Rows, r)
+	}
+	return c.Render(http.StatusOK, "links_bulk", s.page(c, s.t(c, "bulk.title"), p))
+}
+
+// bulkOne makes the link of one company of a bulk request.
+func (s *Server) bulkOne(c echo.Context, idText string) bulkRow {
+	id, err := strconv.ParseInt(idText, 10, 64)
+	if err != nil {
+		return bulkRow{Company: idText, Msg: s.t(c, "bulk.unknown")}
+	}
+	co, err := s.db.CompanyForUser(c.Request().Context(), currentUser(c), id)
+	if err != nil {
+		return bulkRow{Company: idText, Msg: s.t(c, "bulk.unknown")}
+	}
+	r := bulkRow{CompanyID: co.ID, Company: co.Name}
+	if !co.Active {
+		r.Msg = s.t(c, "bulk.inactive")
+		return r
+	}
+	f, l := s.linkForm(c, co)
+	if !f.OK() {
+		for _, key := range f.Errors {
+			r.Msg = s.t(c, key)
+		}
+		return r
+	}
+	email := c.FormValue("email_" + idText)
+	to, toOK := recipient("", email)
+	if email != "" && !toOK {
+		r.Msg = s.t(c, "share.bad_address")
+		return r
+	}
+	cp, err := s.makeLink(c, co, l)
+	if err != nil {
+		s.log.Error("bulk consent link", "company_id", co.ID, "err", err)
+		r.Msg = s.t(c, "bulk.failed")
+		return r
+	}
+	r.OK, r.Msg = true, s.t(c, "bulk.made")
+	if email != "" {
+		r.Msg = s.sendWords(c, co.ID, s.mailLink(c, co, l, cp, to), to)
+	}
+	return r
+}

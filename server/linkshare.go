@@ -1,0 +1,157 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"html/template"
+	"image/png"
+	netmail "net/mail"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/boombuler/barcode"
+	"github.com/boombuler/barcode/qr"
+	"github.com/labstack/echo/v4"
+
+	"bilag/db"
+	"bilag/server/mail"
+	"bilag/views"
+)
+
+// linkCopy is a link not yet opened, shown to those who manage the company
+// for as long as it can still be passed on: the link, a QR code of it and a
+// message to paste, in Swedish and English.
+type linkCopy struct {
+	LinkID    int64
+	URL       string
+	QR        template.URL
+	MessageSv string
+	MessageEn string
+	ExpiresAt time.Time
+	SentTo    string
+	SentAt    *time.Time
+	// Mail: the portal can send mail, so the page offers the form.
+	Mail bool
+}
+
+// linkCopyOf is the copy of l, or nil when l can no longer be shown.
+func (s *Server) linkCopyOf(ctx context.Context, co *db.Company, l *db.ConsentLink, sender string) (*linkCopy, error) {
+	secret, err := s.db.LinkSecret(ctx, l)
+	if errors.Is(err, db.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	url := s.absURL("/connect/" + secret)
+	qrURL, err := qrDataURL(url)
+	if err != nil {
+		return nil, err
+	}
+	return &linkCopy{LinkID: l.ID, URL: url, QR: qrURL, ExpiresAt: l.ExpiresAt, SentTo: l.SentTo, SentAt: l.SentAt, Mail: s.mailOn(),
+		MessageSv: s.linkMessage("sv", co, l, url, sender), MessageEn: s.linkMessage("en", co, l, url, sender)}, nil
+}
+
+// linkMessage is the message that carries a link to its approver.
+func (s *Server) linkMessage(lang string, co *db.Company, l *db.ConsentLink, url, sender string) string {
+	system := connectorName(lang, l.Connector)
+	return views.Translate(lang, "share.message", s.firm, genitive(lang, co.Name), system, url, s.linkExpiry(lang, l.ExpiresAt), sender)
+}
+
+// linkSubject is the subject of the mail that carries a link.
+func (s *Server) linkSubject(lang string, co *db.Company) string {
+	return views.Translate(lang, "share.subject", co.Name)
+}
+
+// linkExpiry prints when a link ends, with its zone, since the approver
+// may read it elsewhere.
+func (s *Server) linkExpiry(lang string, t time.Time) string {
+	t = t.In(s.auditZone())
+	months := views.Translate(lang, "share.months")
+	m := strings.Split(months, " ")
+	name := t.Month().String()
+	if len(m) == 12 {
+		name = m[t.Month()-1]
+	}
+	return fmt.Sprintf("%d %s %d %s", t.Day(), name, t.Year(), t.Format("15:04 MST"))
+}
+
+func connectorName(lang, name string) string {
+	if t := views.Translate(lang, "connector."+name); t != "connector."+name {
+		return t
+	}
+	return name
+}
+
+// genitive: Swedish adds s, or :s after an abbreviation (AB:s), and
+// nothing after s, x or z; English adds 's.
+func genitive(lang, name string) string {
+	r, _ := utf8.DecodeLastRuneInString(name)
+	switch {
+	case lang != "sv":
+		return name + "'s"
+	case strings.ContainsRune("sxzSXZ", r):
+		return name
+	case unicode.IsUpper(r):
+		return name + ":s"
+	}
+	return name + "s"
+}
+
+// qrDataURL is a PNG of a QR code of text, as a data: URL the page policy
+// allows.
+func qrDataURL(text string) (template.URL, error) {
+	code, err := qr.Encode(text, qr.M, qr.Auto)
+	if err != nil {
+		return "", fmt.Errorf("qr code: %w", err)
+	}
+	if code, err = barcode.Scale(code, 232, 232); err != nil {
+		return "", fmt.Errorf("scale qr code: %w", err)
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, code); err != nil {
+		return "", fmt.Errorf("qr code png: %w", err)
+	}
+	return template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(buf.Bytes())), nil
+}
+
+// recipient reads an approver's name and address from a form: the
+// address a mail header carries, or ok false.
+func recipient(name, addr string) (string, bool) {
+	name = strings.Map(func(r rune) rune {
+		if strings.ContainsRune(`"<>,;:@()[]\`, r) || unicode.IsControl(r) {
+			return -1
+		}
+		return r
+	}, strings.TrimSpace(name))
+	addr = strings.TrimSpace(addr)
+	a, err := netmail.ParseAddress(addr)
+	if err != nil || a.Address != addr || len(addr) > 200 || utf8.RuneCountInString(name) > 50 {
+		return "", false
+	}
+	if name == "" {
+		return addr, true
+	}
+	return name + " <" + addr + ">", true
+}
+
+// mailLink e-mails l's copy to to, in Swedish with the English below, and
+// records whom it went to.
+func (s *Server) mailLink(c echo.Context, co *db.Company, l *db.ConsentLink, cp *linkCopy, to string) error {
+	ctx := c.Request().Context()
+	m := mail.Message{To: to, Subject: s.linkSubject("sv", co) + " / " + s.linkSubject("en", co),
+		Text: cp.MessageSv + "\n\n---\n\n" + cp.MessageEn}
+	if err := s.sendMail(ctx, m); err != nil {
+		return err
+	}
+	if err := s.db.MarkLinkSent(ctx, co.ID, l.ID, to); err != nil {
+		return err
+	}
+	s.audit(c, db.AuditLinkSend, &co.ID, fmt.Sprintf("link %d", l.ID), "to="+to)
+	return nil
+}
