@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"bilag/db"
 	"bilag/server/connections"
@@ -255,4 +256,58 @@ func (b *browser) upload(target, field, name, content string) *response {
 	var body bytes.Buffer
 	body.ReadFrom(resp.Body)
 	return &response{Status: resp.StatusCode, Header: resp.Header, Body: body.String(), URL: req.URL.String()}
+}
+
+// TestNotifySyncFailingForADay: failed syncs are told once they have
+// failed for 24 hours, once per stretch of failures; the dashboard marks
+// the company as needing action from the first failure.
+func TestNotifySyncFailingForADay(t *testing.T) {
+	e := newEnv(t)
+	ctx := t.Context()
+	run := func(fail bool) {
+		r := &db.SyncRun{CompanyID: e.fj.ID, ConnectionID: 1}
+		if err := e.db.StartSyncRun(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		errText := ""
+		if fail {
+			errText = "upstream down"
+		}
+		if err := e.db.FinishSyncRun(ctx, r.ID, db.SyncReasonUnavailable, errText); err != nil {
+			t.Fatal(err)
+		}
+		if fail {
+			e.srv.Notify(ctx, connections.Event{Kind: db.NotifySyncFailing, CompanyID: e.fj.ID, Reason: db.SyncReasonUnavailable})
+		}
+	}
+	count := func() int {
+		ns, err := e.db.Notifications(ctx, e.admin.User, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(ns)
+	}
+	run(false)
+	e.clock.Advance(time.Hour)
+	run(true)
+	e.clock.Advance(12 * time.Hour)
+	run(true)
+	if n := count(); n != 0 {
+		t.Fatalf("after 12 hours of failures: %d notifications, want none yet", n)
+	}
+	e.clock.Advance(13 * time.Hour)
+	run(true)
+	run(true)
+	if n := count(); n != 1 {
+		t.Fatalf("after 25 hours of failures: %d notifications, want 1", n)
+	}
+	wantText(t, "bell", e.loggedIn(e.analyst).get("/notifications"), tr("notify.syncfailing", "Fjällbacka Snickeri AB"), tr("sync.reason.unavailable"))
+	run(false)
+	e.clock.Advance(time.Hour)
+	run(true)
+	e.clock.Advance(25 * time.Hour)
+	run(true)
+	if n := count(); n != 2 {
+		t.Errorf("a second stretch of failures: %d notifications, want 2", n)
+	}
 }
