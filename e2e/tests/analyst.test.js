@@ -1,0 +1,214 @@
+// The analyst's side of issue 14 in a real browser: a link that can be
+// copied again (message, QR code, e-mail) until it is opened; the portfolio
+// dashboard with its "needs action" filter and notifications; the CSV import
+// with a preview; access requested for many companies at once.
+'use strict';
+
+const { test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { startBilag, launchBrowser, person, login } = require('../lib/harness');
+const { audit } = require('../lib/axe');
+
+const FJ = { name: 'Fjällbacka Snickeri AB', org: '556812-3474' };
+const NS = { name: 'Norrsken Design AB', org: '559104-3210' };
+const ANNA = { email: 'anna.lindqvist@example.se', password: 'anna123' };
+const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
+
+let srv; // eslint-disable-line prefer-const
+let browser;
+const people = [];
+const state = {};
+
+async function open(role, opts) {
+  const p = await person(browser, role, opts);
+  people.push(p);
+  return p;
+}
+
+async function visible(loc, msg) {
+  await loc.first().waitFor({ state: 'visible' });
+  assert.ok(await loc.first().isVisible(), msg);
+}
+
+async function noAxe(page, what) {
+  assert.deepEqual(await audit(page), [], `axe on ${what}`);
+}
+
+before(async () => {
+  srv = await startBilag({ name: 'analyst' });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  for (const p of people) {
+    try { await p.close(); } catch { /* already closed */ }
+  }
+  if (browser) await browser.close();
+  if (srv) await srv.stop();
+});
+
+test('item 7: the link survives a reload until it is opened, with a message, a QR code and e-mail', async () => {
+  const analyst = await open('analyst7');
+  state.analyst = analyst;
+  const page = analyst.page;
+  await analyst.step('request-access', async () => {
+    await page.goto(srv.base + '/login');
+    await login(page, srv.base, srv.logins.analyst);
+    await page.getByRole('link', { name: FJ.name }).click();
+    await visible(page.getByRole('heading', { level: 1, name: FJ.name }));
+    state.fjURL = page.url();
+    assert.equal(await page.getByRole('button', { name: 'Activate' }).count(), 0, 'the button still says Activate');
+    await page.getByRole('button', { name: 'Request access' }).click();
+    await visible(page.getByRole('heading', { name: 'Consent link created' }));
+    state.link = await page.locator('#new-link').inputValue();
+    assert.match(state.link, new RegExp(`^${srv.base}/connect/[A-Za-z0-9_-]{20,}$`));
+  });
+  await analyst.step('reloaded-still-there', async () => {
+    await page.reload();
+    await visible(page.getByRole('heading', { name: 'Consent link created' }));
+    assert.equal(await page.locator('#new-link').inputValue(), state.link, 'after a reload the link is still there to copy');
+    const sv = await page.locator('#msg-sv').inputValue();
+    assert.match(sv, /^Hej! ?\n/);
+    assert.ok(sv.includes(`behöver läsbehörighet till ${FJ.name}:s bokföring`), sv);
+    assert.ok(sv.includes(state.link) && /Länken gäller till \d+ \S+ \d{4}/.test(sv), sv);
+    const en = await page.locator('#msg-en').inputValue();
+    assert.ok(en.includes('need read access') && en.includes(state.link), en);
+    const qr = page.getByRole('img', { name: 'QR code of the consent link' });
+    await visible(qr);
+    assert.match(await qr.getAttribute('src'), /^data:image\/png;base64,/);
+    assert.ok(await qr.evaluate((img) => img.complete && img.naturalWidth > 100), 'the QR code image loads under the page policy');
+    await noAxe(page, 'the company page with a link to share');
+  });
+  await analyst.step('send-by-mail', async () => {
+    const form = page.locator('form.share-mail');
+    await form.getByLabel("Approver's name").fill('Anna Lindqvist');
+    await form.getByLabel("Approver's e-mail").fill(ANNA.email);
+    await page.getByRole('button', { name: 'Send the link' }).click();
+    await visible(page.getByText(`The link was sent to Anna Lindqvist <${ANNA.email}>.`));
+    await visible(page.getByText(`sent to Anna Lindqvist <${ANNA.email}>`).first());
+  });
+
+  const admin = await open('admin7');
+  state.admin = admin;
+  await admin.step('caught-mail-has-link', async (p) => {
+    await p.goto(srv.base + '/login');
+    await login(p, srv.base, srv.logins.admin);
+    await p.goto(srv.base + '/admin/mail');
+    const mail = p.locator('article.mail', { hasText: ANNA.email }).first();
+    await visible(mail);
+    assert.ok((await mail.innerText()).includes(state.link), 'the caught mail at /admin/mail carries the link');
+  });
+
+  const phone = await open('analyst7-phone', PHONE);
+  await phone.step('company-on-phone', async (p) => {
+    await p.goto(srv.base + '/login');
+    await login(p, srv.base, srv.logins.analyst);
+    await p.goto(state.fjURL);
+    await visible(p.locator('#link-copy'));
+    const w = await p.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(w <= 390, `the company page is ${w}px wide on a 390px phone`);
+  });
+  assert.deepEqual([...analyst.problems, ...admin.problems, ...phone.problems], []);
+});
+
+test('item 8: a declined link lands under "needs action" and in the notifications; once opened the link is gone', async () => {
+  const acc = await open('accountant8', { locale: 'sv-SE' });
+  const page = acc.page;
+  await acc.step('declines', async () => {
+    await page.goto(state.link);
+    await page.getByRole('button', { name: /Ge behörighet|Give permission/ }).first().click();
+    await page.waitForURL((u) => u.origin === srv.sandbox);
+    if (await page.getByRole('heading', { name: 'Log in' }).isVisible()) {
+      await page.getByLabel('E-mail').fill(ANNA.email);
+      await page.getByLabel('Password').fill(ANNA.password);
+      await page.getByRole('button', { name: 'Log in', exact: true }).click();
+    }
+    await page.getByRole('heading', { name: 'Choose company' }).waitFor();
+    await page.getByRole('radio', { name: new RegExp(FJ.name) }).check();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('button', { name: 'Deny' }).click();
+    await page.waitForURL((u) => u.origin === srv.base);
+  });
+
+  const analyst = state.analyst;
+  await analyst.step('opened-link-not-shown', async (p) => {
+    await p.goto(state.fjURL);
+    await visible(p.getByRole('heading', { level: 1, name: FJ.name }));
+    assert.equal(await p.locator('#new-link').count(), 0, 'an opened link can still be shown');
+    assert.equal(await p.getByText(state.link).count(), 0);
+  });
+  await analyst.step('dashboard-needs-action', async (p) => {
+    await p.goto(srv.base + '/');
+    await p.getByRole('link', { name: /^Needs action/ }).click();
+    const row = p.locator('tr', { has: p.getByRole('link', { name: FJ.name }) });
+    await visible(row);
+    const text = await row.innerText();
+    assert.match(text, /Failed/);
+    assert.match(text, /declined/);
+    assert.match(text, /Next:/);
+    assert.match(text, /Visma/);
+    await noAxe(p, 'the dashboard');
+  });
+  await analyst.step('notifications', async (p) => {
+    await visible(p.getByRole('link', { name: /Notifications/ }).locator('.count'));
+    await p.getByRole('link', { name: /Notifications/ }).click();
+    await visible(p.getByRole('heading', { level: 1, name: 'Notifications' }));
+    await visible(p.getByText(`The consent link for ${FJ.name} failed: the approver declined.`));
+    await noAxe(p, 'the notifications');
+  });
+  assert.deepEqual([...analyst.problems, ...acc.problems], []);
+});
+
+test('item 9: a CSV with a bad row saves nothing until only the valid rows are confirmed; links for many companies at once', async () => {
+  const admin = state.admin;
+  const page = admin.page;
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bilag-csv-')), 'clients.csv');
+  fs.writeFileSync(file, [
+    'name,country,orgnr,members',
+    'Importerad Kund AB,SE,556677-8899,analyst@demo.bilag.test',
+    'Felaktig Kund AB,SE,556677-8890,',
+  ].join('\n'));
+  await admin.step('import-preview', async () => {
+    await page.goto(srv.base + '/admin/companies');
+    await page.getByRole('link', { name: 'Import companies from CSV' }).click();
+    await page.getByLabel('CSV file').setInputFiles(file);
+    await page.getByRole('button', { name: 'Preview' }).click();
+    await visible(page.getByText('1 rows can be imported; 1 have errors. Nothing has been saved yet.'));
+    const bad = page.locator('tr.row-error', { hasText: 'Felaktig Kund AB' });
+    await visible(bad.getByText("The organisation number's check digit is wrong."));
+    await noAxe(page, 'the import preview');
+  });
+  await admin.step('nothing-saved-yet', async () => {
+    const other = await admin.context.newPage();
+    await other.goto(srv.base + '/admin/companies');
+    assert.equal(await other.getByRole('link', { name: 'Importerad Kund AB' }).count(), 0, 'the preview saved a company');
+    await other.close();
+  });
+  await admin.step('import-valid-rows', async () => {
+    await page.getByRole('button', { name: 'Import only the 1 valid rows' }).click();
+    await visible(page.getByText('1 companies imported.'));
+    await visible(page.getByRole('link', { name: 'Importerad Kund AB' }));
+    assert.equal(await page.getByRole('link', { name: 'Felaktig Kund AB' }).count(), 0);
+  });
+
+  const analyst = state.analyst;
+  await analyst.step('bulk-request', async (p) => {
+    await p.goto(srv.base + '/');
+    await p.getByLabel(`Select ${NS.name}`).check();
+    await p.getByLabel('Select Importerad Kund AB').check();
+    await p.getByLabel(`Approver's e-mail for ${NS.name}`).fill('ns@example.se');
+    await p.getByRole('button', { name: 'Request access for the selected companies' }).click();
+    await visible(p.getByRole('heading', { level: 1, name: 'Access requested' }));
+    await visible(p.getByText('2 of 2 companies got a link.'));
+    await visible(p.getByText('The link was sent to ns@example.se.'));
+    await noAxe(p, 'the bulk result');
+  });
+  await admin.step('bulk-mail-caught', async (p) => {
+    await p.goto(srv.base + '/admin/mail');
+    await visible(p.locator('article.mail', { hasText: 'ns@example.se' }));
+  });
+  assert.deepEqual([...admin.problems, ...analyst.problems], []);
+});
