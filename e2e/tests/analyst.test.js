@@ -176,7 +176,7 @@ test('item 9: a CSV with a bad row saves nothing until only the valid rows are c
     await page.getByRole('link', { name: 'Import companies from CSV' }).click();
     await page.getByLabel('CSV file').setInputFiles(file);
     await page.getByRole('button', { name: 'Preview' }).click();
-    await visible(page.getByText('1 rows can be imported; 1 have errors. Nothing has been saved yet.'));
+    await visible(page.getByText('Rows ready to import: 1. Rows with errors: 1. Nothing has been saved yet.'));
     const bad = page.locator('tr.row-error', { hasText: 'Felaktig Kund AB' });
     await visible(bad.getByText("The organisation number's check digit is wrong."));
     await noAxe(page, 'the import preview');
@@ -188,8 +188,8 @@ test('item 9: a CSV with a bad row saves nothing until only the valid rows are c
     await other.close();
   });
   await admin.step('import-valid-rows', async () => {
-    await page.getByRole('button', { name: 'Import only the 1 valid rows' }).click();
-    await visible(page.getByText('1 companies imported.'));
+    await page.getByRole('button', { name: 'Import only the valid rows (1)' }).click();
+    await visible(page.getByText('Companies imported: 1.'));
     await visible(page.getByRole('link', { name: 'Importerad Kund AB' }));
     assert.equal(await page.getByRole('link', { name: 'Felaktig Kund AB' }).count(), 0);
   });
@@ -202,7 +202,7 @@ test('item 9: a CSV with a bad row saves nothing until only the valid rows are c
     await p.getByLabel(`Approver's e-mail for ${NS.name}`).fill('ns@example.se');
     await p.getByRole('button', { name: 'Request access for the selected companies' }).click();
     await visible(p.getByRole('heading', { level: 1, name: 'Access requested' }));
-    await visible(p.getByText('2 of 2 companies got a link.'));
+    await visible(p.getByText('Links made: 2 of 2 companies.'));
     await visible(p.getByText('The link was sent to ns@example.se.'));
     await noAxe(p, 'the bulk result');
   });
