@@ -70,7 +70,7 @@ func TestLinkSecretKeptUntilOpened(t *testing.T) {
 			if _, err := e.d.LinkSecret(ctx, short); !errors.Is(err, db.ErrNotFound) {
 				t.Errorf("LinkSecret(expired) = %v, want ErrNotFound", err)
 			}
-			if err := e.d.ForgetExpiredLinkSecrets(ctx); err != nil {
+			if err := e.d.ForgetExpiredLinkSecrets(ctx, co.ID); err != nil {
 				t.Fatal(err)
 			}
 			if l := reread(short.ID); len(l.SecretSealed) != 0 {

@@ -138,10 +138,11 @@ func (d *DB) LinkSecret(ctx context.Context, l *ConsentLink) (string, error) {
 	return string(b), nil
 }
 
-// ForgetExpiredLinkSecrets deletes the sealed copies of links whose time is
-// up.
-func (d *DB) ForgetExpiredLinkSecrets(ctx context.Context) error {
-	err := d.gorm.WithContext(ctx).Model(&ConsentLink{}).Where("secret_sealed IS NOT NULL AND expires_at <= ?", d.now().UTC()).
+// ForgetExpiredLinkSecrets deletes the sealed copies of a company's links
+// whose time is up.
+func (d *DB) ForgetExpiredLinkSecrets(ctx context.Context, companyID int64) error {
+	err := d.gorm.WithContext(ctx).Model(&ConsentLink{}).
+		Where("company_id = ? AND secret_sealed IS NOT NULL AND expires_at <= ?", companyID, d.now().UTC()).
 		Updates(map[string]any{"secret_sealed": nil, "secret_key_id": ""}).Error
 	if err != nil {
 		return fmt.Errorf("forget expired consent link secrets: %w", err)

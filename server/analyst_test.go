@@ -152,6 +152,7 @@ func TestDashboardNeedsActionAndNotifications(t *testing.T) {
 		t.Errorf("a link superseded by the connection is %q, want revoked", st)
 	}
 	wantText(t, "connected notification", analyst.get("/notifications"), "Fjällbacka Snickeri AB is connected")
+	wantText(t, "superseded link", analyst.get("/companies/"+itoa(e.fj.ID)), tr("reason.superseded"))
 	// The portal that sends mail tells the link's maker.
 	demo.srv.Notify(t.Context(), connections.Event{Kind: db.NotifyLinkFailed, CompanyID: e.fj.ID, Link: demo.linkOf(t, second),
 		Approver: "Anna Lindqvist", Reason: "permission", Detail: "vouchers, attachments"})

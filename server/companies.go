@@ -194,7 +194,7 @@ func (s *Server) renderCompany(c echo.Context, form *views.Form) error {
 		}
 	}
 	if p.CanManage {
-		if err := s.db.ForgetExpiredLinkSecrets(ctx); err != nil {
+		if err := s.db.ForgetExpiredLinkSecrets(ctx, co.ID); err != nil {
 			return err
 		}
 		links, err := s.db.LinksForCompany(ctx, co.ID, 10)

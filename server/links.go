@@ -45,8 +45,11 @@ func (s *Server) linkView(c echo.Context, l *db.ConsentLink) linkView {
 	st := l.State(s.now())
 	v := linkView{ID: l.ID, State: st, ExpectedOrg: l.ExpectedOrgNumber, CreatedAt: l.CreatedAt, ExpiresAt: l.ExpiresAt,
 		Revocable: st != db.LinkConnected && st != db.LinkRevoked && st != db.LinkExpired, SentTo: l.SentTo, Approver: l.Approver}
-	if st == db.LinkFailed {
+	switch {
+	case st == db.LinkFailed:
 		v.Reason, v.Next = failureWords(s.lang(c), l.Reason, l.Detail)
+	case st == db.LinkRevoked && l.Reason == "superseded":
+		v.Reason = s.t(c, "reason.superseded")
 	}
 	return v
 }

@@ -42,11 +42,13 @@ type linkCopy struct {
 // linkCopyOf is the copy of l, or nil when l can no longer be shown.
 func (s *Server) linkCopyOf(ctx context.Context, co *db.Company, l *db.ConsentLink, sender string) (*linkCopy, error) {
 	secret, err := s.db.LinkSecret(ctx, l)
-	if errors.Is(err, db.ErrNotFound) {
-		return nil, nil
-	}
 	if err != nil {
-		return nil, err
+		if !errors.Is(err, db.ErrNotFound) {
+			// Sealed under a key no longer configured: the link still
+			// works, it just cannot be shown again.
+			s.log.Warn("open sealed consent link", "link_id", l.ID, "err", err)
+		}
+		return nil, nil
 	}
 	url := s.absURL("/connect/" + secret)
 	qrURL, err := qrDataURL(url)
