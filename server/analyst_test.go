@@ -93,7 +93,7 @@ func TestLinkSendByMail(t *testing.T) {
 	if len(msgs) != 1 {
 		t.Fatalf("caught %d messages, want 1", len(msgs))
 	}
-	if m := msgs[0]; m.To != "Anna Lindqvist <anna.lindqvist@example.se>" || !strings.Contains(m.Text, link) || !strings.Contains(m.Text, "Hej!") || !strings.Contains(m.Subject, "Fjällbacka Snickeri AB") {
+	if m := msgs[0]; m.To != "Anna Lindqvist <anna.lindqvist@example.se>" || !strings.Contains(m.Text, link) || !strings.Contains(m.Text, "Hej!") || m.Subject != "Läsbehörighet till Fjällbacka Snickeri AB:s bokföring / Read access to Fjällbacka Snickeri AB's bookkeeping" {
 		t.Errorf("mail = %+v, want the link to Anna in Swedish", m)
 	}
 	admin := demo.loggedIn(e.admin)

@@ -67,7 +67,7 @@ func (s *Server) linkMessage(lang string, co *db.Company, l *db.ConsentLink, url
 
 // linkSubject is the subject of the mail that carries a link.
 func (s *Server) linkSubject(lang string, co *db.Company) string {
-	return views.Translate(lang, "share.subject", co.Name)
+	return views.Translate(lang, "share.subject", genitive(lang, co.Name))
 }
 
 // linkExpiry prints when a link ends, with its zone, since the approver

@@ -26,7 +26,7 @@ var analystCatalog = map[string]Text{
 	"share.bad_address":      {En: "That is not an e-mail address; please check it.", Sv: "Det är ingen e-postadress; kontrollera den."},
 	"share.failed":           {En: "The e-mail could not be sent; copy the link instead, or try again later.", Sv: "E-postmeddelandet kunde inte skickas; kopiera länken i stället, eller försök igen senare."},
 	"share.gone":             {En: "The link has been opened (or is no longer valid), so it can no longer be sent from here. Make a new link if needed.", Sv: "Länken har öppnats (eller gäller inte längre), så den kan inte skickas härifrån. Skapa en ny länk vid behov."},
-	"share.subject":          {En: "Read access to %s's bookkeeping", Sv: "Läsbehörighet till %s bokföring"},
+	"share.subject":          {En: "Read access to %s bookkeeping", Sv: "Läsbehörighet till %s bokföring"},
 	"share.months":           {En: "January February March April May June July August September October November December", Sv: "januari februari mars april maj juni juli augusti september oktober november december"},
 	"share.message": {
 		En: "Hello!\n\nWe at %[1]s need read access to %[2]s bookkeeping in %[3]s, so that we can open the documents behind the vouchers. Open the link and log in with an account that has full permission in %[3]s:\n\n%[4]s\n\nThe link is valid until %[5]s. You give read access only, and can withdraw it at any time.\n\nKind regards\n%[6]s",
