@@ -138,3 +138,48 @@ func TestNotificationsAreForTheirPeople(t *testing.T) {
 		t.Errorf("unread after seeing = %d, want 0", n)
 	}
 }
+
+// TestPortfolioStats: the last finished run, the end of the last good one
+// and the voucher count, per company; a company without any has zeros.
+func TestPortfolioStats(t *testing.T) {
+	for _, dialect := range dbtest.Dialects() {
+		t.Run(dialect.Name, func(t *testing.T) {
+			e := newLCDB(t, dialect.URL(t))
+			ctx := t.Context()
+			a := &db.Company{Name: "A AB", Country: "SE", OrgNumber: "556812-3474", Active: true}
+			b := &db.Company{Name: "B AB", Country: "SE", OrgNumber: "559104-3210", Active: true}
+			for _, co := range []*db.Company{a, b} {
+				if err := e.d.CreateCompany(ctx, co); err != nil {
+					t.Fatal(err)
+				}
+			}
+			run := func(errText string) {
+				r := &db.SyncRun{CompanyID: a.ID, ConnectionID: 1}
+				if err := e.d.StartSyncRun(ctx, r); err != nil {
+					t.Fatal(err)
+				}
+				e.clock.Advance(time.Minute)
+				if err := e.d.FinishSyncRun(ctx, r.ID, "", errText); err != nil {
+					t.Fatal(err)
+				}
+			}
+			run("")
+			good := e.clock.Now()
+			run("down")
+			if err := e.d.UpsertVouchers(ctx, []db.Voucher{{CompanyID: a.ID, ConnectionID: 1, Ref: "1/1", Number: "A1", Date: good},
+				{CompanyID: a.ID, ConnectionID: 1, Ref: "1/2", Number: "A2", Date: good}}); err != nil {
+				t.Fatal(err)
+			}
+			st, err := e.d.PortfolioStats(ctx, []int64{a.ID, b.ID})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s := st[a.ID]; s.Vouchers != 2 || s.LastSync == nil || s.LastSync.Status != db.SyncFailed || s.LastOK == nil || !s.LastOK.Equal(good) {
+				t.Errorf("stats of A = %+v (last ok %v), want 2 vouchers, last run failed, last good at %v", s, s.LastOK, good)
+			}
+			if s := st[b.ID]; s.Vouchers != 0 || s.LastSync != nil || s.LastOK != nil {
+				t.Errorf("stats of B = %+v, want none", s)
+			}
+		})
+	}
+}

@@ -103,17 +103,16 @@ func (d *DB) PortfolioStats(ctx context.Context, companyIDs []int64) (map[int64]
 	for i := range runs {
 		out[runs[i].CompanyID].LastSync = &runs[i]
 	}
-	var oks []struct {
-		CompanyID int64
-		At        *time.Time
-	}
-	err = q.Model(&SyncRun{}).Select("company_id, MAX(finished_at) AS at").Where("company_id IN ? AND status = ?", companyIDs, SyncOK).
-		Group("company_id").Scan(&oks).Error
+	// The last good run by id, not MAX(finished_at): SQLite gives an
+	// aggregate of a time column back as text.
+	var oks []SyncRun
+	err = q.Where("id IN (?)", d.gorm.Model(&SyncRun{}).Select("MAX(id)").
+		Where("company_id IN ? AND status = ?", companyIDs, SyncOK).Group("company_id")).Find(&oks).Error
 	if err != nil {
 		return nil, fmt.Errorf("last good syncs: %w", err)
 	}
 	for _, o := range oks {
-		out[o.CompanyID].LastOK = o.At
+		out[o.CompanyID].LastOK = o.FinishedAt
 	}
 	return out, nil
 }

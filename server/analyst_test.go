@@ -312,3 +312,25 @@ func TestNotifySyncFailingForADay(t *testing.T) {
 		t.Errorf("a second stretch of failures: %d notifications, want 2", n)
 	}
 }
+
+// TestNotifyReapproval: a connection whose grant the upstream ends is told
+// in the bell, and its company needs action on the dashboard.
+func TestNotifyReapproval(t *testing.T) {
+	e := newEnv(t)
+	analyst := e.loggedIn(e.analyst)
+	e.connectFJ(analyst)
+	e.svc.Wait()
+	dash := analyst.get("/")
+	wantStatus(t, "dashboard after a sync", dash, http.StatusOK)
+	wantText(t, "dashboard after a sync", dash, tr("dash.sync.ok"))
+	if strings.Contains(analyst.get("/?needs=action").Body, `href="/companies/`+itoa(e.fj.ID)+`"`) {
+		t.Fatalf("a freshly connected company needs action")
+	}
+	e.sb.RefuseNextRefresh()
+	e.clock.Advance(2 * time.Hour)
+	e.svc.KeepFresh(t.Context(), 10*time.Minute)
+	wantText(t, "bell", analyst.get("/notifications"), tr("notify.reapproval", "Fjällbacka Snickeri AB"), tr("next.reapproval"))
+	if !strings.Contains(analyst.get("/?needs=action").Body, `href="/companies/`+itoa(e.fj.ID)+`"`) {
+		t.Errorf("a company whose connection needs approval again does not need action:\n%s", analyst.get("/?needs=action").Text())
+	}
+}
