@@ -29,12 +29,14 @@ type Event struct {
 	Reason, Detail string
 }
 
-// SetNotifier makes n hear the Service's events; call it before the
-// Service is used.
-func (s *Service) SetNotifier(n Notifier) { s.notifier = n }
+// SetNotifier makes n hear the Service's events from now on. The web
+// server, built after the Service, sets itself.
+func (s *Service) SetNotifier(n Notifier) { s.notifier.Store(&notifierRef{n}) }
+
+type notifierRef struct{ n Notifier }
 
 func (s *Service) notify(ctx context.Context, e Event) {
-	if s.notifier != nil {
-		s.notifier.Notify(context.WithoutCancel(ctx), e)
+	if r := s.notifier.Load(); r != nil && r.n != nil {
+		r.n.Notify(context.WithoutCancel(ctx), e)
 	}
 }

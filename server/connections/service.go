@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"bilag/connectors"
@@ -53,7 +54,7 @@ type Service struct {
 	bgcancel context.CancelFunc
 	wg       sync.WaitGroup
 	breaker  breaker
-	notifier Notifier
+	notifier atomic.Pointer[notifierRef]
 }
 
 // New builds a Service.
@@ -67,7 +68,8 @@ func New(opt Options) (*Service, error) {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	s := &Service{db: opt.DB, connectors: opt.Connectors, countries: opt.Countries, cache: opt.Cache, metrics: opt.Metrics, log: opt.Logger, now: opt.Now, notifier: opt.Notifier}
+	s := &Service{db: opt.DB, connectors: opt.Connectors, countries: opt.Countries, cache: opt.Cache, metrics: opt.Metrics, log: opt.Logger, now: opt.Now}
+	s.SetNotifier(opt.Notifier)
 	s.bg, s.bgcancel = context.WithCancel(context.Background())
 	return s, nil
 }
