@@ -25,6 +25,12 @@ func TestLinkCopyAgain(t *testing.T) {
 	e := newEnv(t)
 	analyst := e.loggedIn(e.analyst)
 	link := analyst.createLink(e.fj, "")
+	stockholm, err := time.LoadLocation("Europe/Stockholm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The approver reads the expiry in the company's zone, named.
+	until := e.linkOf(t, link).ExpiresAt.In(stockholm).Format("2006 15:04 MST")
 	for i := range 2 {
 		page := analyst.get("/companies/" + itoa(e.fj.ID))
 		m := newLinkRe.FindStringSubmatch(page.Body)
@@ -36,7 +42,7 @@ func TestLinkCopyAgain(t *testing.T) {
 			t.Fatalf("company page has no Swedish message")
 		}
 		text := html.UnescapeString(msg[1])
-		for _, want := range []string{"Vi på " + firmName + " behöver läsbehörighet till Fjällbacka Snickeri AB:s bokföring i Visma eEkonomi", link, "Länken gäller till", "Anders Analytiker"} {
+		for _, want := range []string{"Vi på " + firmName + " behöver läsbehörighet till Fjällbacka Snickeri AB:s bokföring i Visma eEkonomi", link, "Länken gäller till", until, "Anders Analytiker"} {
 			if !strings.Contains(text, want) {
 				t.Errorf("Swedish message lacks %q:\n%s", want, text)
 			}

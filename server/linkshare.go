@@ -13,6 +13,9 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+	// The zones of the companies' countries, also where the system has
+	// no zone database.
+	_ "time/tzdata"
 
 	"github.com/boombuler/barcode"
 	"github.com/boombuler/barcode/qr"
@@ -62,7 +65,22 @@ func (s *Server) linkCopyOf(ctx context.Context, co *db.Company, l *db.ConsentLi
 // linkMessage is the message that carries a link to its approver.
 func (s *Server) linkMessage(lang string, co *db.Company, l *db.ConsentLink, url, sender string) string {
 	system := connectorName(lang, l.Connector)
-	return views.Translate(lang, "share.message", s.firm, genitive(lang, co.Name), system, url, s.linkExpiry(lang, l.ExpiresAt), sender)
+	return views.Translate(lang, "share.message", s.firm, genitive(lang, co.Name), system, url, s.linkExpiry(lang, l.ExpiresAt, co.Country), sender)
+}
+
+// countryZones are the zones the approvers of a country's companies read
+// times in.
+var countryZones = map[string]string{"SE": "Europe/Stockholm", "NO": "Europe/Oslo", "DK": "Europe/Copenhagen", "FI": "Europe/Helsinki", "NL": "Europe/Amsterdam"}
+
+// companyZone is where a company's approver most likely reads the message;
+// the portal's zone for a country not listed.
+func (s *Server) companyZone(country string) *time.Location {
+	if name, ok := countryZones[country]; ok {
+		if loc, err := time.LoadLocation(name); err == nil {
+			return loc
+		}
+	}
+	return s.auditZone()
 }
 
 // linkSubject is the subject of the mail that carries a link.
@@ -70,10 +88,10 @@ func (s *Server) linkSubject(lang string, co *db.Company) string {
 	return views.Translate(lang, "share.subject", genitive(lang, co.Name))
 }
 
-// linkExpiry prints when a link ends, with its zone, since the approver
-// may read it elsewhere.
-func (s *Server) linkExpiry(lang string, t time.Time) string {
-	t = t.In(s.auditZone())
+// linkExpiry prints when a link ends in the company's zone, naming the
+// zone, since the approver may read it elsewhere.
+func (s *Server) linkExpiry(lang string, t time.Time, country string) string {
+	t = t.In(s.companyZone(country))
 	months := views.Translate(lang, "share.months")
 	m := strings.Split(months, " ")
 	name := t.Month().String()
