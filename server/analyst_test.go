@@ -324,11 +324,17 @@ func TestNotifySyncFailingForADay(t *testing.T) {
 func TestNotifyReapproval(t *testing.T) {
 	e := newEnv(t)
 	analyst := e.loggedIn(e.analyst)
-	e.connectFJ(analyst)
+	conn := e.connectFJ(analyst)
 	e.svc.Wait()
 	dash := analyst.get("/")
 	wantStatus(t, "dashboard after a sync", dash, http.StatusOK)
-	wantText(t, "dashboard after a sync", dash, tr("dash.sync.ok"))
+	if conn.ApprovedBy == "" {
+		t.Fatalf("the sandbox named no approver")
+	}
+	wantText(t, "dashboard after a sync", dash, tr("dash.sync.ok"), tr("dash.approved.by", conn.ApprovedBy))
+	if n, err := e.db.CountVouchers(t.Context(), e.fj.ID); err != nil || n == 0 || !strings.Contains(dash.Body, `<td class="num">`+itoa(n)+`</td>`) {
+		t.Errorf("the dashboard does not show the %d vouchers (%v)", n, err)
+	}
 	if strings.Contains(analyst.get("/?needs=action").Body, `href="/companies/`+itoa(e.fj.ID)+`"`) {
 		t.Fatalf("a freshly connected company needs action")
 	}

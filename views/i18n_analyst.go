@@ -5,7 +5,7 @@ package views
 // CSV import and links for many companies at once.
 var analystCatalog = map[string]Text{
 	"link.request": {En: "Request access", Sv: "Be om åtkomst"},
-	"link.made":    {En: "Consent link created. Copy it, or send it by e-mail, below.", Sv: "Behörighetslänken är skapad. Kopiera den, eller skicka den med e-post, nedan."},
+	"link.made":    {En: "Consent link created: copy it or pass it on below.", Sv: "Behörighetslänken är skapad: kopiera den eller skicka den vidare nedan."},
 
 	"share.help":             {En: "Send the link to the person at the company who may approve access in its accounting system: copy it, paste the message below, show the QR code or send it by e-mail.", Sv: "Skicka länken till den person på företaget som får godkänna åtkomst i dess ekonomisystem: kopiera den, klistra in meddelandet nedan, visa QR-koden eller skicka den med e-post."},
 	"eaccounting.share.help": {En: "Send the link to the person at the company who may approve access in Visma: copy it, paste the message below, show the QR code or send it by e-mail.", Sv: "Skicka länken till den person på företaget som får godkänna åtkomst i Visma: kopiera den, klistra in meddelandet nedan, visa QR-koden eller skicka den med e-post."},
@@ -55,6 +55,7 @@ var analystCatalog = map[string]Text{
 	"dash.sync.ok":      {En: "Synced", Sv: "Synkad"},
 	"dash.sync.failed":  {En: "Failed", Sv: "Misslyckades"},
 	"dash.sync.running": {En: "Running", Sv: "Pågår"},
+	"dash.approved.by":  {En: "approved by %s", Sv: "godkänd av %s"},
 	"dash.vouchers":     {En: "Vouchers", Sv: "Verifikat"},
 	"dash.approver":     {En: "Approver's e-mail", Sv: "Godkännarens e-post"},
 	"dash.approver.for": {En: "Approver's e-mail for %s", Sv: "Godkännarens e-post för %s"},
