@@ -4,8 +4,11 @@ package views
 // its message, QR code and e-mail; the portfolio view; notifications; the
 // CSV import and links for many companies at once.
 var analystCatalog = map[string]Text{
-	"link.request": {En: "Request access", Sv: "Be om åtkomst"},
-	"link.made":    {En: "Consent link created: copy it or pass it on below.", Sv: "Behörighetslänken är skapad: kopiera den eller skicka den vidare nedan."},
+	"share.copy.link": {En: "Copy the link", Sv: "Kopiera länken"},
+	"share.copy.sv":   {En: "Copy the Swedish message", Sv: "Kopiera det svenska meddelandet"},
+	"share.copy.en":   {En: "Copy the English message", Sv: "Kopiera det engelska meddelandet"},
+	"link.request":    {En: "Request access", Sv: "Be om åtkomst"},
+	"link.made":       {En: "Consent link created: copy it or pass it on below.", Sv: "Behörighetslänken är skapad: kopiera den eller skicka den vidare nedan."},
 
 	"share.help":             {En: "Send the link to the person at the company who may approve access in its accounting system: copy it, paste the message below, show the QR code or send it by e-mail.", Sv: "Skicka länken till den person på företaget som får godkänna åtkomst i dess ekonomisystem: kopiera den, klistra in meddelandet nedan, visa QR-koden eller skicka den med e-post."},
 	"eaccounting.share.help": {En: "Send the link to the person at the company who may approve access in Visma: copy it, paste the message below, show the QR code or send it by e-mail.", Sv: "Skicka länken till den person på företaget som får godkänna åtkomst i Visma: kopiera den, klistra in meddelandet nedan, visa QR-koden eller skicka den med e-post."},

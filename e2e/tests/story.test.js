@@ -116,10 +116,10 @@ test('analyst: logs in, opens a company, presses Activate, copies the link', asy
     await page.getByRole('link', { name: FJ.name }).click();
     await visible(page.getByRole('heading', { level: 1, name: FJ.name }));
     state.fjID = Number(new URL(page.url()).pathname.split('/')[2]);
-    await visible(page.getByRole('button', { name: 'Activate' }));
+    await visible(page.getByRole('button', { name: 'Request access' }));
   });
   await analyst.step('link-created', async () => {
-    await page.getByRole('button', { name: 'Activate' }).click();
+    await page.getByRole('button', { name: 'Request access' }).click();
     await visible(page.getByRole('heading', { name: 'Consent link created' }));
     const box = page.getByRole('textbox', { name: /consent link/i });
     state.link = await box.inputValue();
@@ -127,9 +127,9 @@ test('analyst: logs in, opens a company, presses Activate, copies the link', asy
     await visible(page.getByText(`expects organisation number ${FJ.org}`));
   });
   await analyst.step('link-copied', async () => {
-    const copy = page.getByRole('button', { name: 'Copy' });
+    const copy = page.getByRole('button', { name: 'Copy the link' });
     await copy.click();
-    await visible(page.getByRole('button', { name: 'Copied' }));
+    await visible(copy.filter({ hasText: 'Copied' }));
     assert.equal(await page.evaluate(() => navigator.clipboard.readText()), state.link, 'the Copy button puts the link on the clipboard');
     await visible(page.locator('tr[data-link] .link-status', { hasText: 'Created' }));
   });
