@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -176,8 +177,86 @@ type VoucherFilter struct {
 	Text         string
 	Number       string
 	HasDocuments bool
-	Page         int // 1-based
-	PageSize     int
+	// Amount keeps vouchers whose amount, either sign, lies in
+	// [AmountMin, AmountMax] (minor units), when HasAmount.
+	HasAmount            bool
+	AmountMin, AmountMax int64
+	// Sort is the list's order: SortDate (the default), SortNumber or
+	// SortAmount; Asc turns it round (newest, highest first otherwise).
+	Sort     string
+	Asc      bool
+	Page     int // 1-based
+	PageSize int
+}
+
+// The list orders a person can choose.
+const (
+	SortDate   = "date"
+	SortNumber = "number"
+	SortAmount = "amount"
+)
+
+// sortKey is one column of an order, with the voucher's value of it: the
+// columns make the ORDER BY, and the values the keyset comparison that
+// finds a voucher's neighbours.
+type sortKey struct {
+	expr string
+	val  func(v *Voucher) any
+}
+
+// sortKeys is the order of f, id last so that the order is total. A
+// number sorts within its series by length first, so that A 9 comes
+// before A 10.
+func (f VoucherFilter) sortKeys() []sortKey {
+	id := sortKey{"id", func(v *Voucher) any { return v.ID }}
+	switch f.Sort {
+	case SortNumber:
+		return []sortKey{
+			{"series", func(v *Voucher) any { return v.Series }},
+			{"LENGTH(number_key)", func(v *Voucher) any { return utf8.RuneCountInString(v.NumberKey) }},
+			{"number_key", func(v *Voucher) any { return v.NumberKey }},
+			id,
+		}
+	case SortAmount:
+		return []sortKey{{"amount", func(v *Voucher) any { return v.Amount }}, id}
+	}
+	return []sortKey{{"date", func(v *Voucher) any { return v.Date.UTC() }}, id}
+}
+
+// orderBy is f's ORDER BY; reverse turns it round.
+func (f VoucherFilter) orderBy(reverse bool) string {
+	dir := " DESC"
+	if f.Asc != reverse {
+		dir = " ASC"
+	}
+	var parts []string
+	for _, k := range f.sortKeys() {
+		parts = append(parts, k.expr+dir)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// after is the condition "comes after v in f's order" (before, when
+// reverse), as a lexicographic comparison of the sort keys.
+func (f VoucherFilter) after(v *Voucher, reverse bool) (string, []any) {
+	op := " < "
+	if f.Asc != reverse {
+		op = " > "
+	}
+	keys := f.sortKeys()
+	var ors []string
+	var args []any
+	for i, k := range keys {
+		var ands []string
+		for _, e := range keys[:i] {
+			ands = append(ands, e.expr+" = ?")
+			args = append(args, e.val(v))
+		}
+		ands = append(ands, k.expr+op+"?")
+		args = append(args, k.val(v))
+		ors = append(ors, "("+strings.Join(ands, " AND ")+")")
+	}
+	return "(" + strings.Join(ors, " OR ") + ")", args
 }
 
 // CountCap bounds how far a list counts its matches. Counting a million
@@ -212,13 +291,27 @@ func (d *DB) voucherQuery(ctx context.Context, companyID int64, f VoucherFilter)
 	if t := strings.TrimSpace(f.Text); t != "" {
 		q = q.Where("text_key LIKE ? ESCAPE '\\'", "%"+escapeLike(strings.ToLower(t))+"%")
 	}
-	if n := NumberKey(f.Number); n != "" {
-		q = q.Where("number_key = ?", n)
+	if f.Number != "" {
+		q = whereNumber(q, f.Number)
 	}
 	if f.HasDocuments {
 		q = q.Where("has_documents = ?", true)
 	}
+	if f.HasAmount {
+		q = q.Where("(amount BETWEEN ? AND ? OR amount BETWEEN ? AND ?)", f.AmountMin, f.AmountMax, -f.AmountMax, -f.AmountMin)
+	}
 	return q
+}
+
+// whereNumber keeps the vouchers numbered number. A number of digits only
+// matches in any series too: "42" finds A 42 and B 42, as people say a
+// number without its series.
+func whereNumber(q *gorm.DB, number string) *gorm.DB {
+	n := NumberKey(number)
+	if n == "" || strings.TrimFunc(n, unicode.IsDigit) != "" {
+		return q.Where("number_key = ?", n)
+	}
+	return q.Where("(number_key = ? OR (series <> '' AND number_key = UPPER(series) || ?))", n, n)
 }
 
 func escapeLike(s string) string {
@@ -250,7 +343,7 @@ func (d *DB) Vouchers(ctx context.Context, companyID int64, f VoucherFilter) (Vo
 	if !out.Capped {
 		out.Page = min(f.Page, max(out.Pages, 1))
 	}
-	err = d.voucherQuery(ctx, companyID, f).Order("date DESC, id DESC").
+	err = d.voucherQuery(ctx, companyID, f).Order(f.orderBy(false)).
 		Limit(f.PageSize + 1).Offset((out.Page - 1) * f.PageSize).Find(&out.Vouchers).Error
 	if err != nil {
 		return out, fmt.Errorf("list vouchers of company %d: %w", companyID, err)
@@ -314,10 +407,57 @@ func (d *DB) Voucher(ctx context.Context, companyID, id int64) (*Voucher, error)
 	return &v, nil
 }
 
+// Neighbours are the vouchers before and after v in the list that f
+// makes (nil at either end); f's page is not used.
+func (d *DB) Neighbours(ctx context.Context, companyID int64, f VoucherFilter, v *Voucher) (prev, next *Voucher, err error) {
+	for _, reverse := range []bool{true, false} {
+		cond, args := f.after(v, reverse)
+		var vs []Voucher
+		err := d.voucherQuery(ctx, companyID, f).Where(cond, args...).Order(f.orderBy(reverse)).Limit(1).Find(&vs).Error
+		if err != nil {
+			return nil, nil, fmt.Errorf("neighbours of voucher %d: %w", v.ID, err)
+		}
+		if len(vs) == 1 && reverse {
+			prev = &vs[0]
+		} else if len(vs) == 1 {
+			next = &vs[0]
+		}
+	}
+	return prev, next, nil
+}
+
+// FindVouchers finds vouchers by number in any of the companies, newest
+// first, at most limit: the header's "Go to voucher".
+func (d *DB) FindVouchers(ctx context.Context, companyIDs []int64, number string, limit int) ([]Voucher, error) {
+	if len(companyIDs) == 0 || NumberKey(number) == "" {
+		return nil, nil
+	}
+	var vs []Voucher
+	q := whereNumber(d.gorm.WithContext(ctx).Where("company_id IN ?", companyIDs), number)
+	if err := q.Order("date DESC, id DESC").Limit(limit).Find(&vs).Error; err != nil {
+		return nil, fmt.Errorf("find voucher %q: %w", number, err)
+	}
+	return vs, nil
+}
+
+// LastSynced is when a company's last successful sync finished; nil when
+// none has.
+func (d *DB) LastSynced(ctx context.Context, companyID int64) (*time.Time, error) {
+	var rs []SyncRun
+	err := d.gorm.WithContext(ctx).Where("company_id = ? AND status = ?", companyID, SyncOK).Order("finished_at DESC, id DESC").Limit(1).Find(&rs).Error
+	if err != nil {
+		return nil, fmt.Errorf("last sync of company %d: %w", companyID, err)
+	}
+	if len(rs) == 0 {
+		return nil, nil
+	}
+	return rs[0].FinishedAt, nil
+}
+
 // LookupVouchers finds a company's vouchers by number, optionally on a date
 // or in a fiscal year (an upstream id, or a year such as "2024").
 func (d *DB) LookupVouchers(ctx context.Context, companyID int64, number string, date time.Time, fiscalYear string) ([]Voucher, error) {
-	q := d.gorm.WithContext(ctx).Where("company_id = ? AND number_key = ?", companyID, NumberKey(number))
+	q := whereNumber(d.gorm.WithContext(ctx).Where("company_id = ?", companyID), number)
 	if !date.IsZero() {
 		q = q.Where("date >= ? AND date < ?", date.UTC(), date.UTC().AddDate(0, 0, 1))
 	}

@@ -45,8 +45,8 @@ var companyRoutes = []companyRoute{
 	// An empty form is refused with field errors, and changes nothing.
 	{method: "POST", pattern: "/admin/companies/:companyID", admin: 422, analyst: 404, viewer: 404, adminInactive: 422, adminOnly: true},
 	{method: "GET", pattern: "/companies/:companyID/vouchers", admin: 200, analyst: 200, viewer: 200, adminInactive: 200},
-	// Without a number and date the lookup form asks again.
-	{method: "GET", pattern: "/companies/:companyID/vouchers/lookup", admin: 400, analyst: 400, viewer: 400, adminInactive: 400},
+	// Without a number the lookup is its form, not a dead end.
+	{method: "GET", pattern: "/companies/:companyID/vouchers/lookup", admin: 200, analyst: 200, viewer: 200, adminInactive: 200},
 	// No company here has vouchers yet: members get the voucher's 404.
 	{method: "GET", pattern: "/companies/:companyID/vouchers/:voucherID", admin: 404, analyst: 404, viewer: 404, adminInactive: 404},
 	{method: "GET", pattern: "/companies/:companyID/vouchers/:voucherID/documents/:docID", admin: 404, analyst: 404, viewer: 404, adminInactive: 404},
@@ -213,6 +213,10 @@ type siteRoute struct {
 var siteRoutes = []siteRoute{
 	// Caught mail holds consent links: for admins only.
 	{path: "/admin/mail", anonymous: 303, admin: 200, analyst: 404, viewer: 404},
+	// The header's "Go to voucher": its form without a number; with one,
+	// nothing is indexed here, so "none in your companies".
+	{path: "/vouchers/go", anonymous: 303, admin: 200, analyst: 200, viewer: 200},
+	{path: "/vouchers/go?number=A1", anonymous: 303, admin: 404, analyst: 404, viewer: 404},
 }
 
 // TestSiteRoutes walks siteRoutes as each role.

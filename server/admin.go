@@ -34,14 +34,22 @@ func (s *Server) audit(c echo.Context, action string, companyID *int64, target, 
 
 // --- users ---
 
-type usersPage struct{ Users []db.User }
+type usersPage struct {
+	Users []db.User
+	// Overview is each user's companies and last login, by user id.
+	Overview map[int64]db.UserOverview
+}
 
 func (s *Server) listUsers(c echo.Context) error {
 	us, err := s.db.Users(c.Request().Context())
 	if err != nil {
 		return err
 	}
-	return s.render(c, "admin_users", s.t(c, "admin.users"), usersPage{Users: us})
+	ov, err := s.db.UsersOverview(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	return s.render(c, "admin_users", s.t(c, "admin.users"), usersPage{Users: us, Overview: ov})
 }
 
 type userFormPage struct {
@@ -50,12 +58,47 @@ type userFormPage struct {
 	Roles []string
 	// SecondFactor: the user has one, which the admin may reset.
 	SecondFactor bool
+	// Companies a new user can be made a member of; Selected those chosen.
+	Companies []db.Company
+	Selected  map[int64]bool
 }
 
 func (s *Server) newUser(c echo.Context) error {
 	f := views.NewForm()
 	f.Values["role"] = db.RoleViewer
-	return s.render(c, "admin_user_form", s.t(c, "admin.user.new"), userFormPage{Form: f, Roles: db.Roles()})
+	p, err := s.newUserPage(c, f)
+	if err != nil {
+		return err
+	}
+	return s.render(c, "admin_user_form", s.t(c, "admin.user.new"), p)
+}
+
+// newUserPage is the new-user form with the companies to choose from.
+func (s *Server) newUserPage(c echo.Context, f *views.Form) (userFormPage, error) {
+	cs, err := s.db.CompaniesForUser(c.Request().Context(), currentUser(c))
+	if err != nil {
+		return userFormPage{}, err
+	}
+	return userFormPage{Form: f, Roles: db.Roles(), Companies: cs, Selected: map[int64]bool{}}, nil
+}
+
+// chosenCompanies reads the companies ticked on the new-user form; an id
+// that is no company fails the form, so a forged form saves nothing.
+func chosenCompanies(c echo.Context, f *views.Form, p userFormPage) []int64 {
+	known := map[int64]bool{}
+	for _, co := range p.Companies {
+		known[co.ID] = true
+	}
+	var ids []int64
+	for _, v := range c.Request().Form["companies"] {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || !known[id] {
+			f.Fail("companies", "err.members")
+			return nil
+		}
+		ids = append(ids, id)
+	}
+	return ids
 }
 
 // userForm reads and validates the user form; email is the user's when
@@ -119,8 +162,16 @@ func passwordProblem(pass, name, email string) string {
 
 func (s *Server) createUser(c echo.Context) error {
 	f := userForm(c, "")
+	p, err := s.newUserPage(c, f)
+	if err != nil {
+		return err
+	}
+	chosen := chosenCompanies(c, f, p)
+	for _, id := range chosen {
+		p.Selected[id] = true
+	}
 	if !f.OK() {
-		return c.Render(http.StatusUnprocessableEntity, "admin_user_form", s.page(c, s.t(c, "admin.user.new"), userFormPage{Form: f, Roles: db.Roles()}))
+		return c.Render(http.StatusUnprocessableEntity, "admin_user_form", s.page(c, s.t(c, "admin.user.new"), p))
 	}
 	pass, generated := f.Values["password"], false
 	if pass == "" {
@@ -134,11 +185,14 @@ func (s *Server) createUser(c echo.Context) error {
 	if err := s.db.CreateUser(c.Request().Context(), u); err != nil {
 		if errors.Is(err, db.ErrDuplicate) {
 			f.Fail("email", "err.email.taken")
-			return c.Render(http.StatusUnprocessableEntity, "admin_user_form", s.page(c, s.t(c, "admin.user.new"), userFormPage{Form: f, Roles: db.Roles()}))
+			return c.Render(http.StatusUnprocessableEntity, "admin_user_form", s.page(c, s.t(c, "admin.user.new"), p))
 		}
 		return err
 	}
-	s.audit(c, db.AuditUserCreate, nil, u.Email, "role="+u.Role)
+	if err := s.db.AddUserToCompanies(c.Request().Context(), u.ID, chosen); err != nil {
+		return err
+	}
+	s.audit(c, db.AuditUserCreate, nil, u.Email, "role="+u.Role+" companies="+strconv.Itoa(len(chosen)))
 	msg := s.t(c, "admin.user.saved")
 	if generated {
 		msg = s.t(c, "admin.user.created", pass)

@@ -57,6 +57,8 @@ func (s *Server) routes() *echo.Echo {
 	u.GET("/o/:orgnr/vouchers/lookup", s.lookupByOrg)
 	u.GET("/notifications", s.showNotifications)
 	u.POST("/links/bulk", s.bulkLinks)
+	// The header's "Go to voucher": across the companies the user may see.
+	u.GET("/vouchers/go", s.goToVoucher)
 
 	// Company-scoped: requireCompany answers 404 to anyone who may not see it.
 	c := u.Group("/companies/:companyID", s.requireCompany)

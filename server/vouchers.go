@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"html/template"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -23,66 +23,25 @@ type vouchersPage struct {
 	List        db.VoucherList
 	FiscalYears []db.FiscalYear
 	Filter      voucherFilterForm
-	Query       string
-	Sync        *db.SyncRun
-	Runs        []db.SyncRun
-	Indexed     int64
+	// Query is the filter and order as a query string, for the pages and
+	// the vouchers' links (their previous and next keep it).
+	Query template.URL
+	Sync  *syncView
+	Runs  []db.SyncRun
+	// LastSynced is when the last sync that succeeded finished.
+	LastSynced *time.Time
+	// CanSync: the company's connection can be synced now.
+	CanSync bool
+	Indexed int64
 	// IndexedCapped: the company has more than db.CountCap vouchers.
 	IndexedCapped bool
-}
-
-// voucherFilterForm is the filter as the person typed it.
-type voucherFilterForm struct {
-	FiscalYear, From, To, Text, Number string
-	HasDocuments                       bool
-	Error                              string
-}
-
-// query is the filter as a query string, for the page links.
-func (f voucherFilterForm) query() string {
-	q := url.Values{}
-	for k, v := range map[string]string{"fiscal_year": f.FiscalYear, "from": f.From, "to": f.To, "text": f.Text, "number": f.Number} {
-		if v != "" {
-			q.Set(k, v)
-		}
-	}
-	if f.HasDocuments {
-		q.Set("has_documents", "1")
-	}
-	return q.Encode()
-}
-
-func parseDate(s string) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, nil
-	}
-	return time.Parse("2006-01-02", s)
-}
-
-// voucherFilter reads the list filters; a malformed date is a message, not
-// an error page.
-func voucherFilter(c echo.Context) (db.VoucherFilter, voucherFilterForm) {
-	form := voucherFilterForm{
-		FiscalYear: c.QueryParam("fiscal_year"), From: c.QueryParam("from"), To: c.QueryParam("to"),
-		Text: truncateStr(c.QueryParam("text"), 200), Number: truncateStr(c.QueryParam("number"), 64), HasDocuments: c.QueryParam("has_documents") == "1",
-	}
-	f := db.VoucherFilter{FiscalYear: form.FiscalYear, Text: form.Text, Number: form.Number, HasDocuments: form.HasDocuments}
-	var err1, err2 error
-	f.From, err1 = parseDate(form.From)
-	f.To, err2 = parseDate(form.To)
-	if err1 != nil || err2 != nil {
-		form.Error = "vouchers.err.date"
-		f.From, f.To = time.Time{}, time.Time{}
-	}
-	f.Page, _ = strconv.Atoi(c.QueryParam("page"))
-	return f, form
 }
 
 func (s *Server) listVouchers(c echo.Context) error {
 	ctx := c.Request().Context()
 	co := currentCompany(c)
 	f, form := voucherFilter(c)
-	p := vouchersPage{Filter: form}
+	p := vouchersPage{Filter: form, Query: form.query()}
 	conn, err := s.conns.Current(ctx, co.ID)
 	if err != nil && !isNotFound(err) {
 		return err
@@ -90,35 +49,55 @@ func (s *Server) listVouchers(c echo.Context) error {
 	if conn != nil && !s.conns.Reads(conn) {
 		return echo.ErrNotFound
 	}
-	p.Connection = conn
+	p.Connection, p.CanSync = conn, s.canSync(conn)
 	if p.List, err = s.db.Vouchers(ctx, co.ID, f); err != nil {
 		return err
 	}
 	if p.FiscalYears, err = s.db.FiscalYears(ctx, co.ID); err != nil {
 		return err
 	}
-	if p.Runs, err = s.db.SyncRuns(ctx, co.ID, 5); err != nil {
+	if err := s.syncState(c, co.ID, &p); err != nil {
 		return err
-	}
-	if len(p.Runs) > 0 && p.Runs[0].Status == db.SyncRunning {
-		p.Sync = &p.Runs[0]
 	}
 	if p.Indexed, p.IndexedCapped, err = s.db.CountVouchersCapped(ctx, co.ID); err != nil {
 		return err
 	}
-	p.Query = form.query()
 	status := http.StatusOK
-	if form.Error != "" {
+	if form.invalid() {
 		status = http.StatusUnprocessableEntity
 	}
 	return c.Render(status, "vouchers", s.page(c, s.t(c, "vouchers.title"), p))
 }
 
+// syncState fills in the company's sync runs: the one running, and when
+// the last one that succeeded finished.
+func (s *Server) syncState(c echo.Context, companyID int64, p *vouchersPage) error {
+	ctx := c.Request().Context()
+	var err error
+	if p.Runs, err = s.db.SyncRuns(ctx, companyID, 5); err != nil {
+		return err
+	}
+	if len(p.Runs) > 0 && p.Runs[0].Status == db.SyncRunning {
+		if p.Sync, err = s.syncViewOf(c, &p.Runs[0]); err != nil {
+			return err
+		}
+	}
+	p.LastSynced, err = s.db.LastSynced(ctx, companyID)
+	return err
+}
+
+// canSync says whether "Sync now" can start a sync of conn.
+func (s *Server) canSync(conn *db.Connection) bool {
+	return conn != nil && conn.Status == db.ConnActive && s.conns.Reads(conn)
+}
+
 type syncStatusJSON struct {
-	Running bool   `json:"running"`
-	Fetched int    `json:"fetched"`
-	Total   int    `json:"total"`
-	Text    string `json:"text"`
+	Running bool `json:"running"`
+	Fetched int  `json:"fetched"`
+	Total   int  `json:"total"`
+	// Determinate: the total is known, so the bar can show a share.
+	Determinate bool   `json:"determinate"`
+	Text        string `json:"text"`
 }
 
 func (s *Server) syncStatus(c echo.Context) error {
@@ -129,7 +108,11 @@ func (s *Server) syncStatus(c echo.Context) error {
 	out := syncStatusJSON{}
 	if len(runs) > 0 {
 		r := runs[0]
-		out = syncStatusJSON{Running: r.Status == db.SyncRunning, Fetched: r.Fetched, Total: r.Total, Text: s.t(c, "sync.progress", r.Fetched, r.Total)}
+		v, err := s.syncViewOf(c, &r)
+		if err != nil {
+			return err
+		}
+		out = syncStatusJSON{Running: r.Status == db.SyncRunning, Fetched: r.Fetched, Total: r.Total, Determinate: v.Determinate, Text: v.Text}
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return c.JSON(http.StatusOK, out)
@@ -170,6 +153,10 @@ type voucherPage struct {
 	// asked (upstreamAnswerTo); "" when it was.
 	Problem   string
 	CanManage bool
+	// ListQuery is the list's filter and order the voucher was opened
+	// from; Prev and Next its neighbours in that list.
+	ListQuery  template.URL
+	Prev, Next *db.Voucher
 }
 
 func docView(ct string) string {
@@ -200,6 +187,9 @@ func (s *Server) showVoucher(c echo.Context) error {
 		return err
 	}
 	p := voucherPage{Voucher: v, CanManage: currentUser(c).CanManageConnections()}
+	if err := s.neighbours(c, v, &p); err != nil {
+		return err
+	}
 	if err := s.liveVoucher(ctx, co, v, &p); err != nil {
 		err = s.viaConnector(ctx, v.ConnectionID, err)
 		if a, ok := s.upstreamAnswerTo(c, err); ok {
@@ -216,7 +206,13 @@ func (s *Server) showVoucher(c echo.Context) error {
 			return err
 		}
 	}
-	want, _ := strconv.ParseInt(c.QueryParam("doc"), 10, 64)
+	p.pick(c.QueryParam("doc"))
+	return s.render(c, "voucher", s.t(c, "voucher.title", voucherName(v)), p)
+}
+
+// pick makes the document the query names current, else the first.
+func (p *voucherPage) pick(doc string) {
+	want, _ := strconv.ParseInt(doc, 10, 64)
 	for i := range p.Docs {
 		if p.Current == nil || p.Docs[i].ID == want {
 			p.Current = &p.Docs[i]
@@ -225,7 +221,28 @@ func (s *Server) showVoucher(c echo.Context) error {
 	if p.Current != nil {
 		p.View = docView(p.Current.ContentType)
 	}
-	return s.render(c, "voucher", fmt.Sprintf("%s %s", v.Number, v.Date.Format("2006-01-02")), p)
+}
+
+// voucherName is a voucher's number as people write it: "A 42".
+func voucherName(v *db.Voucher) string {
+	n := v.Number
+	if v.Series != "" && strings.HasPrefix(n, v.Series) {
+		return v.Series + " " + strings.TrimSpace(strings.TrimPrefix(n, v.Series))
+	}
+	return n
+}
+
+// neighbours finds the vouchers before and after v in the list the
+// voucher was opened from, with that list's filter and order.
+func (s *Server) neighbours(c echo.Context, v *db.Voucher, p *voucherPage) error {
+	f, form := voucherFilter(c)
+	if form.invalid() {
+		return nil
+	}
+	p.ListQuery = form.query()
+	var err error
+	p.Prev, p.Next, err = s.db.Neighbours(c.Request().Context(), v.CompanyID, f, v)
+	return err
 }
 
 // liveVoucher asks the upstream for the voucher's rows and documents.
@@ -237,19 +254,54 @@ func (s *Server) liveVoucher(ctx context.Context, co *db.Company, v *db.Voucher,
 
 type lookupPage struct {
 	Number, Date, FiscalYear string
-	Matches                  []db.Voucher
+	// Error is the catalogue key of what is wrong with the form.
+	Error   string
+	Matches []db.Voucher
+	// Searched: a number was given and looked up.
+	Searched bool
+	Index    indexState
+}
+
+// indexState is what a "not found" says about Bilag's index: when the
+// company was last synced, whether a sync runs, and whether "Sync now"
+// can start one.
+type indexState struct {
+	LastSynced *time.Time
+	Running    bool
+	CanSync    bool
+}
+
+// indexStateOf is the index state of a company.
+func (s *Server) indexStateOf(ctx context.Context, companyID int64) (indexState, error) {
+	var st indexState
+	conn, err := s.conns.Current(ctx, companyID)
+	if err != nil && !isNotFound(err) {
+		return st, err
+	}
+	st.CanSync = s.canSync(conn)
+	if st.LastSynced, err = s.db.LastSynced(ctx, companyID); err != nil {
+		return st, err
+	}
+	runs, err := s.db.SyncRuns(ctx, companyID, 1)
+	st.Running = err == nil && len(runs) == 1 && runs[0].Status == db.SyncRunning
+	return st, err
 }
 
 // lookupVoucher is the deep link of an analysis tool: a voucher by number
-// and, optionally, date or fiscal year.
+// and, optionally, date or fiscal year. Without a number it is the form.
 func (s *Server) lookupVoucher(c echo.Context) error {
 	ctx := c.Request().Context()
 	co := currentCompany(c)
 	p := lookupPage{Number: truncateStr(c.QueryParam("number"), 64), Date: c.QueryParam("date"), FiscalYear: truncateStr(c.QueryParam("fiscal_year"), 64)}
 	date, err := parseDate(p.Date)
-	if err != nil || db.NumberKey(p.Number) == "" {
+	switch {
+	case err != nil:
+		p.Error = "vouchers.err.date"
 		return c.Render(http.StatusBadRequest, "lookup", s.page(c, s.t(c, "lookup.title"), p))
+	case db.NumberKey(p.Number) == "":
+		return s.render(c, "lookup", s.t(c, "lookup.title"), p)
 	}
+	p.Searched = true
 	if p.Matches, err = s.db.LookupVouchers(ctx, co.ID, p.Number, date, p.FiscalYear); err != nil {
 		return err
 	}
@@ -257,9 +309,12 @@ func (s *Server) lookupVoucher(c echo.Context) error {
 	case 1:
 		return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/companies/%d/vouchers/%d", co.ID, p.Matches[0].ID))
 	case 0:
+		if p.Index, err = s.indexStateOf(ctx, co.ID); err != nil {
+			return err
+		}
 		return c.Render(http.StatusNotFound, "lookup", s.page(c, s.t(c, "lookup.title"), p))
 	}
-	return c.Render(http.StatusOK, "lookup", s.page(c, s.t(c, "lookup.title"), p))
+	return s.render(c, "lookup", s.t(c, "lookup.title"), p)
 }
 
 // lookupByOrg finds the company by organisation number among those the

@@ -67,7 +67,10 @@
         .then(function (j) {
           if (!j) return;
           var bar = sp.querySelector("progress"), txt = sp.querySelector(".progress-text");
-          if (bar && j.total > 0) { bar.max = j.total; bar.value = Math.min(j.fetched, j.total); }
+          // Indeterminate (no value) until the total is known: a share of
+          // an unknown total would be made up.
+          if (bar && j.determinate) { bar.max = j.total; bar.value = Math.min(j.fetched, j.total); }
+          else if (bar) { bar.removeAttribute("value"); }
           if (txt) txt.textContent = j.text;
           if (!j.running) { window.location.reload(); return; }
           setTimeout(stick, 1500);
