@@ -280,7 +280,7 @@ func TestNotFoundSaysAskAnAdmin(t *testing.T) {
 	missing := b.get("/companies/999999/vouchers")
 	for _, r := range []*response{hidden, missing} {
 		wantStatus(t, "not visible", r, http.StatusNotFound)
-		wantText(t, "not visible", r, "not found, or you do not have access to it", "ask an admin")
+		wantText(t, "not visible", r, "Not found. The page does not exist, or you do not have access to it", "ask an admin")
 	}
 	if a, b := refRe.ReplaceAllString(hidden.Text(), ""), refRe.ReplaceAllString(missing.Text(), ""); a != b {
 		t.Errorf("a hidden company's 404 differs from a missing one's:\n%s\n%s", a, b)
