@@ -122,8 +122,15 @@ func openEAccounting(a *app, r *config.Reader, client *http.Client) (opened, err
 		cfg.ClientID, cfg.ClientSecret = "bilag-demo", base64.RawURLEncoding.EncodeToString(seal.DeriveKey(a.cfg.SecretKey, "bilag demo sandbox client"))
 		cfg.AuthURL, cfg.TokenURL, cfg.RevokeURL = base+"/connect/authorize", base+"/connect/token", base+"/connect/revocation"
 		cfg.Issuer, cfg.APIURL = base, base+"/v2"
+		// BILAG_SANDBOX_LATENCY slows every sandbox answer, so that a sync
+		// can be watched while it runs (the browser tests do).
+		latency, err := time.ParseDuration(r.String("BILAG_SANDBOX_LATENCY", "0s"))
+		if err != nil || latency < 0 {
+			r.Fail("BILAG_SANDBOX_LATENCY", "is not a duration such as 300ms")
+		}
 		o.sandbox = sandbox.New(
 			sandbox.WithBaseURL(base),
+			sandbox.WithLatency(latency),
 			sandbox.WithClient(sandbox.Client{ID: cfg.ClientID, Secret: cfg.ClientSecret,
 				RedirectURIs: []string{a.cfg.BaseURL.String() + "/oauth/eaccounting/callback"}}),
 			sandbox.WithLogger(a.log.With("component", "sandbox")),
