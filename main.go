@@ -21,6 +21,10 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	// The binary carries the zone database: pages print times in
+	// Europe/Stockholm and the companies' zones on machines without
+	// /usr/share/zoneinfo.
+	_ "time/tzdata"
 
 	"bilag/connectors/eaccounting/sandbox"
 	"bilag/db"
@@ -185,9 +189,15 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	logo, logoType := a.cfg.FirmLogo, a.cfg.FirmLogoType
+	if logo == nil && a.cfg.Demo {
+		// The demo firm shows a logo of its own (BILAG_FIRM_LOGO wins).
+		logo, logoType = server.DemoLogo(), "image/png"
+	}
 	srv, err := server.New(server.Options{
 		DB: a.db, Logger: a.log, BaseURL: a.cfg.BaseURL, SecretKey: a.cfg.SecretKey, Connections: conns,
-		FirmName: a.cfg.FirmName, LinkTTL: a.cfg.LinkTTL, DemoLogins: logins, FormOrigins: reg.formOrigins,
+		FirmName: a.cfg.FirmName, FirmLogo: logo, FirmLogoType: logoType, FirmContact: a.cfg.FirmContact,
+		FirmPrivacyURL: a.cfg.FirmPrivacyURL, Timezone: a.cfg.Timezone, LinkTTL: a.cfg.LinkTTL, DemoLogins: logins, FormOrigins: reg.formOrigins,
 		Metrics: a.metrics, Mailer: mailer,
 		// The demo's admin logs in with the printed password alone.
 		AdminSecondFactorOptional: a.cfg.Demo,

@@ -29,6 +29,7 @@ func (s *Server) page(c echo.Context, title string, data any) *views.Page {
 		Path:     c.Request().URL.RequestURI(),
 		Static:   s.staticURL,
 		FirmName: s.firm,
+		Zone:     s.zone,
 		Data:     data,
 	}
 	p.Unread = s.unreadNotifications(c)

@@ -35,6 +35,7 @@ func (s *Server) routes() *echo.Echo {
 		return c.Redirect(http.StatusMovedPermanently, s.staticURL("img/favicon.svg"))
 	})
 	e.GET("/lang", s.switchLanguage)
+	e.GET("/firm/logo", s.serveFirmLogo)
 	e.GET("/login", s.showLogin)
 	e.POST("/login", s.login)
 	e.GET("/login/code", s.showLoginCode)

@@ -42,6 +42,17 @@ type Options struct {
 	Connections *connections.Service
 	// FirmName is shown to accountants on the consent pages.
 	FirmName string
+	// FirmLogo is the firm's logo, PNG or JPEG bytes (checked by config),
+	// shown in the consent pages' header; FirmLogoType is its media type.
+	FirmLogo     []byte
+	FirmLogoType string
+	// FirmContact is how an accountant reaches the firm.
+	FirmContact string
+	// FirmPrivacyURL is the firm's privacy notice.
+	FirmPrivacyURL string
+	// Timezone is the zone the portal's pages print times in; nil means
+	// Europe/Stockholm. The accountant's pages use the company's country's.
+	Timezone *time.Location
 	// LinkTTL is the default lifetime of a consent link.
 	LinkTTL time.Duration
 	// DemoLogins are shown on the login page in demo mode.
@@ -74,13 +85,16 @@ type DemoLogin struct{ Role, Email, Password string }
 
 // Server is Bilag's HTTP handler.
 type Server struct {
-	db        *db.DB
-	log       *slog.Logger
-	baseURL   *url.URL
-	cookies   *securecookie.SecureCookie
-	secure    bool
-	conns     *connections.Service
-	firm      string
+	db      *db.DB
+	log     *slog.Logger
+	baseURL *url.URL
+	cookies *securecookie.SecureCookie
+	secure  bool
+	conns   *connections.Service
+	firm    string
+	// firmInfo is who asks, on the accountant's pages.
+	firmInfo  firmInfo
+	zone      *time.Location
 	linkTTL   time.Duration
 	demo      []DemoLogin
 	formSrc   []string
@@ -130,6 +144,17 @@ func New(opt Options) (*Server, error) {
 	if opt.FirmName == "" {
 		opt.FirmName = "Bilag"
 	}
+	if opt.Timezone == nil {
+		loc, err := time.LoadLocation("Europe/Stockholm")
+		if err != nil {
+			return nil, fmt.Errorf("server: load default time zone: %w", err)
+		}
+		opt.Timezone = loc
+	}
+	fi, err := newFirmInfo(opt)
+	if err != nil {
+		return nil, err
+	}
 	r, err := views.New(opt.Views)
 	if err != nil {
 		return nil, err
@@ -149,6 +174,8 @@ func New(opt Options) (*Server, error) {
 		secure:    opt.BaseURL.Scheme == "https",
 		conns:     opt.Connections,
 		firm:      opt.FirmName,
+		firmInfo:  fi,
+		zone:      opt.Timezone,
 		linkTTL:   opt.LinkTTL,
 		demo:      opt.DemoLogins,
 		formSrc:   opt.FormOrigins,

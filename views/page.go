@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"html/template"
 	"net/url"
+	"sync"
+	"time"
 
 	"bilag/db"
 )
@@ -26,6 +28,9 @@ type Page struct {
 	Bare bool
 	// FirmName is the deploying firm's name.
 	FirmName string
+	// FirmLogo is the URL of the firm's logo, shown in the header of the
+	// accountant's pages; "" without one.
+	FirmLogo string
 	// Connector names the connector whose words the page shows (the
 	// consent link's, the company's connection's): Renderer.Execute picks
 	// the page parsed with templates/connectors/<Connector>.html, and CT
@@ -37,8 +42,70 @@ type Page struct {
 	Misconfigured []string
 	// Unread counts the user's notifications not yet seen (the bell).
 	Unread int64
-	Data   any
+	// Zone is the time zone the page prints times in (Page.Time): the
+	// company's country's on the accountant's pages, BILAG_TIMEZONE on the
+	// portal's. nil prints UTC.
+	Zone *time.Location
+	Data any
 }
+
+// shortMonths are the month abbreviations Page.Time prints, per language;
+// a language without its own gets English's.
+var shortMonths = map[string][12]string{
+	"en": {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"},
+	"sv": {"jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec"},
+}
+
+// Time prints a moment in the page's zone, with the zone's name, so that
+// nobody reads server time as their own: "26 nov 2026 01:50 CET". It takes
+// a time.Time or a *time.Time; zero and nil print "".
+func (p *Page) Time(t any) string {
+	var v time.Time
+	switch x := t.(type) {
+	case time.Time:
+		v = x
+	case *time.Time:
+		if x == nil {
+			return ""
+		}
+		v = *x
+	default:
+		return ""
+	}
+	if v.IsZero() {
+		return ""
+	}
+	return FormatTime(v, p.Zone, p.Lang)
+}
+
+// FormatTime is Page.Time outside a page (mail, tests).
+func FormatTime(t time.Time, zone *time.Location, lang string) string {
+	if zone == nil {
+		zone = time.UTC
+	}
+	t = t.In(zone)
+	months, ok := shortMonths[lang]
+	if !ok {
+		months = shortMonths["en"]
+	}
+	return fmt.Sprintf("%d %s %d %s", t.Day(), months[t.Month()-1], t.Year(), t.Format("15:04 MST"))
+}
+
+// CountryZone is the time zone of a company's country (ISO 3166-1), for
+// the accountant's pages; nil for a country Bilag has none for.
+func CountryZone(country string) *time.Location { return countryZones()[country] }
+
+// countryZones is loaded once: LoadLocation parses the zone file each call.
+var countryZones = sync.OnceValue(func() map[string]*time.Location {
+	out := map[string]*time.Location{}
+	for country, name := range map[string]string{"SE": "Europe/Stockholm", "NO": "Europe/Oslo", "DK": "Europe/Copenhagen",
+		"FI": "Europe/Helsinki", "NL": "Europe/Amsterdam"} {
+		if loc, err := time.LoadLocation(name); err == nil {
+			out[country] = loc
+		}
+	}
+	return out
+})
 
 // T translates key into the page's language.
 func (p *Page) T(key string, args ...any) string { return Translate(p.Lang, key, args...) }

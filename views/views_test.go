@@ -421,3 +421,36 @@ func templateKeys(t *testing.T, name string) []string {
 }
 
 var templateCall = regexp.MustCompile(`\.(C?TH?) "([a-z0-9_.]+)"`)
+
+// TestPageTime: times print in the page's zone with the zone's name, in
+// the page's language; the accountant's zone follows the company's country.
+func TestPageTime(t *testing.T) {
+	at := time.Date(2026, 11, 26, 0, 50, 0, 0, time.UTC)
+	summer := time.Date(2026, 6, 1, 22, 5, 0, 0, time.UTC)
+	tests := []struct {
+		zone *time.Location
+		lang string
+		t    any
+		want string
+	}{
+		{CountryZone("SE"), "sv", at, "26 nov 2026 01:50 CET"},
+		{CountryZone("SE"), "en", &at, "26 Nov 2026 01:50 CET"},
+		{CountryZone("SE"), "sv", summer, "2 jun 2026 00:05 CEST"},
+		{CountryZone("FI"), "sv", at, "26 nov 2026 02:50 EET"},
+		{CountryZone("NO"), "en", at, "26 Nov 2026 01:50 CET"},
+		{nil, "en", at, "26 Nov 2026 00:50 UTC"},
+		{CountryZone("SE"), "sv", time.Time{}, ""},
+		{CountryZone("SE"), "sv", (*time.Time)(nil), ""},
+	}
+	for _, tt := range tests {
+		p := &Page{Zone: tt.zone, Lang: tt.lang}
+		if got := p.Time(tt.t); got != tt.want {
+			t.Errorf("Time(%v) in %v/%s = %q, want %q", tt.t, tt.zone, tt.lang, got, tt.want)
+		}
+	}
+	for _, c := range []string{"SE", "NO", "DK", "FI", "NL"} {
+		if CountryZone(c) == nil {
+			t.Errorf("CountryZone(%s) = nil", c)
+		}
+	}
+}

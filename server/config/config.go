@@ -5,6 +5,7 @@
 package config
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
@@ -50,6 +51,17 @@ type Config struct {
 	SMTPURL string
 	// SMTPFrom is the sender of Bilag's mail.
 	SMTPFrom string
+	// FirmLogo is the firm's logo (PNG or JPEG bytes, checked at start)
+	// and FirmLogoType its media type; nil when BILAG_FIRM_LOGO is unset.
+	FirmLogo     []byte
+	FirmLogoType string
+	// FirmContact is how an accountant reaches the firm (e-mail and/or
+	// phone), shown on the consent pages.
+	FirmContact string
+	// FirmPrivacyURL is the firm's privacy notice (https only).
+	FirmPrivacyURL string
+	// Timezone is the zone the portal's pages print times in.
+	Timezone *time.Location
 }
 
 // Secure reports whether cookies must carry the Secure flag.
@@ -96,6 +108,13 @@ func FromEnv(getenv Getenv) (*Config, error) {
 		r.Fail("BILAG_LOG_FORMAT", "must be text or json, got %q", c.LogFormat)
 	}
 	c.SMTPURL, c.SMTPFrom = r.smtp(c.Demo)
+	c.FirmLogo, c.FirmLogoType = r.logo("BILAG_FIRM_LOGO")
+	c.FirmContact = r.String("BILAG_FIRM_CONTACT", "")
+	if c.Demo {
+		c.FirmContact = r.String("BILAG_FIRM_CONTACT", DemoFirmContact)
+	}
+	c.FirmPrivacyURL = r.httpsURL("BILAG_FIRM_PRIVACY_URL")
+	c.Timezone = r.zone("BILAG_TIMEZONE", "Europe/Stockholm")
 	c.SecretKey = r.key("BILAG_SECRET_KEY")
 	c.PreviousSecretKey = r.key("BILAG_SECRET_KEY_PREVIOUS")
 	if c.SecretKey == nil && len(r.errs) == 0 {
@@ -249,6 +268,73 @@ func (r *Reader) duration(name string, def time.Duration) time.Duration {
 		r.Fail(name, "must be a positive duration such as 15m or 168h, got %q", v)
 	}
 	return d
+}
+
+// DemoFirmContact is the demo firm's contact line (demo mode's default of
+// BILAG_FIRM_CONTACT): made-up addresses, so the consent page shows one.
+const DemoFirmContact = "analys@demoanalys.example · 08-123 45 67"
+
+// logoMaxBytes bounds the firm's logo: it is held in memory and served on
+// every consent page.
+const logoMaxBytes = 1 << 20
+
+// logo reads the image file named by NAME. Only PNG and JPEG are taken,
+// recognised by their first bytes, not the file's name: an SVG served from
+// the portal's own origin could run script.
+func (r *Reader) logo(name string) ([]byte, string) {
+	path := r.String(name, "")
+	if path == "" {
+		return nil, ""
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		r.Fail(name, "cannot be read: %v", err)
+		return nil, ""
+	}
+	if len(b) > logoMaxBytes {
+		r.Fail(name, "is %d bytes; at most %d allowed", len(b), logoMaxBytes)
+		return nil, ""
+	}
+	typ := ImageType(b)
+	if typ == "" {
+		r.Fail(name, "must be a PNG or JPEG image (SVG and other formats are refused), got %s", path)
+		return nil, ""
+	}
+	return b, typ
+}
+
+// ImageType is "image/png" or "image/jpeg" when b starts as one, else "".
+func ImageType(b []byte) string {
+	switch {
+	case bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n")):
+		return "image/png"
+	case bytes.HasPrefix(b, []byte{0xff, 0xd8, 0xff}):
+		return "image/jpeg"
+	}
+	return ""
+}
+
+// httpsURL reads an optional absolute https URL; "" when unset.
+func (r *Reader) httpsURL(name string) string {
+	v := r.String(name, "")
+	if v != "" {
+		if u, err := url.Parse(v); err != nil || u.Scheme != "https" || u.Host == "" {
+			r.Fail(name, "must be an absolute https URL, got %q", v)
+			return ""
+		}
+	}
+	return v
+}
+
+// zone reads an IANA time zone name such as Europe/Stockholm.
+func (r *Reader) zone(name, def string) *time.Location {
+	v := r.String(name, def)
+	loc, err := time.LoadLocation(v)
+	if err != nil || v == "Local" {
+		r.Fail(name, "must be an IANA time zone such as Europe/Stockholm, got %q", v)
+		return time.UTC
+	}
+	return loc
 }
 
 // demoKey returns the key kept in dir, making it on first use.

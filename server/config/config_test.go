@@ -158,3 +158,68 @@ func TestSMTP(t *testing.T) {
 		t.Errorf("demo with a sender and no SMTP URL: %v", err)
 	}
 }
+
+// TestFirmSettings: the firm's logo is taken only as PNG or JPEG (by its
+// bytes), the privacy notice only over https, the zone only when it exists;
+// each mistake names its variable.
+func TestFirmSettings(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, b []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	png := write("logo.png", []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"))
+	jpeg := write("logo.jpg", []byte{0xff, 0xd8, 0xff, 0xe0, 0, 0x10, 'J', 'F', 'I', 'F'})
+	svg := write("logo.png.svg", []byte(`<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>`))
+	// An SVG named .png is still an SVG.
+	disguised := write("evil.png", []byte(`<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"/>`))
+
+	ok := map[string]string{"BILAG_SECRET_KEY": key32, "BILAG_FIRM_LOGO": png, "BILAG_FIRM_CONTACT": "anna@firm.se, 08-1234567",
+		"BILAG_FIRM_PRIVACY_URL": "https://firm.se/privacy", "BILAG_TIMEZONE": "Europe/Helsinki"}
+	c, err := FromEnv(env(ok))
+	if err != nil {
+		t.Fatalf("FromEnv() = %v", err)
+	}
+	if c.FirmLogoType != "image/png" || len(c.FirmLogo) == 0 || c.FirmContact != "anna@firm.se, 08-1234567" ||
+		c.FirmPrivacyURL != "https://firm.se/privacy" || c.Timezone.String() != "Europe/Helsinki" {
+		t.Errorf("config = %q %d bytes, %q, %q, %s", c.FirmLogoType, len(c.FirmLogo), c.FirmContact, c.FirmPrivacyURL, c.Timezone)
+	}
+	ok["BILAG_FIRM_LOGO"] = jpeg
+	if c, err := FromEnv(env(ok)); err != nil || c.FirmLogoType != "image/jpeg" {
+		t.Errorf("JPEG logo: FromEnv() = %v, type %q", err, c.FirmLogoType)
+	}
+
+	def, err := FromEnv(env(map[string]string{"BILAG_SECRET_KEY": key32}))
+	if err != nil {
+		t.Fatalf("FromEnv() = %v", err)
+	}
+	if def.Timezone.String() != "Europe/Stockholm" || def.FirmLogo != nil || def.FirmContact != "" {
+		t.Errorf("defaults: zone %s, logo %d bytes, contact %q; want Europe/Stockholm and none", def.Timezone, len(def.FirmLogo), def.FirmContact)
+	}
+
+	bad := []struct {
+		name, value, want string
+	}{
+		{"BILAG_FIRM_LOGO", svg, "BILAG_FIRM_LOGO must be a PNG or JPEG"},
+		{"BILAG_FIRM_LOGO", disguised, "BILAG_FIRM_LOGO must be a PNG or JPEG"},
+		{"BILAG_FIRM_LOGO", filepath.Join(dir, "missing.png"), "BILAG_FIRM_LOGO cannot be read"},
+		{"BILAG_FIRM_PRIVACY_URL", "http://firm.se/privacy", "BILAG_FIRM_PRIVACY_URL must be an absolute https URL"},
+		{"BILAG_FIRM_PRIVACY_URL", "firm.se/privacy", "BILAG_FIRM_PRIVACY_URL must be an absolute https URL"},
+		{"BILAG_TIMEZONE", "Europe/Stockholmm", "BILAG_TIMEZONE must be an IANA time zone"},
+		{"BILAG_TIMEZONE", "Local", "BILAG_TIMEZONE must be an IANA time zone"},
+	}
+	for _, tt := range bad {
+		_, err := FromEnv(env(map[string]string{"BILAG_SECRET_KEY": key32, tt.name: tt.value}))
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s=%q: FromEnv() error = %v, want one containing %q", tt.name, tt.value, err, tt.want)
+		}
+	}
+
+	demo, err := FromEnv(env(map[string]string{"BILAG_SECRET_KEY": key32, "BILAG_DEMO": "1", "BILAG_DATA_DIR": dir}))
+	if err != nil || demo.FirmContact != DemoFirmContact {
+		t.Errorf("demo contact = %q (err %v), want %q", demo.FirmContact, err, DemoFirmContact)
+	}
+}
