@@ -87,9 +87,11 @@ func TestKeyFormStory(t *testing.T) {
 	if vs := e.indexed(e.fj); len(vs) != 1 || vs[0].Number != "A1" {
 		t.Errorf("index = %+v, want the upstream's voucher A1", vs)
 	}
-	// A used link says so and calls nothing.
-	wantStatus(t, "GET used link", e.browser().get(link), http.StatusGone)
-	wantStatus(t, "POST used link", e.browser().post(link, keys("anna", "right-key")), http.StatusGone)
+	// A used link says what it did and calls nothing.
+	used := e.browser().get(link)
+	wantStatus(t, "GET used link", used, http.StatusOK)
+	wantText(t, "used link", used, tr("accountant.done.title"), "Fjällbacka Snickeri AB")
+	wantStatus(t, "POST used link", e.browser().post(link, keys("anna", "right-key")), http.StatusOK)
 	if n := up.Calls(connectortest.OpConnect); n != 1 {
 		t.Errorf("Connect calls after the used link = %d, want 1", n)
 	}

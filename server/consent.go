@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -16,6 +18,7 @@ import (
 	"bilag/connectors"
 	"bilag/db"
 	"bilag/server/connections"
+	"bilag/views"
 )
 
 const (
@@ -60,6 +63,19 @@ type consentPage struct {
 	State string
 	// Connector is the link's: the page shows its words.
 	Connector string
+	// Asker is who asks for access and how to reach them.
+	Asker asker
+}
+
+// asker is who asks for access, on every page of the accountant's: the
+// firm, the analyst who made the link (when known) and the firm's contact
+// and privacy notice (BILAG_FIRM_CONTACT, BILAG_FIRM_PRIVACY_URL).
+type asker struct {
+	Firm        string `json:"f,omitempty"`
+	SenderName  string `json:"n,omitempty"`
+	SenderEmail string `json:"e,omitempty"`
+	Contact     string `json:"c,omitempty"`
+	PrivacyURL  string `json:"p,omitempty"`
 }
 
 func (p consentPage) connector() string { return p.Connector }
@@ -70,7 +86,7 @@ func (s *Server) openLink(c echo.Context) (l *db.ConsentLink, p consentPage, ok 
 	ctx := c.Request().Context()
 	c.Response().Header().Set("Cache-Control", "no-store")
 	secret := c.Param("secret")
-	p = consentPage{Firm: s.firm}
+	p = consentPage{Firm: s.firm, Asker: s.asker(ctx, nil)}
 	l, err = s.db.LinkBySecret(ctx, secret)
 	if isNotFound(err) {
 		p.State = "unknown"
@@ -84,8 +100,16 @@ func (s *Server) openLink(c echo.Context) (l *db.ConsentLink, p consentPage, ok 
 		return nil, p, false, err
 	}
 	p.Secret, p.Company, p.Expected, p.ExpiresAt, p.Connector = secret, co, l.ExpectedOrgNumber, l.ExpiresAt, l.Connector
+	p.Asker = s.asker(ctx, l)
 	defaultLanguage(c, co.Country)
+	c.Set(keyCompanyCountry, co.Country)
 	switch {
+	case l.State(s.now()) == db.LinkConnected && s.now().Before(l.ExpiresAt):
+		// A used link shows what it did until it would have expired; after
+		// that a forwarded link no longer names the approver.
+		return l, p, false, s.renderDone(c, l, co)
+	case l.State(s.now()) == db.LinkConnected:
+		p.State = "used"
 	case !l.Usable(s.now()):
 		p.State = l.State(s.now())
 	case !co.Active:
@@ -110,11 +134,50 @@ func (s *Server) showConsent(c echo.Context) error {
 	return s.renderBare(c, http.StatusOK, "consent", s.ct(c, p.Connector, "consent.title"), p)
 }
 
+// keyCompanyCountry holds, on an accountant's request, the country of the
+// link's company: its pages print times in that country's zone.
+const keyCompanyCountry = "bilag.company_country"
+
 func (s *Server) renderBare(c echo.Context, status int, name, title string, data any) error {
 	p := s.page(c, title, data)
 	p.Bare = true
 	p.User = nil
+	p.FirmLogo = s.firmInfo.LogoURL
+	country, _ := c.Get(keyCompanyCountry).(string)
+	if r, ok := data.(result); ok && r.Country != "" {
+		country = r.Country
+	}
+	if z := views.CountryZone(country); z != nil {
+		p.Zone = z
+	}
 	return c.Render(status, name, p)
+}
+
+// asker is who asks through l: the firm, and the analyst who made l when
+// l is known and they still exist.
+func (s *Server) asker(ctx context.Context, l *db.ConsentLink) asker {
+	a := asker{Firm: s.firm, Contact: s.firmInfo.Contact, PrivacyURL: s.firmInfo.PrivacyURL}
+	if l != nil {
+		if u, err := s.db.User(ctx, l.CreatedByID); err == nil {
+			a.SenderName, a.SenderEmail = u.Name, u.Email
+		}
+	}
+	return a
+}
+
+// renderDone shows a link that connected its company: what it connected,
+// when, and who approved (as the upstream named them), never a failure.
+func (s *Server) renderDone(c echo.Context, l *db.ConsentLink, co *db.Company) error {
+	r := result{OK: true, Done: true, Company: co.Name, CompanyOrg: co.OrgNumber, Got: co.Name, GotOrg: l.ExpectedOrgNumber,
+		Firm: s.firm, Connector: l.Connector, Country: co.Country}
+	if l.FinishedAt != nil {
+		r.At = *l.FinishedAt
+	}
+	if conn, err := s.db.Connection(c.Request().Context(), co.ID, l.Connector); err == nil && conn.LinkID == l.ID {
+		r.Got, r.GotOrg, r.Approver, r.At = conn.ExternalName, conn.OrgNumber, approverName(conn.ApprovedBy), conn.ApprovedAt
+	}
+	r.Asker = s.asker(c.Request().Context(), l)
+	return s.renderBare(c, http.StatusOK, "consent_result", s.ct(c, r.Connector, "result.title"), r)
 }
 
 // startConsent is "give permission": a POST, so that no link scanner can
@@ -182,18 +245,86 @@ type result struct {
 	UpstreamErr string    `json:"u,omitempty"`
 	// Connector is the link's, when known: the page shows its words.
 	Connector string `json:"n,omitempty"`
+	// Country is the company's: the page prints times in its zone.
+	Country string `json:"cc,omitempty"`
+	// Granted: the upstream gave tokens before the refusal, and Bilag
+	// withdrew them; only then does the page say access was withdrawn.
+	Granted bool `json:"gr,omitempty"`
+	// OldGrantKept: the grant this approval replaced could not be revoked
+	// at the upstream; the accountant should remove it there.
+	OldGrantKept bool `json:"ok2,omitempty"`
+	// Done: the page shows a link that connected (reopened, or a second
+	// answer for it), with Approver when the upstream named them.
+	Done     bool   `json:"d,omitempty"`
+	Approver string `json:"ap,omitempty"`
+	// LinkExpires is until when the link (Retry) can still be used.
+	LinkExpires time.Time `json:"le,omitzero"`
+	// Asker is who to ask, as on the consent page.
+	Asker asker `json:"w"`
+	// ShareURL is the link itself, offered to pass on to a colleague where
+	// trying again oneself cannot help (set by showConsentResult).
+	ShareURL string `json:"-"`
 }
+
+// shareReasons are the refusals that another person, not another try,
+// fixes: the approver lacks rights, or the company lacks Bookkeeping (the
+// owner decides on the product).
+var shareReasons = map[string]bool{"permission": true, "no_company_access": true, "no_bookkeeping": true}
 
 func (r result) connector() string { return r.Connector }
 
-// consentCallback takes the upstream's redirect. Every refusal renders a
-// clear page and stores nothing but the reason on the link.
+// checkCookie carries the upstream's answer from the callback to the check
+// (consentCheck): the flow it matched, and the callback's parameters, kept
+// sealed in the browser rather than in a URL, a log line or a Referer.
+const checkCookie = "bilag_check"
+
+// pendingCheck is what checkCookie holds.
+type pendingCheck struct {
+	Flow  flow       `json:"f"`
+	Query url.Values `json:"q"`
+}
+
+// consentCallback takes the upstream's redirect. It checks the state
+// against the browser's flow and answers at once with a short "checking
+// permissions" page that moves on to consentCheck, which does the slow
+// part (the code exchange and the grant's checks): the accountant sees
+// that something happens instead of a page that hangs. Every refusal
+// renders a clear page and stores nothing but the reason on the link.
 func (s *Server) consentCallback(c echo.Context) error {
-	ctx := c.Request().Context()
 	f, res, ok := s.takeFlow(c)
 	if !ok {
 		return s.finish(c, res)
 	}
+	if err := s.setSealedCookie(c, checkCookie, pendingCheck{Flow: f, Query: c.QueryParams()}, flowMaxAge); err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	if l, err := s.db.Link(c.Request().Context(), f.LinkID); err == nil {
+		if co, err := s.db.Company(c.Request().Context(), l.CompanyID); err == nil {
+			defaultLanguage(c, co.Country)
+		}
+	}
+	page := checkingPage{Action: "/oauth/" + f.Connector + "/check", Connector: f.Connector}
+	return s.renderBare(c, http.StatusOK, "consent_checking", s.t(c, "accountant.checking.title"), page)
+}
+
+// checkingPage is the short page between the callback and the check.
+type checkingPage struct {
+	Action    string
+	Connector string
+}
+
+func (p checkingPage) connector() string { return p.Connector }
+
+// consentCheck is the second half of the callback: it spends the sealed
+// answer the callback left, exchanges the code and checks the grant.
+func (s *Server) consentCheck(c echo.Context) error {
+	ctx := c.Request().Context()
+	pc, res, ok := s.takeCheck(c)
+	if !ok {
+		return s.finish(c, res)
+	}
+	f := pc.Flow
 	l, err := s.db.TakeLinkAttempt(ctx, f.LinkID, f.Attempt)
 	if isNotFound(err) {
 		return s.finish(c, s.unusableResult(ctx, f.LinkID))
@@ -209,14 +340,34 @@ func (s *Server) consentCallback(c echo.Context) error {
 	if !ok {
 		return echo.ErrNotFound
 	}
-	res = result{Company: co.Name, CompanyOrg: co.OrgNumber, Expected: l.ExpectedOrgNumber, Retry: f.Secret, Firm: s.firm, Connector: f.Connector}
-	grant, err := rc.HandleCallback(ctx, s.callbackURL(f.Connector), c.QueryParams(), f.Verifier)
+	res = result{Company: co.Name, CompanyOrg: co.OrgNumber, Expected: l.ExpectedOrgNumber, Retry: f.Secret, Firm: s.firm,
+		Connector: f.Connector, Country: co.Country, LinkExpires: l.ExpiresAt}
+	res.Asker = s.asker(ctx, l)
+	grant, err := rc.HandleCallback(ctx, s.callbackURL(f.Connector), pc.Query, f.Verifier)
 	if err != nil {
 		res.Reason = callbackReason(err)
 		s.conns.FailLink(ctx, l, res.Reason, "", err, c.RealIP())
 		return s.finish(c, res)
 	}
 	return s.approve(c, connections.Approval{Link: l, Company: co, Grant: grant, RemoteIP: c.RealIP()}, res)
+}
+
+// takeCheck reads and spends the answer the callback left for the check;
+// when ok is false, res says why it cannot go on.
+func (s *Server) takeCheck(c echo.Context) (pc pendingCheck, res result, ok bool) {
+	ck, err := c.Cookie(s.cookieName(checkCookie))
+	s.clearCookie(c, checkCookie)
+	if err != nil || s.cookies.Decode(checkCookie, ck.Value, &pc) != nil || pc.Flow.Connector != c.Param("connector") {
+		return pc, result{Reason: "no_flow"}, false
+	}
+	if s.now().Sub(time.Unix(pc.Flow.Started, 0)) > flowMaxAge {
+		res := s.unusableResult(c.Request().Context(), pc.Flow.LinkID)
+		if res.Reason == "replayed" {
+			res.Reason = "no_flow"
+		}
+		return pc, res, false
+	}
+	return pc, res, true
 }
 
 // takeFlow reads and spends the browser's flow cookie and checks the
@@ -263,10 +414,33 @@ func (s *Server) approve(c echo.Context, a connections.Approval, res result) err
 	}
 	res.Got, res.GotOrg = out.Seen.Name, out.Seen.OrgNumber
 	res.Reason, res.Areas = out.Reason, out.Areas
+	// A refusal after the grant means tokens existed and were withdrawn.
+	res.Granted = out.Connection == nil
+	res.OldGrantKept = out.OldGrantKept
 	if out.Connection != nil {
 		res.OK, res.Retry = true, ""
+		res.Approver = approverName(out.Connection.ApprovedBy)
+	}
+	if res.Country == "" {
+		res.Country = a.Company.Country
+	}
+	if res.LinkExpires.IsZero() {
+		res.LinkExpires = a.Link.ExpiresAt
+	}
+	if res.Asker.Firm == "" {
+		res.Asker = s.asker(c.Request().Context(), a.Link)
 	}
 	return s.finish(c, res)
+}
+
+// approverName is the name part of an approver as the upstream named them
+// ("Anna Lindqvist <anna@…>"): the page names the person, and does not
+// hand their address to whoever holds the link.
+func approverName(approver string) string {
+	if name, _, ok := strings.Cut(approver, " <"); ok && name != "" {
+		return name
+	}
+	return approver
 }
 
 // callbackReason turns a connector's callback error into a reason code.
@@ -288,21 +462,36 @@ func (s *Server) unusableResult(ctx context.Context, linkID int64) result {
 	if err != nil {
 		return result{Reason: "no_flow"}
 	}
+	r := result{Reason: "replayed", Connector: l.Connector, Asker: s.asker(ctx, l)}
+	if co, err := s.db.Company(ctx, l.CompanyID); err == nil {
+		r.Company, r.CompanyOrg, r.Country = co.Name, co.OrgNumber, co.Country
+	}
 	switch l.State(s.now()) {
 	case db.LinkExpired:
-		return result{Reason: "expired", Connector: l.Connector}
+		r.Reason = "expired"
 	case db.LinkRevoked:
-		return result{Reason: "revoked", Connector: l.Connector}
+		r.Reason = "revoked"
 	case db.LinkConnected:
-		return result{Reason: "used", Connector: l.Connector}
+		// Connected through this link already (a second answer for it): say
+		// so as the good news it is.
+		r.OK, r.Done, r.Reason = true, true, "used"
+		r.Got, r.GotOrg = r.Company, l.ExpectedOrgNumber
+		if l.FinishedAt != nil {
+			r.At = *l.FinishedAt
+		}
 	}
-	return result{Reason: "replayed", Connector: l.Connector}
+	return r
 }
 
 func (s *Server) finish(c echo.Context, r result) error {
-	r.At = s.now()
+	if r.At.IsZero() {
+		r.At = s.now()
+	}
 	if r.Firm == "" {
 		r.Firm = s.firm
+	}
+	if r.Asker.Firm == "" {
+		r.Asker = s.asker(c.Request().Context(), nil)
 	}
 	if err := s.setSealedCookie(c, resultCookie, r, 10*time.Minute); err != nil {
 		return err
@@ -315,7 +504,13 @@ func (s *Server) showConsentResult(c echo.Context) error {
 	var r result
 	ck, err := c.Cookie(s.cookieName(resultCookie))
 	if err != nil || s.cookies.Decode(resultCookie, ck.Value, &r) != nil {
-		r = result{Reason: "no_flow", Firm: s.firm}
+		// No result to show (it lives ten minutes): not a failure, since
+		// none may have happened; the link itself shows where it stands.
+		r = result{Reason: "gone", Firm: s.firm, Asker: s.asker(c.Request().Context(), nil)}
+		return s.renderBare(c, http.StatusOK, "consent_result", s.ct(c, r.Connector, "result.title"), r)
+	}
+	if shareReasons[r.Reason] && r.Retry != "" && s.now().Before(r.LinkExpires) {
+		r.ShareURL = s.absURL("/connect/" + r.Retry)
 	}
 	status := http.StatusOK
 	if !r.OK {

@@ -86,12 +86,18 @@ func TestConsentHappyPath(t *testing.T) {
 		t.Errorf("link status JSON = %s, want the link connected and the connection active", st.Body)
 	}
 
-	// A used link says so and starts nothing.
+	// A used link says what it did, never a failure, and starts nothing.
 	again := e.browser().get(link)
-	wantStatus(t, "GET used link", again, http.StatusGone)
-	wantText(t, "used link", again, "already been used")
+	wantStatus(t, "GET used link", again, http.StatusOK)
+	wantText(t, "used link", again, tr("accountant.done.title"), "Fjällbacka Snickeri AB")
+	if strings.Contains(again.Text(), tr("result.bad.title")) || strings.Contains(again.Body, `class="error"`) {
+		t.Errorf("the used link shows a failure")
+	}
 	post := e.browser().post(link, nil)
-	wantStatus(t, "POST used link", post, http.StatusGone)
+	wantStatus(t, "POST used link", post, http.StatusOK)
+	if got := e.linkOf(t, link).Status; got != db.LinkConnected {
+		t.Errorf("link status after POST on the used link = %q, want %q", got, db.LinkConnected)
+	}
 }
 
 type storedToken struct {
@@ -159,7 +165,12 @@ func TestConsentFailures(t *testing.T) {
 			before := e.sb.Stats().Revocations
 			res := acc.finish(acc.consent(link, tt.approval).Location())
 			wantStatus(t, "result page", res, tt.wantStatus)
-			wantText(t, "result page", res, append(tt.wantText, tr("result.bad.title"), tr("result.nothing.stored"))...)
+			wantText(t, "result page", res, append(tt.wantText, tr("result.bad.title"))...)
+			// "Access was withdrawn" only where tokens existed: not after a
+			// decline.
+			if got := strings.Contains(res.Text(), tr("result.nothing.stored")); got != tt.revoked {
+				t.Errorf("result page says access was withdrawn: %t, want %t", got, tt.revoked)
+			}
 			e.noConnection(t, co)
 			l := e.linkOf(t, link)
 			if l.Status != db.LinkFailed || l.Reason != tt.wantReason || !strings.Contains(l.Detail, tt.wantDetail) {
@@ -234,8 +245,8 @@ func TestConsentReplayedCallback(t *testing.T) {
 	u, _ := url.Parse(e.url)
 	thief.c.Jar.SetCookies(u, []*http.Cookie{{Name: "bilag_flow", Value: flowCookie, Path: "/"}})
 	res = thief.finish(cb)
-	wantStatus(t, "replay with cookie", res, http.StatusBadRequest)
-	wantText(t, "replay with cookie", res, tr("result.used"))
+	wantStatus(t, "replay with cookie", res, http.StatusOK)
+	wantText(t, "replay with cookie", res, tr("accountant.done.title"))
 
 	if got := e.sb.Stats().CodeExchanges; got != 1 {
 		t.Errorf("code exchanges = %d, want 1", got)

@@ -75,6 +75,8 @@ const (
 	sandboxClientID     = "bilag-test"
 	sandboxClientSecret = "sandbox-client-secret-for-tests"
 	firmName            = "Testbyrån AB"
+	firmContact         = "hej@testbyran.se · 08-555 12 34"
+	firmPrivacyURL      = "https://testbyran.se/integritet"
 )
 
 // person is a portal user with the password they log in with.
@@ -165,7 +167,7 @@ func newEnvOn(t *testing.T, dbURL string, opts ...sandbox.Option) *env {
 		// Admins need no second factor here, as in demo mode, so tests log
 		// them in with a password (withAdminSecondFactor requires one).
 		server.Options{DB: e.db, Logger: e.logger, BaseURL: base, SecretKey: e.secret, FirmName: firmName, FormOrigins: []string{e.sbURL}, Now: e.clock.Now,
-			AdminSecondFactorOptional: true},
+			AdminSecondFactorOptional: true, FirmLogo: server.DemoLogo(), FirmLogoType: "image/png", FirmContact: firmContact, FirmPrivacyURL: firmPrivacyURL},
 		connections.Options{DB: e.db, Logger: e.logger, Connectors: map[string]connectors.Connector{e.conn.Name(): e.conn}, Now: e.clock.Now})
 	portal.Config.Handler = e.srv
 	portal.Start()
@@ -556,10 +558,15 @@ func (b *browser) consent(link string, a approval) *response {
 	return cb
 }
 
-// finish follows the callback to the result page.
+// finish follows the callback to the result page: through the short
+// "checking permissions" page when the callback matched this browser's
+// login, straight to the result when it did not.
 func (b *browser) finish(callbackURL string) *response {
 	b.e.t.Helper()
 	r := b.get(callbackURL)
+	if r.Status == http.StatusOK {
+		r = b.get(checkingTarget(b.e.t, r))
+	}
 	wantStatus(b.e.t, "GET callback", r, http.StatusSeeOther)
 	if r.Header.Get("Location") != "/connect-result" {
 		b.e.t.Fatalf("callback redirects to %q, want /connect-result", r.Header.Get("Location"))
@@ -611,4 +618,16 @@ func (e *env) linkOf(t *testing.T, link string) *db.ConsentLink {
 		t.Fatalf("LinkBySecret() = %v", err)
 	}
 	return l
+}
+
+var checkingRe = regexp.MustCompile(`<meta http-equiv="refresh" content="0;url=(/oauth/[a-z]+/check)">`)
+
+// checkingTarget is where the "checking permissions" page moves on to.
+func checkingTarget(t *testing.T, r *response) string {
+	t.Helper()
+	m := checkingRe.FindStringSubmatch(r.Body)
+	if m == nil {
+		t.Fatalf("callback answered 200 without the checking page's refresh:\n%s", r.Body)
+	}
+	return m[1]
 }

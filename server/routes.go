@@ -48,6 +48,7 @@ func (s *Server) routes() *echo.Echo {
 	e.GET("/connect/:secret", s.showConnect)
 	e.POST("/connect/:secret", s.submitConnect)
 	e.GET("/oauth/:connector/callback", s.consentCallback)
+	e.GET("/oauth/:connector/check", s.consentCheck)
 	e.GET("/connect-result", s.showConsentResult)
 
 	// Logged-in users.

@@ -95,7 +95,7 @@ var consentCatalog = map[string]Text{
 	"result.ok.next":               {En: "You are done and can close this page.", Sv: "Du är klar och kan stänga sidan."},
 	"result.ok.withdraw":           {En: "To withdraw the consent later, ask %s to disconnect the company, or remove Bilag's access in the accounting system.", Sv: "För att dra tillbaka godkännandet senare, be %s koppla från företaget, eller ta bort Bilags åtkomst i ekonomisystemet."},
 	"result.bad.title":             {En: "Not connected", Sv: "Inte kopplat"},
-	"result.nothing.stored":        {En: "Nothing was stored, and any access Visma gave was withdrawn again.", Sv: "Inget har sparats, och den åtkomst Visma gav har dragits tillbaka."},
+	"result.nothing.stored":        {En: "Nothing was stored, and the access you gave was withdrawn again at once.", Sv: "Inget har sparats, och åtkomsten du gav har dragits tillbaka direkt."},
 	"result.retry":                 {En: "Try again", Sv: "Försök igen"},
 	"result.company.seen":          {En: "The accounting system reported the company %s (%s).", Sv: "Ekonomisystemet angav företaget %s (%s)."},
 	"result.no_flow":               {En: "This page was opened without a login in progress, or the login took too long. Open the link you received again.", Sv: "Sidan öppnades utan pågående inloggning, eller så tog inloggningen för lång tid. Öppna länken du fick igen."},

@@ -72,12 +72,17 @@ func TestConnectorPagesRender(t *testing.T) {
 	}
 	at := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
 	co := &db.Company{ID: 1, Name: "Fjällbacka Snickeri AB", OrgNumber: "556812-3474", Country: "SE", Active: true}
+	asker := testAsker{Firm: "Revisorerna", SenderName: "Erik", SenderEmail: "erik@revisorerna.se", Contact: "08-123", PrivacyURL: "https://revisorerna.se/gdpr"}
 	reasons := []string{"", "no_flow", "state_mismatch", "replayed", "expired", "revoked", "used", "denied", "issuer", "bad_callback", "upstream",
 		"org_mismatch", "no_bookkeeping", "permission", "no_company_access", "licence", "start_guide", "inactive", "missing_scope"}
 	for _, conn := range pageConnectors(r) {
 		conn, connection := conn, &db.Connection{CompanyID: co.ID, Connector: conn, Status: db.ConnActive, ExternalName: co.Name, OrgNumber: co.OrgNumber, ApprovedAt: at}
 		pages := map[string]any{
-			"consent": testConsent{Secret: "s", Firm: "Revisorerna", Company: co, Expected: co.OrgNumber, ExpiresAt: at},
+			"consent":                 testConsent{Secret: "s", Firm: "Revisorerna", Company: co, Expected: co.OrgNumber, ExpiresAt: at, Asker: asker},
+			"consent/used":            testConsent{Firm: "Revisorerna", Company: co, Expected: co.OrgNumber, State: "used", Asker: asker},
+			"consent_result/done":     testResult{OK: true, Done: true, Got: co.Name, GotOrg: co.OrgNumber, Approver: "Anna Lindqvist", At: at, Asker: asker},
+			"consent_result/oldgrant": testResult{OK: true, OldGrantKept: true, Got: co.Name, GotOrg: co.OrgNumber, At: at, Asker: asker},
+			"consent_result/gone":     testResult{Reason: "gone", Asker: asker},
 			"company": testCompany{Company: co, Connection: connection, CanManage: true, Reads: true, LinkForm: NewForm(),
 				Copy: &testCopy{LinkID: 1, URL: "https://bilag.example/connect/s", ExpiresAt: at, MessageSv: "Hej", MessageEn: "Hello", SentTo: "Anna <a@example.se>", Mail: true}, MailOn: true,
 				TTLs: []testTTL{{"1h0m0s", "link.ttl.1h"}}, Connectors: []string{conn, "other"}},
@@ -85,7 +90,8 @@ func TestConnectorPagesRender(t *testing.T) {
 		}
 		for _, reason := range reasons {
 			pages["consent_result/"+reason] = testResult{OK: reason == "", Reason: reason, Areas: []string{"vouchers"}, Company: co.Name, CompanyOrg: co.OrgNumber,
-				Expected: co.OrgNumber, Got: "Norrsken Design AB", GotOrg: "559104-3210", Retry: "s", Firm: "Revisorerna", At: at}
+				Expected: co.OrgNumber, Got: "Norrsken Design AB", GotOrg: "559104-3210", Retry: "s", Firm: "Revisorerna", At: at,
+				Granted: reason == "permission", ShareURL: map[bool]string{true: "https://bilag.example/connect/s"}[reason == "permission"], LinkExpires: at, Asker: asker}
 		}
 		for key, data := range pages {
 			name, _, _ := strings.Cut(key, "/")
@@ -128,14 +134,17 @@ type (
 		Secret, Firm, Expected, State string
 		Company                       *db.Company
 		ExpiresAt                     time.Time
+		Asker                         testAsker
 	}
 	testResult struct {
-		OK                                                                 bool
-		Reason                                                             string
-		Areas                                                              []string
-		Company, CompanyOrg, Expected, Got, GotOrg, Retry, Firm, Connector string
-		At                                                                 time.Time
+		OK, Granted, OldGrantKept, Done                                                        bool
+		Reason                                                                                 string
+		Areas                                                                                  []string
+		Company, CompanyOrg, Expected, Got, GotOrg, Retry, Firm, Connector, Approver, ShareURL string
+		At, LinkExpires                                                                        time.Time
+		Asker                                                                                  testAsker
 	}
+	testAsker   struct{ Firm, SenderName, SenderEmail, Contact, PrivacyURL string }
 	testCompany struct {
 		Company    *db.Company
 		Members    []db.User
