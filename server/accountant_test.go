@@ -173,7 +173,7 @@ func TestConsentMessagesFit(t *testing.T) {
 		res := acc.finish(acc.consent(link, sara).Location())
 		l := e.linkOf(t, link)
 		wantText(t, "missing permission", res, tr("accountant.share.title"),
-			tr("accountant.share.body", views.FormatTime(l.ExpiresAt, views.CountryZone("SE"), "en")), tr("result.nothing.stored"))
+			tr("eaccounting.accountant.share.body", views.FormatTime(l.ExpiresAt, views.CountryZone("SE"), "en")), tr("result.nothing.stored"))
 		if !strings.Contains(res.Body, `id="share-link" class="link-url" readonly value="`+link+`"`) {
 			t.Errorf("missing-permission page does not offer the link %s to copy", link)
 		}

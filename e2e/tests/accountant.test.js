@@ -179,10 +179,12 @@ test('checking step, then the reopened link shows its real state', async () => {
     await page.goto(link);
     await page.getByRole('button', { name: T.sv.give }).click();
   });
+  let checkingHTML = '';
   const answered = page.waitForResponse((r) => new URL(r.url()).pathname === '/oauth/eaccounting/callback');
   try {
     await upstream(acc, ANNA, FJ, 'allow', { hold: true });
-    await acc.step('checking', async () => {
+    {
+      // No screenshot here: a screenshot waits for the held navigation.
       // The callback answers at once with the checking page; the refresh to
       // the check is under way (held, as a slow Visma holds it), and what
       // the window shows meanwhile is that page.
@@ -192,10 +194,23 @@ test('checking step, then the reopened link shows its real state', async () => {
       assert.ok(body.includes(`<h1><span class="spinner" aria-hidden="true"></span>${T.sv.checking}</h1>`), 'the callback answers with the checking page');
       assert.ok(body.includes('content="0;url=/oauth/eaccounting/check"') && body.includes('>Fortsätt</button>'), 'the checking page moves on, by itself and by a button');
       assert.equal(resp.headers()['referrer-policy'], 'no-referrer');
-    }, { fullPage: false });
+      checkingHTML = body;
+    }
   } finally {
     release();
   }
+  // The checking page as shown, held still (its refresh taken out) for a
+  // screenshot and axe.
+  const still = await open('acc-checking-sv-phone', { ...PHONE, locale: LOCALE.sv });
+  await still.page.route(`${srv.base}/checking-still`, (r) => r.fulfill({
+    contentType: 'text/html; charset=utf-8', body: checkingHTML.replace(/<meta http-equiv="refresh"[^>]*>/, ''),
+  }));
+  await still.step('checking', async (p) => {
+    await p.goto(`${srv.base}/checking-still`);
+    await visible(p.getByRole('heading', { level: 1, name: T.sv.checking }));
+    await visible(p.getByRole('button', { name: 'Fortsätt' }));
+    assert.deepEqual(await audit(p), [], 'axe on the checking page');
+  });
   await acc.step('connected', async () => {
     await page.waitForURL((u) => u.pathname === '/connect-result');
     await visible(page.getByRole('heading', { level: 1, name: T.sv.connected }));
