@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -200,4 +201,37 @@ func TestPortalTimesInConfiguredZone(t *testing.T) {
 	stockholm, _ := time.LoadLocation("Europe/Stockholm")
 	page := analyst.do(http.MethodGet, "/companies/"+itoa(e.fj.ID), nil, http.Header{"Accept-Language": {"en"}})
 	wantText(t, "company page", page, views.FormatTime(l.CreatedAt, stockholm, "en"))
+}
+
+// TestConsentCheckAskedTwice: "Continue" pressed while a slow check runs
+// asks for the check a second time; that request finds the attempt taken
+// and, since the link is still being checked, says "checking" and then
+// opens the link, instead of a failure that did not happen.
+func TestConsentCheckAskedTwice(t *testing.T) {
+	e := newEnv(t)
+	link := e.loggedIn(e.analyst).createLink(e.fj, "")
+	acc := e.browser()
+	page := acc.get(acc.consent(link, anna).Location())
+	target := checkingTarget(t, page)
+	pending := acc.cookie("bilag_check")
+	if pending == "" {
+		t.Fatal("no bilag_check cookie after the callback")
+	}
+	// The first check is under way: it took the attempt and Visma approved.
+	l := e.linkOf(t, link)
+	if err := e.db.ApproveLink(t.Context(), l.ID); err != nil {
+		t.Fatal(err)
+	}
+	second := e.browser()
+	u, _ := url.Parse(e.url)
+	second.c.Jar.SetCookies(u, []*http.Cookie{{Name: "bilag_check", Value: pending, Path: "/"}})
+	r := second.get(target)
+	wantStatus(t, "second check", r, http.StatusOK)
+	wantText(t, "second check", r, tr("accountant.checking.title"))
+	if !strings.Contains(r.Body, `content="3;url=/connect/`+secretOf(link)+`"`) {
+		t.Errorf("the second check does not move on to the link:\n%s", r.Body)
+	}
+	if strings.Contains(r.Text(), tr("result.bad.title")) {
+		t.Errorf("the second check shows a failure")
+	}
 }

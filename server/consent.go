@@ -310,8 +310,27 @@ func (s *Server) consentCallback(c echo.Context) error {
 
 // checkingPage is the short page between the callback and the check.
 type checkingPage struct {
+	// Action is where the page moves on to after Delay seconds.
 	Action    string
+	Delay     int
 	Connector string
+}
+
+// checkTaken answers a check whose attempt was taken already. While the
+// link is still being checked (the browser asked twice: "Continue" pressed
+// during a slow check), that is no failure: the page keeps saying
+// "checking" and then opens the link, which shows how it ended.
+func (s *Server) checkTaken(c echo.Context, f flow) error {
+	l, err := s.db.Link(c.Request().Context(), f.LinkID)
+	if err != nil || f.Secret == "" {
+		return s.finish(c, s.unusableResult(c.Request().Context(), f.LinkID))
+	}
+	if st := l.State(s.now()); st != db.LinkLoginStarted && st != db.LinkApproved {
+		return s.finish(c, s.unusableResult(c.Request().Context(), f.LinkID))
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	page := checkingPage{Action: "/connect/" + f.Secret, Delay: 3, Connector: f.Connector}
+	return s.renderBare(c, http.StatusOK, "consent_checking", s.t(c, "accountant.checking.title"), page)
 }
 
 func (p checkingPage) connector() string { return p.Connector }
@@ -327,7 +346,7 @@ func (s *Server) consentCheck(c echo.Context) error {
 	f := pc.Flow
 	l, err := s.db.TakeLinkAttempt(ctx, f.LinkID, f.Attempt)
 	if isNotFound(err) {
-		return s.finish(c, s.unusableResult(ctx, f.LinkID))
+		return s.checkTaken(c, f)
 	}
 	if err != nil {
 		return err
