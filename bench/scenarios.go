@@ -37,7 +37,10 @@ type sizes struct {
 	IndexBudget   time.Duration
 	// Consent.
 	ConsentFlows int
-	ConsentConc  int
+	// ConsentConc is 1: the flows are of one company, and a connection
+	// closes the company\'s other open links, so concurrent flows would
+	// revoke each other\'s links.
+	ConsentConc int
 }
 
 var full = sizes{
@@ -69,7 +72,7 @@ var full = sizes{
 	IndexRequests: 200,
 	IndexBudget:   15 * time.Second,
 	ConsentFlows:  48,
-	ConsentConc:   4,
+	ConsentConc:   1,
 }
 
 var tiny = sizes{
@@ -87,7 +90,7 @@ var tiny = sizes{
 	IndexRequests: 5,
 	IndexBudget:   5 * time.Second,
 	ConsentFlows:  2,
-	ConsentConc:   2,
+	ConsentConc:   1,
 }
 
 // openRow compares Bilag's document route with the bare handler.

@@ -112,9 +112,12 @@ func listen() (net.Listener, error) { return net.Listen("tcp", "127.0.0.1:0") }
 
 func newStand(ctx context.Context, cfg standConfig) (st *stand, err error) {
 	st = &stand{cfg: cfg, clock: &offsetClock{}, upstream: upstreamClient(), load: loadClient()}
+	// Failures return st with err so that this can close what was opened
+	// (the closers read st); the caller then gets nil.
 	defer func() {
 		if err != nil {
 			st.Close()
+			st = nil
 		}
 	}()
 	if cfg.Logger == nil {
@@ -123,17 +126,17 @@ func newStand(ctx context.Context, cfg standConfig) (st *stand, err error) {
 	st.secret = make([]byte, 32)
 	rand.Read(st.secret)
 	if st.keys, err = seal.NewKeyring(st.secret); err != nil {
-		return nil, err
+		return st, err
 	}
 	st.dbPath = filepath.Join(cfg.Dir, "bilag.db")
 	if st.db, err = db.Open(ctx, "sqlite://"+st.dbPath, db.Options{Keys: st.keys, Now: st.clock.Now, Logger: cfg.Logger}); err != nil {
-		return nil, err
+		return st, err
 	}
 	st.closers = append(st.closers, func() { st.db.Close() })
 
 	pl, err := listen()
 	if err != nil {
-		return nil, err
+		return st, err
 	}
 	st.portal = "http://" + pl.Addr().String()
 	st.sb = sandbox.New(
@@ -153,26 +156,26 @@ func newStand(ctx context.Context, cfg standConfig) (st *stand, err error) {
 		Issuer: st.sbURL, APIURL: st.sbURL + "/v2", Now: st.clock.Now, RateLimit: 1 << 30,
 	}.Open(cfg.Logger, st.upstream)
 	if err != nil {
-		return nil, err
+		return st, err
 	}
 	var cache *doccache.Cache
 	if cfg.CacheBytes > 0 {
 		if cache, err = doccache.Open(filepath.Join(cfg.Dir, "cache"), cfg.CacheBytes, st.keys); err != nil {
-			return nil, err
+			return st, err
 		}
 	}
 	base, _ := url.Parse(st.portal)
 	svc, err := connections.New(connections.Options{DB: st.db, Logger: cfg.Logger, Now: st.clock.Now, Cache: cache,
 		Connectors: map[string]connectors.Connector{conn.Name(): conn}, Countries: map[string][]string{conn.Name(): {"SE", "NO"}}})
 	if err != nil {
-		return nil, err
+		return st, err
 	}
 	st.srv, err = server.New(server.Options{
 		DB: st.db, Logger: cfg.Logger, BaseURL: base, SecretKey: st.secret, Connections: svc, FirmName: "Bänkbyrån AB",
 		FormOrigins: []string{st.sbURL}, Now: st.clock.Now,
 	})
 	if err != nil {
-		return nil, err
+		return st, err
 	}
 	portal := &http.Server{Handler: st.srv, ReadHeaderTimeout: 10 * time.Second}
 	go portal.Serve(pl)
@@ -180,7 +183,7 @@ func newStand(ctx context.Context, cfg standConfig) (st *stand, err error) {
 
 	bl, err := listen()
 	if err != nil {
-		return nil, err
+		return st, err
 	}
 	st.bare = "http://" + bl.Addr().String()
 	bare := &http.Server{Handler: st.bareHandler(), ReadHeaderTimeout: 10 * time.Second}
@@ -188,7 +191,7 @@ func newStand(ctx context.Context, cfg standConfig) (st *stand, err error) {
 	st.closers = append(st.closers, func() { bare.Close() })
 
 	if err := st.seed(ctx); err != nil {
-		return nil, err
+		return st, err
 	}
 	return st, nil
 }
@@ -407,6 +410,8 @@ var (
 	csrfRe    = regexp.MustCompile(`name="_csrf" value="([^"]*)"`)
 	flowRe    = regexp.MustCompile(`name="flow" value="([^"]+)"`)
 	newLinkRe = regexp.MustCompile(`id="new-link"[^>]*value="([^"]+)"`)
+	// checkRe is where the callback's "checking permissions" page moves on to.
+	checkRe = regexp.MustCompile(`http-equiv="refresh" content="[0-9]+;url=([^"]+)"`)
 )
 
 type page struct {
@@ -495,7 +500,7 @@ func (b *browser) cookieHeader() string {
 // accountant opens it, logs in at the sandbox, picks the company, approves,
 // and comes back to the portal, which checks the grant and stores it.
 func (st *stand) connect(ctx context.Context, analyst *browser, co *db.Company) error {
-	r, err := analyst.post(ctx, fmt.Sprintf("/companies/%d/links", co.ID), url.Values{"expected_org": {co.OrgNumber}}, http.StatusSeeOther)
+	r, err := analyst.post(ctx, fmt.Sprintf("/companies/%d/links", co.ID), url.Values{}, http.StatusSeeOther)
 	if err != nil {
 		return err
 	}
@@ -541,7 +546,17 @@ func (st *stand) connect(ctx context.Context, analyst *browser, co *db.Company) 
 	if err != nil {
 		return err
 	}
-	r, err = acc.want(ctx, http.MethodGet, cb.loc, nil, http.StatusSeeOther)
+	// The callback answers a "checking permissions" page that moves on (a
+	// meta refresh) to the check, which answers with the result.
+	checking, err := acc.want(ctx, http.MethodGet, cb.loc, nil, http.StatusOK)
+	if err != nil {
+		return err
+	}
+	m = checkRe.FindStringSubmatch(checking.body)
+	if m == nil {
+		return errors.New("the callback's page does not move on to the check")
+	}
+	r, err = acc.want(ctx, http.MethodGet, st.portal+html.UnescapeString(m[1]), nil, http.StatusSeeOther)
 	if err != nil {
 		return err
 	}

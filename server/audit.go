@@ -60,7 +60,7 @@ func (f auditFilterForm) query() string {
 
 // auditZone is the zone the audit trail's times are printed in; the page
 // and the CSV name it, so a time is never misread.
-func (s *Server) auditZone() *time.Location { return time.Local }
+func (s *Server) auditZone() *time.Location { return s.zone }
 
 // auditFilter reads the filter of the current company's audit trail. Dates
 // are whole days in the audit zone, To included; bad dates are a message,

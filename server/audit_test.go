@@ -78,7 +78,7 @@ func TestAuditTrail(t *testing.T) {
 		slices.IndexFunc(got, func(r string) bool { return strings.Contains(r, tr("audit.action.link_create")) }); i > j {
 		t.Errorf("the trail is not newest first: disconnect at row %d, link at %d", i, j)
 	}
-	zone := d.clock.Now().In(time.Local).Format("MST")
+	zone := d.clock.Now().In(portalZone(t)).Format("MST")
 	if !regexp.MustCompile(`<td class="nowrap">\d{4}-\d\d-\d\d \d\d:\d\d:\d\d ` + regexp.QuoteMeta(zone) + `</td>`).MatchString(r.Body) {
 		t.Errorf("audit times do not carry their zone %s", zone)
 	}
@@ -110,7 +110,7 @@ func (e *env) auditSeed(events ...db.AuditEvent) []string {
 		if err := e.db.Audit(e.t.Context(), ev); err != nil {
 			e.t.Fatal(err)
 		}
-		days = append(days, e.clock.Now().In(time.Local).Format("2006-01-02"))
+		days = append(days, e.clock.Now().In(portalZone(e.t)).Format("2006-01-02"))
 		e.clock.Advance(24 * time.Hour)
 	}
 	other := db.AuditEvent{Action: db.AuditDocumentOpen, Actor: e.analyst.Email, CompanyID: &e.norrsken.ID, Target: "norrsken.pdf"}
@@ -217,7 +217,7 @@ func TestAuditCSV(t *testing.T) {
 		}
 		if at, err := time.Parse(time.RFC3339, rec[0]); err != nil || rec[1] != e.analyst.Email || rec[2] != db.AuditDocumentOpen || rec[5] != "192.0.2.7" {
 			t.Errorf("row %d = %q (time: %v), want an RFC 3339 time, the analyst, document_open and the address", i, rec, err)
-		} else if _, off := at.Zone(); off != func() int { _, o := at.In(time.Local).Zone(); return o }() {
+		} else if _, off := at.Zone(); off != func() int { _, o := at.In(portalZone(t)).Zone(); return o }() {
 			t.Errorf("row %d time %s is not in the audit zone", i, rec[0])
 		}
 	}

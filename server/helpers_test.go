@@ -631,3 +631,14 @@ func checkingTarget(t *testing.T, r *response) string {
 	}
 	return m[1]
 }
+
+// portalZone is the zone the test portals print times in: BILAG_TIMEZONE's
+// default, as none sets one.
+func portalZone(t *testing.T) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation("Europe/Stockholm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
+}

@@ -49,7 +49,7 @@ func TestCaughtMail(t *testing.T) {
 	r := demo.loggedIn(e.admin).get("/admin/mail")
 	wantStatus(t, "caught mail", r, http.StatusOK)
 	wantText(t, "caught mail", r, "Anna Lindqvist <anna.lindqvist@example.se>", "Behörighet för Fjällbacka Snickeri AB",
-		"https://bilag.example.se/connect/abc", e.started.In(time.Local).Format("2006-01-02 15:04:05 MST"))
+		"https://bilag.example.se/connect/abc", e.started.In(portalZone(t)).Format("2006-01-02 15:04:05 MST"))
 	if strings.Contains(r.Body, "<script>alert(1)") {
 		t.Errorf("a caught message's text is not escaped")
 	}
