@@ -25,7 +25,11 @@ test-go: ## Go tests with the race detector, then the long tests the race detect
 
 test: lint test-go test-e2e ## Every test: vet, gofmt, Go tests (SQLite, and PostgreSQL when its binaries are installed), browser tests
 
-test-e2e: build ## Browser tests: the real binary driven by Chromium (needs chromium and `npm ci` in e2e/)
+# The browser tests build without -trimpath: the binary then shares its
+# compiled packages (SQLite's C above all) with the tests' plain pass instead
+# of compiling everything once more on a cold machine.
+test-e2e: ## Browser tests: the real binary driven by Chromium (needs chromium and `npm ci` in e2e/)
+	go build -ldflags "-X main.version=$(VERSION)" -o bilag .
 	@if [ -f e2e/package.json ]; then \
 		if [ ! -d e2e/node_modules ]; then (cd e2e && npm ci --no-audit --no-fund); fi; \
 		cd e2e && BILAG_BIN=$(CURDIR)/bilag npm test; \
