@@ -64,7 +64,8 @@ func (d *DB) AuditEvents(ctx context.Context, companyID int64, limit int) ([]Aud
 // the order its filter offers them.
 func CompanyAuditActions() []string {
 	return []string{AuditDocumentOpen, AuditLinkCreate, AuditLinkSend, AuditLinkRevoke, AuditConnect, AuditConnectFailed,
-		AuditDisconnect, AuditConnectionEnded, AuditSyncRequest, AuditCompanyCreate, AuditCompanyUpdate, AuditMembersUpdate}
+		AuditDisconnect, AuditGrantReplaced, AuditConnectionEnded, AuditConnectionRevived, AuditSyncRequest, AuditCompanyCreate,
+		AuditCompanyUpdate, AuditMembersUpdate}
 }
 
 // AuditFilter narrows a company's audit trail. Empty fields do not narrow.

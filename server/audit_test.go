@@ -251,3 +251,14 @@ func TestAuditPages(t *testing.T) {
 		t.Errorf("CSV has %d lines, want the header and all 101 events", len(recs))
 	}
 }
+
+// Every action a company's trail can hold has words of its own: the page
+// would otherwise print its catalogue key.
+func TestAuditActionsHaveWords(t *testing.T) {
+	for _, a := range db.CompanyAuditActions() {
+		key := "audit.action." + a
+		if got := tr(key); got == key {
+			t.Errorf("audit action %q has no words (%s)", a, key)
+		}
+	}
+}
