@@ -9,13 +9,10 @@ const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { startBilag, launchBrowser, person, login } = require('../lib/harness');
 const { audit } = require('../lib/axe');
+const { FJ, NS, ANNA, PHONE, visible } = require('../lib/demo');
 
-const FJ = { name: 'Fjällbacka Snickeri AB', org: '556812-3474' };
-const NS = { name: 'Norrsken Design AB', org: '559104-3210' };
-const ANNA = { email: 'anna.lindqvist@example.se', password: 'anna123', name: 'Anna Lindqvist' };
 const SARA = { email: 'sara.holm@example.se', password: 'sara123' };
 const PRIVACY = 'https://demoanalys.example/integritet';
-const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
 const DESKTOP = { viewport: { width: 1280, height: 900 } };
 const LOCALE = { sv: 'sv-SE', en: 'en-GB' };
 const T = {
@@ -35,11 +32,6 @@ async function open(role, opts) {
   const p = await person(browser, role, opts);
   people.push(p);
   return p;
-}
-
-async function visible(loc, msg) {
-  await loc.first().waitFor({ state: 'visible' });
-  assert.ok(await loc.first().isVisible(), msg);
 }
 
 // makeLink: the analyst presses the company page's link button and reads

@@ -10,12 +10,8 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { startBilag, launchBrowser, person, login } = require('../lib/harness');
-const { audit } = require('../lib/axe');
+const { FJ, NS, ANNA, PHONE, visible, noAxe } = require('../lib/demo');
 
-const FJ = { name: 'Fjällbacka Snickeri AB', org: '556812-3474' };
-const NS = { name: 'Norrsken Design AB', org: '559104-3210' };
-const ANNA = { email: 'anna.lindqvist@example.se', password: 'anna123' };
-const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
 
 let srv; // eslint-disable-line prefer-const
 let browser;
@@ -26,15 +22,6 @@ async function open(role, opts) {
   const p = await person(browser, role, opts);
   people.push(p);
   return p;
-}
-
-async function visible(loc, msg) {
-  await loc.first().waitFor({ state: 'visible' });
-  assert.ok(await loc.first().isVisible(), msg);
-}
-
-async function noAxe(page, what) {
-  assert.deepEqual(await audit(page), [], `axe on ${what}`);
 }
 
 before(async () => {
@@ -211,4 +198,33 @@ test('item 9: a CSV with a bad row saves nothing until only the valid rows are c
     await visible(p.locator('article.mail', { hasText: 'ns@example.se' }));
   });
   assert.deepEqual([...admin.problems, ...analyst.problems], []);
+});
+
+// Item 15: the company's audit trail says who did what, narrows by what,
+// and its CSV holds the same rows.
+test('item 15: the audit trail says who did what, narrows by what, and exports the same as CSV', async () => {
+  const analyst = state.analyst;
+  const page = analyst.page;
+  await analyst.step('audit-trail', async () => {
+    await page.goto(state.fjURL);
+    await page.getByRole('link', { name: 'Audit trail: who opened what' }).click();
+    await visible(page.getByRole('heading', { level: 1, name: `Audit trail · ${FJ.name}` }));
+    const rows = page.locator('table.audit tbody tr');
+    await visible(rows.filter({ hasText: 'Made a consent link' }));
+    await visible(rows.filter({ hasText: 'E-mailed a consent link' }));
+    assert.match(await rows.first().locator('td').first().innerText(), /\d\d:\d\d:\d\d [A-Z]{3,4}$/, 'the time names its zone');
+    await noAxe(page, 'the audit trail');
+  });
+  await analyst.step('audit-filtered', async () => {
+    await page.getByLabel('What').selectOption('link_send');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForURL(/action=link_send/);
+    const what = await page.locator('table.audit tbody tr td:nth-child(3)').allInnerTexts();
+    assert.ok(what.length > 0 && what.every((t) => t === 'E-mailed a consent link'), `the filtered rows: ${what}`);
+    const href = await page.locator('#audit-csv').getAttribute('href');
+    const csv = await page.evaluate(async (u) => (await fetch(u)).text(), href);
+    const lines = csv.replace(/^\uFEFF/, '').trim().split(/\r?\n/);
+    assert.equal(lines.length, what.length + 1, 'the CSV has its header and the filtered rows');
+    assert.ok(lines.slice(1).every((l) => l.includes('link_send')), `the CSV keeps the filter: ${lines.join(' | ')}`);
+  });
 });

@@ -10,12 +10,8 @@
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { ARTIFACTS, startBilag, launchBrowser, person, login } = require('../lib/harness');
-const { audit } = require('../lib/axe');
+const { FJ, NS, ANNA, PHONE, visible, noAxe } = require('../lib/demo');
 
-const FJ = { name: 'Fjällbacka Snickeri AB', org: '556812-3474' };
-const NS = { name: 'Norrsken Design AB' };
-const ANNA = { email: 'anna.lindqvist@example.se', password: 'anna123' };
-const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
 const SIZES = { desktop: {}, phone: PHONE };
 const LOCALES = { en: 'en-GB', sv: 'sv-SE' };
 
@@ -28,15 +24,6 @@ async function open(role, opts) {
   const p = await person(browser, role, opts);
   people.push(p);
   return p;
-}
-
-async function visible(loc, msg) {
-  await loc.first().waitFor({ state: 'visible' });
-  assert.ok(await loc.first().isVisible(), msg);
-}
-
-async function noAxe(page, what) {
-  assert.deepEqual(await audit(page), [], `axe on ${what}`);
 }
 
 // waitSynced reloads the list (bounded) until the first sync has finished.

@@ -8,11 +8,9 @@ const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { startBilag, launchBrowser, person, login } = require('../lib/harness');
 const { audit } = require('../lib/axe');
+const { FJ, NS, ANNA, PHONE: DEMO_PHONE, visible } = require('../lib/demo');
 
-const FJ = { name: 'Fjällbacka Snickeri AB', org: '556812-3474' };
-const NS = { name: 'Norrsken Design AB', org: '559104-3210' };
-const ANNA = { email: 'anna.lindqvist@example.se', password: 'anna123' };
-const PHONE = { locale: 'sv-SE', viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
+const PHONE = { ...DEMO_PHONE, locale: 'sv-SE' };
 
 let srv; // eslint-disable-line prefer-const
 let browser;
@@ -27,11 +25,6 @@ async function open(role, opts) {
 }
 
 // visible asserts that a locator is shown to a person.
-async function visible(loc, msg) {
-  await loc.first().waitFor({ state: 'visible' });
-  assert.ok(await loc.first().isVisible(), msg);
-}
-
 // makeLink: the analyst, on a company's page, presses Activate (or "Create a
 // new consent link") and reads the link from the page.
 async function makeLink(analyst, company) {
