@@ -42,15 +42,6 @@ type session struct {
 	Pending     int64  `json:"pu,omitempty"`
 	PendingAt   int64  `json:"pa,omitempty"`
 	PendingNext string `json:"pn,omitempty"`
-	// Reveal is a just-created consent link, shown to its creator once.
-	Reveal *reveal `json:"r,omitempty"`
-}
-
-type reveal struct {
-	CompanyID   int64     `json:"c"`
-	URL         string    `json:"u"`
-	ExpiresAt   time.Time `json:"e"`
-	ExpectedOrg string    `json:"o"`
 }
 
 type ctxKey string

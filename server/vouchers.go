@@ -147,8 +147,6 @@ type voucherPage struct {
 	Rows    []connectors.VoucherRow
 	Docs    []db.VoucherDocument
 	Current *db.VoucherDocument
-	// View is how Current is shown: "pdf", "image" or "download".
-	View string
 	// Problem says, in the reader's words, why the upstream could not be
 	// asked (upstreamAnswerTo); "" when it was.
 	Problem   string
@@ -157,16 +155,6 @@ type voucherPage struct {
 	// from; Prev and Next its neighbours in that list.
 	ListQuery  template.URL
 	Prev, Next *db.Voucher
-}
-
-func docView(ct string) string {
-	switch strings.ToLower(strings.TrimSpace(strings.Split(ct, ";")[0])) {
-	case "application/pdf":
-		return "pdf"
-	case "image/jpeg", "image/png", "image/tiff", "image/jpg":
-		return "image"
-	}
-	return "download"
 }
 
 // paramVoucher is the current company's indexed voucher that the route
@@ -219,7 +207,6 @@ func (p *voucherPage) pick(doc string) {
 		}
 	}
 	if p.Current != nil {
-		p.View = docView(p.Current.ContentType)
 	}
 }
 

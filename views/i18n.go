@@ -268,7 +268,6 @@ var coreCatalog = map[string]Text{
 	"err.413":                      {En: "The request was too large.", Sv: "Förfrågan var för stor."},
 	"err.429":                      {En: "Too many requests. Wait a little and try again.", Sv: "För många förfrågningar. Vänta en stund och försök igen."},
 	"err.500":                      {En: "Something went wrong on our side. It has been logged; please try again.", Sv: "Något gick fel hos oss. Det är loggat; försök igen."},
-	"err.503":                      {En: "Visma is not answering right now. Please try again in a minute; nothing has been lost.", Sv: "Visma svarar inte just nu. Försök igen om en minut; inget har gått förlorat."},
 	"err.csrf":                     {En: "This form came from another site, or it expired. Reload the page and try again.", Sv: "Formuläret kom från en annan webbplats eller har gått ut. Ladda om sidan och försök igen."},
 	"err.home":                     {En: "Go to the start page", Sv: "Till startsidan"},
 	"err.members":                  {En: "Choose members from the list.", Sv: "Välj medlemmar från listan."},

@@ -8,7 +8,6 @@ var consentCatalog = map[string]Text{
 	"link.activate":                {En: "Activate", Sv: "Aktivera"},
 	"link.activate.again":          {En: "Create a new consent link", Sv: "Skapa en ny godkännandelänk"},
 	"link.options":                 {En: "Link options", Sv: "Länkinställningar"},
-	"link.expected.label":          {En: "Expected organisation number", Sv: "Förväntat organisationsnummer"},
 	"link.expected.short":          {En: "Expected org. no.", Sv: "Förväntat org.nr"},
 	"link.ttl.label":               {En: "Valid for", Sv: "Giltig i"},
 	"link.connector.label":         {En: "Accounting system", Sv: "Ekonomisystem"},
