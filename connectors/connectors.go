@@ -161,6 +161,9 @@ const (
 	ProblemStartGuide ProblemCode = "start_guide"
 	// ProblemInactive: the company is inactive upstream.
 	ProblemInactive ProblemCode = "inactive"
+	// ProblemNotReady: the company is not active or its start guide is not
+	// completed; the upstream does not say which (RefusedNotReady).
+	ProblemNotReady ProblemCode = "not_ready"
 	// ProblemMissingScope: the grant lacks a scope Bilag asked for.
 	ProblemMissingScope ProblemCode = "missing_scope"
 )

@@ -37,11 +37,6 @@ const (
 	RefusedOther RefusalReason = "other"
 )
 
-// ProblemNotReady is the Check problem of RefusedNotReady: the company is
-// not active or its start guide is not completed, the upstream does not say
-// which.
-const ProblemNotReady ProblemCode = "not_ready"
-
 // Refused is an upstream's refusal for a reason Bilag can name. It is
 // ErrForbidden to errors.Is.
 type Refused struct {

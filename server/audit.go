@@ -71,8 +71,8 @@ func (s *Server) auditFilter(c echo.Context) (db.AuditFilter, auditFilterForm) {
 		form.Action = ""
 	}
 	f := db.AuditFilter{CompanyID: currentCompany(c).ID, Action: form.Action, Actor: form.Actor}
-	from, err1 := parseDay(form.From, s.auditZone())
-	to, err2 := parseDay(form.To, s.auditZone())
+	from, err1 := parseDateIn(form.From, s.auditZone())
+	to, err2 := parseDateIn(form.To, s.auditZone())
 	switch {
 	case err1 != nil || err2 != nil:
 		form.Error = "audit.err.date"
@@ -85,13 +85,6 @@ func (s *Server) auditFilter(c echo.Context) (db.AuditFilter, auditFilterForm) {
 		}
 	}
 	return f, form
-}
-
-func parseDay(s string, loc *time.Location) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, nil
-	}
-	return time.ParseInLocation("2006-01-02", s, loc)
 }
 
 // showAudit lists who did what to the company: documents opened, links

@@ -58,7 +58,7 @@ func (s *Server) routes() *echo.Echo {
 	s.settingsRoutes(u)
 	u.GET("/o/:orgnr/vouchers/lookup", s.lookupByOrg)
 	u.GET("/notifications", s.showNotifications)
-	u.POST("/links/bulk", s.bulkLinks)
+	u.POST("/links/bulk", s.bulkLinks, s.requireManager)
 	// The header's "Go to voucher": across the companies the user may see.
 	u.GET("/vouchers/go", s.goToVoucher)
 

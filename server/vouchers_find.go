@@ -99,11 +99,16 @@ func (f voucherFilterForm) AriaSort(col string) string {
 	return map[string]string{"asc": "ascending", "desc": "descending"}[dir]
 }
 
-func parseDate(s string) (time.Time, error) {
+// parseDate reads a form's YYYY-MM-DD date as the start of that day in
+// UTC (the voucher index's dates); "" is the zero time.
+func parseDate(s string) (time.Time, error) { return parseDateIn(s, time.UTC) }
+
+// parseDateIn is parseDate for the start of the day in loc.
+func parseDateIn(s string, loc *time.Location) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
 	}
-	return time.Parse("2006-01-02", s)
+	return time.ParseInLocation("2006-01-02", s, loc)
 }
 
 // voucherFilter reads the list's filter and order; a malformed date or

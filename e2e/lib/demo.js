@@ -4,6 +4,7 @@
 
 const assert = require('node:assert/strict');
 const { audit } = require('./axe');
+const { startBilag, launchBrowser, person } = require('./harness');
 
 const FJ = { name: 'Fjällbacka Snickeri AB', org: '556812-3474' };
 const NS = { name: 'Norrsken Design AB', org: '559104-3210' };
@@ -21,4 +22,35 @@ async function noAxe(page, what) {
   assert.deepEqual(await audit(page), [], `axe on ${what}`);
 }
 
-module.exports = { FJ, NS, ANNA, PHONE, visible, noAxe };
+// Stage is a test file's one binary and one browser, and the people it
+// opened: start it in before(), stop it in after().
+class Stage {
+  constructor() {
+    this.srv = null;
+    this.browser = null;
+    this.people = [];
+  }
+
+  async start(opts) {
+    this.srv = await startBilag(opts);
+    this.browser = await launchBrowser();
+    return this.srv;
+  }
+
+  // open makes a person (a browser context) who is closed with the stage.
+  async open(role, opts) {
+    const p = await person(this.browser, role, opts);
+    this.people.push(p);
+    return p;
+  }
+
+  async stop() {
+    for (const p of this.people) {
+      try { await p.close(); } catch { /* already closed */ }
+    }
+    if (this.browser) await this.browser.close();
+    if (this.srv) await this.srv.stop();
+  }
+}
+
+module.exports = { FJ, NS, ANNA, PHONE, visible, noAxe, Stage };

@@ -7,9 +7,9 @@
 
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { startBilag, launchBrowser, person, login } = require('../lib/harness');
+const { login } = require('../lib/harness');
 const { audit } = require('../lib/axe');
-const { FJ, NS, ANNA, PHONE, visible } = require('../lib/demo');
+const { FJ, NS, ANNA, PHONE, visible, Stage } = require('../lib/demo');
 
 const SARA = { email: 'sara.holm@example.se', password: 'sara123' };
 const PRIVACY = 'https://demoanalys.example/integritet';
@@ -21,18 +21,13 @@ const T = {
 };
 
 let srv;
-let browser;
 let analyst;
 let analystName;
-const people = [];
 // CET in winter, CEST in summer: the zone the Swedish company's pages name.
 const SE_ZONE = /\b(CET|CEST)\b/;
 
-async function open(role, opts) {
-  const p = await person(browser, role, opts);
-  people.push(p);
-  return p;
-}
+const stage = new Stage();
+const open = (role, opts) => stage.open(role, opts);
 
 // makeLink: the analyst presses the company page's link button and reads
 // the link from the page.
@@ -85,21 +80,14 @@ async function insideViewport(page, loc, what) {
 }
 
 before(async () => {
-  srv = await startBilag({ name: 'accountant', env: { BILAG_FIRM_PRIVACY_URL: PRIVACY } });
-  browser = await launchBrowser();
+  srv = await stage.start({ name: 'accountant', env: { BILAG_FIRM_PRIVACY_URL: PRIVACY } });
   analyst = await open('acc-analyst');
   await analyst.page.goto(srv.base + '/login');
   await login(analyst.page, srv.base, srv.logins.analyst);
   analystName = (await analyst.page.locator('.who').first().innerText()).trim();
 });
 
-after(async () => {
-  for (const p of people) {
-    try { await p.close(); } catch { /* already closed */ }
-  }
-  if (browser) await browser.close();
-  if (srv) await srv.stop();
-});
+after(() => stage.stop());
 
 // Items 1, 2 and 5: the first screen holds who asks, for what, "read only"
 // and the button, in both languages and sizes; the rest folds; the sender,

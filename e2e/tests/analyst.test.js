@@ -9,33 +9,21 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { startBilag, launchBrowser, person, login } = require('../lib/harness');
-const { FJ, NS, ANNA, PHONE, visible, noAxe } = require('../lib/demo');
+const { login } = require('../lib/harness');
+const { FJ, NS, ANNA, PHONE, visible, noAxe, Stage } = require('../lib/demo');
 
 
 let srv; // eslint-disable-line prefer-const
-let browser;
-const people = [];
 const state = {};
 
-async function open(role, opts) {
-  const p = await person(browser, role, opts);
-  people.push(p);
-  return p;
-}
+const stage = new Stage();
+const open = (role, opts) => stage.open(role, opts);
 
 before(async () => {
-  srv = await startBilag({ name: 'analyst' });
-  browser = await launchBrowser();
+  srv = await stage.start({ name: 'analyst' });
 });
 
-after(async () => {
-  for (const p of people) {
-    try { await p.close(); } catch { /* already closed */ }
-  }
-  if (browser) await browser.close();
-  if (srv) await srv.stop();
-});
+after(() => stage.stop());
 
 test('item 7: the link survives a reload until it is opened, with a message, a QR code and e-mail', async () => {
   const analyst = await open('analyst7');

@@ -9,22 +9,17 @@
 
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { ARTIFACTS, startBilag, launchBrowser, person, login } = require('../lib/harness');
-const { FJ, NS, ANNA, PHONE, visible, noAxe } = require('../lib/demo');
+const { ARTIFACTS, login } = require('../lib/harness');
+const { FJ, NS, ANNA, PHONE, visible, noAxe, Stage } = require('../lib/demo');
 
 const SIZES = { desktop: {}, phone: PHONE };
 const LOCALES = { en: 'en-GB', sv: 'sv-SE' };
 
 let srv;
-let browser;
-const people = [];
 const state = {};
 
-async function open(role, opts) {
-  const p = await person(browser, role, opts);
-  people.push(p);
-  return p;
-}
+const stage = new Stage();
+const open = (role, opts) => stage.open(role, opts);
 
 // waitSynced reloads the list (bounded) until the first sync has finished.
 async function waitSynced(page, companyID) {
@@ -58,17 +53,10 @@ async function loginAs(page, who) {
 
 before(async () => {
   // A slow upstream: the first sync runs long enough to be watched.
-  srv = await startBilag({ name: 'finding', env: { BILAG_SANDBOX_LATENCY: '300ms' } });
-  browser = await launchBrowser();
+  srv = await stage.start({ name: 'finding', env: { BILAG_SANDBOX_LATENCY: '300ms' } });
 });
 
-after(async () => {
-  for (const p of people) {
-    try { await p.close(); } catch { /* already closed */ }
-  }
-  if (browser) await browser.close();
-  if (srv) await srv.stop();
-});
+after(() => stage.stop());
 
 test('item 14: the first sync, watched while it runs, never says "0 of 0", nor "No vouchers yet", nor offers Sync now', async () => {
   const analyst = await open('finding-analyst');

@@ -6,23 +6,18 @@
 
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { startBilag, launchBrowser, person, login } = require('../lib/harness');
+const { startBilag, login } = require('../lib/harness');
 const { audit } = require('../lib/axe');
-const { FJ, NS, ANNA, PHONE: DEMO_PHONE, visible } = require('../lib/demo');
+const { FJ, NS, ANNA, PHONE: DEMO_PHONE, visible, Stage } = require('../lib/demo');
 
 const PHONE = { ...DEMO_PHONE, locale: 'sv-SE' };
 
 let srv; // eslint-disable-line prefer-const
-let browser;
-const people = [];
 // Shared between the stories, filled as they go.
 const state = {};
 
-async function open(role, opts) {
-  const p = await person(browser, role, opts);
-  people.push(p);
-  return p;
-}
+const stage = new Stage();
+const open = (role, opts) => stage.open(role, opts);
 
 // visible asserts that a locator is shown to a person.
 // makeLink: the analyst, on a company's page, presses Activate (or "Create a
@@ -75,17 +70,10 @@ async function waitVouchers(page, companyID) {
 }
 
 before(async () => {
-  srv = await startBilag({ name: 'story' });
-  browser = await launchBrowser();
+  srv = await stage.start({ name: 'story' });
 });
 
-after(async () => {
-  for (const p of people) {
-    try { await p.close(); } catch { /* already closed */ }
-  }
-  if (browser) await browser.close();
-  if (srv) await srv.stop();
-});
+after(() => stage.stop());
 
 test('analyst: logs in, opens a company, presses Activate, copies the link', async () => {
   const analyst = await open('analyst');
@@ -366,8 +354,7 @@ test('failure stories: deny, the wrong company and the retry, another company\'s
 test('failure story: an expired link', async () => {
   const short = await startBilag({ name: 'expired', env: { BILAG_LINK_TTL: '2s' } });
   try {
-    const analyst = await person(browser, 'analyst-expired');
-    people.push(analyst);
+    const analyst = await open('analyst-expired');
     await analyst.page.goto(short.base + '/login');
     await login(analyst.page, short.base, short.logins.analyst);
     const saved = srv;
