@@ -53,7 +53,7 @@ commands:
   serve          run the web server (default)
   user add       create a portal user
   healthcheck    exit 0 when the server answers /healthz
-  sandbox        serve the Visma eAccounting sandbox alone
+  sandbox        serve a connector's sandbox alone (--connector, default eaccounting)
   sync --all     sync every active connection once and exit
   reseal         re-encrypt stored tokens under the current key
   version        print the version
@@ -213,7 +213,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if reg.sandbox != nil {
 		go func() { errc <- listenAndServe(ctx, a.cfg.SandboxAddr, reg.sandbox) }()
-		fmt.Fprintln(stdout, reg.banner)
+		for _, b := range reg.banners {
+			fmt.Fprintln(stdout, b)
+		}
 	}
 	go conns.Run(ctx, connections.JobOptions{SyncInterval: a.cfg.SyncInterval})
 	if a.cfg.Demo {
@@ -359,6 +361,7 @@ func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 func serveSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("sandbox", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	connector := fs.String("connector", rootSandbox, "whose sandbox: "+strings.Join(sandboxNames(), "|"))
 	addr := fs.String("addr", "127.0.0.1:9090", "listen address")
 	base := fs.String("base-url", "", "public base URL (default http://ADDR)")
 	id := fs.String("client-id", "bilag-sandbox", "OAuth client id to register")
@@ -369,16 +372,23 @@ func serveSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if *base == "" {
+		*base = "http://" + *addr
+	}
+	log := newLogger("text", stderr)
+	if *connector != rootSandbox {
+		h, err := standaloneSandbox(*connector, *base, log, stdout)
+		if err != nil {
+			return err
+		}
+		return listenAndServe(ctx, *addr, h)
+	}
 	if *secret == "" {
 		*secret = randomSecret()
 	}
 	if len(redirects) == 0 {
 		redirects = listFlag{"http://localhost:8080/oauth/eaccounting/callback"}
 	}
-	if *base == "" {
-		*base = "http://" + *addr
-	}
-	log := newLogger("text", stderr)
 	sb := sandbox.New(sandbox.WithBaseURL(*base), sandbox.WithTokenLifetime(*tokenLife), sandbox.WithLogger(log),
 		sandbox.WithClient(sandbox.Client{ID: *id, Secret: *secret, RedirectURIs: redirects}))
 	fmt.Fprintf(stdout, "Visma eAccounting sandbox on %s\n", *base)

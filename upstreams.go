@@ -3,6 +3,8 @@ package main
 import (
 	"encoding/base64"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"time"
@@ -27,6 +29,10 @@ type upstream struct {
 	// builds it; without settings, in demo mode, it builds it against its
 	// sandbox, which it returns to be served. Not offered: a nil connector.
 	open func(a *app, r *config.Reader, client *http.Client) (opened, error)
+	// standalone builds the row's sandbox for `bilag sandbox --connector
+	// <name>`, served at base; it prints how to use it to stdout. Nil: the
+	// row has none, or (eaccounting) main serves it with flags of its own.
+	standalone func(base string, log *slog.Logger, stdout io.Writer) (http.Handler, error)
 }
 
 // opened is a connector a row built, with what the rest of main needs of it.
@@ -35,7 +41,7 @@ type opened struct {
 	// formOrigins are where "give permission" sends a browser (CSP).
 	formOrigins []string
 	// sandbox, in demo mode, stands in for the upstream at
-	// BILAG_SANDBOX_ADDR; banner says so at start; clients are the demo
+	// a.sandboxBase(name); banner says so at start; clients are the demo
 	// firm's client companies, which exist there.
 	sandbox http.Handler
 	banner  string
@@ -53,9 +59,42 @@ type registry struct {
 	connectors  map[string]connectors.Connector
 	countries   map[string][]string
 	formOrigins []string
-	sandbox     http.Handler
-	banner      string
-	clients     []demo.Company
+	// sandbox serves every row's sandbox, each under its own path (see
+	// sandboxBase), on BILAG_SANDBOX_ADDR; nil outside demo mode.
+	sandbox   http.Handler
+	sandboxes *http.ServeMux
+	banners   []string
+	clients   []demo.Company
+}
+
+// mountSandbox serves o's sandbox at the path of the connector name.
+func (reg *registry) mountSandbox(name string, o opened) {
+	if reg.sandboxes == nil {
+		reg.sandboxes = http.NewServeMux()
+		reg.sandbox = reg.sandboxes
+	}
+	if name == rootSandbox {
+		reg.sandboxes.Handle("/", o.sandbox)
+	} else {
+		reg.sandboxes.Handle("/"+name+"/", http.StripPrefix("/"+name, o.sandbox))
+	}
+	reg.banners = append(reg.banners, o.banner)
+	reg.clients = append(reg.clients, o.clients...)
+}
+
+// rootSandbox is the connector whose sandbox is served at the root of
+// BILAG_SANDBOX_ADDR, as it was before there were several; every other one
+// is served under /<name>.
+const rootSandbox = "eaccounting"
+
+// sandboxBase is the public base URL of the demo sandbox of the connector
+// name.
+func (a *app) sandboxBase(name string) string {
+	base := "http://" + a.cfg.SandboxAddr
+	if name == rootSandbox {
+		return base
+	}
+	return base + "/" + name
 }
 
 // openRegistry opens every row's connector; every setting that is wrong is
@@ -82,8 +121,8 @@ func openRegistry(a *app, getenv config.Getenv) (*registry, error) {
 		reg.connectors[u.name] = o.connector
 		reg.countries[u.name] = u.countries
 		reg.formOrigins = append(reg.formOrigins, o.formOrigins...)
-		if o.sandbox != nil && reg.sandbox == nil {
-			reg.sandbox, reg.banner, reg.clients = o.sandbox, o.banner, o.clients
+		if o.sandbox != nil {
+			reg.mountSandbox(u.name, o)
 		}
 	}
 	if err := r.Err(); err != nil {
@@ -116,7 +155,7 @@ func openEAccounting(a *app, r *config.Reader, client *http.Client) (opened, err
 	case cfg.ClientID == "" && !a.cfg.Demo:
 		return o, nil // not offered
 	case cfg.ClientID == "":
-		base := "http://" + a.cfg.SandboxAddr
+		base := a.sandboxBase("eaccounting")
 		// Derived, not random, so that `bilag sync --all` can use the sandbox
 		// of a running demo server.
 		cfg.ClientID, cfg.ClientSecret = "bilag-demo", base64.RawURLEncoding.EncodeToString(seal.DeriveKey(a.cfg.SecretKey, "bilag demo sandbox client"))
@@ -173,4 +212,25 @@ func sandboxUsers() string {
 		out = append(out, u.Email+" / "+u.Password)
 	}
 	return strings.Join(out[:min(2, len(out))], ", ") + ", … (listed on its login page)"
+}
+
+// sandboxNames are the connectors `bilag sandbox --connector` serves.
+func sandboxNames() []string {
+	names := []string{rootSandbox}
+	for _, u := range upstreams() {
+		if u.standalone != nil {
+			names = append(names, u.name)
+		}
+	}
+	return names
+}
+
+// standaloneSandbox builds the sandbox of the row name, served at base.
+func standaloneSandbox(name, base string, log *slog.Logger, stdout io.Writer) (http.Handler, error) {
+	for _, u := range upstreams() {
+		if u.name == name && u.standalone != nil {
+			return u.standalone(base, log, stdout)
+		}
+	}
+	return nil, fmt.Errorf("no sandbox for connector %q (have %s)", name, strings.Join(sandboxNames(), ", "))
 }

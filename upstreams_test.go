@@ -2,13 +2,17 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
 
 	"bilag/connectors/eaccounting/sandbox"
 	"bilag/server/config"
+	"bilag/server/demo"
 )
 
 func testApp(t *testing.T, demoMode bool) *app {
@@ -79,5 +83,44 @@ func TestRegistryOffersWhatIsConfigured(t *testing.T) {
 		if !inSandbox[c.OrgNumber] {
 			t.Errorf("demo client %s (%s) is not in the sandbox", c.Name, c.OrgNumber)
 		}
+	}
+}
+
+// Every demo sandbox is served on one address: the root connector's at
+// the root, every other under its own name, which it does not see.
+func TestSandboxesShareOneAddress(t *testing.T) {
+	echoPath := func(who string) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, who+" "+r.URL.Path) })
+	}
+	var reg registry
+	reg.mountSandbox(rootSandbox, opened{sandbox: echoPath("root"), banner: "root sandbox"})
+	reg.mountSandbox("other", opened{sandbox: echoPath("other"), banner: "other sandbox", clients: []demo.Company{{Name: "Oy"}}})
+	for path, want := range map[string]string{
+		"/connect/authorize": "root /connect/authorize",
+		"/other/self":        "other /self",
+		"/otherwise":         "root /otherwise",
+	} {
+		rec := httptest.NewRecorder()
+		reg.sandbox.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		if got := rec.Body.String(); got != want {
+			t.Errorf("GET %s answered %q, want %q", path, got, want)
+		}
+	}
+	if len(reg.banners) != 2 || len(reg.clients) != 1 {
+		t.Errorf("banners %v, clients %v: want both banners and the other's client", reg.banners, reg.clients)
+	}
+	a := testApp(t, true)
+	if got, want := a.sandboxBase("other"), "http://"+a.cfg.SandboxAddr+"/other"; got != want {
+		t.Errorf("sandboxBase(other) = %q, want %q", got, want)
+	}
+}
+
+func TestSandboxCommandNamesItsConnectors(t *testing.T) {
+	var stdout, stderr strings.Builder
+	if code := run(t.Context(), []string{"sandbox", "--connector", "nosuch", "--addr", "127.0.0.1:0"}, nil, &stdout, &stderr); code != 1 {
+		t.Fatalf("bilag sandbox --connector nosuch exited %d, want 1", code)
+	}
+	if !strings.Contains(stderr.String(), `no sandbox for connector "nosuch"`) || !strings.Contains(stderr.String(), rootSandbox) {
+		t.Errorf("stderr = %q, want it to name the unknown connector and the ones there are", stderr.String())
 	}
 }

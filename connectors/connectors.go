@@ -68,6 +68,34 @@ type Field struct {
 	Name   string
 	Label  string
 	Secret bool
+	// Choices, when set, are the only values the field takes: the form
+	// shows a list, never a box to type in (a host the signed requests go
+	// to must not be typed).
+	Choices []string
+	// FromCompany fills the field with the company record's organisation
+	// number, shown read-only: the approver cannot change which company
+	// the keys must reach.
+	FromCompany bool
+	// Optional fields may be left empty.
+	Optional bool
+	// Multiline fields take several lines (lists of codes).
+	Multiline bool
+}
+
+// FormError is what a CredentialConnector's Connect returns (possibly
+// wrapped) when what was typed has a specific problem the approver can fix.
+// The form shows the connector's text "<connector>.form.<Code>", beside
+// Field when it is set, and nothing is stored.
+type FormError struct {
+	Field string
+	Code  string
+}
+
+func (e *FormError) Error() string {
+	if e.Field == "" {
+		return "form: " + e.Code
+	}
+	return "form: " + e.Field + ": " + e.Code
 }
 
 // CredentialConnector grants access by credentials the approver pastes into

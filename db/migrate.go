@@ -163,7 +163,29 @@ var migrations = []func(tx *gorm.DB) error{
 		}
 		return tx.Migrator().CreateTable(&notificationV12{}, &notificationMarkV12{})
 	},
+	// 13: what connectors keep across instances: calls per key and day (a
+	// daily quota), and named leases (one request at a time upstream).
+	func(tx *gorm.DB) error {
+		return tx.Migrator().CreateTable(&upstreamCallV13{}, &upstreamLeaseV13{})
+	},
 }
+
+// upstreamCallV13 and upstreamLeaseV13 are what step 13 makes.
+type upstreamCallV13 struct {
+	Key   string `gorm:"primaryKey;size:200"`
+	Day   string `gorm:"primaryKey;size:10"`
+	Calls int    `gorm:"not null;default:0"`
+}
+
+func (upstreamCallV13) TableName() string { return "upstream_calls" }
+
+type upstreamLeaseV13 struct {
+	Key    string `gorm:"primaryKey;size:200"`
+	Holder string `gorm:"size:64;not null;default:''"`
+	Until  *time.Time
+}
+
+func (upstreamLeaseV13) TableName() string { return "upstream_leases" }
 
 // consentLinkV12 (the columns it adds), notificationV12 and
 // notificationMarkV12 are what step 12 makes.

@@ -154,7 +154,8 @@ func TestLiveStructsMatchSchema(t *testing.T) {
 			err := live.Migrator().CreateTable(&User{}, &Company{}, &Membership{}, &AuditEvent{},
 				&ConsentLink{}, &Connection{},
 				&Voucher{}, &FiscalYear{}, &VoucherDocument{}, &SyncRun{}, &SyncState{},
-				&APIToken{}, &JobLease{}, &Session{}, &RecoveryCode{}, &Notification{}, &NotificationMark{}, &schemaVersion{})
+				&APIToken{}, &JobLease{}, &Session{}, &RecoveryCode{}, &Notification{}, &NotificationMark{},
+				&UpstreamCall{}, &UpstreamLease{}, &schemaVersion{})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -24,6 +25,8 @@ const (
 	// keyFieldMax bounds a pasted value. Keys and ids are far shorter; the
 	// bound keeps a pasted document out of the upstream call.
 	keyFieldMax = 500
+	// keyTextMax bounds a multi-line value (a list of codes).
+	keyTextMax = 20000
 	// keySubmitsPerLink bounds the upstream calls one link may make in a
 	// throttleWindow. Each submit is a signed call with the values typed,
 	// so without a bound the form would answer guesses of a key.
@@ -47,6 +50,12 @@ type keyFormPage struct {
 type keyField struct {
 	Name, Label, Help string
 	Secret            bool
+	// Choices are the values of a list; ReadOnly shows Value from the
+	// company record; Multiline is a text area of at most Max characters.
+	Choices             []string
+	ReadOnly, Multiline bool
+	Optional            bool
+	Max                 int
 	// Value is what was typed, kept for fields that are not secret only.
 	Value string
 	// Error is the catalogue key of what is wrong with the value.
@@ -120,6 +129,11 @@ func (s *Server) connectKeys(c echo.Context, cc connectors.CredentialConnector, 
 	grant, err := cc.Connect(ctx, values)
 	if err != nil {
 		reason, status, msg := keyFailure(err)
+		var fe *connectors.FormError
+		if errors.As(err, &fe) {
+			reason, status, msg = "keys_refused", http.StatusUnprocessableEntity, cc.Name()+".form."+fe.Code
+			page.markField(fe.Field, msg)
+		}
 		var rl *connectors.RateLimitError
 		if errors.As(err, &rl) && rl.RetryAfter > 0 {
 			c.Response().Header().Set("Retry-After", retryAfterSeconds(rl))
@@ -159,15 +173,26 @@ func (s *Server) readKeys(c echo.Context, cc connectors.CredentialConnector, p c
 	r := c.Request()
 	for _, f := range cc.Fields() {
 		kf := keyField{Name: f.Name, Label: s.fieldText(c, cc.Name()+".field."+f.Name, f.Label), Secret: f.Secret,
-			Help: s.fieldText(c, cc.Name()+".field."+f.Name+".help", "")}
+			Help: s.fieldText(c, cc.Name()+".field."+f.Name+".help", ""), Choices: f.Choices,
+			ReadOnly: f.FromCompany, Multiline: f.Multiline, Optional: f.Optional, Max: keyFieldMax}
+		if f.Multiline {
+			kf.Max = keyTextMax
+		}
+		if f.FromCompany {
+			// Never from the POST: the keys must reach this company.
+			if p.Company != nil {
+				kf.Value = p.Company.OrgNumber
+			}
+			values[f.Name] = kf.Value
+			page.Fields = append(page.Fields, kf)
+			continue
+		}
 		if r.Method == http.MethodPost {
 			v := strings.TrimSpace(r.PostFormValue(f.Name))
 			sent = sent || r.PostForm.Has(f.Name)
-			switch {
-			case v == "":
-				kf.Error = "err.required"
-			case utf8.RuneCountInString(v) > keyFieldMax:
-				kf.Error, v = "err.toolong", ""
+			kf.Error = checkKeyValue(f, v, kf.Max)
+			if kf.Error == "err.toolong" {
+				v = ""
 			}
 			values[f.Name] = v
 			if !f.Secret {
@@ -183,6 +208,31 @@ func (s *Server) readKeys(c echo.Context, cc connectors.CredentialConnector, p c
 		}
 	}
 	return page, values, sent
+}
+
+// checkKeyValue is the catalogue key of what is wrong with v as f's value,
+// "" when nothing is.
+func checkKeyValue(f connectors.Field, v string, max int) string {
+	switch {
+	case v == "" && f.Optional:
+		return ""
+	case v == "":
+		return "err.required"
+	case utf8.RuneCountInString(v) > max:
+		return "err.toolong"
+	case f.Choices != nil && !slices.Contains(f.Choices, v):
+		return "err.choice"
+	}
+	return ""
+}
+
+// markField shows msg beside the field named name, when there is one.
+func (p *keyFormPage) markField(name, msg string) {
+	for i := range p.Fields {
+		if name != "" && p.Fields[i].Name == name {
+			p.Fields[i].Error = msg
+		}
+	}
 }
 
 func (p keyFormPage) valid() bool {

@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -345,5 +346,83 @@ func TestRedirectLinkStillRedirects(t *testing.T) {
 	}
 	if got := e.linkOf(t, link).Status; got != db.LinkLoginStarted {
 		t.Errorf("link status = %q, want %q", got, db.LinkLoginStarted)
+	}
+}
+
+// hostForm is the fake's key form with a host picked from a list, the
+// company's organisation number from its record and an optional note; its
+// Connect refuses a host other than the first with a FormError on "host"
+// and an organisation number other than Fjällbacka's with one on none.
+type hostForm struct {
+	connectortest.Form
+	got *map[string]string
+}
+
+func (h hostForm) Fields() []connectors.Field {
+	return append(h.Form.Fields(),
+		connectors.Field{Name: "host", Label: "Host", Choices: []string{"a.example", "b.example"}},
+		connectors.Field{Name: "org", Label: "Business id", FromCompany: true},
+		connectors.Field{Name: "note", Label: "Codes", Optional: true, Multiline: true})
+}
+
+func (h hostForm) Connect(ctx context.Context, values map[string]string) (connectors.Grant, error) {
+	*h.got = values
+	switch {
+	case values["host"] != "a.example":
+		return connectors.Grant{}, fmt.Errorf("connect: %w", &connectors.FormError{Field: "host", Code: "host_unknown"})
+	case values["org"] != "556812-3474":
+		return connectors.Grant{}, &connectors.FormError{Code: "org_not_reached"}
+	}
+	return h.Form.Connect(ctx, values)
+}
+
+// TestKeyFormFieldKinds: a list takes only its values, the company's number
+// comes from the record whatever is posted, an optional field may stay
+// empty, and a connector's FormError is shown as its own text.
+func TestKeyFormFieldKinds(t *testing.T) {
+	var got map[string]string
+	e, _ := newEnv(t).withFake(func(u *connectortest.Upstream) connectors.Connector {
+		return hostForm{Form: connectortest.Form{U: u}, got: &got}
+	})
+	link := e.loggedIn(e.analyst).createLink(e.fj, "")
+	acc := e.browser()
+	page := acc.get(link)
+	wantStatus(t, "GET link", page, http.StatusOK)
+	for _, want := range []string{
+		`<select id="f-host" name="host" required`,
+		`<option value="b.example">b.example</option>`,
+		`name="org" type="text" value="` + e.fj.OrgNumber + `" readonly`,
+		`<textarea id="f-note" name="note"`,
+	} {
+		if !strings.Contains(page.Body, want) {
+			t.Errorf("key form lacks %s", want)
+		}
+	}
+
+	form := func(host, org string) url.Values {
+		v := keys("anna", "right-key")
+		v.Set("host", host)
+		v.Set("org", org)
+		return v
+	}
+	r := acc.post(link, form("evil.example", e.fj.OrgNumber))
+	wantStatus(t, "POST a host not in the list", r, http.StatusUnprocessableEntity)
+	wantText(t, "host not in the list", r, tr("err.choice"))
+	if got != nil {
+		t.Errorf("Connect was called with a host not in the list: %v", got)
+	}
+
+	r = acc.post(link, form("b.example", "999999-9999"))
+	wantStatus(t, "POST a host the connector refuses", r, http.StatusUnprocessableEntity)
+	wantText(t, "connector's refusal", r, "fake.form.host_unknown")
+	if got["org"] != e.fj.OrgNumber || got["note"] != "" {
+		t.Errorf("Connect got org %q note %q, want the record's %q and an empty optional note", got["org"], got["note"], e.fj.OrgNumber)
+	}
+	e.wantUsable(t, link)
+
+	r = acc.post(link, form("a.example", ""))
+	wantStatus(t, "POST the right host", r, http.StatusSeeOther)
+	if c, err := e.svc.Current(t.Context(), e.fj.ID); err != nil || c.Status != db.ConnActive {
+		t.Fatalf("connection after the right host = %v, %v; want active", c, err)
 	}
 }

@@ -1,0 +1,75 @@
+package db
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// UpstreamCall is how many calls went to an upstream under one key (an
+// agreement, a customer) on one UTC day, counted by every instance.
+type UpstreamCall struct {
+	Key   string `gorm:"primaryKey;size:200"`
+	Day   string `gorm:"primaryKey;size:10"`
+	Calls int    `gorm:"not null;default:0"`
+}
+
+// UpstreamLease is a named lease a connector holds across instances (one
+// request at a time to a customer's environment).
+type UpstreamLease struct {
+	Key    string `gorm:"primaryKey;size:200"`
+	Holder string `gorm:"size:64;not null;default:''"`
+	Until  *time.Time
+}
+
+// AddCalls adds n calls to key's count for the UTC day of at and returns
+// the day's total after adding: one upsert, so instances counting at once
+// never lose a call.
+func (d *DB) AddCalls(ctx context.Context, key string, at time.Time, n int) (int, error) {
+	row := UpstreamCall{Key: key, Day: at.UTC().Format(time.DateOnly), Calls: n}
+	err := d.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		err := tx.Clauses(clause.OnConflict{
+			Columns:   []clause.Column{{Name: "key"}, {Name: "day"}},
+			DoUpdates: clause.Assignments(map[string]any{"calls": gorm.Expr("upstream_calls.calls + ?", n)}),
+		}).Create(&row).Error
+		if err != nil {
+			return err
+		}
+		return tx.Where("key = ? AND day = ?", row.Key, row.Day).Take(&row).Error
+	})
+	if err != nil {
+		return 0, fmt.Errorf("upstream calls %s: %w", key, err)
+	}
+	return row.Calls, nil
+}
+
+// TakeLease takes key for holder until until when it is free, expired or
+// already holder's. As ClaimJob, it is one conditional UPDATE, so two
+// instances never both get true.
+func (d *DB) TakeLease(ctx context.Context, key, holder string, until time.Time) (bool, error) {
+	now := d.now().UTC()
+	g := d.gorm.WithContext(ctx)
+	if err := g.Exec("INSERT INTO upstream_leases (key, holder) VALUES (?, '') ON CONFLICT DO NOTHING", key).Error; err != nil {
+		return false, fmt.Errorf("upstream lease %s: %w", key, err)
+	}
+	res := g.Model(&UpstreamLease{}).
+		Where("key = ? AND (until IS NULL OR until < ? OR holder = ?)", key, now, holder).
+		Updates(map[string]any{"holder": holder, "until": until.UTC()})
+	if res.Error != nil {
+		return false, fmt.Errorf("take upstream lease %s: %w", key, res.Error)
+	}
+	return res.RowsAffected == 1, nil
+}
+
+// ReleaseLease gives key up if holder has it.
+func (d *DB) ReleaseLease(ctx context.Context, key, holder string) error {
+	err := d.gorm.WithContext(ctx).Model(&UpstreamLease{}).Where("key = ? AND holder = ?", key, holder).
+		Updates(map[string]any{"holder": "", "until": nil}).Error
+	if err != nil {
+		return fmt.Errorf("release upstream lease %s: %w", key, err)
+	}
+	return nil
+}
