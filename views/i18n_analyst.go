@@ -36,7 +36,7 @@ var analystCatalog = map[string]Text{
 		Sv: "Hej!\n\nVi på %[1]s behöver läsbehörighet till %[2]s bokföring i %[3]s, så att vi kan öppna underlagen bakom verifikaten. Öppna länken och logga in med ett konto som har full behörighet i %[3]s:\n\n%[4]s\n\nLänken gäller till %[5]s. Du ger bara läsbehörighet och kan återkalla den när du vill.\n\nVänliga hälsningar\n%[6]s",
 	},
 
-	"reason.superseded": {En: "closed: the company was connected through another link", Sv: "stängd: företaget kopplades via en annan länk"},
+	"reason.superseded": {En: "closed: the company was connected through another link", Sv: "stängd: företaget kopplades via en annan länk", Da: "lukket: virksomheden blev forbundet via et andet link", Nb: "lukket: selskapet ble koblet til via en annen lenke", Fi: "suljettu: yritys yhdistettiin toisella linkillä"},
 
 	"next.permission":     {En: "Next: send the link to a colleague with full permission in the accounting system, or ask the approver to be given it.", Sv: "Nästa steg: skicka länken till en kollega med full behörighet i ekonomisystemet, eller be att godkännaren får den."},
 	"next.missing_scope":  {En: "Next: ask the approver to open the link again and allow every permission asked for.", Sv: "Nästa steg: be godkännaren öppna länken igen och tillåta alla behörigheter som efterfrågas."},

@@ -42,7 +42,7 @@ var findingCatalog = map[string]Text{
 	"finding.sync.sofar":        {En: "%d vouchers fetched so far", Sv: "%d verifikat hämtade hittills"},
 	"finding.sync.changessince": {En: "Looking for changes since %s … %d new or changed", Sv: "Letar efter ändringar sedan %s … %d nya eller ändrade"},
 	"finding.sync.changes":      {En: "Looking for changes … %d new or changed", Sv: "Letar efter ändringar … %d nya eller ändrade"},
-	"finding.err.404.title":     {En: "Not found, or no access", Sv: "Hittades inte, eller ingen åtkomst"},
+	"finding.err.404.title":     {En: "Not found, or no access", Sv: "Hittades inte, eller ingen åtkomst", Da: "Ikke fundet, eller ingen adgang", Nb: "Ikke funnet, eller ingen tilgang", Fi: "Ei löytynyt, tai ei käyttöoikeutta"},
 	"finding.err.404":           {En: "Not found. The page does not exist, or you do not have access to it; if you think you should, ask an admin.", Sv: "Hittades inte. Sidan finns inte, eller så har du inte åtkomst till den; om du tycker att du borde ha det, fråga en administratör."},
 	"finding.nav.admin":         {En: "Administration", Sv: "Administration"},
 	"finding.admin.nav":         {En: "Administration", Sv: "Administration"},

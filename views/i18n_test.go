@@ -89,7 +89,7 @@ func accountantKeys(t *testing.T) []string {
 		t.Fatal(err)
 	}
 	keys := []string{"app.tagline", "nav.skip", "nav.language"}
-	for _, page := range []string{"consent.html", "consent_result.html", "connect_form.html", "error.html"} {
+	for _, page := range []string{"consent.html", "consent_checking.html", "consent_result.html", "connect_form.html", "error.html"} {
 		keys = append(keys, templateKeys(t, page)...)
 	}
 	for _, conn := range r.Connectors() {
@@ -100,7 +100,7 @@ func accountantKeys(t *testing.T) []string {
 		for _, conn := range r.Connectors() {
 			rest = strings.TrimPrefix(rest, conn+".")
 		}
-		for _, prefix := range []string{"consent.", "result.", "reason.", "err.", "area.", "form."} {
+		for _, prefix := range []string{"accountant.", "consent.", "result.", "reason.", "err.", "area.", "form.", "connector."} {
 			if strings.HasPrefix(rest, prefix) {
 				keys = append(keys, k)
 			}
