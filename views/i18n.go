@@ -40,10 +40,11 @@ func (t Text) text(lang string) string {
 // language switcher shows them, ?l= accepts them and Accept-Language is
 // matched against them. It returns a new slice on every call.
 //
-// This is the one list that enables a language. Text has room for "da",
-// "nb" and "fi" too; add one here once its texts exist
-// (TestAccountantTextsInEveryLanguage names the ones still missing).
-func Languages() []string { return []string{"en", "sv"} }
+// This is the one list that enables a language; add one here once the
+// accountant's texts exist in it (TestAccountantTextsInEveryLanguage names
+// the ones still missing). The portal's other pages may lack an enabled
+// language: their texts fall back to English (Text.text).
+func Languages() []string { return []string{"en", "sv", "da", "nb", "fi"} }
 
 // Supported reports whether lang is one of Languages.
 func Supported(lang string) bool { return slices.Contains(Languages(), lang) }

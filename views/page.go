@@ -54,6 +54,8 @@ type Page struct {
 var shortMonths = map[string][12]string{
 	"en": {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"},
 	"sv": {"jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec"},
+	"da": {"jan.", "feb.", "mar.", "apr.", "maj", "jun.", "jul.", "aug.", "sep.", "okt.", "nov.", "dec."},
+	"nb": {"jan.", "feb.", "mar.", "apr.", "mai", "jun.", "jul.", "aug.", "sep.", "okt.", "nov.", "des."},
 }
 
 // Time prints a moment in the page's zone, with the zone's name, so that
@@ -84,6 +86,14 @@ func FormatTime(t time.Time, zone *time.Location, lang string) string {
 		zone = time.UTC
 	}
 	t = t.In(zone)
+	switch lang {
+	case "fi":
+		// Finnish readers expect a numeric date and "klo" with a dotted time.
+		return fmt.Sprintf("%d.%d.%d klo %s", t.Day(), t.Month(), t.Year(), t.Format("15.04 MST"))
+	case "da", "nb":
+		// Danish and Norwegian write the day as an ordinal: "26. nov. 2026".
+		return fmt.Sprintf("%d. %s %d %s", t.Day(), shortMonths[lang][t.Month()-1], t.Year(), t.Format("15:04 MST"))
+	}
 	months, ok := shortMonths[lang]
 	if !ok {
 		months = shortMonths["en"]

@@ -326,15 +326,17 @@ func TestMatchLanguage(t *testing.T) {
 		{"sv-SE,sv;q=0.9,en;q=0.8", "sv"},
 		{"en-GB,en;q=0.9,sv;q=0.8", "en"},
 		{"de-DE", "en"},
-		// Named exception (issue 11, item 8): Norwegian readers used to get
-		// Swedish; they get English until bokmål is enabled (see
-		// TestMatchLanguageOnceEnabled).
-		{"nb-NO,nb;q=0.9", "en"},
+		// Norwegian readers get bokmål (issue 11, item 8: never Swedish),
+		// Nynorsk and plain "no" readers too.
+		{"nb-NO,nb;q=0.9", "nb"},
 		{"fr;q=0.9, sv;q=0.5", "sv"},
-		{"da-DK,da;q=0.9", "en"},
-		{"nn", "en"},
-		{"no, sv;q=0.8", "sv"},
-		{"fi-FI", "en"},
+		{"da-DK,da;q=0.9", "da"},
+		{"nn", "nb"},
+		{"no, sv;q=0.8", "nb"},
+		{"sv;q=0.8, no", "nb"},
+		{"fi-FI", "fi"},
+		{"fi;q=0.4, sv-FI;q=0.9", "sv"},
+		{"de-DE, da;q=0.1", "da"},
 	}
 	for _, tt := range tests {
 		if got := MatchLanguage(tt.header); got != tt.want {
@@ -350,8 +352,14 @@ func TestMatchLanguageOr(t *testing.T) {
 		{"de-DE", "sv", "sv"},
 		{"", "sv", "sv"},
 		{"en-GB,en;q=0.9", "sv", "en"},
-		{"de-DE", "nb", "en"}, // not enabled yet
+		{"de-DE", "nb", "nb"},
+		{"de-DE", "da", "da"},
+		{"fr-FR,de;q=0.5", "fi", "fi"},
+		{"", "fi", "fi"},
+		{"sv", "da", "sv"},
+		{"en-US", "fi", "en"},
 		{"de-DE", "", "en"},
+		{"de-DE", "xx", "en"},
 		{"sv", "xx", "sv"},
 	}
 	for _, tt := range tests {
@@ -447,6 +455,12 @@ func TestPageTime(t *testing.T) {
 		{CountryZone("SE"), "sv", summer, "2 jun 2026 00:05 CEST"},
 		{CountryZone("FI"), "sv", at, "26 nov 2026 02:50 EET"},
 		{CountryZone("NO"), "en", at, "26 Nov 2026 01:50 CET"},
+		{CountryZone("NO"), "nb", at, "26. nov. 2026 01:50 CET"},
+		{CountryZone("NO"), "nb", time.Date(2026, 12, 24, 9, 0, 0, 0, time.UTC), "24. des. 2026 10:00 CET"},
+		{CountryZone("DK"), "da", summer, "2. jun. 2026 00:05 CEST"},
+		{CountryZone("DK"), "da", time.Date(2026, 5, 4, 8, 0, 0, 0, time.UTC), "4. maj 2026 10:00 CEST"},
+		{CountryZone("FI"), "fi", at, "26.11.2026 klo 02.50 EET"},
+		{CountryZone("FI"), "fi", summer, "2.6.2026 klo 01.05 EEST"},
 		{nil, "en", at, "26 Nov 2026 00:50 UTC"},
 		{CountryZone("SE"), "sv", time.Time{}, ""},
 		{CountryZone("SE"), "sv", (*time.Time)(nil), ""},
