@@ -1,0 +1,136 @@
+package server_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"bilag/connectors/orgnr"
+	"bilag/db"
+	"bilag/views"
+)
+
+// addCompanyIn is addCompany for a company of another country than Sweden.
+func (e *env) addCompanyIn(country, name, org string, members ...person) *db.Company {
+	e.t.Helper()
+	norm, err := orgnr.Validate(country, org)
+	if err != nil {
+		e.t.Fatalf("orgnr.Validate(%s, %s) = %v", country, org, err)
+	}
+	c := &db.Company{Name: name, Country: country, OrgNumber: norm, Active: true}
+	if err := e.db.CreateCompany(e.t.Context(), c); err != nil {
+		e.t.Fatalf("CreateCompany(%s) = %v", name, err)
+	}
+	var ids []int64
+	for _, m := range members {
+		ids = append(ids, m.ID)
+	}
+	if err := e.db.SetMembers(e.t.Context(), c.ID, ids); err != nil {
+		e.t.Fatalf("SetMembers(%s) = %v", name, err)
+	}
+	return c
+}
+
+// pageLang is the language a page declares (<html lang="…">).
+func pageLang(r *response) string {
+	_, rest, ok := strings.Cut(r.Body, `<html lang="`)
+	if !ok {
+		return ""
+	}
+	lang, _, _ := strings.Cut(rest, `"`)
+	return lang
+}
+
+// The accountant's pages (the consent page, the "checking" step and the
+// result) speak the company's country language to a reader whose browser
+// names none of Bilag's languages: a Danish company's accountant reads
+// Danish, a Norwegian one bokmål, a Finnish one Finnish. A language the
+// browser names wins.
+func TestConsentLanguageFollowsTheCompanysCountry(t *testing.T) {
+	e := newEnv(t)
+	analyst := e.loggedIn(e.analyst)
+	companies := map[string]*db.Company{
+		"SE": e.fj,
+		"DK": e.addCompanyIn("DK", "Skagen Tømrer ApS", "61126228", e.analyst),
+		"NO": e.addCompanyIn("NO", "Fjordsag AS", "923609016", e.analyst),
+		"FI": e.addCompanyIn("FI", "Saimaan Puu Oy", "0112038-9", e.analyst),
+	}
+	tests := []struct {
+		country, acceptLanguage, want string
+	}{
+		{"SE", "de-DE,de;q=0.9", "sv"},
+		{"DK", "de-DE,de;q=0.9", "da"},
+		{"NO", "pl-PL", "nb"},
+		{"FI", "ru-RU,ru;q=0.9", "fi"},
+		{"DK", "", "da"},
+		// The browser's own choice wins over the company's country.
+		{"DK", "en-GB,en;q=0.9", "en"},
+		{"FI", "sv-FI,sv;q=0.9", "sv"},
+		{"NO", "da-DK", "da"},
+		{"SE", "nb-NO,nb;q=0.9", "nb"},
+		{"DK", "fi", "fi"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.country+"/"+tt.acceptLanguage, func(t *testing.T) {
+			co := companies[tt.country]
+			link := analyst.createLink(co, "")
+			acc := e.browser()
+			acc.header.Set("Accept-Language", tt.acceptLanguage)
+			if tt.acceptLanguage == "" {
+				acc.header.Del("Accept-Language")
+			}
+			page := acc.get(link)
+			wantStatus(t, "consent page", page, http.StatusOK)
+			if got := pageLang(page); got != tt.want {
+				t.Errorf("consent page of a %s company for Accept-Language %q is in %q, want %q", tt.country, tt.acceptLanguage, got, tt.want)
+			}
+			wantText(t, "consent page", page, views.Translate(tt.want, "consent.give"))
+
+			// Through the upstream and back: the sandbox hands over
+			// Fjällbacka, so every company but Fjällbacka ends in a refusal.
+			cb := acc.consent(link, anna)
+			checking := acc.get(cb.Location())
+			wantStatus(t, "checking page", checking, http.StatusOK)
+			if got := pageLang(checking); got != tt.want {
+				t.Errorf("checking page of a %s company is in %q, want %q", tt.country, got, tt.want)
+			}
+			wantText(t, "checking page", checking, views.Translate(tt.want, "accountant.checking.title"))
+			r := acc.get(checkingTarget(t, checking))
+			wantStatus(t, "check", r, http.StatusSeeOther)
+			res := acc.get(r.Location())
+			if got := pageLang(res); got != tt.want {
+				t.Errorf("result page of a %s company is in %q, want %q", tt.country, got, tt.want)
+			}
+			want := "result.ok.title"
+			if tt.country != "SE" {
+				want = "result.retry"
+			}
+			wantText(t, "result page", res, views.Translate(tt.want, want))
+		})
+	}
+}
+
+// A reader who chose a language keeps it on a Danish company's pages.
+func TestConsentLanguageChosenWins(t *testing.T) {
+	e := newEnv(t)
+	co := e.addCompanyIn("DK", "Skagen Tømrer ApS", "61126228", e.analyst)
+	link := e.loggedIn(e.analyst).createLink(co, "")
+	for _, lang := range views.Languages() {
+		t.Run(lang, func(t *testing.T) {
+			acc := e.browser()
+			acc.header.Set("Accept-Language", "de-DE")
+			acc.get("/lang?l=" + lang + "&next=/login")
+			page := acc.get(link)
+			wantStatus(t, "consent page", page, http.StatusOK)
+			if got := pageLang(page); got != lang {
+				t.Errorf("consent page after choosing %q is in %q", lang, got)
+			}
+			// The switcher offers every language, each in its own name.
+			for _, other := range views.Languages() {
+				if !strings.Contains(page.Body, `lang="`+other+`"`) {
+					t.Errorf("the language switcher lacks %q", other)
+				}
+			}
+		})
+	}
+}
