@@ -329,6 +329,9 @@ func (s *Server) checkTaken(c echo.Context, f flow) error {
 		return s.finish(c, s.unusableResult(c.Request().Context(), f.LinkID))
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
+	if co, err := s.db.Company(c.Request().Context(), l.CompanyID); err == nil {
+		defaultLanguage(c, co.Country)
+	}
 	page := checkingPage{Action: "/connect/" + f.Secret, Delay: 3, Connector: f.Connector}
 	return s.renderBare(c, http.StatusOK, "consent_checking", s.t(c, "accountant.checking.title"), page)
 }
@@ -527,6 +530,11 @@ func (s *Server) showConsentResult(c echo.Context) error {
 		// none may have happened; the link itself shows where it stands.
 		r = result{Reason: "gone", Firm: s.firm, Asker: s.asker(c.Request().Context(), nil)}
 		return s.renderBare(c, http.StatusOK, "consent_result", s.ct(c, r.Connector, "result.title"), r)
+	}
+	// The result comes from a cookie, not a link: the company's country it
+	// carries is how it speaks the consent page's default language.
+	if r.Country != "" {
+		defaultLanguage(c, r.Country)
 	}
 	if shareReasons[r.Reason] && r.Retry != "" && s.now().Before(r.LinkExpires) {
 		r.ShareURL = s.absURL("/connect/" + r.Retry)

@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"html"
 	"net/http"
 	"strings"
 	"testing"
@@ -39,6 +40,13 @@ func pageLang(r *response) string {
 	}
 	lang, _, _ := strings.Cut(rest, `"`)
 	return lang
+}
+
+// pageTitle is the text of a page's <title>.
+func pageTitle(r *response) string {
+	_, rest, _ := strings.Cut(r.Body, "<title>")
+	title, _, _ := strings.Cut(rest, "</title>")
+	return html.UnescapeString(title)
 }
 
 // The accountant's pages (the consent page, the "checking" step and the
@@ -85,6 +93,9 @@ func TestConsentLanguageFollowsTheCompanysCountry(t *testing.T) {
 				t.Errorf("consent page of a %s company for Accept-Language %q is in %q, want %q", tt.country, tt.acceptLanguage, got, tt.want)
 			}
 			wantText(t, "consent page", page, views.Translate(tt.want, "consent.give"))
+			if got, want := pageTitle(page), views.TranslateFor(tt.want, "eaccounting", "consent.title"); !strings.HasPrefix(got, want) {
+				t.Errorf("consent page's title = %q, want it to start with %q", got, want)
+			}
 
 			// Through the upstream and back: the sandbox hands over
 			// Fjällbacka, so every company but Fjällbacka ends in a refusal.
@@ -94,7 +105,9 @@ func TestConsentLanguageFollowsTheCompanysCountry(t *testing.T) {
 			if got := pageLang(checking); got != tt.want {
 				t.Errorf("checking page of a %s company is in %q, want %q", tt.country, got, tt.want)
 			}
-			wantText(t, "checking page", checking, views.Translate(tt.want, "accountant.checking.title"))
+			if got, want := pageTitle(checking), views.Translate(tt.want, "accountant.checking.title"); !strings.HasPrefix(got, want) {
+				t.Errorf("checking page's title = %q, want it to start with %q", got, want)
+			}
 			r := acc.get(checkingTarget(t, checking))
 			wantStatus(t, "check", r, http.StatusSeeOther)
 			res := acc.get(r.Location())
@@ -106,6 +119,9 @@ func TestConsentLanguageFollowsTheCompanysCountry(t *testing.T) {
 				want = "result.retry"
 			}
 			wantText(t, "result page", res, views.Translate(tt.want, want))
+			if got, want := pageTitle(res), views.TranslateFor(tt.want, "eaccounting", "result.title"); !strings.HasPrefix(got, want) {
+				t.Errorf("result page's title = %q, want it to start with %q", got, want)
+			}
 		})
 	}
 }
