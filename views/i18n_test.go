@@ -1,6 +1,7 @@
 package views
 
 import (
+	"maps"
 	"regexp"
 	"slices"
 	"sort"
@@ -79,64 +80,138 @@ func TestTranslateFallsBack(t *testing.T) {
 }
 
 // accountantKeys are the keys the accountant who approves a consent link
-// sees: the consent, result and error pages and each connector's blocks
-// and wording of them, the words the server passes them, and the layout's
-// words outside the portal's navigation.
-func accountantKeys(t *testing.T) []string {
+// sees: the consent, checking, result and error pages and each connector's
+// blocks and wording of them (its key form's fields and name too), the
+// words the server passes them, and the layout's words outside the
+// portal's navigation. It returns the connectors with words of their own.
+func accountantKeys(t *testing.T) (keys, connectors []string) {
 	t.Helper()
 	r, err := New(FS())
 	if err != nil {
 		t.Fatal(err)
 	}
-	keys := []string{"app.tagline", "nav.skip", "nav.language"}
+	connectors = r.Connectors()
+	keys = []string{"app.tagline", "nav.skip", "nav.language"}
 	for _, page := range []string{"consent.html", "consent_checking.html", "consent_result.html", "connect_form.html", "error.html"} {
 		keys = append(keys, templateKeys(t, page)...)
 	}
-	for _, conn := range r.Connectors() {
+	for _, conn := range connectors {
 		keys = append(keys, templateKeys(t, "connectors/"+conn+".html")...)
 	}
 	for k := range catalog {
 		rest := k
-		for _, conn := range r.Connectors() {
+		for _, conn := range connectors {
 			rest = strings.TrimPrefix(rest, conn+".")
 		}
-		for _, prefix := range []string{"accountant.", "consent.", "result.", "reason.", "err.", "area.", "form.", "connector."} {
+		for _, prefix := range []string{"accountant.", "consent.", "result.", "reason.", "err.", "area.", "form.", "field.", "connector."} {
 			if strings.HasPrefix(rest, prefix) {
 				keys = append(keys, k)
 			}
 		}
 	}
 	sort.Strings(keys)
-	return slices.Compact(keys)
+	return slices.Compact(keys), connectors
 }
 
-// untranslated lists the keys among keys with no text of their own in lang
-// (English does not count for it).
-func untranslated(lang string, keys []string) []string {
+// keyConnector is the connector among connectors whose own words key is
+// ("<connector>." keys and its name, "connector.<connector>"), or "" for
+// a neutral key.
+func keyConnector(key string, connectors []string) string {
+	for _, conn := range connectors {
+		if strings.HasPrefix(key, conn+".") || key == "connector."+conn {
+			return conn
+		}
+	}
+	return ""
+}
+
+// missingTexts lists the keys among keys that lack a text of their own in
+// lang in cat (English does not count for it): a neutral key always, a
+// connector's own key only when the connector has some text in lang. A
+// connector is written in the languages of its countries (issues 15-17),
+// and in each of those wholly; in another language its own words fall back
+// to English while the page around them is in the reader's language.
+func missingTexts(cat map[string]Text, lang string, keys, connectors []string) []string {
+	speaks := map[string]bool{}
+	for _, k := range keys {
+		if conn := keyConnector(k, connectors); conn != "" && cat[k].in(lang) != "" {
+			speaks[conn] = true
+		}
+	}
 	var missing []string
 	for _, k := range keys {
-		if catalog[k].in(lang) == "" {
+		if conn := keyConnector(k, connectors); cat[k].in(lang) == "" && (conn == "" || speaks[conn]) {
 			missing = append(missing, k)
 		}
 	}
 	return missing
 }
 
-// Every language Bilag offers has every text the accountant sees, so an
+func TestMissingTexts(t *testing.T) {
+	cat := map[string]Text{
+		"consent.give":          {En: "Give", Da: "Giv"},
+		"consent.title":         {En: "Connect"},
+		"x.consent.title":       {En: "Connect X", Da: "Forbind X"},
+		"x.result.how":          {En: "How"},
+		"connector.x":           {En: "X"},
+		"y.consent.title":       {En: "Connect Y", Fi: "Yhdistä Y"},
+		"connector.y":           {En: "Y", Fi: "Y"},
+		"xy.consent.title":      {En: "Connect XY"},
+		"connector.xy":          {En: "XY", Da: "XY"},
+		"consent.kicker":        {En: "Request", Da: "Anmodning"},
+		"connector.unspecified": {En: "U"},
+	}
+	keys := slices.Sorted(maps.Keys(cat))
+	conns := []string{"x", "y", "xy"}
+	tests := []struct {
+		lang string
+		want []string
+	}{
+		// x writes Danish, so all of x; y does not, so none of y; xy does
+		// (its name), so all of xy; the neutral keys always.
+		{"da", []string{"connector.unspecified", "connector.x", "consent.title", "x.result.how", "xy.consent.title"}},
+		{"fi", []string{"connector.unspecified", "consent.give", "consent.kicker", "consent.title"}},
+	}
+	for _, tt := range tests {
+		if got := missingTexts(cat, tt.lang, keys, conns); !slices.Equal(got, tt.want) {
+			t.Errorf("missingTexts(%s) = %q, want %q", tt.lang, got, tt.want)
+		}
+	}
+}
+
+// Every language Bilag offers has every neutral text the accountant sees,
+// and every connector's own texts in each language it is written in, so an
 // enabled language whose texts are not written yet fails here rather than
 // showing the accountant half a page in English.
 func TestAccountantTextsInEveryLanguage(t *testing.T) {
-	keys := accountantKeys(t)
+	keys, conns := accountantKeys(t)
 	if len(keys) < 100 {
 		t.Fatalf("found %d keys the accountant sees, want the consent and result pages' (>100)", len(keys))
 	}
 	// The check itself must see a missing text, not Translate's fallback.
-	if got := untranslated("xx", keys); len(got) != len(keys) {
-		t.Fatalf("untranslated(\"xx\") finds %d of %d keys missing, want all", len(got), len(keys))
+	if got := missingTexts(catalog, "xx", keys, conns); len(got) == 0 {
+		t.Fatalf("missingTexts(\"xx\") finds no key missing")
 	}
 	for _, lang := range Languages() {
-		if missing := untranslated(lang, keys); len(missing) > 0 {
+		if missing := missingTexts(catalog, lang, keys, conns); len(missing) > 0 {
 			t.Errorf("language %q is enabled but lacks %d of the accountant's %d texts: %s", lang, len(missing), len(keys), strings.Join(missing, ", "))
+		}
+	}
+}
+
+// eAccounting's own words are written in every language Bilag offers: its
+// companies are Swedish, but its accountant may read any of them.
+func TestEAccountingInEveryLanguage(t *testing.T) {
+	keys, _ := accountantKeys(t)
+	for _, lang := range Languages() {
+		var missing []string
+		for _, k := range keys {
+			if keyConnector(k, []string{"eaccounting"}) != "" && catalog[k].in(lang) == "" {
+				missing = append(missing, k)
+			}
+		}
+		if len(missing) > 0 {
+			t.Errorf("eAccounting lacks %d texts in %q: %s", len(missing), lang, strings.Join(missing, ", "))
 		}
 	}
 }
