@@ -3,9 +3,12 @@ package server_test
 import (
 	"html"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
+	"bilag/connectors"
+	"bilag/connectors/connectortest"
 	"bilag/connectors/orgnr"
 	"bilag/db"
 	"bilag/views"
@@ -149,4 +152,26 @@ func TestConsentLanguageChosenWins(t *testing.T) {
 			}
 		})
 	}
+}
+
+// The key form (a connector granted by pasted keys, as Netvisor is) speaks
+// a Finnish company's language too, its refusal included.
+func TestKeyFormLanguageFollowsTheCompanysCountry(t *testing.T) {
+	e, _ := newEnv(t).withFake(func(u *connectortest.Upstream) connectors.Connector { return connectortest.Form{U: u} })
+	co := e.addCompanyIn("FI", "Saimaan Puu Oy", "0112038-9", e.analyst)
+	link := e.loggedIn(e.analyst).createLink(co, "")
+	acc := e.browser()
+	acc.header.Set("Accept-Language", "de-DE,de;q=0.9")
+	page := acc.get(link)
+	wantStatus(t, "key form", page, http.StatusOK)
+	if got := pageLang(page); got != "fi" {
+		t.Errorf("key form of a Finnish company is in %q, want fi", got)
+	}
+	wantText(t, "key form", page, views.Translate("fi", "form.keys.title"), views.Translate("fi", "form.submit"))
+	r := acc.post(link, url.Values{"user": {"anna"}, "key": {"wrong-key"}})
+	wantStatus(t, "wrong keys", r, http.StatusUnprocessableEntity)
+	if got := pageLang(r); got != "fi" {
+		t.Errorf("key form's refusal is in %q, want fi", got)
+	}
+	wantText(t, "wrong keys", r, views.Translate("fi", "form.refused"))
 }
