@@ -9,8 +9,9 @@ import (
 	"testing"
 )
 
-// Once bokmål and Danish are enabled, their readers get their own language,
-// and Nynorsk and plain Norwegian readers get bokmål.
+// Over a list of enabled languages, readers get their own language when it
+// is on the list, Nynorsk and plain Norwegian readers get bokmål, and a
+// language not on the list is never swapped for a neighbour (Finnish here).
 func TestMatchLanguageOnceEnabled(t *testing.T) {
 	enabled := []string{"en", "sv", "da", "nb"}
 	tests := []struct{ header, want string }{
