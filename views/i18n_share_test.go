@@ -1,0 +1,48 @@
+package views
+
+import (
+	"strings"
+	"testing"
+)
+
+// shareKeys are the texts the approver of a consent link reads: the
+// message and e-mail the analyst sends, in whichever language it is sent.
+var shareKeys = []string{"share.message", "share.subject", "share.months", "share.when", "share.clock"}
+
+// TestShareTextsInEveryLanguage: the link's message and e-mail exist in
+// every language Bilag offers, each in its own words (no English fallback
+// for the first thing a Danish, Norwegian or Finnish accountant reads),
+// with the same places for the firm, company, system, link, expiry and
+// sender as the English; and the analyst can label each language's copy.
+func TestShareTextsInEveryLanguage(t *testing.T) {
+	for _, lang := range Languages() {
+		for _, key := range shareKeys {
+			text, ok := catalog[key]
+			if !ok {
+				t.Errorf("%s: no key", key)
+				continue
+			}
+			own := text.in(lang)
+			if own == "" {
+				t.Errorf("%s has no text in %s", key, lang)
+				continue
+			}
+			for _, verb := range []string{"%[1]", "%[2]", "%[3]", "%[4]", "%[5]", "%[6]"} {
+				if strings.Contains(text.En, verb) != strings.Contains(own, verb) {
+					t.Errorf("%s in %s: %s differs from the English", key, lang, verb)
+				}
+			}
+			if lang != "en" && own == text.En && key != "share.clock" && key != "share.when" {
+				t.Errorf("%s in %s is the English text", key, lang)
+			}
+		}
+		if n := len(strings.Fields(Translate(lang, "share.months"))); n != 12 {
+			t.Errorf("share.months in %s has %d months", lang, n)
+		}
+		for _, key := range []string{"share.message." + lang, "share.copy." + lang} {
+			if catalog[key].En == "" || catalog[key].Sv == "" {
+				t.Errorf("%s lacks English or Swedish", key)
+			}
+		}
+	}
+}
