@@ -77,7 +77,7 @@ func (s *Server) bulkOne(c echo.Context, idText string) bulkRow {
 		r.Msg = s.t(c, "share.bad_address")
 		return r
 	}
-	cp, err := s.makeLink(c, co, l)
+	cp, err := s.makeLink(c, co, l, "")
 	if err != nil {
 		s.log.Error("bulk consent link", "company_id", co.ID, "err", err)
 		r.Msg = s.t(c, "bulk.failed")

@@ -143,7 +143,11 @@ type companyPage struct {
 	// Connectors are the ones a link may be made for; the choice shows
 	// only when there are several.
 	Connectors []string
-	Runs       []db.SyncRun
+	// MessageLangs are the languages the link's message may be written
+	// in; MessageLang is the one first chosen (the company's).
+	MessageLangs []string
+	MessageLang  string
+	Runs         []db.SyncRun
 	// Charts compare months: vouchers booked and documents opened.
 	Charts []views.Chart
 }
@@ -170,7 +174,8 @@ func (s *Server) renderCompany(c echo.Context, form *views.Form) error {
 	ctx := c.Request().Context()
 	co := currentCompany(c)
 	u := currentUser(c)
-	p := companyPage{Company: co, CanManage: u.CanManageConnections(), TTLs: s.ttlOptions(), Connectors: s.conns.Offered(co.Country), MailOn: s.mailOn()}
+	p := companyPage{Company: co, CanManage: u.CanManageConnections(), TTLs: s.ttlOptions(), Connectors: s.conns.Offered(co.Country), MailOn: s.mailOn(),
+		MessageLangs: views.Languages(), MessageLang: messageLang(co.Country, "")}
 	ids, err := s.db.Members(ctx, co.ID)
 	if err != nil {
 		return err
@@ -204,7 +209,7 @@ func (s *Server) renderCompany(c echo.Context, form *views.Form) error {
 		for i := range links {
 			p.Links = append(p.Links, s.linkView(c, &links[i]))
 		}
-		if p.Copy, err = s.newestCopy(ctx, co, links); err != nil {
+		if p.Copy, err = s.newestCopy(ctx, co, links, c.QueryParam("msg")); err != nil {
 			return err
 		}
 	}
@@ -212,6 +217,9 @@ func (s *Server) renderCompany(c echo.Context, form *views.Form) error {
 		form = views.NewForm()
 		form.Values["expected_org"] = co.OrgNumber
 		form.Values["ttl"] = s.linkTTL.String()
+	}
+	if l := form.Values["message_lang"]; views.Supported(l) {
+		p.MessageLang = l
 	}
 	p.LinkForm = form
 	status := 200
@@ -222,8 +230,8 @@ func (s *Server) renderCompany(c echo.Context, form *views.Form) error {
 }
 
 // newestCopy is the copy of the newest of links that can still be shown,
-// signed by the link's maker.
-func (s *Server) newestCopy(ctx context.Context, co *db.Company, links []db.ConsentLink) (*linkCopy, error) {
+// signed by the link's maker, its message in lang (see messageLang).
+func (s *Server) newestCopy(ctx context.Context, co *db.Company, links []db.ConsentLink, lang string) (*linkCopy, error) {
 	for i := range links {
 		l := &links[i]
 		if l.State(s.now()) != db.LinkCreated || len(l.SecretSealed) == 0 {
@@ -233,7 +241,7 @@ func (s *Server) newestCopy(ctx context.Context, co *db.Company, links []db.Cons
 		if u, err := s.db.User(ctx, l.CreatedByID); err == nil {
 			sender = u.Name
 		}
-		return s.linkCopyOf(ctx, co, l, sender)
+		return s.linkCopyOf(ctx, co, l, sender, lang)
 	}
 	return nil, nil
 }

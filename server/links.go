@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -86,6 +87,7 @@ func (s *Server) createLink(c echo.Context) error {
 	}
 	f, l := s.linkForm(c, co)
 	f.Values["approver_name"], f.Values["approver_email"] = c.FormValue("approver_name"), c.FormValue("approver_email")
+	f.Values["message_lang"] = c.FormValue("message_lang")
 	to, toOK := recipient(f.Values["approver_name"], f.Values["approver_email"])
 	if c.FormValue("approver_email") != "" && !toOK {
 		f.Fail("approver_email", "share.bad_address")
@@ -93,7 +95,7 @@ func (s *Server) createLink(c echo.Context) error {
 	if !f.OK() {
 		return s.renderCompany(c, f)
 	}
-	cp, err := s.makeLink(c, co, l)
+	cp, err := s.makeLink(c, co, l, c.FormValue("message_lang"))
 	if err != nil {
 		return err
 	}
@@ -101,19 +103,25 @@ func (s *Server) createLink(c echo.Context) error {
 	if toOK && c.FormValue("approver_email") != "" {
 		msg = s.sendWords(c, co.ID, s.mailLink(c, co, l, cp, to), to)
 	}
-	return s.flashTo(c, msg, fmt.Sprintf("/companies/%d#link-copy", co.ID))
+	return s.flashTo(c, msg, copyURL(co.ID, cp.Lang))
+}
+
+// copyURL is the company page showing a link's copy with its message in
+// lang, as the analyst picked or the mail went.
+func copyURL(companyID int64, lang string) string {
+	return fmt.Sprintf("/companies/%d?msg=%s#link-copy", companyID, url.QueryEscape(lang))
 }
 
 // makeLink stores l with a fresh secret and audits it; the copy is what
-// its maker passes on.
-func (s *Server) makeLink(c echo.Context, co *db.Company, l *db.ConsentLink) (*linkCopy, error) {
+// its maker passes on, its message in lang (see messageLang).
+func (s *Server) makeLink(c echo.Context, co *db.Company, l *db.ConsentLink, lang string) (*linkCopy, error) {
 	secret := randomToken(32)
 	if err := s.db.CreateLink(c.Request().Context(), l, secret); err != nil {
 		return nil, err
 	}
 	s.audit(c, db.AuditLinkCreate, &co.ID, "link "+strconv.FormatInt(l.ID, 10),
 		"connector="+l.Connector+" expires="+l.ExpiresAt.Format(time.RFC3339)+" expected_org="+l.ExpectedOrgNumber)
-	cp, err := s.linkCopyOf(c.Request().Context(), co, l, currentUser(c).Name)
+	cp, err := s.linkCopyOf(c.Request().Context(), co, l, currentUser(c).Name, lang)
 	if err == nil && cp == nil {
 		err = fmt.Errorf("consent link %d cannot be shown", l.ID)
 	}
@@ -147,12 +155,13 @@ func (s *Server) sendLink(c echo.Context) error {
 	if err != nil || l.CompanyID != co.ID {
 		return echo.ErrNotFound
 	}
-	back := fmt.Sprintf("/companies/%d#link-copy", co.ID)
+	lang := messageLang(co.Country, c.FormValue("lang"))
+	back := copyURL(co.ID, lang)
 	to, ok := recipient(c.FormValue("name"), c.FormValue("email"))
 	if !ok {
 		return s.flashTo(c, s.t(c, "share.bad_address"), back)
 	}
-	cp, err := s.linkCopyOf(ctx, co, l, currentUser(c).Name)
+	cp, err := s.linkCopyOf(ctx, co, l, currentUser(c).Name, lang)
 	if err != nil {
 		return err
 	}

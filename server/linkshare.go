@@ -28,13 +28,19 @@ import (
 
 // linkCopy is a link not yet opened, shown to those who manage the company
 // for as long as it can still be passed on: the link, a QR code of it and a
-// message to paste, in Swedish and English.
+// message to paste, in the approver's language with English beside it.
 type linkCopy struct {
-	LinkID    int64
-	URL       string
-	QR        template.URL
-	MessageSv string
-	MessageEn string
+	LinkID int64
+	URL    string
+	QR     template.URL
+	// Lang is the language of the message, the mail's too: the one the
+	// analyst picked, else the company's country's (messageLang).
+	Lang string
+	// Langs are the languages the analyst may pick for the message.
+	Langs []string
+	// Messages are the message in Lang and, unless Lang is English, in
+	// English below it.
+	Messages  []linkMessage
 	ExpiresAt time.Time
 	SentTo    string
 	SentAt    *time.Time
@@ -42,8 +48,30 @@ type linkCopy struct {
 	Mail bool
 }
 
-// linkCopyOf is the copy of l, or nil when l can no longer be shown.
-func (s *Server) linkCopyOf(ctx context.Context, co *db.Company, l *db.ConsentLink, sender string) (*linkCopy, error) {
+// linkMessage is the message in one language.
+type linkMessage struct {
+	Lang, Text string
+	// Subject is the mail's subject in Lang.
+	Subject string
+}
+
+// messageLang is the language a company's approver is written to in: the
+// one picked when it is one Bilag speaks, else the language of the
+// company's country, else Swedish (the firms using Bilag are Swedish; a
+// company of another country gets English beside it all the same).
+func messageLang(country, picked string) string {
+	if views.Supported(picked) {
+		return picked
+	}
+	if l := views.CountryLanguage(country); views.Supported(l) {
+		return l
+	}
+	return "sv"
+}
+
+// linkCopyOf is the copy of l, or nil when l can no longer be shown; its
+// message is in lang (see messageLang) with English beside.
+func (s *Server) linkCopyOf(ctx context.Context, co *db.Company, l *db.ConsentLink, sender, lang string) (*linkCopy, error) {
 	secret, err := s.db.LinkSecret(ctx, l)
 	if err != nil {
 		if !errors.Is(err, db.ErrNotFound) {
@@ -58,8 +86,16 @@ func (s *Server) linkCopyOf(ctx context.Context, co *db.Company, l *db.ConsentLi
 	if err != nil {
 		return nil, err
 	}
-	return &linkCopy{LinkID: l.ID, URL: url, QR: qrURL, ExpiresAt: l.ExpiresAt, SentTo: l.SentTo, SentAt: l.SentAt, Mail: s.mailOn(),
-		MessageSv: s.linkMessage("sv", co, l, url, sender), MessageEn: s.linkMessage("en", co, l, url, sender)}, nil
+	cp := &linkCopy{LinkID: l.ID, URL: url, QR: qrURL, ExpiresAt: l.ExpiresAt, SentTo: l.SentTo, SentAt: l.SentAt, Mail: s.mailOn(),
+		Lang: messageLang(co.Country, lang), Langs: views.Languages()}
+	langs := []string{cp.Lang}
+	if cp.Lang != "en" {
+		langs = append(langs, "en")
+	}
+	for _, lang := range langs {
+		cp.Messages = append(cp.Messages, linkMessage{Lang: lang, Text: s.linkMessage(lang, co, l, url, sender), Subject: s.linkSubject(lang, co)})
+	}
+	return cp, nil
 }
 
 // linkMessage is the message that carries a link to its approver.
@@ -92,13 +128,11 @@ func (s *Server) linkSubject(lang string, co *db.Company) string {
 // zone, since the approver may read it elsewhere.
 func (s *Server) linkExpiry(lang string, t time.Time, country string) string {
 	t = t.In(s.companyZone(country))
-	months := views.Translate(lang, "share.months")
-	m := strings.Split(months, " ")
 	name := t.Month().String()
-	if len(m) == 12 {
+	if m := strings.Fields(views.Translate(lang, "share.months")); len(m) == 12 {
 		name = m[t.Month()-1]
 	}
-	return fmt.Sprintf("%d %s %d %s", t.Day(), name, t.Year(), t.Format("15:04 MST"))
+	return views.Translate(lang, "share.when", t.Day(), name, t.Year(), t.Format(views.Translate(lang, "share.clock")))
 }
 
 func connectorName(lang, name string) string {
@@ -108,19 +142,33 @@ func connectorName(lang, name string) string {
 	return name
 }
 
-// genitive: Swedish adds s, or :s after an abbreviation (AB:s), and
-// nothing after s, x or z; English adds 's.
+// genitive is name as the owner of its books in lang. Swedish adds s, or
+// :s after an abbreviation (AB:s), and nothing after s, x or z. Danish and
+// bokmål add s, or only an apostrophe after s, x or z (ApS', AS', A/S').
+// Finnish is not inflected here: its message names the company on a line
+// of its own (a case ending on a foreign name is easily wrong). English
+// adds 's.
 func genitive(lang, name string) string {
 	r, _ := utf8.DecodeLastRuneInString(name)
-	switch {
-	case lang != "sv":
-		return name + "'s"
-	case strings.ContainsRune("sxzSXZ", r):
+	sxz := strings.ContainsRune("sxzSXZ", r)
+	switch lang {
+	case "sv":
+		switch {
+		case sxz:
+			return name
+		case unicode.IsUpper(r):
+			return name + ":s"
+		}
+		return name + "s"
+	case "da", "nb":
+		if sxz {
+			return name + "'"
+		}
+		return name + "s"
+	case "fi":
 		return name
-	case unicode.IsUpper(r):
-		return name + ":s"
 	}
-	return name + "s"
+	return name + "'s"
 }
 
 // qrDataURL is a PNG of a QR code of text, as a data: URL the page policy
@@ -160,12 +208,15 @@ func recipient(name, addr string) (string, bool) {
 	return name + " <" + addr + ">", true
 }
 
-// mailLink e-mails l's copy to to, in Swedish with the English below, and
-// records whom it went to.
+// mailLink e-mails l's copy to to, in the copy's language with the
+// English below, and records whom it went to.
 func (s *Server) mailLink(c echo.Context, co *db.Company, l *db.ConsentLink, cp *linkCopy, to string) error {
 	ctx := c.Request().Context()
-	m := mail.Message{To: to, Subject: s.linkSubject("sv", co) + " / " + s.linkSubject("en", co),
-		Text: cp.MessageSv + "\n\n---\n\n" + cp.MessageEn}
+	var subjects, texts []string
+	for _, m := range cp.Messages {
+		subjects, texts = append(subjects, m.Subject), append(texts, m.Text)
+	}
+	m := mail.Message{To: to, Subject: strings.Join(subjects, " / "), Text: strings.Join(texts, "\n\n---\n\n")}
 	if err := s.sendMail(ctx, m); err != nil {
 		return err
 	}

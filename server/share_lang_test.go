@@ -116,7 +116,7 @@ func TestShareMessageInCountryLanguage(t *testing.T) {
 			if len(msgs) != before+1 {
 				t.Fatalf("caught %d new messages, want 1", len(msgs)-before)
 			}
-			got := msgs[len(msgs)-1]
+			got := msgs[0] // newest first
 			if got.Subject != tc.subject {
 				t.Errorf("subject = %q, want %q", got.Subject, tc.subject)
 			}
@@ -172,7 +172,7 @@ func TestShareMessageLanguagePicked(t *testing.T) {
 	if len(msgs) != 2 {
 		t.Fatalf("caught %d messages, want 2", len(msgs))
 	}
-	if m := msgs[1]; !strings.HasPrefix(m.Subject, "Lesetilgang til Saimaan Puu Oys regnskap / ") || !strings.HasPrefix(m.Text, "Hei!\n\nVi i ") || !strings.Contains(m.Text, "\n---\n\nHello!") {
+	if m := msgs[0]; !strings.HasPrefix(m.Subject, "Lesetilgang til Saimaan Puu Oys regnskap / ") || !strings.HasPrefix(m.Text, "Hei!\n\nVi i ") || !strings.Contains(m.Text, "\n---\n\nHello!") {
 		t.Errorf("mail sent in bokmål = %+v, want bokmål with the English below", m)
 	}
 }

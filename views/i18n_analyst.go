@@ -5,8 +5,6 @@ package views
 // CSV import and links for many companies at once.
 var analystCatalog = map[string]Text{
 	"share.copy.link": {En: "Copy the link", Sv: "Kopiera länken"},
-	"share.copy.sv":   {En: "Copy the Swedish message", Sv: "Kopiera det svenska meddelandet"},
-	"share.copy.en":   {En: "Copy the English message", Sv: "Kopiera det engelska meddelandet"},
 	"link.request":    {En: "Request access", Sv: "Be om åtkomst"},
 	"link.made":       {En: "Consent link created: copy it or pass it on below.", Sv: "Behörighetslänken är skapad: kopiera den eller skicka den vidare nedan."},
 
@@ -15,8 +13,6 @@ var analystCatalog = map[string]Text{
 	"share.until.opened":     {En: "You can copy the link here until someone opens it; after that only a new link can be shown.", Sv: "Du kan kopiera länken här tills någon öppnar den; därefter kan bara en ny länk visas."},
 	"share.qr":               {En: "Scan with a phone's camera to open the link.", Sv: "Skanna med mobilens kamera för att öppna länken."},
 	"share.qr.alt":           {En: "QR code of the consent link", Sv: "QR-kod för behörighetslänken"},
-	"share.message.sv":       {En: "Message in Swedish", Sv: "Meddelande på svenska"},
-	"share.message.en":       {En: "Message in English", Sv: "Meddelande på engelska"},
 	"share.mail.title":       {En: "Send by e-mail", Sv: "Skicka med e-post"},
 	"share.name":             {En: "Approver's name", Sv: "Godkännarens namn"},
 	"share.email":            {En: "Approver's e-mail", Sv: "Godkännarens e-post"},
@@ -29,12 +25,6 @@ var analystCatalog = map[string]Text{
 	"share.bad_address":      {En: "That is not an e-mail address; please check it.", Sv: "Det är ingen e-postadress; kontrollera den."},
 	"share.failed":           {En: "The e-mail could not be sent; copy the link instead, or try again later.", Sv: "E-postmeddelandet kunde inte skickas; kopiera länken i stället, eller försök igen senare."},
 	"share.gone":             {En: "The link has been opened (or is no longer valid), so it can no longer be sent from here. Make a new link if needed.", Sv: "Länken har öppnats (eller gäller inte längre), så den kan inte skickas härifrån. Skapa en ny länk vid behov."},
-	"share.subject":          {En: "Read access to %s bookkeeping", Sv: "Läsbehörighet till %s bokföring"},
-	"share.months":           {En: "January February March April May June July August September October November December", Sv: "januari februari mars april maj juni juli augusti september oktober november december"},
-	"share.message": {
-		En: "Hello!\n\nWe at %[1]s need read access to %[2]s bookkeeping in %[3]s, so that we can open the documents behind the vouchers. Open the link and log in with an account that has full permission in %[3]s:\n\n%[4]s\n\nThe link is valid until %[5]s. You give read access only, and can withdraw it at any time.\n\nKind regards\n%[6]s",
-		Sv: "Hej!\n\nVi på %[1]s behöver läsbehörighet till %[2]s bokföring i %[3]s, så att vi kan öppna underlagen bakom verifikaten. Öppna länken och logga in med ett konto som har full behörighet i %[3]s:\n\n%[4]s\n\nLänken gäller till %[5]s. Du ger bara läsbehörighet och kan återkalla den när du vill.\n\nVänliga hälsningar\n%[6]s",
-	},
 
 	"reason.superseded": {En: "closed: the company was connected through another link", Sv: "stängd: företaget kopplades via en annan länk", Da: "lukket: virksomheden blev forbundet via et andet link", Nb: "lukket: selskapet ble koblet til via en annen lenke", Fi: "suljettu: yritys yhdistettiin toisella linkillä"},
 

@@ -84,8 +84,8 @@ func TestConnectorPagesRender(t *testing.T) {
 			"consent_result/oldgrant": testResult{OK: true, OldGrantKept: true, Got: co.Name, GotOrg: co.OrgNumber, At: at, Asker: asker},
 			"consent_result/gone":     testResult{Reason: "gone", Asker: asker},
 			"company": testCompany{Company: co, Connection: connection, CanManage: true, Reads: true, LinkForm: NewForm(),
-				Copy: &testCopy{LinkID: 1, URL: "https://bilag.example/connect/s", ExpiresAt: at, MessageSv: "Hej", MessageEn: "Hello", SentTo: "Anna <a@example.se>", Mail: true}, MailOn: true,
-				TTLs: []testTTL{{"1h0m0s", "link.ttl.1h"}}, Connectors: []string{conn, "other"}},
+				Copy: &testCopy{LinkID: 1, URL: "https://bilag.example/connect/s", ExpiresAt: at, Lang: "sv", Langs: Languages(), Messages: []testMessage{{"sv", "Hej", "Ämne"}, {"en", "Hello", "Subject"}}, SentTo: "Anna <a@example.se>", Mail: true}, MailOn: true,
+				TTLs: []testTTL{{"1h0m0s", "link.ttl.1h"}}, Connectors: []string{conn, "other"}, MessageLangs: Languages(), MessageLang: "sv"},
 			"company/unconnected": testCompany{Company: co, CanManage: true, LinkForm: NewForm(), Connectors: []string{conn}},
 		}
 		for _, reason := range reasons {
@@ -146,30 +146,36 @@ type (
 	}
 	testAsker   struct{ Firm, SenderName, SenderEmail, Contact, PrivacyURL string }
 	testCompany struct {
-		Company    *db.Company
-		Members    []db.User
-		Connection *db.Connection
-		CanManage  bool
-		Links      []testLink
-		Copy       *testCopy
-		MailOn     bool
-		LinkForm   *Form
-		TTLs       []testTTL
-		Reads      bool
-		Connectors []string
-		Runs       []db.SyncRun
-		Charts     []Chart
+		Company      *db.Company
+		Members      []db.User
+		Connection   *db.Connection
+		CanManage    bool
+		Links        []testLink
+		Copy         *testCopy
+		MailOn       bool
+		LinkForm     *Form
+		TTLs         []testTTL
+		Reads        bool
+		Connectors   []string
+		MessageLangs []string
+		MessageLang  string
+		Runs         []db.SyncRun
+		Charts       []Chart
 	}
 	testCopy struct {
-		LinkID                    int64
-		URL, MessageSv, MessageEn string
-		QR                        string
-		ExpiresAt                 time.Time
-		SentTo                    string
-		SentAt                    *time.Time
-		Mail                      bool
+		LinkID    int64
+		URL       string
+		QR        string
+		Lang      string
+		Langs     []string
+		Messages  []testMessage
+		ExpiresAt time.Time
+		SentTo    string
+		SentAt    *time.Time
+		Mail      bool
 	}
-	testLink struct {
+	testMessage struct{ Lang, Text, Subject string }
+	testLink    struct {
 		ID                         int64
 		State, Reason, ExpectedOrg string
 		Next, SentTo, Approver     string
