@@ -1,0 +1,220 @@
+package netvisor
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"io"
+	"mime"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// utf8Body turns an answer's body into UTF-8. Netvisor writes ISO-8859-15
+// (Resources – General); the XML declaration's encoding wins, then the
+// Content-Type's charset, then that default.
+func utf8Body(body io.Reader, contentType string) io.Reader {
+	br := bufio.NewReaderSize(body, 512)
+	head, _ := br.Peek(256)
+	enc := ""
+	if m := declEncoding.FindSubmatch(head); m != nil {
+		enc = string(m[1])
+	} else if _, params, err := mime.ParseMediaType(contentType); err == nil {
+		enc = params["charset"]
+	}
+	if strings.EqualFold(enc, "utf-8") || strings.EqualFold(enc, "utf8") {
+		return br
+	}
+	return &latin9Reader{r: br}
+}
+
+var declEncoding = regexp.MustCompile(`^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)["']`)
+
+// latin9Reader decodes ISO-8859-15 to UTF-8. Base64 is ASCII, so the
+// hundreds of megabytes of a large attachment take the fast path.
+type latin9Reader struct {
+	r   io.Reader
+	buf []byte
+}
+
+func (l *latin9Reader) Read(p []byte) (int, error) {
+	if len(p) < utf8.UTFMax {
+		// Too small for a character of three bytes; the readers above
+		// never ask for so little.
+		return 0, io.ErrShortBuffer
+	}
+	n := len(p) / utf8.UTFMax
+	if cap(l.buf) < n {
+		l.buf = make([]byte, n)
+	}
+	m, err := l.r.Read(l.buf[:n])
+	src := l.buf[:m]
+	ascii := true
+	for _, b := range src {
+		if b >= 0x80 {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return copy(p, src), err
+	}
+	out := 0
+	for _, b := range src {
+		if b < 0x80 {
+			p[out] = b
+			out++
+			continue
+		}
+		out += utf8.EncodeRune(p[out:], latin9Rune(b))
+	}
+	return out, err
+}
+
+// latin9Rune is the character of an ISO-8859-15 byte of 0x80 and above:
+// Latin-1 but for eight code points.
+func latin9Rune(b byte) rune {
+	switch b {
+	case 0xA4:
+		return '€'
+	case 0xA6:
+		return 'Š'
+	case 0xA8:
+		return 'š'
+	case 0xB4:
+		return 'Ž'
+	case 0xB8:
+		return 'ž'
+	case 0xBC:
+		return 'Œ'
+	case 0xBD:
+		return 'œ'
+	case 0xBE:
+		return 'Ÿ'
+	}
+	return rune(b)
+}
+
+// textReader reads the text of the element whose start tag the decoder
+// just returned, straight from the reader below the decoder, up to the
+// next '<'. xml.Decoder.Token would return a 270 MB base64 text as one
+// token; this hands it over in the reader's own chunks. The decoder
+// reads no further than a start tag's '>', so it resumes at the end tag.
+// Base64 needs no entities; spaces and tabs, which base64.NewDecoder does
+// not skip (it skips line breaks), are dropped here.
+type textReader struct {
+	br   *bufio.Reader
+	done bool
+}
+
+func (t *textReader) Read(p []byte) (int, error) {
+	for {
+		if t.done {
+			return 0, io.EOF
+		}
+		if t.br.Buffered() == 0 {
+			if _, err := t.br.Peek(1); err != nil {
+				if err == io.EOF {
+					err = io.ErrUnexpectedEOF
+				}
+				return 0, err
+			}
+		}
+		chunk, _ := t.br.Peek(min(t.br.Buffered(), len(p)))
+		if i := bytes.IndexByte(chunk, '<'); i >= 0 {
+			chunk, t.done = chunk[:i], true
+		}
+		n := copy(p, chunk)
+		_, _ = t.br.Discard(n)
+		if bytes.ContainsAny(p[:n], " \t") {
+			n = len(dropSpace(p[:n]))
+		}
+		if n > 0 || t.done {
+			if n == 0 {
+				return 0, io.EOF
+			}
+			return n, nil
+		}
+	}
+}
+
+func dropSpace(b []byte) []byte {
+	out := b[:0]
+	for _, c := range b {
+		if c != ' ' && c != '\t' {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// errNoElement: an answer ended without the element asked for.
+var errNoElement = errors.New("element not in the answer")
+
+// nvDate reads Netvisor's dates: d.M.yyyy, or yyyy-MM-dd when the element
+// says format="ansi" (and, defensively, whenever the text has that shape).
+type nvDate struct{ time.Time }
+
+func (d *nvDate) UnmarshalXML(dec *xml.Decoder, start xml.StartElement) error {
+	var s string
+	if err := dec.DecodeElement(&s, &start); err != nil {
+		return err
+	}
+	t, err := parseDate(s)
+	if err != nil {
+		return err
+	}
+	d.Time = t
+	return nil
+}
+
+func parseDate(s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, nil
+	}
+	for _, layout := range []string{"2006-01-02", "2.1.2006", "2006-1-2"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, errors.New("unknown date format " + strconv.Quote(s))
+}
+
+// parseAmount reads a decimal with a comma ("-1 234,56", "100,00"; a point
+// is read too) into minor units.
+func parseAmount(s string) (int64, error) {
+	s = strings.Map(func(r rune) rune {
+		switch r {
+		case ' ', '\u00a0', '\u202f':
+			return -1
+		case ',':
+			return '.'
+		}
+		return r
+	}, strings.TrimSpace(s))
+	if s == "" {
+		return 0, nil
+	}
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(strings.TrimPrefix(s, "-"), "+")
+	whole, frac, _ := strings.Cut(s, ".")
+	frac = (frac + "00")[:2]
+	w, err := strconv.ParseInt(whole, 10, 64)
+	if err != nil {
+		return 0, err
+	}
+	f, err := strconv.ParseInt(frac, 10, 64)
+	if err != nil {
+		return 0, err
+	}
+	v := w*100 + f
+	if neg {
+		v = -v
+	}
+	return v, nil
+}
