@@ -35,11 +35,11 @@ func TestConnectValidatesEveryListResource(t *testing.T) {
 func TestConnectRefusals(t *testing.T) {
 	dc := sandbox.DemoCustomer()
 	tests := []struct {
-		name      string
-		edit      func(e *testEnv, v map[string]string)
-		field     string
-		code      string
-		called    bool
+		name   string
+		edit   func(e *testEnv, v map[string]string)
+		field  string
+		code   string
+		called bool
 	}{
 		{"wrong key", func(e *testEnv, v map[string]string) { v[FieldCustomerKey] = "not-the-key" }, FieldCustomerKey, FormKeys, true},
 		{"unknown user", func(e *testEnv, v map[string]string) { v[FieldCustomerID] = "NOBODY" }, FieldCustomerKey, FormKeys, true},

@@ -110,7 +110,7 @@ func (c *Connector) OpenDocument(ctx context.Context, g connectors.Grant, d conn
 			}
 			return nil, fmt.Errorf("netvisor: open %s %q: %w", d.Kind, d.ID, err)
 		}
-		return &connectors.DocumentStream{Body: newFileBody(a, nil), ContentType: "application/pdf", FileName: d.FileName, Size: -1}, nil
+		return &connectors.DocumentStream{Body: newFileBody(a), ContentType: "application/pdf", FileName: d.FileName, Size: -1}, nil
 	}
 	return nil, fmt.Errorf("netvisor: open document: unknown kind %q: %w", d.Kind, connectors.ErrNotFound)
 }
@@ -187,10 +187,8 @@ func (c *Connector) openAttachment(ctx context.Context, cr credentials, d connec
 			}
 		case "Content":
 			if i == want {
-				var keep StashWriter
-				if c.cfg.Stash != nil {
-					keep, _ = c.cfg.Stash.Put(stashKey(cr, voucherKey, i), meta.MimeType, meta.Filename)
-				}
+				// The server caches what it opens; the stash is for the
+				// attachments passed on the way.
 				ct, name := meta.MimeType, meta.Filename
 				if ct == "" {
 					ct = d.ContentType
@@ -198,7 +196,7 @@ func (c *Connector) openAttachment(ctx context.Context, cr credentials, d connec
 				if name == "" {
 					name = d.FileName
 				}
-				return &connectors.DocumentStream{Body: newFileBody(a, keep), ContentType: ct, FileName: name, Size: -1}, nil
+				return &connectors.DocumentStream{Body: newFileBody(a), ContentType: ct, FileName: name, Size: -1}, nil
 			}
 			if err := c.passAttachment(a, cr, voucherKey, i, meta); err != nil {
 				return fail(decodeError(ctx, err))
@@ -248,30 +246,19 @@ func (r *renewingReader) Read(p []byte) (int, error) {
 	return r.r.Read(p)
 }
 
-// fileBody is an opened file: the base64 text of one element, decoded, and
-// copied to the stash as it passes. Only a file read to its end is kept.
+// fileBody is an opened file: the base64 text of one element, decoded.
 type fileBody struct {
-	a    *answer
-	r    io.Reader
-	keep StashWriter
-	done bool
+	a *answer
+	r io.Reader
 }
 
-func newFileBody(a *answer, keep StashWriter) *fileBody {
-	return &fileBody{a: a, r: &renewingReader{r: base64.NewDecoder(base64.StdEncoding, &textReader{br: a.br}), t: a.turn}, keep: keep}
+func newFileBody(a *answer) *fileBody {
+	return &fileBody{a: a, r: &renewingReader{r: base64.NewDecoder(base64.StdEncoding, &textReader{br: a.br}), t: a.turn}}
 }
 
 func (f *fileBody) Read(p []byte) (int, error) {
 	n, err := f.r.Read(p)
-	if n > 0 && f.keep != nil {
-		if _, werr := f.keep.Write(p[:n]); werr != nil {
-			f.keep.Abort()
-			f.keep = nil
-		}
-	}
-	if err == io.EOF {
-		f.done = true
-	} else if err != nil {
+	if err != nil && err != io.EOF {
 		if ce, ok := err.(base64.CorruptInputError); ok {
 			err = fmt.Errorf("file content at byte %d is not base64: %w", int64(ce), connectors.ErrBadAnswer)
 		} else {
@@ -281,14 +268,4 @@ func (f *fileBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func (f *fileBody) Close() error {
-	if f.keep != nil {
-		if f.done {
-			_ = f.keep.Commit()
-		} else {
-			f.keep.Abort()
-		}
-		f.keep = nil
-	}
-	return f.a.Close()
-}
+func (f *fileBody) Close() error { return f.a.Close() }

@@ -88,13 +88,21 @@ func pdfFile(name string, lines ...string) *File {
 // largePDF is a valid PDF of exactly size bytes (at least the small one's):
 // one page of lines, padded with comment lines after the header.
 func largePDF(name string, size int64, lines ...string) *File {
-	small := pdfDocument(lines, 0)
-	pad := max(size-int64(len(small)), 0)
-	pad -= pad % 64 // whole comment lines
-	doc := pdfDocument(lines, pad)
+	// Laid out as if padded by size, so that startxref has as many
+	// digits as it will have.
+	small := pdfDocument(lines, size)
+	total := max(size-int64(len(small)), 0)
+	rest := total % 64 // one short comment line, then whole ones
+	doc := pdfDocument(lines, total)
 	cut := bytes.Index(doc, []byte("1 0 obj"))
-	f := &File{Name: name, MimeType: "application/pdf", head: doc[:cut], tail: doc[cut:], pad: pad}
-	return f
+	head := append([]byte(nil), doc[:cut]...)
+	switch {
+	case rest == 1:
+		head = append(head, '\n')
+	case rest > 1:
+		head = append(append(append(head, '%'), bytes.Repeat([]byte{'-'}, int(rest-2))...), '\n')
+	}
+	return &File{Name: name, MimeType: "application/pdf", head: head, tail: doc[cut:], pad: total - rest}
 }
 
 // pdfText escapes a line for a PDF string in WinAnsiEncoding, which has the

@@ -190,7 +190,9 @@ func (s *Sandbox) VoucherFile(orgID string, key, index int) *File {
 }
 
 // PurchaseImage and SalesPDF are an invoice's file, for tests.
-func (s *Sandbox) PurchaseImage(orgID string, key int) *File { return s.orgs[orgID].Purchase[key].Image }
+func (s *Sandbox) PurchaseImage(orgID string, key int) *File {
+	return s.orgs[orgID].Purchase[key].Image
+}
 
 // SalesPDF is a sales invoice's PDF, for tests.
 func (s *Sandbox) SalesPDF(orgID string, key int) *File { return s.orgs[orgID].Sales[key].PDF }

@@ -1,0 +1,255 @@
+package netvisor
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"io"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+
+	"bilag/connectors"
+	"bilag/connectors/netvisor/sandbox"
+)
+
+// memStash is a Stash in memory, counting what it kept.
+type memStash struct {
+	mu    sync.Mutex
+	files map[string][]byte
+}
+
+func newMemStash() *memStash { return &memStash{files: map[string][]byte{}} }
+
+func (m *memStash) Get(key string) (io.ReadCloser, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	b, ok := m.files[key]
+	return io.NopCloser(bytes.NewReader(b)), ok
+}
+
+func (m *memStash) Put(key, _, _ string) (StashWriter, error) {
+	return &memEntry{m: m, key: key}, nil
+}
+
+type memEntry struct {
+	m   *memStash
+	key string
+	buf bytes.Buffer
+}
+
+func (e *memEntry) Write(p []byte) (int, error) { return e.buf.Write(p) }
+func (e *memEntry) Abort()                      {}
+func (e *memEntry) Commit() error {
+	e.m.mu.Lock()
+	defer e.m.mu.Unlock()
+	e.m.files[e.key] = e.buf.Bytes()
+	return nil
+}
+
+func documentsOf(t *testing.T, e *testEnv, c *Connector, g connectors.Grant, ref string) []connectors.Document {
+	t.Helper()
+	v, err := c.Voucher(context.Background(), g, ref)
+	if err != nil {
+		t.Fatalf("Voucher(%s) = %v", ref, err)
+	}
+	docs, err := c.Documents(context.Background(), g, v)
+	if err != nil {
+		t.Fatalf("Documents(%s) = %v", ref, err)
+	}
+	return docs
+}
+
+func readDoc(t *testing.T, c *Connector, g connectors.Grant, d connectors.Document) ([]byte, *connectors.DocumentStream) {
+	t.Helper()
+	s, err := c.OpenDocument(context.Background(), g, d)
+	if err != nil {
+		t.Fatalf("OpenDocument(%+v) = %v", d, err)
+	}
+	defer s.Body.Close()
+	b, err := io.ReadAll(s.Body)
+	if err != nil {
+		t.Fatalf("read %+v: %v", d, err)
+	}
+	return b, s
+}
+
+// Every source of a file: the voucher's own attachments, the purchase
+// invoice's image and the sales invoice's PDF, listed without a download
+// and opened byte for byte as Netvisor holds them.
+func TestDocumentsOfEachSource(t *testing.T) {
+	e := newEnv(t)
+	g := e.grant(t)
+	tests := []struct {
+		ref  string
+		want []connectors.Document
+		file []*sandbox.File
+	}{
+		{"1001", []connectors.Document{{ID: "501", Kind: KindPurchaseInvoice, FileName: "purchase-invoice-501.pdf", ContentType: "application/pdf"}},
+			[]*sandbox.File{e.sb.PurchaseImage(sandbox.DemoOrgID, 501)}},
+		{"1002", []connectors.Document{
+			{ID: "1002/0", Kind: KindAttachment, FileName: "rahtikirja-2026-0391.png", ContentType: "image/png"},
+			{ID: "502", Kind: KindPurchaseInvoice, FileName: "purchase-invoice-502.pdf", ContentType: "application/pdf"}},
+			[]*sandbox.File{e.sb.VoucherFile(sandbox.DemoOrgID, 1002, 0), e.sb.PurchaseImage(sandbox.DemoOrgID, 502)}},
+		{"1003", []connectors.Document{{ID: "601", Kind: KindSalesInvoice, FileName: "sales-invoice-601.pdf", ContentType: "application/pdf"}},
+			[]*sandbox.File{e.sb.SalesPDF(sandbox.DemoOrgID, 601)}},
+		{"1005", []connectors.Document{
+			{ID: "1005/0", Kind: KindAttachment, FileName: "kuitti-motonet.png", ContentType: "image/png"},
+			{ID: "1005/1", Kind: KindAttachment, FileName: "takuutodistus.pdf", ContentType: "application/pdf"}},
+			[]*sandbox.File{e.sb.VoucherFile(sandbox.DemoOrgID, 1005, 0), e.sb.VoucherFile(sandbox.DemoOrgID, 1005, 1)}},
+		{"1006", nil, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.ref, func(t *testing.T) {
+			docs := documentsOf(t, e, e.conn, g, tc.ref)
+			if len(docs) != len(tc.want) {
+				t.Fatalf("Documents = %+v, want %+v", docs, tc.want)
+			}
+			before := e.sb.Calls("getvoucherattachments.nv") + e.sb.Calls("getpurchaseinvoice.nv") + e.sb.Calls("getsalesinvoice.nv")
+			if before != 0 && tc.ref == "1001" {
+				t.Errorf("listing downloaded a file (%d calls)", before)
+			}
+			for i, d := range docs {
+				if d != tc.want[i] {
+					t.Errorf("document %d = %+v, want %+v", i, d, tc.want[i])
+				}
+				got, s := readDoc(t, e.conn, g, d)
+				if !bytes.Equal(got, tc.file[i].Bytes()) {
+					t.Errorf("document %s: %d bytes differ from Netvisor's %d", d.ID, len(got), tc.file[i].Size())
+				}
+				if s.ContentType != tc.want[i].ContentType {
+					t.Errorf("document %s content type = %q", d.ID, s.ContentType)
+				}
+			}
+		})
+	}
+}
+
+// Opening a voucher's second attachment streams the first past: it is
+// kept, and opening it makes no call.
+func TestPassedAttachmentsAreStashed(t *testing.T) {
+	e := newEnv(t)
+	st := newMemStash()
+	e.cfg.Stash = st
+	c := e.open(t, e.cfg)
+	g := e.grant(t)
+	docs := documentsOf(t, e, c, g, "1005")
+	readDoc(t, c, g, docs[1])
+	if n := e.sb.Calls("getvoucherattachments.nv"); n != 1 {
+		t.Fatalf("calls = %d", n)
+	}
+	got, _ := readDoc(t, c, g, docs[0])
+	if n := e.sb.Calls("getvoucherattachments.nv"); n != 1 {
+		t.Errorf("the passed attachment was fetched again (%d calls)", n)
+	}
+	if !bytes.Equal(got, e.sb.VoucherFile(sandbox.DemoOrgID, 1005, 0).Bytes()) {
+		t.Error("the stashed attachment differs")
+	}
+	// New keys never find the old keys' copies.
+	other := e.values()
+	e.sb.AddCustomer(sandbox.Customer{ID: "NEW", Key: "new-key", Orgs: []string{sandbox.DemoOrgID}})
+	other[FieldCustomerID], other[FieldCustomerKey] = "NEW", "new-key"
+	g2, err := c.Connect(context.Background(), other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	readDoc(t, c, g2, docs[0])
+	if n := e.sb.Calls("getvoucherattachments.nv"); n != 2 {
+		t.Errorf("new keys read the old keys' stash (%d calls)", n)
+	}
+}
+
+// A document resource the admin has not allowed is a named refusal at the
+// first open, not a broken page.
+func TestDocumentResourceNotAllowed(t *testing.T) {
+	e := newEnv(t)
+	g := e.grant(t)
+	e.sb.Deny(sandbox.DemoCustomer().ID, "getsalesinvoice.nv")
+	_, err := e.conn.OpenDocument(context.Background(), g, connectors.Document{ID: "601", Kind: KindSalesInvoice})
+	f := connectors.Classify(err)
+	if f.Class != connectors.ClassRefused || f.Refused.Reason != connectors.RefusedPermission || f.Refused.Area != "customer_invoices" {
+		t.Errorf("OpenDocument() = %v, classified %+v", err, f)
+	}
+}
+
+// A 200 MB attachment streams from base64 inside XML with the heap growing
+// by less than 16 MB: no element's text is ever whole in memory, on either
+// side of the wire.
+func TestLargeAttachmentStreams(t *testing.T) {
+	if testing.Short() {
+		t.Skip("streams 200 MB")
+	}
+	const size = 200 << 20
+	e := newEnv(t, sandbox.WithLargeAttachment(size))
+	st := newMemStash()
+	e.cfg.Stash = st
+	c := e.open(t, e.cfg)
+	g := e.grant(t)
+	docs := documentsOf(t, e, c, g, "1008")
+	if len(docs) != 2 || docs[1].FileName != "skannatut-kuitit-2026.pdf" {
+		t.Fatalf("documents = %+v", docs)
+	}
+	want := sha256.New()
+	if _, err := e.sb.VoucherFile(sandbox.DemoOrgID, 1008, 1).WriteTo(want); err != nil {
+		t.Fatal(err)
+	}
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	base, peak := ms.HeapAlloc, ms.HeapAlloc
+	s, err := c.OpenDocument(context.Background(), g, docs[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := sha256.New()
+	sample := &sampler{w: got, every: 16 << 20, f: func() {
+		runtime.ReadMemStats(&ms)
+		peak = max(peak, ms.HeapAlloc)
+	}}
+	n, err := io.CopyBuffer(sample, s.Body, make([]byte, 256<<10))
+	s.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != size || !bytes.Equal(got.Sum(nil), want.Sum(nil)) {
+		t.Errorf("streamed %d bytes, sha256 match %v; want %d", n, bytes.Equal(got.Sum(nil), want.Sum(nil)), size)
+	}
+	if growth := int64(peak) - int64(base); growth >= 16<<20 {
+		t.Errorf("heap grew by %d MB streaming 200 MB, want under 16 MB", growth>>20)
+	} else {
+		t.Logf("heap growth %.1f MB streaming %d MB", float64(growth)/(1<<20), size>>20)
+	}
+	if _, ok := st.Get(stashKey(mustCreds(t, g), "1008", 0)); !ok {
+		t.Error("the attachment passed on the way was not stashed")
+	}
+	if head := s.ContentType; !strings.HasPrefix(head, "application/pdf") {
+		t.Errorf("content type %q", head)
+	}
+}
+
+func mustCreds(t *testing.T, g connectors.Grant) credentials {
+	cr, err := readGrant(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cr
+}
+
+// sampler calls f every `every` bytes written through it.
+type sampler struct {
+	w     io.Writer
+	every int64
+	n     int64
+	f     func()
+}
+
+func (s *sampler) Write(p []byte) (int, error) {
+	before := s.n / s.every
+	s.n += int64(len(p))
+	if s.n/s.every != before {
+		s.f()
+	}
+	return s.w.Write(p)
+}
+
