@@ -252,4 +252,3 @@ func (s *sampler) Write(p []byte) (int, error) {
 	}
 	return s.w.Write(p)
 }
-
