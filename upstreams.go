@@ -51,6 +51,7 @@ type opened struct {
 func upstreams() []upstream {
 	return []upstream{
 		{name: "eaccounting", countries: []string{"SE", "NO", "NL"}, open: openEAccounting},
+		netvisorRow(),
 	}
 }
 

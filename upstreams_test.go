@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"bilag/connectors/eaccounting/sandbox"
+	nvsandbox "bilag/connectors/netvisor/sandbox"
 	"bilag/server/config"
 	"bilag/server/demo"
 )
@@ -76,8 +77,11 @@ func TestRegistryOffersWhatIsConfigured(t *testing.T) {
 	for _, c := range sandbox.DemoCompanies() {
 		inSandbox[c.OrgNumber] = true
 	}
-	if len(reg.clients) != 3 {
-		t.Fatalf("demo clients = %v, want 3", reg.clients)
+	for _, o := range nvsandbox.DemoOrgs() {
+		inSandbox[o.ID] = true
+	}
+	if len(reg.clients) != 4 {
+		t.Fatalf("demo clients = %v, want 4 (3 of eaccounting, 1 of netvisor)", reg.clients)
 	}
 	for _, c := range reg.clients {
 		if !inSandbox[c.OrgNumber] {

@@ -48,7 +48,13 @@ func WithBaseURL(u string) Option {
 }
 
 // WithLogger logs each request (resource, organisation, outcome).
-func WithLogger(l *slog.Logger) Option { return func(s *Sandbox) { s.log = l } }
+func WithLogger(l *slog.Logger) Option {
+	return func(s *Sandbox) {
+		if l != nil {
+			s.log = l
+		}
+	}
+}
 
 // WithNow sets the sandbox's clock.
 func WithNow(now func() time.Time) Option { return func(s *Sandbox) { s.now = now } }

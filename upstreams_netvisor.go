@@ -1,0 +1,125 @@
+package main
+
+import (
+	"encoding/hex"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"bilag/connectors/netvisor"
+	nvsandbox "bilag/connectors/netvisor/sandbox"
+	"bilag/db/doccache"
+	"bilag/db/seal"
+	"bilag/server/config"
+	"bilag/server/demo"
+)
+
+// netvisorRow is Visma Netvisor's registry row: Finland, keys pasted into
+// the key form.
+func netvisorRow() upstream {
+	return upstream{name: "netvisor", countries: []string{"FI"}, open: openNetvisor, standalone: standaloneNetvisor}
+}
+
+// netvisorDemoPartnerID is the demo's partner id; its key is derived from
+// the secret key, so that `bilag sync --all` signs as the running demo does.
+const netvisorDemoPartnerID = "BILAG_DEMO_PARTNER"
+
+func openNetvisor(a *app, r *config.Reader, client *http.Client) (opened, error) {
+	const prefix = "BILAG_NETVISOR_"
+	cfg := netvisor.Config{
+		PartnerID: r.String(prefix+"PARTNER_ID", ""), PartnerKey: r.Secret(prefix + "PARTNER_KEY"),
+		Sender: r.String(prefix+"SENDER", "Bilag"),
+	}
+	for h := range strings.SplitSeq(r.String(prefix+"HOSTS", strings.Join(netvisor.DefaultHosts(), ",")), ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			cfg.Hosts = append(cfg.Hosts, h)
+		}
+	}
+	if cfg.PartnerID != "" && cfg.PartnerKey == "" {
+		r.Fail(prefix+"PARTNER_KEY", "is required when %sPARTNER_ID is set", prefix)
+	}
+	var o opened
+	switch {
+	case r.Err() != nil:
+		return o, nil // reported by openRegistry with every other mistake
+	case cfg.PartnerID == "" && !a.cfg.Demo:
+		return o, nil // not offered
+	case cfg.PartnerID == "":
+		base := a.sandboxBase("netvisor")
+		cfg.PartnerID = netvisorDemoPartnerID
+		cfg.PartnerKey = hex.EncodeToString(seal.DeriveKey(a.cfg.SecretKey, "bilag demo netvisor partner"))[:32]
+		cfg.Hosts = []string{base}
+		o.sandbox = nvsandbox.New(nvsandbox.WithBaseURL(base), nvsandbox.WithPartner(cfg.PartnerID, cfg.PartnerKey),
+			nvsandbox.WithLogger(a.log.With("component", "netvisor-sandbox")))
+		dc := nvsandbox.DemoCustomer()
+		o.banner = fmt.Sprintf("Visma Netvisor sandbox on %s (demo API identifiers to paste: CustomerId %s, CustomerKey %s; they reach %s)",
+			base, dc.ID, dc.Key, nvsandbox.DemoOrgID)
+		for _, c := range nvsandbox.DemoOrgs()[:1] {
+			o.clients = append(o.clients, demo.Company{Name: c.Name, Country: c.Country, OrgNumber: c.ID})
+		}
+	}
+	if a.db != nil {
+		cfg.Leases = a.db
+	}
+	if a.keys != nil && a.cfg.DataDir != "" {
+		// Attachments an open passes on its way are kept encrypted, like
+		// every cached document, in a cache of their own.
+		c, err := doccache.Open(filepath.Join(a.cfg.DataDir, "netvisor-stash"), max(a.cfg.CacheMaxBytes/4, 64<<20), a.keys)
+		if err != nil {
+			return o, err
+		}
+		cfg.Stash = stash{c}
+	}
+	if m := a.metrics; m != nil {
+		cfg.Observe = func(endpoint string, status int, d time.Duration) { m.ObserveUpstream("netvisor", endpoint, status, d) }
+	}
+	c, err := cfg.Open(a.log, client)
+	if err != nil {
+		return o, err
+	}
+	o.connector = c
+	return o, nil
+}
+
+// standaloneNetvisor is `bilag sandbox --connector netvisor`.
+func standaloneNetvisor(base string, log *slog.Logger, stdout io.Writer) (http.Handler, error) {
+	h := nvsandbox.New(nvsandbox.WithBaseURL(base), nvsandbox.WithLogger(log))
+	dc := nvsandbox.DemoCustomer()
+	fmt.Fprintf(stdout, "Visma Netvisor sandbox on %s\n", base)
+	fmt.Fprintf(stdout, "  partner: PartnerId %s, PartnerKey %s (BILAG_NETVISOR_PARTNER_ID, _PARTNER_KEY; BILAG_NETVISOR_HOSTS=%s)\n",
+		nvsandbox.DefaultPartnerID, nvsandbox.DefaultPartnerKey, base)
+	fmt.Fprintf(stdout, "  API identifiers to paste: CustomerId %s, CustomerKey %s\n", dc.ID, dc.Key)
+	for _, o := range nvsandbox.DemoOrgs() {
+		fmt.Fprintf(stdout, "  company: %s, business id (Y-tunnus) %s\n", o.Name, o.ID)
+	}
+	return h, nil
+}
+
+// stash keeps Netvisor's passed attachments in a document cache.
+type stash struct{ c *doccache.Cache }
+
+func (s stash) Get(key string) (io.ReadCloser, bool) {
+	_, _, body, ok, err := s.c.Get(key)
+	if err != nil || !ok {
+		return nil, false
+	}
+	return body, true
+}
+
+func (s stash) Put(key, contentType, fileName string) (netvisor.StashWriter, error) {
+	e, err := s.c.Writer(key, doccache.Meta{ContentType: contentType, FileName: fileName, Size: -1})
+	if err != nil {
+		return nil, err
+	}
+	return stashEntry{e}, nil
+}
+
+type stashEntry struct{ e *doccache.Entry }
+
+func (s stashEntry) Write(p []byte) (int, error) { return s.e.Write(p) }
+func (s stashEntry) Commit() error               { _, err := s.e.Commit(); return err }
+func (s stashEntry) Abort()                      { s.e.Abort() }

@@ -1,0 +1,66 @@
+package main
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"bilag/connectors"
+	"bilag/connectors/netvisor"
+	nvsandbox "bilag/connectors/netvisor/sandbox"
+)
+
+func TestNetvisorRow(t *testing.T) {
+	reg, err := openRegistry(testApp(t, false), getenv(map[string]string{"BILAG_NETVISOR_PARTNER_ID": "P"}))
+	if err == nil || !strings.Contains(err.Error(), "BILAG_NETVISOR_PARTNER_KEY is required") {
+		t.Errorf("a partner id without its key = %v", err)
+	}
+	reg, err = openRegistry(testApp(t, false), getenv(map[string]string{"BILAG_NETVISOR_PARTNER_ID": "P", "BILAG_NETVISOR_PARTNER_KEY": "K",
+		"BILAG_NETVISOR_HOSTS": "isvapi.netvisor.fi"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, ok := reg.connectors["netvisor"].(*netvisor.Connector)
+	if !ok || strings.Join(reg.countries["netvisor"], " ") != "FI" {
+		t.Fatalf("netvisor not offered in FI: %+v", reg)
+	}
+	if _, ok := any(c).(connectors.CredentialConnector); !ok || strings.Join(c.Hosts(), ",") != "isvapi.netvisor.fi" {
+		t.Errorf("hosts = %q", c.Hosts())
+	}
+
+	reg, err = openRegistry(testApp(t, true), getenv(nil))
+	if err != nil || reg.connectors["netvisor"] == nil {
+		t.Fatalf("demo mode: %v", err)
+	}
+	dc := nvsandbox.DemoCustomer()
+	banner := strings.Join(reg.banners, "\n")
+	if !strings.Contains(banner, "http://127.0.0.1:8090/netvisor") || !strings.Contains(banner, dc.ID) || !strings.Contains(banner, dc.Key) {
+		t.Errorf("banners %q do not give the demo API identifiers", banner)
+	}
+	var fi bool
+	for _, co := range reg.clients {
+		fi = fi || (co.Country == "FI" && co.OrgNumber == nvsandbox.DemoOrgID)
+	}
+	if !fi {
+		t.Errorf("demo clients %v lack the Finnish company", reg.clients)
+	}
+	rec := httptest.NewRecorder()
+	reg.sandbox.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/netvisor/accountingledger.nv", nil))
+	if !strings.Contains(rec.Body.String(), "AUTHENTICATION_FAILED") {
+		t.Errorf("an unsigned request to the demo sandbox = %q", rec.Body.String())
+	}
+}
+
+func TestNetvisorStandalone(t *testing.T) {
+	var out strings.Builder
+	h, err := standaloneSandbox("netvisor", "http://127.0.0.1:9091", nil, &out)
+	if err != nil || h == nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"http://127.0.0.1:9091", nvsandbox.DefaultPartnerID, nvsandbox.DemoCustomer().Key, nvsandbox.DemoOrgID} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("standalone output lacks %q:\n%s", want, out.String())
+		}
+	}
+}
