@@ -147,6 +147,11 @@ func (s *Service) check(ctx context.Context, a Approval) (connectors.Verdict, er
 	if err != nil {
 		return v, fmt.Errorf("check grant: %w", err)
 	}
+	if v.Company.Name == "" && orgnr.Equal(a.Company.Country, a.Link.ExpectedOrgNumber, v.Company.OrgNumber) {
+		// An upstream that knows a company by its number alone (keys
+		// that reach a business id) names the company of the record.
+		v.Company.Name = a.Company.Name
+	}
 	return v, nil
 }
 

@@ -1,0 +1,189 @@
+package server_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"bilag/connectors"
+	"bilag/connectors/netvisor"
+	nvsandbox "bilag/connectors/netvisor/sandbox"
+	"bilag/db"
+	"bilag/server"
+	"bilag/server/connections"
+)
+
+// nvEnv is a portal whose one connector is Netvisor, talking to its
+// sandbox, with a Finnish client company whose Y-tunnus the sandbox knows.
+type nvEnv struct {
+	*env
+	sb *nvsandbox.Sandbox
+	co *db.Company
+}
+
+func newNetvisorEnv(t *testing.T) *nvEnv {
+	t.Helper()
+	e := newEnv(t)
+	sb := nvsandbox.New(nvsandbox.WithNow(e.clock.Now), nvsandbox.WithLargeAttachment(0),
+		nvsandbox.WithLogger(e.logger.With("component", "netvisor-sandbox")))
+	sbTS := httptest.NewServer(sb)
+	t.Cleanup(sbTS.Close)
+	conn, err := netvisor.Config{PartnerID: nvsandbox.DefaultPartnerID, PartnerKey: nvsandbox.DefaultPartnerKey, Sender: "Bilag test",
+		Hosts: []string{sbTS.URL}, Leases: e.db, Now: e.clock.Now}.Open(e.logger, sbTS.Client())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewUnstartedServer(nil)
+	base, _ := url.Parse("http://" + ts.Listener.Addr().String())
+	srv, svc := newPortal(t, server.Options{DB: e.db, Logger: e.logger, BaseURL: base, SecretKey: e.secret, FirmName: firmName,
+		AdminSecondFactorOptional: true, Now: e.clock.Now},
+		connections.Options{DB: e.db, Logger: e.logger, Connectors: map[string]connectors.Connector{conn.Name(): conn}, Now: e.clock.Now,
+			Countries: map[string][]string{"netvisor": {"FI"}}})
+	ts.Config.Handler = srv
+	ts.Start()
+	t.Cleanup(ts.Close)
+	p := *e
+	p.url, p.srv, p.svc = base.String(), srv, svc
+	co := &db.Company{Name: "Saaristo Puutyö Oy", Country: "FI", OrgNumber: nvsandbox.DemoOrgID, Active: true}
+	if err := e.db.CreateCompany(t.Context(), co); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.db.SetMembers(t.Context(), co.ID, []int64{e.analyst.ID, e.viewer.ID}); err != nil {
+		t.Fatal(err)
+	}
+	return &nvEnv{env: &p, sb: sb, co: co}
+}
+
+func nvKeys(id, key string) url.Values {
+	return url.Values{netvisor.FieldCustomerID: {id}, netvisor.FieldCustomerKey: {key}, netvisor.FieldHost: {""}}
+}
+
+// The whole story against the sandbox: the form with the company's
+// business id read-only and the host from a list; wrong keys, keys that do
+// not reach the business id and a resource not allowed each refused with
+// their own words and nothing stored; the right keys connect and sync;
+// documents of each source open; keys withdrawn in Netvisor make the
+// connection need re-approval; new keys on a new link connect it again.
+func TestNetvisorStory(t *testing.T) {
+	e := newNetvisorEnv(t)
+	host := e.svc.Connector("netvisor").(*netvisor.Connector).Hosts()[0]
+	link := e.loggedIn(e.analyst).createLink(e.co, "")
+	acc := e.browser()
+	page := acc.get(link)
+	wantStatus(t, "GET link", page, http.StatusOK)
+	wantText(t, "key form", page, "Saaristo Puutyö Oy", tr("netvisor.field.customer_id"), tr("netvisor.field.customer_id.help"),
+		tr("netvisor.field.customer_key.help"), tr("netvisor.field.business_id"))
+	for _, want := range []string{
+		`name="business_id" type="text" value="` + nvsandbox.DemoOrgID + `" readonly`,
+		`<select id="f-host" name="host"`,
+		`name="customer_key" type="password"`,
+	} {
+		if !strings.Contains(page.Body, want) {
+			t.Errorf("key form lacks %s", want)
+		}
+	}
+
+	dc := nvsandbox.DemoCustomer()
+	submit := func(what string, form url.Values, status int, text string) {
+		t.Helper()
+		form.Set(netvisor.FieldHost, host)
+		// The business id comes from the company record, never the POST.
+		form.Set(netvisor.FieldBusinessID, nvsandbox.OtherOrgID)
+		r := acc.post(link, form)
+		wantStatus(t, what, r, status)
+		if text != "" {
+			wantText(t, what, r, text)
+			if c, err := e.svc.Current(t.Context(), e.co.ID); err == nil {
+				t.Fatalf("%s stored a connection (%s)", what, c.Status)
+			}
+		}
+	}
+	submit("wrong keys", nvKeys(dc.ID, "not-the-key"), http.StatusUnprocessableEntity, tr("netvisor.form.keys"))
+	e.sb.AddCustomer(nvsandbox.Customer{ID: "KAAMOS-USER", Key: "kaamos-key", Orgs: []string{nvsandbox.OtherOrgID}})
+	submit("keys of another company", nvKeys("KAAMOS-USER", "kaamos-key"), http.StatusUnprocessableEntity, tr("netvisor.form.business_id"))
+	e.sb.Deny(dc.ID, "purchaseinvoicelist.nv")
+	submit("resource not allowed", nvKeys(dc.ID, dc.Key), http.StatusUnprocessableEntity, tr("netvisor.form.resource"))
+	e.sb.Allow(dc.ID, "purchaseinvoicelist.nv")
+	if strings.Contains(e.logs.String(), dc.Key) {
+		t.Error("the logs show the customer key")
+	}
+
+	r := acc.post(link, url.Values{netvisor.FieldCustomerID: {dc.ID}, netvisor.FieldCustomerKey: {dc.Key}, netvisor.FieldHost: {host}})
+	wantStatus(t, "POST right keys", r, http.StatusSeeOther)
+	res := acc.get("/connect-result")
+	wantText(t, "result page", res, tr("result.ok.title"), "Saaristo Puutyö Oy")
+	conn, err := e.svc.Current(t.Context(), e.co.ID)
+	if err != nil || conn.Connector != "netvisor" || conn.Status != db.ConnActive {
+		t.Fatalf("Current() = %+v, %v; want an active netvisor connection", conn, err)
+	}
+	e.waitSync(conn)
+	vs, err := e.db.Vouchers(t.Context(), e.co.ID, db.VoucherFilter{PageSize: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byRef := map[string]db.Voucher{}
+	for _, v := range vs.Vouchers {
+		byRef[v.Ref] = v
+	}
+	if len(byRef) != 10 || byRef["1002"].Kind != string(connectors.KindSupplierInvoice) || !byRef["1002"].HasDocuments {
+		t.Fatalf("index = %d vouchers (1002: %+v), want the sandbox's 10", len(byRef), byRef["1002"])
+	}
+
+	// Documents of each source, through the voucher page as a viewer.
+	viewer := e.loggedIn(e.viewer)
+	for _, tc := range []struct {
+		ref  string
+		want []string // content types, in order
+	}{
+		{"1002", []string{"image/png", "application/pdf"}}, // its own attachment, then the purchase invoice's image
+		{"1003", []string{"application/pdf"}},              // the sales invoice's PDF
+		{"1005", []string{"image/png", "application/pdf"}}, // two attachments of its own
+	} {
+		v := byRef[tc.ref]
+		page := viewer.get(fmt.Sprintf("/companies/%d/vouchers/%d", e.co.ID, v.ID))
+		wantStatus(t, "voucher page "+tc.ref, page, http.StatusOK)
+		docs, err := e.db.VoucherDocuments(t.Context(), e.co.ID, v.ID)
+		if err != nil || len(docs) != len(tc.want) {
+			t.Fatalf("voucher %s documents = %+v, %v; want %d", tc.ref, docs, err, len(tc.want))
+		}
+		for i, d := range docs {
+			doc := viewer.get(fmt.Sprintf("/companies/%d/vouchers/%d/documents/%d", e.co.ID, v.ID, d.ID))
+			wantStatus(t, "document "+d.FileName, doc, http.StatusOK)
+			if ct := doc.Header.Get("Content-Type"); !strings.HasPrefix(ct, tc.want[i]) {
+				t.Errorf("voucher %s document %d: Content-Type %q, want %s", tc.ref, i, ct, tc.want[i])
+			}
+			if tc.want[i] == "application/pdf" && !strings.HasPrefix(doc.Body, "%PDF-") {
+				t.Errorf("voucher %s document %d is no PDF", tc.ref, i)
+			}
+		}
+	}
+	if n := e.sb.Overlaps(); n != 0 {
+		t.Errorf("the sandbox saw %d overlapping requests", n)
+	}
+
+	// The keys are withdrawn in Netvisor: the next read ends the
+	// connection, which then needs a new approval.
+	e.sb.Withdraw(dc.ID)
+	viewer.get(fmt.Sprintf("/companies/%d/vouchers/%d", e.co.ID, byRef["1001"].ID))
+	conn, err = e.svc.Current(t.Context(), e.co.ID)
+	if err != nil || conn.Status != db.ConnNeedsReapproval {
+		t.Fatalf("after the keys were withdrawn: %+v, %v; want needs re-approval", conn, err)
+	}
+
+	// New keys on a new link.
+	e.sb.AddCustomer(nvsandbox.Customer{ID: "SAARISTO-2", Key: "fresh-key", Orgs: []string{nvsandbox.DemoOrgID}})
+	link2 := e.loggedIn(e.analyst).createLink(e.co, "")
+	acc2 := e.browser()
+	acc2.get(link2)
+	r = acc2.post(link2, url.Values{netvisor.FieldCustomerID: {"SAARISTO-2"}, netvisor.FieldCustomerKey: {"fresh-key"}, netvisor.FieldHost: {host}})
+	wantStatus(t, "POST new keys", r, http.StatusSeeOther)
+	conn, err = e.svc.Current(t.Context(), e.co.ID)
+	if err != nil || conn.Status != db.ConnActive {
+		t.Fatalf("after new keys: %+v, %v; want active", conn, err)
+	}
+	doc := viewer.get(fmt.Sprintf("/companies/%d/vouchers/%d", e.co.ID, byRef["1003"].ID))
+	wantStatus(t, "voucher page with new keys", doc, http.StatusOK)
+}
