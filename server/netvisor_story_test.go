@@ -164,10 +164,24 @@ func TestNetvisorStory(t *testing.T) {
 		t.Errorf("the sandbox saw %d overlapping requests", n)
 	}
 
+	// A document resource not allowed is a named refusal at the first open.
+	e.sb.Deny(dc.ID, "getsalesinvoice.nv")
+	v := byRef["1004"]
+	wantStatus(t, "voucher page 1004", viewer.get(fmt.Sprintf("/companies/%d/vouchers/%d", e.co.ID, v.ID)), http.StatusOK)
+	docs, err := e.db.VoucherDocuments(t.Context(), e.co.ID, v.ID)
+	if err != nil || len(docs) != 1 {
+		t.Fatalf("voucher 1004 documents = %+v, %v", docs, err)
+	}
+	refused := viewer.get(fmt.Sprintf("/companies/%d/vouchers/%d/documents/%d", e.co.ID, v.ID, docs[0].ID))
+	wantStatus(t, "a sales invoice whose resource is not allowed", refused, http.StatusForbidden)
+	wantText(t, "refusal", refused, tr("netvisor.upstream.refused.permission"))
+	e.sb.Allow(dc.ID, "getsalesinvoice.nv")
+
 	// The keys are withdrawn in Netvisor: the next read ends the
 	// connection, which then needs a new approval.
 	e.sb.Withdraw(dc.ID)
-	viewer.get(fmt.Sprintf("/companies/%d/vouchers/%d", e.co.ID, byRef["1001"].ID))
+	ended := viewer.get(fmt.Sprintf("/companies/%d/vouchers/%d", e.co.ID, byRef["1001"].ID))
+	wantText(t, "voucher page after the keys were withdrawn", ended, tr("netvisor.upstream.ended.view"))
 	conn, err = e.svc.Current(t.Context(), e.co.ID)
 	if err != nil || conn.Status != db.ConnNeedsReapproval {
 		t.Fatalf("after the keys were withdrawn: %+v, %v; want needs re-approval", conn, err)

@@ -76,4 +76,27 @@ var netvisorCatalog = map[string]Text{
 	"netvisor.result.ok.withdraw":        {En: "To withdraw the consent later, ask %s to disconnect the company, or remove the API identifiers in Netvisor.", Sv: "För att dra tillbaka godkännandet senare, be %s koppla från företaget, eller ta bort API-identifierarna i Netvisor.", Fi: "Voit perua suostumuksen myöhemmin pyytämällä, että %s katkaisee yrityksen yhteyden, tai poistamalla rajapintatunnisteet Netvisorista."},
 	"netvisor.result.permission.how":     {En: "A Netvisor administrator allows the resource under Access rights for interface resources. Then try again.", Sv: "En administratör i Netvisor tillåter resursen under Åtkomsträttigheter till gränssnittsresurser. Försök sedan igen.", Fi: "Netvisorin pääkäyttäjä sallii resurssin kohdassa Rajapintaresurssien käyttöoikeudet. Yritä sitten uudelleen."},
 	"netvisor.result.no_bookkeeping.how": {En: "The company's Netvisor package must include the API (for example Professional or Premium). Once it does, try again.", Sv: "Företagets Netvisor-paket måste innehålla API:t (till exempel Professional eller Premium). När det gör det, försök igen.", Fi: "Yrityksen Netvisor-paketissa on oltava rajapinta (esimerkiksi Professional tai Premium). Kun se on, yritä uudelleen."},
+
+	// What a page says when Netvisor refuses a read or the keys stop
+	// working (server/errors.go asks with the connector's name).
+	"netvisor.upstream.refused.permission": {
+		En: "Netvisor refused: a Netvisor administrator has not allowed Bilag this interface resource. They allow it under Access rights for interface resources; then open the document again.",
+		Sv: "Netvisor nekade: en administratör i Netvisor har inte tillåtit Bilag denna gränssnittsresurs. Hen tillåter den under Åtkomsträttigheter till gränssnittsresurser; öppna sedan underlaget igen.",
+		Fi: "Netvisor kieltäytyi: Netvisorin pääkäyttäjä ei ole sallinut Bilagille tätä rajapintaresurssia. Hän sallii sen kohdassa Rajapintaresurssien käyttöoikeudet; avaa sitten tosite uudelleen.",
+	},
+	"netvisor.upstream.refused.product": {
+		En: "Netvisor refused: the company's Netvisor package does not include the API.",
+		Sv: "Netvisor nekade: företagets Netvisor-paket innehåller inte API:t.",
+		Fi: "Netvisor kieltäytyi: yrityksen Netvisor-paketti ei sisällä rajapintaa.",
+	},
+	"netvisor.upstream.ended.manage": {
+		En: "Netvisor no longer accepts the stored API identifiers: they were removed, or their user lost its rights. Make a new consent link on the company page; the company pastes new identifiers.",
+		Sv: "Netvisor godtar inte längre de sparade API-identifierarna: de har tagits bort, eller så har deras användare förlorat sina rättigheter. Skapa en ny godkännandelänk på företagssidan; företaget klistrar in nya identifierare.",
+		Fi: "Netvisor ei enää hyväksy tallennettuja rajapintatunnisteita: ne on poistettu tai niiden käyttäjä on menettänyt oikeutensa. Luo uusi suostumuslinkki yrityksen sivulla; yritys liittää uudet tunnisteet.",
+	},
+	"netvisor.upstream.ended.view": {
+		En: "Netvisor no longer accepts the stored API identifiers. Ask an analyst to send the company a new consent link.",
+		Sv: "Netvisor godtar inte längre de sparade API-identifierarna. Be en analytiker skicka en ny godkännandelänk till företaget.",
+		Fi: "Netvisor ei enää hyväksy tallennettuja rajapintatunnisteita. Pyydä analyytikkoa lähettämään yritykselle uusi suostumuslinkki.",
+	},
 }

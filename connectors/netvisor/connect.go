@@ -137,7 +137,7 @@ func (c *Connector) Check(ctx context.Context, g connectors.Grant) (connectors.V
 	if err != nil {
 		return connectors.Verdict{}, fmt.Errorf("netvisor: check: %w", err)
 	}
-	v := connectors.Verdict{Company: connectors.Company{ExternalID: cr.OrgID, OrgNumber: cr.OrgID, Country: "FI"}, Approver: "API user " + cr.CustomerID}
+	v := connectors.Verdict{Company: connectors.Company{ExternalID: cr.OrgID, OrgNumber: cr.OrgID, Country: "FI"}, Approver: cr.CustomerID}
 	p := c.listProbes()[0]
 	err = c.probe(ctx, cr, p.resource, p.params)
 	if ae, ok := errors.AsType[*APIError](err); ok && ae.Code == codeServiceAccess {

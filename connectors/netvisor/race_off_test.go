@@ -1,0 +1,5 @@
+//go:build !race
+
+package netvisor
+
+const raceEnabled = false
