@@ -39,13 +39,32 @@ var declEncoding = regexp.MustCompile(`^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-
 type latin9Reader struct {
 	r   io.Reader
 	buf []byte
+	// pend is what a read too small for a whole character left over.
+	pend []byte
 }
 
 func (l *latin9Reader) Read(p []byte) (int, error) {
+	if len(l.pend) > 0 {
+		n := copy(p, l.pend)
+		l.pend = l.pend[n:]
+		return n, nil
+	}
+	if len(p) == 0 {
+		return 0, nil
+	}
 	if len(p) < utf8.UTFMax {
-		// Too small for a character of three bytes; the readers above
-		// never ask for so little.
-		return 0, io.ErrShortBuffer
+		// Too small for a character of three bytes (the readers above
+		// rarely ask for so little): one byte, the rest kept.
+		var one [1]byte
+		m, err := l.r.Read(one[:])
+		if m == 0 {
+			return 0, err
+		}
+		var enc [utf8.UTFMax]byte
+		k := utf8.EncodeRune(enc[:], latin9Rune(one[0]))
+		n := copy(p, enc[:k])
+		l.pend = append(l.pend[:0], enc[n:k]...)
+		return n, err
 	}
 	n := len(p) / utf8.UTFMax
 	if cap(l.buf) < n {
