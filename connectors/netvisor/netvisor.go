@@ -64,6 +64,10 @@ type Config struct {
 	// Pause is how long an organisation is left alone after a request
 	// failed through all its retries (default 5 min).
 	Pause time.Duration
+	// QueueWait bounds how long a person's request waits for its
+	// organisation's queue (another person's large file may hold it for
+	// minutes); a sync waits as long as it takes. Default 20 s.
+	QueueWait time.Duration
 	// HistoryYears is how many calendar years a first sync reads, the
 	// current one included (default 7: Finnish bookkeeping is kept six
 	// years after the year's end).
@@ -146,6 +150,9 @@ func (c Config) Open(logger *slog.Logger, client *http.Client) (*Connector, erro
 	}
 	if c.Pause <= 0 {
 		c.Pause = 5 * time.Minute
+	}
+	if c.QueueWait <= 0 {
+		c.QueueWait = 20 * time.Second
 	}
 	if c.HistoryYears <= 0 {
 		c.HistoryYears = 7

@@ -197,6 +197,9 @@ func (c *Connector) call(ctx context.Context, cr credentials, resource string, p
 	}
 	t, err := c.enqueue(ctx, cr.OrgID)
 	if err != nil {
+		if errors.Is(err, errQueueBusy) {
+			err = &connectors.RateLimitError{RetryAfter: queueRetry}
+		}
 		return nil, fmt.Errorf("netvisor %s: wait for the organisation's queue: %w", resource, err)
 	}
 	base, err := baseURL(cr.Host)
@@ -369,9 +372,31 @@ type turn struct {
 	once        sync.Once
 }
 
+// errQueueBusy: a person's request waited QueueWait for its turn.
+var errQueueBusy = errors.New("the organisation's queue is busy")
+
+// queueRetry is when a person whose request found the queue busy is asked
+// to try again.
+const queueRetry = 15 * time.Second
+
 // enqueue waits for the organisation's turn: first among this instance's
 // requests (a channel), then across instances (a lease in the database).
+// A person (the interactive back-off) waits QueueWait at most; a sync as
+// long as it takes.
 func (c *Connector) enqueue(ctx context.Context, org string) (*turn, error) {
+	if connectors.BackoffOf(ctx) != connectors.Background() {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, c.cfg.QueueWait, errQueueBusy)
+		defer cancel()
+	}
+	t, err := c.waitTurn(ctx, org)
+	if err != nil && context.Cause(ctx) == errQueueBusy {
+		return nil, errQueueBusy
+	}
+	return t, err
+}
+
+func (c *Connector) waitTurn(ctx context.Context, org string) (*turn, error) {
 	c.mu.Lock()
 	q := c.queues[org]
 	if q == nil {

@@ -192,3 +192,52 @@ func TestErrorClasses(t *testing.T) {
 		}
 	}
 }
+
+// A person's request that finds its organisation's queue held (another
+// person's large file streaming) is told to try again shortly instead of
+// waiting minutes; it does not overlap.
+func TestBusyQueueAnswersAPersonInTime(t *testing.T) {
+	size := int64(16 << 20)
+	if raceEnabled {
+		size = 8 << 20
+	}
+	e := newEnv(t, sandbox.WithLargeAttachment(size))
+	g := e.grant(t)
+	e.cfg.Leases = connectors.NewMemoryLeases()
+	e.cfg.QueueWait = time.Millisecond
+	first := e.open(t, e.cfg)
+	s, err := first.OpenDocument(context.Background(), g, connectors.Document{ID: "1008/1", Kind: KindAttachment})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Body.Close()
+	if _, err := io.ReadFull(s.Body, make([]byte, 1<<10)); err != nil {
+		t.Fatal(err)
+	}
+	// Behind another instance's lease, and behind this instance's own
+	// request.
+	for name, c := range map[string]*Connector{"another instance": e.open(t, e.cfg), "the same instance": first} {
+		_, err = c.Voucher(context.Background(), g, "1002")
+		var rl *connectors.RateLimitError
+		if !errors.As(err, &rl) || rl.RetryAfter <= 0 {
+			t.Errorf("%s: a person's call behind a held queue = %v, want a rate limit with a wait", name, err)
+		}
+	}
+	// A sync waits its turn instead.
+	bg := connectors.WithBackoff(context.Background(), connectors.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := first.Voucher(bg, g, "1002")
+		done <- err
+	}()
+	if _, err := io.Copy(io.Discard, s.Body); err != nil {
+		t.Fatal(err)
+	}
+	s.Body.Close()
+	if err := <-done; err != nil {
+		t.Errorf("a sync's call behind the stream = %v", err)
+	}
+	if n := e.sb.Overlaps(); n != 0 {
+		t.Errorf("overlaps = %d", n)
+	}
+}
