@@ -2,12 +2,14 @@ package main
 
 import (
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"bilag/connectors/netvisor"
@@ -67,12 +69,17 @@ func openNetvisor(a *app, r *config.Reader, client *http.Client) (opened, error)
 	}
 	if a.keys != nil && a.cfg.DataDir != "" {
 		// Attachments an open passes on its way are kept encrypted, like
-		// every cached document, in a cache of their own.
-		c, err := doccache.Open(filepath.Join(a.cfg.DataDir, "netvisor-stash"), max(a.cfg.CacheMaxBytes/4, 64<<20), a.keys)
-		if err != nil {
-			return o, err
-		}
-		cfg.Stash = stash{c}
+		// every cached document, in a cache of their own, opened at the
+		// first document: `bilag sync --all` opens none, and opening the
+		// cache would clear a running server's files in progress.
+		dir, size, keys, log := filepath.Join(a.cfg.DataDir, "netvisor-stash"), max(a.cfg.CacheMaxBytes/4, 64<<20), a.keys, a.log
+		cfg.Stash = &stash{open: func() (*doccache.Cache, error) {
+			c, err := doccache.Open(dir, size, keys)
+			if err != nil {
+				log.Warn("netvisor attachment stash", "err", err)
+			}
+			return c, err
+		}}
 	}
 	if m := a.metrics; m != nil {
 		cfg.Observe = func(endpoint string, status int, d time.Duration) { m.ObserveUpstream("netvisor", endpoint, status, d) }
@@ -99,19 +106,37 @@ func standaloneNetvisor(base string, log *slog.Logger, stdout io.Writer) (http.H
 	return h, nil
 }
 
-// stash keeps Netvisor's passed attachments in a document cache.
-type stash struct{ c *doccache.Cache }
+// stash keeps Netvisor's passed attachments in a document cache, opened
+// on first use; without it (it failed to open) nothing is kept.
+type stash struct {
+	open func() (*doccache.Cache, error)
+	once sync.Once
+	c    *doccache.Cache
+}
 
-func (s stash) Get(key string) (io.ReadCloser, bool) {
-	_, _, body, ok, err := s.c.Get(key)
+func (s *stash) cache() *doccache.Cache {
+	s.once.Do(func() { s.c, _ = s.open() })
+	return s.c
+}
+
+func (s *stash) Get(key string) (io.ReadCloser, bool) {
+	c := s.cache()
+	if c == nil {
+		return nil, false
+	}
+	_, _, body, ok, err := c.Get(key)
 	if err != nil || !ok {
 		return nil, false
 	}
 	return body, true
 }
 
-func (s stash) Put(key, contentType, fileName string) (netvisor.StashWriter, error) {
-	e, err := s.c.Writer(key, doccache.Meta{ContentType: contentType, FileName: fileName, Size: -1})
+func (s *stash) Put(key, contentType, fileName string) (netvisor.StashWriter, error) {
+	c := s.cache()
+	if c == nil {
+		return nil, errors.New("netvisor attachment stash not open")
+	}
+	e, err := c.Writer(key, doccache.Meta{ContentType: contentType, FileName: fileName, Size: -1})
 	if err != nil {
 		return nil, err
 	}

@@ -1,14 +1,19 @@
 package main
 
 import (
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"bilag/connectors"
 	"bilag/connectors/netvisor"
 	nvsandbox "bilag/connectors/netvisor/sandbox"
+	"bilag/db/doccache"
+	"bilag/db/seal"
 )
 
 func TestNetvisorRow(t *testing.T) {
@@ -63,4 +68,46 @@ func TestNetvisorStandalone(t *testing.T) {
 			t.Errorf("standalone output lacks %q:\n%s", want, out.String())
 		}
 	}
+}
+
+// The stash of passed attachments is a sealed cache of its own, opened at
+// the first document, so `bilag sync --all` beside a running server never
+// touches its files.
+func TestNetvisorStash(t *testing.T) {
+	dir := t.TempDir()
+	a := testApp(t, true)
+	a.cfg.DataDir, a.cfg.CacheMaxBytes = dir, 1<<30
+	keys, err := seal.NewKeyring(a.cfg.SecretKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.keys = keys
+	reg, err := openRegistry(a, getenv(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "netvisor-stash")); !os.IsNotExist(err) {
+		t.Fatalf("the stash was opened before any document: %v", err)
+	}
+	st := &stash{open: func() (*doccache.Cache, error) {
+		return doccache.Open(filepath.Join(dir, "netvisor-stash"), 1<<30, keys)
+	}}
+	w, err := st.Put("k", "image/png", "kuitti.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write([]byte("receipt bytes"))
+	if err := w.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	body, ok := st.Get("k")
+	if !ok {
+		t.Fatal("a committed file is not in the stash")
+	}
+	got, _ := io.ReadAll(body)
+	body.Close()
+	if string(got) != "receipt bytes" {
+		t.Errorf("stash = %q", got)
+	}
+	_ = reg
 }
