@@ -125,3 +125,34 @@ func TestFieldsOfferConfiguredHostsAndTheCompanysNumber(t *testing.T) {
 		t.Error("the business id is not the company's")
 	}
 }
+
+// Check finds what an approver can fix as problems, and withdrawn keys as
+// the grant revoked.
+func TestCheckProblems(t *testing.T) {
+	dc := sandbox.DemoCustomer()
+	for _, tc := range []struct {
+		name string
+		edit func(e *testEnv)
+		code connectors.ProblemCode
+		area string
+	}{
+		{"ledger not allowed", func(e *testEnv) { e.sb.Deny(dc.ID, "accountingledger.nv") }, connectors.ProblemPermission, "vouchers"},
+		{"package without the API", func(e *testEnv) { e.sb.SetNoAPI(sandbox.DemoOrgID, true) }, connectors.ProblemNoBookkeeping, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			g := e.grant(t)
+			tc.edit(e)
+			v, err := e.conn.Check(context.Background(), g)
+			if err != nil || len(v.Problems) != 1 || v.Problems[0].Code != tc.code || v.Problems[0].Area != tc.area {
+				t.Errorf("Check() = %+v, %v; want problem %s in %q", v, err, tc.code, tc.area)
+			}
+		})
+	}
+	e := newEnv(t)
+	g := e.grant(t)
+	e.sb.Withdraw(dc.ID)
+	if _, err := e.conn.Check(context.Background(), g); !errors.Is(err, connectors.ErrGrantRevoked) {
+		t.Errorf("Check() with withdrawn keys = %v, want the grant revoked", err)
+	}
+}
