@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -203,9 +204,11 @@ func (c *Connector) call(ctx context.Context, cr credentials, resource string, p
 		return nil, fmt.Errorf("netvisor %s: wait for the organisation's queue: %w", resource, err)
 	}
 	base, err := baseURL(cr.Host)
-	if err != nil {
+	if err != nil || !slices.Contains(c.cfg.Hosts, cr.Host) {
+		// A host taken off the list since the approval gets no more
+		// signed requests: only a new approval, on a listed host, helps.
 		t.release()
-		return nil, fmt.Errorf("netvisor %s: host: %w", resource, connectors.ErrGrantRevoked)
+		return nil, fmt.Errorf("netvisor %s: host no longer configured: %w", resource, connectors.ErrGrantRevoked)
 	}
 	u := requestURL(base, resource, params)
 	var ans *answer

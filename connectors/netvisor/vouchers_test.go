@@ -119,3 +119,17 @@ func TestWithdrawnKeysEndTheGrant(t *testing.T) {
 		t.Errorf("Vouchers() after withdrawal = %v, want the grant revoked", err)
 	}
 }
+
+// A host taken off BILAG_NETVISOR_HOSTS since the approval gets no more
+// signed requests.
+func TestHostOffTheListEndsTheGrant(t *testing.T) {
+	e := newEnv(t)
+	g := e.grant(t)
+	cfg := e.cfg
+	cfg.Hosts = []string{"isvapi.netvisor.fi"}
+	before := e.sb.Calls("accountingledger.nv")
+	_, err := e.open(t, cfg).Voucher(context.Background(), g, "1002")
+	if !errors.Is(err, connectors.ErrGrantRevoked) || e.sb.Calls("accountingledger.nv") != before {
+		t.Errorf("a call to a host off the list = %v (%d calls), want the grant ended and no call", err, e.sb.Calls("accountingledger.nv")-before)
+	}
+}
