@@ -67,7 +67,7 @@ type Config struct {
 	DocumentsAPIURL string
 	// Calls counts calls per agreement and UTC day, where every instance
 	// sees the count (the database); an in-memory counter when nil.
-	Calls CallCounter
+	Calls connectors.CallCounter
 	// DailyBudget and SyncBudget bound the day's calls per agreement (see
 	// DefaultDailyBudget); zero means the default.
 	DailyBudget int
@@ -84,11 +84,6 @@ type Config struct {
 	// person waits for, retries included. Zero means 30 s and 10 s.
 	CallTimeout        time.Duration
 	InteractiveTimeout time.Duration
-}
-
-// CallCounter counts calls per key and UTC day (connectors.CallCounter).
-type CallCounter interface {
-	AddCalls(ctx context.Context, key string, at time.Time, n int) (int, error)
 }
 
 // String keeps fmt from printing the secret token.
@@ -112,7 +107,7 @@ type Connector struct {
 	client *http.Client
 	logger *slog.Logger
 	sleep  connectors.Sleeper
-	calls  CallCounter
+	calls  connectors.CallCounter
 
 	// docs caches, per agreement and accounting year, which vouchers have
 	// attached documents: one cursor walk of AttachedDocuments serves every
@@ -173,7 +168,7 @@ func (c Config) Open(logger *slog.Logger, client *http.Client) (*Connector, erro
 	}
 	calls := c.Calls
 	if calls == nil {
-		calls = newMemoryCalls()
+		calls = connectors.NewMemoryCalls()
 	}
 	return &Connector{
 		cfg: c, client: client, logger: logger.With("connector", "economic"), sleep: c.Sleep, calls: calls,
@@ -213,20 +208,4 @@ func (c *Connector) interactive(ctx context.Context) (context.Context, context.C
 // isInteractive: the caller passed no other policy than Interactive.
 func isInteractive(ctx context.Context) bool {
 	return connectors.BackoffOf(ctx) == connectors.Interactive()
-}
-
-// memoryCalls counts in memory: for tests and a single process.
-type memoryCalls struct {
-	mu sync.Mutex
-	n  map[string]int
-}
-
-func newMemoryCalls() *memoryCalls { return &memoryCalls{n: map[string]int{}} }
-
-func (m *memoryCalls) AddCalls(_ context.Context, key string, at time.Time, n int) (int, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	k := key + "@" + at.UTC().Format(time.DateOnly)
-	m.n[k] += n
-	return m.n[k], nil
 }

@@ -64,17 +64,9 @@ func (c *Connector) LoginURLIn(callbackURL, state, _, lang string) (string, erro
 // (GET /self, the fair-use count's key) and probes whether it reaches
 // booked invoices. A redirect without a token is a declined grant.
 func (c *Connector) HandleCallback(ctx context.Context, _ string, query url.Values, _ string) (connectors.Grant, error) {
-	tok := strings.TrimSpace(query.Get("token"))
-	if tok == "" {
-		return connectors.Grant{}, fmt.Errorf("economic: callback: no token: %w", connectors.ErrAccessDenied)
-	}
-	if strings.Contains(tok, "%") {
-		if u, err := url.QueryUnescape(tok); err == nil {
-			tok = u
-		}
-	}
-	if len(tok) > 512 || strings.ContainsAny(tok, " \r\n\t") {
-		return connectors.Grant{}, fmt.Errorf("economic: callback: malformed token: %w", connectors.ErrBadCallback)
+	tok, err := callbackToken(query)
+	if err != nil {
+		return connectors.Grant{}, fmt.Errorf("economic: callback: %w", err)
 	}
 	g := &grantData{Token: tok}
 	var self selfJSON
@@ -85,7 +77,7 @@ func (c *Connector) HandleCallback(ctx context.Context, _ string, query url.Valu
 	// Booked-invoice PDFs need the SuperUser or Sales role; Bilag's app is
 	// registered as Bookkeeping, so they are offered only where this shows
 	// the grant reaches them.
-	err := c.get(ctx, g, restAPI, "GET /invoices/booked", "/invoices/booked", url.Values{"pagesize": {"1"}}, nil)
+	err = c.get(ctx, g, restAPI, "GET /invoices/booked", "/invoices/booked", url.Values{"pagesize": {"1"}}, nil)
 	switch {
 	case err == nil:
 		g.Invoices = true
@@ -102,4 +94,22 @@ func (c *Connector) HandleCallback(ctx context.Context, _ string, query url.Valu
 		scopes = append(scopes, "booked_invoices")
 	}
 	return connectors.Grant{Data: data, Scopes: scopes}, nil
+}
+
+// callbackToken reads the grant token of the redirect, URL-encoded once
+// more or not (e-conomic does not say). None is a declined grant.
+func callbackToken(query url.Values) (string, error) {
+	tok := strings.TrimSpace(query.Get("token"))
+	if tok == "" {
+		return "", fmt.Errorf("no token: %w", connectors.ErrAccessDenied)
+	}
+	if strings.Contains(tok, "%") {
+		if u, err := url.QueryUnescape(tok); err == nil {
+			tok = u
+		}
+	}
+	if len(tok) > 512 || strings.ContainsAny(tok, " \r\n\t%") {
+		return "", fmt.Errorf("malformed token: %w", connectors.ErrBadCallback)
+	}
+	return tok, nil
 }
