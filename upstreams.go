@@ -52,6 +52,7 @@ func upstreams() []upstream {
 	return []upstream{
 		{name: "eaccounting", countries: []string{"SE", "NO", "NL"}, open: openEAccounting},
 		netvisorRow(),
+		{name: "economic", countries: []string{"DK", "NO", "SE"}, open: openEconomic, standalone: economicStandalone},
 	}
 }
 

@@ -63,6 +63,14 @@ type RedirectConnector interface {
 	FormOrigins() []string
 }
 
+// LocalizedLogin is a RedirectConnector whose upstream page speaks the
+// approver's language: LoginURLIn is LoginURL with the language of Bilag's
+// page ("da", "sv", "nb", "en", …), which the connector maps to the
+// upstream's own locale or leaves out.
+type LocalizedLogin interface {
+	LoginURLIn(callbackURL, state, verifier, lang string) (string, error)
+}
+
 // Field is one input of a CredentialConnector's form.
 type Field struct {
 	Name   string

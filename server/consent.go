@@ -194,7 +194,13 @@ func (s *Server) startConsent(c echo.Context) error {
 		return fmt.Errorf("connector %q cannot redirect: %w", l.Connector, echo.ErrNotFound)
 	}
 	f := flow{LinkID: l.ID, Connector: l.Connector, State: randomToken(32), Verifier: oauth2.GenerateVerifier(), Attempt: randomToken(32), Secret: secret, Started: s.now().Unix()}
-	loginURL, err := rc.LoginURL(s.callbackURL(l.Connector), f.State, f.Verifier)
+	var loginURL string
+	if ll, ok := rc.(connectors.LocalizedLogin); ok {
+		// The upstream's page in the language of the consent page.
+		loginURL, err = ll.LoginURLIn(s.callbackURL(l.Connector), f.State, f.Verifier, s.lang(c))
+	} else {
+		loginURL, err = rc.LoginURL(s.callbackURL(l.Connector), f.State, f.Verifier)
+	}
 	if err != nil {
 		return err
 	}
