@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -122,7 +123,12 @@ func openRegistry(a *app, getenv config.Getenv) (*registry, error) {
 		}
 		reg.connectors[u.name] = o.connector
 		reg.countries[u.name] = u.countries
-		reg.formOrigins = append(reg.formOrigins, o.formOrigins...)
+		for _, origin := range o.formOrigins {
+			// Demo sandboxes share one origin.
+			if !slices.Contains(reg.formOrigins, origin) {
+				reg.formOrigins = append(reg.formOrigins, origin)
+			}
+		}
 		if o.sandbox != nil {
 			reg.mountSandbox(u.name, o)
 		}

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"bilag/connectors/eaccounting/sandbox"
+	economicsandbox "bilag/connectors/economic/sandbox"
 	nvsandbox "bilag/connectors/netvisor/sandbox"
 	"bilag/server/config"
 	"bilag/server/demo"
@@ -80,8 +81,11 @@ func TestRegistryOffersWhatIsConfigured(t *testing.T) {
 	for _, o := range nvsandbox.DemoOrgs() {
 		inSandbox[o.ID] = true
 	}
-	if len(reg.clients) != 4 {
-		t.Fatalf("demo clients = %v, want 4 (3 of eaccounting, 1 of netvisor)", reg.clients)
+	for _, ag := range economicsandbox.Agreements() {
+		inSandbox[ag.OrgNumber] = true
+	}
+	if len(reg.clients) != 6 {
+		t.Fatalf("demo clients = %v, want eAccounting's 3, e-conomic's 2 and Netvisor's 1", reg.clients)
 	}
 	for _, c := range reg.clients {
 		if !inSandbox[c.OrgNumber] {

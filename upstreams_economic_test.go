@@ -1,0 +1,79 @@
+package main
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"bilag/connectors/economic"
+	"bilag/connectors/orgnr"
+)
+
+// e-conomic is offered with its settings, or in demo mode against its
+// sandbox under /economic, with Danish clients whose CVRs are valid.
+func TestRegistryOffersEconomic(t *testing.T) {
+	reg, err := openRegistry(testApp(t, false), getenv(map[string]string{"BILAG_ECONOMIC_APP_PUBLIC_TOKEN": "pub"}))
+	if err == nil || !strings.Contains(err.Error(), "BILAG_ECONOMIC_APP_SECRET_TOKEN is required") {
+		t.Fatalf("a public token without its secret: %v", err)
+	}
+	reg, err = openRegistry(testApp(t, false), getenv(map[string]string{"BILAG_ECONOMIC_APP_PUBLIC_TOKEN": "pub", "BILAG_ECONOMIC_APP_SECRET_TOKEN": "sec"}))
+	if err != nil || reg.connectors["economic"] == nil || reg.sandbox != nil {
+		t.Fatalf("with tokens: %+v, %v", reg, err)
+	}
+	if got := strings.Join(reg.countries["economic"], " "); got != "DK NO SE" {
+		t.Errorf("countries %q", got)
+	}
+	if got := strings.Join(reg.formOrigins, " "); got != "https://secure.e-conomic.com" {
+		t.Errorf("form origins %q, want e-conomic's grant page", got)
+	}
+
+	a := testApp(t, true)
+	reg, err = openRegistry(a, getenv(nil))
+	if err != nil || reg.connectors["economic"] == nil {
+		t.Fatalf("demo mode: %v", err)
+	}
+	var dk int
+	for _, c := range reg.clients {
+		if c.Country == "DK" {
+			dk++
+			if _, err := orgnr.Validate("DK", c.OrgNumber); err != nil {
+				t.Errorf("demo client %s has no valid CVR: %v", c.Name, err)
+			}
+		}
+	}
+	if dk != 2 {
+		t.Errorf("Danish demo clients: %d", dk)
+	}
+	if !strings.Contains(strings.Join(reg.banners, "\n"), "revisor@demo.dk / revisor-demo") {
+		t.Errorf("banners %q name no demo login", reg.banners)
+	}
+	// The demo connector reaches its sandbox, served under /economic.
+	srv := httptest.NewServer(reg.sandbox)
+	defer srv.Close()
+	c := reg.connectors["economic"].(*economic.Connector)
+	login, err := c.LoginURLIn(a.cfg.BaseURL.String()+"/oauth/economic/callback", "st", "", "da")
+	if err != nil || !strings.HasPrefix(login, a.sandboxBase("economic")+"/secure/api1/requestaccess.aspx?") {
+		t.Fatalf("demo login URL %q, %v", login, err)
+	}
+	u, _ := url.Parse(login)
+	resp, err := http.Get(srv.URL + "/economic" + strings.TrimPrefix(u.Path, "/economic") + "?" + u.RawQuery)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("the grant page under /economic: %v %v", resp, err)
+	}
+	resp.Body.Close()
+}
+
+func TestSandboxCommandServesEconomic(t *testing.T) {
+	var out strings.Builder
+	h, err := standaloneSandbox("economic", "http://127.0.0.1:9191", nil, &out)
+	if err != nil || h == nil {
+		t.Fatalf("standalone: %v", err)
+	}
+	for _, want := range []string{"requestaccess.aspx", "documentsapi/v4.0.1", "app secret token", "revisor@demo.dk"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("stdout lacks %q:\n%s", want, out.String())
+		}
+	}
+}
