@@ -77,9 +77,9 @@ func (e *APIError) Error() string {
 	if e.Message != "" {
 		s += ": " + clip(e.Message, 200)
 	}
-	if e.LogID != "" {
-		s += " (logId " + clip(e.LogID, 80) + ")"
-	}
+	// No logId here: the core compares the texts of failures to tell one
+	// misconfiguration of Bilag's from many withdrawn grants, and logId
+	// differs on every answer. newAPIError logs it.
 	return s
 }
 
@@ -89,7 +89,9 @@ func (e *APIError) Error() string {
 // is an answer Bilag cannot use.
 func (e *APIError) Is(target error) bool {
 	switch target {
-	case connectors.ErrUnauthorized:
+	case connectors.ErrUnauthorized, connectors.ErrGrantRevoked:
+		// Grant tokens do not expire and are never refreshed: a 401 is a
+		// withdrawn grant, which only a new approval mends.
 		return e.Status == http.StatusUnauthorized
 	case connectors.ErrForbidden:
 		return e.Status == http.StatusForbidden
@@ -161,6 +163,7 @@ func (c *Connector) newAPIError(resp *http.Response, endpoint string) *APIError 
 	if e.Message == "" {
 		e.Message = http.StatusText(resp.StatusCode)
 	}
+	c.logger.Warn("e-conomic error answer", "endpoint", endpoint, "status", e.Status, "log_id", e.LogID)
 	if resp.StatusCode == http.StatusTooManyRequests {
 		e.rateLimit = &connectors.RateLimitError{RetryAfter: retryAfter(resp.Header, c.cfg.Now())}
 	}

@@ -1,0 +1,152 @@
+package server_test
+
+import (
+	"crypto/rand"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"bilag/connectors"
+	"bilag/connectors/economic"
+	economicsandbox "bilag/connectors/economic/sandbox"
+	"bilag/db"
+	"bilag/db/dbtest"
+	"bilag/db/seal"
+	"bilag/server"
+	"bilag/server/connections"
+)
+
+// TestEconomicStoryThroughThePortal walks e-conomic through the portal:
+// the analyst's link, the accountant's grant at e-conomic's page, the
+// check, the sync, the withdrawal that makes the connection need
+// re-approval, and the reconnect. The core never names e-conomic: this
+// test brings the connector, as main does.
+func TestEconomicStoryThroughThePortal(t *testing.T) {
+	ctx := t.Context()
+	e := &env{t: t, clock: dbtest.NewClock(time.Now().UTC().Truncate(time.Second)), logs: &syncBuffer{}, faults: &faults{}}
+	e.logger = slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	e.secret = make([]byte, 32)
+	rand.Read(e.secret)
+	var err error
+	if e.keys, err = seal.NewKeyring(e.secret); err != nil {
+		t.Fatal(err)
+	}
+	e.db, err = db.Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "bilag.db"), db.Options{Keys: e.keys, Now: e.clock.Now, Logger: e.logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.db.Close() })
+	portal := httptest.NewUnstartedServer(nil)
+	e.url = "http://" + portal.Listener.Addr().String()
+	base, _ := url.Parse(e.url)
+
+	app := economicsandbox.App{Name: "Bilag", PublicToken: "bilag-public", SecretToken: "bilag-secret-token-0123", Role: economicsandbox.RoleSuperUser}
+	sb := economicsandbox.New(economicsandbox.WithApp(app))
+	sbTS := httptest.NewServer(sb)
+	t.Cleanup(sbTS.Close)
+	conn, err := economic.Config{AppPublicToken: app.PublicToken, AppSecretToken: app.SecretToken,
+		GrantURL: sbTS.URL + "/secure/api1/requestaccess.aspx", APIURL: sbTS.URL, DocumentsAPIURL: sbTS.URL + economicsandbox.DocumentsPrefix,
+		Calls: e.db, Now: e.clock.Now}.Open(e.logger, sbTS.Client())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.srv, e.svc = newPortal(t,
+		server.Options{DB: e.db, Logger: e.logger, BaseURL: base, SecretKey: e.secret, FirmName: firmName, FormOrigins: []string{sbTS.URL}, Now: e.clock.Now,
+			AdminSecondFactorOptional: true, FirmContact: firmContact, FirmPrivacyURL: firmPrivacyURL},
+		connections.Options{DB: e.db, Logger: e.logger, Connectors: map[string]connectors.Connector{conn.Name(): conn},
+			Countries: map[string][]string{"economic": {"DK", "NO", "SE"}}, Now: e.clock.Now})
+	portal.Config.Handler = e.srv
+	portal.Start()
+	t.Cleanup(portal.Close)
+	t.Cleanup(func() {
+		if t.Failed() {
+			logs := e.logs.String()
+			t.Logf("logs:\n%s", logs[max(0, len(logs)-4000):])
+		}
+	})
+	e.analyst = e.addUser("analyst@firm.test", "Anders Analytiker", db.RoleAnalyst, true)
+	nordlys := &db.Company{Name: "Nordlys Bogføring ApS", Country: "DK", OrgNumber: "35121005", Active: true}
+	if err := e.db.CreateCompany(ctx, nordlys); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.db.SetMembers(ctx, nordlys.ID, []int64{e.analyst.ID}); err != nil {
+		t.Fatal(err)
+	}
+	analyst := e.loggedIn(e.analyst)
+
+	// approve: the accountant opens the link, gives permission, logs in at
+	// e-conomic's grant page, administers agreement and adds the app.
+	approve := func(link, email, password string, agreement int64) *response {
+		t.Helper()
+		acc := e.browser()
+		wantStatus(t, "consent page", acc.get(link), http.StatusOK)
+		r := acc.post(link, nil)
+		wantStatus(t, "give permission", r, http.StatusSeeOther)
+		grant := r.Location()
+		if !strings.HasPrefix(grant, sbTS.URL+"/secure/api1/requestaccess.aspx?") || !strings.Contains(grant, "appPublicToken=bilag-public") {
+			t.Fatalf("give permission sends the browser to %q", grant)
+		}
+		wantStatus(t, "grant page", acc.get(grant), http.StatusOK)
+		r = acc.do(http.MethodPost, grant, url.Values{"action": {"login"}, "email": {email}, "password": {password}}, nil)
+		wantStatus(t, "grant login", r, http.StatusSeeOther)
+		r = acc.do(http.MethodPost, grant, url.Values{"action": {"approve"}, "agreement": {itoa(agreement)}}, nil)
+		wantStatus(t, "add app", r, http.StatusSeeOther)
+		if !strings.HasPrefix(r.Location(), e.url+"/oauth/economic/callback?") || !strings.Contains(r.Location(), "token=") {
+			t.Fatalf("e-conomic sends the browser to %q", r.Location())
+		}
+		return acc.finish(r.Location())
+	}
+
+	// The wrong agreement first, then the right one.
+	res := approve(analyst.createLink(nordlys, ""), "revisor@demo.dk", "revisor-demo", economicsandbox.AgreementFjordkaffe)
+	wantText(t, "wrong company", res, "Fjordkaffe ApS", "29871000")
+	// A user lacking the role.
+	res = approve(analyst.createLink(nordlys, ""), "salg@demo.dk", "salg-demo", economicsandbox.AgreementNordlys)
+	wantText(t, "missing role", res, "Bookkeeping")
+	res = approve(analyst.createLink(nordlys, ""), "revisor@demo.dk", "revisor-demo", economicsandbox.AgreementNordlys)
+	wantText(t, "connected", res, "Nordlys Bogføring ApS", "35121005")
+	c, err := e.db.Connection(ctx, nordlys.ID, "economic")
+	if err != nil || c.Status != db.ConnActive || c.ExternalID != "7001011" {
+		t.Fatalf("connection %+v, %v", c, err)
+	}
+
+	// The sync: two years with the same voucher numbers, all kept.
+	e.svc.Close() // waits for the first sync, started at approval
+	svc, err := connections.New(connections.Options{DB: e.db, Logger: e.logger, Connectors: map[string]connectors.Connector{conn.Name(): conn}, Now: e.clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(svc.Close)
+	if _, err := svc.Sync(ctx, c); err != nil && err != connections.ErrSyncRunning {
+		t.Fatalf("sync: %v", err)
+	}
+	list, err := e.db.Vouchers(ctx, nordlys.ID, db.VoucherFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if list.Total != 80 {
+		t.Errorf("indexed %d vouchers, want 80 (40 in each of two years)", list.Total)
+	}
+
+	// The customer removes the app: the next sync ends the grant, and the
+	// connection needs re-approval.
+	sb.RemoveApp(economicsandbox.AgreementNordlys, app.PublicToken)
+	if _, err := svc.Sync(ctx, c); err == nil {
+		t.Fatal("a sync after the app was removed succeeded")
+	}
+	if c, _ = e.db.Connection(ctx, nordlys.ID, "economic"); c.Status != db.ConnNeedsReapproval {
+		t.Fatalf("after withdrawal the connection is %q, want needs re-approval", c.Status)
+	}
+
+	// Reconnect with a new link.
+	res = approve(analyst.createLink(nordlys, ""), "revisor@demo.dk", "revisor-demo", economicsandbox.AgreementNordlys)
+	wantText(t, "reconnected", res, "Nordlys Bogføring ApS")
+	if c, _ = e.db.Connection(ctx, nordlys.ID, "economic"); c.Status != db.ConnActive {
+		t.Fatalf("after reconnecting the connection is %q", c.Status)
+	}
+}
