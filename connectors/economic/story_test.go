@@ -314,6 +314,12 @@ func TestChecks(t *testing.T) {
 		if docs, err := bilag.Documents(ctx, g, inv); err != nil || len(docs) != 0 {
 			t.Errorf("documents offered without the role: %v, %v", docs, err)
 		}
+		// Nor does the index say such a voucher has documents.
+		for _, v := range syncAll(t, bilag, g, time.Time{}, 1000) {
+			if v.Kind == connectors.KindCustomerInvoice && v.HasDocuments {
+				t.Fatalf("voucher %s has documents only where the grant cannot reach them", v.Ref)
+			}
+		}
 	})
 	t.Run("declined", func(t *testing.T) {
 		q := e.approve(bilag, "revisor@demo.dk", "revisor-demo", sandbox.AgreementNordlys, "decline")

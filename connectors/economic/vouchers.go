@@ -215,7 +215,7 @@ func (c *Connector) yearPage(ctx context.Context, d *grantData, at cursor, size 
 	}
 	out := make([]connectors.Voucher, len(groups))
 	for i, es := range groups {
-		out[i] = voucherOf(at.year, es, docs[es[0].VoucherNumber])
+		out[i] = voucherOf(at.year, es, docs[es[0].VoucherNumber], d.Invoices)
 	}
 	return out, next, nil
 }
@@ -257,8 +257,9 @@ func kindOf(entryType string) connectors.VoucherKind {
 
 // voucherOf makes one voucher of its entries. Its type is the first
 // entry's that says most (an invoice over a payment over the rest), shown
-// as e-conomic names it.
-func voucherOf(year string, es []entryJSON, hasDocs bool) connectors.Voucher {
+// as e-conomic names it. It has documents when one is attached, or when it
+// names a booked invoice and the grant reaches booked invoices (invoices).
+func voucherOf(year string, es []entryJSON, hasDocs, invoices bool) connectors.Voucher {
 	main := es[0]
 	rank := func(t string) int {
 		switch kindOf(t) {
@@ -296,7 +297,7 @@ func voucherOf(year string, es []entryJSON, hasDocs bool) connectors.Voucher {
 	v.Text = main.Text
 	v.Kind = kindOf(main.EntryType)
 	v.UpstreamType = main.EntryType
-	v.HasDocuments = hasDocs || len(vd.Invoices) > 0
+	v.HasDocuments = hasDocs || (invoices && len(vd.Invoices) > 0)
 	v.Data, _ = json.Marshal(vd) // strings and ints always marshal
 	return v
 }
@@ -344,7 +345,7 @@ func (c *Connector) Voucher(ctx context.Context, g connectors.Grant, ref string)
 	if len(resp.Collection) == 0 {
 		return connectors.Voucher{}, fmt.Errorf("economic: get voucher %s: %w", ref, connectors.ErrNotFound)
 	}
-	return voucherOf(year, resp.Collection, false), nil
+	return voucherOf(year, resp.Collection, false, d.Invoices), nil
 }
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
