@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -26,6 +27,8 @@ import (
 // check, the sync, the withdrawal that makes the connection need
 // re-approval, and the reconnect. The core never names e-conomic: this
 // test brings the connector, as main does.
+var docLinkRe = regexp.MustCompile(`/companies/\d+/vouchers/\d+/documents/\d+`)
+
 func TestEconomicStoryThroughThePortal(t *testing.T) {
 	ctx := t.Context()
 	e := &env{t: t, clock: dbtest.NewClock(time.Now().UTC().Truncate(time.Second)), logs: &syncBuffer{}, faults: &faults{}}
@@ -125,12 +128,58 @@ func TestEconomicStoryThroughThePortal(t *testing.T) {
 	if _, err := svc.Sync(ctx, c); err != nil && err != connections.ErrSyncRunning {
 		t.Fatalf("sync: %v", err)
 	}
-	list, err := e.db.Vouchers(ctx, nordlys.ID, db.VoucherFilter{})
+	list, err := e.db.Vouchers(ctx, nordlys.ID, db.VoucherFilter{PageSize: 500})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if list.Total != 80 {
 		t.Errorf("indexed %d vouchers, want 80 (40 in each of two years)", list.Total)
+	}
+
+	// Documents through the portal: voucher 4 of 2025 has a receipt and a
+	// hostile file; voucher 4 of 2024 is another voucher with the same number.
+	var v2025, v2024 *db.Voucher
+	for i := range list.Vouchers {
+		v := &list.Vouchers[i]
+		if v.Number == "4" && v.FiscalYearID == "2025" {
+			v2025 = v
+		}
+		if v.Number == "4" && v.FiscalYearID == "2024" {
+			v2024 = v
+		}
+	}
+	if v2025 == nil || v2024 == nil || v2025.ID == v2024.ID {
+		t.Fatalf("voucher 4 of each year: %v, %v", v2025, v2024)
+	}
+	vpage := analyst.get("/companies/" + itoa(nordlys.ID) + "/vouchers/" + itoa(v2025.ID))
+	wantStatus(t, "voucher page", vpage, http.StatusOK)
+	var docs []string
+	for _, m := range docTabRe.FindAllStringSubmatch(vpage.Body, -1) {
+		docs = append(docs, "/companies/"+itoa(nordlys.ID)+"/vouchers/"+itoa(v2025.ID)+"/documents/"+m[1])
+	}
+	if len(docs) < 2 {
+		t.Fatalf("voucher 4 of 2025 lists %d documents, want the receipt and the hostile file", len(docs))
+	}
+	var pdfs, refused int
+	seen := map[string]bool{}
+	for _, href := range docs {
+		if seen[href] {
+			continue
+		}
+		seen[href] = true
+		r := analyst.get(href)
+		switch {
+		case r.Status == http.StatusOK && strings.HasPrefix(r.Body, "%PDF-"):
+			pdfs++
+		case r.Status >= 400:
+			if strings.Contains(r.Body, "<script>alert") {
+				t.Errorf("the hostile file reached the browser")
+			}
+			refused++
+		}
+	}
+	if pdfs != 1 || refused != 1 {
+		t.Errorf("opened %d PDFs and refused %d files, want one of each", pdfs, refused)
 	}
 
 	// The customer removes the app: the next sync ends the grant, and the
