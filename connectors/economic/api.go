@@ -77,9 +77,14 @@ func (e *APIError) Error() string {
 	if e.Message != "" {
 		s += ": " + clip(e.Message, 200)
 	}
-	// No logId here: the core compares the texts of failures to tell one
-	// misconfiguration of Bilag's from many withdrawn grants, and logId
-	// differs on every answer. newAPIError logs it.
+	// logId goes into the text, so that the server's line about a failed
+	// request (with its request id, which the error page shows) quotes it
+	// for e-conomic's support; not on a 401, whose text the core compares
+	// across connections to tell one misconfiguration of Bilag's from many
+	// withdrawn grants, and logId differs on every answer.
+	if e.LogID != "" && e.Status != http.StatusUnauthorized {
+		s += " (logId " + clip(e.LogID, 80) + ")"
+	}
 	return s
 }
 
@@ -163,7 +168,7 @@ func (c *Connector) newAPIError(resp *http.Response, endpoint string) *APIError 
 	if e.Message == "" {
 		e.Message = http.StatusText(resp.StatusCode)
 	}
-	c.logger.Warn("e-conomic error answer", "endpoint", endpoint, "status", e.Status, "log_id", e.LogID)
+	c.logger.WarnContext(resp.Request.Context(), "e-conomic error answer", "endpoint", endpoint, "status", e.Status, "log_id", e.LogID)
 	if resp.StatusCode == http.StatusTooManyRequests {
 		e.rateLimit = &connectors.RateLimitError{RetryAfter: retryAfter(resp.Header, c.cfg.Now())}
 	}

@@ -126,6 +126,10 @@ func TestErrorShapes(t *testing.T) {
 	ae, ok := errors.AsType[*APIError](err)
 	if !ok || ae.Status != http.StatusBadRequest || ae.LogID == "" || connectors.Classify(err).Class != connectors.ClassBadAnswer {
 		t.Errorf("bad filter: %v", err)
+	} else if !strings.Contains(err.Error(), "logId "+ae.LogID) {
+		// The server logs the error with the request id its page shows:
+		// support finds e-conomic's logId there.
+		t.Errorf("the error does not quote e-conomic's logId: %v", err)
 	}
 	// The Documents API's problem+json: a missing document.
 	_, err = c.OpenDocument(ctx, g, connectors.Document{Kind: KindAttachment, ID: "424242"})
@@ -139,8 +143,13 @@ func TestErrorShapes(t *testing.T) {
 	// Bilag's own secret wrong: a 401, the class that ends a grant (the
 	// core's breaker holds off when every connection fails alike).
 	bad := e.connector(superApp, func(cfg *Config) { cfg.AppSecretToken = "wrong" })
-	if _, err := bad.FiscalYears(ctx, g); !errors.Is(err, connectors.ErrUnauthorized) {
-		t.Errorf("wrong secret: %v", err)
+	_, err1 := bad.FiscalYears(ctx, g)
+	_, err2 := bad.FiscalYears(ctx, g)
+	if !errors.Is(err1, connectors.ErrGrantRevoked) || connectors.Classify(err1).Class != connectors.ClassEnded {
+		t.Errorf("wrong secret: %v", err1)
+	}
+	if err1 == nil || err2 == nil || err1.Error() != err2.Error() {
+		t.Errorf("two 401s read differently (%v, %v): the core's breaker could not see one fault", err1, err2)
 	}
 	for _, s := range []string{superApp.SecretToken, d.Token, "wrong"} {
 		if err != nil && strings.Contains(err.Error(), s) {
