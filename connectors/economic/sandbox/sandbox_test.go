@@ -1,15 +1,59 @@
 package sandbox
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
+	"sync"
 	"testing"
+
+	"github.com/pb33f/libopenapi"
+	validator "github.com/pb33f/libopenapi-validator"
+	vconfig "github.com/pb33f/libopenapi-validator/config"
 )
 
+var (
+	specOnce sync.Once
+	specV    validator.Validator
+	specErr  error
+)
+
+// spec is the connector's test-data copy of the compact spec, which marks
+// as required every field the client reads.
+func spec(t *testing.T) validator.Validator {
+	t.Helper()
+	specOnce.Do(func() {
+		raw, err := os.ReadFile("../testdata/economic.openapi.yaml")
+		if err != nil {
+			specErr = err
+			return
+		}
+		doc, err := libopenapi.NewDocument(raw)
+		if err != nil {
+			specErr = err
+			return
+		}
+		v, errs := validator.NewValidator(doc, vconfig.WithFormatAssertions())
+		if len(errs) > 0 {
+			specErr = errs[0]
+			return
+		}
+		specV = v
+	})
+	if specErr != nil {
+		t.Fatalf("load spec: %v", specErr)
+	}
+	return specV
+}
+
+// do makes one call and checks its answer against the spec: a success
+// against its operation, an error against its API's shape.
 func do(t *testing.T, srv *httptest.Server, method, path, secret, grant string) (*http.Response, string) {
 	t.Helper()
 	req, _ := http.NewRequest(method, srv.URL+path, nil)
@@ -23,6 +67,34 @@ func do(t *testing.T, srv *httptest.Server, method, path, secret, grant string) 
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
+	clone := req.Clone(req.Context())
+	clone.URL.Path = strings.TrimPrefix(clone.URL.Path, DocumentsPrefix)
+	check := &http.Response{StatusCode: resp.StatusCode, Header: resp.Header, Body: io.NopCloser(bytes.NewReader(b)), Request: clone}
+	switch {
+	case resp.StatusCode < 300 && method == http.MethodGet:
+		if ok, errs := spec(t).ValidateHttpResponse(clone, check); !ok {
+			for _, e := range errs {
+				t.Errorf("answer to %s %s does not match the spec: %s (%s) %v", method, path, e.Message, e.Reason, e.SchemaValidationErrors)
+			}
+		}
+	case strings.HasPrefix(path, DocumentsPrefix):
+		var p struct {
+			Title  string `json:"title"`
+			Status int    `json:"status"`
+		}
+		if !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/problem+json") || json.Unmarshal(b, &p) != nil || p.Status != resp.StatusCode || p.Title == "" {
+			t.Errorf("Documents API error of %s is not problem+json: %s", path, b)
+		}
+	case resp.StatusCode >= 400:
+		var e struct {
+			Message        string `json:"message"`
+			LogID          string `json:"logId"`
+			HTTPStatusCode int    `json:"httpStatusCode"`
+		}
+		if json.Unmarshal(b, &e) != nil || e.Message == "" || e.LogID == "" || e.HTTPStatusCode != resp.StatusCode {
+			t.Errorf("REST error of %s is not an annotated error: %s", path, b)
+		}
+	}
 	return resp, string(b)
 }
 
@@ -81,4 +153,93 @@ func TestFiltersPagingAndCounts(t *testing.T) {
 	if resp.StatusCode != 200 || json.Unmarshal([]byte(body), &items) != nil || len(items) != 5 {
 		t.Errorf("paged: %d %s", resp.StatusCode, body)
 	}
+}
+
+func TestGrantPage(t *testing.T) {
+	app := App{Name: "Bilag", PublicToken: "pub", SecretToken: "sec", Role: RoleBookkeeping}
+	srv := httptest.NewServer(New(WithApp(app)))
+	defer srv.Close()
+	grant := srv.URL + "/secure/api1/requestaccess.aspx?" + url.Values{"appPublicToken": {"pub"}, "locale": {"da-DK"},
+		"redirectUrl": {"https://bilag.example/oauth/economic/callback?state=abc"}}.Encode()
+	jar := newJar()
+	c := &http.Client{Jar: jar, CheckRedirect: func(req *http.Request, via []*http.Request) error {
+		if req.URL.Host == "bilag.example" {
+			return http.ErrUseLastResponse
+		}
+		return nil
+	}}
+	body := func(r *http.Response, err error) (*http.Response, string) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Body.Close()
+		b, _ := io.ReadAll(r.Body)
+		return r, string(b)
+	}
+	if _, b := body(c.Get(grant)); !strings.Contains(b, "Log ind") {
+		t.Fatalf("the Danish grant page does not ask to log in: %s", b)
+	}
+	if _, b := body(c.PostForm(grant, url.Values{"action": {"login"}, "email": {"revisor@demo.dk"}, "password": {"wrong"}})); !strings.Contains(b, "Wrong e-mail or password") {
+		t.Errorf("a wrong password: %s", b)
+	}
+	if _, b := body(c.PostForm(grant, url.Values{"action": {"login"}, "email": {"revisor@demo.dk"}, "password": {"revisor-demo"}})); !strings.Contains(b, "Fjordkaffe ApS") || !strings.Contains(b, "Bookkeeping") {
+		t.Fatalf("the administered agreements and the app's role: %s", b)
+	}
+	r, _ := body(c.PostForm(grant, url.Values{"action": {"approve"}, "agreement": {"7001012"}}))
+	loc, _ := url.Parse(r.Header.Get("Location"))
+	if loc == nil || loc.Query().Get("state") != "abc" || loc.Query().Get("token") == "" {
+		t.Fatalf("approve redirects to %q: the redirect URL's query kept, token appended", r.Header.Get("Location"))
+	}
+	tok := loc.Query().Get("token")
+	if resp, b := do(t, srv, "GET", "/self", "sec", tok); resp.StatusCode != 200 || !strings.Contains(b, `"Fjordkaffe ApS"`) || !strings.Contains(b, `"pub"`) {
+		t.Errorf("/self of the new grant: %d %s", resp.StatusCode, b)
+	}
+	r, _ = body(c.PostForm(grant, url.Values{"action": {"decline"}}))
+	if loc, _ := url.Parse(r.Header.Get("Location")); loc == nil || loc.Query().Has("token") || loc.Query().Get("state") != "abc" {
+		t.Errorf("decline redirects to %q, want the redirect URL without a token", r.Header.Get("Location"))
+	}
+	bad := srv.URL + "/secure/api1/requestaccess.aspx?appPublicToken=nosuch&redirectUrl=https%3A%2F%2Fx.example%2F"
+	if r, _ := body(c.Get(bad)); r.StatusCode != http.StatusBadRequest {
+		t.Errorf("an unknown app: %d", r.StatusCode)
+	}
+}
+
+func TestRolesAndFairUse(t *testing.T) {
+	app := App{Name: "Bilag", PublicToken: "pub", SecretToken: "sec", Role: RoleBookkeeping}
+	sb := New(WithApp(app), WithDailyLimit(3))
+	srv := httptest.NewServer(sb)
+	defer srv.Close()
+	tok, ok := sb.GrantFor("pub", "bogholder@demo.dk", AgreementNordlys)
+	if !ok {
+		t.Fatal("no grant")
+	}
+	// A Bookkeeping grant reaches the years, not the booked invoices.
+	if resp, _ := do(t, srv, "GET", "/accounting-years", "sec", tok); resp.StatusCode != 200 {
+		t.Errorf("years: %d", resp.StatusCode)
+	}
+	if resp, _ := do(t, srv, "GET", "/invoices/booked", "sec", tok); resp.StatusCode != 403 {
+		t.Errorf("booked invoices with Bookkeeping: %d", resp.StatusCode)
+	}
+	resp, _ := do(t, srv, "GET", DocumentsPrefix+"/AttachedDocuments/count", "sec", tok)
+	if resp.StatusCode != 200 || resp.Header.Get("X-Callcost") == "" {
+		t.Errorf("count: %d, callcost %q", resp.StatusCode, resp.Header.Get("X-Callcost"))
+	}
+	// The fourth call of the day is over the quota, in each API's shape.
+	for _, path := range []string{"/self", DocumentsPrefix + "/AttachedDocuments"} {
+		resp, _ := do(t, srv, "GET", path, "sec", tok)
+		if resp.StatusCode != 429 || resp.Header.Get("Retry-After") == "" {
+			t.Errorf("%s over the quota: %d, Retry-After %q", path, resp.StatusCode, resp.Header.Get("Retry-After"))
+		}
+	}
+	if sb.RemoveApp(AgreementNordlys, "pub") != 1 {
+		t.Error("RemoveApp")
+	}
+	if resp, _ := do(t, srv, "GET", "/self", "sec", tok); resp.StatusCode != 401 {
+		t.Errorf("a removed app's token: %d", resp.StatusCode)
+	}
+}
+
+func newJar() *cookiejar.Jar {
+	j, _ := cookiejar.New(nil)
+	return j
 }
