@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"crypto/rand"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -91,7 +92,10 @@ func TestEconomicStoryThroughThePortal(t *testing.T) {
 		r := acc.post(link, nil)
 		wantStatus(t, "give permission", r, http.StatusSeeOther)
 		grant := r.Location()
-		if !strings.HasPrefix(grant, sbTS.URL+"/secure/api1/requestaccess.aspx?") || !strings.Contains(grant, "appPublicToken=bilag-public") {
+		// The grant page speaks the consent page's language (the browser
+		// reads English).
+		if !strings.HasPrefix(grant, sbTS.URL+"/secure/api1/requestaccess.aspx?") || !strings.Contains(grant, "appPublicToken=bilag-public") ||
+			!strings.Contains(grant, "locale=en-US") {
 			t.Fatalf("give permission sends the browser to %q", grant)
 		}
 		wantStatus(t, "grant page", acc.get(grant), http.StatusOK)
@@ -197,5 +201,80 @@ func TestEconomicStoryThroughThePortal(t *testing.T) {
 	wantText(t, "reconnected", res, "Nordlys Bogføring ApS")
 	if c, _ = e.db.Connection(ctx, nordlys.ID, "economic"); c.Status != db.ConnActive {
 		t.Fatalf("after reconnecting the connection is %q", c.Status)
+	}
+}
+
+// TestEconomicWrongSecretEndsNoConnection: e-conomic answers 401 both to a
+// withdrawn grant and to a wrong X-AppSecretToken of Bilag's own. The
+// second reads alike on every connection, so the core's breaker keeps the
+// connections instead of making every customer approve again.
+func TestEconomicWrongSecretEndsNoConnection(t *testing.T) {
+	ctx := t.Context()
+	clock := dbtest.NewClock(time.Now().UTC().Truncate(time.Second))
+	secret := make([]byte, 32)
+	rand.Read(secret)
+	keys, err := seal.NewKeyring(secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := db.Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "bilag.db"), db.Options{Keys: keys, Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	app := economicsandbox.App{Name: "Bilag", PublicToken: "bilag-public", SecretToken: "bilag-secret-token-0123", Role: economicsandbox.RoleBookkeeping}
+	sb := economicsandbox.New(economicsandbox.WithApp(app))
+	sbTS := httptest.NewServer(sb)
+	t.Cleanup(sbTS.Close)
+	// The secret token rotated at e-conomic, and Bilag still has the old one.
+	conn, err := economic.Config{AppPublicToken: app.PublicToken, AppSecretToken: "an-old-secret",
+		GrantURL: sbTS.URL + "/secure/api1/requestaccess.aspx", APIURL: sbTS.URL, DocumentsAPIURL: sbTS.URL + economicsandbox.DocumentsPrefix,
+		Now: clock.Now}.Open(nil, sbTS.Client())
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := connections.New(connections.Options{DB: d, Connectors: map[string]connectors.Connector{"economic": conn}, Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(svc.Close)
+	u := &db.User{Email: "a@firm.test", Name: "A", Role: db.RoleAnalyst, PasswordHash: "x", Active: true}
+	if err := d.CreateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	var conns []*db.Connection
+	for _, cvr := range []string{"35121005", "29871000", "41901004"} {
+		co := &db.Company{Name: "Selskab " + cvr, Country: "DK", OrgNumber: cvr, Active: true}
+		if err := d.CreateCompany(ctx, co); err != nil {
+			t.Fatal(err)
+		}
+		tok, _ := sb.GrantFor(app.PublicToken, "revisor@demo.dk", economicsandbox.AgreementNordlys)
+		l := &db.ConsentLink{CompanyID: co.ID, Connector: "economic", ExpectedOrgNumber: cvr, CreatedByID: u.ID, ExpiresAt: clock.Now().Add(time.Hour)}
+		if err := d.CreateLink(ctx, l, "secret-"+cvr); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.StartLinkLogin(ctx, l.ID, "attempt"); err != nil {
+			t.Fatal(err)
+		}
+		c := &db.Connection{CompanyID: co.ID, Connector: "economic", ExternalID: "7001011", ExternalName: co.Name, OrgNumber: cvr}
+		g := connectors.Grant{Data: []byte(`{"t":"` + tok + `","a":` + itoa(economicsandbox.AgreementNordlys) + `}`)}
+		if err := d.Connect(ctx, l.ID, c, g); err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+	}
+	for _, c := range conns {
+		if _, err := svc.Sync(ctx, c); !errors.Is(err, connectors.ErrGrantRevoked) {
+			t.Fatalf("sync with the wrong secret: %v", err)
+		}
+	}
+	for _, c := range conns {
+		got, err := d.Connection(ctx, c.CompanyID, "economic")
+		if err != nil || got.Status != db.ConnActive {
+			t.Errorf("connection of company %d is %q after Bilag's own fault, want active", c.CompanyID, got.Status)
+		}
+	}
+	if m := svc.Misconfigured(); len(m) != 1 || m[0] != "economic" {
+		t.Errorf("misconfigured connectors %v, want economic", m)
 	}
 }
