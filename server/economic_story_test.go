@@ -202,6 +202,15 @@ func TestEconomicStoryThroughThePortal(t *testing.T) {
 	if c, _ = e.db.Connection(ctx, nordlys.ID, "economic"); c.Status != db.ConnActive {
 		t.Fatalf("after reconnecting the connection is %q", c.Status)
 	}
+
+	// Disconnect: the token is deleted here, and the analyst is told to have
+	// the app removed in e-conomic, which has no revocation call.
+	r := analyst.post("/companies/"+itoa(nordlys.ID)+"/connection/disconnect", url.Values{"confirm": {"yes"}})
+	wantStatus(t, "disconnect", r, http.StatusSeeOther)
+	wantText(t, "after disconnect", analyst.follow(r), "remove the app Bilag in e-conomic")
+	if c, _ = e.db.Connection(ctx, nordlys.ID, "economic"); c.Status == db.ConnActive || len(c.TokenSealed) != 0 {
+		t.Errorf("after disconnecting: status %q, %d sealed bytes", c.Status, len(c.TokenSealed))
+	}
 }
 
 // TestEconomicWrongSecretEndsNoConnection: e-conomic answers 401 both to a

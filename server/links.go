@@ -262,5 +262,7 @@ func (s *Server) disconnect(c echo.Context) error {
 		return err
 	}
 	s.audit(c, db.AuditDisconnect, &co.ID, conn.Connector, conn.ExternalName+" "+conn.OrgNumber)
-	return s.flashTo(c, s.t(c, "conn.disconnected.flash"), fmt.Sprintf("/companies/%d", co.ID))
+	// In the connector's words: not every upstream lets Bilag withdraw its
+	// access there.
+	return s.flashTo(c, s.ct(c, conn.Connector, "conn.disconnected.flash"), fmt.Sprintf("/companies/%d", co.ID))
 }
