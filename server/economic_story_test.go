@@ -109,8 +109,11 @@ func TestEconomicStoryThroughThePortal(t *testing.T) {
 		return acc.finish(r.Location())
 	}
 
-	// The wrong agreement first, then the right one.
-	res := approve(analyst.createLink(nordlys, ""), "revisor@demo.dk", "revisor-demo", economicsandbox.AgreementFjordkaffe)
+	// The wrong agreement first, then the right one. The message that
+	// carries the link says what e-conomic asks of the approver.
+	first := analyst.createLink(nordlys, "")
+	wantText(t, "the link's message", analyst.get("/companies/"+itoa(nordlys.ID)), "first open its agreement with Administer in e-conomic", "Bookkeeping role")
+	res := approve(first, "revisor@demo.dk", "revisor-demo", economicsandbox.AgreementFjordkaffe)
 	wantText(t, "wrong company", res, "Fjordkaffe ApS", "29871000")
 	// A user lacking the role.
 	res = approve(analyst.createLink(nordlys, ""), "salg@demo.dk", "salg-demo", economicsandbox.AgreementNordlys)

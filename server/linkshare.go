@@ -101,7 +101,7 @@ func (s *Server) linkCopyOf(ctx context.Context, co *db.Company, l *db.ConsentLi
 // linkMessage is the message that carries a link to its approver.
 func (s *Server) linkMessage(lang string, co *db.Company, l *db.ConsentLink, url, sender string) string {
 	system := connectorName(lang, l.Connector)
-	return views.Translate(lang, "share.message", s.firm, genitive(lang, co.Name), system, url, s.linkExpiry(lang, l.ExpiresAt, co.Country), sender)
+	return views.TranslateFor(lang, l.Connector, "share.message", s.firm, genitive(lang, co.Name), system, url, s.linkExpiry(lang, l.ExpiresAt, co.Country), sender)
 }
 
 // countryZones are the zones the approvers of a country's companies read

@@ -259,7 +259,7 @@ func TestConnectorKeysAreUsed(t *testing.T) {
 	}
 	// The server asks for the pages' titles with TranslateFor, and for
 	// every upstream failure's message (server/errors.go).
-	asked = append(asked, "consent.title", "result.title", "conn.disconnected.flash")
+	asked = append(asked, "consent.title", "result.title", "conn.disconnected.flash", "share.message")
 	for k := range failuresCatalog {
 		if strings.HasPrefix(k, "upstream.") {
 			asked = append(asked, k)
