@@ -118,6 +118,9 @@ func TestEconomicStoryThroughThePortal(t *testing.T) {
 	// A user lacking the role.
 	res = approve(analyst.createLink(nordlys, ""), "salg@demo.dk", "salg-demo", economicsandbox.AgreementNordlys)
 	wantText(t, "missing role", res, "Bookkeeping")
+	// The analyst's page says why, and what next, in words of its own.
+	wantText(t, "the analyst's page after a missing role", analyst.get("/companies/"+itoa(nordlys.ID)),
+		"the approver's grant lacks the app's role", "Bookkeeping role (or SuperUser)")
 	res = approve(analyst.createLink(nordlys, ""), "revisor@demo.dk", "revisor-demo", economicsandbox.AgreementNordlys)
 	wantText(t, "connected", res, "Nordlys Bogføring ApS", "35121005")
 	c, err := e.db.Connection(ctx, nordlys.ID, "economic")

@@ -103,6 +103,26 @@ test('e-conomic: a Danish accountant approves on a phone; the firm sees vouchers
     }
     assert.ok(found, 'a voucher shows a document');
   });
+  await firm.step('hostile-file-refused', async () => {
+    // Voucher 4 of 2025 has a receipt and a file that is no PDF though
+    // e-conomic serves it as one: the receipt opens, the other never
+    // reaches the browser.
+    await page.goto(`${srv.base}/companies/${companyID}/vouchers?number=4&fiscal_year=2025`);
+    await page.locator('table.vouchers tbody').getByRole('link', { name: '4', exact: true }).first().click();
+    await page.getByRole('heading', { level: 1, name: /4/ }).waitFor();
+    const tabs = await page.locator('nav.docs-tabs a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+    assert.equal(tabs.length, 2, 'voucher 4 of 2025 lists two documents');
+    const voucherPath = new URL(page.url()).pathname;
+    const answers = [];
+    for (const tab of tabs) {
+      const id = new URLSearchParams(tab.split('?')[1]).get('doc');
+      const r = await page.request.get(`${srv.base}${voucherPath}/documents/${id}`);
+      const body = await r.body();
+      answers.push({ status: r.status(), pdf: body.subarray(0, 5).toString() === '%PDF-', script: body.includes('<script>') });
+    }
+    assert.equal(answers.filter((a) => a.status === 200 && a.pdf).length, 1, `one PDF opens: ${JSON.stringify(answers)}`);
+    assert.equal(answers.filter((a) => a.status >= 400 && !a.script).length, 1, `the hostile file is refused: ${JSON.stringify(answers)}`);
+  });
   assert.deepEqual(firm.problems, [], 'no CSP violation or script error on the firm\'s pages');
   assert.deepEqual(acc.problems, [], 'no CSP violation or script error on the accountant\'s pages');
 });
