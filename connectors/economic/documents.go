@@ -50,6 +50,7 @@ type docsIndex struct {
 func (c *Connector) forgetDocs(agreement int64) {
 	c.docsMu.Lock()
 	defer c.docsMu.Unlock()
+	delete(c.yearsOf, agreement)
 	for k := range c.docs {
 		if k.agreement == agreement {
 			delete(c.docs, k)

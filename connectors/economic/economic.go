@@ -114,6 +114,8 @@ type Connector struct {
 	// page of a sync.
 	docsMu sync.Mutex
 	docs   map[docsKey]docsIndex
+	// yearsOf caches, per agreement, the walk of its accounting years.
+	yearsOf map[int64]yearsIndex
 }
 
 var (
@@ -172,7 +174,7 @@ func (c Config) Open(logger *slog.Logger, client *http.Client) (*Connector, erro
 	}
 	return &Connector{
 		cfg: c, client: client, logger: logger.With("connector", "economic"), sleep: c.Sleep, calls: calls,
-		docs: map[docsKey]docsIndex{},
+		docs: map[docsKey]docsIndex{}, yearsOf: map[int64]yearsIndex{},
 	}, nil
 }
 

@@ -100,6 +100,9 @@ func TestStory(t *testing.T) {
 	if n := after.Calls["GET /AttachedDocuments"] - before.Calls["GET /AttachedDocuments"]; n != 2 {
 		t.Errorf("the sync walked AttachedDocuments %d times, want once per year (never per voucher)", n)
 	}
+	if n := after.Calls["GET /accounting-years"] - before.Calls["GET /accounting-years"]; n != 1 {
+		t.Errorf("the sync read the accounting years %d times, want once for all its pages", n)
+	}
 
 	// A later sync reads the open year only: the closed one cannot change.
 	later := syncAll(t, c, g, time.Now(), 1000)

@@ -72,8 +72,37 @@ func (c *Connector) FiscalYears(ctx context.Context, g connectors.Grant) ([]conn
 	return out, nil
 }
 
-// years are the accounting years, oldest first, following nextPage.
+// cachedYears are the agreement's years when a walk of them serves still:
+// the pages of one sync need them all, and they change once a year.
+func (c *Connector) cachedYears(ctx context.Context, d *grantData) ([]yearJSON, error) {
+	c.docsMu.Lock()
+	y, ok := c.yearsOf[d.Agreement]
+	c.docsMu.Unlock()
+	if ok && c.cfg.Now().Sub(y.at) < docsTTL {
+		return y.years, nil
+	}
+	return c.years(ctx, d)
+}
+
+// years are the accounting years, oldest first, following nextPage; the
+// walk is kept for cachedYears.
 func (c *Connector) years(ctx context.Context, d *grantData) ([]yearJSON, error) {
+	out, err := c.walkYears(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	c.docsMu.Lock()
+	c.yearsOf[d.Agreement] = yearsIndex{at: c.cfg.Now(), years: out}
+	c.docsMu.Unlock()
+	return out, nil
+}
+
+type yearsIndex struct {
+	at    time.Time
+	years []yearJSON
+}
+
+func (c *Connector) walkYears(ctx context.Context, d *grantData) ([]yearJSON, error) {
 	var out []yearJSON
 	next := c.url(restAPI, "/accounting-years", url.Values{"pagesize": {strconv.Itoa(maxPageSize)}})
 	for range maxPages {
@@ -129,7 +158,15 @@ func (c *Connector) Vouchers(ctx context.Context, g connectors.Grant, q connecto
 	if err != nil {
 		return connectors.VoucherPage{}, fmt.Errorf("economic: get vouchers: %w", err)
 	}
-	years, err := c.years(ctx, d)
+	// A sync starts afresh: the years and their attached documents are
+	// walked again; its later pages reuse both.
+	var years []yearJSON
+	if q.Cursor == "" {
+		c.forgetDocs(d.Agreement)
+		years, err = c.years(ctx, d)
+	} else {
+		years, err = c.cachedYears(ctx, d)
+	}
 	if err != nil {
 		return connectors.VoucherPage{}, fmt.Errorf("economic: get vouchers: %w", err)
 	}
@@ -141,10 +178,10 @@ func (c *Connector) Vouchers(ctx context.Context, g connectors.Grant, q connecto
 		return page, nil
 	}
 	at := cursor{year: years[0].Year}
-	if q.Cursor == "" {
-		// A sync starts: its attached documents are walked afresh.
-		c.forgetDocs(d.Agreement)
-	} else if at, err = parseCursor(q.Cursor); err != nil {
+	if q.Cursor != "" {
+		at, err = parseCursor(q.Cursor)
+	}
+	if err != nil {
 		return page, fmt.Errorf("economic: get vouchers: %w", err)
 	}
 	yi := slices.IndexFunc(years, func(y yearJSON) bool { return y.Year == at.year })
