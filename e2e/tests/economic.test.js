@@ -49,6 +49,9 @@ test('e-conomic: a Danish accountant approves on a phone; the firm sees vouchers
   await acc.step('consent', async () => {
     await ap.goto(link);
     await visible(ap.getByText(/e-conomic/).first(), 'the consent page names e-conomic');
+    // A Danish company's page speaks Danish to a Danish browser.
+    await visible(ap.getByRole('heading', { level: 1, name: /^Forbind Nordlys Bogføring ApS/ }), 'the consent page is in Danish');
+    await visible(ap.getByRole('button', { name: 'Giv tilladelse' }), 'the button is in Danish');
     // The access line is e-conomic's: the role it grants, and that Bilag only reads.
     await visible(ap.getByText(/Bookkeeping|Bogføring/).first(), 'the consent page names the role');
     const w = await ap.evaluate(() => document.documentElement.scrollWidth);
@@ -61,10 +64,13 @@ test('e-conomic: a Danish accountant approves on a phone; the firm sees vouchers
     await visible(req.getByText(/Administer|Administrer/).first(), 'the requirements say to administer the agreement first');
   });
   await acc.step('grant-page-login', async () => {
-    await ap.locator('form[action^="/connect/"] button[type=submit]').first().click();
+    await ap.getByRole('button', { name: 'Giv tilladelse' }).click();
     await ap.waitForURL((u) => u.origin === srv.sandbox && u.pathname === '/economic/secure/api1/requestaccess.aspx');
     const u = new URL(ap.url());
     assert.equal(u.searchParams.get('appPublicToken'), 'bilag-demo');
+    // e-conomic's page in the consent page's language.
+    assert.equal(u.searchParams.get('locale'), 'da-DK');
+    await visible(ap.getByRole('heading', { name: 'Log ind' }), 'the grant page speaks Danish');
     assert.match(u.searchParams.get('redirectUrl'), new RegExp(`^${srv.base}/oauth/economic/callback\\?state=`));
     await ap.getByLabel('E-mail').fill(REVISOR.email);
     await ap.locator('input[type=password]').fill(REVISOR.password);
@@ -76,9 +82,10 @@ test('e-conomic: a Danish accountant approves on a phone; the firm sees vouchers
     await ap.waitForURL((u) => u.origin === srv.base && u.pathname === '/connect-result');
   });
   await acc.step('connected', async () => {
+    await visible(ap.getByRole('heading', { name: 'Forbundet' }), 'the result says connected, in Danish');
     await visible(ap.getByText(NORDLYS.name).first(), 'the result names the company');
     await visible(ap.getByText(NORDLYS.org).first(), 'the result names its CVR');
-    await visible(ap.getByText(/Settings → Apps|Indstillinger → Apps/).first(), 'the result says how to withdraw in e-conomic');
+    await visible(ap.getByText(/fjern appen Bilag i e-conomic \(Indstillinger → Apps\)/).first(), 'the result says how to withdraw in e-conomic');
     const w = await ap.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(w <= 390, `the result page is ${w}px wide on a 390px phone`);
     await noAxe(ap, 'the e-conomic result page');
