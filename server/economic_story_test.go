@@ -209,9 +209,21 @@ func TestEconomicStoryThroughThePortal(t *testing.T) {
 		t.Fatalf("after reconnecting the connection is %q", c.Status)
 	}
 
+	// A Danish accountant reads e-conomic's words in Danish, and e-conomic's
+	// grant page is asked for in Danish too.
+	da := e.browser()
+	da.header.Set("Accept-Language", "da-DK,da;q=0.9")
+	link := analyst.createLink(nordlys, "")
+	wantText(t, "the Danish consent page", da.get(link), "Bilags app har rollen Bogføring", "Administrer")
+	r := da.post(link, nil)
+	wantStatus(t, "give permission in Danish", r, http.StatusSeeOther)
+	if !strings.Contains(r.Location(), "locale=da-DK") {
+		t.Errorf("the grant page is not asked for in Danish: %s", r.Location())
+	}
+
 	// Disconnect: the token is deleted here, and the analyst is told to have
 	// the app removed in e-conomic, which has no revocation call.
-	r := analyst.post("/companies/"+itoa(nordlys.ID)+"/connection/disconnect", url.Values{"confirm": {"yes"}})
+	r = analyst.post("/companies/"+itoa(nordlys.ID)+"/connection/disconnect", url.Values{"confirm": {"yes"}})
 	wantStatus(t, "disconnect", r, http.StatusSeeOther)
 	wantText(t, "after disconnect", analyst.follow(r), "remove the app Bilag in e-conomic")
 	if c, _ = e.db.Connection(ctx, nordlys.ID, "economic"); c.Status == db.ConnActive || len(c.TokenSealed) != 0 {
