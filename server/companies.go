@@ -30,6 +30,9 @@ type dashboardPage struct {
 	All, Waiting int
 	CanManage    bool
 	MailOn       bool
+	// Connectors are every system a link may be made for: with several,
+	// a bulk request says which (or each company's current one).
+	Connectors []string
 }
 
 func (s *Server) showDashboard(c echo.Context) error {
@@ -42,7 +45,7 @@ func (s *Server) showDashboard(c echo.Context) error {
 		return err
 	}
 	u := currentUser(c)
-	p := dashboardPage{NeedsAction: c.QueryParam("needs") == "action", All: len(rows), CanManage: u.CanManageConnections(), MailOn: s.mailOn()}
+	p := dashboardPage{NeedsAction: c.QueryParam("needs") == "action", All: len(rows), CanManage: u.CanManageConnections(), MailOn: s.mailOn(), Connectors: s.conns.Names()}
 	for _, r := range rows {
 		if r.NeedsAction {
 			p.Waiting++

@@ -195,6 +195,14 @@ func (s *Server) linkForm(c echo.Context, co *db.Company) (*views.Form, *db.Cons
 		f.Fail("connector", "link.connector.none")
 	case len(offered) == 1 && l.Connector == "":
 		l.Connector = offered[0]
+	case l.Connector == "":
+		// A bulk request that names no system: the one the company is
+		// connected with, if any; never a guess among several.
+		if cur, err := s.conns.Current(c.Request().Context(), co.ID); err == nil && slices.Contains(offered, cur.Connector) {
+			l.Connector = cur.Connector
+		} else {
+			f.Fail("connector", "link.connector.pick")
+		}
 	case !slices.Contains(offered, l.Connector):
 		f.Fail("connector", "link.connector.pick")
 	}

@@ -175,6 +175,9 @@ test('item 9: a CSV with a bad row saves nothing until only the valid rows are c
     await p.getByLabel(`Select ${NS.name}`).check();
     await p.getByLabel('Select Importerad Kund AB').check();
     await p.getByLabel(`Approver's e-mail for ${NS.name}`).fill('ns@example.se');
+    // Sweden has two systems now (eAccounting and e-conomic): the request
+    // names one for companies that are not connected yet.
+    await p.getByLabel('Accounting system').selectOption('eaccounting');
     await p.getByRole('button', { name: 'Request access for the selected companies' }).click();
     await visible(p.getByRole('heading', { level: 1, name: 'Access requested' }));
     await visible(p.getByText('Links made: 2 of 2 companies.'));

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -96,6 +97,13 @@ func (s *Service) Offered(country string) []string {
 			out = append(out, name)
 		}
 	}
+	slices.Sort(out)
+	return out
+}
+
+// Names are every connector's name, sorted.
+func (s *Service) Names() []string {
+	out := slices.Collect(maps.Keys(s.connectors))
 	slices.Sort(out)
 	return out
 }
