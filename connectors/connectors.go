@@ -88,6 +88,9 @@ type Field struct {
 	Optional bool
 	// Multiline fields take several lines (lists of codes).
 	Multiline bool
+	// Checkbox fields are a box to tick (the value "yes"); one that is not
+	// Optional must be ticked. Its Label is what the approver confirms.
+	Checkbox bool
 }
 
 // FormError is what a CredentialConnector's Connect returns (possibly

@@ -54,6 +54,7 @@ type keyField struct {
 	// company record; Multiline is a text area of at most Max characters.
 	Choices             []string
 	ReadOnly, Multiline bool
+	Checkbox            bool
 	Optional            bool
 	Max                 int
 	// Value is what was typed, kept for fields that are not secret only.
@@ -126,7 +127,8 @@ func (s *Server) connectKeys(c echo.Context, cc connectors.CredentialConnector, 
 	if err != nil {
 		return err
 	}
-	grant, err := cc.Connect(ctx, values)
+	// The company lets a connector ask which private hosts its admin allowed.
+	grant, err := cc.Connect(connectors.WithCompany(ctx, l.CompanyID), values)
 	if err != nil {
 		reason, status, msg := keyFailure(err)
 		var fe *connectors.FormError
@@ -174,7 +176,7 @@ func (s *Server) readKeys(c echo.Context, cc connectors.CredentialConnector, p c
 	for _, f := range cc.Fields() {
 		kf := keyField{Name: f.Name, Label: s.fieldText(c, cc.Name()+".field."+f.Name, f.Label), Secret: f.Secret,
 			Help: s.fieldText(c, cc.Name()+".field."+f.Name+".help", ""), Choices: f.Choices,
-			ReadOnly: f.FromCompany, Multiline: f.Multiline, Optional: f.Optional, Max: keyFieldMax}
+			ReadOnly: f.FromCompany, Multiline: f.Multiline, Checkbox: f.Checkbox, Optional: f.Optional, Max: keyFieldMax}
 		if f.Multiline {
 			kf.Max = keyTextMax
 		}
@@ -221,6 +223,8 @@ func checkKeyValue(f connectors.Field, v string, max int) string {
 	case utf8.RuneCountInString(v) > max:
 		return "err.toolong"
 	case f.Choices != nil && !slices.Contains(f.Choices, v):
+		return "err.choice"
+	case f.Checkbox && v != "yes":
 		return "err.choice"
 	}
 	return ""
