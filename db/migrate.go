@@ -168,7 +168,66 @@ var migrations = []func(tx *gorm.DB) error{
 	func(tx *gorm.DB) error {
 		return tx.Migrator().CreateTable(&upstreamCallV13{}, &upstreamLeaseV13{})
 	},
+	// 14: invoice orders sent upstream (uploads, their orders and the
+	// answers), and the private hosts an admin allowed per company.
+	func(tx *gorm.DB) error {
+		return tx.Migrator().CreateTable(&importBatchV14{}, &importOrderV14{}, &privateHostV14{})
+	},
 }
+
+// importBatchV14, importOrderV14 and privateHostV14 are what step 14 makes.
+type importBatchV14 struct {
+	ID            int64  `gorm:"primaryKey"`
+	CompanyID     int64  `gorm:"not null;index"`
+	Connector     string `gorm:"size:32;not null"`
+	Source        string `gorm:"size:200;not null;default:''"`
+	Target        string `gorm:"size:500;not null;default:''"`
+	CreatedBy     *int64
+	CreatedByName string `gorm:"size:254;not null;default:''"`
+	CreatedAt     time.Time
+}
+
+func (importBatchV14) TableName() string { return "import_batches" }
+
+type importOrderV14 struct {
+	ID            int64  `gorm:"primaryKey"`
+	BatchID       int64  `gorm:"not null;index"`
+	CompanyID     int64  `gorm:"not null;index:idx_import_order_key"`
+	Connector     string `gorm:"size:32;not null;index:idx_import_order_key"`
+	OrderKey      string `gorm:"size:200;not null;index:idx_import_order_key"`
+	Digest        string `gorm:"size:64;not null;default:'';index:idx_import_order_key"`
+	Position      int    `gorm:"not null"`
+	Label         string `gorm:"size:200;not null;default:''"`
+	Summary       string `gorm:"size:200;not null;default:''"`
+	Lines         int    `gorm:"not null;default:0"`
+	Total         int64  `gorm:"not null;default:0"`
+	Findings      string `gorm:"size:60000;not null;default:''"`
+	Errors        int    `gorm:"not null;default:0"`
+	Warnings      int    `gorm:"not null;default:0"`
+	Status        string `gorm:"size:16;not null;index"`
+	SendAgain     bool   `gorm:"not null;default:false"`
+	AnswerCode    string `gorm:"size:32;not null;default:''"`
+	AnswerMessage string `gorm:"size:500;not null;default:''"`
+	Target        string `gorm:"size:500;not null;default:''"`
+	SentBy        *int64
+	SentByName    string `gorm:"size:254;not null;default:''"`
+	SentAt        *time.Time
+	BodyKeyID     string `gorm:"size:32;not null;default:''"`
+	BodySealed    []byte
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+func (importOrderV14) TableName() string { return "import_orders" }
+
+type privateHostV14 struct {
+	CompanyID int64  `gorm:"primaryKey;autoIncrement:false"`
+	Host      string `gorm:"primaryKey;size:253"`
+	AddedBy   string `gorm:"size:254;not null;default:''"`
+	CreatedAt time.Time
+}
+
+func (privateHostV14) TableName() string { return "private_hosts" }
 
 // upstreamCallV13 and upstreamLeaseV13 are what step 13 makes.
 type upstreamCallV13 struct {

@@ -1,0 +1,282 @@
+package db
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// The statuses of an uploaded order.
+const (
+	// ImportInvalid: it has errors; it cannot be sent.
+	ImportInvalid = "invalid"
+	// ImportReady: it may be sent.
+	ImportReady = "ready"
+	// ImportDuplicate: the same order (key and content) was sent before;
+	// it is sent only when a person asks to send it again.
+	ImportDuplicate = "duplicate"
+	// ImportQueued: a send was asked for and has not reached it yet.
+	ImportQueued = "queued"
+	// ImportSending: it is being sent now.
+	ImportSending = "sending"
+	// ImportAccepted, ImportRefused: the upstream's answer.
+	ImportAccepted = "accepted"
+	ImportRefused  = "refused"
+	// ImportUnknown: sent, and the answer was lost; it may exist upstream.
+	ImportUnknown = "unknown"
+	// ImportNotSent: sending failed before it left Bilag.
+	ImportNotSent = "not_sent"
+)
+
+// ImportBatch is one upload (a file, or the one-order form) of a company's
+// orders to one connection.
+type ImportBatch struct {
+	ID            int64  `gorm:"primaryKey"`
+	CompanyID     int64  `gorm:"not null;index"`
+	Connector     string `gorm:"size:32;not null"`
+	Source        string `gorm:"size:200;not null;default:''"`
+	Target        string `gorm:"size:500;not null;default:''"`
+	CreatedBy     *int64
+	CreatedByName string `gorm:"size:254;not null;default:''"`
+	CreatedAt     time.Time
+}
+
+// ImportOrder is one order of an upload, what was found in it, and what
+// became of sending it. The order itself is kept sealed (it holds
+// customers' personal numbers).
+type ImportOrder struct {
+	ID        int64  `gorm:"primaryKey"`
+	BatchID   int64  `gorm:"not null;index"`
+	CompanyID int64  `gorm:"not null;index:idx_import_order_key"`
+	Connector string `gorm:"size:32;not null;index:idx_import_order_key"`
+	OrderKey  string `gorm:"size:200;not null;index:idx_import_order_key"`
+	Digest    string `gorm:"size:64;not null;default:'';index:idx_import_order_key"`
+	// Position is the order's place in its upload.
+	Position int    `gorm:"not null"`
+	Label    string `gorm:"size:200;not null;default:''"`
+	Summary  string `gorm:"size:200;not null;default:''"`
+	Lines    int    `gorm:"not null;default:0"`
+	Total    int64  `gorm:"not null;default:0"`
+	// Findings is the connector's findings as JSON.
+	Findings      string `gorm:"size:60000;not null;default:''"`
+	Errors        int    `gorm:"not null;default:0"`
+	Warnings      int    `gorm:"not null;default:0"`
+	Status        string `gorm:"size:16;not null;index"`
+	SendAgain     bool   `gorm:"not null;default:false"`
+	AnswerCode    string `gorm:"size:32;not null;default:''"`
+	AnswerMessage string `gorm:"size:500;not null;default:''"`
+	Target        string `gorm:"size:500;not null;default:''"`
+	SentBy        *int64
+	SentByName    string `gorm:"size:254;not null;default:''"`
+	SentAt        *time.Time
+	BodyKeyID     string `gorm:"size:32;not null;default:''"`
+	BodySealed    []byte
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+// PrivateHost is a host on a private network an admin allowed one
+// company's connections to reach (the customer's own server, over VPN).
+type PrivateHost struct {
+	CompanyID int64  `gorm:"primaryKey;autoIncrement:false"`
+	Host      string `gorm:"primaryKey;size:253"`
+	AddedBy   string `gorm:"size:254;not null;default:''"`
+	CreatedAt time.Time
+}
+
+func orderAAD(batchID int64, pos int) []byte {
+	return []byte("bilag import order " + strconv.FormatInt(batchID, 10) + "/" + strconv.Itoa(pos))
+}
+
+// CreateImportBatch stores an upload and its orders; bodies[i] (nil for an
+// order with errors) is sealed into orders[i].
+func (d *DB) CreateImportBatch(ctx context.Context, b *ImportBatch, orders []ImportOrder, bodies [][]byte) error {
+	if d.keys == nil {
+		return errors.New("seal import orders: no keyring configured")
+	}
+	return d.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(b).Error; err != nil {
+			return fmt.Errorf("create import batch: %w", err)
+		}
+		for i := range orders {
+			o := &orders[i]
+			o.BatchID, o.CompanyID, o.Connector, o.Position = b.ID, b.CompanyID, b.Connector, i
+			if bodies[i] != nil {
+				kid, ct, err := d.keys.Seal(bodies[i], orderAAD(b.ID, i))
+				if err != nil {
+					return fmt.Errorf("seal import order: %w", err)
+				}
+				o.BodyKeyID, o.BodySealed = kid, ct
+			}
+			if err := tx.Create(o).Error; err != nil {
+				return fmt.Errorf("create import order: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// ImportOrderBody opens o's sealed order.
+func (d *DB) ImportOrderBody(o *ImportOrder) ([]byte, error) {
+	if len(o.BodySealed) == 0 || d.keys == nil {
+		return nil, fmt.Errorf("import order %d has no body: %w", o.ID, ErrNotFound)
+	}
+	b, err := d.keys.Open(o.BodyKeyID, o.BodySealed, orderAAD(o.BatchID, o.Position))
+	if err != nil {
+		return nil, fmt.Errorf("open import order %d: %w", o.ID, err)
+	}
+	return b, nil
+}
+
+// PreviousImport is the latest order of the company's connector with the
+// same key and digest that was sent, or may have been (accepted, unknown,
+// being sent); nil when there is none.
+func (d *DB) PreviousImport(ctx context.Context, companyID int64, connector, key, digest string, except int64) (*ImportOrder, error) {
+	var o ImportOrder
+	err := d.gorm.WithContext(ctx).
+		Where("company_id = ? AND connector = ? AND order_key = ? AND digest = ? AND id <> ? AND status IN ?",
+			companyID, connector, key, digest, except, []string{ImportAccepted, ImportUnknown, ImportSending}).
+		Order("id DESC").Limit(1).Find(&o).Error
+	if err != nil {
+		return nil, fmt.Errorf("previous import: %w", err)
+	}
+	if o.ID == 0 {
+		return nil, nil
+	}
+	return &o, nil
+}
+
+// ImportBatchOf is a company's upload with its orders in upload order.
+func (d *DB) ImportBatchOf(ctx context.Context, companyID, batchID int64) (*ImportBatch, []ImportOrder, error) {
+	var b ImportBatch
+	if err := d.gorm.WithContext(ctx).Where("id = ? AND company_id = ?", batchID, companyID).First(&b).Error; err != nil {
+		return nil, nil, fmt.Errorf("import batch %d: %w", batchID, notFound(err))
+	}
+	var os []ImportOrder
+	if err := d.gorm.WithContext(ctx).Where("batch_id = ?", b.ID).Order("position").Find(&os).Error; err != nil {
+		return nil, nil, fmt.Errorf("import orders of batch %d: %w", batchID, err)
+	}
+	return &b, os, nil
+}
+
+// ImportHistory is the company's orders that were sent, or tried, newest
+// first, and its uploads, newest first.
+func (d *DB) ImportHistory(ctx context.Context, companyID int64, limit int) ([]ImportOrder, []ImportBatch, error) {
+	var os []ImportOrder
+	err := d.gorm.WithContext(ctx).Omit("body_sealed").
+		Where("company_id = ? AND sent_at IS NOT NULL", companyID).Order("sent_at DESC, id DESC").Limit(limit).Find(&os).Error
+	if err != nil {
+		return nil, nil, fmt.Errorf("import history: %w", err)
+	}
+	var bs []ImportBatch
+	if err := d.gorm.WithContext(ctx).Where("company_id = ?", companyID).Order("id DESC").Limit(limit).Find(&bs).Error; err != nil {
+		return nil, nil, fmt.Errorf("import batches: %w", err)
+	}
+	return os, bs, nil
+}
+
+// QueueImportOrders marks which of a batch's orders a person asked to send:
+// those that may be sent without asking, and among the others (sent
+// before, or with an unknown outcome) those in again. It returns how many
+// are queued.
+func (d *DB) QueueImportOrders(ctx context.Context, batchID int64, again []int64) (int, error) {
+	n := int64(0)
+	err := d.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if len(again) > 0 {
+			if err := tx.Model(&ImportOrder{}).Where("batch_id = ? AND id IN ? AND status IN ?", batchID, again,
+				[]string{ImportDuplicate, ImportUnknown}).Updates(map[string]any{"send_again": true, "status": ImportQueued}).Error; err != nil {
+				return err
+			}
+		}
+		res := tx.Model(&ImportOrder{}).Where("batch_id = ? AND status IN ?", batchID, []string{ImportReady, ImportNotSent}).
+			Update("status", ImportQueued)
+		if res.Error != nil {
+			return res.Error
+		}
+		return tx.Model(&ImportOrder{}).Where("batch_id = ? AND status = ?", batchID, ImportQueued).Count(&n).Error
+	})
+	if err != nil {
+		return 0, fmt.Errorf("queue import orders of batch %d: %w", batchID, err)
+	}
+	return int(n), nil
+}
+
+// ClaimImportOrder takes a queued order for sending: one conditional
+// UPDATE, so two senders never both send it.
+func (d *DB) ClaimImportOrder(ctx context.Context, id int64, userID *int64, userName, target string) (bool, error) {
+	now := d.now().UTC()
+	res := d.gorm.WithContext(ctx).Model(&ImportOrder{}).Where("id = ? AND status = ?", id, ImportQueued).
+		Updates(map[string]any{"status": ImportSending, "sent_by": userID, "sent_by_name": truncate(userName, 254),
+			"sent_at": now, "target": truncate(target, 500), "answer_code": "", "answer_message": "", "updated_at": now})
+	if res.Error != nil {
+		return false, fmt.Errorf("claim import order %d: %w", id, res.Error)
+	}
+	return res.RowsAffected == 1, nil
+}
+
+// FinishImportOrder records what came of sending an order.
+func (d *DB) FinishImportOrder(ctx context.Context, id int64, status, code, message string) error {
+	err := d.gorm.WithContext(ctx).Model(&ImportOrder{}).Where("id = ? AND status = ?", id, ImportSending).
+		Updates(map[string]any{"status": status, "answer_code": truncate(code, 32), "answer_message": truncate(message, 500),
+			"updated_at": d.now().UTC()}).Error
+	if err != nil {
+		return fmt.Errorf("finish import order %d: %w", id, err)
+	}
+	return nil
+}
+
+// AbandonImportSends turns the orders left "sending" or "queued" by a
+// process that stopped into what they are: an unknown outcome, or not sent.
+func (d *DB) AbandonImportSends(ctx context.Context, batchID int64) error {
+	g := d.gorm.WithContext(ctx).Model(&ImportOrder{}).Where("batch_id = ?", batchID)
+	if err := g.Where("status = ?", ImportSending).Update("status", ImportUnknown).Error; err != nil {
+		return fmt.Errorf("abandon import sends: %w", err)
+	}
+	err := d.gorm.WithContext(ctx).Model(&ImportOrder{}).Where("batch_id = ? AND status = ?", batchID, ImportQueued).
+		Update("status", ImportNotSent).Error
+	if err != nil {
+		return fmt.Errorf("abandon import sends: %w", err)
+	}
+	return nil
+}
+
+// PrivateHostAllowed reports whether an admin allowed host for the company.
+func (d *DB) PrivateHostAllowed(ctx context.Context, companyID int64, host string) (bool, error) {
+	var n int64
+	err := d.gorm.WithContext(ctx).Model(&PrivateHost{}).Where("company_id = ? AND host = ?", companyID, strings.ToLower(host)).Count(&n).Error
+	if err != nil {
+		return false, fmt.Errorf("private hosts: %w", err)
+	}
+	return n > 0, nil
+}
+
+// PrivateHostsOf lists a company's allowed private hosts.
+func (d *DB) PrivateHostsOf(ctx context.Context, companyID int64) ([]PrivateHost, error) {
+	var hs []PrivateHost
+	if err := d.gorm.WithContext(ctx).Where("company_id = ?", companyID).Order("host").Find(&hs).Error; err != nil {
+		return nil, fmt.Errorf("private hosts: %w", err)
+	}
+	return hs, nil
+}
+
+// SetPrivateHosts replaces a company's allowed private hosts.
+func (d *DB) SetPrivateHosts(ctx context.Context, companyID int64, hosts []string, by string) error {
+	return d.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Where("company_id = ?", companyID).Delete(&PrivateHost{}).Error; err != nil {
+			return fmt.Errorf("clear private hosts: %w", err)
+		}
+		now := d.now().UTC()
+		for _, h := range hosts {
+			row := PrivateHost{CompanyID: companyID, Host: strings.ToLower(h), AddedBy: truncate(by, 254), CreatedAt: now}
+			if err := tx.Create(&row).Error; err != nil {
+				return fmt.Errorf("add private host: %w", err)
+			}
+		}
+		return nil
+	})
+}
