@@ -33,6 +33,13 @@ const (
 	ImportNotSent = "not_sent"
 )
 
+// The audit actions of the import pages: an admin changed a company's
+// allowed private hosts; someone sent a batch of orders.
+const (
+	AuditPrivateHosts = "private_hosts"
+	AuditImportSend   = "import_send"
+)
+
 // ImportBatch is one upload (a file, or the one-order form) of a company's
 // orders to one connection.
 type ImportBatch struct {

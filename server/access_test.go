@@ -57,6 +57,17 @@ var companyRoutes = []companyRoute{
 	// The audit trail is for those who manage the company, not for viewers.
 	{method: "GET", pattern: "/companies/:companyID/audit", admin: 200, analyst: 200, viewer: 403, adminInactive: 200},
 	{method: "GET", pattern: "/companies/:companyID/audit.csv", admin: 200, analyst: 200, viewer: 403, adminInactive: 200},
+	// Invoice orders: members see the history; nobody has an upload yet
+	// (404); those who manage the company upload and send, and without a
+	// connection that sends orders an upload is refused (422).
+	{method: "GET", pattern: "/companies/:companyID/imports", admin: 200, analyst: 200, viewer: 200, adminInactive: 200},
+	{method: "GET", pattern: "/companies/:companyID/imports/:batchID", admin: 404, analyst: 404, viewer: 404, adminInactive: 404},
+	{method: "GET", pattern: "/companies/:companyID/imports/template.csv", admin: 404, analyst: 404, viewer: 403, adminInactive: 404},
+	{method: "POST", pattern: "/companies/:companyID/imports", admin: 422, analyst: 422, viewer: 403, adminInactive: 422},
+	{method: "POST", pattern: "/companies/:companyID/imports/:batchID/send", admin: 404, analyst: 404, viewer: 403, adminInactive: 404},
+	// The private hosts a company's connections may reach: admins only.
+	{method: "GET", pattern: "/companies/:companyID/hosts", admin: 200, analyst: 404, viewer: 404, adminInactive: 200, adminOnly: true},
+	{method: "POST", pattern: "/companies/:companyID/hosts", form: url.Values{"hosts": {"10.0.0.8"}}, admin: 303, analyst: 404, viewer: 404, adminInactive: 303, adminOnly: true},
 	{method: "GET", pattern: "/api/v1/companies/:companyID/vouchers", api: true},
 	{method: "GET", pattern: "/api/v1/companies/:companyID/vouchers/lookup", api: true},
 	{method: "GET", pattern: "/api/v1/companies/:companyID/vouchers/:voucherID", api: true},
@@ -122,7 +133,7 @@ func TestAccessControl(t *testing.T) {
 			name := rt.method + " " + rt.pattern + " as " + s.who + " on " + s.company.Name
 			t.Run(name, func(t *testing.T) {
 				want := expectedStatus(rt, s.who, s.company, s.member)
-				path := strings.NewReplacer(":companyID", itoa(s.company.ID), ":linkID", itoa(links[s.company.ID]), ":voucherID", "1", ":docID", "1").Replace(rt.pattern)
+				path := strings.NewReplacer(":companyID", itoa(s.company.ID), ":linkID", itoa(links[s.company.ID]), ":voucherID", "1", ":docID", "1", ":batchID", "1").Replace(rt.pattern)
 				b := browsers[s.who]
 				var r *response
 				if rt.method == http.MethodGet {

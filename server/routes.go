@@ -73,6 +73,13 @@ func (s *Server) routes() *echo.Echo {
 	c.GET("/vouchers/:voucherID/documents/:docID/view", s.viewDocument)
 	c.GET("/sync/status", s.syncStatus)
 	c.POST("/sync", s.audited(db.AuditSyncRequest, s.syncNow))
+	// Invoice orders sent upstream (orders.go): members see the history,
+	// those who manage the company send; an admin lists the private hosts
+	// its connections may reach.
+	c.GET("/imports", s.showImports)
+	c.GET("/imports/:batchID", s.showImportBatch)
+	c.GET("/hosts", s.showPrivateHosts, s.requireAdmin)
+	c.POST("/hosts", s.setPrivateHosts, s.requireAdmin)
 	m := c.Group("", s.requireManager)
 	// The audit trail is about colleagues (who read what, from where): for
 	// those who manage the company's connection, not for viewers.
@@ -82,6 +89,9 @@ func (s *Server) routes() *echo.Echo {
 	m.POST("/links/:linkID/revoke", s.revokeLink)
 	m.POST("/links/:linkID/send", s.sendLink)
 	m.POST("/connection/disconnect", s.disconnect)
+	m.GET("/imports/template.csv", s.importTemplate)
+	m.POST("/imports", s.uploadImport)
+	m.POST("/imports/:batchID/send", s.sendImport)
 
 	// Administrators.
 	a := u.Group("/admin", s.requireAdmin)

@@ -49,7 +49,7 @@ var partials = []string{"layout.html", "partials.html"}
 // a clone of layout, page and that file, so that "<page>/<connector>" has
 // the connector's blocks. Connector files are found by name: the file of
 // connector name is connectors/<name>.html.
-var connectorPages = []string{"company", "consent", "consent_result"}
+var connectorPages = []string{"company", "consent", "consent_result", "connect_form"}
 
 // connectorBlock prefixes the names of the blocks a connector file defines.
 const connectorBlock = "connector-"
