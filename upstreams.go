@@ -54,6 +54,7 @@ func upstreams() []upstream {
 		{name: "eaccounting", countries: []string{"SE", "NO", "NL"}, open: openEAccounting},
 		netvisorRow(),
 		{name: "economic", countries: []string{"DK", "NO", "SE"}, open: openEconomic, standalone: economicStandalone},
+		{name: "enterprise", countries: []string{"NO"}, open: openEnterprise, standalone: enterpriseSandbox},
 	}
 }
 
