@@ -9,8 +9,8 @@ import (
 
 	"bilag/connectors"
 	"bilag/connectors/enterprise"
-	"bilag/db"
 	entsandbox "bilag/connectors/enterprise/sandbox"
+	"bilag/db"
 	"bilag/server/config"
 	"bilag/server/demo"
 )
