@@ -1,0 +1,236 @@
+package server_test
+
+import (
+	"bytes"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"bilag/connectors"
+	"bilag/connectors/enterprise"
+	entsandbox "bilag/connectors/enterprise/sandbox"
+	"bilag/db"
+	"bilag/server"
+	"bilag/server/connections"
+)
+
+// withEnterprise is a portal whose one connector is Visma Enterprise's
+// order import, and the Enterprise sandbox behind https on loopback (so an
+// admin must allow 127.0.0.1 for the company first).
+func withEnterprise(t *testing.T) (*env, *entsandbox.Sandbox, string) {
+	t.Helper()
+	e := newEnv(t)
+	box := entsandbox.New()
+	up := httptest.NewTLSServer(box)
+	t.Cleanup(up.Close)
+	conn, err := enterprise.Config{PrivateHosts: e.db, TLS: up.Client().Transport.(*http.Transport).TLSClientConfig}.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewUnstartedServer(nil)
+	base, _ := url.Parse("http://" + ts.Listener.Addr().String())
+	srv, svc := newPortal(t, server.Options{DB: e.db, Logger: e.logger, BaseURL: base, SecretKey: e.secret, FirmName: firmName, AdminSecondFactorOptional: true, Now: e.clock.Now},
+		connections.Options{DB: e.db, Logger: e.logger, Connectors: map[string]connectors.Connector{conn.Name(): conn}, Now: e.clock.Now})
+	ts.Config.Handler = srv
+	ts.Start()
+	t.Cleanup(ts.Close)
+	p := *e
+	p.url, p.srv, p.svc = base.String(), srv, svc
+	return &p, box, up.URL + entsandbox.Root
+}
+
+// uploadOrders posts a file to a company's import page.
+func (b *browser) uploadOrders(co *db.Company, name, content string) *response {
+	b.e.t.Helper()
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	_ = w.WriteField("_csrf", b.csrf)
+	_ = w.WriteField("connector", "enterprise")
+	fw, _ := w.CreateFormFile("file", name)
+	fw.Write([]byte(content))
+	w.Close()
+	req, _ := http.NewRequestWithContext(b.e.t.Context(), http.MethodPost, b.e.abs("/companies/"+itoa(co.ID)+"/imports"), &buf)
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	resp, err := b.c.Do(req)
+	if err != nil {
+		b.e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body bytes.Buffer
+	body.ReadFrom(resp.Body)
+	return &response{Status: resp.StatusCode, Header: resp.Header, Body: body.String(), URL: req.URL.String()}
+}
+
+const ordersHeader = "orderId;customerNumber;name;zipCode;nationCode;principalNumber;commodityNumber;serialNumber;price;quantity;amount;accountId1;vatCode;lineText1\n"
+
+// Two orders; the first has three errors and a warning, the second none.
+const ordersWithErrors = ordersHeader +
+	"F-1;0405791234X;Olsen Petter;277;NO;20;100;1;123,56;21,32;2634,30;000000001610;;Husleie\n" +
+	"F-1;0405791234X;Olsen Petter;277;NO;20;200;1;10;2;25;;;\n" +
+	"F-2;923456783;Fjordlys AS;0277;NO;30;300;1;100;1;100;;;Konsulent\n"
+
+const ordersFixed = ordersHeader +
+	"F-1;04057912345;Olsen Petter;0277;NO;20;100;1;123,56;21,32;2634,30;000000001610;100;Husleie\n" +
+	"F-1;04057912345;Olsen Petter;0277;NO;20;200;1;10;2;20;;;\n" +
+	"F-2;923456783;Fjordlys AS;0277;NO;30;300;1;100;1;100;;;Konsulent\n"
+
+var batchLocation = regexp.MustCompile(`/companies/\d+/imports/(\d+)$`)
+
+// The whole story against the sandbox: an admin allows the customer's
+// private host, the approver connects through the key form (a wrong
+// password first; no order is ever posted to check), the analyst uploads
+// orders with errors and sees them all, fixes them, sends, reads the
+// history; the same orders again need "send again" and Enterprise refuses
+// the repeated serial numbers; a lost answer leaves an order unknown.
+func TestEnterpriseImportStory(t *testing.T) {
+	e, box, root := withEnterprise(t)
+	ctx := t.Context()
+	admin := e.loggedIn(e.admin)
+	analyst := e.loggedIn(e.analyst)
+	acc := e.browser()
+
+	// Connecting before the admin allowed the host: refused, nothing called.
+	link := analyst.createLink(e.fj, "")
+	form := url.Values{"url": {root}, "user": {entsandbox.DefaultUser}, "password": {entsandbox.DefaultPassword}, "company": {"1"}, "system": {"WS"}, "confirm": {"yes"}}
+	page := acc.get(link)
+	wantStatus(t, "key form", page, http.StatusOK)
+	wantText(t, "key form", page, "Fakturering: Import av fakturagrunnlag", "Fakturering: INSERT", "ws_fakturainfo_", tr("enterprise.keyform.writes"), e.fj.OrgNumber, tr("enterprise.field.confirm"))
+	if strings.Contains(page.Text(), tr("form.read.vouchers")) {
+		t.Error("the Enterprise key form says Bilag reads vouchers")
+	}
+	r := acc.post(link, form)
+	wantStatus(t, "private host not allowed", r, http.StatusUnprocessableEntity)
+	wantText(t, "private host not allowed", r, tr("enterprise.form.url_private"))
+
+	wantStatus(t, "allow the host", admin.post("/companies/"+itoa(e.fj.ID)+"/hosts", url.Values{"hosts": {"127.0.0.1"}}), http.StatusSeeOther)
+	link = analyst.createLink(e.fj, "")
+	acc.get(link)
+	bad := url.Values{}
+	for k, v := range form {
+		bad[k] = v
+	}
+	bad.Set("password", "wrong")
+	r = acc.post(link, bad)
+	wantStatus(t, "wrong password", r, http.StatusUnprocessableEntity)
+	wantText(t, "wrong password", r, tr("enterprise.form.credentials"))
+	r = acc.post(link, form)
+	wantStatus(t, "right password", r, http.StatusSeeOther)
+	conn, err := e.svc.Current(ctx, e.fj.ID)
+	if err != nil || conn.Connector != "enterprise" || conn.Status != db.ConnActive {
+		t.Fatalf("connection %+v %v", conn, err)
+	}
+	if n := box.Posts(); n != 0 {
+		t.Fatalf("connecting posted %d orders", n)
+	}
+
+	// Upload with errors: every one shown at once, nothing sent.
+	imports := "/companies/" + itoa(e.fj.ID) + "/imports"
+	analyst.get(imports)
+	r = analyst.uploadOrders(e.fj, "orders.csv", ordersWithErrors)
+	wantStatus(t, "upload with errors", r, http.StatusSeeOther)
+	page = analyst.follow(r)
+	wantStatus(t, "batch with errors", page, http.StatusOK)
+	wantText(t, "batch with errors", page, "F-1", "F-2", tr("enterprise.imports.f.zip"), tr("enterprise.imports.f.vat_required"),
+		strings.Replace(tr("enterprise.imports.f.amount"), "%s", "20.00", 1), tr("imports.status.invalid"), tr("imports.status.ready"))
+	if !strings.Contains(page.Body, "customer.customerNumber") || !strings.Contains(page.Body, tr("imports.line", 1)) {
+		t.Error("the errors do not say where (line and field)")
+	}
+	if box.Posts() != 0 {
+		t.Fatal("an upload sent something")
+	}
+
+	// Fixed: sent one by one; the history says who sent what where.
+	r = analyst.uploadOrders(e.fj, "orders.csv", ordersFixed)
+	page = analyst.follow(r)
+	wantText(t, "fixed batch", page, tr("imports.send.help", 2))
+	batch := batchLocation.FindStringSubmatch(r.Location())[1]
+	r = analyst.post(imports+"/"+batch+"/send", nil)
+	wantStatus(t, "send", r, http.StatusSeeOther)
+	e.svc.Wait()
+	page = analyst.get(imports + "/" + batch)
+	if got := strings.Count(page.Body, `badge-imp-accepted`); got != 2 {
+		t.Errorf("%d orders accepted, want 2", got)
+	}
+	if acc := box.Accepted(); len(acc) != 2 || acc[0].Order.Customer.CustomerNumber != "04057912345" || acc[0].Order.Customer.ZipCode != "0277" {
+		t.Fatalf("the sandbox holds %+v", acc)
+	}
+	hist := analyst.get(imports)
+	wantText(t, "history", hist, "F-1", "F-2", e.analyst.Name, root, tr("imports.status.accepted"))
+
+	// The same file again: duplicates, sent only when asked, then refused
+	// by Enterprise (the serial numbers exist), beside the order.
+	r = analyst.uploadOrders(e.fj, "orders.csv", ordersFixed)
+	page = analyst.follow(r)
+	wantText(t, "duplicates", page, tr("imports.status.duplicate"), tr("imports.again"))
+	batch = batchLocation.FindStringSubmatch(r.Location())[1]
+	posts := box.Posts()
+	analyst.post(imports+"/"+batch+"/send", nil)
+	e.svc.Wait()
+	if box.Posts() != posts {
+		t.Fatal("a duplicate was sent without \"send again\"")
+	}
+	m := regexp.MustCompile(`name="again" value="(\d+)"`).FindStringSubmatch(analyst.get(imports + "/" + batch).Body)
+	if m == nil {
+		t.Fatal("no send-again box")
+	}
+	analyst.post(imports+"/"+batch+"/send", url.Values{"again": {m[1]}})
+	e.svc.Wait()
+	page = analyst.get(imports + "/" + batch)
+	host := strings.TrimPrefix(root, "")
+	wantText(t, "refused", page, tr("imports.status.refused"), strings.Replace(tr("enterprise.imports.refused"), "%s", host, 1), "løpenummer")
+	if box.Posts() != posts+1 {
+		t.Errorf("%d posts for one order sent again, want 1", box.Posts()-posts)
+	}
+
+	// A lost answer: unknown, check in Enterprise before resending; sent once.
+	lost := ordersHeader + "LOST-1;04057912345;Olsen Petter;0277;NO;20;300;7;10;1;10;;;\n"
+	r = analyst.uploadOrders(e.fj, "lost.csv", lost)
+	batch = batchLocation.FindStringSubmatch(r.Location())[1]
+	posts = box.Posts()
+	analyst.post(imports+"/"+batch+"/send", nil)
+	e.svc.Wait()
+	page = analyst.get(imports + "/" + batch)
+	wantText(t, "lost answer", page, tr("imports.status.unknown"), tr("imports.unknown", tr("connector.enterprise")))
+	if box.Posts() != posts+1 || len(box.Accepted()) != 3 {
+		t.Errorf("posts %d, accepted %d: want one post, stored", box.Posts()-posts, len(box.Accepted()))
+	}
+
+	// A viewer sees the history and cannot upload or send.
+	viewer := e.loggedIn(e.viewer)
+	wantStatus(t, "viewer history", viewer.get(imports), http.StatusOK)
+	wantStatus(t, "viewer upload", viewer.uploadOrders(e.fj, "orders.csv", ordersFixed), http.StatusForbidden)
+	wantStatus(t, "viewer send", viewer.post(imports+"/"+batch+"/send", nil), http.StatusForbidden)
+}
+
+// The one-order form and a file Bilag cannot read: the form's values go
+// through the same checks; a broken file is refused as a whole.
+func TestEnterpriseImportFormAndBadFile(t *testing.T) {
+	e, _, root := withEnterprise(t)
+	admin := e.loggedIn(e.admin)
+	wantStatus(t, "allow the host", admin.post("/companies/"+itoa(e.fj.ID)+"/hosts", url.Values{"hosts": {"127.0.0.1"}}), http.StatusSeeOther)
+	link := admin.createLink(e.fj, "")
+	acc := e.browser()
+	acc.get(link)
+	wantStatus(t, "connect", acc.post(link, url.Values{"url": {root}, "user": {entsandbox.DefaultUser}, "password": {entsandbox.DefaultPassword}, "company": {"1"}, "system": {"WS"}, "confirm": {"yes"}}), http.StatusSeeOther)
+
+	imports := "/companies/" + itoa(e.fj.ID) + "/imports"
+	page := admin.get(imports)
+	wantText(t, "imports page", page, tr("imports.one"), tr("enterprise.imports.rules"), tr("imports.template"))
+	tpl := admin.get(imports + "/template.csv?connector=enterprise")
+	if tpl.Status != http.StatusOK || !strings.HasPrefix(tpl.Body, "externalSystem;company;division;orderId") {
+		t.Errorf("template %d %q", tpl.Status, tpl.Body)
+	}
+	r := admin.post(imports, url.Values{"mode": {"form"}, "connector": {"enterprise"}, "f_orderId": {"S-1"}, "f_customerNumber": {"0101"},
+		"f_zipCode": {"0277"}, "f_principalNumber": {"20"}, "f_commodityNumber": {"100"}, "f_serialNumber": {"3"},
+		"f_price": {"5"}, "f_quantity": {"2"}, "f_amount": {"10,00"}, "f_eMailAddress": {"not-an-address"}})
+	wantStatus(t, "one order typed", r, http.StatusSeeOther)
+	wantText(t, "one order typed", admin.follow(r), "S-1", tr("enterprise.imports.f.email"), tr("imports.source.form")[:0])
+
+	r = admin.uploadOrders(e.fj, "orders.json", `{"orderId": "1", "orderLines": [{"profile": "X",}]}`)
+	wantStatus(t, "broken JSON", r, http.StatusUnprocessableEntity)
+	wantText(t, "broken JSON", r, strings.SplitN(tr("imports.file.json"), "(", 2)[0])
+}
