@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"path"
 	"regexp"
 	"strconv"
@@ -312,7 +313,7 @@ func (s *Server) batchPage(c echo.Context, b *db.ImportBatch, orders []db.Import
 		}
 		switch o.Status {
 		case db.ImportRefused:
-			v.Note = s.ct(c, b.Connector, "imports.refused", o.Target)
+			v.Note = s.ct(c, b.Connector, "imports.refused", targetHost(o.Target))
 		case db.ImportNotSent:
 			v.Note = s.t(c, "imports.notsent")
 			if o.AnswerCode != "" {
@@ -471,4 +472,13 @@ func truncateRunes(s string, n int) string {
 		return string(r[:n])
 	}
 	return s
+}
+
+// targetHost is the host of a target that is a URL ("your server at
+// visma.example.no:8090"), else the target.
+func targetHost(target string) string {
+	if u, err := url.Parse(target); err == nil && u.Host != "" {
+		return u.Host
+	}
+	return target
 }

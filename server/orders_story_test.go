@@ -180,7 +180,7 @@ func TestEnterpriseImportStory(t *testing.T) {
 	analyst.post(imports+"/"+batch+"/send", url.Values{"again": {m[1]}})
 	e.svc.Wait()
 	page = analyst.get(imports + "/" + batch)
-	host := strings.TrimPrefix(root, "")
+	host := strings.TrimSuffix(strings.TrimPrefix(root, "https://"), entsandbox.Root)
 	wantText(t, "refused", page, tr("imports.status.refused"), strings.Replace(tr("enterprise.imports.refused"), "%s", host, 1), "løpenummer")
 	if box.Posts() != posts+1 {
 		t.Errorf("%d posts for one order sent again, want 1", box.Posts()-posts)

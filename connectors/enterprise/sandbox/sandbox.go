@@ -275,6 +275,9 @@ func (s *Sandbox) showOrders(w http.ResponseWriter, r *http.Request) {
 	orders := s.Accepted()
 	sort.SliceStable(orders, func(i, j int) bool { return orders[i].At.After(orders[j].At) })
 	if r.URL.Query().Get("format") == "json" {
+		if orders == nil {
+			orders = []Accepted{}
+		}
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(orders)
 		return
