@@ -1,0 +1,133 @@
+package db_test
+
+import (
+	"bytes"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"bilag/db"
+	"bilag/db/dbtest"
+	"bilag/db/seal"
+)
+
+// TestImportOrders: an upload's orders are stored sealed; a send is
+// claimed by one sender only; an order sent before is found by its key and
+// digest; "send again" queues only what a person ticked; private hosts are
+// per company.
+func TestImportOrders(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, url string) {
+		ctx := t.Context()
+		keys, err := seal.NewKeyring(bytes.Repeat([]byte{9}, 32))
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := db.Open(ctx, url, db.Options{Keys: keys})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { d.Close() })
+		co := &db.Company{Name: "Fjordlys AS", Country: "NO", OrgNumber: "923456783", Active: true}
+		if err := d.CreateCompany(ctx, co); err != nil {
+			t.Fatal(err)
+		}
+		upload := func() (*db.ImportBatch, []db.ImportOrder) {
+			b := &db.ImportBatch{CompanyID: co.ID, Connector: "enterprise", Source: "orders.csv", Target: "https://h/ws"}
+			os := []db.ImportOrder{
+				{OrderKey: "WS/1", Digest: "d1", Status: db.ImportReady},
+				{OrderKey: "WS/2", Status: db.ImportInvalid, Errors: 2},
+			}
+			if err := d.CreateImportBatch(ctx, b, os, [][]byte{[]byte(`{"orderId":"1","customerNumber":"04057912345"}`), nil}); err != nil {
+				t.Fatal(err)
+			}
+			_, stored, err := d.ImportBatchOf(ctx, co.ID, b.ID)
+			if err != nil || len(stored) != 2 {
+				t.Fatalf("batch %v %v", stored, err)
+			}
+			return b, stored
+		}
+		b, os := upload()
+		if bytes.Contains(os[0].BodySealed, []byte("04057912345")) {
+			t.Fatal("the order is stored in the clear")
+		}
+		if body, err := d.ImportOrderBody(&os[0]); err != nil || !bytes.Contains(body, []byte("04057912345")) {
+			t.Fatalf("body %s %v", body, err)
+		}
+		if n, err := d.QueueImportOrders(ctx, b.ID, nil); err != nil || n != 1 {
+			t.Fatalf("queued %d %v, want the one ready order", n, err)
+		}
+		var claimed atomic.Int32
+		var wg sync.WaitGroup
+		for range 5 {
+			wg.Go(func() {
+				if ok, err := d.ClaimImportOrder(ctx, os[0].ID, nil, "Anders", "https://h/ws"); err == nil && ok {
+					claimed.Add(1)
+				}
+			})
+		}
+		wg.Wait()
+		if claimed.Load() != 1 {
+			t.Fatalf("%d senders claimed one order", claimed.Load())
+		}
+		if err := d.FinishImportOrder(ctx, os[0].ID, db.ImportAccepted, "0", "OK"); err != nil {
+			t.Fatal(err)
+		}
+		prev, err := d.PreviousImport(ctx, co.ID, "enterprise", "WS/1", "d1", 0)
+		if err != nil || prev == nil || prev.ID != os[0].ID {
+			t.Fatalf("previous %+v %v", prev, err)
+		}
+		if prev, _ := d.PreviousImport(ctx, co.ID, "enterprise", "WS/1", "other", 0); prev != nil {
+			t.Error("another digest counts as sent before")
+		}
+		// A second upload: its ready order is not in the history until sent.
+		upload()
+		hist, batches, err := d.ImportHistory(ctx, co.ID, 10)
+		if err != nil || len(hist) != 1 || len(batches) != 2 || hist[0].SentByName != "Anders" || len(hist[0].BodySealed) != 0 {
+			t.Fatalf("history %+v %d %v", hist, len(batches), err)
+		}
+
+		if err := d.SetPrivateHosts(ctx, co.ID, []string{"Visma.Example.no", "10.0.0.8"}, "admin@firm"); err != nil {
+			t.Fatal(err)
+		}
+		for host, want := range map[string]bool{"visma.example.no": true, "VISMA.example.no": true, "10.0.0.8": true, "10.0.0.9": false} {
+			if got, err := d.PrivateHostAllowed(ctx, co.ID, host); err != nil || got != want {
+				t.Errorf("PrivateHostAllowed(%s) = %v %v, want %v", host, got, err, want)
+			}
+		}
+		if got, _ := d.PrivateHostAllowed(ctx, co.ID+1, "10.0.0.8"); got {
+			t.Error("a host allowed for one company is allowed for another")
+		}
+	})
+}
+
+// TestQueueImportOrdersSendAgain: an order sent before is queued only when
+// a person ticked it.
+func TestQueueImportOrdersSendAgain(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, url string) {
+		ctx := t.Context()
+		keys, _ := seal.NewKeyring(bytes.Repeat([]byte{9}, 32))
+		d, err := db.Open(ctx, url, db.Options{Keys: keys})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { d.Close() })
+		b := &db.ImportBatch{CompanyID: 1, Connector: "enterprise"}
+		os := []db.ImportOrder{{OrderKey: "WS/1", Status: db.ImportDuplicate}, {OrderKey: "WS/2", Status: db.ImportDuplicate}}
+		if err := d.CreateImportBatch(ctx, b, os, [][]byte{[]byte("{}"), []byte("{}")}); err != nil {
+			t.Fatal(err)
+		}
+		if n, _ := d.QueueImportOrders(ctx, b.ID, nil); n != 0 {
+			t.Fatalf("queued %d duplicates nobody ticked", n)
+		}
+		if n, _ := d.QueueImportOrders(ctx, b.ID, []int64{os[1].ID, 999}); n != 1 {
+			t.Fatalf("queued %d, want the one ticked", n)
+		}
+		if err := d.AbandonImportSends(ctx, b.ID); err != nil {
+			t.Fatal(err)
+		}
+		_, got, _ := d.ImportBatchOf(ctx, 1, b.ID)
+		if got[0].Status != db.ImportDuplicate || got[1].Status != db.ImportNotSent {
+			t.Errorf("statuses %s %s", got[0].Status, got[1].Status)
+		}
+	})
+}
