@@ -94,6 +94,14 @@ test('connect Enterprise through the key form, never posting an order to check',
     assert.equal(await ap.locator('#f-orgnr').inputValue(), NO.org);
     await noAxe(ap, 'the Enterprise key form');
   });
+  // The approver of a Norwegian company reads the form in bokmål.
+  const nb = await stage.open('enterprise-approver-nb', { locale: 'nb-NO' });
+  await nb.step('key-form-bokmal', async () => {
+    await nb.page.goto(link);
+    await visible(nb.page.getByText('Denne tilkoblingen er ikke skrivebeskyttet: den oppretter fakturagrunnlag i Enterprise Fakturering.'));
+    await visible(nb.page.getByText('Webservice-brukeren som skal opprettes i Enterprise'));
+    await noAxe(nb.page, 'the Enterprise key form in bokmål');
+  });
   const fill = async (password) => {
     await ap.locator('#f-url').fill(`${srv.sandbox}/enterprise/fakturering_ws`);
     await ap.locator('#f-user').fill(WS.user);
