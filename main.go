@@ -426,5 +426,9 @@ func reseal(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	fmt.Fprintf(stdout, "re-encrypted %d second-factor key(s) under key %s\n", n, a.keys.CurrentID())
+	if n, err = a.db.ResealImportOrders(ctx); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "re-encrypted %d invoice order(s) under key %s\n", n, a.keys.CurrentID())
 	return nil
 }

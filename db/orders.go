@@ -287,3 +287,36 @@ func (d *DB) SetPrivateHosts(ctx context.Context, companyID int64, hosts []strin
 		return nil
 	})
 }
+
+// ResealImportOrders re-encrypts every stored order under the current key
+// (after a key rotation, with Reseal); it returns how many.
+func (d *DB) ResealImportOrders(ctx context.Context) (int, error) {
+	if d.keys == nil {
+		return 0, errors.New("reseal import orders: no keyring configured")
+	}
+	var os []ImportOrder
+	err := d.gorm.WithContext(ctx).Select("id", "batch_id", "position", "body_key_id", "body_sealed").
+		Where("body_sealed IS NOT NULL AND body_key_id <> ?", d.keys.CurrentID()).Find(&os).Error
+	if err != nil {
+		return 0, fmt.Errorf("list sealed import orders: %w", err)
+	}
+	n := 0
+	for i := range os {
+		o := &os[i]
+		body, err := d.ImportOrderBody(o)
+		if err != nil {
+			return n, err
+		}
+		kid, ct, err := d.keys.Seal(body, orderAAD(o.BatchID, o.Position))
+		if err != nil {
+			return n, fmt.Errorf("reseal import order %d: %w", o.ID, err)
+		}
+		res := d.gorm.WithContext(ctx).Model(&ImportOrder{}).Where("id = ? AND body_key_id = ?", o.ID, o.BodyKeyID).
+			Updates(map[string]any{"body_key_id": kid, "body_sealed": ct})
+		if res.Error != nil {
+			return n, fmt.Errorf("reseal import order %d: %w", o.ID, res.Error)
+		}
+		n += int(res.RowsAffected)
+	}
+	return n, nil
+}

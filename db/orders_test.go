@@ -131,3 +131,44 @@ func TestQueueImportOrdersSendAgain(t *testing.T) {
 		}
 	})
 }
+
+// TestResealImportOrders: after a key rotation the stored orders are
+// re-encrypted under the new key, and open without the old one.
+func TestResealImportOrders(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, url string) {
+		ctx := t.Context()
+		oldKey, newKey := bytes.Repeat([]byte{1}, 32), bytes.Repeat([]byte{2}, 32)
+		k1, _ := seal.NewKeyring(oldKey)
+		d1, err := db.Open(ctx, url, db.Options{Keys: k1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := &db.ImportBatch{CompanyID: 1, Connector: "enterprise"}
+		if err := d1.CreateImportBatch(ctx, b, []db.ImportOrder{{OrderKey: "WS/1", Status: db.ImportReady}}, [][]byte{[]byte(`{"orderId":"1"}`)}); err != nil {
+			t.Fatal(err)
+		}
+		d1.Close()
+		k2, _ := seal.NewKeyring(newKey, oldKey)
+		d2, err := db.Open(ctx, url, db.Options{Keys: k2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n, err := d2.ResealImportOrders(ctx); err != nil || n != 1 {
+			t.Fatalf("resealed %d %v, want 1", n, err)
+		}
+		d2.Close()
+		k3, _ := seal.NewKeyring(newKey)
+		d3, err := db.Open(ctx, url, db.Options{Keys: k3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { d3.Close() })
+		_, os, err := d3.ImportBatchOf(ctx, 1, b.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if body, err := d3.ImportOrderBody(&os[0]); err != nil || string(body) != `{"orderId":"1"}` {
+			t.Errorf("after reseal: %s %v", body, err)
+		}
+	})
+}
