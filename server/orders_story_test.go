@@ -215,7 +215,16 @@ func TestEnterpriseImportFormAndBadFile(t *testing.T) {
 	link := admin.createLink(e.fj, "")
 	acc := e.browser()
 	acc.get(link)
-	wantStatus(t, "connect", acc.post(link, url.Values{"url": {root}, "user": {entsandbox.DefaultUser}, "password": {entsandbox.DefaultPassword}, "company": {"1"}, "system": {"WS"}, "confirm": {"yes"}}), http.StatusSeeOther)
+	// The organisation number must be confirmed: an unticked box is refused
+	// by the form, before Enterprise is called.
+	unticked := url.Values{"url": {root}, "user": {entsandbox.DefaultUser}, "password": {entsandbox.DefaultPassword}, "company": {"1"}, "system": {"WS"}}
+	r := acc.post(link, unticked)
+	wantStatus(t, "unticked", r, http.StatusUnprocessableEntity)
+	if errs := fieldErrors(r.Body); errs["confirm"] == "" {
+		t.Errorf("no error beside the box: %v", errs)
+	}
+	unticked.Set("confirm", "yes")
+	wantStatus(t, "connect", acc.post(link, unticked), http.StatusSeeOther)
 
 	imports := "/companies/" + itoa(e.fj.ID) + "/imports"
 	page := admin.get(imports)
@@ -224,7 +233,7 @@ func TestEnterpriseImportFormAndBadFile(t *testing.T) {
 	if tpl.Status != http.StatusOK || !strings.HasPrefix(tpl.Body, "externalSystem;company;division;orderId") {
 		t.Errorf("template %d %q", tpl.Status, tpl.Body)
 	}
-	r := admin.post(imports, url.Values{"mode": {"form"}, "connector": {"enterprise"}, "f_orderId": {"S-1"}, "f_customerNumber": {"0101"},
+	r = admin.post(imports, url.Values{"mode": {"form"}, "connector": {"enterprise"}, "f_orderId": {"S-1"}, "f_customerNumber": {"0101"},
 		"f_zipCode": {"0277"}, "f_principalNumber": {"20"}, "f_commodityNumber": {"100"}, "f_serialNumber": {"3"},
 		"f_price": {"5"}, "f_quantity": {"2"}, "f_amount": {"10,00"}, "f_eMailAddress": {"not-an-address"}})
 	wantStatus(t, "one order typed", r, http.StatusSeeOther)
