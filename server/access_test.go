@@ -65,6 +65,8 @@ var companyRoutes = []companyRoute{
 	{method: "GET", pattern: "/companies/:companyID/imports/template.csv", admin: 404, analyst: 404, viewer: 403, adminInactive: 404},
 	{method: "POST", pattern: "/companies/:companyID/imports", admin: 422, analyst: 422, viewer: 403, adminInactive: 422},
 	{method: "POST", pattern: "/companies/:companyID/imports/:batchID/send", admin: 404, analyst: 404, viewer: 403, adminInactive: 404},
+	// Without confirm=yes it only explains.
+	{method: "POST", pattern: "/companies/:companyID/imports/disconnect", admin: 303, analyst: 303, viewer: 403, adminInactive: 303},
 	// The private hosts a company's connections may reach: admins only.
 	{method: "GET", pattern: "/companies/:companyID/hosts", admin: 200, analyst: 404, viewer: 404, adminInactive: 200, adminOnly: true},
 	{method: "POST", pattern: "/companies/:companyID/hosts", form: url.Values{"hosts": {"10.0.0.8"}}, admin: 303, analyst: 404, viewer: 404, adminInactive: 303, adminOnly: true},

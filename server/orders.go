@@ -35,6 +35,8 @@ type importer struct {
 	Connector string
 	Target    string
 	Fields    []connectors.Field
+	// Conn is the connection the orders go through.
+	Conn *db.Connection
 }
 
 type importsPage struct {
@@ -70,7 +72,7 @@ func (s *Server) importers(c echo.Context) ([]importer, map[string]*db.Connectio
 			continue
 		}
 		byName[conn.Connector] = conn
-		out = append(out, importer{Connector: conn.Connector, Fields: imp.ImportFields()})
+		out = append(out, importer{Connector: conn.Connector, Fields: imp.ImportFields(), Conn: conn})
 	}
 	return out, byName, nil
 }
@@ -481,4 +483,29 @@ func targetHost(target string) string {
 		return u.Host
 	}
 	return target
+}
+
+// disconnectImporter ends a connection that sends orders, beside whatever
+// connection the company reads from (the company page's disconnect ends
+// that one).
+func (s *Server) disconnectImporter(c echo.Context) error {
+	ctx := c.Request().Context()
+	co := currentCompany(c)
+	back := fmt.Sprintf("/companies/%d/imports", co.ID)
+	if c.FormValue("confirm") != "yes" {
+		return s.flashTo(c, s.t(c, "conn.disconnect.unconfirmed"), back)
+	}
+	_, byName, err := s.importers(c)
+	if err != nil {
+		return err
+	}
+	conn, ok := byName[c.FormValue("connector")]
+	if !ok {
+		return echo.ErrNotFound
+	}
+	if err := s.conns.Disconnect(ctx, conn); err != nil {
+		return err
+	}
+	s.audit(c, db.AuditDisconnect, &co.ID, conn.Connector, "")
+	return s.flashTo(c, s.t(c, "conn.disconnected.flash"), back)
 }

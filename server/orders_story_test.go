@@ -204,6 +204,16 @@ func TestEnterpriseImportStory(t *testing.T) {
 	wantStatus(t, "viewer history", viewer.get(imports), http.StatusOK)
 	wantStatus(t, "viewer upload", viewer.uploadOrders(e.fj, "orders.csv", ordersFixed), http.StatusForbidden)
 	wantStatus(t, "viewer send", viewer.post(imports+"/"+batch+"/send", nil), http.StatusForbidden)
+	wantStatus(t, "viewer disconnect", viewer.post(imports+"/disconnect", url.Values{"connector": {"enterprise"}, "confirm": {"yes"}}), http.StatusForbidden)
+
+	// Ending the connection: the history stays, nothing can be sent.
+	r = analyst.post(imports+"/disconnect", url.Values{"connector": {"enterprise"}, "confirm": {"yes"}})
+	wantStatus(t, "disconnect", r, http.StatusSeeOther)
+	page = analyst.follow(r)
+	wantText(t, "disconnected", page, tr("imports.none"), "F-1", tr("imports.status.accepted"))
+	if c, _ := e.db.Connection(ctx, e.fj.ID, "enterprise"); c == nil || c.Status != db.ConnDisconnected || len(c.TokenSealed) != 0 {
+		t.Errorf("after disconnect: %+v", c)
+	}
 }
 
 // The one-order form and a file Bilag cannot read: the form's values go

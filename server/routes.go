@@ -92,6 +92,7 @@ func (s *Server) routes() *echo.Echo {
 	m.GET("/imports/template.csv", s.importTemplate)
 	m.POST("/imports", s.uploadImport)
 	m.POST("/imports/:batchID/send", s.sendImport)
+	m.POST("/imports/disconnect", s.disconnectImporter)
 
 	// Administrators.
 	a := u.Group("/admin", s.requireAdmin)

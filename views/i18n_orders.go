@@ -13,6 +13,8 @@ var ordersCatalog = map[string]Text{
 	"imports.none":                        {En: "The company has no connection that sends invoice orders. Make a link for such a system on the company's page.", Sv: "Företaget har ingen koppling som skickar fakturaunderlag. Skapa en länk för ett sådant system på företagets sida.", Nb: "Selskapet har ingen tilkobling som sender fakturagrunnlag. Lag en lenke for et slikt system på selskapets side."},
 	"imports.upload":                      {En: "Upload orders", Sv: "Ladda upp ordrar", Nb: "Last opp ordrer"},
 	"imports.upload.help":                 {En: "A JSON file in the structure %s documents (one order or a list), or a CSV file with one row per order line. Nothing is sent until you press Send.", Sv: "En JSON-fil i den struktur %s dokumenterar (en order eller en lista), eller en CSV-fil med en rad per orderrad. Inget skickas förrän du trycker på Skicka.", Nb: "En JSON-fil i strukturen %s dokumenterer (én ordre eller en liste), eller en CSV-fil med én rad per ordrelinje. Ingenting sendes før du trykker Send."},
+	"imports.disconnect":                  {En: "Disconnect", Sv: "Koppla från", Nb: "Koble fra"},
+	"imports.disconnect.check":            {En: "Yes, end this connection and delete its stored user and password", Sv: "Ja, avsluta kopplingen och radera dess sparade användare och lösenord", Nb: "Ja, avslutt tilkoblingen og slett den lagrede brukeren og passordet"},
 	"imports.template":                    {En: "Download the CSV template", Sv: "Ladda ner CSV-mallen", Nb: "Last ned CSV-malen"},
 	"imports.connection":                  {En: "Send to", Sv: "Skicka till", Nb: "Send til"},
 	"imports.file":                        {En: "File (JSON or CSV)", Sv: "Fil (JSON eller CSV)", Nb: "Fil (JSON eller CSV)"},
