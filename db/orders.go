@@ -187,23 +187,27 @@ func (d *DB) ImportHistory(ctx context.Context, companyID int64, limit int) ([]I
 	return os, bs, nil
 }
 
-// QueueImportOrders marks which of a batch's orders a person asked to send:
-// those that may be sent without asking, and among the others (sent
-// before, or with an unknown outcome) those in again. It returns how many
-// are queued.
-func (d *DB) QueueImportOrders(ctx context.Context, batchID int64, again []int64) (int, error) {
+// QueueImportOrders marks which of a batch's orders a person asked to send,
+// and who: those that may be sent without asking, and among the others
+// (sent before, or with an unknown outcome) those in again. It returns how
+// many orders of the batch are waiting to be sent.
+func (d *DB) QueueImportOrders(ctx context.Context, batchID int64, again []int64, userID *int64, userName string) (int, error) {
 	n := int64(0)
+	by := map[string]any{"status": ImportQueued, "sent_by": userID, "sent_by_name": truncate(userName, 254), "updated_at": d.now().UTC()}
 	err := d.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if len(again) > 0 {
+			ticked := map[string]any{"send_again": true}
+			for k, v := range by {
+				ticked[k] = v
+			}
 			if err := tx.Model(&ImportOrder{}).Where("batch_id = ? AND id IN ? AND status IN ?", batchID, again,
-				[]string{ImportDuplicate, ImportUnknown}).Updates(map[string]any{"send_again": true, "status": ImportQueued}).Error; err != nil {
+				[]string{ImportDuplicate, ImportUnknown}).Updates(ticked).Error; err != nil {
 				return err
 			}
 		}
-		res := tx.Model(&ImportOrder{}).Where("batch_id = ? AND status IN ?", batchID, []string{ImportReady, ImportNotSent}).
-			Update("status", ImportQueued)
-		if res.Error != nil {
-			return res.Error
+		if err := tx.Model(&ImportOrder{}).Where("batch_id = ? AND status IN ?", batchID, []string{ImportReady, ImportNotSent}).
+			Updates(by).Error; err != nil {
+			return err
 		}
 		return tx.Model(&ImportOrder{}).Where("batch_id = ? AND status = ?", batchID, ImportQueued).Count(&n).Error
 	})
@@ -213,13 +217,33 @@ func (d *DB) QueueImportOrders(ctx context.Context, batchID int64, again []int64
 	return int(n), nil
 }
 
+// QueuedImportOrders are a batch's orders waiting to be sent, in upload order.
+func (d *DB) QueuedImportOrders(ctx context.Context, batchID int64) ([]ImportOrder, error) {
+	var os []ImportOrder
+	if err := d.gorm.WithContext(ctx).Where("batch_id = ? AND status = ?", batchID, ImportQueued).Order("position").Find(&os).Error; err != nil {
+		return nil, fmt.Errorf("queued import orders of batch %d: %w", batchID, err)
+	}
+	return os, nil
+}
+
+// RequeueAsDuplicate puts a queued order back as sent before: the same
+// order was sent meanwhile, and nobody asked to send it again.
+func (d *DB) RequeueAsDuplicate(ctx context.Context, id int64) error {
+	err := d.gorm.WithContext(ctx).Model(&ImportOrder{}).Where("id = ? AND status = ?", id, ImportQueued).
+		Update("status", ImportDuplicate).Error
+	if err != nil {
+		return fmt.Errorf("requeue import order %d: %w", id, err)
+	}
+	return nil
+}
+
 // ClaimImportOrder takes a queued order for sending: one conditional
 // UPDATE, so two senders never both send it.
-func (d *DB) ClaimImportOrder(ctx context.Context, id int64, userID *int64, userName, target string) (bool, error) {
+func (d *DB) ClaimImportOrder(ctx context.Context, id int64, target string) (bool, error) {
 	now := d.now().UTC()
 	res := d.gorm.WithContext(ctx).Model(&ImportOrder{}).Where("id = ? AND status = ?", id, ImportQueued).
-		Updates(map[string]any{"status": ImportSending, "sent_by": userID, "sent_by_name": truncate(userName, 254),
-			"sent_at": now, "target": truncate(target, 500), "answer_code": "", "answer_message": "", "updated_at": now})
+		Updates(map[string]any{"status": ImportSending, "sent_at": now, "target": truncate(target, 500),
+			"answer_code": "", "answer_message": "", "updated_at": now})
 	if res.Error != nil {
 		return false, fmt.Errorf("claim import order %d: %w", id, res.Error)
 	}
@@ -237,17 +261,26 @@ func (d *DB) FinishImportOrder(ctx context.Context, id int64, status, code, mess
 	return nil
 }
 
-// AbandonImportSends turns the orders left "sending" or "queued" by a
-// process that stopped into what they are: an unknown outcome, or not sent.
-func (d *DB) AbandonImportSends(ctx context.Context, batchID int64) error {
-	g := d.gorm.WithContext(ctx).Model(&ImportOrder{}).Where("batch_id = ?", batchID)
-	if err := g.Where("status = ?", ImportSending).Update("status", ImportUnknown).Error; err != nil {
-		return fmt.Errorf("abandon import sends: %w", err)
+// UnknownImportSends turns a batch's orders left "sending" by a sender that
+// stopped into what they are: sent, with an unknown outcome. Only the
+// holder of the batch's sending lease may call it.
+func (d *DB) UnknownImportSends(ctx context.Context, batchID int64) error {
+	err := d.gorm.WithContext(ctx).Model(&ImportOrder{}).Where("batch_id = ? AND status = ?", batchID, ImportSending).
+		Update("status", ImportUnknown).Error
+	if err != nil {
+		return fmt.Errorf("unknown import sends of batch %d: %w", batchID, err)
 	}
+	return nil
+}
+
+// UnqueueImportOrders turns a batch's orders still waiting into not sent
+// (sending stopped before them). Only the holder of the batch's sending
+// lease may call it.
+func (d *DB) UnqueueImportOrders(ctx context.Context, batchID int64) error {
 	err := d.gorm.WithContext(ctx).Model(&ImportOrder{}).Where("batch_id = ? AND status = ?", batchID, ImportQueued).
 		Update("status", ImportNotSent).Error
 	if err != nil {
-		return fmt.Errorf("abandon import sends: %w", err)
+		return fmt.Errorf("unqueue import orders of batch %d: %w", batchID, err)
 	}
 	return nil
 }

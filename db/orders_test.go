@@ -53,14 +53,14 @@ func TestImportOrders(t *testing.T) {
 		if body, err := d.ImportOrderBody(&os[0]); err != nil || !bytes.Contains(body, []byte("04057912345")) {
 			t.Fatalf("body %s %v", body, err)
 		}
-		if n, err := d.QueueImportOrders(ctx, b.ID, nil); err != nil || n != 1 {
+		if n, err := d.QueueImportOrders(ctx, b.ID, nil, nil, "Anders"); err != nil || n != 1 {
 			t.Fatalf("queued %d %v, want the one ready order", n, err)
 		}
 		var claimed atomic.Int32
 		var wg sync.WaitGroup
 		for range 5 {
 			wg.Go(func() {
-				if ok, err := d.ClaimImportOrder(ctx, os[0].ID, nil, "Anders", "https://h/ws"); err == nil && ok {
+				if ok, err := d.ClaimImportOrder(ctx, os[0].ID, "https://h/ws"); err == nil && ok {
 					claimed.Add(1)
 				}
 			})
@@ -116,13 +116,13 @@ func TestQueueImportOrdersSendAgain(t *testing.T) {
 		if err := d.CreateImportBatch(ctx, b, os, [][]byte{[]byte("{}"), []byte("{}")}); err != nil {
 			t.Fatal(err)
 		}
-		if n, _ := d.QueueImportOrders(ctx, b.ID, nil); n != 0 {
+		if n, _ := d.QueueImportOrders(ctx, b.ID, nil, nil, "Anders"); n != 0 {
 			t.Fatalf("queued %d duplicates nobody ticked", n)
 		}
-		if n, _ := d.QueueImportOrders(ctx, b.ID, []int64{os[1].ID, 999}); n != 1 {
+		if n, _ := d.QueueImportOrders(ctx, b.ID, []int64{os[1].ID, 999}, nil, "Anders"); n != 1 {
 			t.Fatalf("queued %d, want the one ticked", n)
 		}
-		if err := d.AbandonImportSends(ctx, b.ID); err != nil {
+		if err := d.UnqueueImportOrders(ctx, b.ID); err != nil {
 			t.Fatal(err)
 		}
 		_, got, _ := d.ImportBatchOf(ctx, 1, b.ID)

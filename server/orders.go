@@ -338,6 +338,15 @@ func (s *Server) batchPage(c echo.Context, b *db.ImportBatch, orders []db.Import
 		p.Orders = append(p.Orders, v)
 	}
 	p.Progressed = len(p.Orders) - p.Pending
+	if p.Pending > 0 {
+		// Orders left waiting (a restart) get a sender; one that is
+		// running keeps the batch.
+		if _, byName, err := s.importers(c); err == nil {
+			if conn, ok := byName[b.Connector]; ok {
+				s.conns.ResumeImport(conn, b.ID)
+			}
+		}
+	}
 	return p, nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -252,4 +253,69 @@ func TestEnterpriseImportFormAndBadFile(t *testing.T) {
 	r = admin.uploadOrders(e.fj, "orders.json", `{"orderId": "1", "orderLines": [{"profile": "X",}]}`)
 	wantStatus(t, "broken JSON", r, http.StatusUnprocessableEntity)
 	wantText(t, "broken JSON", r, strings.SplitN(tr("imports.file.json"), "(", 2)[0])
+}
+
+// A sender that stopped (a restart) left one order "sending" and one
+// waiting: the next look at the upload resumes it; the order that was
+// being sent is unknown (it may have arrived), the waiting one is sent;
+// two senders never send one order.
+func TestEnterpriseImportResumes(t *testing.T) {
+	e, box, root := withEnterprise(t)
+	ctx := t.Context()
+	admin := e.loggedIn(e.admin)
+	wantStatus(t, "allow the host", admin.post("/companies/"+itoa(e.fj.ID)+"/hosts", url.Values{"hosts": {"127.0.0.1"}}), http.StatusSeeOther)
+	link := admin.createLink(e.fj, "")
+	acc := e.browser()
+	acc.get(link)
+	wantStatus(t, "connect", acc.post(link, url.Values{"url": {root}, "user": {entsandbox.DefaultUser}, "password": {entsandbox.DefaultPassword}, "company": {"1"}, "system": {"WS"}, "confirm": {"yes"}}), http.StatusSeeOther)
+	imports := "/companies/" + itoa(e.fj.ID) + "/imports"
+	admin.get(imports)
+	r := admin.uploadOrders(e.fj, "orders.csv", ordersFixed)
+	batch := batchLocation.FindStringSubmatch(r.Location())[1]
+	b, orders, err := e.db.ImportBatchOf(ctx, e.fj.ID, mustInt(t, batch))
+	if err != nil || len(orders) != 2 {
+		t.Fatal(err)
+	}
+	// The stopped sender: both queued, the first claimed, then nothing.
+	if _, err := e.db.QueueImportOrders(ctx, b.ID, nil, &e.admin.ID, e.admin.Name); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := e.db.ClaimImportOrder(ctx, orders[0].ID, root); err != nil || !ok {
+		t.Fatal(err)
+	}
+	wantText(t, "waiting", admin.get(imports+"/"+batch), tr("imports.progress", 2, 2))
+	e.svc.Wait()
+	_, orders, _ = e.db.ImportBatchOf(ctx, e.fj.ID, b.ID)
+	if orders[0].Status != db.ImportUnknown || orders[1].Status != db.ImportAccepted {
+		t.Fatalf("after resuming: %s, %s; want unknown, accepted", orders[0].Status, orders[1].Status)
+	}
+	if box.Posts() != 1 || orders[1].SentByName != e.admin.Name {
+		t.Errorf("posts %d, sent by %q", box.Posts(), orders[1].SentByName)
+	}
+	// Pressing Send twice at once sends nothing twice.
+	r = admin.uploadOrders(e.fj, "orders.csv", strings.ReplaceAll(ordersFixed, "F-", "G-"))
+	batch = batchLocation.FindStringSubmatch(r.Location())[1]
+	admin.get(imports + "/" + batch)
+	done := make(chan struct{})
+	go func() { admin.post(imports+"/"+batch+"/send", nil); close(done) }()
+	admin2 := e.loggedIn(e.admin)
+	admin2.get(imports + "/" + batch)
+	admin2.post(imports+"/"+batch+"/send", nil)
+	<-done
+	e.svc.Wait()
+	if acc := box.Accepted(); len(acc) != 2 {
+		t.Errorf("the sandbox took %d orders, want F-2 and G-1 (G-2 repeats F-2's serial: refused)", len(acc))
+	}
+	if box.Posts() != 3 {
+		t.Errorf("%d posts, want 3 (each order once)", box.Posts())
+	}
+}
+
+func mustInt(t *testing.T, s string) int64 {
+	t.Helper()
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

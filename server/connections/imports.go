@@ -2,10 +2,14 @@ package connections
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
+	"time"
 
 	"bilag/connectors"
 	"bilag/db"
@@ -122,86 +126,133 @@ func Findings(o *db.ImportOrder) []connectors.ImportFinding {
 // StartImport queues a batch's orders that may be sent, and those in again
 // that a person chose to send again (sent before, or with an unknown
 // outcome), and sends them one by one in the background. It returns how
-// many it queued.
+// many are waiting.
 func (s *Service) StartImport(ctx context.Context, conn *db.Connection, batchID int64, again []int64, by Sender) (int, error) {
-	imp, err := s.Importer(conn)
-	if err != nil {
+	if _, err := s.Importer(conn); err != nil {
 		return 0, err
 	}
-	n, err := s.db.QueueImportOrders(ctx, batchID, again)
+	n, err := s.db.QueueImportOrders(ctx, batchID, again, by.ID, by.Name)
 	if err != nil || n == 0 {
 		return n, err
+	}
+	s.ResumeImport(conn, batchID)
+	return n, nil
+}
+
+// importLease is how long a sender holds a batch without renewing it;
+// it renews before every order.
+const importLease = 5 * time.Minute
+
+func importLeaseKey(batchID int64) string { return "import-batch:" + strconv.FormatInt(batchID, 10) }
+
+// ResumeImport starts a sender for the batch unless one holds it (here or
+// on another instance): after a restart, orders left waiting are sent by
+// the next one to look.
+func (s *Service) ResumeImport(conn *db.Connection, batchID int64) {
+	imp, err := s.Importer(conn)
+	if err != nil {
+		return
+	}
+	holder := randomHolder()
+	ok, err := s.db.TakeLease(s.bg, importLeaseKey(batchID), holder, s.now().Add(importLease))
+	if err != nil || !ok {
+		return
 	}
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		s.sendBatch(s.bg, imp, conn, batchID, by)
+		s.sendBatch(s.bg, imp, conn, batchID, holder)
 	}()
-	return n, nil
 }
 
-// sendBatch sends the batch's queued orders in upload order, each once.
-// When one fails without an answer, the rest stay unsent: the server is
-// unreachable or the outcome unknown, and a person should look first.
-func (s *Service) sendBatch(ctx context.Context, imp connectors.InvoiceImporter, conn *db.Connection, batchID int64, by Sender) {
+func randomHolder() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// sendBatch sends the batch's waiting orders in upload order, each once,
+// while it holds the batch's lease. When one fails without an answer, the
+// rest are not sent: the server is unreachable or the outcome unknown, and
+// a person should look first.
+func (s *Service) sendBatch(ctx context.Context, imp connectors.InvoiceImporter, conn *db.Connection, batchID int64, holder string) {
 	ctx = connectors.WithCompany(ctx, conn.CompanyID)
+	key := importLeaseKey(batchID)
+	keep := context.WithoutCancel(ctx)
 	defer func() {
-		// Whatever is left queued (a stop, a failure) was not sent.
-		if err := s.db.AbandonImportSends(context.WithoutCancel(ctx), batchID); err != nil {
-			s.log.Warn("import: abandon", "batch_id", batchID, "err", err)
+		if err := s.db.ReleaseLease(keep, key, holder); err != nil {
+			s.log.Warn("import: release", "batch_id", batchID, "err", err)
 		}
 	}()
+	// Orders a stopped sender left "sending" were sent: their outcome is
+	// unknown.
+	if err := s.db.UnknownImportSends(ctx, batchID); err != nil {
+		s.log.Warn("import: stale sends", "batch_id", batchID, "err", err)
+		return
+	}
 	g, err := s.Grant(ctx, conn)
 	if err != nil {
 		s.log.Warn("import: grant", "connection_id", conn.ID, "err", err)
+		_ = s.db.UnqueueImportOrders(keep, batchID)
 		return
 	}
 	target := imp.ImportTarget(g)
-	_, orders, err := s.db.ImportBatchOf(ctx, conn.CompanyID, batchID)
-	if err != nil {
-		s.log.Warn("import: batch", "batch_id", batchID, "err", err)
-		return
-	}
-	for i := range orders {
-		o := &orders[i]
-		if o.Status != db.ImportQueued {
-			continue
-		}
-		if !o.SendAgain {
-			// Another upload may have sent the same order meanwhile.
-			prev, err := s.db.PreviousImport(ctx, conn.CompanyID, conn.Connector, o.OrderKey, o.Digest, o.ID)
-			if err != nil || prev != nil {
-				continue // left queued: abandoned as not sent
-			}
-		}
-		ok, err := s.db.ClaimImportOrder(ctx, o.ID, by.ID, by.Name, target)
-		if err != nil || !ok {
-			continue
-		}
-		body, err := s.db.ImportOrderBody(o)
-		if err != nil {
-			_ = s.db.FinishImportOrder(ctx, o.ID, db.ImportNotSent, "", "")
-			continue
-		}
-		ans, err := imp.SendOrder(ctx, g, body)
-		status, code, msg := db.ImportRefused, ans.Code, ans.Message
-		switch {
-		case err == nil && ans.Accepted:
-			status = db.ImportAccepted
-		case err == nil:
-		case connectors.AnswerLost(err):
-			status, code, msg = db.ImportUnknown, "", ""
-		default:
-			status, code, msg = db.ImportNotSent, sendFailure(err), ""
-		}
-		s.log.Info("import: order sent", "batch_id", batchID, "order_id", o.ID, "status", status, "err", err)
-		if err := s.db.FinishImportOrder(context.WithoutCancel(ctx), o.ID, status, code, msg); err != nil {
-			s.log.Warn("import: record answer", "order_id", o.ID, "err", err)
-		}
-		if err != nil && status != db.ImportRefused {
+	for {
+		orders, err := s.db.QueuedImportOrders(ctx, batchID)
+		if err != nil || len(orders) == 0 {
 			return
 		}
+		for i := range orders {
+			if ok, err := s.db.TakeLease(ctx, key, holder, s.now().Add(importLease)); err != nil || !ok {
+				return // another sender has the batch now
+			}
+			if !s.sendOne(ctx, imp, g, conn, &orders[i], target) {
+				_ = s.db.UnqueueImportOrders(keep, batchID)
+				return
+			}
+		}
 	}
+}
+
+// sendOne sends one order and records the answer; false when sending
+// should stop (no answer, or not sent at all).
+func (s *Service) sendOne(ctx context.Context, imp connectors.InvoiceImporter, g connectors.Grant, conn *db.Connection, o *db.ImportOrder, target string) bool {
+	if !o.SendAgain {
+		// Another upload may have sent the same order meanwhile.
+		prev, err := s.db.PreviousImport(ctx, conn.CompanyID, conn.Connector, o.OrderKey, o.Digest, o.ID)
+		if err != nil {
+			return false
+		}
+		if prev != nil {
+			return s.db.RequeueAsDuplicate(ctx, o.ID) == nil
+		}
+	}
+	ok, err := s.db.ClaimImportOrder(ctx, o.ID, target)
+	if err != nil || !ok {
+		return err == nil
+	}
+	keep := context.WithoutCancel(ctx)
+	body, err := s.db.ImportOrderBody(o)
+	if err != nil {
+		_ = s.db.FinishImportOrder(keep, o.ID, db.ImportNotSent, "failed", "")
+		return false
+	}
+	ans, err := imp.SendOrder(ctx, g, body)
+	status, code, msg := db.ImportRefused, ans.Code, ans.Message
+	switch {
+	case err == nil && ans.Accepted:
+		status = db.ImportAccepted
+	case err == nil:
+	case connectors.AnswerLost(err):
+		status, code, msg = db.ImportUnknown, "", ""
+	default:
+		status, code, msg = db.ImportNotSent, sendFailure(err), ""
+	}
+	s.log.Info("import: order sent", "batch_id", o.BatchID, "order_id", o.ID, "status", status, "err", err)
+	if ferr := s.db.FinishImportOrder(keep, o.ID, status, code, msg); ferr != nil {
+		s.log.Warn("import: record answer", "order_id", o.ID, "err", ferr)
+	}
+	return err == nil
 }
 
 // sendFailure names why an order was not sent, for the page's words.
