@@ -250,6 +250,12 @@ func TestEnterpriseImportFormAndBadFile(t *testing.T) {
 	wantStatus(t, "one order typed", r, http.StatusSeeOther)
 	wantText(t, "one order typed", admin.follow(r), "S-1", tr("enterprise.imports.f.email"), tr("imports.source.form")[:0])
 
+	// The seed's example, made valid JSON, is ready to send as it is.
+	r = admin.uploadOrders(e.fj, "seed.json", seedExampleJSON)
+	wantStatus(t, "the seed's example", r, http.StatusSeeOther)
+	page = admin.follow(r)
+	wantText(t, "the seed's example", page, "12345-A2", "04057912345 Olsen Petter", tr("imports.status.ready"), tr("imports.send.help", 1))
+
 	r = admin.uploadOrders(e.fj, "orders.json", `{"orderId": "1", "orderLines": [{"profile": "X",}]}`)
 	wantStatus(t, "broken JSON", r, http.StatusUnprocessableEntity)
 	wantText(t, "broken JSON", r, strings.SplitN(tr("imports.file.json"), "(", 2)[0])
@@ -319,3 +325,15 @@ func mustInt(t *testing.T, s string) int64 {
 	}
 	return n
 }
+
+// seedExampleJSON is the seed's JSON example with its two lines, made valid.
+const seedExampleJSON = `{"externalSystem": "WS", "company": 1, "division": 0, "orderId": "12345-A2",
+ "customer": {"customerNumber": "04057912345", "name": "Olsen Petter", "address1": "Lerkestien 4", "address2": "Postboks 28",
+  "zipCode": 1661, "cellPhone": "004798000001", "emailAddress": "petterolsen@offline.no", "nationCode": "NO"},
+ "orderLines": [
+  {"principalNumber": 20, "commodityNumber": 100, "serialNumber": 1, "price": 123.56, "quantity": 21.32, "amount": 2634.3,
+   "accountId1": "000000001610", "accountId2": "", "accountId3": "000000003010", "accountId4": "", "vatCode": 100,
+   "profile": "XGHK231", "yourRef": "Lars Gundersen", "orderRef": "THF", "lineText": ["Dette er en ordrelinje", "som er sendt inn", "via WS"]},
+  {"principalNumber": 20, "commodityNumber": 200, "serialNumber": 2, "price": 13.56, "quantity": 21, "amount": 284.76,
+   "internalInvoice": true, "accountId1": "000000001010", "accountId3": "000000003010", "vatCode": 100, "profile": "CG3231",
+   "yourRef": "Lars Gundersen", "orderRef": "ADS", "lineText": ["Dette er nok en", "ordrelinje som er sendt", "inn via WS"]}]}`
