@@ -1,0 +1,286 @@
+package budget
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"bilag/connectors"
+)
+
+// simClock is simulated time: WaitUntil moves it on at once, so a
+// budget's minutes pass in microseconds.
+type simClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newSimClock() *simClock {
+	return &simClock{t: time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)}
+}
+
+func (c *simClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *simClock) WaitUntil(ctx context.Context, t time.Time) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if t.After(c.t) {
+		c.t = t
+	}
+	return ctx.Err()
+}
+
+// gateClock stands still until the test lets it move to the time the
+// budget waits for, one wait at a time.
+type gateClock struct {
+	simClock
+	open chan struct{}
+}
+
+func (c *gateClock) WaitUntil(ctx context.Context, t time.Time) error {
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-c.open:
+		return c.simClock.WaitUntil(ctx, t)
+	}
+}
+
+// grantLog records the budget's grants in order.
+type grantLog struct {
+	mu  sync.Mutex
+	who []string
+	at  []time.Time
+	clk interface{ Now() time.Time }
+}
+
+func (g *grantLog) on(_ string, p connectors.Priority, company string, _ time.Duration) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.who = append(g.who, fmt.Sprintf("%s/%s", p, company))
+	if g.clk != nil {
+		g.at = append(g.at, g.clk.Now())
+	}
+}
+
+var perMinute = connectors.Quota{Key: "test:GET /vouchers", Limit: 600, Period: time.Minute}
+
+// waitQueued waits until n callers wait on q's key.
+func waitQueued(t *testing.T, b *Budget, key string, n int) {
+	t.Helper()
+	for range 10000 {
+		b.mu.Lock()
+		st := b.quotas[key]
+		got := 0
+		if st != nil {
+			got = st.waiting()
+		}
+		b.mu.Unlock()
+		if got == n {
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
+	t.Fatalf("callers waiting never reached %d", n)
+}
+
+// spend uses up the window the clock is in.
+func spend(t *testing.T, s Store, b *Budget, q connectors.Quota) {
+	t.Helper()
+	p := b.planAt(q, b.opt.Now())
+	if _, err := s.LeaseCalls(t.Context(), q.Key, p.start.UnixMilli(), p.calls, p.calls); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestInteractiveFirstThenCompaniesInTurn: with the window spent, three
+// calls of company A's sync, one of B's and a person's open queue up; when
+// the next window opens the person goes first, then A and B take turns
+// (A, B, A, A), not A's three before B's one.
+func TestInteractiveFirstThenCompaniesInTurn(t *testing.T) {
+	clk := &gateClock{simClock: *newSimClock(), open: make(chan struct{})}
+	log := &grantLog{}
+	store := NewMemoryStore()
+	b := New(Options{Store: store, Now: clk.Now, WaitUntil: clk.WaitUntil, OnGrant: log.on})
+	spend(t, store, b, perMinute)
+
+	var wg sync.WaitGroup
+	take := func(p connectors.Priority, company string, queued int) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := b.Take(t.Context(), perMinute, p, company); err != nil {
+				t.Errorf("Take(%s, %s) = %v", p, company, err)
+			}
+		}()
+		waitQueued(t, b, perMinute.Key, queued)
+	}
+	take(connectors.PriorityBackground, "A", 1)
+	take(connectors.PriorityBackground, "A", 2)
+	take(connectors.PriorityBackground, "A", 3)
+	take(connectors.PriorityBackground, "B", 4)
+	take(connectors.PriorityInteractive, "C", 5)
+	close(clk.open)
+	wg.Wait()
+	want := []string{"interactive/C", "background/A", "background/B", "background/A", "background/A"}
+	if fmt.Sprint(log.who) != fmt.Sprint(want) {
+		t.Errorf("grants = %v, want %v", log.who, want)
+	}
+}
+
+// TestReserveKeptForInteractive: a sync that wants every call of a window
+// gets all but the reserve until the window's last fifth, and a person
+// arriving then gets a call at once without the clock moving.
+func TestReserveKeptForInteractive(t *testing.T) {
+	clk := &gateClock{simClock: *newSimClock(), open: make(chan struct{})}
+	store := NewMemoryStore()
+	b := New(Options{Store: store, Now: clk.Now, WaitUntil: clk.WaitUntil})
+	p := b.planAt(perMinute, clk.Now())
+	for i := range p.calls - p.reserve {
+		if err := b.Take(t.Context(), perMinute, connectors.PriorityBackground, "A"); err != nil {
+			t.Fatalf("background Take #%d = %v", i, err)
+		}
+	}
+	// The next background call waits for the release; a person does not.
+	done := make(chan error, 1)
+	go func() { done <- b.Take(t.Context(), perMinute, connectors.PriorityBackground, "A") }()
+	waitQueued(t, b, perMinute.Key, 1)
+	if err := b.Take(t.Context(), perMinute, connectors.PriorityInteractive, "B"); err != nil {
+		t.Fatalf("interactive Take = %v", err)
+	}
+	if !clk.Now().Equal(p.start) {
+		t.Errorf("clock moved to %v for the person's call", clk.Now())
+	}
+	select {
+	case err := <-done:
+		t.Fatalf("background Take returned %v inside the reserve", err)
+	default:
+	}
+	close(clk.open)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if clk.Now().Before(p.release) {
+		t.Errorf("background call granted at %v, before the release at %v", clk.Now(), p.release)
+	}
+}
+
+// TestDeadlineTooShort: a caller whose context ends before its turn is
+// told at once how long it would wait, instead of waiting until then.
+func TestDeadlineTooShort(t *testing.T) {
+	// The clock starts a minute ahead of the real one, so that the
+	// context's real deadline is still to come while the test runs.
+	clk := &gateClock{simClock: simClock{t: time.Now().Truncate(time.Minute).Add(time.Minute)}, open: make(chan struct{})}
+	store := NewMemoryStore()
+	b := New(Options{Store: store, Now: clk.Now, WaitUntil: clk.WaitUntil})
+	spend(t, store, b, perMinute)
+	ctx, cancel := context.WithDeadline(t.Context(), clk.Now().Add(time.Second))
+	defer cancel()
+	err := b.Take(ctx, perMinute, connectors.PriorityInteractive, "A")
+	var rl *connectors.RateLimitError
+	if !errors.As(err, &rl) || rl.RetryAfter <= 0 || rl.RetryAfter > 3*time.Second {
+		t.Errorf("Take = %v, want a RateLimitError of up to one window", err)
+	}
+}
+
+// TestTwoBudgetsShareOneStore: two instances' budgets on one store, each
+// with two companies' syncs calling as fast as they are let, for ten
+// simulated minutes: no 60-second stretch holds more than the quota, and
+// together they use at least 85 % of it, shared about evenly by the four
+// companies.
+func TestTwoBudgetsShareOneStore(t *testing.T) {
+	clk := newSimClock()
+	store := NewMemoryStore()
+	q := connectors.Quota{Key: "test:GET /vouchers", Limit: 120, Period: time.Minute}
+	testShared(t, clk, q, []*Budget{
+		New(Options{Store: store, Now: clk.Now, WaitUntil: clk.WaitUntil}),
+		New(Options{Store: store, Now: clk.Now, WaitUntil: clk.WaitUntil}),
+	})
+}
+
+// testShared runs two companies' syncs on each budget for ten simulated
+// minutes and checks the quota held, the use and that nobody starves.
+func testShared(t *testing.T, clk *simClock, q connectors.Quota, budgets []*Budget) {
+	start := clk.Now()
+	end := start.Add(10 * time.Minute)
+	var mu sync.Mutex
+	var at []time.Time
+	per := map[string]int{}
+	var wg sync.WaitGroup
+	for i, b := range budgets {
+		for _, co := range []string{"x", "y"} {
+			company := fmt.Sprintf("%d%s", i, co)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					if err := b.Take(t.Context(), q, connectors.PriorityBackground, company); err != nil {
+						t.Errorf("Take = %v", err)
+						return
+					}
+					now := clk.Now()
+					if !now.Before(end) {
+						return
+					}
+					mu.Lock()
+					at = append(at, now)
+					per[company]++
+					mu.Unlock()
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	for i := range at {
+		n := 0
+		for _, u := range at {
+			if !u.Before(at[i]) && u.Before(at[i].Add(q.Period)) {
+				n++
+			}
+		}
+		if n > q.Limit {
+			t.Fatalf("%d calls in the minute from %v, quota %d", n, at[i].Sub(start), q.Limit)
+		}
+	}
+	use := float64(len(at)) / float64(10*q.Limit)
+	if use < 0.85 {
+		t.Errorf("used %.0f %% of the quota, want at least 85 %%", use*100)
+	}
+	for co, n := range per {
+		// Simulated time runs as fast as each pump is scheduled, so the
+		// shares are uneven here; the exact turns are
+		// TestInteractiveFirstThenCompaniesInTurn's. Nobody starves.
+		if n < len(at)/20 {
+			t.Errorf("company %s got %d of %d calls: starved (%v)", co, n, len(at), per)
+		}
+	}
+}
+
+// TestDailyQuotaAligned: an aligned daily quota gives its whole limit in
+// the UTC day and nothing more until the next.
+func TestDailyQuotaAligned(t *testing.T) {
+	clk := newSimClock()
+	b := New(Options{Now: clk.Now, WaitUntil: clk.WaitUntil})
+	day := connectors.Quota{Key: "economic:1:day", Limit: 50, Period: 24 * time.Hour, Aligned: true}
+	for i := range 50 {
+		if err := b.Take(t.Context(), day, connectors.PriorityInteractive, "A"); err != nil {
+			t.Fatalf("Take #%d = %v", i, err)
+		}
+	}
+	if got := clk.Now(); got.Day() != 26 {
+		t.Fatalf("the day's 50 calls moved the clock to %v", got)
+	}
+	if err := b.Take(t.Context(), day, connectors.PriorityInteractive, "A"); err != nil {
+		t.Fatal(err)
+	}
+	if got := clk.Now(); !got.Equal(time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("call 51 granted at %v, want the next UTC midnight", got)
+	}
+}
