@@ -173,6 +173,18 @@ var migrations = []func(tx *gorm.DB) error{
 	func(tx *gorm.DB) error {
 		return tx.Migrator().CreateTable(&importBatchV14{}, &importOrderV14{}, &privateHostV14{})
 	},
+	// 15: the calls spent of each window of an upstream's quota (the rate
+	// budget instances share), and a company's choice not to fetch
+	// documents before they are opened.
+	func(tx *gorm.DB) error {
+		if err := tx.Migrator().CreateTable(&budgetWindowV15{}); err != nil {
+			return err
+		}
+		if err := tx.Migrator().AddColumn(&companyV15{}, "NoPrefetch"); err != nil {
+			return fmt.Errorf("add companies.no_prefetch: %w", err)
+		}
+		return nil
+	},
 }
 
 // importBatchV14, importOrderV14 and privateHostV14 are what step 14 makes.
@@ -228,6 +240,22 @@ type privateHostV14 struct {
 }
 
 func (privateHostV14) TableName() string { return "private_hosts" }
+
+// budgetWindowV15 and companyV15 (the column it adds) are what step 15
+// makes.
+type budgetWindowV15 struct {
+	QuotaKey    string `gorm:"primaryKey;size:200"`
+	WindowStart int64  `gorm:"primaryKey;autoIncrement:false"`
+	Used        int    `gorm:"not null;default:0"`
+}
+
+func (budgetWindowV15) TableName() string { return "budget_windows" }
+
+type companyV15 struct {
+	NoPrefetch bool `gorm:"not null;default:false"`
+}
+
+func (companyV15) TableName() string { return "companies" }
 
 // upstreamCallV13 and upstreamLeaseV13 are what step 13 makes.
 type upstreamCallV13 struct {

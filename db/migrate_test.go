@@ -155,7 +155,7 @@ func TestLiveStructsMatchSchema(t *testing.T) {
 				&ConsentLink{}, &Connection{},
 				&Voucher{}, &FiscalYear{}, &VoucherDocument{}, &SyncRun{}, &SyncState{},
 				&APIToken{}, &JobLease{}, &Session{}, &RecoveryCode{}, &Notification{}, &NotificationMark{},
-				&UpstreamCall{}, &UpstreamLease{}, &ImportBatch{}, &ImportOrder{}, &PrivateHost{}, &schemaVersion{})
+				&UpstreamCall{}, &UpstreamLease{}, &ImportBatch{}, &ImportOrder{}, &PrivateHost{}, &BudgetWindow{}, &schemaVersion{})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -49,8 +49,11 @@ type Company struct {
 	Country   string `gorm:"size:2;not null"`
 	OrgNumber string `gorm:"size:32;not null;uniqueIndex:idx_company_org"`
 	Active    bool   `gorm:"not null"`
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	// NoPrefetch: documents are fetched only when someone opens them, not
+	// when a person views the voucher list.
+	NoPrefetch bool `gorm:"not null;default:false"`
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }
 
 // Membership lets a non-admin user see a company.

@@ -1,0 +1,125 @@
+package db_test
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"bilag/connectors"
+	"bilag/connectors/budget"
+	"bilag/db"
+	"bilag/db/dbtest"
+)
+
+// TestLeaseCallsNeverPastLimit: three instances leasing one window at
+// once get exactly its limit between them, no call more.
+func TestLeaseCallsNeverPastLimit(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, url string) {
+		var got atomic.Int64
+		var wg sync.WaitGroup
+		for range 3 {
+			d := openTestDB(t, url, nil)
+			for range 8 {
+				wg.Go(func() {
+					for range 5 {
+						n, err := d.LeaseCalls(t.Context(), "eaccounting:c:GET /vouchers", 1_000_000, 3, 50)
+						if err != nil {
+							t.Errorf("LeaseCalls = %v", err)
+							return
+						}
+						got.Add(int64(n))
+					}
+				})
+			}
+		}
+		wg.Wait()
+		if got.Load() != 50 {
+			t.Errorf("leased %d calls in all, want the limit of 50", got.Load())
+		}
+		d := openTestDB(t, url, nil)
+		if n, err := d.LeaseCalls(t.Context(), "eaccounting:c:GET /vouchers", 1_003_000, 3, 50); err != nil || n != 3 {
+			t.Errorf("LeaseCalls(next window) = %d, %v; want 3", n, err)
+		}
+	})
+}
+
+// simClock is simulated time shared by two instances' budgets.
+type simClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *simClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *simClock) WaitUntil(ctx context.Context, t time.Time) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if t.After(c.t) {
+		c.t = t
+	}
+	return ctx.Err()
+}
+
+// TestSharedBudgetTwoInstances: two instances, each with its own database
+// handle and budget, sync two companies each against one quota of 120
+// calls a minute for five simulated minutes. No minute holds more than
+// 120 of their calls, and together they use at least 85 % of the quota.
+// On SQLite the same holds for the instances sharing the file.
+func TestSharedBudgetTwoInstances(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, url string) {
+		clk := &simClock{t: time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)}
+		q := connectors.Quota{Key: "eaccounting:client:GET /vouchers", Limit: 120, Period: time.Minute}
+		start := clk.Now()
+		end := start.Add(5 * time.Minute)
+		var mu sync.Mutex
+		var at []time.Time
+		perInstance := [2]int{}
+		var wg sync.WaitGroup
+		for i := range 2 {
+			var d *db.DB = openTestDB(t, url, nil)
+			b := budget.New(budget.Options{Store: d, Now: clk.Now, WaitUntil: clk.WaitUntil})
+			for _, company := range []string{"x", "y"} {
+				wg.Go(func() {
+					for {
+						if err := b.Take(t.Context(), q, connectors.PriorityBackground, company); err != nil {
+							t.Errorf("Take = %v", err)
+							return
+						}
+						now := clk.Now()
+						if !now.Before(end) {
+							return
+						}
+						mu.Lock()
+						at = append(at, now)
+						perInstance[i]++
+						mu.Unlock()
+					}
+				})
+			}
+		}
+		wg.Wait()
+		for i := range at {
+			n := 0
+			for _, u := range at {
+				if !u.Before(at[i]) && u.Before(at[i].Add(time.Minute)) {
+					n++
+				}
+			}
+			if n > q.Limit {
+				t.Fatalf("%d calls in the minute from %v: more than the quota of %d", n, at[i].Sub(start), q.Limit)
+			}
+		}
+		if use := float64(len(at)) / float64(5*q.Limit); use < 0.85 {
+			t.Errorf("used %.0f %% of the quota (%d calls), want at least 85 %%", use*100, len(at))
+		}
+		if perInstance[0] == 0 || perInstance[1] == 0 {
+			t.Errorf("calls per instance = %v: one starved", perInstance)
+		}
+	})
+}
