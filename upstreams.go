@@ -192,6 +192,7 @@ func openEAccounting(a *app, r *config.Reader, client *http.Client) (opened, err
 		}
 		cfg.OnRateLimitWait = func(endpoint string, d time.Duration) { m.RateLimitWait("eaccounting", endpoint, d) }
 	}
+	cfg.Budget = a.newBudget()
 	c, err := cfg.Open(a.log, client)
 	if err != nil {
 		return o, err

@@ -279,7 +279,7 @@ func (c *Connector) get(ctx context.Context, tok *token, endpoint, path string, 
 	ctx, cancel := c.interactive(ctx)
 	defer cancel()
 	return connectors.Retry(ctx, c.sleep, func(ctx context.Context) error {
-		if err := c.limiter.wait(ctx, endpoint); err != nil {
+		if err := c.take(ctx, endpoint); err != nil {
 			if ctx.Err() != nil {
 				return transportError(ctx, err)
 			}
@@ -320,6 +320,19 @@ func (c *Connector) get(ctx context.Context, tok *token, endpoint, path string, 
 		}
 		return nil
 	})
+}
+
+// take waits for the turn of one call of endpoint in the rate budget:
+// Visma counts its quota per client and endpoint.
+func (c *Connector) take(ctx context.Context, endpoint string) error {
+	p, company := connectors.CallerOf(ctx)
+	q := connectors.Quota{Key: "eaccounting:" + c.cfg.ClientID + ":" + endpoint, Limit: c.cfg.RateLimit, Period: time.Minute}
+	start := time.Now()
+	err := c.budget.Take(ctx, q, p, company)
+	if d := time.Since(start); err == nil && d >= time.Millisecond && c.cfg.OnRateLimitWait != nil {
+		c.cfg.OnRateLimitWait(endpoint, d)
+	}
+	return err
 }
 
 // segment escapes one id for a path. An id is the upstream's (a uuid) or

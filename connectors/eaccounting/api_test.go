@@ -166,53 +166,31 @@ func TestRetryAfter(t *testing.T) {
 	}
 }
 
-func TestLimiter(t *testing.T) {
-	l := newLimiter(2, time.Minute)
-	ctx := t.Context()
-	for i := range 2 {
-		if err := l.wait(ctx, "GET /vouchers"); err != nil {
-			t.Fatalf("wait() #%d = %v, want the burst to pass", i, err)
-		}
-	}
-	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
-	defer cancel()
-	err := l.wait(short, "GET /vouchers")
-	var rl *connectors.RateLimitError
-	if !errors.As(err, &rl) || rl.RetryAfter < 20*time.Second || rl.RetryAfter > 31*time.Second {
-		t.Errorf("wait() past the quota = %v, want RateLimitError of about 30s", err)
-	}
-	// Another endpoint has its own bucket: a sync cannot starve it.
-	if err := l.wait(short, "GET /attachments/{attachmentId}"); err != nil {
-		t.Errorf("wait() on another endpoint = %v, want nil", err)
-	}
-	// Without a deadline the wait follows the context.
-	cancelled, cancel2 := context.WithCancel(ctx)
-	time.AfterFunc(10*time.Millisecond, cancel2)
-	if err := l.wait(cancelled, "GET /vouchers"); !errors.Is(err, context.Canceled) {
-		t.Errorf("wait() cancelled = %v, want context.Canceled", err)
-	}
+// fakeBudget grants the first `allow` calls of each quota key and
+// refuses the rest as a budget does when the caller cannot wait.
+type fakeBudget struct {
+	mu    sync.Mutex
+	allow int
+	taken map[string]int
+	calls []string
 }
 
-// TestLimiterReportsWaits: the OnRateLimitWait hook hears of a wait, by
-// endpoint, and not of calls that passed at once.
-func TestLimiterReportsWaits(t *testing.T) {
-	l := newLimiter(600, time.Minute) // a token every 100 ms
-	var got []string
-	l.onWait = func(endpoint string, d time.Duration) {
-		got = append(got, fmt.Sprintf("%s %v", endpoint, d > 0 && d <= 100*time.Millisecond))
+func (f *fakeBudget) Take(ctx context.Context, q connectors.Quota, p connectors.Priority, company string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, fmt.Sprintf("%s %d/%s %s %s", q.Key, q.Limit, q.Period, p, company))
+	if f.taken[q.Key] >= f.allow {
+		return &connectors.RateLimitError{RetryAfter: 30 * time.Second}
 	}
-	l.burst, l.buckets["GET /vouchers"] = 1, &bucket{tokens: 1, last: l.now()}
-	for range 2 {
-		if err := l.wait(t.Context(), "GET /vouchers"); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if len(got) != 1 || got[0] != "GET /vouchers true" {
-		t.Errorf("waits reported = %q, want one on GET /vouchers of at most 100ms", got)
-	}
+	f.taken[q.Key]++
+	return nil
 }
 
-func TestConnectorRateLimit(t *testing.T) {
+// TestConnectorRateBudget: every API call first takes its turn in the
+// budget, under a quota per client and endpoint of RateLimit a minute, with
+// the caller's priority and company; a call the budget refuses never
+// reaches Visma and is ErrRateLimited; another endpoint is another quota.
+func TestConnectorRateBudget(t *testing.T) {
 	var calls atomic.Int32
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v2/fiscalyears", counter(&calls, api(t, func(w http.ResponseWriter, r *http.Request) {
@@ -221,21 +199,29 @@ func TestConnectorRateLimit(t *testing.T) {
 	mux.HandleFunc("GET /v2/vouchers/{fy}/{id}", api(t, func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"Id": r.PathValue("id"), "Rows": []any{}})
 	}))
-	c, _ := newTestConnector(t, mux, func(c *Config) { c.RateLimit = 1 })
+	fb := &fakeBudget{allow: 1, taken: map[string]int{}}
+	c, _ := newTestConnector(t, mux, func(c *Config) { c.RateLimit = 7; c.Budget = fb })
 
-	if _, err := c.FiscalYears(t.Context(), testGrant(t)); err != nil {
+	bg := connectors.WithCaller(t.Context(), connectors.PriorityBackground, "42")
+	if _, err := c.FiscalYears(bg, testGrant(t)); err != nil {
 		t.Fatalf("FiscalYears() = %v", err)
 	}
-	ctx, cancel := context.WithTimeout(t.Context(), time.Second)
-	defer cancel()
-	if _, err := c.FiscalYears(ctx, testGrant(t)); !errors.Is(err, connectors.ErrRateLimited) {
-		t.Errorf("FiscalYears() over the limit = %v, want ErrRateLimited", err)
+	if _, err := c.FiscalYears(t.Context(), testGrant(t)); !errors.Is(err, connectors.ErrRateLimited) {
+		t.Errorf("FiscalYears() over the budget = %v, want ErrRateLimited", err)
 	}
 	if calls.Load() != 1 {
-		t.Errorf("calls = %d, want 1: the limiter should hold the second", calls.Load())
+		t.Errorf("calls = %d, want 1: the budget should hold the second", calls.Load())
 	}
-	if _, err := c.Voucher(ctx, testGrant(t), "fy/v"); err != nil {
+	if _, err := c.Voucher(t.Context(), testGrant(t), "fy/v"); err != nil {
 		t.Errorf("Voucher() on another endpoint = %v, want nil", err)
+	}
+	want := []string{
+		"eaccounting:" + testClientID + ":GET /fiscalyears 7/1m0s background 42",
+		"eaccounting:" + testClientID + ":GET /fiscalyears 7/1m0s interactive ",
+		"eaccounting:" + testClientID + ":GET /vouchers/{fiscalyearId}/{voucherId} 7/1m0s interactive ",
+	}
+	if fmt.Sprint(fb.calls) != fmt.Sprint(want) {
+		t.Errorf("budget asked for\n%q\nwant\n%q", fb.calls, want)
 	}
 }
 

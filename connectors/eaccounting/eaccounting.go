@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"bilag/connectors"
+	"bilag/connectors/budget"
 
 	"golang.org/x/oauth2"
 )
@@ -72,6 +73,10 @@ type Config struct {
 	// RateLimit is the number of requests a minute Bilag allows itself per
 	// API endpoint, shared by all companies, since Visma counts per client.
 	RateLimit int
+	// Budget hands out RateLimit among all callers (a quota per client and
+	// endpoint); one budget shared by every instance keeps them all within
+	// Visma's quota. Nil is a budget of this connector's own, in memory.
+	Budget connectors.Budget
 	// Now tells the time; tests inject it.
 	Now func() time.Time
 	// Sleep waits between retries (connectors.Sleep when nil); tests inject
@@ -114,15 +119,15 @@ func (c Config) LogValue() slog.Value {
 }
 
 // Connector is the eAccounting connector. It is safe for concurrent use by
-// all companies; it holds configuration and the shared rate limiter, never a
+// all companies; it holds configuration and the rate budget, never a
 // company's tokens.
 type Connector struct {
-	cfg     Config
-	oauth   oauth2.Config
-	api     *url.URL
-	client  *http.Client
-	logger  *slog.Logger
-	limiter *limiter
+	cfg    Config
+	oauth  oauth2.Config
+	api    *url.URL
+	client *http.Client
+	logger *slog.Logger
+	budget connectors.Budget
 	// sleep waits between retries; the policy comes with each call's
 	// context (connectors.WithBackoff).
 	sleep connectors.Sleeper
@@ -182,8 +187,9 @@ func (c Config) Open(logger *slog.Logger, client *http.Client) (*Connector, erro
 		client = &http.Client{Timeout: 30 * time.Second}
 	}
 	api, _ := url.Parse(c.APIURL)
-	lim := newLimiter(c.RateLimit, time.Minute)
-	lim.onWait = c.OnRateLimitWait
+	if c.Budget == nil {
+		c.Budget = budget.New(budget.Options{Logger: logger})
+	}
 	return &Connector{
 		cfg: c,
 		oauth: oauth2.Config{
@@ -198,11 +204,11 @@ func (c Config) Open(logger *slog.Logger, client *http.Client) (*Connector, erro
 			},
 			Scopes: c.Scopes,
 		},
-		api:     api,
-		client:  client,
-		logger:  logger.With("connector", "eaccounting"),
-		limiter: lim,
-		sleep:   c.Sleep,
+		api:    api,
+		client: client,
+		logger: logger.With("connector", "eaccounting"),
+		budget: c.Budget,
+		sleep:  c.Sleep,
 	}, nil
 }
 

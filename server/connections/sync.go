@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"bilag/connectors"
@@ -103,6 +104,9 @@ func (s *Service) Sync(ctx context.Context, conn *db.Connection) (SyncResult, er
 func (s *Service) syncLeased(ctx context.Context, vr connectors.VoucherReader, conn *db.Connection, lease *db.SyncLease) (SyncResult, error) {
 	var res SyncResult
 	ctx = connectors.WithBackoff(ctx, connectors.Background())
+	// In the rate budget a sync waits behind people, taking turns with
+	// other companies' syncs.
+	ctx = connectors.WithCaller(ctx, connectors.PriorityBackground, strconv.FormatInt(conn.CompanyID, 10))
 	state, err := s.db.SyncStateOf(ctx, conn.ID)
 	if err != nil {
 		s.db.ReleaseSyncLease(context.WithoutCancel(ctx), lease, nil)
