@@ -18,7 +18,7 @@ func (d *DB) CreateCompany(ctx context.Context, c *Company) error {
 
 // UpdateCompany saves a company's editable fields.
 func (d *DB) UpdateCompany(ctx context.Context, c *Company) error {
-	err := d.gorm.WithContext(ctx).Model(c).Select("Name", "Country", "OrgNumber", "Active", "UpdatedAt").Updates(c).Error
+	err := d.gorm.WithContext(ctx).Model(c).Select("Name", "Country", "OrgNumber", "Active", "NoPrefetch", "UpdatedAt").Updates(c).Error
 	if err != nil {
 		return fmt.Errorf("update company %d: %w", c.ID, notFound(err))
 	}

@@ -339,7 +339,7 @@ func (s *Server) newCompany(c echo.Context) error {
 // companyForm reads and validates the company form.
 func companyForm(c echo.Context) (*views.Form, []int64) {
 	f := views.NewForm()
-	for _, k := range []string{"name", "country", "org_number", "active"} {
+	for _, k := range []string{"name", "country", "org_number", "active", "prefetch"} {
 		f.Values[k] = strings.TrimSpace(c.FormValue(k))
 	}
 	switch name := f.Values["name"]; {
@@ -444,6 +444,9 @@ func (s *Server) editCompany(c echo.Context) error {
 	if co.Active {
 		f.Values["active"] = "1"
 	}
+	if !co.NoPrefetch {
+		f.Values["prefetch"] = "1"
+	}
 	p, err := s.companyFormPage(c, co.ID, f, selectedSet(members))
 	if err != nil {
 		return err
@@ -472,6 +475,7 @@ func (s *Server) updateCompany(c echo.Context) error {
 		return fail()
 	}
 	co.Name, co.Country, co.OrgNumber, co.Active = f.Values["name"], f.Values["country"], f.Values["org_number"], f.Values["active"] == "1"
+	co.NoPrefetch = f.Values["prefetch"] != "1"
 	if err := s.db.UpdateCompany(ctx, co); err != nil {
 		if errors.Is(err, db.ErrDuplicate) {
 			f.Fail("org_number", "err.orgnr.taken")
@@ -482,7 +486,7 @@ func (s *Server) updateCompany(c echo.Context) error {
 	if err := s.db.SetMembers(ctx, co.ID, members); err != nil {
 		return err
 	}
-	s.audit(c, db.AuditCompanyUpdate, &co.ID, co.Name, "active="+strconv.FormatBool(co.Active)+" members="+strconv.Itoa(len(members)))
+	s.audit(c, db.AuditCompanyUpdate, &co.ID, co.Name, "active="+strconv.FormatBool(co.Active)+" prefetch="+strconv.FormatBool(!co.NoPrefetch)+" members="+strconv.Itoa(len(members)))
 	return s.flashTo(c, s.t(c, "admin.company.saved"), "/admin/companies")
 }
 

@@ -62,6 +62,11 @@ func (s *Server) listVouchers(c echo.Context) error {
 	if p.Indexed, p.IndexedCapped, err = s.db.CountVouchersCapped(ctx, co.ID); err != nil {
 		return err
 	}
+	// The person may open every document of the company (requireCompany
+	// let them see it): fetch the page's ahead of their click.
+	if !co.NoPrefetch && conn != nil && conn.Status == db.ConnActive {
+		s.conns.Prefetch(co.ID, p.List.Vouchers)
+	}
 	status := http.StatusOK
 	if form.invalid() {
 		status = http.StatusUnprocessableEntity

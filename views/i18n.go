@@ -152,7 +152,7 @@ func TranslateFor(lang, connector, key string, args ...any) string {
 }
 
 // catalog maps a key to its texts.
-var catalog = merge(coreCatalog, consentCatalog, voucherCatalog, apiCatalog, formCatalog, eaccountingCatalog, lifecycleCatalog, docsecCatalog, sessionsCatalog, failuresCatalog, peopleCatalog, analystCatalog, findingCatalog, accountantCatalog, keyformCatalog, shareCatalog, netvisorCatalog, economicCatalog, bulkCatalog, enterpriseCatalog, ordersCatalog)
+var catalog = merge(coreCatalog, consentCatalog, voucherCatalog, apiCatalog, formCatalog, eaccountingCatalog, lifecycleCatalog, docsecCatalog, sessionsCatalog, failuresCatalog, peopleCatalog, analystCatalog, findingCatalog, accountantCatalog, keyformCatalog, shareCatalog, netvisorCatalog, economicCatalog, bulkCatalog, enterpriseCatalog, ordersCatalog, scalebCatalog)
 
 func merge(ms ...map[string]Text) map[string]Text {
 	out := map[string]Text{}

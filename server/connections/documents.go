@@ -70,6 +70,8 @@ type Document struct {
 
 	body io.Closer
 	cc   *cacheCopy // nil when Cached
+	// release ends the document's flight (prefetch.go), if it has one.
+	release func()
 }
 
 // Close ends the document and returns the SHA-256 of its bytes. On a first
@@ -77,6 +79,9 @@ type Document struct {
 // cache keep its copy.
 func (d *Document) Close(complete bool) (sha string, err error) {
 	cerr := d.body.Close()
+	if d.release != nil {
+		defer d.release()
+	}
 	if d.Cached {
 		return d.SHA256, cerr
 	}
@@ -136,6 +141,7 @@ func (s *Service) OpenDocument(ctx context.Context, companyID int64, doc *db.Vou
 	}
 	key := cacheKey(conn, doc)
 	if s.cache != nil {
+		s.joinPrefetch(ctx, key)
 		meta, sha, body, ok, err := s.cache.Get(key)
 		if err != nil {
 			s.log.Warn("document cache", "company_id", companyID, "document_id", doc.ID, "err", err)
@@ -150,12 +156,18 @@ func (s *Service) OpenDocument(ctx context.Context, companyID int64, doc *db.Vou
 	if !ok {
 		return nil, fmt.Errorf("open document %d: %w", doc.ID, ErrNoDocuments)
 	}
+	// In flight until closed, so that no prefetch fetches it meanwhile.
+	release := func() {}
+	if f := s.flights.claim(key, false, func() {}); f != nil {
+		release = func() { s.flights.release(key, f) }
+	}
 	var stream *connectors.DocumentStream
 	err = s.use(ctx, conn, func(ctx context.Context, g connectors.Grant) (err error) {
 		stream, err = dr.OpenDocument(ctx, g, connectors.Document{ID: doc.ExternalID, Kind: doc.Kind, FileName: doc.FileName, ContentType: doc.ContentType})
 		return err
 	})
 	if err != nil {
+		release()
 		return nil, fmt.Errorf("open document %d: %w", doc.ID, err)
 	}
 	name := stream.FileName
@@ -168,5 +180,5 @@ func (s *Service) OpenDocument(ctx context.Context, companyID int64, doc *db.Vou
 		open = func() (*doccache.Entry, error) { return s.cache.Writer(key, meta) }
 	}
 	cc := newCacheCopy(open)
-	return &Document{Reader: io.TeeReader(stream.Body, cc), body: stream.Body, cc: cc, ContentType: stream.ContentType, FileName: name, Size: -1}, nil
+	return &Document{Reader: io.TeeReader(stream.Body, cc), body: stream.Body, cc: cc, ContentType: stream.ContentType, FileName: name, Size: -1, release: release}, nil
 }

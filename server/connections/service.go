@@ -39,6 +39,8 @@ type Options struct {
 	// Notifier hears of approvals, failed links, ended connections and
 	// failed syncs; nil is nobody (see also SetNotifier).
 	Notifier Notifier
+	// Prefetch bounds what a view of a voucher list fetches ahead.
+	Prefetch PrefetchLimits
 }
 
 // Service does the work on connections. It is safe for concurrent use.
@@ -56,6 +58,14 @@ type Service struct {
 	wg       sync.WaitGroup
 	breaker  breaker
 	notifier atomic.Pointer[notifierRef]
+
+	// Fetching documents ahead (prefetch.go): the limits, each company's
+	// running prefetch, the documents in flight.
+	prefetch    PrefetchLimits
+	prefetchMu  sync.Mutex
+	prefetching map[int64]*prefetchRun
+	pwg         sync.WaitGroup
+	flights     flights
 }
 
 // New builds a Service.
@@ -69,7 +79,8 @@ func New(opt Options) (*Service, error) {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	s := &Service{db: opt.DB, connectors: opt.Connectors, countries: opt.Countries, cache: opt.Cache, metrics: opt.Metrics, log: opt.Logger, now: opt.Now}
+	s := &Service{db: opt.DB, connectors: opt.Connectors, countries: opt.Countries, cache: opt.Cache, metrics: opt.Metrics, log: opt.Logger, now: opt.Now,
+		prefetch: opt.Prefetch.withDefaults(), prefetching: make(map[int64]*prefetchRun)}
 	s.SetNotifier(opt.Notifier)
 	s.bg, s.bgcancel = context.WithCancel(context.Background())
 	return s, nil
