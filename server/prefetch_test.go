@@ -1,0 +1,100 @@
+package server_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"testing"
+
+	"bilag/db"
+)
+
+// documentOpens counts the audit trail's document opens of co.
+func (d *docEnv) documentOpens(co *db.Company) int {
+	d.t.Helper()
+	evs, err := d.db.AuditEvents(d.t.Context(), co.ID, 1000)
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	n := 0
+	for _, ev := range evs {
+		if ev.Action == db.AuditDocumentOpen {
+			n++
+		}
+	}
+	return n
+}
+
+// firstWithDocuments is the first voucher of the list's first page that
+// has documents.
+func (d *docEnv) firstWithDocuments() db.Voucher {
+	d.t.Helper()
+	for _, v := range d.vouchers(db.VoucherFilter{}) {
+		if v.HasDocuments {
+			return v
+		}
+	}
+	d.t.Fatal("no voucher with documents")
+	return db.Voucher{}
+}
+
+// TestListViewPrefetchesDocuments: a viewer looking at the voucher list
+// makes Bilag fetch the page's documents; opening a voucher from it then
+// serves its document from the cache, without a download. The fetching
+// ahead is no open in the audit trail; the viewer's open is.
+func TestListViewPrefetchesDocuments(t *testing.T) {
+	d := newDocEnv(t)
+	before := d.sb.Stats().FileDownloads
+	wantStatus(t, "voucher list", d.viewer.get(fmt.Sprintf("/companies/%d/vouchers", d.fj.ID)), http.StatusOK)
+	d.portal.svc.PrefetchWait()
+	fetched := d.sb.Stats().FileDownloads - before
+	if fetched == 0 || fetched > 20 {
+		t.Fatalf("documents fetched ahead = %d, want 1 to 20", fetched)
+	}
+	if n := d.documentOpens(d.fj); n != 0 {
+		t.Errorf("audit trail has %d document opens after only viewing the list, want 0", n)
+	}
+	_, links := d.openVoucher(d.viewer, d.firstWithDocuments())
+	if len(links) == 0 {
+		t.Fatal("the voucher page links no document")
+	}
+	r := d.viewer.get(links[0])
+	wantStatus(t, "document", r, http.StatusOK)
+	if got := d.sb.Stats().FileDownloads - before; got != fetched {
+		t.Errorf("downloads = %d after opening a prefetched document, want still %d", got, fetched)
+	}
+	if n := d.documentOpens(d.fj); n != 1 {
+		t.Errorf("audit trail has %d document opens, want the viewer's one", n)
+	}
+}
+
+// TestPrefetchSettingOff: an admin turns fetching ahead off on the
+// company's settings page; viewing the list then fetches nothing.
+func TestPrefetchSettingOff(t *testing.T) {
+	d := newDocEnv(t)
+	// The first portal: the second asks admins for a second factor.
+	admin := d.env.loggedIn(d.admin)
+	page := admin.get(fmt.Sprintf("/admin/companies/%d", d.fj.ID))
+	wantStatus(t, "company settings", page, http.StatusOK)
+	r := admin.post(fmt.Sprintf("/admin/companies/%d", d.fj.ID), url.Values{
+		"name": {d.fj.Name}, "country": {d.fj.Country}, "org_number": {d.fj.OrgNumber}, "active": {"1"},
+		"members": {fmt.Sprint(d.env.analyst.ID), fmt.Sprint(d.env.viewer.ID)},
+	})
+	wantStatus(t, "save company", r, http.StatusSeeOther)
+	co, err := d.db.Company(t.Context(), d.fj.ID)
+	if err != nil || !co.NoPrefetch {
+		t.Fatalf("company after saving without the box = %+v, %v; want NoPrefetch", co, err)
+	}
+	before := d.sb.Stats()
+	wantStatus(t, "voucher list", d.viewer.get(fmt.Sprintf("/companies/%d/vouchers", d.fj.ID)), http.StatusOK)
+	d.portal.svc.PrefetchWait()
+	after := d.sb.Stats()
+	if after.FileDownloads != before.FileDownloads {
+		t.Errorf("documents fetched with the setting off = %d, want 0", after.FileDownloads-before.FileDownloads)
+	}
+	for k, n := range after.APIRequests {
+		if n != before.APIRequests[k] {
+			t.Errorf("%s called %d times with the setting off", k, n-before.APIRequests[k])
+		}
+	}
+}
