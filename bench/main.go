@@ -78,6 +78,9 @@ type report struct {
 	Storm    stormResult
 	Index    indexResult
 	Consent  consentResult
+	// Prefetch and Instances are issue 18's (instances.go).
+	Prefetch  prefetchResult
+	Instances instancesResult
 }
 
 // run builds one stand per sandbox latency and runs every scenario; progress
@@ -152,6 +155,19 @@ func run(ctx context.Context, s sizes, logw io.Writer) (*report, error) {
 		return nil, fmt.Errorf("consent: %w", err)
 	}
 	step("consent  %d flows at %d: %.1f flows/s", rep.Consent.Flows, rep.Consent.Conc, rep.Consent.S.rps())
+	b := fullB
+	if s.Vouchers <= tiny.Vouchers {
+		b = tinyB
+	}
+	if rep.Prefetch, err = prefetchScenario(ctx, b.Latency, b.Pages, b.PerPage); err != nil {
+		return nil, fmt.Errorf("prefetch: %w", err)
+	}
+	step("prefetch %s", rep.Prefetch)
+	step("instances: %d instances syncing for %v against %d calls/min", 3, b.Duration, b.Quota)
+	if rep.Instances, err = instancesScenario(ctx, b.Quota, b.Duration, b.Vouchers); err != nil {
+		return nil, fmt.Errorf("instances: %w", err)
+	}
+	step("instances %s", rep.Instances)
 	rep.Took = time.Since(rep.Started)
 	return rep, nil
 }

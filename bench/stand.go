@@ -500,6 +500,12 @@ func (b *browser) cookieHeader() string {
 // accountant opens it, logs in at the sandbox, picks the company, approves,
 // and comes back to the portal, which checks the grant and stores it.
 func (st *stand) connect(ctx context.Context, analyst *browser, co *db.Company) error {
+	return st.connectAs(ctx, analyst, co, "anna.lindqvist@example.se", "anna123", fjCompany)
+}
+
+// connectAs is connect with the accountant who logs in at the sandbox and
+// the company (its CompanyIdentifier) picked there.
+func (st *stand) connectAs(ctx context.Context, analyst *browser, co *db.Company, email, password, pick string) error {
 	r, err := analyst.post(ctx, fmt.Sprintf("/companies/%d/links", co.ID), url.Values{}, http.StatusSeeOther)
 	if err != nil {
 		return err
@@ -532,13 +538,13 @@ func (st *stand) connect(ctx context.Context, analyst *browser, co *db.Company) 
 		return ""
 	}
 	pg, err = acc.want(ctx, http.MethodPost, st.sbURL+"/connect/authorize/login", url.Values{
-		"flow": {flow(pg)}, "email": {"anna.lindqvist@example.se"}, "password": {"anna123"}}, http.StatusOK)
+		"flow": {flow(pg)}, "email": {email}, "password": {password}}, http.StatusOK)
 	if err != nil {
 		return err
 	}
 	if strings.Contains(pg.body, `action="/connect/authorize/company"`) {
 		if pg, err = acc.want(ctx, http.MethodPost, st.sbURL+"/connect/authorize/company", url.Values{
-			"flow": {flow(pg)}, "company": {fjCompany}}, http.StatusOK); err != nil {
+			"flow": {flow(pg)}, "company": {pick}}, http.StatusOK); err != nil {
 			return err
 		}
 	}
