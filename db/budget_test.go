@@ -2,6 +2,7 @@ package db_test
 
 import (
 	"context"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -68,7 +69,8 @@ func (c *simClock) WaitUntil(ctx context.Context, t time.Time) error {
 
 // TestSharedBudgetTwoInstances: two instances, each with its own database
 // handle and budget, sync two companies each against one quota of 120
-// calls a minute for five simulated minutes. No minute holds more than
+// calls a minute for five simulated minutes, while a person on each opens
+// something every few seconds. No minute holds more than
 // 120 of their calls, and together they use at least 85 % of the quota.
 // On SQLite the same holds for the instances sharing the file.
 func TestSharedBudgetTwoInstances(t *testing.T) {
@@ -102,6 +104,26 @@ func TestSharedBudgetTwoInstances(t *testing.T) {
 					}
 				})
 			}
+			// A person opening something every few seconds, borrowing
+			// from the next window when the syncs have spent this one.
+			wg.Go(func() {
+				for {
+					if err := b.Take(t.Context(), q, connectors.PriorityInteractive, ""); err != nil {
+						t.Errorf("interactive Take = %v", err)
+						return
+					}
+					now := clk.Now()
+					if !now.Before(end) {
+						return
+					}
+					mu.Lock()
+					at = append(at, now)
+					mu.Unlock()
+					for next := now.Add(5 * time.Second); clk.Now().Before(next) && clk.Now().Before(end); {
+						runtime.Gosched()
+					}
+				}
+			})
 		}
 		wg.Wait()
 		for i := range at {

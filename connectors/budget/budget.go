@@ -5,15 +5,16 @@
 // upstream counts over any P-long stretch (Visma's 600 a minute) gets n
 // windows per period, and window i may spend
 //
-//	floor((i+1)·L/(n+2)) − floor(i·L/(n+2))
+//	floor((i+1)·L/(n+3)) − floor(i·L/(n+3))
 //
-// calls, so that any n+2 windows in a row spend exactly L. Any P-long
-// stretch of the upstream's clock touches at most n+1 of them, one more for
-// the jitter between Bilag's clock and the upstream's, so no quota is ever
-// overrun however the upstream places its windows; the price is that a
-// steady caller gets n/(n+2) of L (20 windows: 91 %). A quota the upstream
-// counts per fixed period on the clock (Aligned, e-conomic's UTC day) has
-// one window per period holding L.
+// calls, so that any n+3 windows in a row spend exactly L. A P-long
+// stretch of the upstream's clock touches at most n+1 windows; one more is
+// for the calls a person borrows from the next window (below), and one
+// for the jitter between Bilag's clock and the upstream's. So no quota is
+// ever overrun however the upstream places its windows; the price is that
+// a steady caller gets n/(n+3) of L (40 windows: 93 %). A quota the
+// upstream counts per fixed period on the clock (Aligned, e-conomic's UTC
+// day) has one window per period holding L.
 //
 // What a window has spent is counted in a Store: in memory for one
 // instance, in the database (db.DB) when several share the quota. An
@@ -22,10 +23,10 @@
 // when the window ends are lost, at most a chunk per instance.
 //
 // Interactive callers go first: within an instance they are served before
-// any background caller, and across instances a tenth of every window (at
-// least one call) is kept for them until the window's last fifth, when
-// what they left is given to the background. Background callers are served
-// turn about by company.
+// any background caller, and when the background has spent the current
+// window a person borrows from the next one, which the background cannot
+// touch before it starts; so a person waits only when two windows are
+// spent by people. Background callers are served turn about by company.
 package budget
 
 import (
@@ -52,7 +53,7 @@ type Options struct {
 	// Store counts the calls; nil counts in memory (one instance).
 	Store Store
 	// Windows is the number of windows per period of a quota the upstream
-	// counts over any stretch of time (default 20).
+	// counts over any stretch of time (default 40).
 	Windows int
 	// Chunk is the most calls leased at once (default a quarter of a
 	// window's calls, at least 1).
@@ -82,7 +83,7 @@ func New(opt Options) *Budget {
 		opt.Store = NewMemoryStore()
 	}
 	if opt.Windows <= 0 {
-		opt.Windows = 20
+		opt.Windows = 40
 	}
 	if opt.Now == nil {
 		opt.Now = time.Now
@@ -152,8 +153,8 @@ func (b *Budget) Take(ctx context.Context, q connectors.Quota, p connectors.Prio
 		st.running = true
 		go b.pump(st)
 	} else if p == connectors.PriorityInteractive {
-		// A pump asleep for the background's share wakes: a person may
-		// use the reserve.
+		// A pump asleep for the end of a window spent by the background
+		// wakes: a person may borrow from the next.
 		select {
 		case st.wake <- struct{}{}:
 		default:
@@ -265,9 +266,12 @@ type plan struct {
 	// start and end of the window.
 	start, end time.Time
 	calls      int
-	// reserve is kept for interactive callers until release.
-	reserve int
-	release time.Time
+	// nextStart and nextCalls are the next window's; borrow says a
+	// person may borrow from it (not when the upstream counts in fixed
+	// windows: what is borrowed there is spent twice).
+	nextStart time.Time
+	nextCalls int
+	borrow    bool
 }
 
 func (b *Budget) planAt(q connectors.Quota, now time.Time) plan {
@@ -275,20 +279,17 @@ func (b *Budget) planAt(q connectors.Quota, now time.Time) plan {
 	if q.Aligned {
 		n = 1
 	}
-	length := q.Period / time.Duration(n)
-	i := now.UnixNano() / int64(length)
-	p := plan{index: i, start: time.Unix(0, i*int64(length)), end: time.Unix(0, (i+1)*int64(length))}
-	if q.Aligned {
-		p.calls = q.Limit
-	} else {
-		l, d := int64(q.Limit), n+2
-		p.calls = int((i+1)*l/d - i*l/d)
+	length := int64(q.Period / time.Duration(n))
+	i := now.UnixNano() / length
+	callsOf := func(i int64) int {
+		if q.Aligned {
+			return q.Limit
+		}
+		l, d := int64(q.Limit), n+3
+		return int((i+1)*l/d - i*l/d)
 	}
-	if p.calls >= 2 {
-		p.reserve = max(1, p.calls/10)
-	}
-	p.release = p.start.Add(length * 4 / 5)
-	return p
+	return plan{index: i, start: time.Unix(0, i*length), end: time.Unix(0, (i+1)*length), calls: callsOf(i),
+		nextStart: time.Unix(0, (i+1)*length), nextCalls: callsOf(i + 1), borrow: !q.Aligned}
 }
 
 // pump hands out st's calls while anyone waits for them, one goroutine
@@ -313,11 +314,7 @@ func (b *Budget) pump(st *quota) {
 			b.mu.Unlock()
 			continue
 		}
-		limit := p.calls
 		interactive := w.p == connectors.PriorityInteractive
-		if !interactive && now.Before(p.release) {
-			limit -= p.reserve
-		}
 		want := len(st.inter)
 		if !interactive {
 			want = b.opt.Chunk
@@ -325,17 +322,10 @@ func (b *Budget) pump(st *quota) {
 				want = max(1, p.calls/4)
 			}
 		}
-		want = max(1, min(want, limit))
 		key := st.q.Key
 		b.mu.Unlock()
 
-		got := 0
-		var err error
-		if limit > 0 {
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			got, err = b.opt.Store.LeaseCalls(ctx, key, p.start.UnixMilli(), want, limit)
-			cancel()
-		}
+		got, borrowed, err := b.lease(key, p, interactive, want)
 
 		b.mu.Lock()
 		if err != nil {
@@ -347,17 +337,18 @@ func (b *Budget) pump(st *quota) {
 		if st.window == p.index {
 			st.local += got
 		}
-		if got > 0 {
+		// Calls borrowed from the next window are the people's alone,
+		// handed out now.
+		for n := borrowed; n > 0 && len(st.inter) > 0; n-- {
+			b.grantInteractive(st, now)
+		}
+		if got > 0 || borrowed > 0 {
 			b.mu.Unlock()
 			continue
 		}
-		// The window is spent for the head: sleep until more may come,
-		// failing at once whoever cannot wait that long.
-		until := p.end
-		if !interactive && now.Before(p.release) {
-			until = p.release
-		}
-		b.failImpatient(st, until, now)
+		// Spent for the head: sleep until the next window, failing at
+		// once whoever cannot wait that long.
+		b.failImpatient(st, p.end, now)
 		b.mu.Unlock()
 		ctx, cancel := context.WithCancel(context.Background())
 		stop := make(chan struct{})
@@ -368,10 +359,40 @@ func (b *Budget) pump(st *quota) {
 			case <-stop:
 			}
 		}()
-		_ = b.opt.WaitUntil(ctx, until)
+		_ = b.opt.WaitUntil(ctx, p.end)
 		close(stop)
 		cancel()
 	}
+}
+
+// lease takes up to want calls of the current window from the store;
+// when it has none left and the head is a person, it borrows up to want
+// from the next window instead.
+func (b *Budget) lease(key string, p plan, interactive bool, want int) (got, borrowed int, err error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if p.calls > 0 {
+		if got, err = b.opt.Store.LeaseCalls(ctx, key, p.start.UnixMilli(), max(1, min(want, p.calls)), p.calls); err != nil || got > 0 {
+			return got, 0, err
+		}
+	}
+	if !interactive || !p.borrow || p.nextCalls <= 0 {
+		return 0, 0, nil
+	}
+	borrowed, err = b.opt.Store.LeaseCalls(ctx, key, p.nextStart.UnixMilli(), max(1, min(want, p.nextCalls)), p.nextCalls)
+	return 0, borrowed, err
+}
+
+// grantInteractive gives the first interactive waiter its call. Called
+// with b.mu held.
+func (b *Budget) grantInteractive(st *quota, now time.Time) {
+	w := st.inter[0]
+	st.inter = st.inter[1:]
+	w.done, w.window = true, -1 // a borrowed call is not handed back
+	if b.opt.OnGrant != nil {
+		b.opt.OnGrant(st.q.Key, w.p, w.company, now.Sub(w.since))
+	}
+	w.ready <- nil
 }
 
 // grant gives the head its call. Called with b.mu held.

@@ -204,25 +204,36 @@ func (s *Service) prefetchPage(ctx context.Context, companyID int64, vouchers []
 	}
 	defer wg.Wait()
 	defer close(jobs)
+	// Each voucher has a document at least, so the first Documents
+	// vouchers are all that may be needed. What their documents are is
+	// asked side by side; the documents then go in list order.
+	var mine []*db.Voucher
 	for i := range vouchers {
-		v := &vouchers[i]
-		if v.ConnectionID != conn.ID {
-			continue
+		if vouchers[i].ConnectionID == conn.ID && len(mine) < lim.Documents {
+			mine = append(mine, &vouchers[i])
 		}
-		docs, err := s.db.VoucherDocuments(ctx, companyID, v.ID)
-		if err != nil {
-			return int(cached.Load()), err
-		}
-		if len(docs) == 0 {
-			// Never opened: ask the upstream which documents it has, as
-			// the voucher's page would.
-			if _, docs, err = s.LiveVoucher(ctx, companyID, v); err != nil {
-				if ctx.Err() != nil {
-					return int(cached.Load()), nil
-				}
-				continue
+	}
+	docsOf := make([][]db.VoucherDocument, len(mine))
+	var lookups sync.WaitGroup
+	sem := make(chan struct{}, prefetchWorkers)
+	for i, v := range mine {
+		lookups.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			docs, err := s.db.VoucherDocuments(ctx, companyID, v.ID)
+			if err == nil && len(docs) == 0 {
+				// Never opened: ask the upstream which documents it
+				// has, as the voucher's page would.
+				_, docs, err = s.LiveVoucher(ctx, companyID, v)
 			}
-		}
+			if err != nil && ctx.Err() == nil {
+				s.log.Debug("prefetch: documents of a voucher", "company_id", companyID, "voucher_id", v.ID, "err", err)
+			}
+			docsOf[i] = docs
+		})
+	}
+	lookups.Wait()
+	for _, docs := range docsOf {
 		for _, d := range docs {
 			if docsLeft <= 0 || bytesLeft.Load() <= 0 {
 				return int(cached.Load()), nil
