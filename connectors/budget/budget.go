@@ -339,8 +339,8 @@ func (b *Budget) pump(st *quota) {
 		}
 		// Calls borrowed from the next window are the people's alone,
 		// handed out now.
-		for n := borrowed; n > 0 && len(st.inter) > 0; n-- {
-			b.grantInteractive(st, now)
+		for n, at := borrowed, b.opt.Now(); n > 0 && len(st.inter) > 0; n-- {
+			b.grantInteractive(st, at)
 		}
 		if got > 0 || borrowed > 0 {
 			b.mu.Unlock()
