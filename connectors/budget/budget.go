@@ -350,17 +350,21 @@ func (b *Budget) pump(st *quota) {
 		// once whoever cannot wait that long.
 		b.failImpatient(st, p.end, now)
 		b.mu.Unlock()
+		// A person arriving meanwhile (st.wake) ends the sleep: they may
+		// borrow from the next window. Only this wait takes the signal,
+		// so none is lost to a wait already over.
 		ctx, cancel := context.WithCancel(context.Background())
-		stop := make(chan struct{})
+		slept := make(chan struct{})
 		go func() {
-			select {
-			case <-st.wake:
-				cancel()
-			case <-stop:
-			}
+			_ = b.opt.WaitUntil(ctx, p.end)
+			close(slept)
 		}()
-		_ = b.opt.WaitUntil(ctx, p.end)
-		close(stop)
+		select {
+		case <-slept:
+		case <-st.wake:
+			cancel()
+			<-slept
+		}
 		cancel()
 	}
 }
