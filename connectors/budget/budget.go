@@ -5,16 +5,18 @@
 // upstream counts over any P-long stretch (Visma's 600 a minute) gets n
 // windows per period, and window i may spend
 //
-//	floor((i+1)·L/(n+3)) − floor(i·L/(n+3))
+//	floor((i+1)·L/d) − floor(i·L/d),  d = n+2+k,
 //
-// calls, so that any n+3 windows in a row spend exactly L. A P-long
-// stretch of the upstream's clock touches at most n+1 windows; one more is
-// for the calls a person borrows from the next window (below), and one
-// for the jitter between Bilag's clock and the upstream's. So no quota is
-// ever overrun however the upstream places its windows; the price is that
-// a steady caller gets n/(n+3) of L (40 windows: 93 %). A quota the
-// upstream counts per fixed period on the clock (Aligned, e-conomic's UTC
-// day) has one window per period holding L.
+// calls, so that any d windows in a row spend exactly L. A P-long stretch
+// of the upstream's clock touches at most n+1 windows; k more are for the
+// calls a person borrows from the windows ahead (below), and one for the
+// jitter between Bilag's clock and the upstream's. So no quota is ever
+// overrun however the upstream places its windows. k is the fewest
+// windows that hold borrowCalls calls (a person's open makes two or three
+// calls of one endpoint): 1 for Visma's 600 a minute, so a steady caller
+// gets 40/43 (93 %) of it; 2 for 120 (91 %). A quota the upstream counts
+// per fixed period on the clock (Aligned, e-conomic's UTC day) has one
+// window per period holding L, and nothing is borrowed.
 //
 // What a window has spent is counted in a Store: in memory for one
 // instance, in the database (db.DB) when several share the quota. An
@@ -24,9 +26,9 @@
 //
 // Interactive callers go first: within an instance they are served before
 // any background caller, and when the background has spent the current
-// window a person borrows from the next one, which the background cannot
-// touch before it starts; so a person waits only when two windows are
-// spent by people. Background callers are served turn about by company.
+// window a person borrows from the windows ahead, which the background
+// cannot touch before they start; so a person waits only when people have
+// spent those too. Background callers are served turn about by company.
 package budget
 
 import (
@@ -154,7 +156,7 @@ func (b *Budget) Take(ctx context.Context, q connectors.Quota, p connectors.Prio
 		go b.pump(st)
 	} else if p == connectors.PriorityInteractive {
 		// A pump asleep for the end of a window spent by the background
-		// wakes: a person may borrow from the next.
+		// wakes: a person may borrow from the windows ahead.
 		select {
 		case st.wake <- struct{}{}:
 		default:
@@ -260,18 +262,24 @@ func (st *quota) waiting() int {
 	return n
 }
 
+// borrowCalls is how many calls a person may borrow ahead, at least.
+const borrowCalls = 4
+
 // plan is what the clock says of a quota at one moment.
 type plan struct {
 	index int64
 	// start and end of the window.
 	start, end time.Time
 	calls      int
-	// nextStart and nextCalls are the next window's; borrow says a
-	// person may borrow from it (not when the upstream counts in fixed
-	// windows: what is borrowed there is spent twice).
-	nextStart time.Time
-	nextCalls int
-	borrow    bool
+	// ahead are the windows a person may borrow from, nearest first
+	// (none when the upstream counts in fixed windows: what is borrowed
+	// there is spent twice).
+	ahead []window
+}
+
+type window struct {
+	start time.Time
+	calls int
 }
 
 func (b *Budget) planAt(q connectors.Quota, now time.Time) plan {
@@ -281,15 +289,26 @@ func (b *Budget) planAt(q connectors.Quota, now time.Time) plan {
 	}
 	length := int64(q.Period / time.Duration(n))
 	i := now.UnixNano() / length
+	var k int64
+	if !q.Aligned {
+		// The fewest windows ahead that hold borrowCalls.
+		k = 1
+		for k < n && int64(borrowCalls)*(n+2+k) > k*int64(q.Limit) {
+			k++
+		}
+	}
 	callsOf := func(i int64) int {
 		if q.Aligned {
 			return q.Limit
 		}
-		l, d := int64(q.Limit), n+3
+		l, d := int64(q.Limit), n+2+k
 		return int((i+1)*l/d - i*l/d)
 	}
-	return plan{index: i, start: time.Unix(0, i*length), end: time.Unix(0, (i+1)*length), calls: callsOf(i),
-		nextStart: time.Unix(0, (i+1)*length), nextCalls: callsOf(i + 1), borrow: !q.Aligned}
+	p := plan{index: i, start: time.Unix(0, i*length), end: time.Unix(0, (i+1)*length), calls: callsOf(i)}
+	for j := int64(1); j <= k; j++ {
+		p.ahead = append(p.ahead, window{start: time.Unix(0, (i+j)*length), calls: callsOf(i + j)})
+	}
+	return p
 }
 
 // pump hands out st's calls while anyone waits for them, one goroutine
@@ -337,7 +356,7 @@ func (b *Budget) pump(st *quota) {
 		if st.window == p.index {
 			st.local += got
 		}
-		// Calls borrowed from the next window are the people's alone,
+		// Calls borrowed from the windows ahead are the people's alone,
 		// handed out now.
 		for n, at := borrowed, b.opt.Now(); n > 0 && len(st.inter) > 0; n-- {
 			b.grantInteractive(st, at)
@@ -351,7 +370,7 @@ func (b *Budget) pump(st *quota) {
 		b.failImpatient(st, p.end, now)
 		b.mu.Unlock()
 		// A person arriving meanwhile (st.wake) ends the sleep: they may
-		// borrow from the next window. Only this wait takes the signal,
+		// borrow from the windows ahead. Only this wait takes the signal,
 		// so none is lost to a wait already over.
 		ctx, cancel := context.WithCancel(context.Background())
 		slept := make(chan struct{})
@@ -371,7 +390,7 @@ func (b *Budget) pump(st *quota) {
 
 // lease takes up to want calls of the current window from the store;
 // when it has none left and the head is a person, it borrows up to want
-// from the next window instead.
+// from the windows ahead instead.
 func (b *Budget) lease(key string, p plan, interactive bool, want int) (got, borrowed int, err error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -380,11 +399,18 @@ func (b *Budget) lease(key string, p plan, interactive bool, want int) (got, bor
 			return got, 0, err
 		}
 	}
-	if !interactive || !p.borrow || p.nextCalls <= 0 {
+	if !interactive {
 		return 0, 0, nil
 	}
-	borrowed, err = b.opt.Store.LeaseCalls(ctx, key, p.nextStart.UnixMilli(), max(1, min(want, p.nextCalls)), p.nextCalls)
-	return 0, borrowed, err
+	for _, w := range p.ahead {
+		if w.calls <= 0 {
+			continue
+		}
+		if borrowed, err = b.opt.Store.LeaseCalls(ctx, key, w.start.UnixMilli(), max(1, min(want, w.calls)), w.calls); err != nil || borrowed > 0 {
+			return 0, borrowed, err
+		}
+	}
+	return 0, 0, nil
 }
 
 // grantInteractive gives the first interactive waiter its call. Called

@@ -175,9 +175,9 @@ func TestInteractiveBorrowsFromNextWindow(t *testing.T) {
 	}
 	// The person's call and the background's are the next window's
 	// (the background leased a chunk of them).
-	chunk := max(1, p.nextCalls/4)
-	if n, _ := store.LeaseCalls(t.Context(), perMinute.Key, p.nextStart.UnixMilli(), p.nextCalls, p.nextCalls); n != p.nextCalls-1-chunk {
-		t.Errorf("next window has %d calls left, want %d", n, p.nextCalls-1-chunk)
+	chunk := max(1, p.ahead[0].calls/4)
+	if n, _ := store.LeaseCalls(t.Context(), perMinute.Key, p.ahead[0].start.UnixMilli(), p.ahead[0].calls, p.ahead[0].calls); n != p.ahead[0].calls-1-chunk {
+		t.Errorf("next window has %d calls left, want %d", n, p.ahead[0].calls-1-chunk)
 	}
 }
 
