@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -35,8 +36,8 @@ func TestPartBTiny(t *testing.T) {
 }
 
 // TestPartBFull runs both scenarios at full size and prints their lines
-// (BILAG_BENCH_PARTB=1; about five minutes), for the figures without the
-// rest of the bench.
+// (BILAG_BENCH_PARTB=1; about five minutes; BILAG_BENCH_PARTB_QUOTA sets
+// another quota), for the figures without the rest of the bench.
 func TestPartBFull(t *testing.T) {
 	if os.Getenv("BILAG_BENCH_PARTB") == "" {
 		t.Skip("BILAG_BENCH_PARTB is not set")
@@ -46,7 +47,11 @@ func TestPartBFull(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Log(p)
-	r, err := instancesScenario(t.Context(), fullB.Quota, fullB.Duration, fullB.Vouchers)
+	quota := fullB.Quota
+	if q, err := strconv.Atoi(os.Getenv("BILAG_BENCH_PARTB_QUOTA")); err == nil && q > 0 {
+		quota = q
+	}
+	r, err := instancesScenario(t.Context(), quota, fullB.Duration, fullB.Vouchers)
 	if err != nil {
 		t.Fatal(err)
 	}
