@@ -70,7 +70,15 @@ func nvKeys(id, key string) url.Values {
 func TestNetvisorStory(t *testing.T) {
 	e := newNetvisorEnv(t)
 	host := e.svc.Connector("netvisor").(*netvisor.Connector).Hosts()[0]
-	link := e.loggedIn(e.analyst).createLink(e.co, "")
+	analyst := e.loggedIn(e.analyst)
+	link := analyst.createLink(e.co, "")
+	// The message that carries the link asks for identifiers to paste, in
+	// Finnish first, never for a login with full permission.
+	msg := analyst.get("/companies/" + itoa(e.co.ID))
+	wantText(t, "the link's message", msg, "Luo ohjelmistossa", "API-tunnisteet", "create API identifiers for Bilag")
+	if strings.Contains(msg.Body, "full permission") {
+		t.Error("the link's message for Netvisor asks for a login with full permission")
+	}
 	acc := e.browser()
 	page := acc.get(link)
 	wantStatus(t, "GET link", page, http.StatusOK)

@@ -96,6 +96,13 @@ func TestEnterpriseImportStory(t *testing.T) {
 
 	// Connecting before the admin allowed the host: refused, nothing called.
 	link := analyst.createLink(e.fj, "")
+	// The message that carries the link says the connection sends invoice
+	// orders; it promises no read-only access it would not keep.
+	msg := analyst.get("/companies/" + itoa(e.fj.ID))
+	wantText(t, "the link's message", msg, "can create invoice orders", "web-service user set up for Bilag")
+	if strings.Contains(msg.Body, "You give read access only") {
+		t.Error("the link's message for invoice orders promises read access only")
+	}
 	form := url.Values{"url": {root}, "user": {entsandbox.DefaultUser}, "password": {entsandbox.DefaultPassword}, "company": {"1"}, "system": {"WS"}, "confirm": {"yes"}}
 	page := acc.get(link)
 	wantStatus(t, "key form", page, http.StatusOK)

@@ -7,6 +7,13 @@ package views
 // take in place of their own (Page.CT). "connector.netvisor" is the
 // connector's name as people know it.
 var netvisorCatalog = map[string]Text{
+	// The message that carries a link (server/linkshare.go): Netvisor is
+	// granted by identifiers pasted into Bilag's form, not by a login.
+	"netvisor.share.message": {
+		En: "Hello!\n\nWe at %[1]s need read access to %[2]s bookkeeping in %[3]s, so that we can open the documents behind the vouchers. In %[3]s, create API identifiers for Bilag (Company menu › API identifiers, preferably for a dedicated integration user), then open the link and paste them into its form:\n\n%[4]s\n\nThe link is valid until %[5]s. Bilag only reads, and you can withdraw the access at any time by deleting the identifiers.\n\nKind regards\n%[6]s",
+		Sv: "Hej!\n\nVi på %[1]s behöver läsbehörighet till %[2]s bokföring i %[3]s, så att vi kan öppna underlagen bakom verifikaten. Skapa API-identifierare för Bilag i %[3]s (Företag-menyn › API-identifierare, helst för en egen integrationsanvändare), öppna sedan länken och klistra in dem i formuläret:\n\n%[4]s\n\nLänken gäller till %[5]s. Bilag läser bara, och du kan när som helst återkalla åtkomsten genom att ta bort identifierarna.\n\nVänliga hälsningar\n%[6]s",
+		Fi: "Hei!\n\n%[1]s pyytää lukuoikeutta alla mainitun yrityksen kirjanpitoon, jotta tositteiden liitteet voidaan avata.\n\nYritys: %[2]s\nOhjelmisto: %[3]s\n\nLuo ohjelmistossa %[3]s Bilagille API-tunnisteet (Yritys-valikko › API-tunnisteet, mieluiten omalle integraatiokäyttäjälle), avaa sitten linkki ja liitä tunnisteet sen lomakkeelle:\n\n%[4]s\n\nLinkki on voimassa %[5]s asti. Bilag vain lukee, ja voit perua pääsyn milloin tahansa poistamalla tunnisteet.\n\nYstävällisin terveisin\n%[6]s",
+	},
 	"connector.netvisor": {En: "Visma Netvisor", Sv: "Visma Netvisor", Fi: "Visma Netvisor"},
 
 	// The key form's fields. The help texts are the explanation: where the
