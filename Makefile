@@ -18,10 +18,11 @@ lint: ## go vet and a gofmt check
 	go vet ./...
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
-test-go: ## Go tests with the race detector, then the long tests the race detector makes too slow
+test-go: ## Go tests with the race detector, then the long tests the race detector makes too slow (and the bench's tiny runs)
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || echo "NOTE: PostgreSQL server binaries not found: the database tests run on SQLite only (apt-get install postgresql)"
 	go test -race -count=1 ./...
 	go test -count=1 -run 'TestLargeFirstSyncShowsProgress|TestLargeTIFFIsConvertedOnce' ./server/
+	go test -count=1 ./bench/
 
 test: lint test-go test-e2e ## Every test: vet, gofmt, Go tests (SQLite, and PostgreSQL when its binaries are installed), browser tests
 

@@ -11,6 +11,9 @@ import (
 // size: they measure something, and without PostgreSQL the latter says
 // "skipped", never "met".
 func TestPartBTiny(t *testing.T) {
+	if raceEnabled {
+		t.Skip("runs in make test's non-race pass")
+	}
 	p, err := prefetchScenario(t.Context(), tinyB.Latency, tinyB.Pages, tinyB.PerPage)
 	if err != nil {
 		t.Fatalf("prefetchScenario = %v", err)
