@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 
 	"bilag/db"
@@ -65,6 +66,12 @@ func TestListViewPrefetchesDocuments(t *testing.T) {
 	}
 	if n := d.documentOpens(d.fj); n != 1 {
 		t.Errorf("audit trail has %d document opens, want the viewer's one", n)
+	}
+	// The first open read the document whole, from the cache: its hash is
+	// known now, as after an open that downloaded it.
+	page, _ := d.openVoucher(d.viewer, d.firstWithDocuments())
+	if sha := r.Header.Get("X-Bilag-Sha256"); len(sha) != 64 || !strings.Contains(page.Body, sha) {
+		t.Errorf("voucher page after the first (prefetched) open does not show the document's SHA-256 %q", sha)
 	}
 }
 
