@@ -89,6 +89,10 @@ func (s *Server) serveDocument(c echo.Context, co *db.Company, v *db.Voucher, do
 		s.log.Warn("document cache copy", "company_id", co.ID, "document_id", doc.ID, "err", cerr)
 	}
 	switch {
+	case d.Cached && werr == nil && doc.SHA256 != sha:
+		// The first whole read of a copy someone else cached (a prefetch,
+		// another instance): its hash becomes known here.
+		s.recordOpen(c, co, v, doc, sha, sha, n, nil)
 	case d.Cached:
 		s.recordOpen(c, co, v, doc, "", sha, n, werr)
 	case werr != nil:
