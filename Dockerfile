@@ -1,11 +1,12 @@
-# Build: cgo is required, because gorm.io/driver/sqlite is mattn/go-sqlite3.
+# Build: cgo is required, because gorm.io/driver/sqlite is mattn/go-sqlite3;
+# the sqlite_fts5 tag compiles the FTS5 the vouchers' text index needs.
 FROM golang:1.26-trixie AS build
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
 ARG VERSION=dev
-RUN CGO_ENABLED=1 go build -trimpath -ldflags "-X main.version=${VERSION}" -o /out/bilag .
+RUN CGO_ENABLED=1 go build -tags sqlite_fts5 -trimpath -ldflags "-X main.version=${VERSION}" -o /out/bilag .
 
 # Run: distroless base has glibc for the cgo binary and the CA certificates
 # that outbound HTTPS to Visma needs; same Debian release as the builder.

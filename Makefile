@@ -4,6 +4,9 @@
 
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 export CGO_ENABLED = 1
+# sqlite_fts5 compiles SQLite's FTS5, which the vouchers' text index (an
+# FTS5 trigram table) needs: every build, test and image uses it.
+TAGS := sqlite_fts5
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -12,17 +15,17 @@ run: build ## Build and start the portal in demo mode on http://localhost:8080 (
 	BILAG_DEMO=1 BILAG_DATA_DIR=$${BILAG_DATA_DIR:-./data} ./bilag serve
 
 build: ## Build the bilag binary
-	go build -trimpath -ldflags "-X main.version=$(VERSION)" -o bilag .
+	go build -tags $(TAGS) -trimpath -ldflags "-X main.version=$(VERSION)" -o bilag .
 
 lint: ## go vet and a gofmt check
-	go vet ./...
+	go vet -tags $(TAGS) ./...
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
 test-go: ## Go tests with the race detector, then the long tests the race detector makes too slow (and the bench's tiny runs)
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || echo "NOTE: PostgreSQL server binaries not found: the database tests run on SQLite only (apt-get install postgresql)"
-	go test -race -count=1 ./...
-	go test -count=1 -run 'TestLargeFirstSyncShowsProgress|TestLargeTIFFIsConvertedOnce' ./server/
-	go test -count=1 ./bench/
+	go test -tags $(TAGS) -race -count=1 ./...
+	go test -tags $(TAGS) -count=1 -run 'TestLargeFirstSyncShowsProgress|TestLargeTIFFIsConvertedOnce' ./server/
+	go test -tags $(TAGS) -count=1 ./bench/
 
 test: lint test-go test-e2e ## Every test: vet, gofmt, Go tests (SQLite, and PostgreSQL when its binaries are installed), browser tests
 
@@ -30,14 +33,14 @@ test: lint test-go test-e2e ## Every test: vet, gofmt, Go tests (SQLite, and Pos
 # compiled packages (SQLite's C above all) with the tests' plain pass instead
 # of compiling everything once more on a cold machine.
 test-e2e: ## Browser tests: the real binary driven by Chromium (needs chromium and `npm ci` in e2e/)
-	go build -ldflags "-X main.version=$(VERSION)" -o bilag .
+	go build -tags $(TAGS) -ldflags "-X main.version=$(VERSION)" -o bilag .
 	@if [ -f e2e/package.json ]; then \
 		if [ ! -d e2e/node_modules ]; then (cd e2e && npm ci --no-audit --no-fund); fi; \
 		cd e2e && BILAG_BIN=$(CURDIR)/bilag npm test; \
 	else echo "no e2e/ suite"; fi
 
 bench: ## Measured speed: prints a table, writes bench/results.md and bench/results.svg
-	go run ./bench
+	go run -tags $(TAGS) ./bench
 
 docker: ## Build the container image
 	docker build -t bilag:$(VERSION) .

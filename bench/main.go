@@ -5,7 +5,7 @@
 // on loopback against the eAccounting sandbox. It prints a table and writes
 // bench/results.md and bench/results.svg.
 //
-//	go run ./bench [-out bench] [-tiny]
+//	go run -tags sqlite_fts5 ./bench [-out bench] [-tiny]
 package main
 
 import (

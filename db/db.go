@@ -37,6 +37,7 @@ type DB struct {
 	// refreshLocks holds a *sync.Mutex per connection id.
 	refreshLocks sync.Map
 	lockWait     func(connID int64)
+	textWindow   int
 }
 
 // Options configure Open.
@@ -48,6 +49,10 @@ type Options struct {
 	// is waited for (to refresh, disconnect or replace the grant); tests use
 	// it to order goroutines around the lock without sleeping.
 	LockWait func(connID int64)
+	// TextWindow is how many of the newest vouchers a text filter reads
+	// before it turns to the text index (default textWindow); tests make
+	// it small.
+	TextWindow int
 }
 
 // Open connects to the database named by url (sqlite://path or
@@ -117,8 +122,14 @@ func Open(ctx context.Context, url string, opt Options) (*DB, error) {
 		sqlDB.SetMaxIdleConns(postgresMaxConns / 2)
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	}
-	d := &DB{gorm: g, keys: opt.Keys, now: opt.Now, log: opt.Logger, owner: newOwnerID(), lockWait: opt.LockWait}
+	if opt.TextWindow <= 0 {
+		opt.TextWindow = textWindow
+	}
+	d := &DB{gorm: g, keys: opt.Keys, now: opt.Now, log: opt.Logger, owner: newOwnerID(), lockWait: opt.LockWait, textWindow: opt.TextWindow}
 	if err := d.migrate(ctx); err != nil {
+		if strings.Contains(err.Error(), "no such module: fts5") {
+			return nil, fmt.Errorf("%w (build bilag with -tags sqlite_fts5)", err)
+		}
 		return nil, err
 	}
 	return d, nil

@@ -185,6 +185,9 @@ var migrations = []func(tx *gorm.DB) error{
 		}
 		return nil
 	},
+	// 16: the text filter's index; the object-store cache's index
+	// (migrate_v16.go).
+	step16,
 }
 
 // importBatchV14, importOrderV14 and privateHostV14 are what step 14 makes.

@@ -278,7 +278,22 @@ type VoucherList struct {
 }
 
 func (d *DB) voucherQuery(ctx context.Context, companyID int64, f VoucherFilter) *gorm.DB {
-	q := d.gorm.WithContext(ctx).Model(&Voucher{}).Where("company_id = ?", companyID)
+	return d.filtered(ctx, companyID, f, false)
+}
+
+// filtered is the query of f. byText drives it by the text index (see
+// textIndexed) rather than by the company's indexes in the list's order.
+func (d *DB) filtered(ctx context.Context, companyID int64, f VoucherFilter, byText bool) *gorm.DB {
+	q := d.gorm.WithContext(ctx).Model(&Voucher{})
+	if byText && d.Dialect() == "sqlite" {
+		// Every index of vouchers starts with company_id; "+" keeps
+		// SQLite's planner from walking one and testing each row against
+		// the trigram match, which reads the whole company.
+		q = q.Where("id IN (SELECT rowid FROM vouchers_fts WHERE vouchers_fts MATCH ?)", ftsPhrase(foldText(f.Text))).
+			Where("+company_id = ?", companyID)
+	} else {
+		q = q.Where("company_id = ?", companyID)
+	}
 	if f.FiscalYear != "" {
 		q = q.Where("fiscal_year_id = ?", f.FiscalYear)
 	}
@@ -288,8 +303,8 @@ func (d *DB) voucherQuery(ctx context.Context, companyID int64, f VoucherFilter)
 	if !f.To.IsZero() {
 		q = q.Where("date < ?", f.To.UTC().AddDate(0, 0, 1))
 	}
-	if t := strings.TrimSpace(f.Text); t != "" {
-		q = q.Where("text_key LIKE ? ESCAPE '\\'", "%"+escapeLike(strings.ToLower(t))+"%")
+	if t := foldText(f.Text); t != "" {
+		q = q.Where("text_key LIKE ? ESCAPE '\\'", "%"+escapeLike(t)+"%")
 	}
 	if f.Number != "" {
 		q = whereNumber(q, f.Number)
@@ -328,11 +343,30 @@ func (d *DB) Vouchers(ctx context.Context, companyID int64, f VoucherFilter) (Vo
 	}
 	var out VoucherList
 	var err error
-	if strings.TrimSpace(f.Text) == "" {
+	// list is the page's query; a text filter may read it off the
+	// newest textWindow rows or drive it by the text index.
+	list := func() *gorm.DB { return d.voucherQuery(ctx, companyID, f) }
+	switch text := foldText(f.Text); {
+	case text == "":
 		out.Total, err = d.countCapped(ctx, d.voucherQuery(ctx, companyID, f))
 		out.Capped = out.Total > CountCap
-	} else {
-		out.Total, out.Capped, err = d.countText(ctx, companyID, f)
+	default:
+		var inWindow bool
+		out.Total, out.Capped, inWindow, err = d.countText(ctx, companyID, f)
+		if err == nil && !inWindow && textIndexed(text) {
+			// Too few matches among the newest rows to fill the page:
+			// the text is rare, and its index finds every match.
+			list = func() *gorm.DB { return d.filtered(ctx, companyID, f, true) }
+			out.Total, err = d.countCapped(ctx, list())
+			out.Capped = out.Total > CountCap
+		} else if err == nil && !inWindow {
+			// Too short for the index: every row is read anyway to fill
+			// the page, so the count is exact too.
+			out.Total, err = d.countCapped(ctx, list())
+			out.Capped = out.Total > CountCap
+		} else if err == nil {
+			list = func() *gorm.DB { return d.textWindowQuery(ctx, companyID, f) }
+		}
 	}
 	if err != nil {
 		return out, fmt.Errorf("count vouchers of company %d: %w", companyID, err)
@@ -343,7 +377,7 @@ func (d *DB) Vouchers(ctx context.Context, companyID int64, f VoucherFilter) (Vo
 	if !out.Capped {
 		out.Page = min(f.Page, max(out.Pages, 1))
 	}
-	err = d.voucherQuery(ctx, companyID, f).Order(f.orderBy(false)).
+	err = list().Order(f.orderBy(false)).
 		Limit(f.PageSize + 1).Offset((out.Page - 1) * f.PageSize).Find(&out.Vouchers).Error
 	if err != nil {
 		return out, fmt.Errorf("list vouchers of company %d: %w", companyID, err)
@@ -357,30 +391,59 @@ func (d *DB) Vouchers(ctx context.Context, companyID int64, f VoucherFilter) (Vo
 	return out, nil
 }
 
-// textWindow bounds how many vouchers a text count reads: a substring
-// match uses no index, and reading a million texts takes a fifth of a
-// second. Past the window the count is a lower bound.
+// textWindow bounds how many vouchers a text count reads among the
+// newest (in the list's order) before it turns to the text index: a text
+// that fills the page there is common, and its count past the window is a
+// lower bound, since counting every match of a common text costs more than
+// the page.
 const textWindow = 10_000
 
-// countText counts a text filter's matches among the newest textWindow
-// vouchers that the other filters keep.
-func (d *DB) countText(ctx context.Context, companyID int64, f VoucherFilter) (n int64, lowerBound bool, err error) {
+// textMinIndexed is the shortest text the index serves: a trigram index
+// knows nothing of shorter ones, which keep to LIKE on the rows read.
+const textMinIndexed = 3
+
+// foldText is a filter's text as text_key holds texts.
+func foldText(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+func textIndexed(folded string) bool { return utf8.RuneCountInString(folded) >= textMinIndexed }
+
+// ftsPhrase is an FTS5 phrase of the text: with the trigram tokenizer, the
+// rows that hold it as a substring.
+func ftsPhrase(folded string) string {
+	return `"` + strings.ReplaceAll(folded, `"`, `""`) + `"`
+}
+
+// textWindowQuery is f (text included) among the newest textWindow rows
+// the other filters keep.
+func (d *DB) textWindowQuery(ctx context.Context, companyID int64, f VoucherFilter) *gorm.DB {
 	text := f.Text
 	f.Text = ""
-	window := d.voucherQuery(ctx, companyID, f).Select("text_key").Order("date DESC, id DESC").Limit(textWindow + 1)
+	window := d.voucherQuery(ctx, companyID, f).Order(f.orderBy(false)).Limit(d.textWindow)
+	return d.gorm.WithContext(ctx).Table("(?) AS w", window).Where("text_key LIKE ? ESCAPE '\\'", "%"+escapeLike(foldText(text))+"%")
+}
+
+// countText counts a text filter's matches among the newest textWindow
+// vouchers that the other filters keep. inWindow says the page f asks for
+// lies within them (enough matches, or the window is all there is), so the
+// page can be read off the window too; else a text long enough for the
+// index is counted and listed through it.
+func (d *DB) countText(ctx context.Context, companyID int64, f VoucherFilter) (n int64, lowerBound, inWindow bool, err error) {
+	noText := f
+	noText.Text = ""
 	var rows int64
-	if err := d.gorm.WithContext(ctx).Table("(?) AS w", window).Count(&rows).Error; err != nil {
-		return 0, false, err
-	}
-	like := "%" + escapeLike(strings.ToLower(strings.TrimSpace(text))) + "%"
-	err = d.gorm.WithContext(ctx).Table("(?) AS w", window.Limit(textWindow)).Where("text_key LIKE ? ESCAPE '\\'", like).Count(&n).Error
+	err = d.gorm.WithContext(ctx).Table("(?) AS w", d.voucherQuery(ctx, companyID, noText).Select("1").Limit(d.textWindow+1)).Count(&rows).Error
 	if err != nil {
-		return 0, false, err
+		return 0, false, false, err
 	}
+	if err := d.textWindowQuery(ctx, companyID, f).Count(&n).Error; err != nil {
+		return 0, false, false, err
+	}
+	need := int64(max(f.Page, 1)) * int64(f.PageSize)
+	inWindow = rows <= int64(d.textWindow) || n > need
 	if n > CountCap {
-		return CountCap, true, nil
+		return CountCap, true, inWindow, nil
 	}
-	return n, rows > textWindow, nil
+	return n, rows > int64(d.textWindow), inWindow, nil
 }
 
 // countCapped counts q's rows up to CountCap+1: enough to tell "more".
