@@ -22,14 +22,14 @@ type cacheCopy struct {
 	ch   chan *[]byte
 	done chan struct{}
 	// Set by the goroutine, read after done.
-	entry *doccache.Entry
+	entry doccache.Writer
 	hash  hash.Hash // when there is no entry to hash
 	err   error
 }
 
 // newCacheCopy starts the copy; open makes the cache entry (nil open, or
 // an error from it, means hash only).
-func newCacheCopy(open func() (*doccache.Entry, error)) *cacheCopy {
+func newCacheCopy(open func() (doccache.Writer, error)) *cacheCopy {
 	cc := &cacheCopy{ch: make(chan *[]byte, copyChunks), done: make(chan struct{})}
 	go func() {
 		defer close(cc.done)

@@ -32,7 +32,7 @@ func (s *Service) OpenConverted(ctx context.Context, companyID int64, doc *db.Vo
 	if err != nil {
 		return nil, false, err
 	}
-	meta, _, body, ok, err := s.cache.Get(cacheKey(conn, doc) + convertedSuffix)
+	meta, _, body, ok, err := s.cache.Lookup(ctx, cacheKey(conn, doc)+convertedSuffix)
 	if err != nil || !ok {
 		return nil, false, err
 	}

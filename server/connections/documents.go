@@ -112,7 +112,7 @@ func (s *Service) forgetDocuments(conn *db.Connection) {
 	if s.cache == nil {
 		return
 	}
-	n, err := s.cache.RemovePrefix(cachePrefix(conn.Connector, conn.CompanyID))
+	n, err := s.cache.Forget(context.Background(), cachePrefix(conn.Connector, conn.CompanyID))
 	if err != nil {
 		s.log.Warn("forget cached documents", "company_id", conn.CompanyID, "err", err)
 	}
@@ -142,7 +142,7 @@ func (s *Service) OpenDocument(ctx context.Context, companyID int64, doc *db.Vou
 	key := cacheKey(conn, doc)
 	if s.cache != nil {
 		s.joinPrefetch(ctx, key)
-		meta, sha, body, ok, err := s.cache.Get(key)
+		meta, sha, body, ok, err := s.cache.Lookup(ctx, key)
 		if err != nil {
 			s.log.Warn("document cache", "company_id", companyID, "document_id", doc.ID, "err", err)
 		}
@@ -174,10 +174,12 @@ func (s *Service) OpenDocument(ctx context.Context, companyID int64, doc *db.Vou
 	if name == "" {
 		name = doc.FileName
 	}
-	var open func() (*doccache.Entry, error)
+	var open func() (doccache.Writer, error)
 	if s.cache != nil {
 		meta := doccache.Meta{ContentType: stream.ContentType, FileName: name, Size: stream.Size}
-		open = func() (*doccache.Entry, error) { return s.cache.Writer(key, meta) }
+		// Not the request's context: the copy may commit after the answer.
+		bg := context.WithoutCancel(ctx)
+		open = func() (doccache.Writer, error) { return s.cache.Begin(bg, key, meta) }
 	}
 	cc := newCacheCopy(open)
 	return &Document{Reader: io.TeeReader(stream.Body, cc), body: stream.Body, cc: cc, ContentType: stream.ContentType, FileName: name, Size: -1, release: release}, nil

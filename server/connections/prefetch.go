@@ -263,7 +263,7 @@ func (s *Service) prefetchOne(ctx context.Context, conn *db.Connection, dr conne
 		return false, nil
 	}
 	defer s.flights.release(key, f)
-	if _, _, body, ok, _ := s.cache.Get(key); ok {
+	if _, _, body, ok, _ := s.cache.Lookup(ctx, key); ok {
 		body.Close()
 		return false, nil
 	}
@@ -281,7 +281,7 @@ func (s *Service) prefetchOne(ctx context.Context, conn *db.Connection, dr conne
 	if name == "" {
 		name = doc.FileName
 	}
-	e, err := s.cache.Writer(key, doccache.Meta{ContentType: stream.ContentType, FileName: name, Size: stream.Size})
+	e, err := s.cache.Begin(ctx, key, doccache.Meta{ContentType: stream.ContentType, FileName: name, Size: stream.Size})
 	if err != nil {
 		return false, err
 	}

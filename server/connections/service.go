@@ -30,8 +30,9 @@ type Options struct {
 	// Countries are the ISO 3166-1 countries each connector's system serves,
 	// by connector name; a connector without an entry is offered nowhere.
 	Countries map[string][]string
-	// Cache keeps opened documents; nil disables caching.
-	Cache *doccache.Cache
+	// Cache keeps opened documents (on disk, or in an object store shared
+	// by instances); nil disables caching.
+	Cache doccache.Store
 	// Metrics records Prometheus metrics; nil turns them off.
 	Metrics *metrics.Metrics
 	Logger  *slog.Logger
@@ -48,7 +49,7 @@ type Service struct {
 	db         *db.DB
 	connectors map[string]connectors.Connector
 	countries  map[string][]string
-	cache      *doccache.Cache
+	cache      doccache.Store
 	metrics    *metrics.Metrics
 	log        *slog.Logger
 	now        func() time.Time
@@ -78,6 +79,9 @@ func New(opt Options) (*Service, error) {
 	}
 	if opt.Now == nil {
 		opt.Now = time.Now
+	}
+	if c, ok := opt.Cache.(*doccache.Cache); ok && c == nil {
+		opt.Cache = nil // a nil disk cache is no cache, not a broken one
 	}
 	s := &Service{db: opt.DB, connectors: opt.Connectors, countries: opt.Countries, cache: opt.Cache, metrics: opt.Metrics, log: opt.Logger, now: opt.Now,
 		prefetch: opt.Prefetch.withDefaults(), prefetching: make(map[int64]*prefetchRun)}
