@@ -17,7 +17,6 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -140,7 +139,7 @@ func openApp(ctx context.Context, stderr io.Writer) (*app, error) {
 
 // connections builds the registry's connectors and the connection service
 // on them.
-func (a *app) connections(cache *doccache.Cache) (*connections.Service, *registry, error) {
+func (a *app) connections(cache doccache.Store) (*connections.Service, *registry, error) {
 	reg, err := openRegistry(a, os.LookupEnv)
 	if err != nil {
 		return nil, nil, err
@@ -166,7 +165,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if a.cfg.MetricsAddr != "" {
 		a.metrics = metrics.New()
 	}
-	cache, err := doccache.Open(filepath.Join(a.cfg.DataDir, "cache"), a.cfg.CacheMaxBytes, a.keys)
+	cache, err := a.documentCache(ctx)
 	if err != nil {
 		return err
 	}

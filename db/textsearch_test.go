@@ -26,7 +26,7 @@ func TestTextFilter(t *testing.T) {
 		}
 		day := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 		texts := map[int]string{
-			3:   "Åkes Öl & Bröd",        // far past the window, folded letters
+			3:   "Åkes Öl & Bröd",          // far past the window, folded letters
 			5:   `Faktura "100%" rabatt_x`, // LIKE's and FTS5's special characters
 			150: "Hyra kontor maj",
 			151: "Hyra lager",

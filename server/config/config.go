@@ -19,6 +19,7 @@ import (
 	"strings"
 	"time"
 
+	"bilag/db/doccache"
 	"bilag/server/mail"
 )
 
@@ -39,6 +40,13 @@ type Config struct {
 	MetricsAddr string
 	// CacheMaxBytes bounds the encrypted document cache.
 	CacheMaxBytes int64
+	// CacheURL is an S3-compatible store for a document cache that several
+	// instances share (BILAG_CACHE_URL, s3://bucket/prefix?endpoint=…);
+	// empty keeps the cache on disk. Its credentials are read apart.
+	CacheURL         string
+	CacheS3          doccache.S3Location
+	CacheS3AccessKey string
+	CacheS3SecretKey string
 	// LinkTTL is how long a new consent link stays valid.
 	LinkTTL time.Duration
 	// SyncInterval is how often connected companies are synced in the background.
@@ -88,6 +96,7 @@ func FromEnv(getenv Getenv) (*Config, error) {
 		c.FirmName = r.String("BILAG_FIRM_NAME", "Demo Analys AB")
 	}
 	c.CacheMaxBytes = r.integer("BILAG_CACHE_MAX_BYTES", 512<<20)
+	c.CacheURL, c.CacheS3, c.CacheS3AccessKey, c.CacheS3SecretKey = r.cacheStore()
 	c.LinkTTL = r.duration("BILAG_LINK_TTL", 7*24*time.Hour)
 	c.SyncInterval = r.duration("BILAG_SYNC_INTERVAL", time.Hour)
 	base := r.String("BILAG_BASE_URL", "http://localhost:8080")
@@ -210,6 +219,28 @@ func (r *Reader) key(name string) []byte {
 		return nil
 	}
 	return b
+}
+
+// cacheStore reads BILAG_CACHE_URL and, with it, the store's credentials
+// (secrets: _FILE allowed). Its messages never repeat the URL, which a
+// mistake could have put a secret into.
+func (r *Reader) cacheStore() (raw string, loc doccache.S3Location, accessKey, secretKey string) {
+	raw = r.String("BILAG_CACHE_URL", "")
+	accessKey, secretKey = r.Secret("BILAG_CACHE_S3_ACCESS_KEY"), r.Secret("BILAG_CACHE_S3_SECRET_KEY")
+	if raw == "" {
+		if accessKey != "" || secretKey != "" {
+			r.Fail("BILAG_CACHE_URL", "is not set but BILAG_CACHE_S3_ACCESS_KEY or _SECRET_KEY is: the cache would stay on disk")
+		}
+		return "", loc, "", ""
+	}
+	loc, err := doccache.ParseS3URL(raw)
+	if err != nil {
+		r.Fail("BILAG_CACHE_URL", "%v (want s3://bucket/prefix?endpoint=https://host:port)", err)
+	}
+	if accessKey == "" || secretKey == "" {
+		r.Fail("BILAG_CACHE_URL", "needs BILAG_CACHE_S3_ACCESS_KEY and BILAG_CACHE_S3_SECRET_KEY (or their _FILE)")
+	}
+	return raw, loc, accessKey, secretKey
 }
 
 // smtp reads BILAG_SMTP_URL (or _FILE) and BILAG_SMTP_FROM. Its messages
