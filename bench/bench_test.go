@@ -39,8 +39,20 @@ func TestTinyRun(t *testing.T) {
 	if len(rep.Consent.S.lat) != tiny.ConsentFlows {
 		t.Errorf("consent flows = %d, want %d", len(rep.Consent.S.lat), tiny.ConsentFlows)
 	}
+	if len(rep.OwnCost.Runs) != 3 {
+		t.Errorf("own cost runs = %d, want 3", len(rep.OwnCost.Runs))
+	}
+	if len(rep.S3Cached) != len(tiny.Files) {
+		t.Errorf("S3-cached rows = %d, want %d", len(rep.S3Cached), len(tiny.Files))
+	}
+	if len(rep.IndexPG.Rows) == 0 && rep.PGSkipped == "" {
+		t.Error("the index on PostgreSQL measured nothing and says no reason")
+	}
 	md, svg := rep.markdown(), rep.svg()
-	for _, want := range []string{"## 1. Document open, uncached", "## 2.", "## 3. Memory", "## 4. Refresh storm", "## 5. Voucher index", "## 6. Consent"} {
+	if rep.PGSkipped != "" && strings.Contains(md, "PostgreSQL | — | < 10.0 ms | met") {
+		t.Error("a skipped PostgreSQL figure reads as met")
+	}
+	for _, want := range []string{"## 1. Document open, uncached", "## 2.", "## 3. Memory", "## 4. Refresh storm", "## 5. Voucher index", "## 6. Consent", "## 7. Document open from the S3-backed cache", "## 8. Bilag's own cost per open", "## Issue 18 goals", "see scale-b"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("report lacks %q", want)
 		}
@@ -51,5 +63,21 @@ func TestTinyRun(t *testing.T) {
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "results.svg"), []byte(svg), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestSkippedPostgresIsNotMet: without PostgreSQL's binaries the text
+// filter's PostgreSQL goal reads "skipped", never "met".
+func TestSkippedPostgresIsNotMet(t *testing.T) {
+	rep := &report{PGSkipped: "no PostgreSQL server binaries"}
+	md := rep.markdown()
+	var row string
+	for _, l := range strings.Split(md, "\n") {
+		if strings.Contains(l, "text filter") && strings.Contains(l, "PostgreSQL") {
+			row = l
+		}
+	}
+	if !strings.Contains(row, "skipped") || strings.Contains(row, "met") {
+		t.Errorf("PostgreSQL row = %q; want it skipped, not met", row)
 	}
 }

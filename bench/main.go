@@ -18,6 +18,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -25,6 +27,7 @@ func main() {
 	out := flag.String("out", "bench", "directory for results.md and results.svg")
 	small := flag.Bool("tiny", false, "run every scenario once at a tiny size (a smoke test)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
+	only := flag.String("only", "", "run only these scenarios, comma-separated ("+strings.Join(scenarioNames, ",")+"); the report then lacks the others")
 	flag.Parse()
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
@@ -40,6 +43,16 @@ func main() {
 	s := full
 	if *small {
 		s = tiny
+	}
+	if *only != "" {
+		s.Only = map[string]bool{}
+		for _, name := range strings.Split(*only, ",") {
+			if !slices.Contains(scenarioNames, name) {
+				fmt.Fprintf(os.Stderr, "bench: no scenario %q (%s)\n", name, strings.Join(scenarioNames, ","))
+				os.Exit(2)
+			}
+			s.Only[name] = true
+		}
 	}
 	if os.Getenv("BILAG_BENCH_PROFILE") != "" {
 		// Only 1 MB first opens at 0 ms, for a profile of the hot path.
@@ -81,7 +94,16 @@ type report struct {
 	// Prefetch and Instances are issue 18's (instances.go).
 	Prefetch  prefetchResult
 	Instances instancesResult
+	// Issue 18.
+	OwnCost   ownCostResult
+	Version   versionResult
+	IndexPG   indexResult
+	PGSkipped string
+	S3Cached  []openRow
 }
+
+// scenarioNames are what -only picks from.
+var scenarioNames = []string{"uncached", "cached", "memory", "storm", "index", "consent", "owncost", "version", "index-pg", "s3", "prefetch", "instances"}
 
 // run builds one stand per sandbox latency and runs every scenario; progress
 // goes to logw.
@@ -110,6 +132,9 @@ func run(ctx context.Context, s sizes, logw io.Writer) (*report, error) {
 		stands = append(stands, st)
 	}
 	for _, st := range stands {
+		if !s.want("uncached") {
+			break
+		}
 		for _, size := range s.Files {
 			for _, conc := range s.Concurrency {
 				n := s.Requests(size, conc, st.cfg.Latency)
@@ -125,6 +150,9 @@ func run(ctx context.Context, s sizes, logw io.Writer) (*report, error) {
 	}
 	slow := stands[len(stands)-1]
 	for _, size := range s.Files {
+		if !s.want("cached") {
+			break
+		}
 		row, err := openCached(ctx, slow, size, s.Cached, s.Rounds)
 		if err != nil {
 			return nil, fmt.Errorf("cached %s: %w", human(size), err)
@@ -135,39 +163,84 @@ func run(ctx context.Context, s sizes, logw io.Writer) (*report, error) {
 	}
 	fast := stands[0]
 	var err error
-	if rep.Memory, err = memory(ctx, fast, s); err != nil {
-		return nil, fmt.Errorf("memory: %w", err)
+	if s.want("owncost") {
+		if rep.OwnCost, err = ownCost(ctx, fast, 3, s.Requests(10<<10, 1, 0)); err != nil {
+			return nil, fmt.Errorf("own cost: %w", err)
+		}
+		step("owncost  10 KB c=1 +0s: Bilag p50 − bare p50 %v, median of %d", rep.OwnCost.Runs, len(rep.OwnCost.Runs))
 	}
-	step("memory   %s: +%s heap; %d × %s: +%s heap", human(rep.Memory.BigFile), human(rep.Memory.BigGrowth),
-		rep.Memory.Parallel, human(rep.Memory.ParallelFile), human(rep.Memory.ParGrowth))
-	if rep.Storm, err = storm(ctx, fast, s.Storm); err != nil {
-		return nil, fmt.Errorf("refresh storm: %w", err)
+	if s.want("memory") {
+		if rep.Memory, err = memory(ctx, fast, s); err != nil {
+			return nil, fmt.Errorf("memory: %w", err)
+		}
+		step("memory   %s: +%s heap; %d × %s: +%s heap", human(rep.Memory.BigFile), human(rep.Memory.BigGrowth),
+			rep.Memory.Parallel, human(rep.Memory.ParallelFile), human(rep.Memory.ParGrowth))
 	}
-	step("storm    %d requests, %d refresh(es), added p50 %v p99 %v", rep.Storm.N, rep.Storm.Refreshes, rep.Storm.AddedP50, rep.Storm.AddedP99)
-	step("index    filling %d vouchers", s.Vouchers)
-	if rep.Index, err = index(ctx, fast, s); err != nil {
-		return nil, fmt.Errorf("index: %w", err)
+	if s.want("storm") {
+		if rep.Storm, err = storm(ctx, fast, s.Storm); err != nil {
+			return nil, fmt.Errorf("refresh storm: %w", err)
+		}
+		step("storm    %d requests, %d refresh(es), added p50 %v p99 %v", rep.Storm.N, rep.Storm.Refreshes, rep.Storm.AddedP50, rep.Storm.AddedP99)
 	}
-	for _, r := range rep.Index.Rows {
-		step("index    %-22s p50 %-9v p99 %v", r.Name, r.S.pct(50).Round(10*time.Microsecond), r.S.pct(99).Round(10*time.Microsecond))
+	if s.want("index") {
+		step("index    filling %d vouchers", s.Vouchers)
+		if rep.Index, err = index(ctx, fast, s); err != nil {
+			return nil, fmt.Errorf("index: %w", err)
+		}
+		for _, r := range rep.Index.Rows {
+			step("index    %-22s p50 %-9v p99 %v", r.Name, r.S.pct(50).Round(10*time.Microsecond), r.S.pct(99).Round(10*time.Microsecond))
+		}
 	}
-	if rep.Consent, err = consent(ctx, fast, s.ConsentFlows, s.ConsentConc); err != nil {
-		return nil, fmt.Errorf("consent: %w", err)
+	if s.want("index-pg") {
+		if rep.IndexPG, rep.PGSkipped, err = postgresIndex(ctx, s, step); err != nil {
+			return nil, fmt.Errorf("index on PostgreSQL: %w", err)
+		}
+		if rep.PGSkipped != "" {
+			step("index-pg skipped: %s", rep.PGSkipped)
+		}
+		for _, r := range rep.IndexPG.Rows {
+			step("index-pg %-22s p50 %-9v p99 %v", r.Name, r.S.pct(50).Round(10*time.Microsecond), r.S.pct(99).Round(10*time.Microsecond))
+		}
 	}
-	step("consent  %d flows at %d: %.1f flows/s", rep.Consent.Flows, rep.Consent.Conc, rep.Consent.S.rps())
+	if s.want("s3") {
+		if rep.S3Cached, err = s3Cached(ctx, s, step); err != nil {
+			return nil, fmt.Errorf("S3 cache: %w", err)
+		}
+	}
+	if s.want("version") && s.VersionRuns > 0 {
+		dir, err := os.MkdirTemp("", "bilag-bench-version-")
+		if err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(dir)
+		if rep.Version, err = versionCost(ctx, dir, s.VersionRuns); err != nil {
+			return nil, fmt.Errorf("bilag version: %w", err)
+		}
+		step("version  %d runs: p50 %v, peak RSS %s %s", rep.Version.N, rep.Version.Wall.pct(50), human(rep.Version.MaxRSS), rep.Version.Skipped)
+	}
+	if s.want("consent") {
+		if rep.Consent, err = consent(ctx, fast, s.ConsentFlows, s.ConsentConc); err != nil {
+			return nil, fmt.Errorf("consent: %w", err)
+		}
+		step("consent  %d flows at %d: %.1f flows/s", rep.Consent.Flows, rep.Consent.Conc, rep.Consent.S.rps())
+	}
 	b := fullB
 	if s.Vouchers <= tiny.Vouchers {
 		b = tinyB
 	}
-	if rep.Prefetch, err = prefetchScenario(ctx, b.Latency, b.Pages, b.PerPage); err != nil {
-		return nil, fmt.Errorf("prefetch: %w", err)
+	if s.want("prefetch") {
+		if rep.Prefetch, err = prefetchScenario(ctx, b.Latency, b.Pages, b.PerPage); err != nil {
+			return nil, fmt.Errorf("prefetch: %w", err)
+		}
+		step("prefetch %s", rep.Prefetch)
 	}
-	step("prefetch %s", rep.Prefetch)
-	step("instances: %d instances syncing for %v against %d calls/min", 3, b.Duration, b.Quota)
-	if rep.Instances, err = instancesScenario(ctx, b.Quota, b.Duration, b.Vouchers); err != nil {
-		return nil, fmt.Errorf("instances: %w", err)
+	if s.want("instances") {
+		step("instances: %d instances syncing for %v against %d calls/min", 3, b.Duration, b.Quota)
+		if rep.Instances, err = instancesScenario(ctx, b.Quota, b.Duration, b.Vouchers); err != nil {
+			return nil, fmt.Errorf("instances: %w", err)
+		}
+		step("instances %s", rep.Instances)
 	}
-	step("instances %s", rep.Instances)
 	rep.Took = time.Since(rep.Started)
 	return rep, nil
 }

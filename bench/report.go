@@ -33,6 +33,30 @@ func (r *report) markdown() string {
 	w("`make bench` on %s, %s, took %s. Everything in one process on loopback: the portal (SQLite, encrypted document cache), the eAccounting sandbox, the bare handler and the load clients share the machine's cores.\n\n",
 		r.Machine, r.Started.UTC().Format("2006-01-02 15:04 MST"), r.Took.Round(time.Second))
 
+	if len(r.Uncached) > 0 {
+		r.uncachedSection(w)
+	}
+	if len(r.Cached) > 0 {
+		r.cachedSection(w)
+	}
+	if r.Memory.BigFile > 0 {
+		r.memorySection(w)
+	}
+	if r.Storm.N > 0 {
+		r.stormSection(w)
+	}
+	if r.Index.Vouchers > 0 {
+		w("\n## 5. Voucher index, %d vouchers (SQLite)\n\n", r.Index.Vouchers)
+		r.Index.section(w)
+	}
+	if r.Consent.Flows > 0 {
+		r.consentSection(w)
+	}
+	r.scaleSections(w)
+	return b.String()
+}
+
+func (r *report) uncachedSection(w func(string, ...any)) {
 	w("## 1. Document open, uncached\n\n")
 	w("Bilag: session, access check, token, `GET /attachments/{id}`, file, stream with SHA-256 and encrypted cache write, hash and audit rows. ")
 	w("Bare: a Go handler doing the same two upstream calls with a fixed token and `io.Copy`. Interleaved in rounds (ABBA); every Bilag request is a document never opened before.\n\n")
@@ -50,6 +74,9 @@ func (r *report) markdown() string {
 		}
 	}
 
+}
+
+func (r *report) cachedSection(w func(string, ...any)) {
 	w("\n## 2. Document open, cached (second open)\n\n")
 	w("| added latency | size | n | Bilag p50 | Bilag p99 | bare p50 | bare p99 | p50 ratio | target ≤ 0.2 |\n|---|---|---|---|---|---|---|---|---|\n")
 	for _, o := range r.Cached {
@@ -57,6 +84,9 @@ func (r *report) markdown() string {
 			ms(o.Bare.pct(50)), ms(o.Bare.pct(99)), o.p50Ratio(), mark(o.p50Ratio() <= 0.2))
 	}
 
+}
+
+func (r *report) memorySection(w func(string, ...any)) {
 	m := r.Memory
 	w("\n## 3. Memory\n\n")
 	w("Peak growth of the process's HeapAlloc over its level before (after a GC), sampled every 2 ms; it includes the sandbox and the clients, so it bounds the portal's share from above.\n\n")
@@ -64,6 +94,9 @@ func (r *report) markdown() string {
 	w("| one %s document (%s, %.0f MB/s) | %s | < 16 MB: %s |\n", human(m.BigFile), ms(m.BigWall), float64(m.BigFile)/(1<<20)/max(m.BigWall.Seconds(), 1e-9), human(m.BigGrowth), mark(m.BigGrowth < 16<<20))
 	w("| %d clients × %s at once | %s | < 64 MB: %s |\n", m.Parallel, human(m.ParallelFile), human(m.ParGrowth), mark(m.ParGrowth < 64<<20))
 
+}
+
+func (r *report) stormSection(w func(string, ...any)) {
 	s := r.Storm
 	w("\n## 4. Refresh storm\n\n")
 	w("%d concurrent document opens (10 KB, uncached, 0 ms added latency) at an expired access token, against the same %d at a fresh token just before.\n\n", s.N, s.N)
@@ -71,8 +104,10 @@ func (r *report) markdown() string {
 	w("| fresh token | %s | %s |\n| expired token | %s | %s |\n| added | %s | %s |\n\n", ms(s.Base.pct(50)), ms(s.Base.pct(99)), ms(s.Storm.pct(50)), ms(s.Storm.pct(99)), ms(s.AddedP50), ms(s.AddedP99))
 	w("Refresh calls at the sandbox: **%d** (target 1: %s).\n", s.Refreshes, mark(s.Refreshes == 1))
 
-	x := r.Index
-	w("\n## 5. Voucher index, %d vouchers (SQLite)\n\n", x.Vouchers)
+}
+
+// section is the table of one index run.
+func (x indexResult) section(w func(string, ...any)) {
 	w("Filled with `db.UpsertVouchers` for the first %d (%.0f vouchers/s, the rate a sync writes at) and a multi-row INSERT for the rest (%s). Measured through the portal (HTTP, session, access check, render), one request at a time.\n\n",
 		x.SampledUpsertRow, x.UpsertPerSec, x.BulkInsert.Round(time.Millisecond))
 	w("| query | n | p50 | p99 | target p99 |\n|---|---|---|---|---|\n")
@@ -80,11 +115,13 @@ func (r *report) markdown() string {
 		w("| %s | %d | %s | %s | < %s: %s |\n", q.Name, len(q.S.lat), ms(q.S.pct(50)), ms(q.S.pct(99)), ms(q.Target), mark(q.S.pct(99) < q.Target))
 	}
 
+}
+
+func (r *report) consentSection(w func(string, ...any)) {
 	c := r.Consent
 	w("\n## 6. Consent throughput\n\n")
 	w("Complete flows (analyst makes a link; the accountant opens it, logs in at the sandbox, picks the company, approves; the portal exchanges the code, checks the grant, stores it and starts a sync), %d at concurrency %d, 0 ms added latency: **%.1f flows/s**, p50 %s, p99 %s per flow.\n",
 		c.Flows, c.Conc, c.S.rps(), ms(c.S.pct(50)), ms(c.S.pct(99)))
-	return b.String()
 }
 
 // svg is a bar chart of the Bilag/bare ratios of the uncached and cached
@@ -136,4 +173,99 @@ func (r *report) svg() string {
 	w(`<text x="10" y="%d" fill="#555">Targets: uncached at 0 ms, 1 MB: p50 ≤ 1.15, req/s ≥ 0.85; cached at 40 ms: p50 ≤ 0.2.</text>`+"\n", h-20)
 	w("</svg>\n")
 	return s.String()
+}
+
+// textTarget is issue 18's goal for the text filter's p99 on 1,000,000
+// vouchers, on SQLite and on PostgreSQL.
+const textTarget = 10 * time.Millisecond
+
+func (x indexResult) row(name string) (indexRow, bool) {
+	for _, q := range x.Rows {
+		if q.Name == name {
+			return q, true
+		}
+	}
+	return indexRow{}, false
+}
+
+// scaleSections are issue 18's figures and its table of goals.
+func (r *report) scaleSections(w func(string, ...any)) {
+	if r.IndexPG.Vouchers > 0 {
+		w("\n## 5b. Voucher index, %d vouchers (PostgreSQL)\n\n", r.IndexPG.Vouchers)
+		w("The same as section 5 with the portal on a PostgreSQL server the bench starts on loopback (fsync off, as the tests run it).\n\n")
+		r.IndexPG.section(w)
+	} else if r.PGSkipped != "" {
+		w("\n## 5b. Voucher index on PostgreSQL\n\nskipped: %s\n", r.PGSkipped)
+	}
+	if len(r.S3Cached) > 0 {
+		w("\n## 7. Document open from the S3-backed cache (second open)\n\n")
+		w("`BILAG_CACHE_URL=s3://…`: sealed objects in an S3-compatible store (gofakes3 in this process, speaking the real protocol over loopback HTTP), their index in the database; as section 2 otherwise.\n\n")
+		w("| added latency | size | n | Bilag p50 | Bilag p99 | bare p50 | bare p99 | p50 ratio | target ≤ 0.2 |\n|---|---|---|---|---|---|---|---|---|\n")
+		for _, o := range r.S3Cached {
+			w("| %v | %s | %d | %s | %s | %s | %s | %.3f | %s |\n", o.Latency, human(o.Size), len(o.Bilag.lat), ms(o.Bilag.pct(50)), ms(o.Bilag.pct(99)),
+				ms(o.Bare.pct(50)), ms(o.Bare.pct(99)), o.p50Ratio(), mark(o.p50Ratio() <= 0.2))
+		}
+	}
+	if len(r.OwnCost.Runs) > 0 {
+		w("\n## 8. Bilag's own cost per open\n\n")
+		w("Uncached open, 10 KB, 0 ms added latency, one at a time: Bilag p50 − bare p50, in %d runs of section 1's cell: ", len(r.OwnCost.Runs))
+		for i, d := range r.OwnCost.Runs {
+			if i > 0 {
+				w(", ")
+			}
+			w("%s", ms(d))
+		}
+		w("; median **%s**", ms(r.OwnCost.median()))
+		if ownCostBefore > 0 {
+			w(" (before issue 18: %s; goal ≤ %s)", ms(ownCostBefore), ms(ownCostBefore/2))
+		}
+		w(".\n")
+	}
+	if r.Version.N > 0 || r.Version.Skipped != "" {
+		w("\n## 9. `bilag version`\n\n")
+		if r.Version.Skipped != "" {
+			w("skipped: %s\n", r.Version.Skipped)
+		} else {
+			w("The binary as `make build` makes it, started %d times: wall time p50 %s, p99 %s; peak resident memory %s.\n",
+				r.Version.N, ms(r.Version.Wall.pct(50)), ms(r.Version.Wall.pct(99)), human(r.Version.MaxRSS))
+		}
+	}
+	r.goals(w)
+}
+
+// goals is issue 18's table: each goal, its figure, met or missed.
+func (r *report) goals(w func(string, ...any)) {
+	w("\n## Issue 18 goals\n\n| goal | figure | target | |\n|---|---|---|---|\n")
+	for _, o := range r.Uncached {
+		if o.Latency == 40*time.Millisecond && o.Size == 1<<20 && o.Conc == 32 {
+			w("| uncached open, 40 ms, 1 MB, 32 concurrent: p50 ratio Bilag/bare | %.2f | ≤ 1.15 | %s |\n", o.p50Ratio(), mark(o.p50Ratio() <= 1.15))
+			w("| same, requests/s ratio | %.2f | ≥ 0.85 | %s |\n", o.rpsRatio(), mark(o.rpsRatio() >= 0.85))
+		}
+	}
+	if len(r.OwnCost.Runs) > 0 {
+		status := "no baseline"
+		if ownCostBefore > 0 {
+			status = mark(r.OwnCost.median() <= ownCostBefore/2)
+		}
+		w("| Bilag's own cost per open (10 KB, 0 ms, 1 at a time): p50 − bare p50, median of %d | %s | ≤ %s (half of %s) | %s |\n",
+			len(r.OwnCost.Runs), ms(r.OwnCost.median()), ms(ownCostBefore/2), ms(ownCostBefore), status)
+	}
+	if q, ok := r.Index.row("filter: text"); ok {
+		w("| text filter on %d vouchers, p99, SQLite | %s | < %s | %s |\n", r.Index.Vouchers, ms(q.S.pct(99)), ms(textTarget), mark(q.S.pct(99) < textTarget))
+	}
+	if q, ok := r.IndexPG.row("filter: text"); ok {
+		w("| text filter on %d vouchers, p99, PostgreSQL | %s | < %s | %s |\n", r.IndexPG.Vouchers, ms(q.S.pct(99)), ms(textTarget), mark(q.S.pct(99) < textTarget))
+	} else if r.PGSkipped != "" {
+		w("| text filter, p99, PostgreSQL | — | < %s | skipped (no PostgreSQL server binaries) |\n", ms(textTarget))
+	}
+	w("| first open of a document on a voucher reached from the list, 40 ms: p50 ratio | see scale-b | ≤ 0.2 | see scale-b |\n")
+	w("| three instances on one PostgreSQL, shared budget: 429s, budget use, interactive wait | see scale-b | 0, ≥ 85 %%, < 1 s | see scale-b |\n")
+	for _, o := range r.S3Cached {
+		if o.Size == 1<<20 {
+			w("| cached open from the S3-backed cache, %v, 1 MB: p50 ratio | %.3f | ≤ 0.2 (as the disk cache) | %s |\n", o.Latency, o.p50Ratio(), mark(o.p50Ratio() <= 0.2))
+		}
+	}
+	if r.Version.N > 0 {
+		w("| `bilag version`: start-up time p50, peak memory | %s, %s | (a figure) | |\n", ms(r.Version.Wall.pct(50)), human(r.Version.MaxRSS))
+	}
 }

@@ -41,7 +41,13 @@ type sizes struct {
 	// closes the company\'s other open links, so concurrent flows would
 	// revoke each other\'s links.
 	ConsentConc int
+	// VersionRuns is how many times `bilag version` is started.
+	VersionRuns int
+	// Only, when set, names the scenarios to run.
+	Only map[string]bool
 }
+
+func (s sizes) want(name string) bool { return s.Only == nil || s.Only[name] }
 
 var full = sizes{
 	Files:       []int64{10 << 10, 1 << 20, 20 << 20},
@@ -73,6 +79,7 @@ var full = sizes{
 	IndexBudget:   15 * time.Second,
 	ConsentFlows:  48,
 	ConsentConc:   1,
+	VersionRuns:   20,
 }
 
 var tiny = sizes{
@@ -91,6 +98,9 @@ var tiny = sizes{
 	IndexBudget:   5 * time.Second,
 	ConsentFlows:  2,
 	ConsentConc:   1,
+	// No `bilag version`: building the binary from a test would compile
+	// SQLite once more under the test's flags.
+	VersionRuns: 0,
 }
 
 // openRow compares Bilag's document route with the bare handler.
@@ -342,7 +352,7 @@ func index(ctx context.Context, st *stand, s sizes) (indexResult, error) {
 	res.UpsertPerSec = float64(viaUpsert) / time.Since(t0).Seconds()
 	res.SampledUpsertRow = viaUpsert
 	t0 = time.Now()
-	if err := bulkInsert(ctx, st.dbPath, co.ID, viaUpsert, s.Vouchers); err != nil {
+	if err := bulkInsert(ctx, st.dbURL, co.ID, viaUpsert, s.Vouchers); err != nil {
 		return res, err
 	}
 	res.BulkInsert = time.Since(t0)
@@ -365,7 +375,7 @@ func index(ctx context.Context, st *stand, s sizes) (indexResult, error) {
 		{"filter: number", 20 * time.Millisecond, func(i int) string {
 			return base + "?number=" + url.QueryEscape(benchVoucher(co.ID, (i*7919)%s.Vouchers, s.Vouchers).Number)
 		}},
-		{"filter: text", 20 * time.Millisecond, func(i int) string { return base + "?text=" + url.QueryEscape(mid.Text[:12]) }},
+		{"filter: text", textTarget, func(i int) string { return base + "?text=" + url.QueryEscape(mid.Text[:12]) }},
 		{"lookup by number", 5 * time.Millisecond, func(i int) string {
 			v := benchVoucher(co.ID, (i*7919)%s.Vouchers, s.Vouchers)
 			return base + "/lookup?number=" + url.QueryEscape(v.Number)
@@ -416,11 +426,15 @@ func benchVoucher(companyID int64, i, n int) db.Voucher {
 // bulkInsert writes vouchers [from, to) with multi-row INSERTs in one
 // transaction: the index as a sync would leave it, in seconds rather than
 // the minutes the ORM's upsert would take.
-func bulkInsert(ctx context.Context, path string, companyID int64, from, to int) error {
+func bulkInsert(ctx context.Context, dbURL string, companyID int64, from, to int) error {
 	if from >= to {
 		return nil
 	}
-	sdb, err := sql.Open("sqlite3", "file:"+path+"?_busy_timeout=10000&_journal_mode=WAL&_synchronous=NORMAL")
+	driver, dsn := "pgx", dbURL
+	if path, ok := strings.CutPrefix(dbURL, "sqlite://"); ok {
+		driver, dsn = "sqlite3", "file:"+path+"?_busy_timeout=10000&_journal_mode=WAL&_synchronous=NORMAL"
+	}
+	sdb, err := sql.Open(driver, dsn)
 	if err != nil {
 		return err
 	}
@@ -432,13 +446,32 @@ func bulkInsert(ctx context.Context, path string, companyID int64, from, to int)
 	defer tx.Rollback()
 	const cols = "company_id, connection_id, ref, fiscal_year_id, number, number_key, series, date, text, text_key, amount, kind, upstream_type, has_documents, modified_at"
 	const per = 500
-	row := "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+	values := func(k int) string {
+		if driver == "sqlite3" {
+			return strings.TrimSuffix(strings.Repeat("(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?),", k), ",")
+		}
+		var b strings.Builder
+		for r := range k {
+			if r > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteByte('(')
+			for c := range 15 {
+				if c > 0 {
+					b.WriteByte(',')
+				}
+				fmt.Fprintf(&b, "$%d", r*15+c+1)
+			}
+			b.WriteByte(')')
+		}
+		return b.String()
+	}
 	stmts := map[int]*sql.Stmt{}
 	prep := func(k int) (*sql.Stmt, error) {
 		if s, ok := stmts[k]; ok {
 			return s, nil
 		}
-		s, err := tx.PrepareContext(ctx, "INSERT INTO vouchers ("+cols+") VALUES "+strings.TrimSuffix(strings.Repeat(row+",", k), ","))
+		s, err := tx.PrepareContext(ctx, "INSERT INTO vouchers ("+cols+") VALUES "+values(k))
 		stmts[k] = s
 		return s, err
 	}

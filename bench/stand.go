@@ -57,6 +57,11 @@ type standConfig struct {
 	// Logger for the portal; nil discards (a log line per request would
 	// measure the log, not Bilag).
 	Logger *slog.Logger
+	// DatabaseURL is a postgres:// database to use instead of SQLite in Dir.
+	DatabaseURL string
+	// OpenCache, when set, makes the document cache instead of one on
+	// disk (the S3-backed one).
+	OpenCache func(d *db.DB, keys *seal.Keyring) (doccache.Store, error)
 }
 
 // stand is a whole Bilag on loopback: portal (SQLite, encrypted document
@@ -67,6 +72,7 @@ type stand struct {
 	clock   *offsetClock
 	db      *db.DB
 	dbPath  string
+	dbURL   string
 	keys    *seal.Keyring
 	secret  []byte
 	sb      *sandbox.Sandbox
@@ -129,7 +135,11 @@ func newStand(ctx context.Context, cfg standConfig) (st *stand, err error) {
 		return st, err
 	}
 	st.dbPath = filepath.Join(cfg.Dir, "bilag.db")
-	if st.db, err = db.Open(ctx, "sqlite://"+st.dbPath, db.Options{Keys: st.keys, Now: st.clock.Now, Logger: cfg.Logger}); err != nil {
+	st.dbURL = "sqlite://" + st.dbPath
+	if cfg.DatabaseURL != "" {
+		st.dbURL = cfg.DatabaseURL
+	}
+	if st.db, err = db.Open(ctx, st.dbURL, db.Options{Keys: st.keys, Now: st.clock.Now, Logger: cfg.Logger}); err != nil {
 		return st, err
 	}
 	st.closers = append(st.closers, func() { st.db.Close() })
@@ -158,8 +168,13 @@ func newStand(ctx context.Context, cfg standConfig) (st *stand, err error) {
 	if err != nil {
 		return st, err
 	}
-	var cache *doccache.Cache
-	if cfg.CacheBytes > 0 {
+	var cache doccache.Store
+	switch {
+	case cfg.OpenCache != nil:
+		if cache, err = cfg.OpenCache(st.db, st.keys); err != nil {
+			return st, err
+		}
+	case cfg.CacheBytes > 0:
 		if cache, err = doccache.Open(filepath.Join(cfg.Dir, "cache"), cfg.CacheBytes, st.keys); err != nil {
 			return st, err
 		}

@@ -1,0 +1,161 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"syscall"
+	"time"
+
+	"github.com/johannesboyne/gofakes3"
+	"github.com/johannesboyne/gofakes3/backend/s3mem"
+
+	"bilag/db"
+	"bilag/db/dbtest"
+	"bilag/db/doccache"
+	"bilag/db/doccache/s3cache"
+	"bilag/db/seal"
+)
+
+// ownCostResult is Bilag's own cost per open (issue 18): an uncached open
+// of 10 KB at 0 ms added latency, one at a time, Bilag p50 − bare p50, in
+// Runs runs, of which the median counts.
+type ownCostResult struct {
+	Runs []time.Duration
+}
+
+func (o ownCostResult) median() time.Duration {
+	if len(o.Runs) == 0 {
+		return 0
+	}
+	r := slices.Clone(o.Runs)
+	slices.Sort(r)
+	return r[len(r)/2]
+}
+
+// ownCostBefore is that median on main before issue 18 (3 runs of `go run
+// -tags sqlite_fts5 ./bench -only owncost` at commit c4347d5, on the
+// 2-core machine of bench/results.md); the goal is half of it.
+const ownCostBefore = 0 * time.Millisecond
+
+func ownCost(ctx context.Context, st *stand, runs, n int) (ownCostResult, error) {
+	var res ownCostResult
+	for range runs {
+		row, err := openUncached(ctx, st, 10<<10, 1, n, 4)
+		if err != nil {
+			return res, err
+		}
+		res.Runs = append(res.Runs, row.Bilag.pct(50)-row.Bare.pct(50))
+	}
+	return res, nil
+}
+
+// versionResult is start-up time and peak memory of `bilag version`.
+type versionResult struct {
+	Skipped string
+	N       int
+	Wall    sample
+	// MaxRSS is the largest peak resident set of the runs, in bytes.
+	MaxRSS int64
+}
+
+// versionCost builds the binary as `make build` does and runs `bilag
+// version` n times.
+func versionCost(ctx context.Context, dir string, n int) (versionResult, error) {
+	res := versionResult{N: n}
+	bin := filepath.Join(dir, "bilag")
+	build := exec.CommandContext(ctx, "go", "build", "-tags", "sqlite_fts5", "-trimpath", "-o", bin, ".")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		res.Skipped = "go build failed: " + err.Error()
+		return res, nil
+	}
+	for range n {
+		cmd := exec.CommandContext(ctx, bin, "version")
+		t := time.Now()
+		if err := cmd.Run(); err != nil {
+			return res, fmt.Errorf("bilag version: %w", err)
+		}
+		res.Wall.lat = append(res.Wall.lat, time.Since(t))
+		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+			res.MaxRSS = max(res.MaxRSS, ru.Maxrss<<10) // Linux reports KiB
+		}
+	}
+	return res, nil
+}
+
+// postgresIndex runs the index scenario on a stand whose portal uses a
+// PostgreSQL server the bench starts (as the tests do); without the
+// server's binaries it says why and measures nothing.
+func postgresIndex(ctx context.Context, s sizes, step func(string, ...any)) (indexResult, string, error) {
+	srv, why, err := dbtest.StartServer()
+	if why != "" || err != nil {
+		if err != nil {
+			why = err.Error()
+		}
+		return indexResult{}, why, nil
+	}
+	defer srv.Stop()
+	url, err := srv.NewDatabase(ctx, "bilag_bench")
+	if err != nil {
+		return indexResult{}, "", err
+	}
+	dir, err := os.MkdirTemp("", "bilag-bench-pg-")
+	if err != nil {
+		return indexResult{}, "", err
+	}
+	defer os.RemoveAll(dir)
+	st, err := newStand(ctx, standConfig{Dir: dir, CacheBytes: 64 << 20, DatabaseURL: url})
+	if err != nil {
+		return indexResult{}, "", fmt.Errorf("stand on PostgreSQL: %w", err)
+	}
+	defer st.Close()
+	step("index    filling %d vouchers (PostgreSQL)", s.Vouchers)
+	res, err := index(ctx, st, s)
+	return res, "", err
+}
+
+// s3Cached measures second opens from the cache kept in an S3-compatible
+// store (an in-process gofakes3 speaking the real protocol on loopback),
+// at the slow stand's latency, as openCached does for the disk.
+func s3Cached(ctx context.Context, s sizes, step func(string, ...any)) ([]openRow, error) {
+	backend := s3mem.New()
+	if err := backend.CreateBucket("bilag"); err != nil {
+		return nil, err
+	}
+	ts := httptest.NewServer(gofakes3.New(backend).Server())
+	defer ts.Close()
+	loc, err := s3cache.ParseURL("s3://bilag/cache?endpoint=" + ts.URL)
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "bilag-bench-s3-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	lat := s.Latencies[len(s.Latencies)-1]
+	st, err := newStand(ctx, standConfig{Dir: dir, Latency: lat, OpenCache: func(d *db.DB, keys *seal.Keyring) (doccache.Store, error) {
+		return s3cache.Open(s3cache.Config{Location: loc, AccessKey: "bench", SecretKey: "bench-secret", MaxBytes: 512 << 20,
+			Keys: keys, NameKey: seal.DeriveKey([]byte("bench names"), "bench"), DB: d, TempDir: dir})
+	}})
+	if err != nil {
+		return nil, fmt.Errorf("stand with the S3 cache: %w", err)
+	}
+	defer st.Close()
+	var rows []openRow
+	for _, size := range s.Files {
+		row, err := openCached(ctx, st, size, s.Cached, s.Rounds)
+		if err != nil {
+			return nil, fmt.Errorf("S3-cached %s: %w", human(size), err)
+		}
+		step("s3cache  %-6s c=1  +%-4v  bilag p50 %-9v bare p50 %-9v p50 ×%.2f", human(size), lat,
+			row.Bilag.pct(50).Round(10*time.Microsecond), row.Bare.pct(50).Round(10*time.Microsecond), row.p50Ratio())
+		rows = append(rows, row)
+	}
+	return rows, nil
+}
