@@ -167,7 +167,8 @@ func run(ctx context.Context, s sizes, logw io.Writer) (*report, error) {
 		if rep.OwnCost, err = ownCost(ctx, fast, 3, s.Requests(10<<10, 1, 0)); err != nil {
 			return nil, fmt.Errorf("own cost: %w", err)
 		}
-		step("owncost  10 KB c=1 +0s: Bilag p50 − bare p50 %v, median of %d", rep.OwnCost.Runs, len(rep.OwnCost.Runs))
+		step("owncost  10 KB c=1 +0s: Bilag p50 − bare p50 %v, median %v; CPU per open, Bilag − bare %v, median %v",
+			rep.OwnCost.Runs, rep.OwnCost.median(), rep.OwnCost.CPU, median(rep.OwnCost.CPU))
 	}
 	if s.want("memory") {
 		if rep.Memory, err = memory(ctx, fast, s); err != nil {

@@ -418,7 +418,7 @@ func ftsPhrase(folded string) string {
 func (d *DB) textWindowQuery(ctx context.Context, companyID int64, f VoucherFilter) *gorm.DB {
 	text := f.Text
 	f.Text = ""
-	window := d.voucherQuery(ctx, companyID, f).Order(f.orderBy(false)).Limit(d.textWindow)
+	window := d.voucherQuery(ctx, companyID, f).Order(f.orderBy(false)).Limit(d.textWindow + 1)
 	return d.gorm.WithContext(ctx).Table("(?) AS w", window).Where("text_key LIKE ? ESCAPE '\\'", "%"+escapeLike(foldText(text))+"%")
 }
 
@@ -430,20 +430,24 @@ func (d *DB) textWindowQuery(ctx context.Context, companyID int64, f VoucherFilt
 func (d *DB) countText(ctx context.Context, companyID int64, f VoucherFilter) (n int64, lowerBound, inWindow bool, err error) {
 	noText := f
 	noText.Text = ""
-	var rows int64
-	err = d.gorm.WithContext(ctx).Table("(?) AS w", d.voucherQuery(ctx, companyID, noText).Select("1").Limit(d.textWindow+1)).Count(&rows).Error
+	// One pass over the window counts both its rows and its matches.
+	window := d.voucherQuery(ctx, companyID, noText).Select("text_key").Order(f.orderBy(false)).Limit(d.textWindow + 1)
+	var c struct{ Rows, Matches int64 }
+	err = d.gorm.WithContext(ctx).Table("(?) AS w", window).
+		Select("COUNT(*) AS rows, COALESCE(SUM(CASE WHEN text_key LIKE ? ESCAPE '\\' THEN 1 ELSE 0 END), 0) AS matches", "%"+escapeLike(foldText(f.Text))+"%").
+		Scan(&c).Error
 	if err != nil {
 		return 0, false, false, err
 	}
-	if err := d.textWindowQuery(ctx, companyID, f).Count(&n).Error; err != nil {
-		return 0, false, false, err
-	}
+	// The window reads one row more than textWindow, to tell "more"; the
+	// list reads the same rows (textWindowQuery).
+	n = c.Matches
 	need := int64(max(f.Page, 1)) * int64(f.PageSize)
-	inWindow = rows <= int64(d.textWindow) || n > need
+	inWindow = c.Rows <= int64(d.textWindow) || n > need
 	if n > CountCap {
 		return CountCap, true, inWindow, nil
 	}
-	return n, rows > int64(d.textWindow), inWindow, nil
+	return n, c.Rows > int64(d.textWindow), inWindow, nil
 }
 
 // countCapped counts q's rows up to CountCap+1: enough to tell "more".

@@ -36,7 +36,7 @@ func (s *Server) showDocument(c echo.Context) error {
 // paramDocument is the current company's voucher and document that the
 // route names; anything else is ErrNotFound.
 func (s *Server) paramDocument(c echo.Context) (*db.Voucher, *db.VoucherDocument, error) {
-	v, err := s.paramVoucher(c)
+	vid, err := paramID(c, "voucherID")
 	if err != nil {
 		return nil, nil, err
 	}
@@ -44,11 +44,8 @@ func (s *Server) paramDocument(c echo.Context) (*db.Voucher, *db.VoucherDocument
 	if err != nil {
 		return nil, nil, err
 	}
-	doc, err := s.db.VoucherDocument(c.Request().Context(), v.CompanyID, v.ID, did)
-	if err != nil {
-		return nil, nil, err
-	}
-	return v, doc, nil
+	// One round trip for both: this is every document open's path.
+	return s.db.VoucherAndDocument(c.Request().Context(), currentCompany(c).ID, vid, did)
 }
 
 func (s *Server) streamDocument(c echo.Context, co *db.Company, v *db.Voucher, doc *db.VoucherDocument, forceDownload bool) error {

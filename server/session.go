@@ -104,7 +104,8 @@ func (s *Server) sessionUser(ctx context.Context, sess *session) (*db.User, erro
 	if sess.UserID == 0 || sess.SID == "" {
 		return nil, nil
 	}
-	row, err := s.db.SessionByToken(ctx, sess.SID)
+	// The session and its user in one round trip: every request asks.
+	row, u, err := s.db.SessionAndUser(ctx, sess.SID)
 	if errors.Is(err, db.ErrNotFound) {
 		return nil, nil
 	} else if err != nil {
@@ -114,11 +115,8 @@ func (s *Server) sessionUser(ctx context.Context, sess *session) (*db.User, erro
 	if row.UserID != sess.UserID || now.Sub(row.LastSeenAt) > sessionIdle || now.Sub(row.CreatedAt) > sessionMaxAge {
 		return nil, s.db.EndSession(ctx, sess.SID)
 	}
-	u, err := s.db.User(ctx, row.UserID)
-	if errors.Is(err, db.ErrNotFound) || (err == nil && !u.Active) {
+	if !u.Active {
 		return nil, nil
-	} else if err != nil {
-		return nil, err
 	}
 	if now.Sub(row.LastSeenAt) >= sessionTouchEvery {
 		if err := s.db.TouchSession(ctx, row.ID, now, sessionTouchEvery); err != nil {

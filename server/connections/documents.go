@@ -162,7 +162,7 @@ func (s *Service) OpenDocument(ctx context.Context, companyID int64, doc *db.Vou
 		release = func() { s.flights.release(key, f) }
 	}
 	var stream *connectors.DocumentStream
-	err = s.use(ctx, conn, func(ctx context.Context, g connectors.Grant) (err error) {
+	err = s.useRead(ctx, conn, func(ctx context.Context, g connectors.Grant) (err error) {
 		stream, err = dr.OpenDocument(ctx, g, connectors.Document{ID: doc.ExternalID, Kind: doc.Kind, FileName: doc.FileName, ContentType: doc.ContentType})
 		return err
 	})
