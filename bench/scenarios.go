@@ -497,8 +497,9 @@ func bulkInsert(ctx context.Context, dbURL string, companyID int64, from, to int
 	}
 	if driver == "pgx" {
 		// What autovacuum does within a minute of a load this size: the
-		// planner needs statistics of the new rows.
-		_, err = sdb.ExecContext(ctx, "ANALYZE vouchers")
+		// planner needs statistics of the new rows, and the trigram
+		// index's pending entries belong in the index proper.
+		_, err = sdb.ExecContext(ctx, "VACUUM ANALYZE vouchers")
 	}
 	return err
 }

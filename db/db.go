@@ -38,6 +38,7 @@ type DB struct {
 	refreshLocks sync.Map
 	lockWait     func(connID int64)
 	textWindow   int
+	textRare     int
 }
 
 // Options configure Open.
@@ -53,6 +54,9 @@ type Options struct {
 	// before it turns to the text index (default textWindow); tests make
 	// it small.
 	TextWindow int
+	// TextRare is how many vouchers may hold a text's rarest trigram for
+	// the text to be found through the index (default textRare).
+	TextRare int
 }
 
 // Open connects to the database named by url (sqlite://path or
@@ -124,8 +128,16 @@ func Open(ctx context.Context, url string, opt Options) (*DB, error) {
 	}
 	if opt.TextWindow <= 0 {
 		opt.TextWindow = textWindow
+		if g.Dialector.Name() == "postgres" {
+			// Past the window PostgreSQL counts every match (see
+			// Vouchers): a wider one keeps common texts from that.
+			opt.TextWindow = textWindowPostgres
+		}
 	}
-	d := &DB{gorm: g, keys: opt.Keys, now: opt.Now, log: opt.Logger, owner: newOwnerID(), lockWait: opt.LockWait, textWindow: opt.TextWindow}
+	if opt.TextRare <= 0 {
+		opt.TextRare = textRare
+	}
+	d := &DB{gorm: g, keys: opt.Keys, now: opt.Now, log: opt.Logger, owner: newOwnerID(), lockWait: opt.LockWait, textWindow: opt.TextWindow, textRare: opt.TextRare}
 	if err := d.migrate(ctx); err != nil {
 		if strings.Contains(err.Error(), "no such module: fts5") {
 			return nil, fmt.Errorf("%w (build bilag with -tags sqlite_fts5)", err)

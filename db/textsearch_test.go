@@ -18,8 +18,9 @@ import (
 func TestTextFilter(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, url string) {
 		ctx := t.Context()
-		// A window of 20 rows, so that 200 vouchers put most past it.
-		d, co := openCompany(t, url, db.Options{TextWindow: 20}, "Text AB")
+		// A window of 20 rows, so that 200 vouchers put most past it; a
+		// trigram in 100 vouchers is common.
+		d, co := openCompany(t, url, db.Options{TextWindow: 20, TextRare: 100}, "Text AB")
 		other := &db.Company{Name: "Annan AB", Country: "SE", OrgNumber: "556016-0680", Active: true}
 		if err := d.CreateCompany(ctx, other); err != nil {
 			t.Fatal(err)
@@ -88,10 +89,12 @@ func TestTextFilter(t *testing.T) {
 		if len(got) != 10 || got[0] != "199" || !l.Capped || !l.HasMore {
 			t.Errorf("common text: refs %v capped %v more %v; want the 10 newest, capped, more", got, l.Capped, l.HasMore)
 		}
-		// A page past the window is read through the index, in order.
+		// A page past the window is read in order; its count is exact
+		// (PostgreSQL counts through pg_trgm) or a lower bound that covers
+		// the page.
 		got, l = refs(db.VoucherFilter{Text: "kontorsmaterial", Page: 3})
-		if len(got) != 10 || got[0] != "179" || l.Total != 196 {
-			t.Errorf("common text, page 3: refs %v total %d; want 179 first, 196", got, l.Total)
+		if len(got) != 10 || got[0] != "179" || !(l.Total == 196 && !l.Capped || l.Capped && l.Total >= 31) {
+			t.Errorf("common text, page 3: refs %v total %d capped %v; want 179 first, 196 or more than 30", got, l.Total, l.Capped)
 		}
 		// With other filters, by the index.
 		got, _ = refs(db.VoucherFilter{Text: "öl", Number: "a3"})

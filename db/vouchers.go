@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -278,18 +279,19 @@ type VoucherList struct {
 }
 
 func (d *DB) voucherQuery(ctx context.Context, companyID int64, f VoucherFilter) *gorm.DB {
-	return d.filtered(ctx, companyID, f, false)
+	return d.filtered(ctx, companyID, f, "")
 }
 
-// filtered is the query of f. byText drives it by the text index (see
-// textIndexed) rather than by the company's indexes in the list's order.
-func (d *DB) filtered(ctx context.Context, companyID int64, f VoucherFilter, byText bool) *gorm.DB {
+// filtered is the query of f. A match (an FTS5 query, see rareTrigrams)
+// drives it by the text index rather than by the company's indexes in the
+// list's order.
+func (d *DB) filtered(ctx context.Context, companyID int64, f VoucherFilter, match string) *gorm.DB {
 	q := d.gorm.WithContext(ctx).Model(&Voucher{})
-	if byText && d.Dialect() == "sqlite" {
+	if match != "" {
 		// Every index of vouchers starts with company_id; "+" keeps
 		// SQLite's planner from walking one and testing each row against
-		// the trigram match, which reads the whole company.
-		q = q.Where("id IN (SELECT rowid FROM vouchers_fts WHERE vouchers_fts MATCH ?)", ftsPhrase(foldText(f.Text))).
+		// the match, which reads the whole company.
+		q = q.Where("id IN (SELECT rowid FROM vouchers_fts WHERE vouchers_fts MATCH ?)", match).
 			Where("+company_id = ?", companyID)
 	} else {
 		q = q.Where("company_id = ?", companyID)
@@ -343,29 +345,37 @@ func (d *DB) Vouchers(ctx context.Context, companyID int64, f VoucherFilter) (Vo
 	}
 	var out VoucherList
 	var err error
-	// list is the page's query; a text filter may read it off the
-	// newest textWindow rows or drive it by the text index.
+	// list is the page's query; a rare text's is driven by the text index.
 	list := func() *gorm.DB { return d.voucherQuery(ctx, companyID, f) }
+	// lowerBound: the count is of the newest rows only (see textWindow).
+	lowerBound := false
 	switch text := foldText(f.Text); {
 	case text == "":
 		out.Total, err = d.countCapped(ctx, d.voucherQuery(ctx, companyID, f))
 		out.Capped = out.Total > CountCap
 	default:
-		var inWindow bool
-		out.Total, out.Capped, inWindow, err = d.countText(ctx, companyID, f)
-		if err == nil && !inWindow && textIndexed(text) {
-			// Too few matches among the newest rows to fill the page:
-			// the text is rare, and its index finds every match.
-			list = func() *gorm.DB { return d.filtered(ctx, companyID, f, true) }
+		var match string
+		var rare, inWindow bool
+		if textIndexed(text) && d.Dialect() == "sqlite" {
+			match, rare, err = d.rareTrigrams(ctx, text)
+		}
+		switch {
+		case err != nil:
+		case rare:
+			list = func() *gorm.DB { return d.filtered(ctx, companyID, f, match) }
 			out.Total, err = d.countCapped(ctx, list())
 			out.Capped = out.Total > CountCap
-		} else if err == nil && !inWindow {
-			// Too short for the index: every row is read anyway to fill
-			// the page, so the count is exact too.
-			out.Total, err = d.countCapped(ctx, list())
-			out.Capped = out.Total > CountCap
-		} else if err == nil {
-			list = func() *gorm.DB { return d.textWindowQuery(ctx, companyID, f) }
+		default:
+			out.Total, lowerBound, inWindow, err = d.countText(ctx, companyID, f)
+			if err == nil && !inWindow && (!textIndexed(text) || d.Dialect() == "postgres") {
+				// A text rare among the newest rows. Too short for the
+				// index, the list reads every row anyway; on PostgreSQL the
+				// planner finds the matches through pg_trgm. Either way
+				// counting them all costs no more than the page.
+				out.Total, err = d.countCapped(ctx, list())
+				lowerBound = false
+			}
+			out.Capped = lowerBound || out.Total > CountCap
 		}
 	}
 	if err != nil {
@@ -385,52 +395,89 @@ func (d *DB) Vouchers(ctx context.Context, companyID int64, f VoucherFilter) (Vo
 	if len(out.Vouchers) > f.PageSize {
 		out.HasMore, out.Vouchers = true, out.Vouchers[:f.PageSize]
 	}
+	if lowerBound {
+		// The window's count may fall short of what this page shows.
+		out.Total = min(max(out.Total, int64((out.Page-1)*f.PageSize+len(out.Vouchers)+btoi(out.HasMore))), CountCap)
+	}
 	if out.Capped {
 		out.Pages = max(out.Pages, out.Page+btoi(out.HasMore))
 	}
 	return out, nil
 }
 
-// textWindow bounds how many vouchers a text count reads among the
-// newest (in the list's order) before it turns to the text index: a text
-// that fills the page there is common, and its count past the window is a
-// lower bound, since counting every match of a common text costs more than
-// the page.
-const textWindow = 10_000
+// textWindow is how many of the newest vouchers (in the list's order) a
+// text filter counts its matches among, when the text is not rare: a common
+// text's count past them is a lower bound ("more than …"), since counting
+// every match of a common text costs more than the page. Its page is read
+// in the list's order, where a common text soon fills it.
+const textWindow, textWindowPostgres = 2_000, 10_000
 
 // textMinIndexed is the shortest text the index serves: a trigram index
 // knows nothing of shorter ones, which keep to LIKE on the rows read.
 const textMinIndexed = 3
+
+// textRare is how many vouchers (of every company) may hold a text's
+// rarest trigram for the text to be found through the index: then the
+// index hands over at most this many candidates, each checked with LIKE.
+const textRare = 2_000
 
 // foldText is a filter's text as text_key holds texts.
 func foldText(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
 func textIndexed(folded string) bool { return utf8.RuneCountInString(folded) >= textMinIndexed }
 
-// ftsPhrase is an FTS5 phrase of the text: with the trigram tokenizer, the
-// rows that hold it as a substring.
-func ftsPhrase(folded string) string {
-	return `"` + strings.ReplaceAll(folded, `"`, `""`) + `"`
+// ftsPhrase is an FTS5 string: with the trigram tokenizer, the rows that
+// hold s as a substring.
+func ftsPhrase(s string) string {
+	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
 }
 
-// textWindowQuery is f (text included) among the newest textWindow rows
-// the other filters keep.
-func (d *DB) textWindowQuery(ctx context.Context, companyID int64, f VoucherFilter) *gorm.DB {
-	text := f.Text
-	f.Text = ""
-	window := d.voucherQuery(ctx, companyID, f).Order(f.orderBy(false)).Limit(d.textWindow + 1)
-	return d.gorm.WithContext(ctx).Table("(?) AS w", window).Where("text_key LIKE ? ESCAPE '\\'", "%"+escapeLike(foldText(text))+"%")
+// rareTrigrams finds, on SQLite, whether folded is rare enough for the
+// text index: each of its trigrams is counted in the index up to textRare
+// (one query; a count stops early, so a common trigram costs no more than
+// a rare one). A text with a trigram under textRare is rare; match is then
+// the FTS5 query of its two rarest trigrams, whose rows hold every match
+// (LIKE checks each). Matching the whole text as a phrase would read the
+// index's entries of its common trigrams too: those of "leverantör" are in
+// every voucher.
+func (d *DB) rareTrigrams(ctx context.Context, folded string) (match string, rare bool, err error) {
+	rs := []rune(folded)
+	seen := map[string]bool{}
+	var tris []string
+	for i := 0; i+3 <= len(rs) && len(tris) < 32; i++ {
+		if t := string(rs[i : i+3]); !seen[t] {
+			seen[t] = true
+			tris = append(tris, t)
+		}
+	}
+	var parts []string
+	var args []any
+	for i, t := range tris {
+		parts = append(parts, fmt.Sprintf("SELECT %d AS i, (SELECT COUNT(*) FROM (SELECT rowid FROM vouchers_fts WHERE vouchers_fts MATCH ? LIMIT %d)) AS n", i, d.textRare))
+		args = append(args, ftsPhrase(t))
+	}
+	var counts []struct{ I, N int }
+	if err := d.gorm.WithContext(ctx).Raw(strings.Join(parts, " UNION ALL "), args...).Scan(&counts).Error; err != nil {
+		return "", false, fmt.Errorf("trigrams of a text filter: %w", err)
+	}
+	slices.SortFunc(counts, func(a, b struct{ I, N int }) int { return a.N - b.N })
+	if len(counts) == 0 || counts[0].N >= d.textRare {
+		return "", false, nil
+	}
+	match = ftsPhrase(tris[counts[0].I])
+	if len(counts) > 1 && counts[1].N < d.textRare {
+		match += " AND " + ftsPhrase(tris[counts[1].I])
+	}
+	return match, true, nil
 }
 
 // countText counts a text filter's matches among the newest textWindow
-// vouchers that the other filters keep. inWindow says the page f asks for
-// lies within them (enough matches, or the window is all there is), so the
-// page can be read off the window too; else a text long enough for the
-// index is counted and listed through it.
+// vouchers that the other filters keep, in one pass. inWindow says the
+// page f asks for lies within them (enough matches, or the window is all
+// there is); lowerBound that more rows lie past them.
 func (d *DB) countText(ctx context.Context, companyID int64, f VoucherFilter) (n int64, lowerBound, inWindow bool, err error) {
 	noText := f
 	noText.Text = ""
-	// One pass over the window counts both its rows and its matches.
 	window := d.voucherQuery(ctx, companyID, noText).Select("text_key").Order(f.orderBy(false)).Limit(d.textWindow + 1)
 	var c struct{ Rows, Matches int64 }
 	err = d.gorm.WithContext(ctx).Table("(?) AS w", window).
@@ -439,15 +486,8 @@ func (d *DB) countText(ctx context.Context, companyID int64, f VoucherFilter) (n
 	if err != nil {
 		return 0, false, false, err
 	}
-	// The window reads one row more than textWindow, to tell "more"; the
-	// list reads the same rows (textWindowQuery).
-	n = c.Matches
 	need := int64(max(f.Page, 1)) * int64(f.PageSize)
-	inWindow = c.Rows <= int64(d.textWindow) || n > need
-	if n > CountCap {
-		return CountCap, true, inWindow, nil
-	}
-	return n, c.Rows > int64(d.textWindow), inWindow, nil
+	return min(c.Matches, CountCap), c.Rows > int64(d.textWindow), c.Rows <= int64(d.textWindow) || c.Matches > need, nil
 }
 
 // countCapped counts q's rows up to CountCap+1: enough to tell "more".
