@@ -73,7 +73,13 @@ type Config struct {
 	// TempDir holds sealed documents too large for memory until they are
 	// uploaded; "" is the system's.
 	TempDir string
+	// Timeout bounds an upload and the index work after it (default
+	// storeTimeout): a store that hangs must not hold the open that
+	// commits.
+	Timeout time.Duration
 }
+
+const storeTimeout = 2 * time.Minute
 
 // Cache is the shared cache. It is safe for concurrent use.
 type Cache struct {
@@ -111,6 +117,9 @@ func Open(cfg Config) (*Cache, error) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = storeTimeout
 	}
 	cl, err := minio.New(cfg.Endpoint, &minio.Options{
 		Creds:        credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, ""),
@@ -333,10 +342,12 @@ func (w *Writer) Commit() (string, error) {
 		return "", w.wrErr
 	}
 	sha := w.Sum()
+	ctx, cancel := context.WithTimeout(w.ctx, w.c.cfg.Timeout)
+	defer cancel()
 	if w.seal == nil {
 		// Larger than the whole cache: not kept, and an older copy under
 		// the key no longer matches the upstream.
-		return sha, w.c.forgetKey(w.ctx, w.name)
+		return sha, w.c.forgetKey(ctx, w.name)
 	}
 	if err := w.seal.Close(); err != nil {
 		return "", fmt.Errorf("s3cache: finish document: %w", err)
@@ -355,16 +366,16 @@ func (w *Writer) Commit() (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("s3cache: %w", err)
 	}
-	_, err = c.client.PutObject(w.ctx, c.cfg.Bucket, c.object(w.name), body, size, minio.PutObjectOptions{ContentType: "application/octet-stream"})
+	_, err = c.client.PutObject(ctx, c.cfg.Bucket, c.object(w.name), body, size, minio.PutObjectOptions{ContentType: "application/octet-stream"})
 	if err != nil {
 		return "", fmt.Errorf("s3cache: upload: %w", err)
 	}
 	row := &db.DocCacheObject{Name: w.name, CacheKey: w.key, BlobID: w.id, SHA256: sha, ContentType: w.meta.ContentType,
 		FileName: w.meta.FileName, Size: w.n, StoredBytes: size, UsedAt: c.cfg.Now()}
-	if err := c.cfg.DB.PutCacheObject(w.ctx, row); err != nil {
+	if err := c.cfg.DB.PutCacheObject(ctx, row); err != nil {
 		return "", fmt.Errorf("s3cache: %w", err)
 	}
-	if err := c.evict(w.ctx); err != nil {
+	if err := c.evict(ctx); err != nil {
 		c.cfg.Logger.Warn("document cache: evict", "err", err)
 	}
 	return sha, nil
