@@ -100,6 +100,8 @@ type report struct {
 	IndexPG   indexResult
 	PGSkipped string
 	S3Cached  []openRow
+	// Load is the machine's load average at the start and the end.
+	Load string
 }
 
 // scenarioNames are what -only picks from.
@@ -108,6 +110,7 @@ var scenarioNames = []string{"uncached", "cached", "memory", "storm", "index", "
 // run builds one stand per sandbox latency and runs every scenario; progress
 // goes to logw.
 func run(ctx context.Context, s sizes, logw io.Writer) (*report, error) {
+	loadStart := loadAvg()
 	rep := &report{Started: time.Now(), Machine: fmt.Sprintf("%s/%s, %d CPU, %s", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version())}
 	step := func(format string, args ...any) {
 		fmt.Fprintf(logw, "[%6.1fs] %s\n", time.Since(rep.Started).Seconds(), fmt.Sprintf(format, args...))
@@ -243,6 +246,7 @@ func run(ctx context.Context, s sizes, logw io.Writer) (*report, error) {
 		step("instances %s", rep.Instances)
 	}
 	rep.Took = time.Since(rep.Started)
+	rep.Load = loadStart + " / " + loadAvg()
 	return rep, nil
 }
 
@@ -260,4 +264,13 @@ func human(n int64) string {
 		return fmt.Sprintf("%s%d KB", neg, n>>10)
 	}
 	return fmt.Sprintf("%s%d B", neg, n)
+}
+
+// loadAvg is /proc/loadavg's three averages, or "".
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); err == nil && len(f) >= 3 {
+		return strings.Join(f[:3], " ")
+	}
+	return ""
 }

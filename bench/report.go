@@ -30,6 +30,9 @@ func (r *report) markdown() string {
 	var b strings.Builder
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 	w("# Bilag bench results\n\n")
+	if r.Load != "" {
+		w("Load average (1, 5, 15 min) at the start and the end: %s. On a machine shared with other work, latencies (p99 above all) measure the neighbours too.\n\n", r.Load)
+	}
 	w("`make bench` on %s, %s, took %s. Everything in one process on loopback: the portal (SQLite, encrypted document cache), the eAccounting sandbox, the bare handler and the load clients share the machine's cores.\n\n",
 		r.Machine, r.Started.UTC().Format("2006-01-02 15:04 MST"), r.Took.Round(time.Second))
 
@@ -216,6 +219,14 @@ func (r *report) scaleSections(w func(string, ...any)) {
 			w("%s", ms(d))
 		}
 		w("; median **%s**", ms(r.OwnCost.median()))
+		w(". The process's CPU time per open, Bilag less bare (the same runs): ")
+		for i, d := range r.OwnCost.CPU {
+			if i > 0 {
+				w(", ")
+			}
+			w("%s", ms(d))
+		}
+		w("; median %s", ms(median(r.OwnCost.CPU)))
 		if ownCostBefore > 0 {
 			w(" (before issue 18: %s; goal ≤ %s)", ms(ownCostBefore), ms(ownCostBefore/2))
 		}
