@@ -219,6 +219,9 @@ func (r *report) scaleSections(w func(string, ...any)) {
 			w("%s", ms(d))
 		}
 		w("; median **%s**", ms(r.OwnCost.median()))
+		if ownCostBefore > 0 {
+			w(" (before issue 18: %s; goal ≤ %s)", ms(ownCostBefore), ms(ownCostBefore/2))
+		}
 		w(". The process's CPU time per open, Bilag less bare (the same runs): ")
 		for i, d := range r.OwnCost.CPU {
 			if i > 0 {
@@ -226,11 +229,7 @@ func (r *report) scaleSections(w func(string, ...any)) {
 			}
 			w("%s", ms(d))
 		}
-		w("; median %s", ms(median(r.OwnCost.CPU)))
-		if ownCostBefore > 0 {
-			w(" (before issue 18: %s; goal ≤ %s)", ms(ownCostBefore), ms(ownCostBefore/2))
-		}
-		w(".\n")
+		w("; median %s.\n", ms(median(r.OwnCost.CPU)))
 	}
 	if r.Version.N > 0 || r.Version.Skipped != "" {
 		w("\n## 9. `bilag version`\n\n")
