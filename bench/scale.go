@@ -119,7 +119,9 @@ type versionResult struct {
 func versionCost(ctx context.Context, dir string, n int) (versionResult, error) {
 	res := versionResult{N: n}
 	bin := filepath.Join(dir, "bilag")
-	build := exec.CommandContext(ctx, "go", "build", "-tags", "sqlite_fts5", "-trimpath", "-o", bin, ".")
+	// By import path, not ".": a test runs in bench/, where "." is the
+	// bench itself.
+	build := exec.CommandContext(ctx, "go", "build", "-tags", "sqlite_fts5", "-trimpath", "-o", bin, "bilag")
 	build.Stderr = os.Stderr
 	if err := build.Run(); err != nil {
 		res.Skipped = "go build failed: " + err.Error()
