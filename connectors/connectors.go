@@ -117,6 +117,14 @@ type CredentialConnector interface {
 	Connect(ctx context.Context, values map[string]string) (Grant, error)
 }
 
+// OneAtATime is implemented by a connector whose upstream answers one
+// request at a time per customer (Netvisor). Bilag fetches none of its
+// documents ahead of a person: a prefetch would hold the only turn the
+// person's own open needs, and a failure of it would pause the customer.
+type OneAtATime interface {
+	OneRequestAtATime()
+}
+
 // Checker inspects what a fresh grant reaches before Bilag stores it.
 type Checker interface {
 	// Check returns the company the grant belongs to and every problem that

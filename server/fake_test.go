@@ -12,6 +12,7 @@ import (
 	"bilag/connectors"
 	"bilag/connectors/connectortest"
 	"bilag/db"
+	"bilag/db/doccache"
 	"bilag/server"
 	"bilag/server/connections"
 )
@@ -23,6 +24,12 @@ var fakePDF = []byte("%PDF-1.4\n% a fake invoice\n%%EOF\n")
 // upstream instead of the eAccounting sandbox; the upstream's company is
 // Fjällbacka and it keeps one voucher with one document.
 func (e *env) withFake(kind func(*connectortest.Upstream) connectors.Connector) (*env, *connectortest.Upstream) {
+	e.t.Helper()
+	return e.withFakeCache(kind, nil)
+}
+
+// withFakeCache is withFake with a document cache (nil: none).
+func (e *env) withFakeCache(kind func(*connectortest.Upstream) connectors.Connector, cache doccache.Store) (*env, *connectortest.Upstream) {
 	t := e.t
 	t.Helper()
 	up := &connectortest.Upstream{Name: "fake", GrantTTL: time.Hour, Now: e.clock.Now,
@@ -34,7 +41,7 @@ func (e *env) withFake(kind func(*connectortest.Upstream) connectors.Connector) 
 	base, _ := url.Parse("http://" + ts.Listener.Addr().String())
 	srv, svc := newPortal(t, server.Options{DB: e.db, Logger: e.logger, BaseURL: base, SecretKey: e.secret, FirmName: firmName, AdminSecondFactorOptional: true,
 		FormOrigins: []string{"https://fake.example"}, Now: e.clock.Now},
-		connections.Options{DB: e.db, Logger: e.logger, Connectors: map[string]connectors.Connector{conn.Name(): conn}, Now: e.clock.Now})
+		connections.Options{DB: e.db, Logger: e.logger, Connectors: map[string]connectors.Connector{conn.Name(): conn}, Now: e.clock.Now, Cache: cache})
 	ts.Config.Handler = srv
 	ts.Start()
 	t.Cleanup(ts.Close)

@@ -4,10 +4,14 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"bilag/connectors"
+	"bilag/connectors/connectortest"
 	"bilag/db"
+	"bilag/db/doccache"
 )
 
 // documentOpens counts the audit trail's document opens of co.
@@ -103,5 +107,43 @@ func TestPrefetchSettingOff(t *testing.T) {
 		if n != before.APIRequests[k] {
 			t.Errorf("%s called %d times with the setting off", k, n-before.APIRequests[k])
 		}
+	}
+}
+
+// oneAtATime is the fake connector of an upstream that answers one request
+// at a time per customer.
+type oneAtATime struct{ connectortest.Full }
+
+func (oneAtATime) OneRequestAtATime() {}
+
+// TestNoPrefetchOneAtATime: viewing the list fetches documents ahead for a
+// connector whose upstream takes many requests at once, and none for one
+// that takes one at a time (a prefetch would hold the person's turn).
+func TestNoPrefetchOneAtATime(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		kind   func(*connectortest.Upstream) connectors.Connector
+		opened bool
+	}{
+		{"many at once", func(u *connectortest.Upstream) connectors.Connector { return connectortest.Full{Upstream: u} }, true},
+		{"one at a time", func(u *connectortest.Upstream) connectors.Connector {
+			return oneAtATime{connectortest.Full{Upstream: u}}
+		}, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			base := newEnv(t)
+			cache, err := doccache.Open(filepath.Join(t.TempDir(), "cache"), 64<<20, base.keys)
+			if err != nil {
+				t.Fatal(err)
+			}
+			e, up := base.withFakeCache(tt.kind, cache)
+			e.connectFake()
+			e.svc.Wait()
+			wantStatus(t, "voucher list", e.loggedIn(e.viewer).get(fmt.Sprintf("/companies/%d/vouchers", e.fj.ID)), http.StatusOK)
+			e.svc.PrefetchWait()
+			if got := up.Calls(connectortest.OpOpen) > 0; got != tt.opened {
+				t.Errorf("documents opened ahead: %v, want %v", got, tt.opened)
+			}
+		})
 	}
 }

@@ -179,6 +179,10 @@ func (c Config) Open(logger *slog.Logger, client *http.Client) (*Connector, erro
 // Name is the connector's stable key.
 func (c *Connector) Name() string { return "netvisor" }
 
+// OneRequestAtATime: Netvisor answers one request at a time per
+// organisation, so Bilag fetches no document ahead of a person.
+func (c *Connector) OneRequestAtATime() {}
+
 // Hosts are the hosts the form offers.
 func (c *Connector) Hosts() []string { return slices.Clone(c.cfg.Hosts) }
 

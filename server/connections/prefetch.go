@@ -178,7 +178,7 @@ func (s *Service) prefetchPage(ctx context.Context, companyID int64, vouchers []
 		return 0, err
 	}
 	dr, ok := s.connectors[conn.Connector].(connectors.DocumentReader)
-	if !ok || !s.Reads(conn) {
+	if _, serial := dr.(connectors.OneAtATime); !ok || serial || !s.Reads(conn) {
 		return 0, nil
 	}
 	var (
