@@ -16,6 +16,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"bilag/connectors/samplepdf"
 )
 
 type voucherOut struct {
@@ -198,7 +200,7 @@ func TestBookkeepingWalkthrough(t *testing.T) {
 		e.get(tok, "/v2/attachments/"+si.Attachments[0], &sa)
 		if _, ct, b := download(t, e, *sa.TemporaryUrl); ct == "application/pdf" {
 			checkPDF(t, b)
-			if !bytes.Contains(b, []byte(pdfText(si.InvoiceNumber))) {
+			if !bytes.Contains(b, []byte(samplepdf.Text(si.InvoiceNumber))) {
 				t.Errorf("the invoice PDF does not print invoice number %s", si.InvoiceNumber)
 			}
 		}
@@ -357,7 +359,7 @@ func TestFilters(t *testing.T) {
 
 func TestPermissionsAndVariants(t *testing.T) {
 	e := newEnv(t)
-	attach := map[string]any{"ContentType": "application/pdf", "FileName": "kvitto.pdf", "Data": base64.StdEncoding.EncodeToString(pdfDocument([]string{"x"}))}
+	attach := map[string]any{"ContentType": "application/pdf", "FileName": "kvitto.pdf", "Data": base64.StdEncoding.EncodeToString(samplepdf.Page([]string{"x"}, 0))}
 	full := "ea:api offline_access ea:accounting ea:purchase ea:sales"
 	tests := []struct {
 		name, email, org, scope string

@@ -10,6 +10,8 @@ import (
 	"image/png"
 	"io"
 	"strings"
+
+	"bilag/connectors/samplepdf"
 )
 
 // money formats cents the Nordic way: "12 345,67".
@@ -43,7 +45,7 @@ func currencyOf(co *company) string {
 // invoicePDF prints the supplier's invoice behind a voucher.
 func (s *Sandbox) invoicePDF(co *company, v *voucher) []byte {
 	if v == nil {
-		return pdfDocument([]string{"Dokument"})
+		return samplepdf.Page([]string{"Dokument"}, 0)
 	}
 	sign := int64(1)
 	title := "FAKTURA"
@@ -53,7 +55,7 @@ func (s *Sandbox) invoicePDF(co *company, v *voucher) []byte {
 	if v.typ == vtPurchaseReceipt || v.typ == vtManual {
 		title = "KVITTO"
 	}
-	return pdfDocument([]string{
+	return samplepdf.Page([]string{
 		title,
 		co.partyName(v),
 		"",
@@ -65,7 +67,7 @@ func (s *Sandbox) invoicePDF(co *company, v *voucher) []byte {
 		"Belopp exkl. moms: " + money(sign*(v.gross-v.vat())) + " " + currencyOf(co),
 		"Moms 25 %: " + money(sign*v.vat()) + " " + currencyOf(co),
 		"Att betala: " + money(sign*v.gross) + " " + currencyOf(co),
-	})
+	}, 0)
 }
 
 // customerInvoicePDF prints the company's own invoice to its customer.
@@ -75,7 +77,7 @@ func (s *Sandbox) customerInvoicePDF(co *company, v *voucher) []byte {
 	if v.typ == vtCustomerCredit {
 		title, sign = "KREDITFAKTURA", -1
 	}
-	return pdfDocument([]string{
+	return samplepdf.Page([]string{
 		title,
 		co.Name + ", " + co.addr.street + ", " + co.addr.postal + " " + co.addr.city,
 		"Org.nr " + co.OrgNumber,
@@ -85,64 +87,7 @@ func (s *Sandbox) customerInvoicePDF(co *company, v *voucher) []byte {
 		"Kund: " + co.partyName(v),
 		"",
 		"Att betala: " + money(sign*v.gross) + " " + currencyOf(co),
-	})
-}
-
-// pdfText escapes a line for a PDF string in WinAnsiEncoding, which covers
-// the Nordic letters (å ä ö æ ø) at their Latin-1 code points.
-func pdfText(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		switch {
-		case r == '(' || r == ')' || r == '\\':
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case r < 0x20:
-		case r < 0x80:
-			b.WriteRune(r)
-		case r < 0x100:
-			fmt.Fprintf(&b, "\\%03o", r)
-		default:
-			b.WriteByte('?')
-		}
-	}
-	return b.String()
-}
-
-// pdfDocument writes a one-page PDF 1.4 with Helvetica text and a correct
-// cross-reference table, small enough to write by hand and valid for any
-// reader.
-func pdfDocument(lines []string) []byte {
-	var content bytes.Buffer
-	content.WriteString("BT\n/F1 20 Tf\n56 780 Td\n")
-	for i, l := range lines {
-		if i == 1 {
-			content.WriteString("/F1 12 Tf\n")
-		}
-		fmt.Fprintf(&content, "(%s) Tj\n0 -20 Td\n", pdfText(l))
-	}
-	content.WriteString("ET\n")
-	objs := []string{
-		"<< /Type /Catalog /Pages 2 0 R >>",
-		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
-		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
-		fmt.Sprintf("<< /Length %d >>\nstream\n%sendstream", content.Len(), content.String()),
-	}
-	var b bytes.Buffer
-	b.WriteString("%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-	offsets := make([]int, len(objs))
-	for i, o := range objs {
-		offsets[i] = b.Len()
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
-	}
-	xref := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
-	for _, off := range offsets {
-		fmt.Fprintf(&b, "%010d 00000 n \n", off)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, xref)
-	return b.Bytes()
+	}, 0)
 }
 
 // writeReceiptImage draws a till receipt: a white slip with grey text bars

@@ -8,6 +8,8 @@ import (
 	"image/png"
 	"io"
 	"strings"
+
+	"bilag/connectors/samplepdf"
 )
 
 // File is a document the sandbox serves in base64: a small one held in
@@ -82,7 +84,7 @@ func padBlock() []byte {
 }
 
 func pdfFile(name string, lines ...string) *File {
-	return &File{Name: name, MimeType: "application/pdf", data: pdfDocument(lines, 0)}
+	return &File{Name: name, MimeType: "application/pdf", data: samplepdf.Page(lines, 0)}
 }
 
 // largePDF is a valid PDF of exactly size bytes (at least the small one's):
@@ -90,10 +92,10 @@ func pdfFile(name string, lines ...string) *File {
 func largePDF(name string, size int64, lines ...string) *File {
 	// Laid out as if padded by size, so that startxref has as many
 	// digits as it will have.
-	small := pdfDocument(lines, size)
+	small := samplepdf.Page(lines, size)
 	total := max(size-int64(len(small)), 0)
 	rest := total % 64 // one short comment line, then whole ones
-	doc := pdfDocument(lines, total)
+	doc := samplepdf.Page(lines, total)
 	cut := bytes.Index(doc, []byte("1 0 obj"))
 	head := append([]byte(nil), doc[:cut]...)
 	switch {
@@ -103,63 +105,6 @@ func largePDF(name string, size int64, lines ...string) *File {
 		head = append(append(append(head, '%'), bytes.Repeat([]byte{'-'}, int(rest-2))...), '\n')
 	}
 	return &File{Name: name, MimeType: "application/pdf", head: head, tail: doc[cut:], pad: total - rest}
-}
-
-// pdfText escapes a line for a PDF string in WinAnsiEncoding, which has the
-// Finnish and Swedish letters at their Latin-1 code points.
-func pdfText(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		switch {
-		case r == '(' || r == ')' || r == '\\':
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case r < 0x20:
-		case r < 0x80:
-			b.WriteRune(r)
-		case r < 0x100:
-			fmt.Fprintf(&b, "\\%03o", r)
-		default:
-			b.WriteByte('?')
-		}
-	}
-	return b.String()
-}
-
-// pdfDocument is a one-page PDF 1.4 with Helvetica text and a correct
-// cross-reference table; pad is the length of the comment lines a large
-// file carries after its header, which every offset counts.
-func pdfDocument(lines []string, pad int64) []byte {
-	var content bytes.Buffer
-	content.WriteString("BT\n/F1 20 Tf\n56 780 Td\n")
-	for i, l := range lines {
-		if i == 1 {
-			content.WriteString("/F1 12 Tf\n")
-		}
-		fmt.Fprintf(&content, "(%s) Tj\n0 -20 Td\n", pdfText(l))
-	}
-	content.WriteString("ET\n")
-	objs := []string{
-		"<< /Type /Catalog /Pages 2 0 R >>",
-		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
-		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
-		fmt.Sprintf("<< /Length %d >>\nstream\n%sendstream", content.Len(), content.String()),
-	}
-	var b bytes.Buffer
-	b.WriteString("%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-	offsets := make([]int64, len(objs))
-	for i, o := range objs {
-		offsets[i] = int64(b.Len()) + pad
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
-	}
-	xref := int64(b.Len()) + pad
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
-	for _, off := range offsets {
-		fmt.Fprintf(&b, "%010d 00000 n \n", off)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, xref)
-	return b.Bytes()
 }
 
 // receiptPNG draws a till receipt whose grey bars follow seed's digits, so

@@ -1,4 +1,7 @@
-package sandbox
+// Package samplepdf writes the one-page PDFs the sandboxes serve as
+// invoices and receipts: small enough to write by hand, valid for any
+// reader.
+package samplepdf
 
 import (
 	"bytes"
@@ -6,15 +9,18 @@ import (
 	"strings"
 )
 
-// pdfOf makes a one-page PDF with the lines in Helvetica.
-func pdfOf(lines ...string) []byte {
+// Page is a one-page PDF 1.4 with lines in Helvetica (the first one large)
+// and a correct cross-reference table. pad is the length of the comment
+// lines a caller writes after the header to make a large file; every offset
+// counts them.
+func Page(lines []string, pad int64) []byte {
 	var content bytes.Buffer
-	content.WriteString("BT\n/F1 16 Tf\n60 780 Td\n")
+	content.WriteString("BT\n/F1 20 Tf\n56 780 Td\n")
 	for i, l := range lines {
 		if i == 1 {
 			content.WriteString("/F1 12 Tf\n")
 		}
-		fmt.Fprintf(&content, "(%s) Tj\n0 -22 Td\n", pdfText(l))
+		fmt.Fprintf(&content, "(%s) Tj\n0 -20 Td\n", Text(l))
 	}
 	content.WriteString("ET\n")
 	objs := []string{
@@ -26,12 +32,12 @@ func pdfOf(lines ...string) []byte {
 	}
 	var b bytes.Buffer
 	b.WriteString("%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-	offsets := make([]int, len(objs))
+	offsets := make([]int64, len(objs))
 	for i, o := range objs {
-		offsets[i] = b.Len()
+		offsets[i] = int64(b.Len()) + pad
 		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
 	}
-	xref := b.Len()
+	xref := int64(b.Len()) + pad
 	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
 	for _, off := range offsets {
 		fmt.Fprintf(&b, "%010d 00000 n \n", off)
@@ -40,17 +46,19 @@ func pdfOf(lines ...string) []byte {
 	return b.Bytes()
 }
 
-// pdfText escapes s for a PDF string in WinAnsi (Latin-1 for æøå).
-func pdfText(s string) string {
+// Text escapes s for a PDF string in WinAnsi: Latin-1 letters (åäö, æø)
+// as octal escapes, control characters dropped, anything else a '?'.
+func Text(s string) string {
 	var b strings.Builder
 	for _, r := range s {
 		switch {
 		case r == '(' || r == ')' || r == '\\':
 			b.WriteByte('\\')
 			b.WriteRune(r)
-		case r < 128:
+		case r < 0x20:
+		case r < 0x80:
 			b.WriteRune(r)
-		case r < 256:
+		case r < 0x100:
 			fmt.Fprintf(&b, "\\%03o", r)
 		default:
 			b.WriteByte('?')
