@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -13,6 +14,8 @@ import (
 	"bilag/connectors"
 	"bilag/connectors/eaccounting"
 	"bilag/connectors/eaccounting/sandbox"
+	"bilag/connectors/economic"
+	"bilag/connectors/enterprise"
 	"bilag/db/seal"
 	"bilag/server/config"
 	"bilag/server/demo"
@@ -34,6 +37,10 @@ type upstream struct {
 	// <name>`, served at base; it prints how to use it to stdout. Nil: the
 	// row has none, or (eaccounting) main serves it with flags of its own.
 	standalone func(base string, log *slog.Logger, stdout io.Writer) (http.Handler, error)
+	// words are the connector's own words for the pages (its package's
+	// Words): the views show them whether or not the row is configured, so
+	// that a connection made before stays named and explained.
+	words func() fs.FS
 }
 
 // opened is a connector a row built, with what the rest of main needs of it.
@@ -51,17 +58,19 @@ type opened struct {
 
 func upstreams() []upstream {
 	return []upstream{
-		{name: "eaccounting", countries: []string{"SE", "NO", "NL"}, open: openEAccounting},
+		{name: "eaccounting", countries: []string{"SE", "NO", "NL"}, open: openEAccounting, words: eaccounting.Words},
 		netvisorRow(),
-		{name: "economic", countries: []string{"DK", "NO", "SE"}, open: openEconomic, standalone: economicStandalone},
-		{name: "enterprise", countries: []string{"NO"}, open: openEnterprise, standalone: enterpriseSandbox},
+		{name: "economic", countries: []string{"DK", "NO", "SE"}, open: openEconomic, standalone: economicStandalone, words: economic.Words},
+		{name: "enterprise", countries: []string{"NO"}, open: openEnterprise, standalone: enterpriseSandbox, words: enterprise.Words},
 	}
 }
 
 // registry is the opened connectors of every row.
 type registry struct {
-	connectors  map[string]connectors.Connector
-	countries   map[string][]string
+	connectors map[string]connectors.Connector
+	countries  map[string][]string
+	// words are every row's own words, by connector name (views.Options).
+	words       map[string]fs.FS
 	formOrigins []string
 	// sandbox serves every row's sandbox, each under its own path (see
 	// sandboxBase), on BILAG_SANDBOX_ADDR; nil outside demo mode.
@@ -105,7 +114,7 @@ func (a *app) sandboxBase(name string) string {
 // reported at once.
 func openRegistry(a *app, getenv config.Getenv) (*registry, error) {
 	r := config.NewReader(getenv)
-	reg := &registry{connectors: map[string]connectors.Connector{}, countries: map[string][]string{}}
+	reg := &registry{connectors: map[string]connectors.Connector{}, countries: map[string][]string{}, words: map[string]fs.FS{}}
 	// One client serves every company and every concurrent document open;
 	// the default keeps two idle connections per host, which makes a busy
 	// portal open new TLS connections to Visma all the time.
@@ -114,6 +123,9 @@ func openRegistry(a *app, getenv config.Getenv) (*registry, error) {
 	client := &http.Client{Timeout: 60 * time.Second, Transport: transport}
 	var failed []error
 	for _, u := range upstreams() {
+		if u.words != nil {
+			reg.words[u.name] = u.words()
+		}
 		o, err := u.open(a, r, client)
 		if err != nil {
 			failed = append(failed, fmt.Errorf("%s: %w", u.name, err))

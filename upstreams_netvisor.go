@@ -23,7 +23,7 @@ import (
 // netvisorRow is Visma Netvisor's registry row: Finland, keys pasted into
 // the key form.
 func netvisorRow() upstream {
-	return upstream{name: "netvisor", countries: []string{"FI"}, open: openNetvisor, standalone: standaloneNetvisor}
+	return upstream{name: "netvisor", countries: []string{"FI"}, open: openNetvisor, standalone: standaloneNetvisor, words: netvisor.Words}
 }
 
 // netvisorDemoPartnerID is the demo's partner id; its key is derived from

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"bilag/db"
-	"bilag/views"
 )
 
 // companyRoute is one company-scoped route, and what a member of each role
@@ -285,7 +284,7 @@ func TestLoginThrottle(t *testing.T) {
 		r := b.do(http.MethodPost, "/login", url.Values{"_csrf": {b.csrf}, "email": {e.analyst.Email}, "password": {e.analyst.Password}}, http.Header{"Accept-Language": {lang}})
 		wantStatus(t, "login after 5 failures", r, http.StatusTooManyRequests)
 		// The message up to the number of minutes.
-		if want := strings.SplitN(views.Translate(lang, "login.throttled"), "%d", 2)[0]; !strings.Contains(r.Text(), want) {
+		if want := strings.SplitN(words().Translate(lang, "login.throttled"), "%d", 2)[0]; !strings.Contains(r.Text(), want) {
 			t.Errorf("throttled page (%s) does not say %q", lang, want)
 		}
 	}

@@ -12,7 +12,7 @@ import (
 )
 
 // sv is tr in Swedish.
-func sv(key string, args ...any) string { return views.Translate("sv", key, args...) }
+func sv(key string, args ...any) string { return words().Translate("sv", key, args...) }
 
 // TestConsentPageSaysWhoAsks: the consent page names the firm (with its
 // logo), the analyst who sent the link and how to reach them and the firm,

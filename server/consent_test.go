@@ -10,10 +10,9 @@ import (
 	"time"
 
 	"bilag/db"
-	"bilag/views"
 )
 
-func tr(key string, args ...any) string { return views.Translate("en", key, args...) }
+func tr(key string, args ...any) string { return words().Translate("en", key, args...) }
 
 // TestConsentHappyPath runs the whole story: the analyst makes a link, the
 // accountant opens it, logs in at the sandbox, picks the company, approves,

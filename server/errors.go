@@ -14,7 +14,6 @@ import (
 
 	"bilag/connectors"
 	"bilag/db"
-	"bilag/views"
 )
 
 var errCrossOrigin = errors.New("cross-origin or missing CSRF token")
@@ -121,7 +120,7 @@ func (s *Server) upstreamAnswerTo(c echo.Context, err error) (upstreamAnswer, bo
 	switch f.Class {
 	case connectors.ClassRefused:
 		key += string(f.Refused.Reason)
-		if !views.HasText(key) {
+		if !s.views.HasText(key) {
 			key = row.key + string(connectors.RefusedOther)
 		}
 	case connectors.ClassEnded:

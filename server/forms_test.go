@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"bilag/views"
 )
 
 // snapshot is everything a form could write, to prove a refused form wrote
@@ -118,14 +117,14 @@ func TestFormErrors(t *testing.T) {
 				form.Set("_csrf", tt.b.csrf)
 				r := tt.b.do(http.MethodPost, tt.path, form, http.Header{"Accept-Language": {lang + ",en;q=0.5"}})
 				wantStatus(t, "POST "+tt.path, r, http.StatusUnprocessableEntity)
-				want := views.Translate(lang, tt.key)
+				want := words().Translate(lang, tt.key)
 				if want == tt.key {
 					t.Fatalf("no translation for %q", tt.key)
 				}
 				if got := fieldErrors(r.Body)[tt.field]; got != want {
 					t.Errorf("message next to %s = %q, want %q (all: %v)", tt.field, got, want, fieldErrors(r.Body))
 				}
-				if lang == "sv" && want == views.Translate("en", tt.key) {
+				if lang == "sv" && want == words().Translate("en", tt.key) {
 					t.Errorf("%q has no Swedish text", tt.key)
 				}
 				if after := e.snapshot(t); after != before {

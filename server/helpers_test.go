@@ -6,6 +6,7 @@ import (
 	"errors"
 	"html"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
@@ -21,8 +22,12 @@ import (
 	"time"
 
 	"bilag/connectors"
+	"bilag/connectors/connectortest"
 	"bilag/connectors/eaccounting"
 	"bilag/connectors/eaccounting/sandbox"
+	"bilag/connectors/economic"
+	"bilag/connectors/enterprise"
+	"bilag/connectors/netvisor"
 	"bilag/connectors/orgnr"
 	"bilag/db"
 	"bilag/db/dbtest"
@@ -30,7 +35,23 @@ import (
 	"bilag/server"
 	"bilag/server/connections"
 	"bilag/server/password"
+	"bilag/views"
 )
+
+// connectorWords are every connector's own words, as the registry hands
+// them to the server, and the fake's: the tests' servers show the real
+// pages.
+var connectorWords = map[string]fs.FS{"eaccounting": eaccounting.Words(), "economic": economic.Words(), "netvisor": netvisor.Words(), "enterprise": enterprise.Words(), "fake": connectortest.Words()}
+
+// words are the pages' words as the tests' servers have them, for the
+// tests that look for a text.
+var words = sync.OnceValue(func() *views.Renderer {
+	r, err := views.New(views.Options{Connectors: connectorWords})
+	if err != nil {
+		panic(err)
+	}
+	return r
+})
 
 // syncBuffer collects log output written from many goroutines.
 type syncBuffer struct {
@@ -205,6 +226,9 @@ func newPortal(t *testing.T, opt server.Options, svc connections.Options) (*serv
 	opt.Connections = s
 	if opt.Hasher == (password.Hasher{}) {
 		opt.Hasher = fastHasher
+	}
+	if opt.ConnectorWords == nil {
+		opt.ConnectorWords = connectorWords
 	}
 	srv, err := server.New(opt)
 	if err != nil {

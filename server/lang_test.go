@@ -95,8 +95,8 @@ func TestConsentLanguageFollowsTheCompanysCountry(t *testing.T) {
 			if got := pageLang(page); got != tt.want {
 				t.Errorf("consent page of a %s company for Accept-Language %q is in %q, want %q", tt.country, tt.acceptLanguage, got, tt.want)
 			}
-			wantText(t, "consent page", page, views.Translate(tt.want, "consent.give"))
-			if got, want := pageTitle(page), views.TranslateFor(tt.want, "eaccounting", "consent.title"); !strings.HasPrefix(got, want) {
+			wantText(t, "consent page", page, words().Translate(tt.want, "consent.give"))
+			if got, want := pageTitle(page), words().TranslateFor(tt.want, "eaccounting", "consent.title"); !strings.HasPrefix(got, want) {
 				t.Errorf("consent page's title = %q, want it to start with %q", got, want)
 			}
 
@@ -108,7 +108,7 @@ func TestConsentLanguageFollowsTheCompanysCountry(t *testing.T) {
 			if got := pageLang(checking); got != tt.want {
 				t.Errorf("checking page of a %s company is in %q, want %q", tt.country, got, tt.want)
 			}
-			if got, want := pageTitle(checking), views.Translate(tt.want, "accountant.checking.title"); !strings.HasPrefix(got, want) {
+			if got, want := pageTitle(checking), words().Translate(tt.want, "accountant.checking.title"); !strings.HasPrefix(got, want) {
 				t.Errorf("checking page's title = %q, want it to start with %q", got, want)
 			}
 			r := acc.get(checkingTarget(t, checking))
@@ -121,8 +121,8 @@ func TestConsentLanguageFollowsTheCompanysCountry(t *testing.T) {
 			if tt.country != "SE" {
 				want = "result.retry"
 			}
-			wantText(t, "result page", res, views.Translate(tt.want, want))
-			if got, want := pageTitle(res), views.TranslateFor(tt.want, "eaccounting", "result.title"); !strings.HasPrefix(got, want) {
+			wantText(t, "result page", res, words().Translate(tt.want, want))
+			if got, want := pageTitle(res), words().TranslateFor(tt.want, "eaccounting", "result.title"); !strings.HasPrefix(got, want) {
 				t.Errorf("result page's title = %q, want it to start with %q", got, want)
 			}
 		})
@@ -167,11 +167,11 @@ func TestKeyFormLanguageFollowsTheCompanysCountry(t *testing.T) {
 	if got := pageLang(page); got != "fi" {
 		t.Errorf("key form of a Finnish company is in %q, want fi", got)
 	}
-	wantText(t, "key form", page, views.Translate("fi", "form.keys.title"), views.Translate("fi", "form.submit"))
+	wantText(t, "key form", page, words().Translate("fi", "form.keys.title"), words().Translate("fi", "form.submit"))
 	r := acc.post(link, url.Values{"user": {"anna"}, "key": {"wrong-key"}})
 	wantStatus(t, "wrong keys", r, http.StatusUnprocessableEntity)
 	if got := pageLang(r); got != "fi" {
 		t.Errorf("key form's refusal is in %q, want fi", got)
 	}
-	wantText(t, "wrong keys", r, views.Translate("fi", "form.refused"))
+	wantText(t, "wrong keys", r, words().Translate("fi", "form.refused"))
 }

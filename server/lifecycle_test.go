@@ -12,7 +12,6 @@ import (
 	"bilag/connectors"
 	"bilag/connectors/connectortest"
 	"bilag/db"
-	"bilag/views"
 )
 
 // Item 3: the company page says in words why a sync failed, not "see the
@@ -27,12 +26,12 @@ func TestFailedSyncSaysWhy(t *testing.T) {
 	}
 	page := e.loggedIn(e.analyst).get("/companies/" + itoa(e.fj.ID))
 	wantStatus(t, "company page", page, http.StatusOK)
-	want := views.Translate("en", "sync.reason.unavailable")
+	want := words().Translate("en", "sync.reason.unavailable")
 	if want == "sync.reason.unavailable" || !strings.Contains(page.Text(), want) {
 		t.Errorf("company page does not say why the sync failed (%q):\n%s", want, page.Text())
 	}
-	if strings.Contains(page.Text(), views.Translate("en", "sync.error")) {
-		t.Errorf("company page says %q", views.Translate("en", "sync.error"))
+	if strings.Contains(page.Text(), words().Translate("en", "sync.error")) {
+		t.Errorf("company page says %q", words().Translate("en", "sync.error"))
 	}
 }
 
@@ -60,7 +59,7 @@ func TestMisconfigurationBanner(t *testing.T) {
 		}
 		conns = append(conns, conn)
 	}
-	banner := views.Translate("en", "admin.misconfigured", "fake")
+	banner := words().Translate("en", "admin.misconfigured", "fake")
 	if page := e.loggedIn(e.admin).get("/"); strings.Contains(page.Text(), banner) {
 		t.Fatal("the banner shows before anything failed")
 	}
@@ -112,7 +111,7 @@ func TestSyncNowWhileSyncing(t *testing.T) {
 		r := b.post("/companies/"+itoa(e.fj.ID)+"/sync", nil)
 		wantStatus(t, "sync now", r, http.StatusSeeOther)
 		page := b.get(r.Location())
-		if want := views.Translate("en", "sync.alreadyrunning", 0, 0); !strings.Contains(page.Text(), want) {
+		if want := words().Translate("en", "sync.alreadyrunning", 0, 0); !strings.Contains(page.Text(), want) {
 			t.Errorf("the page after a second Sync now does not say %q:\n%s", want, page.Text())
 		}
 	}

@@ -48,7 +48,7 @@ func (s *Server) linkView(c echo.Context, l *db.ConsentLink) linkView {
 		Revocable: st != db.LinkConnected && st != db.LinkRevoked && st != db.LinkExpired, SentTo: l.SentTo, Approver: l.Approver}
 	switch {
 	case st == db.LinkFailed:
-		v.Reason, v.Next = failureWords(s.lang(c), l.Reason, l.Detail)
+		v.Reason, v.Next = s.failureWords(s.lang(c), l.Reason, l.Detail)
 	case st == db.LinkRevoked && l.Reason == "superseded":
 		v.Reason = s.t(c, "reason.superseded")
 	}
@@ -57,14 +57,14 @@ func (s *Server) linkView(c echo.Context, l *db.ConsentLink) linkView {
 
 // failureWords puts why a link failed in words, the permission areas
 // included, and what to do next.
-func failureWords(lang, reason, detail string) (why, next string) {
-	why = views.Translate(lang, "reason."+reason)
+func (s *Server) failureWords(lang, reason, detail string) (why, next string) {
+	why = s.views.Translate(lang, "reason."+reason)
 	if detail != "" {
 		if reason == "permission" || reason == "missing_scope" {
 			var areas []string
 			for a := range strings.SplitSeq(detail, ",") {
 				a = strings.TrimSpace(a)
-				if w := views.Translate(lang, "area."+a); w != "area."+a {
+				if w := s.views.Translate(lang, "area."+a); w != "area."+a {
 					a = w
 				}
 				areas = append(areas, a)
@@ -73,9 +73,9 @@ func failureWords(lang, reason, detail string) (why, next string) {
 		}
 		why += " (" + detail + ")"
 	}
-	next = views.Translate(lang, "next."+reason)
+	next = s.views.Translate(lang, "next."+reason)
 	if next == "next."+reason {
-		next = views.Translate(lang, "next.default")
+		next = s.views.Translate(lang, "next.default")
 	}
 	return why, next
 }

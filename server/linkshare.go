@@ -100,8 +100,8 @@ func (s *Server) linkCopyOf(ctx context.Context, co *db.Company, l *db.ConsentLi
 
 // linkMessage is the message that carries a link to its approver.
 func (s *Server) linkMessage(lang string, co *db.Company, l *db.ConsentLink, url, sender string) string {
-	system := connectorName(lang, l.Connector)
-	return views.TranslateFor(lang, l.Connector, "share.message", s.firm, genitive(lang, co.Name), system, url, s.linkExpiry(lang, l.ExpiresAt, co.Country), sender)
+	system := s.connectorName(lang, l.Connector)
+	return s.views.TranslateFor(lang, l.Connector, "share.message", s.firm, genitive(lang, co.Name), system, url, s.linkExpiry(lang, l.ExpiresAt, co.Country), sender)
 }
 
 // countryZones are the zones the approvers of a country's companies read
@@ -121,7 +121,7 @@ func (s *Server) companyZone(country string) *time.Location {
 
 // linkSubject is the subject of the mail that carries a link.
 func (s *Server) linkSubject(lang string, co *db.Company) string {
-	return views.Translate(lang, "share.subject", genitive(lang, co.Name))
+	return s.views.Translate(lang, "share.subject", genitive(lang, co.Name))
 }
 
 // linkExpiry prints when a link ends in the company's zone, naming the
@@ -129,17 +129,14 @@ func (s *Server) linkSubject(lang string, co *db.Company) string {
 func (s *Server) linkExpiry(lang string, t time.Time, country string) string {
 	t = t.In(s.companyZone(country))
 	name := t.Month().String()
-	if m := strings.Fields(views.Translate(lang, "share.months")); len(m) == 12 {
+	if m := strings.Fields(s.views.Translate(lang, "share.months")); len(m) == 12 {
 		name = m[t.Month()-1]
 	}
-	return views.Translate(lang, "share.when", t.Day(), name, t.Year(), t.Format(views.Translate(lang, "share.clock")))
+	return s.views.Translate(lang, "share.when", t.Day(), name, t.Year(), t.Format(s.views.Translate(lang, "share.clock")))
 }
 
-func connectorName(lang, name string) string {
-	if t := views.Translate(lang, "connector."+name); t != "connector."+name {
-		return t
-	}
-	return name
+func (s *Server) connectorName(lang, name string) string {
+	return s.views.ConnectorName(lang, name)
 }
 
 // genitive is name as the owner of its books in lang. Swedish adds s, or

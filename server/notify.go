@@ -12,7 +12,6 @@ import (
 	"bilag/db"
 	"bilag/server/connections"
 	"bilag/server/mail"
-	"bilag/views"
 )
 
 // syncFailingAfter is how long a company's syncs fail before its people
@@ -70,24 +69,24 @@ func (s *Server) syncFailingLongEnough(ctx context.Context, companyID int64) boo
 
 // notificationWords is a notification in lang: what happened and what to
 // do next.
-func notificationWords(lang string, n *db.Notification, company string) (what, next string) {
+func (s *Server) notificationWords(lang string, n *db.Notification, company string) (what, next string) {
 	switch n.Kind {
 	case db.NotifyLinkConnected:
 		who := n.Actor
 		if who == "" {
-			who = views.Translate(lang, "notify.someone")
+			who = s.views.Translate(lang, "notify.someone")
 		}
-		return views.Translate(lang, "notify.connected", company, who), ""
+		return s.views.Translate(lang, "notify.connected", company, who), ""
 	case db.NotifyLinkFailed:
-		why, next := failureWords(lang, n.Reason, n.Detail)
+		why, next := s.failureWords(lang, n.Reason, n.Detail)
 		if n.Actor != "" {
-			return views.Translate(lang, "notify.failed.by", company, why, n.Actor), next
+			return s.views.Translate(lang, "notify.failed.by", company, why, n.Actor), next
 		}
-		return views.Translate(lang, "notify.failed", company, why), next
+		return s.views.Translate(lang, "notify.failed", company, why), next
 	case db.NotifyReapproval:
-		return views.Translate(lang, "notify.reapproval", company), views.Translate(lang, "next.reapproval")
+		return s.views.Translate(lang, "notify.reapproval", company), s.views.Translate(lang, "next.reapproval")
 	case db.NotifySyncFailing:
-		return views.Translate(lang, "notify.syncfailing", company), views.Translate(lang, "sync.reason."+n.Reason)
+		return s.views.Translate(lang, "notify.syncfailing", company), s.views.Translate(lang, "sync.reason."+n.Reason)
 	}
 	return n.Kind, ""
 }
@@ -104,8 +103,8 @@ func (s *Server) mailNotification(ctx context.Context, n *db.Notification) {
 	}
 	var text, subject []string
 	for _, lang := range []string{"sv", "en"} {
-		what, next := notificationWords(lang, n, co.Name)
-		subject = append(subject, views.Translate(lang, "notify.subject."+n.Kind, co.Name))
+		what, next := s.notificationWords(lang, n, co.Name)
+		subject = append(subject, s.views.Translate(lang, "notify.subject."+n.Kind, co.Name))
 		text = append(text, strings.TrimSpace(what+"\n\n"+next)+"\n\n"+s.absURL(fmt.Sprintf("/companies/%d", co.ID)))
 	}
 	for _, to := range s.notificationRecipients(ctx, n) {
@@ -174,7 +173,7 @@ func (s *Server) showNotifications(c echo.Context) error {
 				names[n.CompanyID] = co.Name
 			}
 		}
-		what, next := notificationWords(s.lang(c), n, names[n.CompanyID])
+		what, next := s.notificationWords(s.lang(c), n, names[n.CompanyID])
 		p.Rows = append(p.Rows, notificationRow{At: n.CreatedAt, CompanyID: n.CompanyID, Company: names[n.CompanyID], What: what, Next: next,
 			Kind: n.Kind, Unread: int64(i) < unread})
 	}

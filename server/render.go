@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"bilag/connectors"
+	"bilag/db"
 	"bilag/views"
 )
 
@@ -21,11 +23,12 @@ type ofConnector interface{ connector() string }
 // connector's words (views.Page.Connector).
 func (s *Server) page(c echo.Context, title string, data any) *views.Page {
 	sess := sessionOf(c)
+	u := currentUser(c)
 	p := &views.Page{
 		Title:    title,
 		Lang:     s.lang(c),
-		User:     currentUser(c),
-		Company:  currentCompany(c),
+		User:     pageUser(u),
+		Company:  pageCompany(currentCompany(c)),
 		Path:     c.Request().URL.RequestURI(),
 		Static:   s.staticURL,
 		FirmName: s.firm,
@@ -33,7 +36,7 @@ func (s *Server) page(c echo.Context, title string, data any) *views.Page {
 		Data:     data,
 	}
 	p.Unread = s.unreadNotifications(c)
-	if p.User != nil && p.User.IsAdmin() {
+	if u != nil && u.IsAdmin() {
 		p.Misconfigured = s.conns.Misconfigured()
 	}
 	if d, ok := data.(ofConnector); ok {
@@ -50,6 +53,29 @@ func (s *Server) page(c echo.Context, title string, data any) *views.Page {
 	return p
 }
 
+// pageUser is what a page shows of u; nil for nobody.
+func pageUser(u *db.User) *views.User {
+	if u == nil {
+		return nil
+	}
+	return &views.User{Name: u.Name, Email: u.Email, Role: u.Role, IsAdmin: u.IsAdmin(), CanManageConnections: u.CanManageConnections()}
+}
+
+// pageCompany is what a page's header shows of co; nil for none.
+func pageCompany(co *db.Company) *views.Company {
+	if co == nil {
+		return nil
+	}
+	return &views.Company{ID: co.ID, Name: co.Name, Country: co.Country, OrgNumber: co.OrgNumber, Active: co.Active}
+}
+
+// renderer renders echo's c.Render with the views.
+type renderer struct{ views *views.Renderer }
+
+func (r renderer) Render(w io.Writer, name string, data any, _ echo.Context) error {
+	return r.views.Execute(w, name, data)
+}
+
 // render renders a page with status 200.
 func (s *Server) render(c echo.Context, name, title string, data any) error {
 	return c.Render(http.StatusOK, name, s.page(c, title, data))
@@ -57,13 +83,13 @@ func (s *Server) render(c echo.Context, name, title string, data any) error {
 
 // t translates into the visitor's language.
 func (s *Server) t(c echo.Context, key string, args ...any) string {
-	return views.Translate(s.lang(c), key, args...)
+	return s.views.Translate(s.lang(c), key, args...)
 }
 
 // ct translates into the visitor's language as connector words it
 // (views.TranslateFor), for a page of that connector's.
 func (s *Server) ct(c echo.Context, connector, key string, args ...any) string {
-	return views.TranslateFor(s.lang(c), connector, key, args...)
+	return s.views.TranslateFor(s.lang(c), connector, key, args...)
 }
 
 func retryAfterSeconds(rl *connectors.RateLimitError) string {

@@ -16,7 +16,6 @@ import (
 	"bilag/db"
 	"bilag/server"
 	"bilag/server/connections"
-	"bilag/views"
 )
 
 // withAdminSecondFactor is e served by a second portal on the same
@@ -151,7 +150,7 @@ func TestAdminsMustEnrol(t *testing.T) {
 	}
 	page := admin.get("/settings")
 	wantStatus(t, "settings before enrolling", page, http.StatusOK)
-	wantText(t, "settings before enrolling", page, views.Translate("en", "settings.2fa.required"))
+	wantText(t, "settings before enrolling", page, words().Translate("en", "settings.2fa.required"))
 	if r := admin.post("/admin/users/"+itoa(e.viewer.ID)+"/reset-password", nil); r.Status != http.StatusForbidden {
 		t.Errorf("POST reset-password before enrolling = %d, want 403", r.Status)
 	}
@@ -180,7 +179,7 @@ func TestAdminResetsSecondFactor(t *testing.T) {
 	}
 	r := admin.post("/admin/users/"+itoa(e.analyst.ID)+"/second-factor/reset", nil)
 	wantStatus(t, "reset second factor", r, http.StatusSeeOther)
-	wantText(t, "after the reset", admin.follow(r), views.Translate("en", "admin.user.sessions.ended"))
+	wantText(t, "after the reset", admin.follow(r), words().Translate("en", "admin.user.sessions.ended"))
 	wantLoggedIn(t, "the user's browser", b, false)
 	wantLoggedIn(t, "a copy of its cookie", stolen, false)
 	all, err := e.db.AuditEvents(t.Context(), 0, 1000)

@@ -75,8 +75,10 @@ type Options struct {
 	// Mailer sends the portal's mail; nil is no mail. A *mail.Catcher
 	// (demo mode) keeps it for /admin/mail.
 	Mailer mail.Mailer
-	// Views and Static default to the embedded files.
-	Views  fs.FS
+	// ConnectorWords are each connector's own words for the pages, by
+	// connector name (views.Options.Connectors).
+	ConnectorWords map[string]fs.FS
+	// Static defaults to the embedded files.
 	Static fs.FS
 }
 
@@ -129,9 +131,6 @@ func New(opt Options) (*Server, error) {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	if opt.Views == nil {
-		opt.Views = views.FS()
-	}
 	if opt.Static == nil {
 		opt.Static = public.FS()
 	}
@@ -155,7 +154,7 @@ func New(opt Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	r, err := views.New(opt.Views)
+	r, err := views.New(views.Options{Connectors: opt.ConnectorWords})
 	if err != nil {
 		return nil, err
 	}

@@ -15,7 +15,6 @@ import (
 	"bilag/server"
 	"bilag/server/connections"
 	"bilag/server/password"
-	"bilag/views"
 )
 
 // browserTarget is where a browser goes on a Location header: it drops
@@ -273,7 +272,7 @@ func TestAdminChangesEndSessions(t *testing.T) {
 			page := admin.follow(r)
 			wantLoggedIn(t, "the user's browser", victim, !tt.ends)
 			wantLoggedIn(t, "a copy of its cookie", stolen, !tt.ends)
-			said := strings.Contains(page.Text(), views.Translate("en", "admin.user.sessions.ended"))
+			said := strings.Contains(page.Text(), words().Translate("en", "admin.user.sessions.ended"))
 			if said != tt.ends {
 				t.Errorf("the admin's page says the sessions ended: %v, want %v\n%s", said, tt.ends, page.Text())
 			}
@@ -417,7 +416,7 @@ func TestAdminFormRefusesWeakPasswords(t *testing.T) {
 	} {
 		r := admin.post("/admin/users/"+itoa(e.viewer.ID), url.Values{"name": {e.viewer.Name}, "role": {db.RoleViewer}, "active": {"1"}, "password": {tt.pass}})
 		wantStatus(t, "POST user "+tt.pass, r, http.StatusUnprocessableEntity)
-		if got, want := fieldErrors(r.Body)["password"], views.Translate("en", tt.key); got != want {
+		if got, want := fieldErrors(r.Body)["password"], words().Translate("en", tt.key); got != want {
 			t.Errorf("password %q: field error %q, want %q", tt.pass, got, want)
 		}
 		r = admin.post("/admin/users", url.Values{"name": {"Vera Ny"}, "email": {"nina@firm.test"}, "role": {db.RoleViewer}, "password": {tt.pass}})
@@ -451,7 +450,7 @@ func TestChangeOwnPassword(t *testing.T) {
 	} {
 		r := b.post("/settings/password", url.Values{"current_password": {tt.current}, "new_password": {tt.next}, "new_password_confirm": {tt.confirm}})
 		wantStatus(t, tt.name, r, http.StatusUnprocessableEntity)
-		if got, want := fieldErrors(r.Body)[tt.field], views.Translate("en", tt.key); got != want {
+		if got, want := fieldErrors(r.Body)[tt.field], words().Translate("en", tt.key); got != want {
 			t.Errorf("%s: message at %s = %q, want %q (all %v)", tt.name, tt.field, got, want, fieldErrors(r.Body))
 		}
 	}
@@ -465,7 +464,7 @@ func TestChangeOwnPassword(t *testing.T) {
 
 	r = b.post("/settings/password", url.Values{"current_password": {e.viewer.Password}, "new_password": {fresh}, "new_password_confirm": {fresh}})
 	wantStatus(t, "change password", r, http.StatusSeeOther)
-	wantText(t, "after the change", b.follow(r), views.Translate("en", "settings.password.changed"))
+	wantText(t, "after the change", b.follow(r), words().Translate("en", "settings.password.changed"))
 	wantLoggedIn(t, "the browser that changed it", b, true)
 	wantLoggedIn(t, "the user's other browser", other, false)
 	wantLoggedIn(t, "a copy of the other browser's cookie", stolen, false)

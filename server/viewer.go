@@ -95,7 +95,7 @@ func documentURL(v *db.Voucher, doc *db.VoucherDocument) string {
 // s.page, which would take the session's flash message away from the
 // voucher page around the frame.
 func (s *Server) framePage(c echo.Context, doc *db.VoucherDocument, data downloadPage) *views.Page {
-	return &views.Page{Title: doc.FileName, Lang: s.lang(c), User: currentUser(c), Company: currentCompany(c), Static: s.staticURL, FirmName: s.firm, Data: data}
+	return &views.Page{Title: doc.FileName, Lang: s.lang(c), User: pageUser(currentUser(c)), Company: pageCompany(currentCompany(c)), Static: s.staticURL, FirmName: s.firm, Data: data}
 }
 
 // frameable lets pages of the portal's own origin, and only those, frame

@@ -15,32 +15,36 @@ var shareKeys = []string{"share.message", "share.subject", "share.months", "shar
 // with the same places for the firm, company, system, link, expiry and
 // sender as the English; and the analyst can label each language's copy.
 func TestShareTextsInEveryLanguage(t *testing.T) {
+	r, err := testRenderer(t)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, lang := range Languages() {
 		for _, key := range shareKeys {
-			text, ok := catalog[key]
+			en, ok := r.words["en"][key]
 			if !ok {
 				t.Errorf("%s: no key", key)
 				continue
 			}
-			own := text.in(lang)
+			own := r.words.own(lang, key)
 			if own == "" {
 				t.Errorf("%s has no text in %s", key, lang)
 				continue
 			}
 			for _, verb := range []string{"%[1]", "%[2]", "%[3]", "%[4]", "%[5]", "%[6]"} {
-				if strings.Contains(text.En, verb) != strings.Contains(own, verb) {
+				if strings.Contains(en, verb) != strings.Contains(own, verb) {
 					t.Errorf("%s in %s: %s differs from the English", key, lang, verb)
 				}
 			}
-			if lang != "en" && own == text.En && key != "share.clock" && key != "share.when" {
+			if lang != "en" && own == en && key != "share.clock" && key != "share.when" {
 				t.Errorf("%s in %s is the English text", key, lang)
 			}
 		}
-		if n := len(strings.Fields(Translate(lang, "share.months"))); n != 12 {
+		if n := len(strings.Fields(r.Translate(lang, "share.months"))); n != 12 {
 			t.Errorf("share.months in %s has %d months", lang, n)
 		}
 		for _, key := range []string{"share.message." + lang, "share.copy." + lang} {
-			if catalog[key].En == "" || catalog[key].Sv == "" {
+			if r.words.own("en", key) == "" || r.words.own("sv", key) == "" {
 				t.Errorf("%s lacks English or Swedish", key)
 			}
 		}

@@ -1,13 +1,68 @@
 package views
 
 import (
+	"io/fs"
 	"maps"
+	"os"
+	"path"
 	"regexp"
 	"slices"
 	"sort"
 	"strings"
 	"testing"
+	"testing/fstest"
+
+	"bilag/db"
 )
+
+// diskConnectors are the connectors' own words as their packages embed
+// them (connectors/<name>/words), found on disk so that a connector added
+// there is tested here without a line of views naming it.
+func diskConnectors(t *testing.T) map[string]fs.FS {
+	t.Helper()
+	dirs, err := fs.Glob(os.DirFS(".."), "connectors/*/words")
+	if err != nil || len(dirs) == 0 {
+		t.Fatalf("no connector words under ../connectors (%v)", err)
+	}
+	out := map[string]fs.FS{}
+	for _, dir := range dirs {
+		if name := path.Base(path.Dir(dir)); name != "connectortest" { // the server tests' fake, not a connector
+			out[name] = os.DirFS(path.Join("..", dir))
+		}
+	}
+	return out
+}
+
+// testRenderer is the views as the server has them: the core's and every
+// connector's words.
+func testRenderer(t *testing.T) (*Renderer, error) {
+	t.Helper()
+	return New(Options{Connectors: diskConnectors(t)})
+}
+
+// templateFS is every template, each connector's as
+// connectors/<name>.html beside the core's.
+func templateFS(t *testing.T) fs.FS {
+	t.Helper()
+	out := fstest.MapFS{}
+	err := fs.WalkDir(FS(), ".", func(name string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(FS(), name)
+		out[name] = &fstest.MapFile{Data: b}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, cfs := range diskConnectors(t) {
+		if b, err := fs.ReadFile(cfs, connectorTemplate); err == nil {
+			out["connectors/"+name+".html"] = &fstest.MapFile{Data: b}
+		}
+	}
+	return out
+}
 
 // Over a list of enabled languages, readers get their own language when it
 // is on the list, Nynorsk and plain Norwegian readers get bokmål, and a
@@ -32,7 +87,7 @@ func TestMatchLanguageOnceEnabled(t *testing.T) {
 }
 
 // Languages cannot be changed through what it returns, and every language
-// it enables is one Text has room for and the switcher can name.
+// it enables has a message file and a name in the switcher.
 func TestLanguages(t *testing.T) {
 	l := Languages()
 	if len(l) == 0 || l[0] != "en" {
@@ -42,10 +97,9 @@ func TestLanguages(t *testing.T) {
 	if Languages()[0] != "en" || Supported("xx") {
 		t.Error("changing the slice Languages returned changed the languages")
 	}
-	all := Text{En: "en", Sv: "sv", Da: "da", Nb: "nb", Fi: "fi"}
 	for _, lang := range Languages() {
-		if all.in(lang) != lang {
-			t.Errorf("enabled language %q has no field in Text", lang)
+		if _, err := fs.Stat(locale, "locale/"+lang+".json"); err != nil {
+			t.Errorf("enabled language %q has no message file: %v", lang, err)
 		}
 		if languageName(lang) == lang {
 			t.Errorf("enabled language %q has no name for the language switcher", lang)
@@ -64,19 +118,79 @@ func TestLanguages(t *testing.T) {
 // A text missing in a language falls back to English; a missing key is
 // shown as itself.
 func TestTranslateFallsBack(t *testing.T) {
-	v := Text{En: "Save", Sv: "Spara"}
+	w := words{"en": {"save": "Save", "page": "Page %d of %d"}, "sv": {"save": "Spara", "page": "Sida %d av %d"}}
 	for lang, want := range map[string]string{"en": "Save", "sv": "Spara", "nb": "Save", "da": "Save", "fi": "Save", "xx": "Save", "": "Save"} {
-		if got := v.text(lang); got != want {
-			t.Errorf("%+v.text(%q) = %q, want %q", v, lang, got, want)
+		if got := w.translate(lang, "save"); got != want {
+			t.Errorf("translate(%q, save) = %q, want %q", lang, got, want)
 		}
 	}
 	for _, lang := range []string{"en", "sv", "nb"} {
-		if got := Translate(lang, "no.such.key"); got != "no.such.key" {
-			t.Errorf("Translate(%q, missing key) = %q, want the key", lang, got)
+		if got := w.translate(lang, "no.such.key"); got != "no.such.key" {
+			t.Errorf("translate(%q, missing key) = %q, want the key", lang, got)
 		}
 	}
-	if got := Translate("sv", "common.page", 2, 5); got != "Sida 2 av 5" {
-		t.Errorf(`Translate("sv", "common.page", 2, 5) = %q`, got)
+	if got := w.translate("sv", "page", 2, 5); got != "Sida 2 av 5" {
+		t.Errorf(`translate("sv", "page", 2, 5) = %q`, got)
+	}
+}
+
+// A message file that would show a person a key, or words of another
+// connector's, stops New.
+func TestMessageFilesAreChecked(t *testing.T) {
+	tests := []struct {
+		name  string
+		files fstest.MapFS
+		want  string
+	}{
+		{"no English", fstest.MapFS{"sv.json": {Data: []byte(`{"x.title": "Titel"}`)}}, "no en.json"},
+		{"a language Bilag does not offer", fstest.MapFS{"en.json": {Data: []byte(`{"x.title": "Title"}`)}, "de.json": {Data: []byte(`{"x.title": "Titel"}`)}}, "not one of the languages"},
+		{"a key without English", fstest.MapFS{"en.json": {Data: []byte(`{"x.title": "Title"}`)}, "sv.json": {Data: []byte(`{"x.titel": "Titel"}`)}}, "no English text"},
+		{"another connector's key", fstest.MapFS{"en.json": {Data: []byte(`{"y.title": "Title"}`)}}, "not one of its own"},
+		{"a neutral key", fstest.MapFS{"en.json": {Data: []byte(`{"consent.title": "Title"}`)}}, "not one of its own"},
+		{"an empty text", fstest.MapFS{"en.json": {Data: []byte(`{"x.title": "Title"}`)}, "da.json": {Data: []byte(`{"x.title": ""}`)}}, "is empty"},
+		{"not JSON", fstest.MapFS{"en.json": {Data: []byte(`{"x.title": `)}}, "en.json"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := New(Options{Connectors: map[string]fs.FS{"x": tt.files}})
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("New(connector x with %s) = %v, want an error saying %q", tt.name, err, tt.want)
+			}
+		})
+	}
+}
+
+// A connector brings its words and its blocks of the consent pages in its
+// own files: a fake one, made here, shows its words on its pages and the
+// neutral ones elsewhere, and no file of views names it.
+func TestConnectorBringsItsWords(t *testing.T) {
+	fake := fstest.MapFS{
+		"en.json":      {Data: []byte(`{"connector.fake": "Fake Books", "fake.consent.title": "Connect Fake Books"}`)},
+		"sv.json":      {Data: []byte(`{"connector.fake": "Fake Böcker", "fake.consent.title": "Koppla Fake Böcker"}`)},
+		"consent.html": {Data: []byte(`{{define "connector-logo"}}<b>fake-logo</b>{{end}}`)},
+	}
+	r, err := New(Options{Connectors: map[string]fs.FS{"fake": fake}})
+	if err != nil {
+		t.Fatalf("New() = %v", err)
+	}
+	if got := r.TranslateFor("sv", "fake", "consent.title"); got != "Koppla Fake Böcker" {
+		t.Errorf("TranslateFor(sv, fake, consent.title) = %q", got)
+	}
+	if got, want := r.TranslateFor("sv", "other", "consent.title"), r.Translate("sv", "consent.title"); got != want {
+		t.Errorf("TranslateFor(sv, other, consent.title) = %q, want the neutral %q", got, want)
+	}
+	if got := r.ConnectorName("da", "fake"); got != "Fake Books" {
+		t.Errorf("ConnectorName(da, fake) = %q, want the English name", got)
+	}
+	for conn, want := range map[string]bool{"fake": true, "": false} {
+		var b strings.Builder
+		data := testCompany{Company: &db.Company{ID: 1, Name: "X"}, LinkForm: NewForm()}
+		if err := r.Execute(&b, "company", &Page{Lang: "sv", Connector: conn, Company: &Company{ID: 1, Name: "X"}, Data: data}); err != nil {
+			t.Fatalf("Execute(company, %q) = %v", conn, err)
+		}
+		if got := strings.Contains(b.String(), "fake-logo"); got != want {
+			t.Errorf("company page for connector %q shows the fake's block: %v, want %v", conn, got, want)
+		}
 	}
 }
 
@@ -87,7 +201,7 @@ func TestTranslateFallsBack(t *testing.T) {
 // portal's navigation. It returns the connectors with words of their own.
 func accountantKeys(t *testing.T) (keys, connectors []string) {
 	t.Helper()
-	r, err := New(FS())
+	r, err := testRenderer(t)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +213,7 @@ func accountantKeys(t *testing.T) (keys, connectors []string) {
 	for _, conn := range connectors {
 		keys = append(keys, templateKeys(t, "connectors/"+conn+".html")...)
 	}
-	for k := range catalog {
+	for k := range r.words["en"] {
 		rest := k
 		for _, conn := range connectors {
 			rest = strings.TrimPrefix(rest, conn+".")
@@ -132,16 +246,16 @@ func keyConnector(key string, connectors []string) string {
 // connector is written in the languages of its countries (issues 15-17),
 // and in each of those wholly; in another language its own words fall back
 // to English while the page around them is in the reader's language.
-func missingTexts(cat map[string]Text, lang string, keys, connectors []string) []string {
+func missingTexts(cat words, lang string, keys, connectors []string) []string {
 	speaks := map[string]bool{}
 	for _, k := range keys {
-		if conn := keyConnector(k, connectors); conn != "" && cat[k].in(lang) != "" {
+		if conn := keyConnector(k, connectors); conn != "" && cat.own(lang, k) != "" {
 			speaks[conn] = true
 		}
 	}
 	var missing []string
 	for _, k := range keys {
-		if conn := keyConnector(k, connectors); cat[k].in(lang) == "" && (conn == "" || speaks[conn]) {
+		if conn := keyConnector(k, connectors); cat.own(lang, k) == "" && (conn == "" || speaks[conn]) {
 			missing = append(missing, k)
 		}
 	}
@@ -149,20 +263,13 @@ func missingTexts(cat map[string]Text, lang string, keys, connectors []string) [
 }
 
 func TestMissingTexts(t *testing.T) {
-	cat := map[string]Text{
-		"consent.give":          {En: "Give", Da: "Giv"},
-		"consent.title":         {En: "Connect"},
-		"x.consent.title":       {En: "Connect X", Da: "Forbind X"},
-		"x.result.how":          {En: "How"},
-		"connector.x":           {En: "X"},
-		"y.consent.title":       {En: "Connect Y", Fi: "Yhdistä Y"},
-		"connector.y":           {En: "Y", Fi: "Y"},
-		"xy.consent.title":      {En: "Connect XY"},
-		"connector.xy":          {En: "XY", Da: "XY"},
-		"consent.kicker":        {En: "Request", Da: "Anmodning"},
-		"connector.unspecified": {En: "U"},
+	cat := words{
+		"en": {"consent.give": "Give", "consent.title": "Connect", "x.consent.title": "Connect X", "x.result.how": "How", "connector.x": "X",
+			"y.consent.title": "Connect Y", "connector.y": "Y", "xy.consent.title": "Connect XY", "connector.xy": "XY", "consent.kicker": "Request", "connector.unspecified": "U"},
+		"da": {"consent.give": "Giv", "x.consent.title": "Forbind X", "connector.xy": "XY", "consent.kicker": "Anmodning"},
+		"fi": {"y.consent.title": "Yhdistä Y", "connector.y": "Y"},
 	}
-	keys := slices.Sorted(maps.Keys(cat))
+	keys := slices.Sorted(maps.Keys(cat["en"]))
 	conns := []string{"x", "y", "xy"}
 	tests := []struct {
 		lang string
@@ -185,16 +292,20 @@ func TestMissingTexts(t *testing.T) {
 // enabled language whose texts are not written yet fails here rather than
 // showing the accountant half a page in English.
 func TestAccountantTextsInEveryLanguage(t *testing.T) {
+	r, err := testRenderer(t)
+	if err != nil {
+		t.Fatal(err)
+	}
 	keys, conns := accountantKeys(t)
 	if len(keys) < 100 {
 		t.Fatalf("found %d keys the accountant sees, want the consent and result pages' (>100)", len(keys))
 	}
 	// The check itself must see a missing text, not Translate's fallback.
-	if got := missingTexts(catalog, "xx", keys, conns); len(got) == 0 {
+	if got := missingTexts(r.words, "xx", keys, conns); len(got) == 0 {
 		t.Fatalf("missingTexts(\"xx\") finds no key missing")
 	}
 	for _, lang := range Languages() {
-		if missing := missingTexts(catalog, lang, keys, conns); len(missing) > 0 {
+		if missing := missingTexts(r.words, lang, keys, conns); len(missing) > 0 {
 			t.Errorf("language %q is enabled but lacks %d of the accountant's %d texts: %s", lang, len(missing), len(keys), strings.Join(missing, ", "))
 		}
 	}
@@ -203,11 +314,15 @@ func TestAccountantTextsInEveryLanguage(t *testing.T) {
 // eAccounting's own words are written in every language Bilag offers: its
 // companies are Swedish, but its accountant may read any of them.
 func TestEAccountingInEveryLanguage(t *testing.T) {
+	r, err := testRenderer(t)
+	if err != nil {
+		t.Fatal(err)
+	}
 	keys, _ := accountantKeys(t)
 	for _, lang := range Languages() {
 		var missing []string
 		for _, k := range keys {
-			if keyConnector(k, []string{"eaccounting"}) != "" && catalog[k].in(lang) == "" {
+			if keyConnector(k, []string{"eaccounting"}) != "" && r.words.own(lang, k) == "" {
 				missing = append(missing, k)
 			}
 		}
@@ -262,10 +377,14 @@ func TestFormatVerbs(t *testing.T) {
 // one (the same verbs in the same order), so Translate(lang, key, args...)
 // formats the same arguments in every language.
 func TestFormatArgumentsMatchAcrossLanguages(t *testing.T) {
-	for k, v := range catalog {
-		want := formatVerbs(v.En)
+	r, err := testRenderer(t)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, en := range r.words["en"] {
+		want := formatVerbs(en)
 		for _, lang := range []string{"sv", "da", "nb", "fi"} {
-			s := v.in(lang)
+			s := r.words.own(lang, k)
 			if s == "" {
 				continue // falls back to English
 			}

@@ -6,17 +6,17 @@ import (
 	"net/url"
 	"sync"
 	"time"
-
-	"bilag/db"
 )
 
 // Page is the envelope every template gets. Data holds the page's own
 // typed struct.
 type Page struct {
-	Title   string
-	Lang    string
-	User    *db.User
-	Company *db.Company
+	Title string
+	Lang  string
+	// User is the person logged in; nil on the accountant's pages.
+	User *User
+	// Company is the company the page is about, if any.
+	Company *Company
 	CSRF    string
 	Flash   string
 	// Path is the current request path with query, for the language switch.
@@ -33,7 +33,7 @@ type Page struct {
 	FirmLogo string
 	// Connector names the connector whose words the page shows (the
 	// consent link's, the company's connection's): Renderer.Execute picks
-	// the page parsed with templates/connectors/<Connector>.html, and CT
+	// the page parsed with that connector's consent.html, and CT
 	// prefers the connector's catalogue. "" or a connector without a file
 	// of its own gets the page's neutral words.
 	Connector string
@@ -47,6 +47,25 @@ type Page struct {
 	// portal's. nil prints UTC.
 	Zone *time.Location
 	Data any
+
+	// words are the Renderer's, set by Execute for T and its kin.
+	words words
+}
+
+// User is what a page shows of the person logged in.
+type User struct {
+	Name, Email, Role string
+	// IsAdmin and CanManageConnections are the role's rights, decided by
+	// the server.
+	IsAdmin, CanManageConnections bool
+}
+
+// Company is what a page's header and title show of the company it is
+// about.
+type Company struct {
+	ID                       int64
+	Name, Country, OrgNumber string
+	Active                   bool
 }
 
 // shortMonths are the month abbreviations Page.Time prints, per language;
@@ -118,7 +137,7 @@ var countryZones = sync.OnceValue(func() map[string]*time.Location {
 })
 
 // T translates key into the page's language.
-func (p *Page) T(key string, args ...any) string { return Translate(p.Lang, key, args...) }
+func (p *Page) T(key string, args ...any) string { return p.words.translate(p.Lang, key, args...) }
 
 // TH translates key and marks the result as trusted HTML; only for catalog
 // strings with markup, never with user input in args.
@@ -126,13 +145,13 @@ func (p *Page) TH(key string, args ...any) template.HTML {
 	for i, a := range args {
 		args[i] = template.HTMLEscapeString(fmt.Sprint(a))
 	}
-	return template.HTML(Translate(p.Lang, key, args...))
+	return template.HTML(p.words.translate(p.Lang, key, args...))
 }
 
 // CT translates key as the page's connector words it: its catalogue's
 // "<connector>.<key>" when it has one, else the neutral text of key.
 func (p *Page) CT(key string, args ...any) string {
-	return TranslateFor(p.Lang, p.Connector, key, args...)
+	return p.words.translateFor(p.Lang, p.Connector, key, args...)
 }
 
 // CTH is CT for catalogue strings with markup, as TH is for T.
@@ -140,14 +159,14 @@ func (p *Page) CTH(key string, args ...any) template.HTML {
 	for i, a := range args {
 		args[i] = template.HTMLEscapeString(fmt.Sprint(a))
 	}
-	return template.HTML(TranslateFor(p.Lang, p.Connector, key, args...))
+	return template.HTML(p.words.translateFor(p.Lang, p.Connector, key, args...))
 }
 
 // ConnectorName is a connector's name as people know it
 // ("connector.<name>"), or name itself when the catalogue has none.
 func (p *Page) ConnectorName(name string) string {
-	if t, ok := catalog["connector."+name]; ok {
-		return t.text(p.Lang)
+	if s, ok := p.words.text(p.Lang, "connector."+name); ok {
+		return s
 	}
 	return name
 }
@@ -195,3 +214,14 @@ func (f *Form) Fail(name, key string) { f.Errors[name] = key }
 
 // OK reports whether no field failed.
 func (f *Form) OK() bool { return len(f.Errors) == 0 }
+
+// Kind is a voucher kind in the page's language: its own word
+// ("vkind.<kind>"), or the word for other kinds when there is none for it
+// (a connector's new kind, a row from before a kind existed), never the
+// key.
+func (p *Page) Kind(kind string) string {
+	if key := "vkind." + kind; p.words.has(key) {
+		return p.T(key)
+	}
+	return p.T("vkind.other")
+}

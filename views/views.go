@@ -6,20 +6,20 @@ package views
 import (
 	"bytes"
 	"embed"
+	"errors"
 	"fmt"
 	"html/template"
 	"io"
 	"io/fs"
+	"maps"
 	"net/url"
 	"path"
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/labstack/echo/v4"
 )
 
-//go:embed templates/*.html templates/connectors/*.html
+//go:embed templates/*.html
 var files embed.FS
 
 // FS is the embedded templates directory.
@@ -31,12 +31,27 @@ func FS() fs.FS {
 	return sub
 }
 
+// Options are what a Renderer is built from.
+type Options struct {
+	// Templates are the pages, layout and partials; nil is the embedded
+	// ones (FS).
+	Templates fs.FS
+	// Connectors are each connector's own words, by connector name, as its
+	// package embeds them: <lang>.json message files whose keys are
+	// "<name>.…" (its wording of a neutral key) and "connector.<name>" (its
+	// name as people know it), English required; and, optionally,
+	// consent.html, which replaces the connector blocks of connectorPages.
+	// Adding a connector adds a row here and no file to views.
+	Connectors map[string]fs.FS
+}
+
 // Renderer holds one parsed template per page, and one per page and
-// connector for the pages that show a connector's words. It implements
-// echo.Renderer.
+// connector for the pages that show a connector's words, and the words
+// of every page in every language.
 type Renderer struct {
 	pages map[string]*template.Template
-	// connectors are the connectors with a file in templates/connectors.
+	words words
+	// connectors are the connectors of Options.Connectors, sorted.
 	connectors []string
 }
 
@@ -45,18 +60,35 @@ var partials = []string{"layout.html", "partials.html"}
 
 // connectorPages are the pages that show a connector's own words. Each
 // defines the blocks a connector may replace ({{block "connector-…"}}) with
-// neutral words, and is parsed once more per file in templates/connectors,
+// neutral words, and is parsed once more per connector with a consent.html,
 // a clone of layout, page and that file, so that "<page>/<connector>" has
-// the connector's blocks. Connector files are found by name: the file of
-// connector name is connectors/<name>.html.
+// the connector's blocks.
 var connectorPages = []string{"company", "consent", "consent_result", "connect_form"}
 
 // connectorBlock prefixes the names of the blocks a connector file defines.
 const connectorBlock = "connector-"
 
-// New parses every page in fsys with the layout and partials, and each of
-// connectorPages once more per connector file.
-func New(fsys fs.FS) (*Renderer, error) {
+// connectorTemplate is the file of a connector's words that replaces the
+// connector blocks.
+const connectorTemplate = "consent.html"
+
+// New parses every page with the layout and partials, each of
+// connectorPages once more per connector template, and reads the core's
+// and every connector's message files.
+func New(opt Options) (*Renderer, error) {
+	fsys := opt.Templates
+	if fsys == nil {
+		fsys = FS()
+	}
+	r := &Renderer{pages: map[string]*template.Template{}, words: words{}}
+	r.connectors = slices.Sorted(maps.Keys(opt.Connectors))
+	core, err := fs.Sub(locale, "locale")
+	if err != nil {
+		return nil, fmt.Errorf("core message files: %w", err)
+	}
+	if err := r.words.add(core, "locale", coreKey(r.connectors)); err != nil {
+		return nil, err
+	}
 	base, err := template.New("").Funcs(funcs).ParseFS(fsys, partials...)
 	if err != nil {
 		return nil, fmt.Errorf("parse layout: %w", err)
@@ -65,7 +97,6 @@ func New(fsys fs.FS) (*Renderer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read templates: %w", err)
 	}
-	r := &Renderer{pages: map[string]*template.Template{}}
 	// blocks are the connector blocks the connector pages define.
 	blocks := map[string]bool{}
 	for _, e := range entries {
@@ -90,32 +121,42 @@ func New(fsys fs.FS) (*Renderer, error) {
 		}
 		r.pages[page] = t
 	}
-	files, err := fs.Glob(fsys, "connectors/*.html")
-	if err != nil {
-		return nil, fmt.Errorf("read connector templates: %w", err)
-	}
-	for _, file := range files {
-		if err := checkConnectorFile(fsys, file, blocks); err != nil {
+	for _, connector := range r.connectors {
+		cfs := opt.Connectors[connector]
+		if err := r.words.add(cfs, "connector "+connector, func(key string) bool { return connectorKey(connector, key) }); err != nil {
 			return nil, err
 		}
-		connector := strings.TrimSuffix(path.Base(file), ".html")
-		for _, page := range connectorPages {
-			t, ok := r.pages[page]
-			if !ok {
-				return nil, fmt.Errorf("connector page %s.html is missing", page)
-			}
-			ct, err := t.Clone()
-			if err != nil {
-				return nil, fmt.Errorf("clone %s for %s: %w", page, connector, err)
-			}
-			if _, err := ct.ParseFS(fsys, file); err != nil {
-				return nil, fmt.Errorf("parse %s for %s: %w", file, page, err)
-			}
-			r.pages[page+"/"+connector] = ct
+		if err := r.addConnectorPages(connector, cfs, blocks); err != nil {
+			return nil, err
 		}
-		r.connectors = append(r.connectors, connector)
 	}
 	return r, nil
+}
+
+// addConnectorPages parses each of connectorPages once more with the
+// connector's template, when it has one.
+func (r *Renderer) addConnectorPages(connector string, cfs fs.FS, blocks map[string]bool) error {
+	if _, err := fs.Stat(cfs, connectorTemplate); errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err := checkConnectorFile(cfs, connector, blocks); err != nil {
+		return err
+	}
+	for _, page := range connectorPages {
+		t, ok := r.pages[page]
+		if !ok {
+			return fmt.Errorf("connector page %s.html is missing", page)
+		}
+		ct, err := t.Clone()
+		if err != nil {
+			return fmt.Errorf("clone %s for %s: %w", page, connector, err)
+		}
+		if _, err := ct.ParseFS(cfs, connectorTemplate); err != nil {
+			return fmt.Errorf("parse %s's %s for %s: %w", connector, connectorTemplate, page, err)
+		}
+		r.pages[page+"/"+connector] = ct
+	}
+	return nil
 }
 
 // connectorBlocks lists the connector blocks t defines.
@@ -133,14 +174,15 @@ func connectorBlocks(t *template.Template) []string {
 // checkConnectorFile makes sure a connector file only replaces blocks the
 // connector pages have: a misspelt block would otherwise be parsed and
 // never shown, and a "content" of its own would replace the page.
-func checkConnectorFile(fsys fs.FS, file string, blocks map[string]bool) error {
-	t, err := template.New(path.Base(file)).Funcs(funcs).ParseFS(fsys, file)
+func checkConnectorFile(fsys fs.FS, connector string, blocks map[string]bool) error {
+	file := connector + "'s " + connectorTemplate
+	t, err := template.New(connectorTemplate).Funcs(funcs).ParseFS(fsys, connectorTemplate)
 	if err != nil {
 		return fmt.Errorf("parse %s: %w", file, err)
 	}
 	for _, d := range t.Templates() {
 		switch name := d.Name(); {
-		case name == path.Base(file):
+		case name == connectorTemplate:
 		case !strings.HasPrefix(name, connectorBlock):
 			return fmt.Errorf("%s defines %q: a connector file defines only %s… blocks", file, name, connectorBlock)
 		case !blocks[name]:
@@ -159,11 +201,6 @@ func isPartial(name string) bool {
 	return false
 }
 
-// Render writes page name with data, which must be a Page.
-func (r *Renderer) Render(w io.Writer, name string, data any, _ echo.Context) error {
-	return r.Execute(w, name, data)
-}
-
 // Execute renders a page outside echo (tests, mails). A Page with a
 // Connector gets that connector's version of the page when it has one.
 func (r *Renderer) Execute(w io.Writer, name string, data any) error {
@@ -171,8 +208,9 @@ func (r *Renderer) Execute(w io.Writer, name string, data any) error {
 	if !ok || strings.Contains(name, "/") {
 		return fmt.Errorf("render: no page %q", name)
 	}
-	if p, isPage := data.(*Page); isPage && p.Connector != "" {
-		if ct, found := r.pages[name+"/"+p.Connector]; found {
+	if p, isPage := data.(*Page); isPage {
+		p.words = r.words
+		if ct, found := r.pages[name+"/"+p.Connector]; found && p.Connector != "" {
 			t = ct
 		}
 	}
@@ -197,10 +235,35 @@ func (r *Renderer) Pages() []string {
 	return names
 }
 
-// Connectors lists the connectors that have words of their own in
-// templates/connectors (for the test that renders every page per
-// connector).
+// Connectors lists the connectors with words of their own (for the test
+// that renders every page per connector).
 func (r *Renderer) Connectors() []string { return slices.Clone(r.connectors) }
+
+// Translate looks key up in lang, falling back to English and then the key.
+func (r *Renderer) Translate(lang, key string, args ...any) string {
+	return r.words.translate(lang, key, args...)
+}
+
+// TranslateFor is Translate on a page of connector's: the connector's own
+// wording of key ("<connector>.<key>") when it has one, else the neutral
+// text of key.
+func (r *Renderer) TranslateFor(lang, connector, key string, args ...any) string {
+	return r.words.translateFor(lang, connector, key, args...)
+}
+
+// HasText reports whether key has a text, for a caller that picks a key by
+// a value from elsewhere (a refusal's reason) and must fall back rather
+// than show the key.
+func (r *Renderer) HasText(key string) bool { return r.words.has(key) }
+
+// ConnectorName is a connector's name as people know it
+// ("connector.<name>") in lang, or name itself when it has none.
+func (r *Renderer) ConnectorName(lang, name string) string {
+	if s, ok := r.words.text(lang, "connector."+name); ok {
+		return s
+	}
+	return name
+}
 
 var funcs = template.FuncMap{
 	"query": func(kv ...string) template.URL {

@@ -16,11 +16,11 @@ import (
 )
 
 // Every page renders with an empty envelope in both languages and for
-// every connector: each with words of its own in templates/connectors, one
+// every connector: each with words of its own (connectors/<name>/words), one
 // without ("fake", the server tests' connector) and none, so a typo in a
 // template is a test failure rather than a 500 for a person.
 func TestEveryPageRenders(t *testing.T) {
-	r, err := New(FS())
+	r, err := testRenderer(t)
 	if err != nil {
 		t.Fatalf("New() = %v", err)
 	}
@@ -35,7 +35,7 @@ func TestEveryPageRenders(t *testing.T) {
 			for _, conn := range pageConnectors(r) {
 				t.Run(name+"/"+lang+"/"+conn, func(t *testing.T) {
 					var buf bytes.Buffer
-					p := &Page{Lang: lang, User: &db.User{Name: "Ann", Role: db.RoleAdmin}, Company: &db.Company{ID: 1, Name: "X AB"}, Bare: name == "consent" || name == "consent_result" || name == "connect_form", Connector: conn}
+					p := &Page{Lang: lang, User: &User{Name: "Ann", Role: "admin", IsAdmin: true, CanManageConnections: true}, Company: &Company{ID: 1, Name: "X AB"}, Bare: name == "consent" || name == "consent_result" || name == "connect_form", Connector: conn}
 					// A nil Data is what a handler never sends; pages guard with
 					// {{with .Data}} and must then still render the layout.
 					if err := r.Execute(&buf, name, p); err != nil {
@@ -66,7 +66,7 @@ func pageConnectors(r *Renderer) []string {
 // connector, language and result: eAccounting's requirements, steps and
 // help on its pages, neutral words on the rest.
 func TestConnectorPagesRender(t *testing.T) {
-	r, err := New(FS())
+	r, err := testRenderer(t)
 	if err != nil {
 		t.Fatalf("New() = %v", err)
 	}
@@ -98,7 +98,7 @@ func TestConnectorPagesRender(t *testing.T) {
 			for _, lang := range Languages() {
 				t.Run(key+"/"+lang+"/"+conn, func(t *testing.T) {
 					var buf bytes.Buffer
-					p := &Page{Lang: lang, User: &db.User{Name: "Ann", Role: db.RoleAnalyst}, Company: co, Connector: conn, Data: data}
+					p := &Page{Lang: lang, User: &User{Name: "Ann", Role: "analyst", CanManageConnections: true}, Company: &Company{ID: co.ID, Name: co.Name, Country: co.Country, OrgNumber: co.OrgNumber, Active: co.Active}, Connector: conn, Data: data}
 					if err := r.Execute(&buf, name, p); err != nil {
 						t.Fatalf("Execute(%s) = %v", key, err)
 					}
@@ -116,8 +116,8 @@ func TestConnectorPagesRender(t *testing.T) {
 					want := map[string]string{"consent": "eaccounting.consent.req.permission", "company": "eaccounting.company.connector",
 						"consent_result/org_mismatch": "eaccounting.result.default.1", "consent_result/licence": "eaccounting.result.licence.how",
 						"consent_result/permission": "eaccounting.result.permission.how", "consent_result/no_company_access": "eaccounting.result.no_company_access"}[key]
-					if want != "" && !strings.Contains(out, Translate(lang, want)) {
-						t.Errorf("%s for eaccounting lacks %s (%q)", key, want, Translate(lang, want))
+					if want != "" && !strings.Contains(out, r.Translate(lang, want)) {
+						t.Errorf("%s for eaccounting lacks %s (%q)", key, want, r.Translate(lang, want))
 					}
 					if name == "company" && !strings.Contains(out, "img/visma.svg") {
 						t.Errorf("%s for eaccounting shows no Visma logo", key)
@@ -204,28 +204,23 @@ func eaccountingWord(s string) string {
 	return ""
 }
 
-// The core catalogues and the pages hold no eAccounting words: those are in
-// eaccountingCatalog, under "eaccounting." keys (and its name as people
-// know it, "connector.eaccounting", which every connector has), and in
-// templates/connectors/eaccounting.html.
+// The core's message files and the pages hold no eAccounting words: those
+// are in its own words (connectors/eaccounting/words), under
+// "eaccounting." keys and its name as people know it.
 func TestNoEAccountingWordsInTheCore(t *testing.T) {
-	core := map[string]map[string]Text{"core": coreCatalog, "consent": consentCatalog, "voucher": voucherCatalog, "api": apiCatalog, "form": formCatalog}
-	for name, m := range core {
+	core, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for lang, m := range core.words {
 		for k, v := range m {
-			for _, s := range []string{v.En, v.Sv, v.Da, v.Nb, v.Fi} {
-				if w := eaccountingWord(s); w != "" {
-					t.Errorf("%sCatalog[%q] says %q: an eAccounting word belongs in eaccountingCatalog", name, k, w)
-				}
+			if w := eaccountingWord(v); w != "" {
+				t.Errorf("locale/%s.json %q says %q: an eAccounting word belongs in its own words", lang, k, w)
 			}
 		}
 	}
-	for k := range eaccountingCatalog {
-		if !strings.HasPrefix(k, "eaccounting.") && k != "connector.eaccounting" {
-			t.Errorf("eaccountingCatalog has key %q, want it under \"eaccounting.\"", k)
-		}
-	}
-	err := fs.WalkDir(FS(), ".", func(name string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || strings.HasPrefix(name, "connectors/") {
+	err = fs.WalkDir(FS(), ".", func(name string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
 			return err
 		}
 		b, err := fs.ReadFile(FS(), name)
@@ -233,7 +228,7 @@ func TestNoEAccountingWordsInTheCore(t *testing.T) {
 			return err
 		}
 		if w := eaccountingWord(string(b)); w != "" || strings.Contains(strings.ToLower(string(b)), "visma") {
-			t.Errorf("%s names eAccounting or Visma (%q); its words belong in connectors/eaccounting.html", name, w)
+			t.Errorf("%s names eAccounting or Visma (%q); its words belong in its own consent.html", name, w)
 		}
 		return nil
 	})
@@ -245,7 +240,7 @@ func TestNoEAccountingWordsInTheCore(t *testing.T) {
 // Every key of a connector's catalogue is used: named in its template file,
 // or the connector's wording of a key a page asks for with CT.
 func TestConnectorKeysAreUsed(t *testing.T) {
-	r, err := New(FS())
+	r, err := testRenderer(t)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -260,20 +255,20 @@ func TestConnectorKeysAreUsed(t *testing.T) {
 	// The server asks for the pages' titles with TranslateFor, and for
 	// every upstream failure's message (server/errors.go).
 	asked = append(asked, "consent.title", "result.title", "conn.disconnected.flash", "share.message")
-	for k := range failuresCatalog {
+	for k := range r.words["en"] {
 		if strings.HasPrefix(k, "upstream.") {
 			asked = append(asked, k)
 		}
 	}
 	// consent_result.html asks for the headline of every reason with CT.
-	for k := range catalog {
+	for k := range r.words["en"] {
 		if strings.HasPrefix(k, "result.") && strings.Count(k, ".") == 1 {
 			asked = append(asked, k)
 		}
 	}
 	for _, conn := range r.Connectors() {
 		own := readTemplate(t, "connectors/"+conn+".html")
-		for k := range catalog {
+		for k := range r.words["en"] {
 			rest, ok := strings.CutPrefix(k, conn+".")
 			if !ok || strings.Contains(own, `"`+k+`"`) || strings.Contains(own, `"`+conn+`.result.%s.how"`) && strings.HasSuffix(k, ".how") {
 				continue
@@ -288,7 +283,7 @@ func TestConnectorKeysAreUsed(t *testing.T) {
 			if !slices.Contains(asked, rest) {
 				t.Errorf("%s is used neither by connectors/%s.html nor as the wording of a key a page asks for with CT", k, conn)
 			}
-			if _, ok := catalog[rest]; !ok {
+			if !r.words.has(rest) {
 				t.Errorf("%s words %q, which has no neutral text", k, rest)
 			}
 		}
@@ -303,18 +298,9 @@ func TestConnectorFileIsChecked(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			fsys := fstest.MapFS{"connectors/bad.html": {Data: []byte(tt.file)}}
-			if err := fs.WalkDir(FS(), ".", func(name string, d fs.DirEntry, err error) error {
-				if err == nil && !d.IsDir() && !strings.HasPrefix(name, "connectors/") {
-					b, err := fs.ReadFile(FS(), name)
-					fsys[name] = &fstest.MapFile{Data: b}
-					return err
-				}
-				return err
-			}); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := New(fsys); err == nil || !strings.Contains(err.Error(), tt.want) {
+			bad := fstest.MapFS{"en.json": {Data: []byte(`{}`)}, "consent.html": {Data: []byte(tt.file)}}
+			_, err := New(Options{Connectors: map[string]fs.FS{"bad": bad}})
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("New(with %s) = %v, want an error saying %q", tt.file, err, tt.want)
 			}
 		})
@@ -328,7 +314,7 @@ func TestConnectorBlocksOnlyOnConnectorPages(t *testing.T) {
 		"partials.html": {Data: []byte(``)},
 		"other.html":    {Data: []byte(`{{define "content"}}{{block "connector-logo" .}}{{end}}{{end}}`)},
 	}
-	if _, err := New(fsys); err == nil || !strings.Contains(err.Error(), "connectorPages") {
+	if _, err := New(Options{Templates: fsys}); err == nil || !strings.Contains(err.Error(), "connectorPages") {
 		t.Errorf("New(a page with a connector block outside connectorPages) = %v, want an error", err)
 	}
 }
@@ -390,9 +376,13 @@ func TestMatchLanguageOr(t *testing.T) {
 // Every key has an English and a Swedish text, so a Swedish page is not
 // half English.
 func TestEveryKeyIsTranslated(t *testing.T) {
-	for k, v := range catalog {
-		if v.En == "" || v.Sv == "" {
-			t.Errorf("key %q lacks a text: %+v", k, v)
+	r, err := testRenderer(t)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := range r.words["en"] {
+		if r.words.own("sv", k) == "" {
+			t.Errorf("key %q lacks a Swedish text", k)
 		}
 	}
 }
@@ -400,15 +390,19 @@ func TestEveryKeyIsTranslated(t *testing.T) {
 // Every key a template names exists in the catalog (with CT, its neutral
 // text: a connector's wording is optional).
 func TestTemplatesUseKnownKeys(t *testing.T) {
+	r, err := testRenderer(t)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, name := range templateFiles(t) {
 		for _, k := range templateKeys(t, name) {
-			if _, ok := catalog[k]; !ok {
+			if !r.words.has(k) {
 				t.Errorf("%s uses key %q, which has no translation", name, k)
 			}
 		}
 	}
 	for _, k := range []string{"common.morethan", "common.pageof"} {
-		if _, ok := catalog[k]; !ok {
+		if !r.words.has(k) {
 			t.Errorf("key %q (used from Go) has no translation", k)
 		}
 	}
@@ -418,7 +412,7 @@ func TestTemplatesUseKnownKeys(t *testing.T) {
 func templateFiles(t *testing.T) []string {
 	t.Helper()
 	var names []string
-	err := fs.WalkDir(FS(), ".", func(name string, d fs.DirEntry, err error) error {
+	err := fs.WalkDir(templateFS(t), ".", func(name string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() && path.Ext(name) == ".html" {
 			names = append(names, name)
 		}
@@ -432,7 +426,7 @@ func templateFiles(t *testing.T) []string {
 
 func readTemplate(t *testing.T, name string) string {
 	t.Helper()
-	b, err := fs.ReadFile(FS(), name)
+	b, err := fs.ReadFile(templateFS(t), name)
 	if err != nil {
 		t.Fatal(err)
 	}
