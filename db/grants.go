@@ -261,30 +261,31 @@ func (d *DB) refreshLocked(ctx context.Context, connID int64, margin time.Durati
 	return g, refreshErr
 }
 
+// grantLease is the lease on connection connID's grant: on SQLite the
+// cross-process half of the lock FreshGrant refreshes under (SQLite has no
+// row locks), held for at most leaseTime by this handle.
+func (d *DB) grantLease(connID int64) lease {
+	return lease{model: &Connection{}, keyColumn: "id", key: connID, owner: d.owner, ttl: leaseTime}
+}
+
 // refreshUnderLease takes the lease and refreshes; done is false when
 // another holder has the lease.
 func (d *DB) refreshUnderLease(ctx context.Context, connID int64, margin time.Duration, refresh RefreshFunc) (g connectors.Grant, done bool, err error) {
-	now := d.now().UTC()
-	until := now.Add(leaseTime)
-	res := d.gorm.WithContext(ctx).Model(&Connection{}).
-		Where("id = ? AND status = ? AND (lease_until IS NULL OR lease_until < ? OR lease_owner = ?)", connID, ConnActive, now, d.owner).
-		Updates(map[string]any{"lease_owner": d.owner, "lease_until": until})
-	if res.Error != nil {
-		return g, false, fmt.Errorf("take refresh lease of connection %d: %w", connID, res.Error)
+	l := d.grantLease(connID)
+	// Only an active connection is refreshed: one that ended meanwhile
+	// keeps its lease free, and FreshGrant's next read says why.
+	l.where, l.args = "status = ?", []any{ConnActive}
+	ok, err := d.take(ctx, l)
+	if err != nil {
+		return g, false, fmt.Errorf("take refresh lease of connection %d: %w", connID, err)
 	}
-	if res.RowsAffected == 0 {
+	if !ok {
 		return g, false, nil
 	}
-	release := func(extra map[string]any) error {
-		upd := map[string]any{"lease_owner": "", "lease_until": nil}
-		for k, v := range extra {
-			upd[k] = v
-		}
-		// A fresh context: the lease must be released even when the
-		// request that took it was cancelled.
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	release := func(set map[string]any) (bool, error) {
+		rctx, cancel := releaseContext(ctx)
 		defer cancel()
-		return d.gorm.WithContext(rctx).Model(&Connection{}).Where("id = ? AND lease_owner = ?", connID, d.owner).Updates(upd).Error
+		return d.release(rctx, l, set)
 	}
 	conn, err := d.ConnectionByID(ctx, connID)
 	if err != nil {
@@ -305,7 +306,7 @@ func (d *DB) refreshUnderLease(ctx context.Context, connID int64, margin time.Du
 	defer cancel()
 	ng, err := refresh(rctx, old)
 	if err != nil {
-		if rerr := release(refreshFailed(err)); rerr != nil {
+		if _, rerr := release(refreshFailed(err)); rerr != nil {
 			d.log.Error("release refresh lease", "connection_id", connID, "err", rerr)
 		}
 		return g, true, fmt.Errorf("refresh grant of connection %d: %w", connID, err)
@@ -314,7 +315,17 @@ func (d *DB) refreshUnderLease(ctx context.Context, connID int64, margin time.Du
 		release(nil)
 		return g, true, err
 	}
-	if err := release(d.refreshed(conn, ng)); err != nil {
+	// The write fence: the new grant is written only while this handle
+	// still holds the lease. Had it run out and another handle taken it
+	// over (refreshTimeout < leaseTime keeps that from happening while the
+	// database answers promptly), what the new holder writes must not be
+	// overwritten; and a grant the database does not hold must not be
+	// handed out, so the caller gets ErrLeaseLost instead.
+	held, err := release(d.refreshed(conn, ng))
+	if err == nil && !held {
+		err = ErrLeaseLost
+	}
+	if err != nil {
 		// The upstream has rotated the refresh token and we could not keep
 		// it: say so loudly, since the connection will need re-approval.
 		d.log.Error("save refreshed grant", "connection_id", connID, "err", err)
@@ -342,15 +353,13 @@ func (d *DB) withGrantLock(ctx context.Context, connID int64, fn func(tx *gorm.D
 			return fn(tx, &conn)
 		})
 	}
+	l := d.grantLease(connID)
 	for {
-		now := d.now().UTC()
-		res := d.gorm.WithContext(ctx).Model(&Connection{}).
-			Where("id = ? AND (lease_until IS NULL OR lease_until < ? OR lease_owner = ?)", connID, now, d.owner).
-			Updates(map[string]any{"lease_owner": d.owner, "lease_until": now.Add(leaseTime)})
-		if res.Error != nil {
-			return fmt.Errorf("take lease of connection %d: %w", connID, res.Error)
+		ok, err := d.take(ctx, l)
+		if err != nil {
+			return fmt.Errorf("take lease of connection %d: %w", connID, err)
 		}
-		if res.RowsAffected == 1 {
+		if ok {
 			break
 		}
 		if _, err := d.ConnectionByID(ctx, connID); err != nil {
@@ -365,11 +374,9 @@ func (d *DB) withGrantLock(ctx context.Context, connID int64, fn func(tx *gorm.D
 		}
 	}
 	defer func() {
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		rctx, cancel := releaseContext(ctx)
 		defer cancel()
-		err := d.gorm.WithContext(rctx).Model(&Connection{}).Where("id = ? AND lease_owner = ?", connID, d.owner).
-			Updates(map[string]any{"lease_owner": "", "lease_until": nil}).Error
-		if err != nil {
+		if _, err := d.release(rctx, l, nil); err != nil {
 			d.log.Error("release lease", "connection_id", connID, "err", err)
 		}
 	}()
