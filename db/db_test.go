@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"bilag/connectors"
 	"bilag/db"
 	"bilag/db/dbtest"
 )
@@ -93,4 +94,28 @@ func testConsentLinkLifecycle(t *testing.T, url string) {
 	if err := d.RevokeLink(ctx, co.ID+1, l.ID); !errors.Is(err, db.ErrNotFound) {
 		t.Errorf("RevokeLink(another company) = %v, want ErrNotFound", err)
 	}
+}
+
+// TestConnectedLinkStartsNoLogin: a link that has connected its company
+// does not start another login, so a second tab pressing "give
+// permission" after the first connected cannot reopen the link (its
+// callback would replace the company's connection through a used link).
+// StartLinkLogin's WHERE is the atomic guard behind the handler's check of
+// the link's state.
+func TestConnectedLinkStartsNoLogin(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, url string) {
+		e := newLCDB(t, url)
+		ctx := t.Context()
+		conn := e.connect(fjallbacka(), "c1", connectors.Grant{Data: []byte("g")})
+		if err := e.d.StartLinkLogin(ctx, conn.LinkID, "second-tab"); !errors.Is(err, db.ErrNotFound) {
+			t.Errorf("StartLinkLogin(connected link) = %v, want ErrNotFound", err)
+		}
+		l, err := e.d.Link(ctx, conn.LinkID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l.Status != db.LinkConnected || l.AttemptHash == db.HashSecret("second-tab") {
+			t.Errorf("link = {%s, attempt %q}, want still connected, not bound to the second attempt", l.Status, l.AttemptHash)
+		}
+	})
 }

@@ -3,25 +3,10 @@ package db
 import (
 	"context"
 	"fmt"
-	"time"
-
-	"bilag/connectors"
 )
 
 // The document open is Bilag's hottest path; these read in one round trip
 // what it would otherwise read in two (issue 18: its own cost per open).
-
-// GrantIfFresh is the grant of conn, a row read from the database during
-// the same request, when it is active and fresh for margin (as FreshGrant
-// judges): then no second read of the row is needed. ok is false when
-// FreshGrant must decide (a refresh may be due).
-func (d *DB) GrantIfFresh(conn *Connection, margin time.Duration) (g connectors.Grant, ok bool, err error) {
-	if conn.Status != ConnActive || !fresh(conn, d.now(), margin) {
-		return connectors.Grant{}, false, nil
-	}
-	g, err = d.grantOf(conn)
-	return g, err == nil, err
-}
 
 // voucherDocumentRow is a document and its voucher, read together.
 type voucherDocumentRow struct {

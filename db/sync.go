@@ -83,24 +83,23 @@ type SyncLease struct {
 	token  string
 }
 
+// lease is l as a lease of ttl on the connection's sync_states row. Its
+// owner is l's token, new for each take (see lease.once): a take never
+// renews, ExtendSyncLease does.
+func (l *SyncLease) lease(ttl time.Duration) lease {
+	return lease{model: &SyncState{}, keyColumn: "connection_id", key: l.ConnID, owner: l.token, ttl: ttl, insert: true, once: true}
+}
+
 // TakeSyncLease claims the right to sync a connection for ttl; nil when a
 // sync holds it, on this instance or another. A crashed holder's lease runs
 // out and is taken over.
 func (d *DB) TakeSyncLease(ctx context.Context, connID int64, ttl time.Duration) (*SyncLease, error) {
-	now := d.now().UTC()
-	until := now.Add(ttl)
-	g := d.gorm.WithContext(ctx)
-	if err := g.Exec("INSERT INTO sync_states (connection_id) VALUES (?) ON CONFLICT DO NOTHING", connID).Error; err != nil {
-		return nil, fmt.Errorf("sync state of connection %d: %w", connID, err)
-	}
 	l := &SyncLease{ConnID: connID, token: newOwnerID()}
-	res := g.Model(&SyncState{}).
-		Where("connection_id = ? AND (lease_until IS NULL OR lease_until < ?)", connID, now).
-		Updates(map[string]any{"lease_owner": l.token, "lease_until": until})
-	if res.Error != nil {
-		return nil, fmt.Errorf("take sync lease of connection %d: %w", connID, res.Error)
+	ok, err := d.take(ctx, l.lease(ttl))
+	if err != nil {
+		return nil, fmt.Errorf("take sync lease of connection %d: %w", connID, err)
 	}
-	if res.RowsAffected != 1 {
+	if !ok {
 		return nil, nil
 	}
 	return l, nil
@@ -108,23 +107,22 @@ func (d *DB) TakeSyncLease(ctx context.Context, connID int64, ttl time.Duration)
 
 // ExtendSyncLease keeps a running sync's lease; false when it was lost.
 func (d *DB) ExtendSyncLease(ctx context.Context, l *SyncLease, ttl time.Duration) (bool, error) {
-	res := d.gorm.WithContext(ctx).Model(&SyncState{}).Where("connection_id = ? AND lease_owner = ?", l.ConnID, l.token).
-		Update("lease_until", d.now().UTC().Add(ttl))
-	if res.Error != nil {
-		return false, fmt.Errorf("extend sync lease of connection %d: %w", l.ConnID, res.Error)
+	ok, err := d.renew(ctx, l.lease(ttl))
+	if err != nil {
+		return false, fmt.Errorf("extend sync lease of connection %d: %w", l.ConnID, err)
 	}
-	return res.RowsAffected == 1, nil
+	return ok, nil
 }
 
 // ReleaseSyncLease ends a sync; through, when set, records how far the
-// index is complete.
+// index is complete (only while l is still held: a lost lease's holder
+// does not know what its successor has synced).
 func (d *DB) ReleaseSyncLease(ctx context.Context, l *SyncLease, through *time.Time) error {
-	upd := map[string]any{"lease_owner": "", "lease_until": nil}
+	var set map[string]any
 	if through != nil {
-		upd["synced_through"] = through.UTC()
+		set = map[string]any{"synced_through": through.UTC()}
 	}
-	err := d.gorm.WithContext(ctx).Model(&SyncState{}).Where("connection_id = ? AND lease_owner = ?", l.ConnID, l.token).Updates(upd).Error
-	if err != nil {
+	if _, err := d.release(ctx, l.lease(0), set); err != nil {
 		return fmt.Errorf("release sync lease of connection %d: %w", l.ConnID, err)
 	}
 	return nil

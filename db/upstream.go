@@ -47,29 +47,28 @@ func (d *DB) AddCalls(ctx context.Context, key string, at time.Time, n int) (int
 }
 
 // TakeLease takes key for holder until until when it is free, expired or
-// already holder's. As ClaimJob, it is one conditional UPDATE, so two
-// instances never both get true.
+// already holder's. As ClaimJob, it is one conditional UPDATE (see lease),
+// so two instances never both get true.
 func (d *DB) TakeLease(ctx context.Context, key, holder string, until time.Time) (bool, error) {
-	now := d.now().UTC()
-	g := d.gorm.WithContext(ctx)
-	if err := g.Exec("INSERT INTO upstream_leases (key, holder) VALUES (?, '') ON CONFLICT DO NOTHING", key).Error; err != nil {
-		return false, fmt.Errorf("upstream lease %s: %w", key, err)
+	ok, err := d.take(ctx, upstreamLease(key, holder, until))
+	if err != nil {
+		return false, fmt.Errorf("take upstream lease %s: %w", key, err)
 	}
-	res := g.Model(&UpstreamLease{}).
-		Where("key = ? AND (until IS NULL OR until < ? OR holder = ?)", key, now, holder).
-		Updates(map[string]any{"holder": holder, "until": until.UTC()})
-	if res.Error != nil {
-		return false, fmt.Errorf("take upstream lease %s: %w", key, res.Error)
-	}
-	return res.RowsAffected == 1, nil
+	return ok, nil
 }
 
 // ReleaseLease gives key up if holder has it.
 func (d *DB) ReleaseLease(ctx context.Context, key, holder string) error {
-	err := d.gorm.WithContext(ctx).Model(&UpstreamLease{}).Where("key = ? AND holder = ?", key, holder).
-		Updates(map[string]any{"holder": "", "until": nil}).Error
-	if err != nil {
+	if _, err := d.release(ctx, upstreamLease(key, holder, time.Time{}), nil); err != nil {
 		return fmt.Errorf("release upstream lease %s: %w", key, err)
 	}
 	return nil
+}
+
+// upstreamLease is the lease on key. Its row is made with only its key
+// (holder defaults to empty); its columns are holder and until, as step 13
+// made them.
+func upstreamLease(key, holder string, until time.Time) lease {
+	return lease{model: &UpstreamLease{}, keyColumn: "key", key: key, owner: holder, until: until,
+		ownerColumn: "holder", untilColumn: "until", insert: true}
 }
