@@ -5,7 +5,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strconv"
 	"syscall"
 	"time"
@@ -18,6 +17,9 @@ import (
 )
 
 var errCrossOrigin = errors.New("cross-origin or missing CSRF token")
+
+// isNotFound tells a row that does not exist from a failure to read it.
+func isNotFound(err error) bool { return errors.Is(err, db.ErrNotFound) }
 
 // errorPage is the data of the error page: a catalogue key (Message), or
 // a text already in the reader's words (Text, an upstream failure's).
@@ -219,5 +221,3 @@ func (s *Server) handleError(err error, c echo.Context) {
 	}
 	_ = c.Render(status, "error", s.page(c, s.t(c, "err.title"), errorPage{Message: key, RequestID: reqID}))
 }
-
-func urlQueryEscape(s string) string { return url.QueryEscape(s) }
