@@ -13,6 +13,7 @@ import (
 
 	"bilag/connectors"
 	"bilag/db"
+	"bilag/server/connections"
 	"bilag/views"
 )
 
@@ -73,29 +74,6 @@ type upstreamAnswer struct {
 	Level      slog.Level
 }
 
-// upstreamError is an upstream failure with the connector it came
-// through, so that its answer can use the connector's words.
-type upstreamError struct {
-	connector string
-	err       error
-}
-
-func (e *upstreamError) Error() string { return e.err.Error() }
-func (e *upstreamError) Unwrap() error { return e.err }
-
-// viaConnector marks err, when it is an upstream failure, as one of the
-// connection connID's connector.
-func (s *Server) viaConnector(ctx context.Context, connID int64, err error) error {
-	if err == nil || upstreamClass(err) == connectors.ClassNone {
-		return err
-	}
-	conn, cerr := s.db.ConnectionByID(ctx, connID)
-	if cerr != nil {
-		return err
-	}
-	return &upstreamError{connector: conn.Connector, err: err}
-}
-
 // upstreamClass is connectors.Classify, with the connection's own state:
 // one that needs re-approval has ended, whatever the upstream would say.
 func upstreamClass(err error) connectors.Class {
@@ -115,8 +93,8 @@ func (s *Server) upstreamAnswerTo(c echo.Context, err error) (upstreamAnswer, bo
 		return upstreamAnswer{}, false
 	}
 	var connector string
-	if ue, ok := errors.AsType[*upstreamError](err); ok {
-		connector = ue.connector
+	if ue, ok := errors.AsType[*connections.UpstreamError](err); ok {
+		connector = ue.Connector
 	}
 	a := upstreamAnswer{Status: row.status, Code: row.code, Level: row.level}
 	key, args := row.key, []any(nil)
