@@ -9,7 +9,7 @@ export CGO_ENABLED = 1
 TAGS := sqlite_fts5
 
 help: ## Show the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
 
 run: build ## Build and start the portal in demo mode on http://localhost:8080 (prints the logins)
 	BILAG_DEMO=1 BILAG_DATA_DIR=$${BILAG_DATA_DIR:-./data} ./bilag serve

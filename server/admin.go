@@ -19,8 +19,6 @@ import (
 // countries are those Bilag knows organisation numbers of.
 func countries() []string { return []string{"SE", "NO", "DK", "FI", "NL"} }
 
-func isNotFound(err error) bool { return errors.Is(err, db.ErrNotFound) }
-
 func (s *Server) audit(c echo.Context, action string, companyID *int64, target, detail string) {
 	u := currentUser(c)
 	e := db.AuditEvent{Action: action, CompanyID: companyID, Target: target, Detail: detail, RemoteIP: c.RealIP()}

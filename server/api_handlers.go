@@ -227,7 +227,7 @@ func (s *Server) apiVoucher(c echo.Context) error {
 	}
 	var p voucherPage
 	if err := s.liveVoucher(ctx, co, v, &p); err != nil {
-		return upstreamProblem(s.viaConnector(ctx, v.ConnectionID, err))
+		return upstreamProblem(err)
 	}
 	out := apiVoucherDetail{apiVoucher: toAPIVoucher(v), Rows: make([]apiRow, len(p.Rows)), Documents: make([]apiDocument, len(p.Docs))}
 	for i, r := range p.Rows {
@@ -257,7 +257,12 @@ func (s *Server) apiDocument(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.streamDocument(c, currentCompany(c), v, doc, true); err != nil {
+	co := currentCompany(c)
+	d, err := s.conns.OpenDocument(c.Request().Context(), co.ID, doc)
+	if err != nil {
+		return upstreamProblem(err)
+	}
+	if err := s.serveDocument(c, co, v, doc, d, serveDownload); err != nil {
 		return upstreamProblem(err)
 	}
 	return nil

@@ -180,3 +180,12 @@ func (s *Server) audited(action string, next echo.HandlerFunc) echo.HandlerFunc 
 		return nil
 	}
 }
+
+// truncateStr is s cut to at most n bytes: a column's size, or what a
+// filter reads of a query parameter.
+func truncateStr(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}

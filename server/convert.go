@@ -91,11 +91,9 @@ func (s *Server) writeConverted(c echo.Context, br *bufio.Reader, o docOut) (int
 	if n > maxConvert {
 		return s.writeUnconverted(c, io.MultiReader(&tif, br), o, untrusted.ErrTooLarge)
 	}
-	if pc, ok, err := s.conns.OpenConverted(ctx, o.co.ID, o.doc); err != nil {
-		s.log.Warn("converted document cache", "company_id", o.co.ID, "document_id", o.doc.ID, "err", err)
-	} else if ok {
+	if pc, size, ok := o.d.Converted(ctx); ok {
 		defer pc.Close()
-		_, err := s.writePNG(c, pc, pc.Size, o)
+		_, err := s.writePNG(c, pc, size, o)
 		return n, err
 	}
 	if err := untrusted.CheckTIFF(bytes.NewReader(tif.Bytes())); err != nil {
@@ -108,9 +106,7 @@ func (s *Server) writeConverted(c echo.Context, br *bufio.Reader, o docOut) (int
 	} else if err != nil {
 		return n, err
 	}
-	if err := s.conns.KeepConverted(ctx, o.co.ID, o.doc, untrusted.PNG, png.Bytes()); err != nil {
-		s.log.Warn("converted document cache", "company_id", o.co.ID, "document_id", o.doc.ID, "err", err)
-	}
+	o.d.KeepConverted(ctx, png.Bytes())
 	_, err = s.writePNG(c, &png, int64(png.Len()), o)
 	return n, err
 }
@@ -118,7 +114,7 @@ func (s *Server) writeConverted(c echo.Context, br *bufio.Reader, o docOut) (int
 // writePNG sends a scan's PNG of size bytes.
 func (s *Server) writePNG(c echo.Context, r io.Reader, size int64, o docOut) (int64, error) {
 	h := c.Response().Header()
-	documentHeaders(h, untrusted.Disposition{Inline: true, ContentType: untrusted.PNG, Convert: true}, o.name)
+	documentHeaders(h, untrusted.Disposition{Inline: true, ContentType: untrusted.PNG, Convert: true}, o.d.FileName)
 	h.Set("Content-Length", strconv.FormatInt(size, 10))
 	c.Response().WriteHeader(http.StatusOK)
 	return io.Copy(c.Response(), r)
@@ -134,7 +130,7 @@ func (s *Server) writeUnconverted(c echo.Context, r io.Reader, o docOut, why err
 		}
 		return 0, errors.Join(errOfferedForDownload, why, s.renderDownloadPage(c, o.v, o.doc, reason, http.StatusOK))
 	}
-	documentHeaders(c.Response().Header(), untrusted.Disposition{ContentType: untrusted.OctetStream}, o.name)
+	documentHeaders(c.Response().Header(), untrusted.Disposition{ContentType: untrusted.OctetStream}, o.d.FileName)
 	c.Response().WriteHeader(http.StatusOK)
 	return io.Copy(c.Response(), r)
 }

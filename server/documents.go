@@ -22,15 +22,27 @@ import (
 // hash is only known at the end, so it comes as a trailer.
 const shaHeader = "X-Bilag-Sha256"
 
-// showDocument streams one document of a voucher of the current company.
-// The document must have been found behind that voucher, so an id of
-// another company's document is 404 without any call upstream.
+// showDocument streams one document of a voucher of the current company,
+// in one trip: the document the route names, opened through the company's
+// connection, then answered as its first bytes decide (serveDocument:
+// untrusted.Decide, the bytes or a TIFF scan's PNG, close, audit). The
+// document must have been found behind that voucher, so an id of another
+// company's document is 404 without any call upstream.
 func (s *Server) showDocument(c echo.Context) error {
 	v, doc, err := s.paramDocument(c)
 	if err != nil {
 		return err
 	}
-	return s.streamDocument(c, currentCompany(c), v, doc, c.QueryParam("download") == "1")
+	co := currentCompany(c)
+	d, err := s.conns.OpenDocument(c.Request().Context(), co.ID, doc)
+	if err != nil {
+		return err
+	}
+	mode := serveDecided
+	if c.QueryParam("download") == "1" {
+		mode = serveDownload
+	}
+	return s.serveDocument(c, co, v, doc, d, mode)
 }
 
 // paramDocument is the current company's voucher and document that the
@@ -46,18 +58,6 @@ func (s *Server) paramDocument(c echo.Context) (*db.Voucher, *db.VoucherDocument
 	}
 	// One round trip for both: this is every document open's path.
 	return s.db.VoucherAndDocument(c.Request().Context(), currentCompany(c).ID, vid, did)
-}
-
-func (s *Server) streamDocument(c echo.Context, co *db.Company, v *db.Voucher, doc *db.VoucherDocument, forceDownload bool) error {
-	d, err := s.conns.OpenDocument(c.Request().Context(), co.ID, doc)
-	if err != nil {
-		return s.viaConnector(c.Request().Context(), doc.ConnectionID, err)
-	}
-	mode := serveDecided
-	if forceDownload {
-		mode = serveDownload
-	}
-	return s.serveDocument(c, co, v, doc, d, mode)
 }
 
 // serveDocument sends an opened document as mode says, closes it and
@@ -76,7 +76,7 @@ func (s *Server) serveDocument(c echo.Context, co *db.Company, v *db.Voucher, do
 		size = -1
 	}
 	src := &sourceReader{r: d}
-	n, werr := s.writeDocument(c, src, docOut{co: co, v: v, doc: doc, declared: d.ContentType, name: d.FileName, size: size, mode: mode})
+	n, werr := s.writeDocument(c, src, docOut{co: co, v: v, doc: doc, d: d, size: size, mode: mode})
 	if src.err != nil {
 		// The source ended mid-stream: whatever went out is incomplete.
 		werr = fmt.Errorf("%w: %w", errCutOff, src.err)
@@ -130,10 +130,12 @@ const (
 
 // docOut is what writeDocument needs besides the bytes.
 type docOut struct {
-	co             *db.Company
-	v              *db.Voucher
-	doc            *db.VoucherDocument
-	declared, name string
+	co  *db.Company
+	v   *db.Voucher
+	doc *db.VoucherDocument
+	// d is the opened document: its declared type and name, and the
+	// cache of its converted copy.
+	d *connections.Document
 	// size is -1 when unknown.
 	size int64
 	mode serveMode
@@ -164,14 +166,14 @@ func (s *sourceReader) Read(p []byte) (int, error) {
 func (s *Server) writeDocument(c echo.Context, r io.Reader, o docOut) (int64, error) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	head, _ := br.Peek(512)
-	d := untrusted.Decide(o.declared, head)
+	d := untrusted.Decide(o.d.ContentType, head)
 	if o.mode == serveDownload {
 		d = untrusted.Disposition{ContentType: untrusted.OctetStream}
 	}
 	if d.Convert {
 		return s.writeConverted(c, br, o)
 	}
-	documentHeaders(c.Response().Header(), d, o.name)
+	documentHeaders(c.Response().Header(), d, o.d.FileName)
 	if o.size > 0 {
 		c.Response().Header().Set("Content-Length", strconv.FormatInt(o.size, 10))
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strconv"
 	"syscall"
 	"time"
@@ -14,9 +13,13 @@ import (
 
 	"bilag/connectors"
 	"bilag/db"
+	"bilag/server/connections"
 )
 
 var errCrossOrigin = errors.New("cross-origin or missing CSRF token")
+
+// isNotFound tells a row that does not exist from a failure to read it.
+func isNotFound(err error) bool { return errors.Is(err, db.ErrNotFound) }
 
 // errorPage is the data of the error page: a catalogue key (Message), or
 // a text already in the reader's words (Text, an upstream failure's).
@@ -70,29 +73,6 @@ type upstreamAnswer struct {
 	Level      slog.Level
 }
 
-// upstreamError is an upstream failure with the connector it came
-// through, so that its answer can use the connector's words.
-type upstreamError struct {
-	connector string
-	err       error
-}
-
-func (e *upstreamError) Error() string { return e.err.Error() }
-func (e *upstreamError) Unwrap() error { return e.err }
-
-// viaConnector marks err, when it is an upstream failure, as one of the
-// connection connID's connector.
-func (s *Server) viaConnector(ctx context.Context, connID int64, err error) error {
-	if err == nil || upstreamClass(err) == connectors.ClassNone {
-		return err
-	}
-	conn, cerr := s.db.ConnectionByID(ctx, connID)
-	if cerr != nil {
-		return err
-	}
-	return &upstreamError{connector: conn.Connector, err: err}
-}
-
 // upstreamClass is connectors.Classify, with the connection's own state:
 // one that needs re-approval has ended, whatever the upstream would say.
 func upstreamClass(err error) connectors.Class {
@@ -112,8 +92,8 @@ func (s *Server) upstreamAnswerTo(c echo.Context, err error) (upstreamAnswer, bo
 		return upstreamAnswer{}, false
 	}
 	var connector string
-	if ue, ok := errors.AsType[*upstreamError](err); ok {
-		connector = ue.connector
+	if ue, ok := errors.AsType[*connections.UpstreamError](err); ok {
+		connector = ue.Connector
 	}
 	a := upstreamAnswer{Status: row.status, Code: row.code, Level: row.level}
 	key, args := row.key, []any(nil)
@@ -218,5 +198,3 @@ func (s *Server) handleError(err error, c echo.Context) {
 	}
 	_ = c.Render(status, "error", s.page(c, s.t(c, "err.title"), errorPage{Message: key, RequestID: reqID}))
 }
-
-func urlQueryEscape(s string) string { return url.QueryEscape(s) }

@@ -3,6 +3,7 @@ package server
 import (
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -151,7 +152,7 @@ func (s *Server) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 
 func (s *Server) toLogin(c echo.Context) error {
 	if c.Request().Method == http.MethodGet && !strings.HasSuffix(c.Request().URL.Path, "/status") {
-		return c.Redirect(http.StatusSeeOther, "/login?next="+urlQueryEscape(c.Request().URL.RequestURI()))
+		return c.Redirect(http.StatusSeeOther, "/login?next="+url.QueryEscape(c.Request().URL.RequestURI()))
 	}
 	return echo.NewHTTPError(http.StatusUnauthorized)
 }

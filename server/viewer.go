@@ -3,6 +3,7 @@ package server
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -30,6 +31,13 @@ func (s *Server) viewDocument(c echo.Context) error {
 	co := currentCompany(c)
 	d, err := s.conns.OpenDocument(c.Request().Context(), co.ID, doc)
 	if err != nil {
+		// The frame has so far answered an upstream failure in the
+		// neutral words, where the document route, the voucher page and
+		// the API use its connector's (views/i18n_failures.go wants them
+		// alike): kept until that is decided.
+		if ue, ok := errors.AsType[*connections.UpstreamError](err); ok {
+			err = ue.Err
+		}
 		return err
 	}
 	br := bufio.NewReaderSize(d.Reader, 64<<10)

@@ -184,7 +184,6 @@ func (s *Server) showVoucher(c echo.Context) error {
 		return err
 	}
 	if err := s.liveVoucher(ctx, co, v, &p); err != nil {
-		err = s.viaConnector(ctx, v.ConnectionID, err)
 		if a, ok := s.upstreamAnswerTo(c, err); ok {
 			p.Problem = a.Text
 			s.log.Log(ctx, a.Level, "open voucher: upstream failure", "company_id", co.ID, "voucher_id", v.ID, "status", a.Status, "err", err)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 
-	"bilag/db"
 	"bilag/db/doccache"
 )
 
@@ -15,43 +14,37 @@ import (
 // the document's prefix removes both.
 const convertedSuffix = "#png"
 
-// Converted is a document's converted form, from the cache. Read it, then
-// close it.
-type Converted struct {
-	io.ReadCloser
-	Size int64
+// convertedType is the content type of a converted form.
+const convertedType = "image/png"
+
+// Converted opens the document's converted form (a TIFF scan's PNG) of
+// size bytes, when the cache keeps one; ok is false when it does not, or
+// there is no cache. The copy only spares a conversion, so a cache that
+// fails is logged and is a miss.
+func (d *Document) Converted(ctx context.Context) (body io.ReadCloser, size int64, ok bool) {
+	if d.svc.cache == nil {
+		return nil, 0, false
+	}
+	meta, _, body, ok, err := d.svc.cache.Lookup(ctx, d.key+convertedSuffix)
+	if err != nil {
+		d.svc.log.Warn("converted document cache", "company_id", d.companyID, "document_id", d.doc.ID, "err", err)
+		return nil, 0, false
+	}
+	if !ok {
+		return nil, 0, false
+	}
+	return body, meta.Size, true
 }
 
-// OpenConverted opens the PNG converted from a company's document, when
-// the cache keeps one; ok is false when it does not (or there is no cache).
-func (s *Service) OpenConverted(ctx context.Context, companyID int64, doc *db.VoucherDocument) (c *Converted, ok bool, err error) {
-	if s.cache == nil {
-		return nil, false, nil
+// KeepConverted caches png as the document's converted form, so that the
+// next open converts nothing. A copy not kept is logged: the next open
+// converts again.
+func (d *Document) KeepConverted(ctx context.Context, png []byte) {
+	if d.svc.cache == nil {
+		return
 	}
-	conn, err := s.Current(ctx, companyID)
-	if err != nil {
-		return nil, false, err
+	meta := doccache.Meta{ContentType: convertedType, FileName: d.doc.FileName, Size: int64(len(png))}
+	if _, _, err := d.svc.cache.Put(ctx, d.key+convertedSuffix, meta, bytes.NewReader(png)); err != nil {
+		d.svc.log.Warn("converted document cache", "company_id", d.companyID, "document_id", d.doc.ID, "err", fmt.Errorf("cache converted document %d: %w", d.doc.ID, err))
 	}
-	meta, _, body, ok, err := s.cache.Lookup(ctx, cacheKey(conn, doc)+convertedSuffix)
-	if err != nil || !ok {
-		return nil, false, err
-	}
-	return &Converted{ReadCloser: body, Size: meta.Size}, true, nil
-}
-
-// KeepConverted caches png as the converted form of a company's document,
-// so that the next open converts nothing.
-func (s *Service) KeepConverted(ctx context.Context, companyID int64, doc *db.VoucherDocument, contentType string, png []byte) error {
-	if s.cache == nil {
-		return nil
-	}
-	conn, err := s.Current(ctx, companyID)
-	if err != nil {
-		return err
-	}
-	meta := doccache.Meta{ContentType: contentType, FileName: doc.FileName, Size: int64(len(png))}
-	if _, _, err := s.cache.Put(ctx, cacheKey(conn, doc)+convertedSuffix, meta, bytes.NewReader(png)); err != nil {
-		return fmt.Errorf("cache converted document %d: %w", doc.ID, err)
-	}
-	return nil
 }

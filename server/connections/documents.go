@@ -15,12 +15,37 @@ import (
 // vouchers or documents.
 var ErrNoDocuments = errors.New("connections: the connector reads no documents")
 
+// UpstreamError is a failure of a read through a company's connection
+// (LiveVoucher, OpenDocument), with the connector of the connection the
+// voucher or document was found through, so that whoever tells a person
+// about it can use that connector's words. Connector is "" when the
+// company has no such connection.
+type UpstreamError struct {
+	Connector string
+	Err       error
+}
+
+func (e *UpstreamError) Error() string { return e.Err.Error() }
+func (e *UpstreamError) Unwrap() error { return e.Err }
+
 // LiveVoucher asks the upstream for the voucher's rows and documents, and
 // keeps the documents it names as the voucher's. The calls are interactive:
-// a person is waiting.
+// a person is waiting. Once the company's connections are read, an error
+// is an *UpstreamError.
 func (s *Service) LiveVoucher(ctx context.Context, companyID int64, v *db.Voucher) ([]connectors.VoucherRow, []db.VoucherDocument, error) {
-	conn, err := s.active(ctx, companyID)
+	conn, connector, err := s.currentFor(ctx, companyID, v.ConnectionID)
 	if err != nil {
+		return nil, nil, err
+	}
+	rows, docs, err := s.liveVoucher(ctx, conn, v)
+	if err != nil {
+		err = &UpstreamError{Connector: connector, Err: err}
+	}
+	return rows, docs, err
+}
+
+func (s *Service) liveVoucher(ctx context.Context, conn *db.Connection, v *db.Voucher) ([]connectors.VoucherRow, []db.VoucherDocument, error) {
+	if err := usable(conn); err != nil {
 		return nil, nil, err
 	}
 	if v.ConnectionID != conn.ID {
@@ -35,7 +60,7 @@ func (s *Service) LiveVoucher(ctx context.Context, companyID int64, v *db.Vouche
 	}
 	var live connectors.Voucher
 	var docs []connectors.Document
-	err = s.use(ctx, conn, func(ctx context.Context, g connectors.Grant) error {
+	err := s.use(ctx, conn, func(ctx context.Context, g connectors.Grant) error {
 		var err error
 		if live, err = vr.Voucher(ctx, g, v.Ref); err != nil {
 			return err
@@ -50,7 +75,7 @@ func (s *Service) LiveVoucher(ctx context.Context, companyID int64, v *db.Vouche
 	for i, d := range docs {
 		rows[i] = db.VoucherDocument{ConnectionID: v.ConnectionID, Kind: d.Kind, ExternalID: d.ID, FileName: d.FileName, ContentType: d.ContentType}
 	}
-	stored, err := s.db.SetVoucherDocuments(ctx, companyID, v.ID, rows)
+	stored, err := s.db.SetVoucherDocuments(ctx, conn.CompanyID, v.ID, rows)
 	return live.Rows, stored, err
 }
 
@@ -67,6 +92,17 @@ type Document struct {
 	// their hash, known before reading.
 	Cached bool
 	SHA256 string
+	// Connector and ConnectionID are the connection the document was
+	// opened through.
+	Connector    string
+	ConnectionID int64
+
+	// key is where the document is cached (cacheKey), and the start of
+	// its converted copy's key (converted.go).
+	key       string
+	svc       *Service
+	companyID int64
+	doc       db.VoucherDocument
 
 	body io.Closer
 	cc   *cacheCopy // nil when Cached
@@ -126,12 +162,23 @@ func (s *Service) forgetDocuments(conn *db.Connection) {
 // the voucher's (db.VoucherDocument), so no id from elsewhere reaches the
 // upstream. The connection's status is read from the database first, for
 // cached documents too: a disconnect or an ended grant (on any instance)
-// ends access at once.
+// ends access at once. That read is the open's only read of the company's
+// connections: the document carries what its converted copy needs. Once
+// it is done, an error is an *UpstreamError.
 func (s *Service) OpenDocument(ctx context.Context, companyID int64, doc *db.VoucherDocument) (*Document, error) {
-	conn, err := s.Current(ctx, companyID)
+	conn, connector, err := s.currentFor(ctx, companyID, doc.ConnectionID)
 	if err != nil {
 		return nil, err
 	}
+	d, err := s.openDocument(ctx, conn, doc)
+	if err != nil {
+		return nil, &UpstreamError{Connector: connector, Err: err}
+	}
+	d.Connector, d.ConnectionID, d.svc, d.companyID, d.doc = conn.Connector, conn.ID, s, conn.CompanyID, *doc
+	return d, nil
+}
+
+func (s *Service) openDocument(ctx context.Context, conn *db.Connection, doc *db.VoucherDocument) (*Document, error) {
 	if conn.Status != db.ConnActive {
 		s.forgetDocuments(conn)
 		return nil, fmt.Errorf("open document: %w", db.ErrNeedsReapproval)
@@ -144,11 +191,11 @@ func (s *Service) OpenDocument(ctx context.Context, companyID int64, doc *db.Vou
 		s.joinPrefetch(ctx, key)
 		meta, sha, body, ok, err := s.cache.Lookup(ctx, key)
 		if err != nil {
-			s.log.Warn("document cache", "company_id", companyID, "document_id", doc.ID, "err", err)
+			s.log.Warn("document cache", "company_id", conn.CompanyID, "document_id", doc.ID, "err", err)
 		}
 		if ok {
 			s.metrics.CacheHit()
-			return &Document{Reader: body, body: body, ContentType: meta.ContentType, FileName: meta.FileName, Size: meta.Size, Cached: true, SHA256: sha}, nil
+			return &Document{Reader: body, body: body, ContentType: meta.ContentType, FileName: meta.FileName, Size: meta.Size, Cached: true, SHA256: sha, key: key}, nil
 		}
 		s.metrics.CacheMiss()
 	}
@@ -162,7 +209,7 @@ func (s *Service) OpenDocument(ctx context.Context, companyID int64, doc *db.Vou
 		release = func() { s.flights.release(key, f) }
 	}
 	var stream *connectors.DocumentStream
-	err = s.useRead(ctx, conn, func(ctx context.Context, g connectors.Grant) (err error) {
+	err := s.useRead(ctx, conn, func(ctx context.Context, g connectors.Grant) (err error) {
 		stream, err = dr.OpenDocument(ctx, g, connectors.Document{ID: doc.ExternalID, Kind: doc.Kind, FileName: doc.FileName, ContentType: doc.ContentType})
 		return err
 	})
@@ -182,5 +229,5 @@ func (s *Service) OpenDocument(ctx context.Context, companyID int64, doc *db.Vou
 		open = func() (doccache.Writer, error) { return s.cache.Begin(bg, key, meta) }
 	}
 	cc := newCacheCopy(open)
-	return &Document{Reader: io.TeeReader(stream.Body, cc), body: stream.Body, cc: cc, ContentType: stream.ContentType, FileName: name, Size: -1, release: release}, nil
+	return &Document{Reader: io.TeeReader(stream.Body, cc), body: stream.Body, cc: cc, ContentType: stream.ContentType, FileName: name, Size: -1, release: release, key: key}, nil
 }

@@ -27,7 +27,7 @@ type Sender struct {
 // Importers are the company's active connections that send invoice orders
 // (connectors.InvoiceImporter), oldest first.
 func (s *Service) Importers(ctx context.Context, companyID int64) ([]db.Connection, error) {
-	conns, err := s.db.ConnectionsForCompanies(ctx, []int64{companyID})
+	conns, err := s.rows.ConnectionsForCompanies(ctx, []int64{companyID})
 	if err != nil {
 		return nil, err
 	}

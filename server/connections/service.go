@@ -46,7 +46,10 @@ type Options struct {
 
 // Service does the work on connections. It is safe for concurrent use.
 type Service struct {
-	db         *db.DB
+	db *db.DB
+	// rows reads companies' connections: db, or in a test a double that
+	// counts the reads (a document open reads them once).
+	rows       connectionRows
 	connectors map[string]connectors.Connector
 	countries  map[string][]string
 	cache      doccache.Store
@@ -69,6 +72,11 @@ type Service struct {
 	flights     flights
 }
 
+// connectionRows is the read of companies' connections.
+type connectionRows interface {
+	ConnectionsForCompanies(ctx context.Context, companyIDs []int64) ([]db.Connection, error)
+}
+
 // New builds a Service.
 func New(opt Options) (*Service, error) {
 	if opt.DB == nil {
@@ -83,7 +91,7 @@ func New(opt Options) (*Service, error) {
 	if c, ok := opt.Cache.(*doccache.Cache); ok && c == nil {
 		opt.Cache = nil // a nil disk cache is no cache, not a broken one
 	}
-	s := &Service{db: opt.DB, connectors: opt.Connectors, countries: opt.Countries, cache: opt.Cache, metrics: opt.Metrics, log: opt.Logger, now: opt.Now,
+	s := &Service{db: opt.DB, rows: opt.DB, connectors: opt.Connectors, countries: opt.Countries, cache: opt.Cache, metrics: opt.Metrics, log: opt.Logger, now: opt.Now,
 		prefetch: opt.Prefetch.withDefaults(), prefetching: make(map[int64]*prefetchRun)}
 	s.SetNotifier(opt.Notifier)
 	s.bg, s.bgcancel = context.WithCancel(context.Background())
@@ -142,10 +150,15 @@ func (s *Service) Current(ctx context.Context, companyID int64) (*db.Connection,
 // import-only one may sit beside it: the reading one is current, active
 // before ended, the one approved last before older ones.
 func (s *Service) CurrentConnections(ctx context.Context, companyIDs []int64) (map[int64]*db.Connection, error) {
-	conns, err := s.db.ConnectionsForCompanies(ctx, companyIDs)
+	conns, err := s.rows.ConnectionsForCompanies(ctx, companyIDs)
 	if err != nil {
 		return nil, err
 	}
+	return s.current(conns), nil
+}
+
+// current picks each company's current connection among conns.
+func (s *Service) current(conns []db.Connection) map[int64]*db.Connection {
 	cur := make(map[int64]*db.Connection, len(conns))
 	for i := range conns {
 		c := &conns[i]
@@ -153,7 +166,29 @@ func (s *Service) CurrentConnections(ctx context.Context, companyIDs []int64) (m
 			cur[c.CompanyID] = c
 		}
 	}
-	return cur, nil
+	return cur
+}
+
+// currentFor is Current for a read of something found through the
+// company's connection connID (a voucher, a document), with connID's
+// connector, from the same read of the company's connections. The current
+// connection does the read; connID's connector names its failure
+// (UpstreamError), "" when the company has no connection connID.
+func (s *Service) currentFor(ctx context.Context, companyID, connID int64) (cur *db.Connection, connector string, err error) {
+	conns, err := s.rows.ConnectionsForCompanies(ctx, []int64{companyID})
+	if err != nil {
+		return nil, "", err
+	}
+	for _, c := range conns {
+		if c.ID == connID {
+			connector = c.Connector
+		}
+	}
+	cur, ok := s.current(conns)[companyID]
+	if !ok {
+		return nil, "", fmt.Errorf("connection of company %d: %w", companyID, db.ErrNotFound)
+	}
+	return cur, connector, nil
 }
 
 func (s *Service) moreCurrent(a, b *db.Connection) bool {
@@ -175,10 +210,18 @@ func (s *Service) active(ctx context.Context, companyID int64) (*db.Connection, 
 	if err != nil {
 		return nil, err
 	}
-	if conn.Status != db.ConnActive {
-		return nil, fmt.Errorf("connection %d is %s: %w", conn.ID, conn.Status, db.ErrNeedsReapproval)
+	if err := usable(conn); err != nil {
+		return nil, err
 	}
 	return conn, nil
+}
+
+// usable is db.ErrNeedsReapproval for a connection that cannot be used now.
+func usable(conn *db.Connection) error {
+	if conn.Status != db.ConnActive {
+		return fmt.Errorf("connection %d is %s: %w", conn.ID, conn.Status, db.ErrNeedsReapproval)
+	}
+	return nil
 }
 
 // use runs op with a usable grant of conn. It is the one place that decides

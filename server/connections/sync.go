@@ -15,8 +15,9 @@ const (
 	// syncLease is how long a sync may go without extending its claim; a
 	// crashed instance's sync is taken over after it.
 	syncLease = 2 * time.Minute
-	// syncPageSize is the largest page the eAccounting API gives; the
-	// connector may give less.
+	// syncPageSize is the page a sync asks for: the largest an upstream
+	// is known to give, so that a sync takes few requests. A connector
+	// may give less, or page its own way.
 	syncPageSize = 1000
 	// syncOverlap re-reads a little of what the last sync saw, because
 	// upstream clocks and commit order are not exact; upserts make it safe.
