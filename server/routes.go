@@ -73,11 +73,11 @@ func (s *Server) routes() *echo.Echo {
 	c.GET("/vouchers/:voucherID/documents/:docID/view", s.viewDocument)
 	c.GET("/sync/status", s.syncStatus)
 	c.POST("/sync", s.audited(db.AuditSyncRequest, s.syncNow))
-	// Invoice orders sent upstream (orders.go): members see the history,
+	// Invoice orders sent upstream (invoice_orders.go): members see the history,
 	// those who manage the company send; an admin lists the private hosts
 	// its connections may reach.
-	c.GET("/imports", s.showImports)
-	c.GET("/imports/:batchID", s.showImportBatch)
+	c.GET("/imports", s.showInvoiceOrders)
+	c.GET("/imports/:batchID", s.showInvoiceOrderBatch)
 	c.GET("/hosts", s.showPrivateHosts, s.requireAdmin)
 	c.POST("/hosts", s.setPrivateHosts, s.requireAdmin)
 	m := c.Group("", s.requireManager)
@@ -89,10 +89,10 @@ func (s *Server) routes() *echo.Echo {
 	m.POST("/links/:linkID/revoke", s.revokeLink)
 	m.POST("/links/:linkID/send", s.sendLink)
 	m.POST("/connection/disconnect", s.disconnect)
-	m.GET("/imports/template.csv", s.importTemplate)
-	m.POST("/imports", s.uploadImport)
-	m.POST("/imports/:batchID/send", s.sendImport)
-	m.POST("/imports/disconnect", s.disconnectImporter)
+	m.GET("/imports/template.csv", s.invoiceOrderTemplate)
+	m.POST("/imports", s.uploadInvoiceOrders)
+	m.POST("/imports/:batchID/send", s.sendInvoiceOrders)
+	m.POST("/imports/disconnect", s.disconnectInvoiceOrders)
 
 	// Administrators.
 	a := u.Group("/admin", s.requireAdmin)
@@ -105,9 +105,9 @@ func (s *Server) routes() *echo.Echo {
 	a.POST("/users/:userID/second-factor/reset", s.resetSecondFactor)
 	a.GET("/companies", s.listCompanies)
 	a.GET("/companies/new", s.newCompany)
-	a.GET("/companies/import", s.showImport)
-	a.POST("/companies/import", s.previewImport)
-	a.POST("/companies/import/confirm", s.confirmImport)
+	a.GET("/companies/import", s.showCompanyImport)
+	a.POST("/companies/import", s.previewCompanyImport)
+	a.POST("/companies/import/confirm", s.confirmCompanyImport)
 	a.POST("/companies", s.createCompany)
 	a.GET("/companies/:companyID", s.editCompany)
 	a.POST("/companies/:companyID", s.updateCompany)

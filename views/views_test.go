@@ -277,7 +277,7 @@ func TestConnectorKeysAreUsed(t *testing.T) {
 				// The key form's: the server asks for "<connector>.field.<name>"
 				// (and ".help") and "<connector>.form.<FormError code>" by name.
 				// The import pages ask for "<connector>.imports.<...>" by name too
-				// (orders.go): findings, refusals, rules.
+				// (invoice_orders.go): findings, refusals, rules.
 				continue
 			}
 			if !slices.Contains(asked, rest) {

@@ -19,32 +19,32 @@ import (
 )
 
 const (
-	// maxImportBytes and maxImportRows bound one CSV import.
-	maxImportBytes = 1 << 20
-	maxImportRows  = 2000
+	// maxCompanyImportBytes and maxCompanyImportRows bound one CSV import.
+	maxCompanyImportBytes = 1 << 20
+	maxCompanyImportRows  = 2000
 )
 
-// importRow is one line of an imported CSV, checked: its company, its
+// companyImportRow is one line of an imported CSV, checked: its company, its
 // members' ids, and what is wrong with it (translation keys with args).
-type importRow struct {
+type companyImportRow struct {
 	Line      int
 	Name      string
 	Country   string
 	OrgNumber string
 	Members   []string
 	memberIDs []int64
-	Errors    []importErr
+	Errors    []companyImportErr
 }
 
-// importErr is what is wrong with a row: a translation key, and the value
+// companyImportErr is what is wrong with a row: a translation key, and the value
 // it names, if any.
-type importErr struct{ Key, Arg string }
+type companyImportErr struct{ Key, Arg string }
 
 // OK reports whether the row can be imported.
-func (r importRow) OK() bool { return len(r.Errors) == 0 }
+func (r companyImportRow) OK() bool { return len(r.Errors) == 0 }
 
-type importPage struct {
-	Rows []importRow
+type companyImportPage struct {
+	Rows []companyImportRow
 	// CSV is the checked file, sent back with the confirmation and
 	// checked again there.
 	CSV        string
@@ -53,17 +53,17 @@ type importPage struct {
 	Error string
 }
 
-func (s *Server) showImport(c echo.Context) error {
-	return s.render(c, "admin_import", s.t(c, "import.title"), importPage{})
+func (s *Server) showCompanyImport(c echo.Context) error {
+	return s.render(c, "admin_import", s.t(c, "import.title"), companyImportPage{})
 }
 
-// previewImport reads an uploaded CSV and shows each row checked; nothing
+// previewCompanyImport reads an uploaded CSV and shows each row checked; nothing
 // is stored.
-func (s *Server) previewImport(c echo.Context) error {
+func (s *Server) previewCompanyImport(c echo.Context) error {
 	text, key := readUpload(c)
-	p := importPage{Error: key}
+	p := companyImportPage{Error: key}
 	if key == "" {
-		p = s.checkImport(c.Request().Context(), text)
+		p = s.checkCompanyImport(c.Request().Context(), text)
 	}
 	status := http.StatusOK
 	if p.Error != "" {
@@ -72,11 +72,11 @@ func (s *Server) previewImport(c echo.Context) error {
 	return c.Render(status, "admin_import", s.page(c, s.t(c, "import.title"), p))
 }
 
-// confirmImport stores the valid rows of a previewed CSV, checked again,
+// confirmCompanyImport stores the valid rows of a previewed CSV, checked again,
 // in one transaction; rows with errors are left out, as the preview said.
-func (s *Server) confirmImport(c echo.Context) error {
+func (s *Server) confirmCompanyImport(c echo.Context) error {
 	text := c.FormValue("csv")
-	p := s.checkImport(c.Request().Context(), text)
+	p := s.checkCompanyImport(c.Request().Context(), text)
 	if p.Error != "" || p.Valid == 0 {
 		return c.Render(http.StatusUnprocessableEntity, "admin_import", s.page(c, s.t(c, "import.title"), p))
 	}
@@ -104,7 +104,7 @@ func readUpload(c echo.Context) (string, string) {
 	if err != nil {
 		return "", "import.err.nofile"
 	}
-	if fh.Size > maxImportBytes {
+	if fh.Size > maxCompanyImportBytes {
 		return "", "import.err.toobig"
 	}
 	f, err := fh.Open()
@@ -112,11 +112,11 @@ func readUpload(c echo.Context) (string, string) {
 		return "", "import.err.nofile"
 	}
 	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxImportBytes+1))
+	b, err := io.ReadAll(io.LimitReader(f, maxCompanyImportBytes+1))
 	switch {
 	case err != nil:
 		return "", "import.err.nofile"
-	case len(b) > maxImportBytes:
+	case len(b) > maxCompanyImportBytes:
 		return "", "import.err.toobig"
 	case !utf8.Valid(b):
 		return "", "import.err.encoding"
@@ -124,11 +124,11 @@ func readUpload(c echo.Context) (string, string) {
 	return string(bytes.TrimPrefix(b, []byte("\ufeff"))), ""
 }
 
-// checkImport parses and checks a CSV of companies: name, country,
+// checkCompanyImport parses and checks a CSV of companies: name, country,
 // organisation number, members (e-mails separated by ";"); a first line
 // naming the columns is skipped.
-func (s *Server) checkImport(ctx context.Context, text string) importPage {
-	p := importPage{CSV: text}
+func (s *Server) checkCompanyImport(ctx context.Context, text string) companyImportPage {
+	p := companyImportPage{CSV: text}
 	r := csv.NewReader(strings.NewReader(text))
 	r.FieldsPerRecord, r.TrimLeadingSpace = -1, true
 	recs, err := r.ReadAll()
@@ -143,11 +143,11 @@ func (s *Server) checkImport(ctx context.Context, text string) importPage {
 		p.Error = "import.err.empty"
 		return p
 	}
-	if len(recs) > maxImportRows {
+	if len(recs) > maxCompanyImportRows {
 		p.Error = "import.err.toomany"
 		return p
 	}
-	users, err := s.importUsers(ctx)
+	users, err := s.companyImportUsers(ctx)
 	if err != nil {
 		p.Error = "import.err.users"
 		return p
@@ -170,9 +170,9 @@ func isHeader(rec []string) bool {
 	return first == "name" || first == "namn" || first == "company" || first == "företag"
 }
 
-// importUsers maps the e-mail of every user who may be a member (not an
+// companyImportUsers maps the e-mail of every user who may be a member (not an
 // admin, who sees everything anyway) to their id.
-func (s *Server) importUsers(ctx context.Context) (map[string]int64, error) {
+func (s *Server) companyImportUsers(ctx context.Context) (map[string]int64, error) {
 	us, err := s.db.Users(ctx)
 	if err != nil {
 		return nil, err
@@ -188,13 +188,13 @@ func (s *Server) importUsers(ctx context.Context) (map[string]int64, error) {
 
 // checkRow checks one record; seen maps the organisation numbers of the
 // rows before it to their lines.
-func (s *Server) checkRow(ctx context.Context, line int, rec []string, users map[string]int64, seen map[string]int) importRow {
+func (s *Server) checkRow(ctx context.Context, line int, rec []string, users map[string]int64, seen map[string]int) companyImportRow {
 	for len(rec) < 4 {
 		rec = append(rec, "")
 	}
-	row := importRow{Line: line, Name: strings.TrimSpace(rec[0]), Country: strings.ToUpper(strings.TrimSpace(rec[1])), OrgNumber: strings.TrimSpace(rec[2])}
+	row := companyImportRow{Line: line, Name: strings.TrimSpace(rec[0]), Country: strings.ToUpper(strings.TrimSpace(rec[1])), OrgNumber: strings.TrimSpace(rec[2])}
 	fail := func(key string, arg ...any) {
-		row.Errors = append(row.Errors, importErr{Key: key, Arg: fmt.Sprint(arg...)})
+		row.Errors = append(row.Errors, companyImportErr{Key: key, Arg: fmt.Sprint(arg...)})
 	}
 	if len(rec) > 4 {
 		fail("import.err.columns")

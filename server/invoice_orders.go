@@ -27,8 +27,8 @@ import (
 // one order at a time, with progress → the history. Nothing here knows
 // which upstream it is.
 
-// maxImportUpload bounds an uploaded file.
-const maxImportUpload = 1 << 20
+// maxInvoiceOrderUpload bounds an uploaded file.
+const maxInvoiceOrderUpload = 1 << 20
 
 // importer is one connection that sends orders, as the pages show it.
 type importer struct {
@@ -39,7 +39,7 @@ type importer struct {
 	Conn *db.Connection
 }
 
-type importsPage struct {
+type invoiceOrdersPage struct {
 	Company   *db.Company
 	Importers []importer
 	// Selected is the connector the upload goes to.
@@ -77,11 +77,11 @@ func (s *Server) importers(c echo.Context) ([]importer, map[string]*db.Connectio
 	return out, byName, nil
 }
 
-func (s *Server) showImports(c echo.Context) error {
-	return s.renderImports(c, http.StatusOK, importsPage{})
+func (s *Server) showInvoiceOrders(c echo.Context) error {
+	return s.renderInvoiceOrders(c, http.StatusOK, invoiceOrdersPage{})
 }
 
-func (s *Server) renderImports(c echo.Context, status int, p importsPage) error {
+func (s *Server) renderInvoiceOrders(c echo.Context, status int, p invoiceOrdersPage) error {
 	ctx := c.Request().Context()
 	co := currentCompany(c)
 	u := currentUser(c)
@@ -118,8 +118,8 @@ func (s *Server) renderImports(c echo.Context, status int, p importsPage) error 
 	return c.Render(status, "imports", pg)
 }
 
-// importTemplate is the connector's example CSV.
-func (s *Server) importTemplate(c echo.Context) error {
+// invoiceOrderTemplate is the connector's example CSV.
+func (s *Server) invoiceOrderTemplate(c echo.Context) error {
 	_, byName, err := s.importers(c)
 	if err != nil {
 		return err
@@ -136,9 +136,9 @@ func (s *Server) importTemplate(c echo.Context) error {
 	return c.Blob(http.StatusOK, "text/csv; charset=utf-8", imp.ImportTemplate())
 }
 
-// uploadImport reads a file, or the one-order form, checks it and stores
+// uploadInvoiceOrders reads a file, or the one-order form, checks it and stores
 // it as a batch, then shows the batch: nothing is sent yet.
-func (s *Server) uploadImport(c echo.Context) error {
+func (s *Server) uploadInvoiceOrders(c echo.Context) error {
 	ctx := c.Request().Context()
 	u := currentUser(c)
 	co := currentCompany(c)
@@ -149,25 +149,25 @@ func (s *Server) uploadImport(c echo.Context) error {
 	name := c.FormValue("connector")
 	conn, ok := byName[name]
 	if !ok {
-		return s.renderImports(c, http.StatusUnprocessableEntity, importsPage{Error: "imports.err.connection"})
+		return s.renderInvoiceOrders(c, http.StatusUnprocessableEntity, invoiceOrdersPage{Error: "imports.err.connection"})
 	}
 	imp, err := s.conns.Importer(conn)
 	if err != nil {
 		return err
 	}
-	p := importsPage{Selected: name}
+	p := invoiceOrdersPage{Selected: name}
 	data, format, source, status, err := readOrderUpload(c, imp, &p)
 	if err != nil || status != 0 {
 		if err != nil {
 			return err
 		}
-		return s.renderImports(c, status, p)
+		return s.renderInvoiceOrders(c, status, p)
 	}
 	b, err := s.conns.PrepareImport(ctx, conn, connections.Sender{ID: &u.ID, Name: u.Name}, source, format, data)
 	var fe *connectors.ImportFileError
 	if errors.As(err, &fe) {
 		p.Error, p.ErrorArgs = "imports.file."+fe.Code, []any{fe.Row, fe.Name}
-		return s.renderImports(c, http.StatusUnprocessableEntity, p)
+		return s.renderInvoiceOrders(c, http.StatusUnprocessableEntity, p)
 	}
 	if err != nil {
 		return err
@@ -177,7 +177,7 @@ func (s *Server) uploadImport(c echo.Context) error {
 
 // readOrderUpload is the uploaded file, or the one-order form as a CSV, with
 // its format and source; a status (and p.Error) when there is none.
-func readOrderUpload(c echo.Context, imp connectors.InvoiceImporter, p *importsPage) (data []byte, format, source string, status int, err error) {
+func readOrderUpload(c echo.Context, imp connectors.InvoiceImporter, p *invoiceOrdersPage) (data []byte, format, source string, status int, err error) {
 	if c.FormValue("mode") == "form" {
 		data, p.Form = oneOrderCSV(c, imp.ImportFields())
 		return data, "csv", "form", 0, nil
@@ -187,7 +187,7 @@ func readOrderUpload(c echo.Context, imp connectors.InvoiceImporter, p *importsP
 		p.Error = "imports.err.nofile"
 		return nil, "", "", http.StatusUnprocessableEntity, nil
 	}
-	if fh.Size > maxImportUpload {
+	if fh.Size > maxInvoiceOrderUpload {
 		p.Error = "imports.err.toolarge"
 		return nil, "", "", http.StatusRequestEntityTooLarge, nil
 	}
@@ -196,7 +196,7 @@ func readOrderUpload(c echo.Context, imp connectors.InvoiceImporter, p *importsP
 		return nil, "", "", 0, fmt.Errorf("open upload: %w", err)
 	}
 	defer f.Close()
-	if data, err = io.ReadAll(io.LimitReader(f, maxImportUpload+1)); err != nil {
+	if data, err = io.ReadAll(io.LimitReader(f, maxInvoiceOrderUpload+1)); err != nil {
 		return nil, "", "", 0, fmt.Errorf("read upload: %w", err)
 	}
 	source = cleanFileName(fh.Filename)
@@ -281,7 +281,7 @@ type batchPage struct {
 	System     string
 }
 
-func (s *Server) showImportBatch(c echo.Context) error {
+func (s *Server) showInvoiceOrderBatch(c echo.Context) error {
 	ctx := c.Request().Context()
 	co := currentCompany(c)
 	id, err := paramID(c, "batchID")
@@ -367,10 +367,10 @@ func (s *Server) findingView(c echo.Context, connector string, f connectors.Impo
 	return findingView{Line: f.Line, Field: field, Text: text, Warning: f.Warning}
 }
 
-// sendImport queues the batch's orders that may be sent, and those ticked
+// sendInvoiceOrders queues the batch's orders that may be sent, and those ticked
 // "send again", and sends them in the background; the batch page shows
 // the progress.
-func (s *Server) sendImport(c echo.Context) error {
+func (s *Server) sendInvoiceOrders(c echo.Context) error {
 	ctx := c.Request().Context()
 	co := currentCompany(c)
 	u := currentUser(c)
@@ -494,10 +494,10 @@ func targetHost(target string) string {
 	return target
 }
 
-// disconnectImporter ends a connection that sends orders, beside whatever
+// disconnectInvoiceOrders ends a connection that sends orders, beside whatever
 // connection the company reads from (the company page's disconnect ends
 // that one).
-func (s *Server) disconnectImporter(c echo.Context) error {
+func (s *Server) disconnectInvoiceOrders(c echo.Context) error {
 	ctx := c.Request().Context()
 	co := currentCompany(c)
 	back := fmt.Sprintf("/companies/%d/imports", co.ID)
