@@ -30,6 +30,10 @@ import (
 // maxInvoiceOrderUpload bounds an uploaded file.
 const maxInvoiceOrderUpload = 1 << 20
 
+// orderFieldMax bounds a value of the one-order form (its inputs'
+// maxlength in imports.html).
+const orderFieldMax = 500
+
 // importer is one connection that sends orders, as the pages show it.
 type importer struct {
 	Connector string
@@ -210,8 +214,8 @@ func oneOrderCSV(c echo.Context, fields []connectors.Field) ([]byte, map[string]
 	typed := map[string]string{}
 	for _, f := range fields {
 		v := strings.TrimSpace(c.FormValue("f_" + f.Name))
-		if len(v) > keyFieldMax {
-			v = v[:keyFieldMax]
+		if len(v) > orderFieldMax {
+			v = v[:orderFieldMax]
 		}
 		typed[f.Name] = v
 		header, row = append(header, f.Name), append(row, v)
@@ -303,7 +307,7 @@ func (s *Server) showInvoiceOrderBatch(c echo.Context) error {
 func (s *Server) batchPage(c echo.Context, b *db.ImportBatch, orders []db.ImportOrder) (batchPage, error) {
 	ctx := c.Request().Context()
 	co := currentCompany(c)
-	p := batchPage{Company: co, Batch: b, CanSend: currentUser(c).CanManageConnections(), System: s.systemName(c, b.Connector)}
+	p := batchPage{Company: co, Batch: b, CanSend: currentUser(c).CanManageConnections(), System: s.connectorName(s.lang(c), b.Connector)}
 	var err error
 	for i := range orders {
 		o := orders[i]

@@ -1,6 +1,8 @@
 package server
 
 import (
+	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/http"
@@ -110,6 +112,13 @@ func (s *Server) createLink(c echo.Context) error {
 // lang, as the analyst picked or the mail went.
 func copyURL(companyID int64, lang string) string {
 	return fmt.Sprintf("/companies/%d?msg=%s#link-copy", companyID, url.QueryEscape(lang))
+}
+
+// randomToken returns n random bytes, base64url encoded: a link's secret.
+func randomToken(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
 }
 
 // makeLink stores l with a fresh secret and audits it; the copy is what

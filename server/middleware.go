@@ -102,7 +102,7 @@ func (s *Server) crossOrigin() echo.MiddlewareFunc {
 func (s *Server) csrf() echo.MiddlewareFunc {
 	return middleware.CSRFWithConfig(middleware.CSRFConfig{
 		TokenLookup:    "form:_csrf,header:X-CSRF-Token",
-		CookieName:     s.cookieName("bilag_csrf"),
+		CookieName:     s.cookies.Name("bilag_csrf"),
 		CookiePath:     "/",
 		CookieHTTPOnly: true,
 		CookieSecure:   s.secure,

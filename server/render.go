@@ -5,11 +5,9 @@ import (
 	"io"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
-	"bilag/connectors"
 	"bilag/db"
 	"bilag/views"
 )
@@ -90,10 +88,6 @@ func (s *Server) t(c echo.Context, key string, args ...any) string {
 // (views.TranslateFor), for a page of that connector's.
 func (s *Server) ct(c echo.Context, connector, key string, args ...any) string {
 	return s.views.TranslateFor(s.lang(c), connector, key, args...)
-}
-
-func retryAfterSeconds(rl *connectors.RateLimitError) string {
-	return strconv.Itoa(int((rl.RetryAfter + time.Second - 1) / time.Second))
 }
 
 func paramID(c echo.Context, name string) (int64, error) {

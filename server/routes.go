@@ -7,10 +7,11 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"bilag/db"
+	"bilag/server/accountant"
 )
 
 // routes reads as a table: who may call what, with the check beside it.
-func (s *Server) routes() *echo.Echo {
+func (s *Server) routes(acc *accountant.Handler) *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.Renderer = renderer{s.views}
@@ -42,14 +43,11 @@ func (s *Server) routes() *echo.Echo {
 	e.POST("/login/code", s.loginCode)
 	e.POST("/logout", s.logout)
 
-	// The accountant's side: the link is the credential, no portal login.
-	// The link's connector picks the page: the consent page and its
-	// redirect, or the form for pasted keys (connect_form.go).
-	e.GET("/connect/:secret", s.showConnect)
-	e.POST("/connect/:secret", s.submitConnect)
-	e.GET("/oauth/:connector/callback", s.consentCallback)
-	e.GET("/oauth/:connector/check", s.consentCheck)
-	e.GET("/connect-result", s.showConsentResult)
+	// The accountant's side (server/accountant): the link is the
+	// credential, no portal login. /connect/:secret (the consent page or
+	// the form for pasted keys), /oauth/:connector/callback and /check,
+	// /connect-result.
+	acc.Mount(e)
 
 	// Logged-in users.
 	u := e.Group("", s.requireUser)

@@ -21,10 +21,12 @@ import (
 	"bilag/db"
 	"bilag/db/seal"
 	"bilag/public"
+	"bilag/server/accountant"
 	"bilag/server/connections"
 	"bilag/server/mail"
 	"bilag/server/metrics"
 	"bilag/server/password"
+	"bilag/server/sealed"
 	"bilag/views"
 )
 
@@ -90,11 +92,12 @@ type Server struct {
 	db      *db.DB
 	log     *slog.Logger
 	baseURL *url.URL
-	cookies *securecookie.SecureCookie
+	cookies *sealed.Jar
 	secure  bool
 	conns   *connections.Service
 	firm    string
-	// firmInfo is who asks, on the accountant's pages.
+	// firmInfo is who asks, on the accountant's pages (and the logo
+	// /firm/logo serves them).
 	firmInfo  firmInfo
 	zone      *time.Location
 	linkTTL   time.Duration
@@ -162,15 +165,16 @@ func New(opt Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("server: hash static files: %w", err)
 	}
-	cookies := securecookie.New(seal.DeriveKey(opt.SecretKey, "bilag cookie hash v1"), seal.DeriveKey(opt.SecretKey, "bilag cookie block v1"))
-	cookies.SetSerializer(securecookie.JSONEncoder{})
-	cookies.MaxAge(int(sessionMaxAge / time.Second))
+	codec := securecookie.New(seal.DeriveKey(opt.SecretKey, "bilag cookie hash v1"), seal.DeriveKey(opt.SecretKey, "bilag cookie block v1"))
+	codec.SetSerializer(securecookie.JSONEncoder{})
+	codec.MaxAge(int(sessionMaxAge / time.Second))
+	secure := opt.BaseURL.Scheme == "https"
 	s := &Server{
 		db:        opt.DB,
 		log:       opt.Logger,
 		baseURL:   opt.BaseURL,
-		cookies:   cookies,
-		secure:    opt.BaseURL.Scheme == "https",
+		cookies:   sealed.NewJar(codec, secure),
+		secure:    secure,
 		conns:     opt.Connections,
 		firm:      opt.FirmName,
 		firmInfo:  fi,
@@ -192,8 +196,28 @@ func New(opt Options) (*Server, error) {
 	}
 	s.dummyHash = sync.OnceValues(func() (string, error) { return s.hasher.Hash("bilag-dummy-password") })
 	opt.Connections.SetNotifier(s)
-	s.echo = s.routes()
+	acc, err := s.accountant()
+	if err != nil {
+		return nil, err
+	}
+	s.echo = s.routes(acc)
 	return s, nil
+}
+
+// accountant is the accountant's side (server/accountant): it shares the
+// cookie keys, the views and the connection service with the portal, and
+// borrows its page envelope, language and throttle, but no login.
+func (s *Server) accountant() (*accountant.Handler, error) {
+	return accountant.New(accountant.Options{
+		Connections: s.conns,
+		Links:       s.db,
+		Cookies:     s.cookies,
+		Views:       s.views,
+		Firm:        accountant.Firm{Name: s.firm, LogoURL: s.firmInfo.LogoURL, Contact: s.firmInfo.Contact, PrivacyURL: s.firmInfo.PrivacyURL},
+		BaseURL:     s.baseURL,
+		Now:         s.now,
+		Portal:      accountant.Portal{Page: s.page, Lang: s.lang, DefaultLanguage: defaultLanguage, Throttle: s.throttle.take},
+	})
 }
 
 // ServeHTTP makes Server an http.Handler.

@@ -80,10 +80,8 @@ func currentCompany(c echo.Context) *db.Company {
 func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		sess := &session{}
-		if ck, err := c.Cookie(s.cookieName(sessionCookie)); err == nil {
-			if err := s.cookies.Decode(sessionCookie, ck.Value, sess); err != nil {
-				sess = &session{}
-			}
+		if !s.cookies.Read(c, sessionCookie, sess) {
+			sess = &session{}
 		}
 		if sess.IssuedAt != 0 && s.now().Sub(time.Unix(sess.IssuedAt, 0)) > sessionMaxAge {
 			sess = &session{Lang: sess.Lang}
@@ -145,28 +143,9 @@ func newSessionToken() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// cookieName is the name of a cookie Bilag sets: on https with the
-// __Host- prefix, which makes a browser keep it only when it is Secure,
-// for Path=/ and without Domain, so no other host under the same domain
-// can plant or overwrite it (every cookie is set so).
-func (s *Server) cookieName(name string) string {
-	if s.secure {
-		return "__Host-" + name
-	}
-	return name
-}
-
 // saveSession writes the session cookie.
 func (s *Server) saveSession(c echo.Context, sess *session) error {
-	v, err := s.cookies.Encode(sessionCookie, sess)
-	if err != nil {
-		return err
-	}
-	c.SetCookie(&http.Cookie{
-		Name: s.cookieName(sessionCookie), Value: v, Path: "/", HttpOnly: true, Secure: s.secure,
-		SameSite: http.SameSiteLaxMode, MaxAge: int(sessionMaxAge / time.Second),
-	})
-	return nil
+	return s.cookies.Set(c, sessionCookie, sess, sessionMaxAge)
 }
 
 // flash stores a message for the next page.

@@ -1,4 +1,4 @@
-package server
+package accountant
 
 import (
 	"errors"
@@ -27,8 +27,8 @@ const (
 	keyFieldMax = 500
 	// keyTextMax bounds a multi-line value (a list of codes).
 	keyTextMax = 20000
-	// keySubmitsPerLink bounds the upstream calls one link may make in a
-	// throttleWindow. Each submit is a signed call with the values typed,
+	// keySubmitsPerLink bounds the upstream calls one link may make in the
+	// window of the portal's throttle (Portal.Throttle). Each submit is a signed call with the values typed,
 	// so without a bound the form would answer guesses of a key.
 	keySubmitsPerLink = 5
 )
@@ -65,64 +65,64 @@ type keyField struct {
 
 // showConnect is what opening a link shows: the key form for a connector
 // granted by pasted keys, the consent page for every other.
-func (s *Server) showConnect(c echo.Context) error {
-	cc := s.keyConnector(c)
+func (h *Handler) showConnect(c echo.Context) error {
+	cc := h.keyConnector(c)
 	if cc == nil {
-		return s.showConsent(c)
+		return h.showConsent(c)
 	}
-	l, p, ok, err := s.openLink(c)
+	l, p, ok, err := h.openLink(c)
 	if !ok || err != nil {
 		return err
 	}
 	// Link scanners GET the link too: opening it changes nothing else.
-	if err := s.db.MarkLinkOpened(c.Request().Context(), l.ID); err != nil {
+	if err := h.links.MarkLinkOpened(c.Request().Context(), l.ID); err != nil {
 		return err
 	}
-	page, _, _ := s.readKeys(c, cc, p)
-	return s.renderKeyForm(c, http.StatusOK, page)
+	page, _, _ := h.readKeys(c, cc, p)
+	return h.renderKeyForm(c, http.StatusOK, page)
 }
 
 // submitConnect is a link's POST: the pasted keys for a connector granted
 // by them, "give permission" for every other.
-func (s *Server) submitConnect(c echo.Context) error {
-	cc := s.keyConnector(c)
+func (h *Handler) submitConnect(c echo.Context) error {
+	cc := h.keyConnector(c)
 	if cc == nil {
-		return s.startConsent(c)
+		return h.startConsent(c)
 	}
-	l, p, ok, err := s.openLink(c)
+	l, p, ok, err := h.openLink(c)
 	if !ok || err != nil {
 		return err
 	}
-	page, values, sent := s.readKeys(c, cc, p)
+	page, values, sent := h.readKeys(c, cc, p)
 	switch {
 	case !sent:
 		// The result page's "try again" posts no field: show the form.
-		return s.renderKeyForm(c, http.StatusOK, page)
+		return h.renderKeyForm(c, http.StatusOK, page)
 	case !page.valid():
 		page.Error = "err.form"
-		return s.renderKeyForm(c, http.StatusUnprocessableEntity, page)
+		return h.renderKeyForm(c, http.StatusUnprocessableEntity, page)
 	}
-	if ok, wait := s.throttle.take("l:"+strconv.FormatInt(l.ID, 10), keySubmitsPerLink); !ok {
+	if ok, wait := h.portal.Throttle("l:"+strconv.FormatInt(l.ID, 10), keySubmitsPerLink); !ok {
 		c.Response().Header().Set("Retry-After", strconv.Itoa(int((wait+time.Second-1)/time.Second)))
 		page.Error, page.Minutes = "form.throttled", int((wait+time.Minute-1)/time.Minute)
-		return s.renderKeyForm(c, http.StatusTooManyRequests, page)
+		return h.renderKeyForm(c, http.StatusTooManyRequests, page)
 	}
-	return s.connectKeys(c, cc, l, page, values)
+	return h.connectKeys(c, cc, l, page, values)
 }
 
 // connectKeys spends an attempt of the link on values: one Connect, then
 // the approval every grant goes through.
-func (s *Server) connectKeys(c echo.Context, cc connectors.CredentialConnector, l *db.ConsentLink, page keyFormPage, values map[string]string) error {
+func (h *Handler) connectKeys(c echo.Context, cc connectors.CredentialConnector, l *db.ConsentLink, page keyFormPage, values map[string]string) error {
 	ctx := c.Request().Context()
 	attempt := randomToken(32)
-	err := s.db.StartLinkLogin(ctx, l.ID, attempt)
+	err := h.links.StartLinkLogin(ctx, l.ID, attempt)
 	if err == nil {
-		l, err = s.db.TakeLinkAttempt(ctx, l.ID, attempt)
+		l, err = h.links.TakeLinkAttempt(ctx, l.ID, attempt)
 	}
 	if isNotFound(err) {
 		// Another submit took the link meanwhile, or it was revoked.
 		page.Error = "form.busy"
-		return s.renderKeyForm(c, http.StatusConflict, page)
+		return h.renderKeyForm(c, http.StatusConflict, page)
 	}
 	if err != nil {
 		return err
@@ -140,24 +140,24 @@ func (s *Server) connectKeys(c echo.Context, cc connectors.CredentialConnector, 
 		if errors.As(err, &rl) && rl.RetryAfter > 0 {
 			c.Response().Header().Set("Retry-After", retryAfterSeconds(rl))
 		}
-		s.conns.FailLink(ctx, l, reason, "", redact(err, page.secrets(values)), c.RealIP())
+		h.conns.FailLink(ctx, l, reason, "", redact(err, page.secrets(values)), c.RealIP())
 		page.Error = msg
-		return s.renderKeyForm(c, status, page)
+		return h.renderKeyForm(c, status, page)
 	}
 	co := page.Company
-	res := result{Company: co.Name, CompanyOrg: co.OrgNumber, Expected: l.ExpectedOrgNumber, Retry: page.Secret, Firm: s.firm}
-	return s.approve(c, connections.Approval{Link: l, Company: co, Grant: grant, RemoteIP: c.RealIP()}, res)
+	res := result{Company: co.Name, CompanyOrg: co.OrgNumber, Expected: l.ExpectedOrgNumber, Retry: page.Secret, Firm: h.firm.Name}
+	return h.approve(c, connections.Approval{Link: l, Company: co, Grant: grant, RemoteIP: c.RealIP()}, res)
 }
 
 // keyConnector is the connector of the request's link when that is granted
 // by pasted keys, else nil: unknown links and redirect connectors are the
 // consent page's, exactly as before the form existed.
-func (s *Server) keyConnector(c echo.Context) connectors.CredentialConnector {
-	l, err := s.db.LinkBySecret(c.Request().Context(), c.Param("secret"))
+func (h *Handler) keyConnector(c echo.Context) connectors.CredentialConnector {
+	l, err := h.links.LinkBySecret(c.Request().Context(), c.Param("secret"))
 	if err != nil {
 		return nil
 	}
-	conn := s.conns.Connector(l.Connector)
+	conn := h.conns.Connector(l.Connector)
 	if _, ok := conn.(connectors.RedirectConnector); ok {
 		return nil
 	}
@@ -169,13 +169,13 @@ func (s *Server) keyConnector(c echo.Context) connectors.CredentialConnector {
 // (never its query): the values, trimmed, with what is wrong with them, and
 // whether any field was sent at all. A secret value goes into values only,
 // never into the page.
-func (s *Server) readKeys(c echo.Context, cc connectors.CredentialConnector, p consentPage) (page keyFormPage, values map[string]string, sent bool) {
-	page = keyFormPage{consentPage: p, System: s.systemName(c, cc.Name()), Max: keyFieldMax}
+func (h *Handler) readKeys(c echo.Context, cc connectors.CredentialConnector, p consentPage) (page keyFormPage, values map[string]string, sent bool) {
+	page = keyFormPage{consentPage: p, System: h.systemName(c, cc.Name()), Max: keyFieldMax}
 	values = map[string]string{}
 	r := c.Request()
 	for _, f := range cc.Fields() {
-		kf := keyField{Name: f.Name, Label: s.fieldText(c, cc.Name()+".field."+f.Name, f.Label), Secret: f.Secret,
-			Help: s.fieldText(c, cc.Name()+".field."+f.Name+".help", ""), Choices: f.Choices,
+		kf := keyField{Name: f.Name, Label: h.fieldText(c, cc.Name()+".field."+f.Name, f.Label), Secret: f.Secret,
+			Help: h.fieldText(c, cc.Name()+".field."+f.Name+".help", ""), Choices: f.Choices,
 			ReadOnly: f.FromCompany, Multiline: f.Multiline, Checkbox: f.Checkbox, Optional: f.Optional, Max: keyFieldMax}
 		if f.Multiline {
 			kf.Max = keyTextMax
@@ -259,22 +259,22 @@ func (p keyFormPage) secrets(values map[string]string) []string {
 	return out
 }
 
-func (s *Server) renderKeyForm(c echo.Context, status int, page keyFormPage) error {
-	return s.renderBare(c, status, "connect_form", s.t(c, "form.title", page.System), page)
+func (h *Handler) renderKeyForm(c echo.Context, status int, page keyFormPage) error {
+	return h.render(c, status, "connect_form", h.t(c, "form.title", page.System), page)
 }
 
 // fieldText is the catalogue's text of key, or fallback when it has none
 // (a connector's own Label until views has its words).
-func (s *Server) fieldText(c echo.Context, key, fallback string) string {
-	if t := s.t(c, key); t != key {
+func (h *Handler) fieldText(c echo.Context, key, fallback string) string {
+	if t := h.t(c, key); t != key {
 		return t
 	}
 	return fallback
 }
 
 // systemName is a connector's name as people know it ("connector.<name>").
-func (s *Server) systemName(c echo.Context, name string) string {
-	return s.fieldText(c, "connector."+name, name)
+func (h *Handler) systemName(c echo.Context, name string) string {
+	return h.views.ConnectorName(h.portal.Lang(c), name)
 }
 
 // keyFailure turns a Connect error into the reason recorded on the link,
@@ -305,4 +305,8 @@ func redact(err error, secrets []string) error {
 		msg = strings.ReplaceAll(msg, v, "[redacted]")
 	}
 	return redactedError{msg: msg, err: err}
+}
+
+func retryAfterSeconds(rl *connectors.RateLimitError) string {
+	return strconv.Itoa(int((rl.RetryAfter + time.Second - 1) / time.Second))
 }

@@ -1,4 +1,4 @@
-package server
+package accountant
 
 import (
 	"context"
@@ -18,7 +18,6 @@ import (
 	"bilag/connectors"
 	"bilag/db"
 	"bilag/server/connections"
-	"bilag/views"
 )
 
 const (
@@ -51,8 +50,6 @@ func randomToken(n int) string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// --- the accountant's side ---
-
 type consentPage struct {
 	Secret    string
 	Firm      string
@@ -82,83 +79,64 @@ func (p consentPage) connector() string { return p.Connector }
 
 // openLink finds the link of the request's secret and, when it cannot be
 // used, renders the page that says why; ok is false then.
-func (s *Server) openLink(c echo.Context) (l *db.ConsentLink, p consentPage, ok bool, err error) {
+func (h *Handler) openLink(c echo.Context) (l *db.ConsentLink, p consentPage, ok bool, err error) {
 	ctx := c.Request().Context()
 	c.Response().Header().Set("Cache-Control", "no-store")
 	secret := c.Param("secret")
-	p = consentPage{Firm: s.firm, Asker: s.asker(ctx, nil)}
-	l, err = s.db.LinkBySecret(ctx, secret)
+	p = consentPage{Firm: h.firm.Name, Asker: h.asker(ctx, nil)}
+	l, err = h.links.LinkBySecret(ctx, secret)
 	if isNotFound(err) {
 		p.State = "unknown"
-		return nil, p, false, s.renderBare(c, http.StatusNotFound, "consent", s.t(c, "consent.title"), p)
+		return nil, p, false, h.render(c, http.StatusNotFound, "consent", h.t(c, "consent.title"), p)
 	}
 	if err != nil {
 		return nil, p, false, err
 	}
-	co, err := s.db.Company(ctx, l.CompanyID)
+	co, err := h.links.Company(ctx, l.CompanyID)
 	if err != nil {
 		return nil, p, false, err
 	}
 	p.Secret, p.Company, p.Expected, p.ExpiresAt, p.Connector = secret, co, l.ExpectedOrgNumber, l.ExpiresAt, l.Connector
-	p.Asker = s.asker(ctx, l)
-	defaultLanguage(c, co.Country)
+	p.Asker = h.asker(ctx, l)
+	h.portal.DefaultLanguage(c, co.Country)
 	c.Set(keyCompanyCountry, co.Country)
 	switch {
-	case l.State(s.now()) == db.LinkConnected && s.now().Before(l.ExpiresAt):
+	case l.State(h.now()) == db.LinkConnected && h.now().Before(l.ExpiresAt):
 		// A used link shows what it did until it would have expired; after
 		// that a forwarded link no longer names the approver.
-		return l, p, false, s.renderDone(c, l, co)
-	case l.State(s.now()) == db.LinkConnected:
+		return l, p, false, h.renderDone(c, l, co)
+	case l.State(h.now()) == db.LinkConnected:
 		p.State = "used"
-	case !l.Usable(s.now()):
-		p.State = l.State(s.now())
+	case !l.Usable(h.now()):
+		p.State = l.State(h.now())
 	case !co.Active:
 		p.State = "company"
 	default:
 		return l, p, true, nil
 	}
 	p.Secret = ""
-	return l, p, false, s.renderBare(c, http.StatusGone, "consent", s.ct(c, p.Connector, "consent.title"), p)
+	return l, p, false, h.render(c, http.StatusGone, "consent", h.ct(c, p.Connector, "consent.title"), p)
 }
 
 // showConsent is what opening a link shows. Link scanners in mail systems
 // GET it too, so it changes nothing but the "opened" mark.
-func (s *Server) showConsent(c echo.Context) error {
-	l, p, ok, err := s.openLink(c)
+func (h *Handler) showConsent(c echo.Context) error {
+	l, p, ok, err := h.openLink(c)
 	if !ok || err != nil {
 		return err
 	}
-	if err := s.db.MarkLinkOpened(c.Request().Context(), l.ID); err != nil {
+	if err := h.links.MarkLinkOpened(c.Request().Context(), l.ID); err != nil {
 		return err
 	}
-	return s.renderBare(c, http.StatusOK, "consent", s.ct(c, p.Connector, "consent.title"), p)
-}
-
-// keyCompanyCountry holds, on an accountant's request, the country of the
-// link's company: its pages print times in that country's zone.
-const keyCompanyCountry = "bilag.company_country"
-
-func (s *Server) renderBare(c echo.Context, status int, name, title string, data any) error {
-	p := s.page(c, title, data)
-	p.Bare = true
-	p.User = nil
-	p.FirmLogo = s.firmInfo.LogoURL
-	country, _ := c.Get(keyCompanyCountry).(string)
-	if r, ok := data.(result); ok && r.Country != "" {
-		country = r.Country
-	}
-	if z := views.CountryZone(country); z != nil {
-		p.Zone = z
-	}
-	return c.Render(status, name, p)
+	return h.render(c, http.StatusOK, "consent", h.ct(c, p.Connector, "consent.title"), p)
 }
 
 // asker is who asks through l: the firm, and the analyst who made l when
 // l is known and they still exist.
-func (s *Server) asker(ctx context.Context, l *db.ConsentLink) asker {
-	a := asker{Firm: s.firm, Contact: s.firmInfo.Contact, PrivacyURL: s.firmInfo.PrivacyURL}
+func (h *Handler) asker(ctx context.Context, l *db.ConsentLink) asker {
+	a := asker{Firm: h.firm.Name, Contact: h.firm.Contact, PrivacyURL: h.firm.PrivacyURL}
 	if l != nil {
-		if u, err := s.db.User(ctx, l.CreatedByID); err == nil {
+		if u, err := h.links.User(ctx, l.CreatedByID); err == nil {
 			a.SenderName, a.SenderEmail = u.Name, u.Email
 		}
 	}
@@ -167,70 +145,54 @@ func (s *Server) asker(ctx context.Context, l *db.ConsentLink) asker {
 
 // renderDone shows a link that connected its company: what it connected,
 // when, and who approved (as the upstream named them), never a failure.
-func (s *Server) renderDone(c echo.Context, l *db.ConsentLink, co *db.Company) error {
+func (h *Handler) renderDone(c echo.Context, l *db.ConsentLink, co *db.Company) error {
 	r := result{OK: true, Done: true, Company: co.Name, CompanyOrg: co.OrgNumber, Got: co.Name, GotOrg: l.ExpectedOrgNumber,
-		Firm: s.firm, Connector: l.Connector, Country: co.Country}
+		Firm: h.firm.Name, Connector: l.Connector, Country: co.Country}
 	if l.FinishedAt != nil {
 		r.At = *l.FinishedAt
 	}
-	if conn, err := s.db.Connection(c.Request().Context(), co.ID, l.Connector); err == nil && conn.LinkID == l.ID {
+	if conn, err := h.links.Connection(c.Request().Context(), co.ID, l.Connector); err == nil && conn.LinkID == l.ID {
 		r.Got, r.GotOrg, r.Approver, r.At = conn.ExternalName, conn.OrgNumber, approverName(conn.ApprovedBy), conn.ApprovedAt
 	}
-	r.Asker = s.asker(c.Request().Context(), l)
-	return s.renderBare(c, http.StatusOK, "consent_result", s.ct(c, r.Connector, "result.title"), r)
+	r.Asker = h.asker(c.Request().Context(), l)
+	return h.render(c, http.StatusOK, "consent_result", h.ct(c, r.Connector, "result.title"), r)
 }
 
 // startConsent is "give permission": a POST, so that no link scanner can
 // start a login.
-func (s *Server) startConsent(c echo.Context) error {
+func (h *Handler) startConsent(c echo.Context) error {
 	ctx := c.Request().Context()
-	l, p, ok, err := s.openLink(c)
+	l, p, ok, err := h.openLink(c)
 	if !ok || err != nil {
 		return err
 	}
 	secret := p.Secret
-	rc, ok := s.conns.Connector(l.Connector).(connectors.RedirectConnector)
+	rc, ok := h.conns.Connector(l.Connector).(connectors.RedirectConnector)
 	if !ok {
 		return fmt.Errorf("connector %q cannot redirect: %w", l.Connector, echo.ErrNotFound)
 	}
-	f := flow{LinkID: l.ID, Connector: l.Connector, State: randomToken(32), Verifier: oauth2.GenerateVerifier(), Attempt: randomToken(32), Secret: secret, Started: s.now().Unix()}
+	f := flow{LinkID: l.ID, Connector: l.Connector, State: randomToken(32), Verifier: oauth2.GenerateVerifier(), Attempt: randomToken(32), Secret: secret, Started: h.now().Unix()}
 	var loginURL string
 	if ll, ok := rc.(connectors.LocalizedLogin); ok {
 		// The upstream's page in the language of the consent page.
-		loginURL, err = ll.LoginURLIn(s.callbackURL(l.Connector), f.State, f.Verifier, s.lang(c))
+		loginURL, err = ll.LoginURLIn(h.callbackURL(l.Connector), f.State, f.Verifier, h.portal.Lang(c))
 	} else {
-		loginURL, err = rc.LoginURL(s.callbackURL(l.Connector), f.State, f.Verifier)
+		loginURL, err = rc.LoginURL(h.callbackURL(l.Connector), f.State, f.Verifier)
 	}
 	if err != nil {
 		return err
 	}
-	if err := s.db.StartLinkLogin(ctx, l.ID, f.Attempt); err != nil {
+	if err := h.links.StartLinkLogin(ctx, l.ID, f.Attempt); err != nil {
 		return err
 	}
-	if err := s.setSealedCookie(c, flowCookie, f, flowMaxAge); err != nil {
+	if err := h.cookies.Set(c, flowCookie, f, flowMaxAge); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, loginURL)
 }
 
-func (s *Server) callbackURL(connector string) string {
-	return s.absURL("/oauth/" + connector + "/callback")
-}
-
-func (s *Server) setSealedCookie(c echo.Context, name string, v any, maxAge time.Duration) error {
-	enc, err := s.cookies.Encode(name, v)
-	if err != nil {
-		return fmt.Errorf("encode %s cookie: %w", name, err)
-	}
-	// Lax, not Strict: the callback is a cross-site top-level GET, which
-	// Strict would strip of the cookie.
-	c.SetCookie(&http.Cookie{Name: s.cookieName(name), Value: enc, Path: "/", HttpOnly: true, Secure: s.secure,
-		SameSite: http.SameSiteLaxMode, MaxAge: int(maxAge / time.Second)})
-	return nil
-}
-
-func (s *Server) clearCookie(c echo.Context, name string) {
-	c.SetCookie(&http.Cookie{Name: s.cookieName(name), Value: "", Path: "/", HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode, MaxAge: -1})
+func (h *Handler) callbackURL(connector string) string {
+	return h.absURL("/oauth/" + connector + "/callback")
 }
 
 // result is what the accountant's result page shows, carried across the
@@ -296,22 +258,22 @@ type pendingCheck struct {
 // part (the code exchange and the grant's checks): the accountant sees
 // that something happens instead of a page that hangs. Every refusal
 // renders a clear page and stores nothing but the reason on the link.
-func (s *Server) consentCallback(c echo.Context) error {
-	f, res, ok := s.takeFlow(c)
+func (h *Handler) consentCallback(c echo.Context) error {
+	f, res, ok := h.takeFlow(c)
 	if !ok {
-		return s.finish(c, res)
+		return h.finish(c, res)
 	}
-	if err := s.setSealedCookie(c, checkCookie, pendingCheck{Flow: f, Query: c.QueryParams()}, flowMaxAge); err != nil {
+	if err := h.cookies.Set(c, checkCookie, pendingCheck{Flow: f, Query: c.QueryParams()}, flowMaxAge); err != nil {
 		return err
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
-	if l, err := s.db.Link(c.Request().Context(), f.LinkID); err == nil {
-		if co, err := s.db.Company(c.Request().Context(), l.CompanyID); err == nil {
-			defaultLanguage(c, co.Country)
+	if l, err := h.links.Link(c.Request().Context(), f.LinkID); err == nil {
+		if co, err := h.links.Company(c.Request().Context(), l.CompanyID); err == nil {
+			h.portal.DefaultLanguage(c, co.Country)
 		}
 	}
 	page := checkingPage{Action: "/oauth/" + f.Connector + "/check", Connector: f.Connector}
-	return s.renderBare(c, http.StatusOK, "consent_checking", s.t(c, "accountant.checking.title"), page)
+	return h.render(c, http.StatusOK, "consent_checking", h.t(c, "accountant.checking.title"), page)
 }
 
 // checkingPage is the short page between the callback and the check.
@@ -326,70 +288,70 @@ type checkingPage struct {
 // link is still being checked (the browser asked twice: "Continue" pressed
 // during a slow check), that is no failure: the page keeps saying
 // "checking" and then opens the link, which shows how it ended.
-func (s *Server) checkTaken(c echo.Context, f flow) error {
-	l, err := s.db.Link(c.Request().Context(), f.LinkID)
+func (h *Handler) checkTaken(c echo.Context, f flow) error {
+	l, err := h.links.Link(c.Request().Context(), f.LinkID)
 	if err != nil || f.Secret == "" {
-		return s.finish(c, s.unusableResult(c.Request().Context(), f.LinkID))
+		return h.finish(c, h.unusableResult(c.Request().Context(), f.LinkID))
 	}
-	if st := l.State(s.now()); st != db.LinkLoginStarted && st != db.LinkApproved {
-		return s.finish(c, s.unusableResult(c.Request().Context(), f.LinkID))
+	if st := l.State(h.now()); st != db.LinkLoginStarted && st != db.LinkApproved {
+		return h.finish(c, h.unusableResult(c.Request().Context(), f.LinkID))
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
-	if co, err := s.db.Company(c.Request().Context(), l.CompanyID); err == nil {
-		defaultLanguage(c, co.Country)
+	if co, err := h.links.Company(c.Request().Context(), l.CompanyID); err == nil {
+		h.portal.DefaultLanguage(c, co.Country)
 	}
 	page := checkingPage{Action: "/connect/" + f.Secret, Delay: 3, Connector: f.Connector}
-	return s.renderBare(c, http.StatusOK, "consent_checking", s.t(c, "accountant.checking.title"), page)
+	return h.render(c, http.StatusOK, "consent_checking", h.t(c, "accountant.checking.title"), page)
 }
 
 func (p checkingPage) connector() string { return p.Connector }
 
 // consentCheck is the second half of the callback: it spends the sealed
 // answer the callback left, exchanges the code and checks the grant.
-func (s *Server) consentCheck(c echo.Context) error {
+func (h *Handler) consentCheck(c echo.Context) error {
 	ctx := c.Request().Context()
-	pc, res, ok := s.takeCheck(c)
+	pc, res, ok := h.takeCheck(c)
 	if !ok {
-		return s.finish(c, res)
+		return h.finish(c, res)
 	}
 	f := pc.Flow
-	l, err := s.db.TakeLinkAttempt(ctx, f.LinkID, f.Attempt)
+	l, err := h.links.TakeLinkAttempt(ctx, f.LinkID, f.Attempt)
 	if isNotFound(err) {
-		return s.checkTaken(c, f)
+		return h.checkTaken(c, f)
 	}
 	if err != nil {
 		return err
 	}
-	co, err := s.db.Company(ctx, l.CompanyID)
+	co, err := h.links.Company(ctx, l.CompanyID)
 	if err != nil {
 		return err
 	}
-	rc, ok := s.conns.Connector(f.Connector).(connectors.RedirectConnector)
+	rc, ok := h.conns.Connector(f.Connector).(connectors.RedirectConnector)
 	if !ok {
 		return echo.ErrNotFound
 	}
-	res = result{Company: co.Name, CompanyOrg: co.OrgNumber, Expected: l.ExpectedOrgNumber, Retry: f.Secret, Firm: s.firm,
+	res = result{Company: co.Name, CompanyOrg: co.OrgNumber, Expected: l.ExpectedOrgNumber, Retry: f.Secret, Firm: h.firm.Name,
 		Connector: f.Connector, Country: co.Country, LinkExpires: l.ExpiresAt}
-	res.Asker = s.asker(ctx, l)
-	grant, err := rc.HandleCallback(ctx, s.callbackURL(f.Connector), pc.Query, f.Verifier)
+	res.Asker = h.asker(ctx, l)
+	grant, err := rc.HandleCallback(ctx, h.callbackURL(f.Connector), pc.Query, f.Verifier)
 	if err != nil {
 		res.Reason = callbackReason(err)
-		s.conns.FailLink(ctx, l, res.Reason, "", err, c.RealIP())
-		return s.finish(c, res)
+		h.conns.FailLink(ctx, l, res.Reason, "", err, c.RealIP())
+		return h.finish(c, res)
 	}
-	return s.approve(c, connections.Approval{Link: l, Company: co, Grant: grant, RemoteIP: c.RealIP()}, res)
+	return h.approve(c, connections.Approval{Link: l, Company: co, Grant: grant, RemoteIP: c.RealIP()}, res)
 }
 
 // takeCheck reads and spends the answer the callback left for the check;
 // when ok is false, res says why it cannot go on.
-func (s *Server) takeCheck(c echo.Context) (pc pendingCheck, res result, ok bool) {
-	ck, err := c.Cookie(s.cookieName(checkCookie))
-	s.clearCookie(c, checkCookie)
-	if err != nil || s.cookies.Decode(checkCookie, ck.Value, &pc) != nil || pc.Flow.Connector != c.Param("connector") {
+func (h *Handler) takeCheck(c echo.Context) (pc pendingCheck, res result, ok bool) {
+	read := h.cookies.Read(c, checkCookie, &pc)
+	h.cookies.Clear(c, checkCookie)
+	if !read || pc.Flow.Connector != c.Param("connector") {
 		return pc, result{Reason: "no_flow"}, false
 	}
-	if s.now().Sub(time.Unix(pc.Flow.Started, 0)) > flowMaxAge {
-		res := s.unusableResult(c.Request().Context(), pc.Flow.LinkID)
+	if h.now().Sub(time.Unix(pc.Flow.Started, 0)) > flowMaxAge {
+		res := h.unusableResult(c.Request().Context(), pc.Flow.LinkID)
 		if res.Reason == "replayed" {
 			res.Reason = "no_flow"
 		}
@@ -400,25 +362,25 @@ func (s *Server) takeCheck(c echo.Context) (pc pendingCheck, res result, ok bool
 
 // takeFlow reads and spends the browser's flow cookie and checks the
 // callback's state against it; when ok is false, res says why.
-func (s *Server) takeFlow(c echo.Context) (f flow, res result, ok bool) {
-	ck, err := c.Cookie(s.cookieName(flowCookie))
-	s.clearCookie(c, flowCookie)
-	if err != nil || s.cookies.Decode(flowCookie, ck.Value, &f) != nil {
+func (h *Handler) takeFlow(c echo.Context) (f flow, res result, ok bool) {
+	read := h.cookies.Read(c, flowCookie, &f)
+	h.cookies.Clear(c, flowCookie)
+	if !read {
 		return f, result{Reason: "no_flow"}, false
 	}
 	state := c.QueryParam("state")
 	if state == "" || subtle.ConstantTimeCompare([]byte(state), []byte(f.State)) != 1 || f.Connector != c.Param("connector") {
 		// The attempt is spent (its cookie is gone): say why on the link,
 		// so the analyst does not see a login that never ends.
-		if l, err := s.db.Link(c.Request().Context(), f.LinkID); err == nil {
-			s.conns.FailLink(c.Request().Context(), l, "bad_callback", "state mismatch", nil, c.RealIP())
+		if l, err := h.links.Link(c.Request().Context(), f.LinkID); err == nil {
+			h.conns.FailLink(c.Request().Context(), l, "bad_callback", "state mismatch", nil, c.RealIP())
 		}
 		return f, result{Reason: "state_mismatch", Connector: f.Connector}, false
 	}
-	if s.now().Sub(time.Unix(f.Started, 0)) > flowMaxAge {
+	if h.now().Sub(time.Unix(f.Started, 0)) > flowMaxAge {
 		// The login took too long; say why the link cannot go on, or
 		// that the approver should start again.
-		res := s.unusableResult(c.Request().Context(), f.LinkID)
+		res := h.unusableResult(c.Request().Context(), f.LinkID)
 		if res.Reason == "replayed" {
 			res.Reason = "no_flow"
 		}
@@ -429,16 +391,16 @@ func (s *Server) takeFlow(c echo.Context) (f flow, res result, ok bool) {
 
 // approve hands a fresh grant to the connection service and shows the
 // accountant what came of it; res holds what the page says of the link.
-func (s *Server) approve(c echo.Context, a connections.Approval, res result) error {
+func (h *Handler) approve(c echo.Context, a connections.Approval, res result) error {
 	if res.Connector == "" {
 		res.Connector = a.Link.Connector
 	}
-	out, err := s.conns.Approve(c.Request().Context(), a)
+	out, err := h.conns.Approve(c.Request().Context(), a)
 	if err != nil {
 		return err
 	}
 	if out.Reason == "used" {
-		return s.finish(c, s.unusableResult(c.Request().Context(), a.Link.ID))
+		return h.finish(c, h.unusableResult(c.Request().Context(), a.Link.ID))
 	}
 	res.Got, res.GotOrg = out.Seen.Name, out.Seen.OrgNumber
 	res.Reason, res.Areas = out.Reason, out.Areas
@@ -456,9 +418,9 @@ func (s *Server) approve(c echo.Context, a connections.Approval, res result) err
 		res.LinkExpires = a.Link.ExpiresAt
 	}
 	if res.Asker.Firm == "" {
-		res.Asker = s.asker(c.Request().Context(), a.Link)
+		res.Asker = h.asker(c.Request().Context(), a.Link)
 	}
-	return s.finish(c, res)
+	return h.finish(c, res)
 }
 
 // approverName is the name part of an approver as the upstream named them
@@ -485,16 +447,16 @@ func callbackReason(err error) string {
 }
 
 // unusableResult explains why a link cannot take a callback.
-func (s *Server) unusableResult(ctx context.Context, linkID int64) result {
-	l, err := s.db.Link(ctx, linkID)
+func (h *Handler) unusableResult(ctx context.Context, linkID int64) result {
+	l, err := h.links.Link(ctx, linkID)
 	if err != nil {
 		return result{Reason: "no_flow"}
 	}
-	r := result{Reason: "replayed", Connector: l.Connector, Asker: s.asker(ctx, l)}
-	if co, err := s.db.Company(ctx, l.CompanyID); err == nil {
+	r := result{Reason: "replayed", Connector: l.Connector, Asker: h.asker(ctx, l)}
+	if co, err := h.links.Company(ctx, l.CompanyID); err == nil {
 		r.Company, r.CompanyOrg, r.Country = co.Name, co.OrgNumber, co.Country
 	}
-	switch l.State(s.now()) {
+	switch l.State(h.now()) {
 	case db.LinkExpired:
 		r.Reason = "expired"
 	case db.LinkRevoked:
@@ -511,39 +473,38 @@ func (s *Server) unusableResult(ctx context.Context, linkID int64) result {
 	return r
 }
 
-func (s *Server) finish(c echo.Context, r result) error {
+func (h *Handler) finish(c echo.Context, r result) error {
 	if r.At.IsZero() {
-		r.At = s.now()
+		r.At = h.now()
 	}
 	if r.Firm == "" {
-		r.Firm = s.firm
+		r.Firm = h.firm.Name
 	}
 	if r.Asker.Firm == "" {
-		r.Asker = s.asker(c.Request().Context(), nil)
+		r.Asker = h.asker(c.Request().Context(), nil)
 	}
-	if err := s.setSealedCookie(c, resultCookie, r, 10*time.Minute); err != nil {
+	if err := h.cookies.Set(c, resultCookie, r, 10*time.Minute); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, "/connect-result")
 }
 
-func (s *Server) showConsentResult(c echo.Context) error {
+func (h *Handler) showConsentResult(c echo.Context) error {
 	c.Response().Header().Set("Cache-Control", "no-store")
 	var r result
-	ck, err := c.Cookie(s.cookieName(resultCookie))
-	if err != nil || s.cookies.Decode(resultCookie, ck.Value, &r) != nil {
+	if !h.cookies.Read(c, resultCookie, &r) {
 		// No result to show (it lives ten minutes): not a failure, since
 		// none may have happened; the link itself shows where it stands.
-		r = result{Reason: "gone", Firm: s.firm, Asker: s.asker(c.Request().Context(), nil)}
-		return s.renderBare(c, http.StatusOK, "consent_result", s.ct(c, r.Connector, "result.title"), r)
+		r = result{Reason: "gone", Firm: h.firm.Name, Asker: h.asker(c.Request().Context(), nil)}
+		return h.render(c, http.StatusOK, "consent_result", h.ct(c, r.Connector, "result.title"), r)
 	}
 	// The result comes from a cookie, not a link: the company's country it
 	// carries is how it speaks the consent page's default language.
 	if r.Country != "" {
-		defaultLanguage(c, r.Country)
+		h.portal.DefaultLanguage(c, r.Country)
 	}
-	if shareReasons[r.Reason] && r.Retry != "" && s.now().Before(r.LinkExpires) {
-		r.ShareURL = s.absURL("/connect/" + r.Retry)
+	if shareReasons[r.Reason] && r.Retry != "" && h.now().Before(r.LinkExpires) {
+		r.ShareURL = h.absURL("/connect/" + r.Retry)
 	}
 	status := http.StatusOK
 	if !r.OK {
@@ -552,5 +513,5 @@ func (s *Server) showConsentResult(c echo.Context) error {
 			status = http.StatusBadGateway
 		}
 	}
-	return s.renderBare(c, status, "consent_result", s.ct(c, r.Connector, "result.title"), r)
+	return h.render(c, status, "consent_result", h.ct(c, r.Connector, "result.title"), r)
 }
