@@ -13,7 +13,6 @@ import (
 
 	"bilag/connectors"
 	"bilag/db"
-	"bilag/server/connections"
 )
 
 // The key form is the consent page of a connector granted by pasted keys
@@ -63,37 +62,18 @@ type keyField struct {
 	Error string
 }
 
-// showConnect is what opening a link shows: the key form for a connector
-// granted by pasted keys, the consent page for every other.
-func (h *Handler) showConnect(c echo.Context) error {
-	cc := h.keyConnector(c)
-	if cc == nil {
-		return h.showConsent(c)
-	}
-	l, p, ok, err := h.openLink(c)
-	if !ok || err != nil {
-		return err
-	}
-	// Link scanners GET the link too: opening it changes nothing else.
-	if err := h.links.MarkLinkOpened(c.Request().Context(), l.ID); err != nil {
-		return err
-	}
-	page, _, _ := h.readKeys(c, cc, p)
-	return h.renderKeyForm(c, http.StatusOK, page)
-}
-
 // submitConnect is a link's POST: the pasted keys for a connector granted
 // by them, "give permission" for every other.
 func (h *Handler) submitConnect(c echo.Context) error {
-	cc := h.keyConnector(c)
-	if cc == nil {
-		return h.startConsent(c)
-	}
-	l, p, ok, err := h.openLink(c)
+	v, ok, err := h.openLink(c)
 	if !ok || err != nil {
 		return err
 	}
-	page, values, sent := h.readKeys(c, cc, p)
+	cc := h.keyConnector(v.Link)
+	if cc == nil {
+		return h.startConsent(c, v)
+	}
+	page, values, sent := h.readKeys(c, cc, h.consentPage(v))
 	switch {
 	case !sent:
 		// The result page's "try again" posts no field: show the form.
@@ -102,22 +82,23 @@ func (h *Handler) submitConnect(c echo.Context) error {
 		page.Error = "err.form"
 		return h.renderKeyForm(c, http.StatusUnprocessableEntity, page)
 	}
-	if ok, wait := h.portal.Throttle("l:"+strconv.FormatInt(l.ID, 10), keySubmitsPerLink); !ok {
+	if ok, wait := h.portal.Throttle("l:"+strconv.FormatInt(v.Link.ID, 10), keySubmitsPerLink); !ok {
 		c.Response().Header().Set("Retry-After", strconv.Itoa(int((wait+time.Second-1)/time.Second)))
 		page.Error, page.Minutes = "form.throttled", int((wait+time.Minute-1)/time.Minute)
 		return h.renderKeyForm(c, http.StatusTooManyRequests, page)
 	}
-	return h.connectKeys(c, cc, l, page, values)
+	return h.connectKeys(c, cc, v, page, values)
 }
 
-// connectKeys spends an attempt of the link on values: one Connect, then
+// connectKeys spends an attempt of v's link on values: one Connect, then
 // the approval every grant goes through.
-func (h *Handler) connectKeys(c echo.Context, cc connectors.CredentialConnector, l *db.ConsentLink, page keyFormPage, values map[string]string) error {
+func (h *Handler) connectKeys(c echo.Context, cc connectors.CredentialConnector, v visit, page keyFormPage, values map[string]string) error {
 	ctx := c.Request().Context()
 	attempt := randomToken(32)
-	err := h.links.StartLinkLogin(ctx, l.ID, attempt)
+	err := h.links.StartLinkLogin(ctx, v.Link.ID, attempt)
 	if err == nil {
-		l, err = h.links.TakeLinkAttempt(ctx, l.ID, attempt)
+		// The link as the attempt left it; its company and asker stay the visit's.
+		v.Link, err = h.links.TakeLinkAttempt(ctx, v.Link.ID, attempt)
 	}
 	if isNotFound(err) {
 		// Another submit took the link meanwhile, or it was revoked.
@@ -128,7 +109,7 @@ func (h *Handler) connectKeys(c echo.Context, cc connectors.CredentialConnector,
 		return err
 	}
 	// The company lets a connector ask which private hosts its admin allowed.
-	grant, err := cc.Connect(connectors.WithCompany(ctx, l.CompanyID), values)
+	grant, err := cc.Connect(connectors.WithCompany(ctx, v.Link.CompanyID), values)
 	if err != nil {
 		reason, status, msg := keyFailure(err)
 		var fe *connectors.FormError
@@ -140,23 +121,17 @@ func (h *Handler) connectKeys(c echo.Context, cc connectors.CredentialConnector,
 		if errors.As(err, &rl) && rl.RetryAfter > 0 {
 			c.Response().Header().Set("Retry-After", retryAfterSeconds(rl))
 		}
-		h.conns.FailLink(ctx, l, reason, "", redact(err, page.secrets(values)), c.RealIP())
+		h.conns.FailLink(ctx, v.Link, reason, "", redact(err, page.secrets(values)), c.RealIP())
 		page.Error = msg
 		return h.renderKeyForm(c, status, page)
 	}
-	co := page.Company
-	res := result{Company: co.Name, CompanyOrg: co.OrgNumber, Expected: l.ExpectedOrgNumber, Retry: page.Secret, Firm: h.firm.Name}
-	return h.approve(c, connections.Approval{Link: l, Company: co, Grant: grant, RemoteIP: c.RealIP()}, res)
+	return h.approve(c, v, grant)
 }
 
-// keyConnector is the connector of the request's link when that is granted
-// by pasted keys, else nil: unknown links and redirect connectors are the
-// consent page's, exactly as before the form existed.
-func (h *Handler) keyConnector(c echo.Context) connectors.CredentialConnector {
-	l, err := h.links.LinkBySecret(c.Request().Context(), c.Param("secret"))
-	if err != nil {
-		return nil
-	}
+// keyConnector is the connector of l when that is granted by pasted keys,
+// else nil: redirect connectors are the consent page's, exactly as before
+// the form existed.
+func (h *Handler) keyConnector(l *db.ConsentLink) connectors.CredentialConnector {
 	conn := h.conns.Connector(l.Connector)
 	if _, ok := conn.(connectors.RedirectConnector); ok {
 		return nil
@@ -170,7 +145,7 @@ func (h *Handler) keyConnector(c echo.Context) connectors.CredentialConnector {
 // whether any field was sent at all. A secret value goes into values only,
 // never into the page.
 func (h *Handler) readKeys(c echo.Context, cc connectors.CredentialConnector, p consentPage) (page keyFormPage, values map[string]string, sent bool) {
-	page = keyFormPage{consentPage: p, System: h.systemName(c, cc.Name()), Max: keyFieldMax}
+	page = keyFormPage{consentPage: p, System: h.views.ConnectorName(h.portal.Lang(c), cc.Name()), Max: keyFieldMax}
 	values = map[string]string{}
 	r := c.Request()
 	for _, f := range cc.Fields() {
@@ -270,11 +245,6 @@ func (h *Handler) fieldText(c echo.Context, key, fallback string) string {
 		return t
 	}
 	return fallback
-}
-
-// systemName is a connector's name as people know it ("connector.<name>").
-func (h *Handler) systemName(c echo.Context, name string) string {
-	return h.views.ConnectorName(h.portal.Lang(c), name)
 }
 
 // keyFailure turns a Connect error into the reason recorded on the link,

@@ -129,29 +129,24 @@ func (h *Handler) Mount(e *echo.Echo) {
 	e.GET("/connect-result", h.showConsentResult)
 }
 
-// ofConnector is page data that shows one connector's words: the link's.
-type ofConnector interface{ connector() string }
-
-// keyCompanyCountry holds, on an accountant's request, the country of the
-// link's company: its pages print times in that country's zone.
-const keyCompanyCountry = "bilag.company_country"
+// pageData is the data of every page of the accountant's: it names the
+// connector whose words the page shows, and the country of the company,
+// whose zone the page prints times in ("" for none known).
+type pageData interface {
+	connector() string
+	country() string
+}
 
 // render renders one of the accountant's pages: the portal's envelope,
 // bare (no portal header, no user), with the firm's logo, its times in the
 // company's zone.
-func (h *Handler) render(c echo.Context, status int, name, title string, data any) error {
+func (h *Handler) render(c echo.Context, status int, name, title string, data pageData) error {
 	p := h.portal.Page(c, title, data)
 	p.Bare = true
 	p.User = nil
 	p.FirmLogo = h.firm.LogoURL
-	if d, ok := data.(ofConnector); ok {
-		p.Connector = d.connector()
-	}
-	country, _ := c.Get(keyCompanyCountry).(string)
-	if r, ok := data.(result); ok && r.Country != "" {
-		country = r.Country
-	}
-	if z := views.CountryZone(country); z != nil {
+	p.Connector = data.connector()
+	if z := views.CountryZone(data.country()); z != nil {
 		p.Zone = z
 	}
 	return c.Render(status, name, p)
@@ -175,3 +170,6 @@ func (h *Handler) absURL(path string) string {
 }
 
 func isNotFound(err error) bool { return errors.Is(err, db.ErrNotFound) }
+
+// noStore keeps a page out of every cache: it speaks of one link.
+func noStore(c echo.Context) { c.Response().Header().Set("Cache-Control", "no-store") }
