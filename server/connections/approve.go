@@ -48,20 +48,25 @@ type Outcome struct {
 func (s *Service) Approve(ctx context.Context, a Approval) (Outcome, error) {
 	l, name := a.Link, a.Link.Connector
 	var out Outcome
+	// kept: the grant is stored as the company's connection. Every other
+	// way out of here withdraws it, refusal or fault alike.
+	kept := false
+	defer func() {
+		if !kept {
+			s.revokeQuietly(ctx, name, a.Grant)
+		}
+	}()
 	if err := s.db.ApproveLink(ctx, l.ID); err != nil {
-		s.revokeQuietly(ctx, name, a.Grant)
 		return out, err
 	}
 	verdict, err := s.check(ctx, a)
 	if err != nil {
-		s.revokeQuietly(ctx, name, a.Grant)
 		out.Reason = "upstream"
 		s.failLink(ctx, l, out.Reason, "", "", err, a.RemoteIP)
 		return out, nil
 	}
 	out.Seen = verdict.Company
 	if !verdict.OK() {
-		s.revokeQuietly(ctx, name, a.Grant)
 		out.Reason = string(verdict.Problems[0].Code)
 		for _, p := range verdict.Problems {
 			if p.Area != "" {
@@ -72,7 +77,6 @@ func (s *Service) Approve(ctx context.Context, a Approval) (Outcome, error) {
 		return out, nil
 	}
 	if !orgnr.Equal(a.Company.Country, l.ExpectedOrgNumber, verdict.Company.OrgNumber) {
-		s.revokeQuietly(ctx, name, a.Grant)
 		out.Reason = "org_mismatch"
 		s.failLink(ctx, l, out.Reason, verdict.Company.Name+" "+verdict.Company.OrgNumber, verdict.Approver, nil, a.RemoteIP)
 		return out, nil
@@ -85,14 +89,14 @@ func (s *Service) Approve(ctx context.Context, a Approval) (Outcome, error) {
 		revoke = rv.Revoke
 	}
 	rep, err := s.db.ConnectReplacing(ctx, l.ID, conn, a.Grant, revoke)
+	if isNotFound(err) {
+		out.Reason = "used"
+		return out, nil
+	}
 	if err != nil {
-		s.revokeQuietly(ctx, name, a.Grant)
-		if isNotFound(err) {
-			out.Reason = "used"
-			return out, nil
-		}
 		return out, err
 	}
+	kept = true
 	_ = s.db.Audit(ctx, db.AuditEvent{Action: db.AuditConnect, CompanyID: &a.Company.ID, Actor: approverActor(verdict.Approver, l),
 		Target: name, Detail: verdict.Company.Name + " " + verdict.Company.OrgNumber, RemoteIP: a.RemoteIP})
 	if rep.OtherCompany {
