@@ -71,9 +71,9 @@ func (s *Server) routes(acc *accountant.Handler) *echo.Echo {
 	c.GET("/vouchers/:voucherID/documents/:docID/view", s.viewDocument)
 	c.GET("/sync/status", s.syncStatus)
 	c.POST("/sync", s.audited(db.AuditSyncRequest, s.syncNow))
-	// Invoice orders sent upstream (invoice_orders.go): members see the history,
-	// those who manage the company send; an admin lists the private hosts
-	// its connections may reach.
+	// Invoice orders sent upstream (invoice_orders.go): members see the
+	// history, those who manage the company send; an admin lists the
+	// private hosts its connections may reach (private_hosts.go).
 	c.GET("/imports", s.showInvoiceOrders)
 	c.GET("/imports/:batchID", s.showInvoiceOrderBatch)
 	c.GET("/hosts", s.showPrivateHosts, s.requireAdmin)
