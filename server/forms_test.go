@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-
 )
 
 // snapshot is everything a form could write, to prove a refused form wrote
