@@ -3,6 +3,7 @@ package enterprise
 import (
 	"encoding/json"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -329,6 +330,61 @@ func TestUploadFileErrors(t *testing.T) {
 			fe, ok := err.(*FileError)
 			if !ok || fe.Code != tt.code {
 				t.Errorf("err %v, want %s", err, tt.code)
+			}
+		})
+	}
+}
+
+// TestSerialTwiceBesideOtherErrors: a serial number used twice is reported
+// whatever else is wrong with either order, so that an analyst sees every
+// finding in one go instead of the repeat only after fixing the rest.
+func TestSerialTwiceBesideOtherErrors(t *testing.T) {
+	const header = "orderId;customerNumber;zipCode;nationCode;principalNumber;commodityNumber;serialNumber;price;quantity;amount\n"
+	tests := []struct {
+		name string
+		rows string
+		want []string // order:line:field:code
+	}{
+		{"the first order has another error",
+			"A1;04057912345;277;NO;20;100;1;1;1;1\n" +
+				"A2;04057912345;0277;NO;20;100;1;1;1;1\n",
+			[]string{"1:0:customer.zipCode:zip", "2:1:serialNumber:serial_twice"}},
+		{"the second order has another error",
+			"A1;04057912345;0277;NO;20;100;1;1;1;1\n" +
+				"A2;04057912345;0277;NO;20;100;1;x;1;1\n",
+			[]string{"2:1:price:decimal", "2:1:serialNumber:serial_twice"}},
+		{"both have other errors",
+			"A1;04057912345;0277;NO;20;100;1;1;1;1,001\n" +
+				"A2;04057912345;0277;NO;20;100;1;1;1;1\n" +
+				"A2;04057912345;0277;NO;20;100;2;1;x;1\n",
+			[]string{"1:1:amount:decimal", "2:1:serialNumber:serial_twice", "2:2:quantity:decimal"}},
+		{"within one order with another error",
+			"A1;04057912345;0277;NO;20;100;1;1;1;1\n" +
+				"A1;04057912345;0277;NO;20;100;1;1;1;x\n",
+			[]string{"1:2:amount:decimal", "1:2:serialNumber:serial_twice"}},
+		{"an unreadable serial number is no repeat",
+			"A1;04057912345;0277;NO;20;100;1x;1;1;1\n" +
+				"A2;04057912345;0277;NO;20;100;1x;1;1;1\n",
+			[]string{"1:1:serialNumber:digits", "2:1:serialNumber:digits"}},
+		{"an unreadable customer number is no repeat",
+			"A1;0405791234X;0277;NO;20;100;1;1;1;1\n" +
+				"A2;0405791234X;0277;NO;20;100;1;1;1;1\n",
+			[]string{"1:0:customer.customerNumber:digits", "2:0:customer.customerNumber:digits"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cs, err := ParseCSV([]byte(header+tt.rows), Rules{System: "WS", Company: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for i, c := range cs {
+				for _, f := range c.Findings {
+					got = append(got, strconv.Itoa(i+1)+":"+strconv.Itoa(f.Line)+":"+f.Field+":"+f.Code)
+				}
+			}
+			if !reflect.DeepEqual(sortedCopy(got), sortedCopy(tt.want)) {
+				t.Errorf("findings %v, want %v", got, tt.want)
 			}
 		})
 	}
