@@ -71,6 +71,20 @@ type Checked struct {
 	// Order is what is sent; meaningful when OK.
 	Order    Order
 	Findings []Finding
+	// serials are its lines' serial keys, by line; the zero key where a
+	// field of it could not be read.
+	serials []serialKey
+}
+
+// serialKey is what Enterprise takes once per customer: "if a basis with
+// the same principal / commodity / serial number already exists on the
+// customer, the new one is refused". The company is part of it because
+// each Enterprise company has its own customers.
+type serialKey struct {
+	company              int
+	customer             string
+	principal, commodity int
+	serial               int
 }
 
 // OK reports whether nothing but warnings was found.
@@ -123,32 +137,35 @@ func ParseCSV(data []byte, r Rules) ([]Checked, error) {
 
 // ValidateAll validates every order and then what only the upload as a
 // whole shows: a serial number used twice for one customer, principal and
-// commodity, which Enterprise refuses.
+// commodity, which Enterprise refuses. The repeat is looked for in every
+// order, whatever else is wrong with it, so that every finding shows at
+// once; only a line whose key could not be read is left out.
 func ValidateAll(raws []rawOrder, r Rules) []Checked {
 	out := make([]Checked, len(raws))
-	type serialKey struct {
-		customer             string
-		principal, commodity int
-		serial               int
-	}
 	seen := map[serialKey]string{}
 	for i, raw := range raws {
 		out[i] = validate(raw, r)
-		if !out[i].OK() {
-			continue
-		}
-		o := out[i].Order
-		for j, l := range o.OrderLines {
-			k := serialKey{o.Customer.CustomerNumber, l.PrincipalNumber, l.CommodityNumber, l.SerialNumber}
-			where := o.OrderID + " / " + strconv.Itoa(j+1)
+		for j, k := range out[i].serials {
+			if k == (serialKey{}) {
+				continue
+			}
 			if prev, dup := seen[k]; dup {
 				out[i].Findings = append(out[i].Findings, Finding{Line: j + 1, Field: "serialNumber", Code: CodeSerialTwice, Arg: prev})
 				continue
 			}
-			seen[k] = where
+			seen[k] = orderName(out[i].Order, i) + " / " + strconv.Itoa(j+1)
 		}
 	}
 	return out
+}
+
+// orderName is how a finding names the i-th order of an upload: its
+// orderId, or its place when it has none that could be read.
+func orderName(o Order, i int) string {
+	if o.OrderID != "" {
+		return o.OrderID
+	}
+	return "#" + strconv.Itoa(i+1)
 }
 
 // checker gathers the findings of one order.
@@ -267,15 +284,20 @@ func validate(raw rawOrder, r Rules) Checked {
 	}
 
 	o.OrderLines = make([]Line, 0, len(raw.lines))
+	serials := make([]serialKey, len(raw.lines))
 	for i, rl := range raw.lines {
 		c.line = i + 1
-		o.OrderLines = append(o.OrderLines, checkLine(c, rl, r))
+		l, keyRead := checkLine(c, rl, r)
+		o.OrderLines = append(o.OrderLines, l)
+		if keyRead && o.Customer.CustomerNumber != "" {
+			serials[i] = serialKey{o.Company, o.Customer.CustomerNumber, l.PrincipalNumber, l.CommodityNumber, l.SerialNumber}
+		}
 	}
 	c.line = 0
 	if len(raw.lines) == 0 {
 		c.warn("orderLines", CodeNoLines, "")
 	}
-	return Checked{Order: o, Findings: c.findings}
+	return Checked{Order: o, Findings: c.findings, serials: serials}
 }
 
 func checkCustomer(c *checker, m map[string]value) Customer {
@@ -396,17 +418,20 @@ func emailOK(e string) bool {
 	return dot >= 1 && dot < len(domain)-1
 }
 
-func checkLine(c *checker, rl rawLine, r Rules) Line {
-	var l Line
+// checkLine reads one order line; keyRead says whether its principal,
+// commodity and serial number could be read (a code not in the
+// connection's lists is still read: it is the same line twice all the same).
+func checkLine(c *checker, rl rawLine, r Rules) (l Line, keyRead bool) {
 	f := rl.fields
-	var ok bool
-	if l.PrincipalNumber, ok = c.integer(f["principalNumber"], "principalNumber", digitsPrinc, true); ok && r.Principals != nil && !r.Principals[l.PrincipalNumber] {
+	okP, okC, okS := false, false, false
+	if l.PrincipalNumber, okP = c.integer(f["principalNumber"], "principalNumber", digitsPrinc, true); okP && r.Principals != nil && !r.Principals[l.PrincipalNumber] {
 		c.add("principalNumber", CodeNotInList, "")
 	}
-	if l.CommodityNumber, ok = c.integer(f["commodityNumber"], "commodityNumber", digitsCommod, true); ok && r.Commodities != nil && !r.Commodities[l.CommodityNumber] {
+	if l.CommodityNumber, okC = c.integer(f["commodityNumber"], "commodityNumber", digitsCommod, true); okC && r.Commodities != nil && !r.Commodities[l.CommodityNumber] {
 		c.add("commodityNumber", CodeNotInList, "")
 	}
-	l.SerialNumber, _ = c.integer(f["serialNumber"], "serialNumber", digitsSerial, true)
+	l.SerialNumber, okS = c.integer(f["serialNumber"], "serialNumber", digitsSerial, true)
+	keyRead = okP && okC && okS
 	price, okP := c.decimal(f["price"], "price")
 	qty, okQ := c.decimal(f["quantity"], "quantity")
 	amount, okA := c.decimal(f["amount"], "amount")
@@ -475,7 +500,7 @@ func checkLine(c *checker, rl rawLine, r Rules) Line {
 			l.LineText = append(l.LineText, t.text)
 		}
 	}
-	return l
+	return l, keyRead
 }
 
 // productText writes price × quantity (in ten-thousandths) rounded to
