@@ -48,6 +48,9 @@ type Config struct {
 	// PrivateHosts says which private hosts an administrator allowed for a
 	// company (a server reached over VPN). Nil: none.
 	PrivateHosts connectors.PrivateHosts
+	// Sent is Bilag's record of the orders it sent, against which an
+	// upload's serial numbers are checked. Nil: not checked.
+	Sent SentOrders
 	// DemoOrigin is, in demo mode only, the origin (http://127.0.0.1:8090)
 	// of Bilag's own sandbox: a root URL on exactly that origin may be http
 	// and on loopback. Empty outside demo mode, and then every URL must be
@@ -438,8 +441,10 @@ func (c *Connector) ImportFields() []connectors.Field {
 	return out
 }
 
-// ParseImport reads and validates an upload with the grant's rules.
-func (c *Connector) ParseImport(_ context.Context, g connectors.Grant, format string, data []byte) ([]connectors.ImportOrder, error) {
+// ParseImport reads and validates an upload with the grant's rules, and
+// warns about serial numbers Bilag already sent to the company (the one
+// connectors.WithCompany names).
+func (c *Connector) ParseImport(ctx context.Context, g connectors.Grant, format string, data []byte) ([]connectors.ImportOrder, error) {
 	s, err := grantSettings(g)
 	if err != nil {
 		return nil, err
@@ -459,6 +464,11 @@ func (c *Connector) ParseImport(_ context.Context, g connectors.Grant, format st
 	}
 	if err != nil {
 		return nil, err
+	}
+	if co := connectors.CompanyOf(ctx); c.cfg.Sent != nil && co != 0 {
+		if err := warnSentBefore(ctx, c.cfg.Sent, co, checked); err != nil {
+			return nil, fmt.Errorf("enterprise upload: %w", err)
+		}
 	}
 	out := make([]connectors.ImportOrder, len(checked))
 	for i, ch := range checked {

@@ -44,6 +44,7 @@ const (
 	CodeNotInList     = "not_in_list"    // not among the codes the connection lists
 	CodeAmount        = "amount"         // warning: Arg is price × quantity
 	CodeSerialTwice   = "serial_twice"   // Arg: the other order and line
+	CodeSentBefore    = "sent_before"    // warning; Arg: the upload, order and line that sent it
 	CodeTooManyTexts  = "too_many_texts" // Arg: 99
 	CodeMismatch      = "mismatch"       // Arg: the connection's value
 	CodeUnknownField  = "unknown_field"
