@@ -201,6 +201,17 @@ func TestFieldRules(t *testing.T) {
 		{"nationCode three letters", cust("nationCode", "NOR"), Rules{}, want{0, "customer.nationCode", CodeTooLong, false}},
 		{"nationCode missing is Norway, with a warning", dropCust("nationCode"), Rules{}, want{0, "customer.nationCode", CodeNationMissing, true}},
 		{"unknown customer field", cust("phone", "1"), Rules{}, want{0, "customer.phone", CodeUnknownField, false}},
+		// bankAccount: version 1.2 of the seed adds it, without a format;
+		// read as a Norwegian account number, and only warned about.
+		{"bankAccount a Norwegian account", cust("bankAccount", "86011117947"), Rules{}, ok},
+		{"bankAccount whose remainder is 0", cust("bankAccount", "12345678040"), Rules{}, ok},
+		{"bankAccount as a number", cust("bankAccount", num("86011117947")), Rules{}, ok},
+		{"bankAccount a wrong check digit", cust("bankAccount", "86011117948"), Rules{}, want{0, "customer.bankAccount", CodeBankAccount, true}},
+		{"bankAccount whose check digit would be 10", cust("bankAccount", "12345678920"), Rules{}, want{0, "customer.bankAccount", CodeBankAccount, true}},
+		{"bankAccount with points", cust("bankAccount", "8601.11.17947"), Rules{}, want{0, "customer.bankAccount", CodeBankAccount, true}},
+		{"bankAccount of 10 digits", cust("bankAccount", "8601111794"), Rules{}, want{0, "customer.bankAccount", CodeBankAccount, true}},
+		{"bankAccount an IBAN", cust("bankAccount", "NO9386011117947"), Rules{}, want{0, "customer.bankAccount", CodeBankAccount, true}},
+		{"bankAccount a list", cust("bankAccount", []any{"86011117947"}), Rules{}, want{0, "customer.bankAccount", CodeWrongType, false}},
 
 		// Order line level.
 		{"principalNumber 3 digits", line0("principalNumber", num("999")), Rules{}, ok},
@@ -387,5 +398,26 @@ func TestSerialTwiceBesideOtherErrors(t *testing.T) {
 				t.Errorf("findings %v, want %v", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestBankAccountIsSent: an order with a bankAccount keeps it, as typed,
+// in the customer level it is sent with, from JSON and from CSV; a
+// warning about its format does not keep the order from being sent.
+func TestBankAccountIsSent(t *testing.T) {
+	m := seedOrder(t)
+	cust("bankAccount", "86011117948")(m)
+	c := check(t, m, Rules{})
+	if !c.OK() || c.Order.Customer.BankAccount != "86011117948" {
+		t.Fatalf("order %+v findings %+v", c.Order.Customer, c.Findings)
+	}
+	if got := string(c.Order.Normalised()); !strings.Contains(got, `"bankAccount":"86011117948"`) {
+		t.Errorf("normalised %s", got)
+	}
+	const csv = "orderId;customerNumber;zipCode;nationCode;bankAccount;principalNumber;commodityNumber;serialNumber;price;quantity;amount\n" +
+		"A1;04057912345;0277;NO;86011117947;20;100;1;1;1;1\n"
+	cs, err := ParseCSV([]byte(csv), Rules{System: "WS", Company: 1})
+	if err != nil || len(cs) != 1 || len(cs[0].Findings) != 0 || cs[0].Order.Customer.BankAccount != "86011117947" {
+		t.Fatalf("CSV: %v %+v", err, cs)
 	}
 }
