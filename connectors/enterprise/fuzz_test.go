@@ -24,6 +24,7 @@ var fuzzSeeds = []string{
 	`{"orderId":"A","customer":{"customerNumber":"1","zipCode":"0277","emailAddress":"a@b.no","eMailAddress":"c@d.no"},"orderLines":[{"principalNumber":20,"commodityNumber":100,"serialNumber":1,"price":1,"quantity":1,"amount":1,"accountId1":"1"}]}`,
 	`{"orderId": "1", "orderLines": [{"profile": "X",}]}`,
 	"\ufeff{}",
+	`{"orderId":"B","customer":{"customerNumber":"1","zipCode":"0277","bankAccount":"86011117948"},"orderLines":[{"principalNumber":20,"commodityNumber":100,"serialNumber":1,"price":1,"quantity":1,"amount":1}]}`,
 }
 
 // FuzzValidate: the validator never panics; an order it accepts

@@ -48,8 +48,9 @@ const (
 	CodeTooManyTexts  = "too_many_texts" // Arg: 99
 	CodeMismatch      = "mismatch"       // Arg: the connection's value
 	CodeUnknownField  = "unknown_field"
-	CodeRowsDiffer    = "rows_differ" // Arg: the CSV row
-	CodeNoLines       = "no_lines"    // warning
+	CodeRowsDiffer    = "rows_differ"  // Arg: the CSV row
+	CodeNoLines       = "no_lines"     // warning
+	CodeBankAccount   = "bank_account" // warning: not a Norwegian account number
 )
 
 // Rules is what a connection adds to the seed's field rules: its company
@@ -343,6 +344,7 @@ func checkCustomer(c *checker, m map[string]value) Customer {
 		c.add(p+"foreignZipCode", CodeForeignZip, "")
 	}
 	cu.CellPhone = cellPhoneAsText(c, m["cellPhone"])
+	cu.BankAccount = checkBankAccount(c, m["bankAccount"])
 	if e := c.text(m[emailField], p+emailField, lenEmail, false, false); e != "" {
 		if !emailOK(e) {
 			c.add(p+emailField, CodeEmail, "")
@@ -405,6 +407,45 @@ func cellPhoneAsText(c *checker, v value) string {
 		return ""
 	}
 	return s
+}
+
+// checkBankAccount reads bankAccount, which the seed's version log adds
+// in 1.2 ("New field bankAccount") while no field table describes it: not
+// its level, type or format. Bilag reads it at the customer level (the
+// only party an order describes), keeps it as typed, and checks it as a
+// Norwegian account number, 11 digits whose last is a modulus-11 check
+// digit. That is an inference, so a value that fails it is a warning and
+// is sent all the same; only a value that is no text at all is refused.
+func checkBankAccount(c *checker, v value) string {
+	const f = "customer.bankAccount"
+	switch {
+	case !v.set():
+		return ""
+	case v.kind == kOther || v.kind == kBool:
+		c.add(f, CodeWrongType, "")
+		return ""
+	}
+	if !norwegianAccount(v.text) {
+		c.warn(f, CodeBankAccount, "")
+	}
+	return v.text
+}
+
+// norwegianAccount: 11 digits, the last the check digit of the first ten
+// weighted 5, 4, 3, 2, 7, 6, 5, 4, 3, 2 (modulus 11). A remainder of 0
+// gives the check digit 0; one that would need the check digit 10 is
+// never issued.
+func norwegianAccount(s string) bool {
+	if len(s) != 11 || !digitsOnly(s) {
+		return false
+	}
+	weights := [10]int{5, 4, 3, 2, 7, 6, 5, 4, 3, 2}
+	sum := 0
+	for i, w := range weights {
+		sum += int(s[i]-'0') * w
+	}
+	check := (11 - sum%11) % 11
+	return check != 10 && int(s[10]-'0') == check
 }
 
 // emailOK is the seed's rule: an @, at least one character after it, then
