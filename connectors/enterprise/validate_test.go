@@ -137,10 +137,16 @@ func TestFieldRules(t *testing.T) {
 		want want
 	}{
 		// Top level.
+		// "2 tegn alfa": the seed's "alfa" is any text (orderId is "16 tegn
+		// alfa" with the example 12345-A2), so any two characters.
 		{"externalSystem two letters", top("externalSystem", "AB"), Rules{}, ok},
+		{"externalSystem a letter and a digit", top("externalSystem", "W1"), Rules{}, ok},
+		{"externalSystem two digits", top("externalSystem", "12"), Rules{}, ok},
+		{"externalSystem a letter and a hyphen", top("externalSystem", "A-"), Rules{}, ok},
+		{"externalSystem two Norwegian letters", top("externalSystem", "ÆØ"), Rules{}, ok},
 		{"externalSystem three letters", top("externalSystem", "ABC"), Rules{}, want{0, "externalSystem", CodeTooLong, false}},
-		{"externalSystem digits", top("externalSystem", "W1"), Rules{}, want{0, "externalSystem", CodeLetters, false}},
-		{"externalSystem one letter", top("externalSystem", "W"), Rules{}, want{0, "externalSystem", CodeLetters, false}},
+		{"externalSystem one letter", top("externalSystem", "W"), Rules{}, want{0, "externalSystem", CodeTwoChars, false}},
+		{"externalSystem W1 from the connection", dropTop("externalSystem"), Rules{System: "W1"}, ok},
 		{"externalSystem missing", dropTop("externalSystem"), Rules{}, want{0, "externalSystem", CodeRequired, false}},
 		{"externalSystem from the connection", dropTop("externalSystem"), Rules{System: "WS"}, ok},
 		{"externalSystem not the connection's", top("externalSystem", "XY"), Rules{System: "WS"}, want{0, "externalSystem", CodeMismatch, false}},
