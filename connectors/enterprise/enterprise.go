@@ -195,7 +195,7 @@ func formErr(field, code string) error { return &connectors.FormError{Field: fie
 
 // readSettings checks what was typed, field by field.
 func readSettings(values map[string]string) (settings, error) {
-	s := settings{User: values[fieldUser], Password: values[fieldPassword], System: values[fieldSystem], OrgNumber: values[fieldOrg]}
+	s := settings{User: values[fieldUser], Password: values[fieldPassword], System: strings.TrimSpace(values[fieldSystem]), OrgNumber: values[fieldOrg]}
 	if values[fieldConfirm] != "yes" {
 		return s, formErr(fieldConfirm, "confirm")
 	}
@@ -204,7 +204,8 @@ func readSettings(values map[string]string) (settings, error) {
 		return s, formErr(fieldCompany, "company")
 	}
 	s.Company = n
-	if len(s.System) != 2 || !letters(s.System) {
+	// Any two characters, as an order's externalSystem (see validate).
+	if utf8.RuneCountInString(s.System) != 2 {
 		return s, formErr(fieldSystem, "system")
 	}
 	var ok bool

@@ -28,7 +28,7 @@ const (
 	CodeDigits        = "digits"         // Arg: the most digits
 	CodeTextExpected  = "text_expected"  // a number where leading zeros would be lost
 	CodeWrongType     = "wrong_type"     // an object, list or boolean where a value belongs
-	CodeLetters       = "letters"        // externalSystem: two letters
+	CodeTwoChars      = "two_chars"      // externalSystem: exactly two characters
 	CodeDivision      = "division"       // division is always 0
 	CodeDecimal       = "decimal"        // not -999999999.99…999999999.99 with at most two decimals
 	CodeBoolean       = "boolean"        // not true/false
@@ -250,10 +250,12 @@ func validate(raw rawOrder, r Rules) Checked {
 	if !sys.set() && r.System != "" {
 		sys = value{text: r.System, kind: kString}
 	}
+	// "2 tegn alfa": the seed's alfa is any text, not letters only (its
+	// "alfa" orderId has the example 12345-A2), so any two characters.
 	if s := c.text(sys, "externalSystem", 2, true, false); s != "" {
 		switch {
-		case !letters(s) || len(s) != 2:
-			c.add("externalSystem", CodeLetters, "")
+		case utf8.RuneCountInString(s) != 2:
+			c.add("externalSystem", CodeTwoChars, "")
 		case r.System != "" && s != r.System:
 			c.add("externalSystem", CodeMismatch, r.System)
 		default:
@@ -561,15 +563,6 @@ func productText(tenThousandths *big.Int) string {
 		return q.String()
 	}
 	return Decimal(q.Int64()).String()
-}
-
-func letters(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if (s[i] < 'A' || s[i] > 'Z') && (s[i] < 'a' || s[i] > 'z') {
-			return false
-		}
-	}
-	return true
 }
 
 func hasFinding(fs []Finding, field string) bool {
