@@ -35,7 +35,7 @@ func FuzzValidate(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		rules := sandbox.Rules()
+		rules := sandboxRules()
 		checked, err := enterprise.ParseJSON(data, rules)
 		if err != nil {
 			return
@@ -69,4 +69,19 @@ func FuzzValidate(f *testing.F) {
 			}
 		}
 	})
+}
+
+// sandboxRules are the connection's lists as a connection to the sandbox
+// would have them typed: its system code, company and registered codes.
+func sandboxRules() enterprise.Rules {
+	reg := sandbox.Registered()
+	set := func(xs []int) map[int]bool {
+		m := map[int]bool{}
+		for _, x := range xs {
+			m[x] = true
+		}
+		return m
+	}
+	return enterprise.Rules{System: reg.Systems[0], Company: reg.Company,
+		Principals: set(reg.Principals), Commodities: set(reg.Commodities), VATCodes: set(reg.VATCodes)}
 }
