@@ -92,6 +92,10 @@ func TestConnectURLRules(t *testing.T) {
 		{"private", "https://10.0.0.8:8090/fakturering_ws", nil, "url:url_private"},
 		{"IPv6 loopback", "https://[::1]:8090/fakturering_ws", nil, "url:url_private"},
 		{"IPv4-mapped loopback", "https://[::ffff:127.0.0.1]:8090/fakturering_ws", nil, "url:url_private"},
+		{"documentation (TEST-NET-1)", "https://192.0.2.10:8090/fakturering_ws", nil, "url:url_private"},
+		{"reserved", "https://240.0.0.1/fakturering_ws", nil, "url:url_private"},
+		{"NAT64 of a private address", "https://[64:ff9b::a00:8]:8090/fakturering_ws", nil, "url:url_private"},
+		{"6to4 of a private address", "https://[2002:a00:8::1]:8090/fakturering_ws", nil, "url:url_private"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
