@@ -349,21 +349,6 @@ func (c *Connector) dial(ctx context.Context, network, addr string) (net.Conn, e
 	return nil, last
 }
 
-var (
-	cgnat     = netip.MustParsePrefix("100.64.0.0/10")
-	thisNet   = netip.MustParsePrefix("0.0.0.0/8")
-	benchmark = netip.MustParsePrefix("198.18.0.0/15")
-)
-
-// blocked: loopback, private, link-local, shared (CGNAT), multicast and
-// unspecified addresses, and everything else that is not global unicast.
-func blocked(ip netip.Addr) bool {
-	ip = ip.Unmap()
-	return !ip.IsGlobalUnicast() || ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() ||
-		ip.IsLinkLocalMulticast() || ip.IsMulticast() || ip.IsUnspecified() ||
-		cgnat.Contains(ip) || thisNet.Contains(ip) || benchmark.Contains(ip)
-}
-
 // checkCredentials GETs the order import with the credentials. The seed
 // documents only the POST that creates an order, so a test order is never
 // posted. Inferred, to confirm against a real installation: 401 means
