@@ -2,6 +2,7 @@ package netvisor
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/xml"
 	"errors"
@@ -164,9 +165,10 @@ func requestURL(base, resource string, params []param) string {
 // answer is an OK answer positioned after its ResponseStatus. Close
 // releases the organisation's queue.
 type answer struct {
-	dec  *xml.Decoder
-	br   *bufio.Reader
-	body io.ReadCloser
+	dec *xml.Decoder
+	br  *bufio.Reader
+	// body is the response's, watched for a read that fails.
+	body *watchedBody
 	// stop ends the call's timer; turn is the queue's, released on Close.
 	stop     func()
 	turn     *turn
@@ -247,7 +249,8 @@ func (c *Connector) once(ctx context.Context, cr credentials, resource, u string
 		return nil, transportError(ctx, callCtx, resource, err)
 	}
 	c.observe(resource, resp.StatusCode, time.Since(start))
-	br := bufio.NewReaderSize(utf8Body(resp.Body, resp.Header.Get("Content-Type")), 64<<10)
+	body := &watchedBody{ReadCloser: resp.Body}
+	br := bufio.NewReaderSize(utf8Body(body, resp.Header.Get("Content-Type")), 64<<10)
 	dec := xml.NewDecoder(br)
 	// utf8Body has already decoded the body; the declaration's encoding
 	// must not be applied twice.
@@ -255,10 +258,15 @@ func (c *Connector) once(ctx context.Context, cr credentials, resource, u string
 	status, err := readStatus(dec)
 	if err != nil {
 		resp.Body.Close()
-		stop()
-		if callCtx.Err() != nil {
-			return nil, transportError(ctx, callCtx, resource, err)
+		// Asked before stop, which ends callCtx: a body that did not
+		// arrive whole is Netvisor not answering; one that did, with no
+		// status in it, an answer Bilag cannot use.
+		if callCtx.Err() != nil || body.fault != nil {
+			err = transportError(ctx, callCtx, resource, cmp.Or(body.fault, err))
+			stop()
+			return nil, err
 		}
+		stop()
 		if resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests {
 			return nil, newAPIError(resource, resp.StatusCode, "", "answer without a Netvisor status")
 		}
@@ -285,7 +293,24 @@ func (c *Connector) once(ctx context.Context, cr credentials, resource, u string
 	if stream {
 		timer.Stop()
 	}
-	return &answer{dec: dec, br: br, body: resp.Body, stop: stop}, nil
+	return &answer{dec: dec, br: br, body: body, stop: stop}, nil
+}
+
+// watchedBody is a response body that keeps the first error reading it
+// other than its end: the sign that the answer did not arrive whole (the
+// connection broke, or the call ran out of time), which a decoder's error
+// alone does not tell from an answer that arrived whole and ends early.
+type watchedBody struct {
+	io.ReadCloser
+	fault error
+}
+
+func (b *watchedBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err != nil && err != io.EOF && b.fault == nil {
+		b.fault = err
+	}
+	return n, err
 }
 
 // sign sets the documented headers and the MAC over the URL exactly as

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"regexp"
@@ -12,6 +13,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"bilag/connectors"
 )
 
 // utf8Body turns an answer's body into UTF-8. Netvisor writes ISO-8859-15
@@ -138,7 +141,9 @@ func (t *textReader) Read(p []byte) (int, error) {
 		if t.br.Buffered() == 0 {
 			if _, err := t.br.Peek(1); err != nil {
 				if err == io.EOF {
-					err = io.ErrUnexpectedEOF
+					// The answer arrived whole, as long as its length
+					// said, and ends inside the element.
+					err = errEndsInText
 				}
 				return 0, err
 			}
@@ -170,6 +175,10 @@ func dropSpace(b []byte) []byte {
 	}
 	return out
 }
+
+// errEndsInText: an answer ended inside an element's text (a file's
+// base64): not a lost answer but one Bilag cannot use.
+var errEndsInText = fmt.Errorf("answer ends inside an element's text: %w", connectors.ErrBadAnswer)
 
 // errNoElement: an answer ended without the element asked for.
 var errNoElement = errors.New("element not in the answer")
