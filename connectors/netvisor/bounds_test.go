@@ -2,6 +2,7 @@ package netvisor
 
 import (
 	"bytes"
+	"cmp"
 	"io"
 	"net/http"
 	"runtime"
@@ -19,6 +20,8 @@ import (
 type stream struct {
 	head, tail string
 	size       int64
+	// fill is the filler's unit; "QUFB" (base64 of "AAA") when empty.
+	fill string
 	// written counts what every answer wrote; active the answers being
 	// written.
 	written, active atomic.Int64
@@ -30,7 +33,8 @@ func (s *stream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
 	n, _ := io.WriteString(w, s.head)
 	s.written.Add(int64(n))
-	chunk := bytes.Repeat([]byte("QUFB"), 16<<10)
+	fill := cmp.Or(s.fill, "QUFB")
+	chunk := bytes.Repeat([]byte(fill), 64<<10/len(fill))
 	for sent := int64(n); sent < s.size; {
 		n, err := w.Write(chunk)
 		s.written.Add(int64(n))
@@ -118,4 +122,45 @@ func TestOverLongElementsAreRefusedEarly(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A ledger is the one answer held in memory whole (it has no pages): it is
+// bounded as a whole too, however small each voucher in it. A file is not:
+// its base64 streams past the decoder, whatever its size.
+func TestLedgerAnswerIsBounded(t *testing.T) {
+	const limit = 1 << 20
+	t.Run("ledger", func(t *testing.T) {
+		st := &stream{
+			head: okHead + `<Vouchers>`, tail: `</Vouchers></Root>`, size: 64 << 20,
+			fill: `<Voucher><NetvisorKey>1001</NetvisorKey><VoucherDate format="ansi">2026-03-01</VoucherDate></Voucher>`,
+		}
+		c, g := fakeNetvisor(t, st.ServeHTTP)
+		c.limits.answer = limit
+		_, err := c.Vouchers(t.Context(), g, connectors.VoucherQuery{ModifiedSince: time.Now()})
+		st.wait(t)
+		if connectors.Classify(err).Class != connectors.ClassBadAnswer || !strings.Contains(err.Error(), "answer longer than") {
+			t.Errorf("err = %.300v, want a bad answer saying the answer was longer than allowed", err)
+		}
+		if w := st.written.Load(); w > 24<<20 {
+			t.Errorf("Netvisor sent %d MB before the connector stopped reading, want under 24", w>>20)
+		}
+	})
+	t.Run("file", func(t *testing.T) {
+		const size = 4 * limit
+		st := &stream{
+			head: okHead + `<VoucherAttachments><Attachment><Filename>a.pdf</Filename><MimeType>application/pdf</MimeType><Content>`,
+			tail: `</Content></Attachment></VoucherAttachments></Root>`, size: size,
+		}
+		c, g := fakeNetvisor(t, st.ServeHTTP)
+		c.limits.answer = limit
+		s, err := c.OpenDocument(t.Context(), g, connectors.Document{ID: "1002/0", Kind: KindAttachment})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := io.Copy(io.Discard, s.Body)
+		s.Body.Close()
+		if err != nil || n < (size-int64(len(st.head)))/4*3-3 {
+			t.Errorf("read %d bytes of a file of about %d, %v; want all of it", n, size/4*3, err)
+		}
+	})
 }

@@ -118,7 +118,7 @@ func (c *Connector) OpenDocument(ctx context.Context, g connectors.Grant, d conn
 // findElement reads up to the start of the first element named name.
 func findElement(a *answer, name string) error {
 	for {
-		tok, err := a.dec.Token()
+		tok, err := a.token()
 		if err == io.EOF {
 			return errNoElement
 		}
@@ -162,7 +162,7 @@ func (c *Connector) openAttachment(ctx context.Context, cr credentials, d connec
 	i := -1
 	var meta attachmentMeta
 	for {
-		tok, err := a.dec.Token()
+		tok, err := a.token()
 		if err == io.EOF {
 			return fail(connectors.ErrNotFound)
 		}
@@ -178,11 +178,11 @@ func (c *Connector) openAttachment(ctx context.Context, cr credentials, d connec
 			i++
 			meta = attachmentMeta{}
 		case "Filename", "FileName":
-			if err := a.dec.DecodeElement(&meta.Filename, &se); err != nil {
+			if err := a.element(&meta.Filename, &se, a.lim.field); err != nil {
 				return fail(decodeError(ctx, a, err))
 			}
 		case "MimeType":
-			if err := a.dec.DecodeElement(&meta.MimeType, &se); err != nil {
+			if err := a.element(&meta.MimeType, &se, a.lim.field); err != nil {
 				return fail(decodeError(ctx, a, err))
 			}
 		case "Content":

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"cmp"
 	"context"
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
@@ -165,8 +164,8 @@ func requestURL(base, resource string, params []param) string {
 // answer is an OK answer positioned after its ResponseStatus. Close
 // releases the organisation's queue.
 type answer struct {
-	dec *xml.Decoder
-	br  *bufio.Reader
+	*xmlReader
+	br *bufio.Reader
 	// body is the response's, watched for a read that fails.
 	body *watchedBody
 	// stop ends the call's timer; turn is the queue's, released on Close.
@@ -251,11 +250,8 @@ func (c *Connector) once(ctx context.Context, cr credentials, resource, u string
 	c.observe(resource, resp.StatusCode, time.Since(start))
 	body := &watchedBody{ReadCloser: resp.Body}
 	br := bufio.NewReaderSize(utf8Body(body, resp.Header.Get("Content-Type")), 64<<10)
-	dec := xml.NewDecoder(br)
-	// utf8Body has already decoded the body; the declaration's encoding
-	// must not be applied twice.
-	dec.CharsetReader = func(string, io.Reader) (io.Reader, error) { return br, nil }
-	status, err := readStatus(dec)
+	x := newXMLReader(br, c.limits)
+	status, err := x.status()
 	if err != nil {
 		resp.Body.Close()
 		// Asked before stop, which ends callCtx: a body that did not
@@ -270,7 +266,11 @@ func (c *Connector) once(ctx context.Context, cr credentials, resource, u string
 		if resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests {
 			return nil, newAPIError(resource, resp.StatusCode, "", "answer without a Netvisor status")
 		}
-		return nil, fmt.Errorf("netvisor %s: status %d: %w", resource, resp.StatusCode, connectors.ErrBadAnswer)
+		if !errors.Is(err, connectors.ErrBadAnswer) {
+			// The decoder's text may quote the answer; keep only the fact.
+			err = connectors.ErrBadAnswer
+		}
+		return nil, fmt.Errorf("netvisor %s: status %d: %w", resource, resp.StatusCode, err)
 	}
 	if len(status) == 0 || status[0] != "OK" {
 		resp.Body.Close()
@@ -293,7 +293,7 @@ func (c *Connector) once(ctx context.Context, cr credentials, resource, u string
 	if stream {
 		timer.Stop()
 	}
-	return &answer{dec: dec, br: br, body: body, stop: stop}, nil
+	return &answer{xmlReader: x, br: br, body: body, stop: stop}, nil
 }
 
 // watchedBody is a response body that keeps the first error reading it
@@ -336,36 +336,6 @@ func (c *Connector) sign(h http.Header, cr credentials, u string) {
 	h.Set("X-Netvisor-Interface-Language", s.Language)
 	h.Set("X-Netvisor-Organisation-ID", s.OrgID)
 	h.Set("Accept", "text/xml")
-}
-
-// readStatus reads up to the end of ResponseStatus and returns its Status
-// texts: ["OK"], or ["FAILED", "CODE :: message"].
-func readStatus(dec *xml.Decoder) ([]string, error) {
-	var status []string
-	in := false
-	for {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, err
-		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			switch {
-			case strings.EqualFold(t.Name.Local, "ResponseStatus"):
-				in = true
-			case in && strings.EqualFold(t.Name.Local, "Status"):
-				var s string
-				if err := dec.DecodeElement(&s, &t); err != nil {
-					return nil, err
-				}
-				status = append(status, strings.TrimSpace(s))
-			}
-		case xml.EndElement:
-			if strings.EqualFold(t.Name.Local, "ResponseStatus") {
-				return status, nil
-			}
-		}
-	}
 }
 
 // transportError classifies a round trip that failed. A caller that went

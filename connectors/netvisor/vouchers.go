@@ -152,7 +152,7 @@ func (c *Connector) ledger(ctx context.Context, cr credentials, params []param) 
 	defer a.Close()
 	var out []connectors.Voucher
 	for {
-		tok, err := a.dec.Token()
+		tok, err := a.token()
 		if err == io.EOF {
 			return out, nil
 		}
@@ -164,7 +164,7 @@ func (c *Connector) ledger(ctx context.Context, cr credentials, params []param) 
 			continue
 		}
 		var vx voucherXML
-		if err := a.dec.DecodeElement(&vx, &se); err != nil {
+		if err := a.element(&vx, &se, a.lim.voucher); err != nil {
 			return nil, decodeError(ctx, a, err)
 		}
 		if strings.EqualFold(vx.Status, "deleted") {
