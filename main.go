@@ -162,6 +162,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer a.db.Close()
+	limitMemory(os.LookupEnv, a.log)
 	if a.cfg.MetricsAddr != "" {
 		a.metrics = metrics.New()
 	}

@@ -38,7 +38,7 @@ func openEnterprise(a *app, r *config.Reader, _ *http.Client) (opened, error) {
 	}
 	cfg := enterprise.Config{Timeout: timeout, Log: a.log.With("connector", "enterprise")}
 	if a.db != nil {
-		cfg.PrivateHosts = a.db
+		cfg.PrivateHosts, cfg.Sent = a.db, a.db
 	}
 	if !enabled {
 		base := a.sandboxBase("enterprise")
@@ -69,5 +69,9 @@ func enterpriseSandbox(base string, log *slog.Logger, stdout io.Writer) (http.Ha
 	return box, nil
 }
 
-// The database is the connector's allow-list of private hosts.
-var _ connectors.PrivateHosts = (*db.DB)(nil)
+// The database is the connector's allow-list of private hosts and its
+// record of the orders sent.
+var (
+	_ connectors.PrivateHosts = (*db.DB)(nil)
+	_ enterprise.SentOrders   = (*db.DB)(nil)
+)

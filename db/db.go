@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -79,6 +80,9 @@ func Open(ctx context.Context, url string, opt Options) (*DB, error) {
 		path := strings.TrimPrefix(url, "sqlite://")
 		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 			return nil, fmt.Errorf("create database directory: %w", err)
+		}
+		if err := ownersOnly(path); err != nil {
+			return nil, err
 		}
 		// WAL lets readers work while one writer writes; busy_timeout makes a
 		// second writer (another process on the same file) wait instead of
@@ -188,4 +192,32 @@ func notFound(err error) error {
 		return fmt.Errorf("%w: %w", ErrDuplicate, err)
 	}
 	return err
+}
+
+// ownersOnly makes the SQLite file at path, created if missing, readable
+// by its owner alone: it holds sealed grants, sessions and the audit trail.
+// SQLite gives its WAL and shared-memory files the database file's mode,
+// and would otherwise create it 0644; a file an older version made is
+// closed here too.
+func ownersOnly(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("create database file: %w", err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("database file: %w", err)
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		if err := f.Chmod(0o600); err != nil {
+			return fmt.Errorf("restrict database file: %w", err)
+		}
+	}
+	for _, side := range []string{path + "-wal", path + "-shm"} {
+		if err := os.Chmod(side, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("restrict database file: %w", err)
+		}
+	}
+	return nil
 }

@@ -158,6 +158,49 @@ func (d *DB) PreviousImport(ctx context.Context, companyID int64, connector, key
 	return &o, nil
 }
 
+// SentImports hands each order the company's connector sent, or may have
+// sent (accepted, unknown, being sent), to each, oldest first: its upload,
+// the upload's source and the order as sent. A connector reads them for
+// what its upstream takes only once (Enterprise's serial numbers). The
+// bodies are sealed, so they are opened here, a page at a time; each's
+// error ends the walk and is returned.
+func (d *DB) SentImports(ctx context.Context, companyID int64, connector string, each func(batchID int64, source string, body []byte) error) error {
+	var bs []ImportBatch
+	if err := d.gorm.WithContext(ctx).Select("id", "source").Where("company_id = ? AND connector = ?", companyID, connector).
+		Find(&bs).Error; err != nil {
+		return fmt.Errorf("sent imports' batches: %w", err)
+	}
+	sources := make(map[int64]string, len(bs))
+	for _, b := range bs {
+		sources[b.ID] = b.Source
+	}
+	var page []ImportOrder
+	var failed error
+	res := d.gorm.WithContext(ctx).Select("id", "batch_id", "position", "body_key_id", "body_sealed").
+		Where("company_id = ? AND connector = ? AND status IN ? AND body_sealed IS NOT NULL", companyID, connector,
+			[]string{ImportAccepted, ImportUnknown, ImportSending}).
+		FindInBatches(&page, 200, func(*gorm.DB, int) error {
+			for i := range page {
+				body, err := d.ImportOrderBody(&page[i])
+				if err == nil {
+					err = each(page[i].BatchID, sources[page[i].BatchID], body)
+				}
+				if err != nil {
+					failed = err
+					return err
+				}
+			}
+			return nil
+		})
+	if failed != nil {
+		return fmt.Errorf("sent imports of company %d: %w", companyID, failed)
+	}
+	if res.Error != nil {
+		return fmt.Errorf("sent imports of company %d: %w", companyID, res.Error)
+	}
+	return nil
+}
+
 // ImportBatchOf is a company's upload with its orders in upload order.
 func (d *DB) ImportBatchOf(ctx context.Context, companyID, batchID int64) (*ImportBatch, []ImportOrder, error) {
 	var b ImportBatch

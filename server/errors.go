@@ -169,12 +169,12 @@ func (s *Server) handleError(err error, c echo.Context) {
 	case errors.Is(err, errCrossOrigin):
 		status, key = http.StatusForbidden, "err.csrf"
 	case errors.Is(err, db.ErrNotFound):
-		status, key = http.StatusNotFound, "finding.err.404"
+		status, key = http.StatusNotFound, "err.404.voucher"
 	case errors.As(err, &he):
 		status = he.Code
 		switch status {
 		case 400, 403, 404, 405, 413, 429:
-			key = map[int]string{400: "err.400", 403: "err.403", 404: "finding.err.404", 405: "err.405", 413: "err.413", 429: "err.429"}[status]
+			key = map[int]string{400: "err.400", 403: "err.403", 404: "err.404.voucher", 405: "err.405", 413: "err.413", 429: "err.429"}[status]
 		case 401:
 			status, key = http.StatusUnauthorized, "err.403"
 		default:

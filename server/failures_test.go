@@ -161,6 +161,30 @@ func status(prefix string, code int, body string) faultRule {
 	}
 }
 
+// cutShort is a rule that answers requests whose path has prefix with 200
+// and JSON that ends early. The whole answer arrives, as long as its
+// Content-Length says, unless lost: then the length announced is longer
+// and the connection drops after what was sent.
+func cutShort(prefix string, lost bool) faultRule {
+	const body = `{"Meta":{"CurrentPage":1},"Data":[{"Id":"`
+	return func(w http.ResponseWriter, r *http.Request) bool {
+		if !strings.HasPrefix(r.URL.Path, prefix) {
+			return false
+		}
+		n := len(body)
+		if lost {
+			n += 100
+		}
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.Header().Set("Content-Length", strconv.Itoa(n))
+		w.WriteHeader(http.StatusOK)
+		// Returning short of the length makes the server drop the
+		// connection.
+		io.WriteString(w, body)
+		return true
+	}
+}
+
 // vismaError is Visma's error body with code.
 func vismaError(code int) string {
 	return fmt.Sprintf(`{"ErrorCode":%d,"DeveloperErrorMessage":"Refused with %d.","ErrorId":"5e0c0000-0000-4000-8000-000000000001","Errors":null}`, code, code)
@@ -545,6 +569,8 @@ func TestEveryFailureClassEverywhere(t *testing.T) {
 		{"403 4012", status("/v2/", 403, vismaError(4012)), false, false, api, 403, "upstream_forbidden", "licence agreement", ""},
 		{"403 without a body", status("/v2/", 403, ""), false, false, api, 403, "upstream_forbidden", "or its start guide is not completed", ""},
 		{"malformed JSON", status("/v2/", 200, "<html>Maintenance</html>"), false, false, api, 502, "upstream_bad_answer", "Visma gave an answer Bilag cannot use", ""},
+		{"JSON that ends early, whole", cutShort("/v2/", false), false, false, api, 502, "upstream_bad_answer", "Visma gave an answer Bilag cannot use", ""},
+		{"JSON whose connection drops", cutShort("/v2/", true), false, false, api, 503, "upstream_unavailable", "Visma is not answering right now.", "*"},
 		{"broken TemporaryUrl", broken, false, false, files, 502, "upstream_bad_answer", "Visma gave an answer Bilag cannot use", ""},
 		{"file host 403", status("/files/", 403, "<Error/>"), false, false, files, 502, "upstream_bad_answer", "Visma gave an answer Bilag cannot use", ""},
 		{"file host 404", status("/files/", 404, "<Error/>"), false, false, files, 502, "upstream_bad_answer", "Visma gave an answer Bilag cannot use", ""},

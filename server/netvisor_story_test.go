@@ -75,7 +75,7 @@ func TestNetvisorStory(t *testing.T) {
 	// The message that carries the link asks for identifiers to paste, in
 	// Finnish first, never for a login with full permission.
 	msg := analyst.get("/companies/" + itoa(e.co.ID))
-	wantText(t, "the link's message", msg, "Luo ohjelmistossa", "API-tunnisteet", "create API identifiers for Bilag")
+	wantText(t, "the link's message", msg, "Luo ohjelmistossa", "rajapintatunnisteet", "create API identifiers for Bilag")
 	if strings.Contains(msg.Body, "full permission") {
 		t.Error("the link's message for Netvisor asks for a login with full permission")
 	}

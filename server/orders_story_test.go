@@ -28,7 +28,7 @@ func withEnterprise(t *testing.T) (*env, *entsandbox.Sandbox, string) {
 	box := entsandbox.New()
 	up := httptest.NewTLSServer(box)
 	t.Cleanup(up.Close)
-	conn, err := enterprise.Config{PrivateHosts: e.db, TLS: up.Client().Transport.(*http.Transport).TLSClientConfig}.Open()
+	conn, err := enterprise.Config{PrivateHosts: e.db, Sent: e.db, TLS: up.Client().Transport.(*http.Transport).TLSClientConfig}.Open()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -138,7 +138,7 @@ func voucherFilter(c echo.Context) (db.VoucherFilter, voucherFilterForm) {
 		form.Error = "vouchers.err.date"
 		f.From, f.To = time.Time{}, time.Time{}
 	case !f.From.IsZero() && !f.To.IsZero() && f.From.After(f.To):
-		form.Error = "finding.err.fromafter"
+		form.Error = "vouchers.err.fromafter"
 		f.From, f.To = time.Time{}, time.Time{}
 	}
 	if form.Amount != "" {
@@ -146,7 +146,7 @@ func voucherFilter(c echo.Context) (db.VoucherFilter, voucherFilterForm) {
 		if f.AmountMin, f.AmountMax, ok = parseAmount(form.Amount); ok {
 			f.HasAmount = true
 		} else {
-			form.AmountError = "finding.err.amount"
+			form.AmountError = "vouchers.err.amount"
 		}
 	}
 	f.Page, _ = strconv.Atoi(c.QueryParam("page"))
@@ -233,16 +233,16 @@ func (s *Server) syncViewOf(c echo.Context, run *db.SyncRun) (*syncView, error) 
 			return nil, err
 		}
 		if st.SyncedThrough == nil {
-			v.Text = s.t(c, "finding.sync.changes", run.Fetched)
+			v.Text = s.t(c, "sync.changes", run.Fetched)
 		} else {
-			v.Text = s.t(c, "finding.sync.changessince", s.shortTime(*st.SyncedThrough), run.Fetched)
+			v.Text = s.t(c, "sync.changessince", s.shortTime(*st.SyncedThrough), run.Fetched)
 		}
 	case v.Determinate:
 		v.Text = s.t(c, "sync.progress", run.Fetched, run.Total)
 	case run.Fetched == 0:
-		v.Text = s.t(c, "finding.sync.asking")
+		v.Text = s.t(c, "sync.asking")
 	default:
-		v.Text = s.t(c, "finding.sync.sofar", run.Fetched)
+		v.Text = s.t(c, "sync.sofar", run.Fetched)
 	}
 	return v, nil
 }
@@ -287,7 +287,7 @@ func (s *Server) goToVoucher(c echo.Context) error {
 	ctx := c.Request().Context()
 	p := gotoPage{Number: truncateStr(strings.TrimSpace(c.QueryParam("number")), 64)}
 	if db.NumberKey(p.Number) == "" {
-		return s.render(c, "goto", s.t(c, "finding.goto.title"), p)
+		return s.render(c, "goto", s.t(c, "goto.title"), p)
 	}
 	cs, err := s.db.CompaniesForUser(ctx, currentUser(c))
 	if err != nil {
@@ -305,9 +305,9 @@ func (s *Server) goToVoucher(c echo.Context) error {
 		if p.Companies, err = s.indexStates(c, cs); err != nil {
 			return err
 		}
-		return c.Render(http.StatusNotFound, "goto", s.page(c, s.t(c, "finding.goto.title"), p))
+		return c.Render(http.StatusNotFound, "goto", s.page(c, s.t(c, "goto.title"), p))
 	}
-	return s.render(c, "goto", s.t(c, "finding.goto.title"), p)
+	return s.render(c, "goto", s.t(c, "goto.title"), p)
 }
 
 // findAcross finds the vouchers numbered number in the companies cs.

@@ -2,12 +2,10 @@ package views
 
 import (
 	"io/fs"
-	"maps"
 	"os"
 	"path"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -190,144 +188,6 @@ func TestConnectorBringsItsWords(t *testing.T) {
 		}
 		if got := strings.Contains(b.String(), "fake-logo"); got != want {
 			t.Errorf("company page for connector %q shows the fake's block: %v, want %v", conn, got, want)
-		}
-	}
-}
-
-// accountantKeys are the keys the accountant who approves a consent link
-// sees: the consent, checking, result and error pages and each connector's
-// blocks and wording of them (its key form's fields and name too), the
-// words the server passes them, and the layout's words outside the
-// portal's navigation. It returns the connectors with words of their own.
-func accountantKeys(t *testing.T) (keys, connectors []string) {
-	t.Helper()
-	r, err := testRenderer(t)
-	if err != nil {
-		t.Fatal(err)
-	}
-	connectors = r.Connectors()
-	keys = []string{"app.tagline", "nav.skip", "nav.language"}
-	for _, page := range []string{"consent.html", "consent_checking.html", "consent_result.html", "connect_form.html", "error.html"} {
-		keys = append(keys, templateKeys(t, page)...)
-	}
-	for _, conn := range connectors {
-		keys = append(keys, templateKeys(t, "connectors/"+conn+".html")...)
-	}
-	for k := range r.words["en"] {
-		rest := k
-		for _, conn := range connectors {
-			rest = strings.TrimPrefix(rest, conn+".")
-		}
-		for _, prefix := range []string{"accountant.", "consent.", "result.", "reason.", "err.", "area.", "form.", "field.", "connector."} {
-			if strings.HasPrefix(rest, prefix) {
-				keys = append(keys, k)
-			}
-		}
-	}
-	sort.Strings(keys)
-	return slices.Compact(keys), connectors
-}
-
-// keyConnector is the connector among connectors whose own words key is
-// ("<connector>." keys and its name, "connector.<connector>"), or "" for
-// a neutral key.
-func keyConnector(key string, connectors []string) string {
-	for _, conn := range connectors {
-		if strings.HasPrefix(key, conn+".") || key == "connector."+conn {
-			return conn
-		}
-	}
-	return ""
-}
-
-// missingTexts lists the keys among keys that lack a text of their own in
-// lang in cat (English does not count for it): a neutral key always, a
-// connector's own key only when the connector has some text in lang. A
-// connector is written in the languages of its countries (issues 15-17),
-// and in each of those wholly; in another language its own words fall back
-// to English while the page around them is in the reader's language.
-func missingTexts(cat words, lang string, keys, connectors []string) []string {
-	speaks := map[string]bool{}
-	for _, k := range keys {
-		if conn := keyConnector(k, connectors); conn != "" && cat.own(lang, k) != "" {
-			speaks[conn] = true
-		}
-	}
-	var missing []string
-	for _, k := range keys {
-		if conn := keyConnector(k, connectors); cat.own(lang, k) == "" && (conn == "" || speaks[conn]) {
-			missing = append(missing, k)
-		}
-	}
-	return missing
-}
-
-func TestMissingTexts(t *testing.T) {
-	cat := words{
-		"en": {"consent.give": "Give", "consent.title": "Connect", "x.consent.title": "Connect X", "x.result.how": "How", "connector.x": "X",
-			"y.consent.title": "Connect Y", "connector.y": "Y", "xy.consent.title": "Connect XY", "connector.xy": "XY", "consent.kicker": "Request", "connector.unspecified": "U"},
-		"da": {"consent.give": "Giv", "x.consent.title": "Forbind X", "connector.xy": "XY", "consent.kicker": "Anmodning"},
-		"fi": {"y.consent.title": "Yhdistä Y", "connector.y": "Y"},
-	}
-	keys := slices.Sorted(maps.Keys(cat["en"]))
-	conns := []string{"x", "y", "xy"}
-	tests := []struct {
-		lang string
-		want []string
-	}{
-		// x writes Danish, so all of x; y does not, so none of y; xy does
-		// (its name), so all of xy; the neutral keys always.
-		{"da", []string{"connector.unspecified", "connector.x", "consent.title", "x.result.how", "xy.consent.title"}},
-		{"fi", []string{"connector.unspecified", "consent.give", "consent.kicker", "consent.title"}},
-	}
-	for _, tt := range tests {
-		if got := missingTexts(cat, tt.lang, keys, conns); !slices.Equal(got, tt.want) {
-			t.Errorf("missingTexts(%s) = %q, want %q", tt.lang, got, tt.want)
-		}
-	}
-}
-
-// Every language Bilag offers has every neutral text the accountant sees,
-// and every connector's own texts in each language it is written in, so an
-// enabled language whose texts are not written yet fails here rather than
-// showing the accountant half a page in English.
-func TestAccountantTextsInEveryLanguage(t *testing.T) {
-	r, err := testRenderer(t)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys, conns := accountantKeys(t)
-	if len(keys) < 100 {
-		t.Fatalf("found %d keys the accountant sees, want the consent and result pages' (>100)", len(keys))
-	}
-	// The check itself must see a missing text, not Translate's fallback.
-	if got := missingTexts(r.words, "xx", keys, conns); len(got) == 0 {
-		t.Fatalf("missingTexts(\"xx\") finds no key missing")
-	}
-	for _, lang := range Languages() {
-		if missing := missingTexts(r.words, lang, keys, conns); len(missing) > 0 {
-			t.Errorf("language %q is enabled but lacks %d of the accountant's %d texts: %s", lang, len(missing), len(keys), strings.Join(missing, ", "))
-		}
-	}
-}
-
-// eAccounting's own words are written in every language Bilag offers: its
-// companies are Swedish, but its accountant may read any of them.
-func TestEAccountingInEveryLanguage(t *testing.T) {
-	r, err := testRenderer(t)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys, _ := accountantKeys(t)
-	for _, lang := range Languages() {
-		var missing []string
-		for _, k := range keys {
-			if keyConnector(k, []string{"eaccounting"}) != "" && r.words.own(lang, k) == "" {
-				missing = append(missing, k)
-			}
-		}
-		if len(missing) > 0 {
-			t.Errorf("eAccounting lacks %d texts in %q: %s", len(missing), lang, strings.Join(missing, ", "))
 		}
 	}
 }

@@ -315,8 +315,12 @@ func (c *Connector) get(ctx context.Context, tok *token, endpoint, path string, 
 			}
 			return nil
 		}
-		if err := json.NewDecoder(io.LimitReader(resp.Body, maxBody)).Decode(out); err != nil {
-			return decodeError(ctx, err)
+		if err := connectors.DecodeJSON(resp.Body, maxBody, out); err != nil {
+			if errors.Is(err, connectors.ErrBadAnswer) {
+				return fmt.Errorf("decode answer: %w", err)
+			}
+			// The body did not arrive whole: cut off, or out of time.
+			return transportError(ctx, err)
 		}
 		return nil
 	})
@@ -474,20 +478,4 @@ func (e *FileError) Unwrap() error {
 // (403, as a pre-signed URL past its time answers) or gone (404, 410).
 func (e *FileError) linkDead() bool {
 	return e.Status == http.StatusForbidden || e.Status == http.StatusNotFound || e.Status == http.StatusGone
-}
-
-// decodeError classifies a failed read of an API answer: cut off (the
-// connection ended, or the call ran out of time) is the upstream being
-// unavailable; anything else is an answer Bilag cannot use.
-func decodeError(ctx context.Context, err error) error {
-	if ctx.Err() != nil {
-		return transportError(ctx, err)
-	}
-	var syntax *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	if errors.As(err, &syntax) || errors.As(err, &typ) || errors.Is(err, io.EOF) {
-		// The decoder's message may quote the answer; keep only the fact.
-		return fmt.Errorf("decode answer: %w", connectors.ErrBadAnswer)
-	}
-	return fmt.Errorf("read answer: %w: %w", connectors.ErrUnavailable, err)
 }

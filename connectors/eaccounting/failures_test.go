@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -222,4 +223,69 @@ func TestExpiredLinkIsFetchedAfreshOnce(t *testing.T) {
 			})
 		}
 	}
+}
+
+// writeCutShort answers 200 with body as the whole answer: its
+// Content-Length matches, so the transport sees nothing wrong, though the
+// JSON in it ends early.
+func writeCutShort(w http.ResponseWriter, body string) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(http.StatusOK)
+	io.WriteString(w, body)
+}
+
+// writeLost announces a longer answer than body and sends only body:
+// returning short of the length makes the server drop the connection, so
+// the rest of the answer is lost on the way.
+func writeLost(w http.ResponseWriter, body string) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)+100))
+	w.WriteHeader(http.StatusOK)
+	io.WriteString(w, body)
+}
+
+// Issue 25 item 3: a 200 whose JSON ends early, as long as its
+// Content-Length says, is an answer Bilag cannot use (502), like any other
+// undecodable body, and not a lost answer; only a body the connection cut
+// short of its length is the upstream not answering (503).
+func TestJSONCutShortIsABadAnswer(t *testing.T) {
+	const partial = `{"Id":"v1","VoucherDate":"2026-03-01","Numb`
+	tests := []struct {
+		name  string
+		write func(http.ResponseWriter, string)
+		want  connectors.Class
+	}{
+		{"whole answer, JSON ends early", writeCutShort, connectors.ClassBadAnswer},
+		{"whole answer, empty", func(w http.ResponseWriter, _ string) { writeCutShort(w, "") }, connectors.ClassBadAnswer},
+		{"connection lost mid-body", writeLost, connectors.ClassUnavailable},
+	}
+	for _, tt := range tests {
+		t.Run("api/"+tt.name, func(t *testing.T) {
+			mux := http.NewServeMux()
+			mux.HandleFunc("GET /v2/vouchers/{fy}/{id}", api(t, func(w http.ResponseWriter, r *http.Request) { tt.write(w, partial) }))
+			c, _ := newTestConnector(t, mux)
+			_, err := c.Voucher(t.Context(), testGrant(t), "fy/v1")
+			if got := connectors.Classify(err).Class; got != tt.want {
+				t.Errorf("Voucher() = %v: class %d, want %d", err, got, tt.want)
+			}
+			if tt.want == connectors.ClassBadAnswer && connectors.AnswerLost(err) {
+				t.Errorf("Voucher() = %v counts as a lost answer", err)
+			}
+		})
+	}
+	// A refresh answer that ends early must not count as lost either: the
+	// refresh token may be spent, and a second send of it may end the
+	// grant.
+	t.Run("token/whole answer, JSON ends early", func(t *testing.T) {
+		mux := http.NewServeMux()
+		mux.HandleFunc("POST /connect/token", func(w http.ResponseWriter, r *http.Request) {
+			writeCutShort(w, `{"access_token":"ACCESS-TOKEN-2","token_type":"Bearer","refresh_tok`)
+		})
+		c, _ := newTestConnector(t, mux)
+		_, err := c.Refresh(t.Context(), testGrant(t))
+		if connectors.Classify(err).Class != connectors.ClassBadAnswer || connectors.AnswerLost(err) {
+			t.Errorf("Refresh() = %v: class %d, lost %v; want a bad answer, not lost", err, connectors.Classify(err).Class, connectors.AnswerLost(err))
+		}
+	})
 }

@@ -300,11 +300,12 @@ func (c *Connector) getURL(ctx context.Context, g *grantData, endpoint, rawURL s
 			_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxBody))
 			return nil
 		}
-		if err := json.NewDecoder(io.LimitReader(resp.Body, maxBody)).Decode(out); err != nil {
-			if ctx.Err() != nil {
-				return transportError(ctx, err)
+		if err := connectors.DecodeJSON(resp.Body, maxBody, out); err != nil {
+			if errors.Is(err, connectors.ErrBadAnswer) {
+				return fmt.Errorf("%s: decode answer: %w", endpoint, err)
 			}
-			return fmt.Errorf("%s: decode answer: %w", endpoint, connectors.ErrBadAnswer)
+			// The body did not arrive whole: cut off, or out of time.
+			return transportError(ctx, err)
 		}
 		return nil
 	})

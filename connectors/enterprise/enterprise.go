@@ -48,6 +48,9 @@ type Config struct {
 	// PrivateHosts says which private hosts an administrator allowed for a
 	// company (a server reached over VPN). Nil: none.
 	PrivateHosts connectors.PrivateHosts
+	// Sent is Bilag's record of the orders it sent, against which an
+	// upload's serial numbers are checked. Nil: not checked.
+	Sent SentOrders
 	// DemoOrigin is, in demo mode only, the origin (http://127.0.0.1:8090)
 	// of Bilag's own sandbox: a root URL on exactly that origin may be http
 	// and on loopback. Empty outside demo mode, and then every URL must be
@@ -192,7 +195,7 @@ func formErr(field, code string) error { return &connectors.FormError{Field: fie
 
 // readSettings checks what was typed, field by field.
 func readSettings(values map[string]string) (settings, error) {
-	s := settings{User: values[fieldUser], Password: values[fieldPassword], System: values[fieldSystem], OrgNumber: values[fieldOrg]}
+	s := settings{User: values[fieldUser], Password: values[fieldPassword], System: strings.TrimSpace(values[fieldSystem]), OrgNumber: values[fieldOrg]}
 	if values[fieldConfirm] != "yes" {
 		return s, formErr(fieldConfirm, "confirm")
 	}
@@ -201,7 +204,8 @@ func readSettings(values map[string]string) (settings, error) {
 		return s, formErr(fieldCompany, "company")
 	}
 	s.Company = n
-	if len(s.System) != 2 || !letters(s.System) {
+	// Any two characters, as an order's externalSystem (see validate).
+	if utf8.RuneCountInString(s.System) != 2 {
 		return s, formErr(fieldSystem, "system")
 	}
 	var ok bool
@@ -345,21 +349,6 @@ func (c *Connector) dial(ctx context.Context, network, addr string) (net.Conn, e
 	return nil, last
 }
 
-var (
-	cgnat     = netip.MustParsePrefix("100.64.0.0/10")
-	thisNet   = netip.MustParsePrefix("0.0.0.0/8")
-	benchmark = netip.MustParsePrefix("198.18.0.0/15")
-)
-
-// blocked: loopback, private, link-local, shared (CGNAT), multicast and
-// unspecified addresses, and everything else that is not global unicast.
-func blocked(ip netip.Addr) bool {
-	ip = ip.Unmap()
-	return !ip.IsGlobalUnicast() || ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() ||
-		ip.IsLinkLocalMulticast() || ip.IsMulticast() || ip.IsUnspecified() ||
-		cgnat.Contains(ip) || thisNet.Contains(ip) || benchmark.Contains(ip)
-}
-
 // checkCredentials GETs the order import with the credentials. The seed
 // documents only the POST that creates an order, so a test order is never
 // posted. Inferred, to confirm against a real installation: 401 means
@@ -438,8 +427,10 @@ func (c *Connector) ImportFields() []connectors.Field {
 	return out
 }
 
-// ParseImport reads and validates an upload with the grant's rules.
-func (c *Connector) ParseImport(_ context.Context, g connectors.Grant, format string, data []byte) ([]connectors.ImportOrder, error) {
+// ParseImport reads and validates an upload with the grant's rules, and
+// warns about serial numbers Bilag already sent to the company (the one
+// connectors.WithCompany names).
+func (c *Connector) ParseImport(ctx context.Context, g connectors.Grant, format string, data []byte) ([]connectors.ImportOrder, error) {
 	s, err := grantSettings(g)
 	if err != nil {
 		return nil, err
@@ -459,6 +450,11 @@ func (c *Connector) ParseImport(_ context.Context, g connectors.Grant, format st
 	}
 	if err != nil {
 		return nil, err
+	}
+	if co := connectors.CompanyOf(ctx); c.cfg.Sent != nil && co != 0 {
+		if err := warnSentBefore(ctx, c.cfg.Sent, co, checked); err != nil {
+			return nil, fmt.Errorf("enterprise upload: %w", err)
+		}
 	}
 	out := make([]connectors.ImportOrder, len(checked))
 	for i, ch := range checked {

@@ -92,6 +92,10 @@ func TestConnectURLRules(t *testing.T) {
 		{"private", "https://10.0.0.8:8090/fakturering_ws", nil, "url:url_private"},
 		{"IPv6 loopback", "https://[::1]:8090/fakturering_ws", nil, "url:url_private"},
 		{"IPv4-mapped loopback", "https://[::ffff:127.0.0.1]:8090/fakturering_ws", nil, "url:url_private"},
+		{"documentation (TEST-NET-1)", "https://192.0.2.10:8090/fakturering_ws", nil, "url:url_private"},
+		{"reserved", "https://240.0.0.1/fakturering_ws", nil, "url:url_private"},
+		{"NAT64 of a private address", "https://[64:ff9b::a00:8]:8090/fakturering_ws", nil, "url:url_private"},
+		{"6to4 of a private address", "https://[2002:a00:8::1]:8090/fakturering_ws", nil, "url:url_private"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -121,6 +125,9 @@ func TestConnectFields(t *testing.T) {
 		{"company of five digits", "company", "12345", "company:company"},
 		{"company 0", "company", "0", "company:company"},
 		{"system of three letters", "system", "WSX", "system:system"},
+		{"system of one letter", "system", "W", "system:system"},
+		{"system of a letter and a digit", "system", "W1", ""},
+		{"system of two Norwegian letters", "system", "ÆØ", ""},
 		{"a principal of four digits", "principals", "20, 1000", "principals:codes"},
 		{"a VAT code that is no number", "vatcodes", "25%", "vatcodes:codes"},
 		{"an account of 13", "accounts", "0000000000000", "accounts:accounts"},

@@ -37,6 +37,8 @@ type Customer struct {
 	// EMailAddress: see emailField.
 	EMailAddress string `json:"eMailAddress,omitempty"`
 	NationCode   string `json:"nationCode,omitempty"`
+	// BankAccount: see checkBankAccount.
+	BankAccount string `json:"bankAccount,omitempty"`
 }
 
 // Line is one order line.

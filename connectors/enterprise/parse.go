@@ -53,7 +53,7 @@ type rawLine struct {
 var (
 	topNames      = []string{"externalSystem", "company", "division", "orderId"}
 	customerNames = []string{"customerNumber", "name", "address1", "address2", "address3", "address4", "address5",
-		"foreignZipCode", "zipCode", "cellPhone", "eMailAddress", "nationCode"}
+		"foreignZipCode", "zipCode", "cellPhone", "eMailAddress", "nationCode", "bankAccount"}
 	lineNames = []string{"principalNumber", "commodityNumber", "serialNumber", "price", "quantity", "amount",
 		"internalInvoice", "accountId1", "accountId2", "accountId3", "accountId4", "accountId5", "accountId6",
 		"accountId7", "accountId8", "accountId9", "accountId10", "vatCode", "profile", "yourRef", "orderRef"}

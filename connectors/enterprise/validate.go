@@ -28,7 +28,7 @@ const (
 	CodeDigits        = "digits"         // Arg: the most digits
 	CodeTextExpected  = "text_expected"  // a number where leading zeros would be lost
 	CodeWrongType     = "wrong_type"     // an object, list or boolean where a value belongs
-	CodeLetters       = "letters"        // externalSystem: two letters
+	CodeTwoChars      = "two_chars"      // externalSystem: exactly two characters
 	CodeDivision      = "division"       // division is always 0
 	CodeDecimal       = "decimal"        // not -999999999.99…999999999.99 with at most two decimals
 	CodeBoolean       = "boolean"        // not true/false
@@ -44,11 +44,13 @@ const (
 	CodeNotInList     = "not_in_list"    // not among the codes the connection lists
 	CodeAmount        = "amount"         // warning: Arg is price × quantity
 	CodeSerialTwice   = "serial_twice"   // Arg: the other order and line
+	CodeSentBefore    = "sent_before"    // warning; Arg: the upload, order and line that sent it
 	CodeTooManyTexts  = "too_many_texts" // Arg: 99
 	CodeMismatch      = "mismatch"       // Arg: the connection's value
 	CodeUnknownField  = "unknown_field"
-	CodeRowsDiffer    = "rows_differ" // Arg: the CSV row
-	CodeNoLines       = "no_lines"    // warning
+	CodeRowsDiffer    = "rows_differ"  // Arg: the CSV row
+	CodeNoLines       = "no_lines"     // warning
+	CodeBankAccount   = "bank_account" // warning: not a Norwegian account number
 )
 
 // Rules is what a connection adds to the seed's field rules: its company
@@ -71,6 +73,20 @@ type Checked struct {
 	// Order is what is sent; meaningful when OK.
 	Order    Order
 	Findings []Finding
+	// serials are its lines' serial keys, by line; the zero key where a
+	// field of it could not be read.
+	serials []serialKey
+}
+
+// serialKey is what Enterprise takes once per customer: "if a basis with
+// the same principal / commodity / serial number already exists on the
+// customer, the new one is refused". The company is part of it because
+// each Enterprise company has its own customers.
+type serialKey struct {
+	company              int
+	customer             string
+	principal, commodity int
+	serial               int
 }
 
 // OK reports whether nothing but warnings was found.
@@ -123,32 +139,35 @@ func ParseCSV(data []byte, r Rules) ([]Checked, error) {
 
 // ValidateAll validates every order and then what only the upload as a
 // whole shows: a serial number used twice for one customer, principal and
-// commodity, which Enterprise refuses.
+// commodity, which Enterprise refuses. The repeat is looked for in every
+// order, whatever else is wrong with it, so that every finding shows at
+// once; only a line whose key could not be read is left out.
 func ValidateAll(raws []rawOrder, r Rules) []Checked {
 	out := make([]Checked, len(raws))
-	type serialKey struct {
-		customer             string
-		principal, commodity int
-		serial               int
-	}
 	seen := map[serialKey]string{}
 	for i, raw := range raws {
 		out[i] = validate(raw, r)
-		if !out[i].OK() {
-			continue
-		}
-		o := out[i].Order
-		for j, l := range o.OrderLines {
-			k := serialKey{o.Customer.CustomerNumber, l.PrincipalNumber, l.CommodityNumber, l.SerialNumber}
-			where := o.OrderID + " / " + strconv.Itoa(j+1)
+		for j, k := range out[i].serials {
+			if k == (serialKey{}) {
+				continue
+			}
 			if prev, dup := seen[k]; dup {
 				out[i].Findings = append(out[i].Findings, Finding{Line: j + 1, Field: "serialNumber", Code: CodeSerialTwice, Arg: prev})
 				continue
 			}
-			seen[k] = where
+			seen[k] = orderName(out[i].Order, i) + " / " + strconv.Itoa(j+1)
 		}
 	}
 	return out
+}
+
+// orderName is how a finding names the i-th order of an upload: its
+// orderId, or its place when it has none that could be read.
+func orderName(o Order, i int) string {
+	if o.OrderID != "" {
+		return o.OrderID
+	}
+	return "#" + strconv.Itoa(i+1)
 }
 
 // checker gathers the findings of one order.
@@ -231,10 +250,12 @@ func validate(raw rawOrder, r Rules) Checked {
 	if !sys.set() && r.System != "" {
 		sys = value{text: r.System, kind: kString}
 	}
+	// "2 tegn alfa": the seed's alfa is any text, not letters only (its
+	// "alfa" orderId has the example 12345-A2), so any two characters.
 	if s := c.text(sys, "externalSystem", 2, true, false); s != "" {
 		switch {
-		case !letters(s) || len(s) != 2:
-			c.add("externalSystem", CodeLetters, "")
+		case utf8.RuneCountInString(s) != 2:
+			c.add("externalSystem", CodeTwoChars, "")
 		case r.System != "" && s != r.System:
 			c.add("externalSystem", CodeMismatch, r.System)
 		default:
@@ -267,15 +288,20 @@ func validate(raw rawOrder, r Rules) Checked {
 	}
 
 	o.OrderLines = make([]Line, 0, len(raw.lines))
+	serials := make([]serialKey, len(raw.lines))
 	for i, rl := range raw.lines {
 		c.line = i + 1
-		o.OrderLines = append(o.OrderLines, checkLine(c, rl, r))
+		l, keyRead := checkLine(c, rl, r)
+		o.OrderLines = append(o.OrderLines, l)
+		if keyRead && o.Customer.CustomerNumber != "" {
+			serials[i] = serialKey{o.Company, o.Customer.CustomerNumber, l.PrincipalNumber, l.CommodityNumber, l.SerialNumber}
+		}
 	}
 	c.line = 0
 	if len(raw.lines) == 0 {
 		c.warn("orderLines", CodeNoLines, "")
 	}
-	return Checked{Order: o, Findings: c.findings}
+	return Checked{Order: o, Findings: c.findings, serials: serials}
 }
 
 func checkCustomer(c *checker, m map[string]value) Customer {
@@ -320,6 +346,7 @@ func checkCustomer(c *checker, m map[string]value) Customer {
 		c.add(p+"foreignZipCode", CodeForeignZip, "")
 	}
 	cu.CellPhone = cellPhoneAsText(c, m["cellPhone"])
+	cu.BankAccount = checkBankAccount(c, m["bankAccount"])
 	if e := c.text(m[emailField], p+emailField, lenEmail, false, false); e != "" {
 		if !emailOK(e) {
 			c.add(p+emailField, CodeEmail, "")
@@ -384,6 +411,45 @@ func cellPhoneAsText(c *checker, v value) string {
 	return s
 }
 
+// checkBankAccount reads bankAccount, which the seed's version log adds
+// in 1.2 ("New field bankAccount") while no field table describes it: not
+// its level, type or format. Bilag reads it at the customer level (the
+// only party an order describes), keeps it as typed, and checks it as a
+// Norwegian account number, 11 digits whose last is a modulus-11 check
+// digit. That is an inference, so a value that fails it is a warning and
+// is sent all the same; only a value that is no text at all is refused.
+func checkBankAccount(c *checker, v value) string {
+	const f = "customer.bankAccount"
+	switch {
+	case !v.set():
+		return ""
+	case v.kind == kOther || v.kind == kBool:
+		c.add(f, CodeWrongType, "")
+		return ""
+	}
+	if !norwegianAccount(v.text) {
+		c.warn(f, CodeBankAccount, "")
+	}
+	return v.text
+}
+
+// norwegianAccount: 11 digits, the last the check digit of the first ten
+// weighted 5, 4, 3, 2, 7, 6, 5, 4, 3, 2 (modulus 11). A remainder of 0
+// gives the check digit 0; one that would need the check digit 10 is
+// never issued.
+func norwegianAccount(s string) bool {
+	if len(s) != 11 || !digitsOnly(s) {
+		return false
+	}
+	weights := [10]int{5, 4, 3, 2, 7, 6, 5, 4, 3, 2}
+	sum := 0
+	for i, w := range weights {
+		sum += int(s[i]-'0') * w
+	}
+	check := (11 - sum%11) % 11
+	return check != 10 && int(s[10]-'0') == check
+}
+
 // emailOK is the seed's rule: an @, at least one character after it, then
 // a point, then at least one more character. Bilag also wants something
 // before the @ and no spaces.
@@ -396,17 +462,20 @@ func emailOK(e string) bool {
 	return dot >= 1 && dot < len(domain)-1
 }
 
-func checkLine(c *checker, rl rawLine, r Rules) Line {
-	var l Line
+// checkLine reads one order line; keyRead says whether its principal,
+// commodity and serial number could be read (a code not in the
+// connection's lists is still read: it is the same line twice all the same).
+func checkLine(c *checker, rl rawLine, r Rules) (l Line, keyRead bool) {
 	f := rl.fields
-	var ok bool
-	if l.PrincipalNumber, ok = c.integer(f["principalNumber"], "principalNumber", digitsPrinc, true); ok && r.Principals != nil && !r.Principals[l.PrincipalNumber] {
+	okP, okC, okS := false, false, false
+	if l.PrincipalNumber, okP = c.integer(f["principalNumber"], "principalNumber", digitsPrinc, true); okP && r.Principals != nil && !r.Principals[l.PrincipalNumber] {
 		c.add("principalNumber", CodeNotInList, "")
 	}
-	if l.CommodityNumber, ok = c.integer(f["commodityNumber"], "commodityNumber", digitsCommod, true); ok && r.Commodities != nil && !r.Commodities[l.CommodityNumber] {
+	if l.CommodityNumber, okC = c.integer(f["commodityNumber"], "commodityNumber", digitsCommod, true); okC && r.Commodities != nil && !r.Commodities[l.CommodityNumber] {
 		c.add("commodityNumber", CodeNotInList, "")
 	}
-	l.SerialNumber, _ = c.integer(f["serialNumber"], "serialNumber", digitsSerial, true)
+	l.SerialNumber, okS = c.integer(f["serialNumber"], "serialNumber", digitsSerial, true)
+	keyRead = okP && okC && okS
 	price, okP := c.decimal(f["price"], "price")
 	qty, okQ := c.decimal(f["quantity"], "quantity")
 	amount, okA := c.decimal(f["amount"], "amount")
@@ -475,7 +544,7 @@ func checkLine(c *checker, rl rawLine, r Rules) Line {
 			l.LineText = append(l.LineText, t.text)
 		}
 	}
-	return l
+	return l, keyRead
 }
 
 // productText writes price × quantity (in ten-thousandths) rounded to
@@ -494,15 +563,6 @@ func productText(tenThousandths *big.Int) string {
 		return q.String()
 	}
 	return Decimal(q.Int64()).String()
-}
-
-func letters(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if (s[i] < 'A' || s[i] > 'Z') && (s[i] < 'a' || s[i] > 'z') {
-			return false
-		}
-	}
-	return true
 }
 
 func hasFinding(fs []Finding, field string) bool {

@@ -3,6 +3,7 @@ package enterprise
 import (
 	"encoding/json"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -136,10 +137,16 @@ func TestFieldRules(t *testing.T) {
 		want want
 	}{
 		// Top level.
+		// "2 tegn alfa": the seed's "alfa" is any text (orderId is "16 tegn
+		// alfa" with the example 12345-A2), so any two characters.
 		{"externalSystem two letters", top("externalSystem", "AB"), Rules{}, ok},
+		{"externalSystem a letter and a digit", top("externalSystem", "W1"), Rules{}, ok},
+		{"externalSystem two digits", top("externalSystem", "12"), Rules{}, ok},
+		{"externalSystem a letter and a hyphen", top("externalSystem", "A-"), Rules{}, ok},
+		{"externalSystem two Norwegian letters", top("externalSystem", "ÆØ"), Rules{}, ok},
 		{"externalSystem three letters", top("externalSystem", "ABC"), Rules{}, want{0, "externalSystem", CodeTooLong, false}},
-		{"externalSystem digits", top("externalSystem", "W1"), Rules{}, want{0, "externalSystem", CodeLetters, false}},
-		{"externalSystem one letter", top("externalSystem", "W"), Rules{}, want{0, "externalSystem", CodeLetters, false}},
+		{"externalSystem one letter", top("externalSystem", "W"), Rules{}, want{0, "externalSystem", CodeTwoChars, false}},
+		{"externalSystem W1 from the connection", dropTop("externalSystem"), Rules{System: "W1"}, ok},
 		{"externalSystem missing", dropTop("externalSystem"), Rules{}, want{0, "externalSystem", CodeRequired, false}},
 		{"externalSystem from the connection", dropTop("externalSystem"), Rules{System: "WS"}, ok},
 		{"externalSystem not the connection's", top("externalSystem", "XY"), Rules{System: "WS"}, want{0, "externalSystem", CodeMismatch, false}},
@@ -200,6 +207,17 @@ func TestFieldRules(t *testing.T) {
 		{"nationCode three letters", cust("nationCode", "NOR"), Rules{}, want{0, "customer.nationCode", CodeTooLong, false}},
 		{"nationCode missing is Norway, with a warning", dropCust("nationCode"), Rules{}, want{0, "customer.nationCode", CodeNationMissing, true}},
 		{"unknown customer field", cust("phone", "1"), Rules{}, want{0, "customer.phone", CodeUnknownField, false}},
+		// bankAccount: version 1.2 of the seed adds it, without a format;
+		// read as a Norwegian account number, and only warned about.
+		{"bankAccount a Norwegian account", cust("bankAccount", "86011117947"), Rules{}, ok},
+		{"bankAccount whose remainder is 0", cust("bankAccount", "12345678040"), Rules{}, ok},
+		{"bankAccount as a number", cust("bankAccount", num("86011117947")), Rules{}, ok},
+		{"bankAccount a wrong check digit", cust("bankAccount", "86011117948"), Rules{}, want{0, "customer.bankAccount", CodeBankAccount, true}},
+		{"bankAccount whose check digit would be 10", cust("bankAccount", "12345678920"), Rules{}, want{0, "customer.bankAccount", CodeBankAccount, true}},
+		{"bankAccount with points", cust("bankAccount", "8601.11.17947"), Rules{}, want{0, "customer.bankAccount", CodeBankAccount, true}},
+		{"bankAccount of 10 digits", cust("bankAccount", "8601111794"), Rules{}, want{0, "customer.bankAccount", CodeBankAccount, true}},
+		{"bankAccount an IBAN", cust("bankAccount", "NO9386011117947"), Rules{}, want{0, "customer.bankAccount", CodeBankAccount, true}},
+		{"bankAccount a list", cust("bankAccount", []any{"86011117947"}), Rules{}, want{0, "customer.bankAccount", CodeWrongType, false}},
 
 		// Order line level.
 		{"principalNumber 3 digits", line0("principalNumber", num("999")), Rules{}, ok},
@@ -331,5 +349,81 @@ func TestUploadFileErrors(t *testing.T) {
 				t.Errorf("err %v, want %s", err, tt.code)
 			}
 		})
+	}
+}
+
+// TestSerialTwiceBesideOtherErrors: a serial number used twice is reported
+// whatever else is wrong with either order, so that an analyst sees every
+// finding in one go instead of the repeat only after fixing the rest.
+func TestSerialTwiceBesideOtherErrors(t *testing.T) {
+	const header = "orderId;customerNumber;zipCode;nationCode;principalNumber;commodityNumber;serialNumber;price;quantity;amount\n"
+	tests := []struct {
+		name string
+		rows string
+		want []string // order:line:field:code
+	}{
+		{"the first order has another error",
+			"A1;04057912345;277;NO;20;100;1;1;1;1\n" +
+				"A2;04057912345;0277;NO;20;100;1;1;1;1\n",
+			[]string{"1:0:customer.zipCode:zip", "2:1:serialNumber:serial_twice"}},
+		{"the second order has another error",
+			"A1;04057912345;0277;NO;20;100;1;1;1;1\n" +
+				"A2;04057912345;0277;NO;20;100;1;x;1;1\n",
+			[]string{"2:1:price:decimal", "2:1:serialNumber:serial_twice"}},
+		{"both have other errors",
+			"A1;04057912345;0277;NO;20;100;1;1;1;1,001\n" +
+				"A2;04057912345;0277;NO;20;100;1;1;1;1\n" +
+				"A2;04057912345;0277;NO;20;100;2;1;x;1\n",
+			[]string{"1:1:amount:decimal", "2:1:serialNumber:serial_twice", "2:2:quantity:decimal"}},
+		{"within one order with another error",
+			"A1;04057912345;0277;NO;20;100;1;1;1;1\n" +
+				"A1;04057912345;0277;NO;20;100;1;1;1;x\n",
+			[]string{"1:2:amount:decimal", "1:2:serialNumber:serial_twice"}},
+		{"an unreadable serial number is no repeat",
+			"A1;04057912345;0277;NO;20;100;1x;1;1;1\n" +
+				"A2;04057912345;0277;NO;20;100;1x;1;1;1\n",
+			[]string{"1:1:serialNumber:digits", "2:1:serialNumber:digits"}},
+		{"an unreadable customer number is no repeat",
+			"A1;0405791234X;0277;NO;20;100;1;1;1;1\n" +
+				"A2;0405791234X;0277;NO;20;100;1;1;1;1\n",
+			[]string{"1:0:customer.customerNumber:digits", "2:0:customer.customerNumber:digits"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cs, err := ParseCSV([]byte(header+tt.rows), Rules{System: "WS", Company: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for i, c := range cs {
+				for _, f := range c.Findings {
+					got = append(got, strconv.Itoa(i+1)+":"+strconv.Itoa(f.Line)+":"+f.Field+":"+f.Code)
+				}
+			}
+			if !reflect.DeepEqual(sortedCopy(got), sortedCopy(tt.want)) {
+				t.Errorf("findings %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestBankAccountIsSent: an order with a bankAccount keeps it, as typed,
+// in the customer level it is sent with, from JSON and from CSV; a
+// warning about its format does not keep the order from being sent.
+func TestBankAccountIsSent(t *testing.T) {
+	m := seedOrder(t)
+	cust("bankAccount", "86011117948")(m)
+	c := check(t, m, Rules{})
+	if !c.OK() || c.Order.Customer.BankAccount != "86011117948" {
+		t.Fatalf("order %+v findings %+v", c.Order.Customer, c.Findings)
+	}
+	if got := string(c.Order.Normalised()); !strings.Contains(got, `"bankAccount":"86011117948"`) {
+		t.Errorf("normalised %s", got)
+	}
+	const csv = "orderId;customerNumber;zipCode;nationCode;bankAccount;principalNumber;commodityNumber;serialNumber;price;quantity;amount\n" +
+		"A1;04057912345;0277;NO;86011117947;20;100;1;1;1;1\n"
+	cs, err := ParseCSV([]byte(csv), Rules{System: "WS", Company: 1})
+	if err != nil || len(cs) != 1 || len(cs[0].Findings) != 0 || cs[0].Order.Customer.BankAccount != "86011117947" {
+		t.Fatalf("CSV: %v %+v", err, cs)
 	}
 }

@@ -106,7 +106,7 @@ func (c *Connector) OpenDocument(ctx context.Context, g connectors.Grant, d conn
 			if errors.Is(err, errNoElement) {
 				err = connectors.ErrNotFound
 			} else {
-				err = decodeError(ctx, err)
+				err = decodeError(ctx, a, err)
 			}
 			return nil, fmt.Errorf("netvisor: open %s %q: %w", d.Kind, d.ID, err)
 		}
@@ -118,7 +118,7 @@ func (c *Connector) OpenDocument(ctx context.Context, g connectors.Grant, d conn
 // findElement reads up to the start of the first element named name.
 func findElement(a *answer, name string) error {
 	for {
-		tok, err := a.dec.Token()
+		tok, err := a.token()
 		if err == io.EOF {
 			return errNoElement
 		}
@@ -162,12 +162,12 @@ func (c *Connector) openAttachment(ctx context.Context, cr credentials, d connec
 	i := -1
 	var meta attachmentMeta
 	for {
-		tok, err := a.dec.Token()
+		tok, err := a.token()
 		if err == io.EOF {
 			return fail(connectors.ErrNotFound)
 		}
 		if err != nil {
-			return fail(decodeError(ctx, err))
+			return fail(decodeError(ctx, a, err))
 		}
 		se, ok := tok.(xml.StartElement)
 		if !ok {
@@ -178,12 +178,12 @@ func (c *Connector) openAttachment(ctx context.Context, cr credentials, d connec
 			i++
 			meta = attachmentMeta{}
 		case "Filename", "FileName":
-			if err := a.dec.DecodeElement(&meta.Filename, &se); err != nil {
-				return fail(decodeError(ctx, err))
+			if err := a.element(&meta.Filename, &se, a.lim.field); err != nil {
+				return fail(decodeError(ctx, a, err))
 			}
 		case "MimeType":
-			if err := a.dec.DecodeElement(&meta.MimeType, &se); err != nil {
-				return fail(decodeError(ctx, err))
+			if err := a.element(&meta.MimeType, &se, a.lim.field); err != nil {
+				return fail(decodeError(ctx, a, err))
 			}
 		case "Content":
 			if i == want {
@@ -199,7 +199,7 @@ func (c *Connector) openAttachment(ctx context.Context, cr credentials, d connec
 				return &connectors.DocumentStream{Body: newFileBody(a), ContentType: ct, FileName: name, Size: -1}, nil
 			}
 			if err := c.passAttachment(a, cr, voucherKey, i, meta); err != nil {
-				return fail(decodeError(ctx, err))
+				return fail(decodeError(ctx, a, err))
 			}
 		}
 	}
@@ -258,12 +258,19 @@ func newFileBody(a *answer) *fileBody {
 
 func (f *fileBody) Read(p []byte) (int, error) {
 	n, err := f.r.Read(p)
-	if err != nil && err != io.EOF {
-		if ce, ok := err.(base64.CorruptInputError); ok {
-			err = fmt.Errorf("file content at byte %d is not base64: %w", int64(ce), connectors.ErrBadAnswer)
-		} else {
-			err = fmt.Errorf("read file: %w: %w", connectors.ErrUnavailable, err)
-		}
+	if err == nil || err == io.EOF {
+		return n, err
+	}
+	ce, corrupt := err.(base64.CorruptInputError)
+	switch {
+	case f.a.body.fault != nil:
+		err = fmt.Errorf("read file: %w: %w", connectors.ErrUnavailable, f.a.body.fault)
+	case corrupt:
+		err = fmt.Errorf("file content at byte %d is not base64: %w", int64(ce), connectors.ErrBadAnswer)
+	case errors.Is(err, connectors.ErrBadAnswer):
+		err = fmt.Errorf("read file: %w", err)
+	default:
+		err = fmt.Errorf("read file: %w: %w", connectors.ErrUnavailable, err)
 	}
 	return n, err
 }

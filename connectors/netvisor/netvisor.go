@@ -102,6 +102,8 @@ type Connector struct {
 	seq    uint64
 	queues map[string]chan struct{}
 	paused map[string]time.Time
+	// limits bound what is read of an answer whole.
+	limits limits
 }
 
 var (
@@ -173,6 +175,7 @@ func (c Config) Open(logger *slog.Logger, client *http.Client) (*Connector, erro
 	return &Connector{
 		cfg: c, client: &cl, log: logger.With("connector", "netvisor"),
 		holder: newTransactionID()[:12], queues: map[string]chan struct{}{}, paused: map[string]time.Time{},
+		limits: defaultLimits(),
 	}, nil
 }
 

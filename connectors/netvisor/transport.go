@@ -2,8 +2,8 @@ package netvisor
 
 import (
 	"bufio"
+	"cmp"
 	"context"
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
@@ -164,9 +164,10 @@ func requestURL(base, resource string, params []param) string {
 // answer is an OK answer positioned after its ResponseStatus. Close
 // releases the organisation's queue.
 type answer struct {
-	dec  *xml.Decoder
-	br   *bufio.Reader
-	body io.ReadCloser
+	*xmlReader
+	br *bufio.Reader
+	// body is the response's, watched for a read that fails.
+	body *watchedBody
 	// stop ends the call's timer; turn is the queue's, released on Close.
 	stop     func()
 	turn     *turn
@@ -247,22 +248,29 @@ func (c *Connector) once(ctx context.Context, cr credentials, resource, u string
 		return nil, transportError(ctx, callCtx, resource, err)
 	}
 	c.observe(resource, resp.StatusCode, time.Since(start))
-	br := bufio.NewReaderSize(utf8Body(resp.Body, resp.Header.Get("Content-Type")), 64<<10)
-	dec := xml.NewDecoder(br)
-	// utf8Body has already decoded the body; the declaration's encoding
-	// must not be applied twice.
-	dec.CharsetReader = func(string, io.Reader) (io.Reader, error) { return br, nil }
-	status, err := readStatus(dec)
+	body := &watchedBody{ReadCloser: resp.Body}
+	br := bufio.NewReaderSize(utf8Body(body, resp.Header.Get("Content-Type")), 64<<10)
+	x := newXMLReader(br, c.limits)
+	status, err := x.status()
 	if err != nil {
 		resp.Body.Close()
-		stop()
-		if callCtx.Err() != nil {
-			return nil, transportError(ctx, callCtx, resource, err)
+		// Asked before stop, which ends callCtx: a body that did not
+		// arrive whole is Netvisor not answering; one that did, with no
+		// status in it, an answer Bilag cannot use.
+		if callCtx.Err() != nil || body.fault != nil {
+			err = transportError(ctx, callCtx, resource, cmp.Or(body.fault, err))
+			stop()
+			return nil, err
 		}
+		stop()
 		if resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests {
 			return nil, newAPIError(resource, resp.StatusCode, "", "answer without a Netvisor status")
 		}
-		return nil, fmt.Errorf("netvisor %s: status %d: %w", resource, resp.StatusCode, connectors.ErrBadAnswer)
+		if !errors.Is(err, connectors.ErrBadAnswer) {
+			// The decoder's text may quote the answer; keep only the fact.
+			err = connectors.ErrBadAnswer
+		}
+		return nil, fmt.Errorf("netvisor %s: status %d: %w", resource, resp.StatusCode, err)
 	}
 	if len(status) == 0 || status[0] != "OK" {
 		resp.Body.Close()
@@ -285,7 +293,24 @@ func (c *Connector) once(ctx context.Context, cr credentials, resource, u string
 	if stream {
 		timer.Stop()
 	}
-	return &answer{dec: dec, br: br, body: resp.Body, stop: stop}, nil
+	return &answer{xmlReader: x, br: br, body: body, stop: stop}, nil
+}
+
+// watchedBody is a response body that keeps the first error reading it
+// other than its end: the sign that the answer did not arrive whole (the
+// connection broke, or the call ran out of time), which a decoder's error
+// alone does not tell from an answer that arrived whole and ends early.
+type watchedBody struct {
+	io.ReadCloser
+	fault error
+}
+
+func (b *watchedBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err != nil && err != io.EOF && b.fault == nil {
+		b.fault = err
+	}
+	return n, err
 }
 
 // sign sets the documented headers and the MAC over the URL exactly as
@@ -311,36 +336,6 @@ func (c *Connector) sign(h http.Header, cr credentials, u string) {
 	h.Set("X-Netvisor-Interface-Language", s.Language)
 	h.Set("X-Netvisor-Organisation-ID", s.OrgID)
 	h.Set("Accept", "text/xml")
-}
-
-// readStatus reads up to the end of ResponseStatus and returns its Status
-// texts: ["OK"], or ["FAILED", "CODE :: message"].
-func readStatus(dec *xml.Decoder) ([]string, error) {
-	var status []string
-	in := false
-	for {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, err
-		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			switch {
-			case strings.EqualFold(t.Name.Local, "ResponseStatus"):
-				in = true
-			case in && strings.EqualFold(t.Name.Local, "Status"):
-				var s string
-				if err := dec.DecodeElement(&s, &t); err != nil {
-					return nil, err
-				}
-				status = append(status, strings.TrimSpace(s))
-			}
-		case xml.EndElement:
-			if strings.EqualFold(t.Name.Local, "ResponseStatus") {
-				return status, nil
-			}
-		}
-	}
 }
 
 // transportError classifies a round trip that failed. A caller that went

@@ -152,20 +152,20 @@ func (c *Connector) ledger(ctx context.Context, cr credentials, params []param) 
 	defer a.Close()
 	var out []connectors.Voucher
 	for {
-		tok, err := a.dec.Token()
+		tok, err := a.token()
 		if err == io.EOF {
 			return out, nil
 		}
 		if err != nil {
-			return nil, decodeError(ctx, err)
+			return nil, decodeError(ctx, a, err)
 		}
 		se, ok := tok.(xml.StartElement)
 		if !ok || se.Name.Local != "Voucher" {
 			continue
 		}
 		var vx voucherXML
-		if err := a.dec.DecodeElement(&vx, &se); err != nil {
-			return nil, decodeError(ctx, err)
+		if err := a.element(&vx, &se, a.lim.voucher); err != nil {
+			return nil, decodeError(ctx, a, err)
 		}
 		if strings.EqualFold(vx.Status, "deleted") {
 			continue
@@ -178,17 +178,21 @@ func (c *Connector) ledger(ctx context.Context, cr credentials, params []param) 
 	}
 }
 
-// decodeError classifies a failed read of an answer: cut off is the
-// upstream being unavailable, anything else an answer Bilag cannot use.
-func decodeError(ctx context.Context, err error) error {
+// decodeError classifies a failed read of answer a: a body that did not
+// arrive whole (reading it failed) is Netvisor being unavailable; one that
+// arrived whole and cannot be read, an answer Bilag cannot use.
+func decodeError(ctx context.Context, a *answer, err error) error {
 	if ctx.Err() != nil {
 		return transportError(ctx, ctx, "answer", err)
 	}
-	var syn *xml.SyntaxError
-	if errors.As(err, &syn) || errors.Is(err, io.ErrUnexpectedEOF) {
-		if errors.Is(err, io.ErrUnexpectedEOF) {
-			return fmt.Errorf("read answer: %w: %w", connectors.ErrUnavailable, err)
-		}
+	if a.body.fault != nil {
+		return fmt.Errorf("read answer: %w: %w", connectors.ErrUnavailable, a.body.fault)
+	}
+	if errors.Is(err, connectors.ErrBadAnswer) {
+		return err
+	}
+	if _, ok := errors.AsType[*xml.SyntaxError](err); ok {
+		// Its text may quote the answer; keep only the fact.
 		return fmt.Errorf("decode answer: %w", connectors.ErrBadAnswer)
 	}
 	return fmt.Errorf("decode answer: %w: %w", connectors.ErrBadAnswer, err)

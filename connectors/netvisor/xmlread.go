@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"regexp"
@@ -12,6 +13,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"bilag/connectors"
 )
 
 // utf8Body turns an answer's body into UTF-8. Netvisor writes ISO-8859-15
@@ -138,7 +141,9 @@ func (t *textReader) Read(p []byte) (int, error) {
 		if t.br.Buffered() == 0 {
 			if _, err := t.br.Peek(1); err != nil {
 				if err == io.EOF {
-					err = io.ErrUnexpectedEOF
+					// The answer arrived whole, as long as its length
+					// said, and ends inside the element.
+					err = errEndsInText
 				}
 				return 0, err
 			}
@@ -170,6 +175,159 @@ func dropSpace(b []byte) []byte {
 	}
 	return out
 }
+
+// limits bound what the connector reads of an answer whole, through its
+// XML decoder: a part longer than its bound fails as it is read, so that
+// an over-long element costs at most its bound, never the whole of it
+// (xml.Decoder holds a text as one token, and DecodeElement a string in
+// full, several times over while they grow). Files are not among them:
+// their base64 streams past the decoder (textReader).
+type limits struct {
+	// head is the answer up to the end of its ResponseStatus: the
+	// declaration, the root and the Status texts, a failure's message
+	// among them (a few hundred bytes).
+	head int64
+	// token is one text or tag read on the way to an element Bilag wants.
+	token int64
+	// voucher is one voucher of the ledger, its lines included.
+	voucher int64
+	// field is one small element read whole: a file's name or type.
+	field int64
+	// answer is all the decoder reads of one answer: a year's ledger, the
+	// largest answer held in memory (Netvisor's ledger has no pages).
+	answer int64
+}
+
+func defaultLimits() limits {
+	return limits{head: 64 << 10, token: 1 << 20, voucher: 4 << 20, field: 64 << 10, answer: 256 << 20}
+}
+
+// tooLongError: a part of an answer that Bilag reads whole is longer than
+// it allows. It is an answer Bilag cannot use.
+type tooLongError struct {
+	what  string
+	limit int64
+}
+
+func (e *tooLongError) Error() string {
+	return fmt.Sprintf("%s longer than %d bytes", e.what, e.limit)
+}
+
+// Is makes errors.Is(err, connectors.ErrBadAnswer) true.
+func (e *tooLongError) Is(target error) bool { return target == connectors.ErrBadAnswer }
+
+// boundedReader is what an answer's decoder reads from: the answer's
+// bufio.Reader, up to the bound its caller set for the token or element
+// about to be read, and up to the answer's own.
+type boundedReader struct {
+	br          *bufio.Reader
+	what        string
+	limit, left int64
+	total, all  int64
+}
+
+// bound lets the next read take at most limit bytes, which what names.
+func (b *boundedReader) bound(what string, limit int64) {
+	b.what, b.limit, b.left = what, limit, limit
+}
+
+func (b *boundedReader) check() error {
+	if b.all <= 0 {
+		return &tooLongError{what: "answer", limit: b.total}
+	}
+	if b.left <= 0 {
+		return &tooLongError{what: b.what, limit: b.limit}
+	}
+	return nil
+}
+
+// ReadByte is what xml.Decoder reads with.
+func (b *boundedReader) ReadByte() (byte, error) {
+	if err := b.check(); err != nil {
+		return 0, err
+	}
+	c, err := b.br.ReadByte()
+	if err == nil {
+		b.left--
+		b.all--
+	}
+	return c, err
+}
+
+func (b *boundedReader) Read(p []byte) (int, error) {
+	if err := b.check(); err != nil {
+		return 0, err
+	}
+	n, err := b.br.Read(p[:min(int64(len(p)), b.left, b.all)])
+	b.left -= int64(n)
+	b.all -= int64(n)
+	return n, err
+}
+
+// xmlReader is an answer's decoder with the bounds of what it reads.
+type xmlReader struct {
+	dec *xml.Decoder
+	in  *boundedReader
+	lim limits
+}
+
+func newXMLReader(br *bufio.Reader, lim limits) *xmlReader {
+	in := &boundedReader{br: br, total: lim.answer, all: lim.answer}
+	dec := xml.NewDecoder(in)
+	// utf8Body has already decoded the body; the declaration's encoding
+	// must not be applied twice, nor the bounds left behind.
+	dec.CharsetReader = func(string, io.Reader) (io.Reader, error) { return in, nil }
+	return &xmlReader{dec: dec, in: in, lim: lim}
+}
+
+// token is the next token, a text or a tag of at most lim.token bytes.
+func (x *xmlReader) token() (xml.Token, error) {
+	x.in.bound("a text or tag", x.lim.token)
+	return x.dec.Token()
+}
+
+// element decodes the element se starts into v, whole, if it is at most
+// limit bytes long.
+func (x *xmlReader) element(v any, se *xml.StartElement, limit int64) error {
+	x.in.bound("element <"+se.Name.Local+">", limit)
+	return x.dec.DecodeElement(v, se)
+}
+
+// status reads up to the end of ResponseStatus, at most lim.head bytes
+// from the answer's start, and returns its Status texts: ["OK"], or
+// ["FAILED", "CODE :: message"].
+func (x *xmlReader) status() ([]string, error) {
+	x.in.bound("the answer's status", x.lim.head)
+	var status []string
+	in := false
+	for {
+		tok, err := x.dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			switch {
+			case strings.EqualFold(t.Name.Local, "ResponseStatus"):
+				in = true
+			case in && strings.EqualFold(t.Name.Local, "Status"):
+				var s string
+				if err := x.dec.DecodeElement(&s, &t); err != nil {
+					return nil, err
+				}
+				status = append(status, strings.TrimSpace(s))
+			}
+		case xml.EndElement:
+			if strings.EqualFold(t.Name.Local, "ResponseStatus") {
+				return status, nil
+			}
+		}
+	}
+}
+
+// errEndsInText: an answer ended inside an element's text (a file's
+// base64): not a lost answer but one Bilag cannot use.
+var errEndsInText = fmt.Errorf("answer ends inside an element's text: %w", connectors.ErrBadAnswer)
 
 // errNoElement: an answer ended without the element asked for.
 var errNoElement = errors.New("element not in the answer")

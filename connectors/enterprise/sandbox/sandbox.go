@@ -1,6 +1,7 @@
 // Package sandbox stands in for a customer's Visma Enterprise order import
 // (fakturering_ws): POST {root}/secure/orderimport/order with HTTP Basic
-// authentication, the seed's field rules, a refused repeat of a customer,
+// authentication, the seed's field rules (rules.go, read from the seed on
+// their own, not from Bilag's validator), a refused repeat of a customer,
 // principal, commodity and serial number, and a page listing the orders it
 // accepted. It keeps everything in memory.
 package sandbox
@@ -17,8 +18,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"bilag/connectors/enterprise"
 )
 
 // Root is the web-service root under the sandbox's base URL, as on a real
@@ -56,7 +55,7 @@ type Answer struct {
 // Accepted is an order the sandbox took.
 type Accepted struct {
 	At    time.Time
-	Order enterprise.Order
+	Order Order
 }
 
 // Sandbox is the stand-in's state and its http.Handler.
@@ -97,25 +96,6 @@ func New(opts ...Option) *Sandbox {
 	}
 	return s
 }
-
-// Rules are what the sandbox's "system owner's database" holds: its
-// system codes' first, its company, principals, commodities and VAT codes.
-// A connection that lists them lets Bilag's validator see what the sandbox
-// would refuse.
-func Rules() enterprise.Rules {
-	return enterprise.Rules{
-		System: "WS", Company: 1,
-		Principals:  map[int]bool{20: true, 30: true},
-		Commodities: map[int]bool{100: true, 200: true, 300: true},
-		VATCodes:    map[int]bool{0: true, 100: true, 150: true},
-	}
-}
-
-// Codes are Rules as the lists a person types into the connection form.
-func Codes() (principals, commodities, vat string) { return "20, 30", "100, 200, 300", "0, 100, 150" }
-
-// Systems are the system codes the sandbox knows.
-func Systems() []string { return []string{"WS", "BI"} }
 
 // URL is the web-service root to type into Bilag's form.
 func (s *Sandbox) URL() string { return s.base + Root }
@@ -190,26 +170,20 @@ func (s *Sandbox) importOrder(w http.ResponseWriter, r *http.Request) {
 		answer(w, http.StatusBadRequest, Answer{Status: StatusInvalid, Message: "Ugyldig JSON: én ordre ventet"})
 		return
 	}
-	rules := Rules()
-	rules.System = ""
-	cs, err := enterprise.ParseJSON(body, rules)
-	if err != nil || len(cs) != 1 {
+	dec := json.NewDecoder(strings.NewReader(string(body)))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil || dec.More() {
 		answer(w, http.StatusBadRequest, Answer{Status: StatusInvalid, Message: "Ugyldig JSON"})
 		return
 	}
-	c := cs[0]
-	if !c.OK() {
-		var msgs []string
-		for _, f := range c.Findings {
-			if !f.Warning {
-				msgs = append(msgs, fmt.Sprintf("%s: %s", where(f), f.Code))
-			}
-		}
-		answer(w, http.StatusBadRequest, Answer{Status: StatusInvalid, Message: "Ugyldig ordre: " + strings.Join(msgs, "; ")})
+	reg := Registered()
+	o, problems := readOrder(m, reg)
+	if len(problems) > 0 {
+		answer(w, http.StatusBadRequest, Answer{Status: StatusInvalid, Message: "Ugyldig ordre: " + strings.Join(problems, "; ")})
 		return
 	}
-	o := c.Order
-	if !contains(Systems(), o.ExternalSystem) {
+	if !contains(reg.Systems, o.ExternalSystem) {
 		answer(w, http.StatusBadRequest, Answer{Status: StatusInvalid, Message: "Ukjent systemkode " + o.ExternalSystem})
 		return
 	}
@@ -240,13 +214,6 @@ func (s *Sandbox) importOrder(w http.ResponseWriter, r *http.Request) {
 		panic(http.ErrAbortHandler)
 	}
 	answer(w, http.StatusOK, Answer{Status: StatusOK, Message: "OK"})
-}
-
-func where(f enterprise.Finding) string {
-	if f.Line > 0 {
-		return fmt.Sprintf("linje %d %s", f.Line, f.Field)
-	}
-	return f.Field
 }
 
 func contains(list []string, s string) bool {
