@@ -235,3 +235,22 @@ func TestConsentCheckAskedTwice(t *testing.T) {
 		t.Errorf("the second check shows a failure")
 	}
 }
+
+// TestAccountantPagesReadNoSession: the accountant's pages know their
+// visitor by the link alone. An analyst who opens their own link in the
+// browser they are logged in with sees the accountant's page as the
+// accountant does: no portal navigation, no log-out, no notifications.
+func TestAccountantPagesReadNoSession(t *testing.T) {
+	e := newEnv(t)
+	analyst := e.loggedIn(e.analyst)
+	link := analyst.createLink(e.fj, "")
+	for name, b := range map[string]*browser{"the accountant": e.browser(), "the logged-in analyst": analyst} {
+		page := b.get(link)
+		wantStatus(t, "GET link as "+name, page, http.StatusOK)
+		for _, portal := range []string{`action="/logout"`, `href="/notifications"`, `href="/settings"`} {
+			if strings.Contains(page.Body, portal) {
+				t.Errorf("the consent page for %s has the portal's %s", name, portal)
+			}
+		}
+	}
+}

@@ -51,6 +51,17 @@ func (s *Server) page(c echo.Context, title string, data any) *views.Page {
 	return p
 }
 
+// barePage is the envelope of a page outside the portal (the
+// accountant's): no user, no notifications, no flash; the session is not
+// read, whoever else uses the browser.
+func (s *Server) barePage(c echo.Context, title string, data any) *views.Page {
+	p := &views.Page{Title: title, Lang: s.lang(c), Path: c.Request().URL.RequestURI(), Static: s.staticURL, FirmName: s.firm, Zone: s.zone, Data: data, Bare: true}
+	if tok, ok := c.Get("csrf").(string); ok {
+		p.CSRF = tok
+	}
+	return p
+}
+
 // pageUser is what a page shows of u; nil for nobody.
 func pageUser(u *db.User) *views.User {
 	if u == nil {

@@ -216,7 +216,7 @@ func (s *Server) accountant() (*accountant.Handler, error) {
 		Firm:        accountant.Firm{Name: s.firm, LogoURL: s.firmInfo.LogoURL, Contact: s.firmInfo.Contact, PrivacyURL: s.firmInfo.PrivacyURL},
 		BaseURL:     s.baseURL,
 		Now:         s.now,
-		Portal:      accountant.Portal{Page: s.page, Lang: s.lang, DefaultLanguage: defaultLanguage, Throttle: s.throttle.take},
+		Portal:      accountant.Portal{Page: s.barePage, Lang: s.lang, DefaultLanguage: defaultLanguage, Throttle: s.throttle.take},
 	})
 }
 

@@ -58,8 +58,8 @@ type Firm struct {
 // served beside. Each is a function of the request alone: nothing here
 // asks who is logged in.
 type Portal struct {
-	// Page wraps a page's data in the portal's envelope: the CSRF token,
-	// the static files' URLs, the language, a flash message.
+	// Page wraps a page's data in the portal's envelope without its
+	// session: the CSRF token, the static files' URLs, the language.
 	Page func(c echo.Context, title string, data any) *views.Page
 	// Lang is the visitor's language: the one chosen on the language
 	// switch, else the browser's, else the default DefaultLanguage set.
@@ -143,7 +143,6 @@ type pageData interface {
 func (h *Handler) render(c echo.Context, status int, name, title string, data pageData) error {
 	p := h.portal.Page(c, title, data)
 	p.Bare = true
-	p.User = nil
 	p.FirmLogo = h.firm.LogoURL
 	p.Connector = data.connector()
 	if z := views.CountryZone(data.country()); z != nil {
