@@ -18,14 +18,14 @@ import (
 // there is tested here without a line of views naming it.
 func diskConnectors(t *testing.T) map[string]fs.FS {
 	t.Helper()
-	dirs, err := fs.Glob(os.DirFS(".."), "connectors/*/words")
+	dirs, err := fs.Glob(os.DirFS(".."), "connectors/*/"+connectorDir)
 	if err != nil || len(dirs) == 0 {
 		t.Fatalf("no connector words under ../connectors (%v)", err)
 	}
 	out := map[string]fs.FS{}
 	for _, dir := range dirs {
 		if name := path.Base(path.Dir(dir)); name != "connectortest" { // the server tests' fake, not a connector
-			out[name] = os.DirFS(path.Join("..", dir))
+			out[name] = os.DirFS(path.Join("..", path.Dir(dir)))
 		}
 	}
 	return out
@@ -55,7 +55,7 @@ func templateFS(t *testing.T) fs.FS {
 		t.Fatal(err)
 	}
 	for name, cfs := range diskConnectors(t) {
-		if b, err := fs.ReadFile(cfs, connectorTemplate); err == nil {
+		if b, err := fs.ReadFile(cfs, path.Join(connectorDir, connectorTemplate)); err == nil {
 			out["connectors/"+name+".html"] = &fstest.MapFile{Data: b}
 		}
 	}
@@ -140,13 +140,13 @@ func TestMessageFilesAreChecked(t *testing.T) {
 		files fstest.MapFS
 		want  string
 	}{
-		{"no English", fstest.MapFS{"sv.json": {Data: []byte(`{"x.title": "Titel"}`)}}, "no en.json"},
-		{"a language Bilag does not offer", fstest.MapFS{"en.json": {Data: []byte(`{"x.title": "Title"}`)}, "de.json": {Data: []byte(`{"x.title": "Titel"}`)}}, "not one of the languages"},
-		{"a key without English", fstest.MapFS{"en.json": {Data: []byte(`{"x.title": "Title"}`)}, "sv.json": {Data: []byte(`{"x.titel": "Titel"}`)}}, "no English text"},
-		{"another connector's key", fstest.MapFS{"en.json": {Data: []byte(`{"y.title": "Title"}`)}}, "not one of its own"},
-		{"a neutral key", fstest.MapFS{"en.json": {Data: []byte(`{"consent.title": "Title"}`)}}, "not one of its own"},
-		{"an empty text", fstest.MapFS{"en.json": {Data: []byte(`{"x.title": "Title"}`)}, "da.json": {Data: []byte(`{"x.title": ""}`)}}, "is empty"},
-		{"not JSON", fstest.MapFS{"en.json": {Data: []byte(`{"x.title": `)}}, "en.json"},
+		{"no English", fstest.MapFS{"words/sv.json": {Data: []byte(`{"x.title": "Titel"}`)}}, "no en.json"},
+		{"a language Bilag does not offer", fstest.MapFS{"words/en.json": {Data: []byte(`{"x.title": "Title"}`)}, "words/de.json": {Data: []byte(`{"x.title": "Titel"}`)}}, "not one of the languages"},
+		{"a key without English", fstest.MapFS{"words/en.json": {Data: []byte(`{"x.title": "Title"}`)}, "words/sv.json": {Data: []byte(`{"x.titel": "Titel"}`)}}, "no English text"},
+		{"another connector's key", fstest.MapFS{"words/en.json": {Data: []byte(`{"y.title": "Title"}`)}}, "not one of its own"},
+		{"a neutral key", fstest.MapFS{"words/en.json": {Data: []byte(`{"consent.title": "Title"}`)}}, "not one of its own"},
+		{"an empty text", fstest.MapFS{"words/en.json": {Data: []byte(`{"x.title": "Title"}`)}, "words/da.json": {Data: []byte(`{"x.title": ""}`)}}, "is empty"},
+		{"not JSON", fstest.MapFS{"words/en.json": {Data: []byte(`{"x.title": `)}}, "en.json"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -163,9 +163,9 @@ func TestMessageFilesAreChecked(t *testing.T) {
 // neutral ones elsewhere, and no file of views names it.
 func TestConnectorBringsItsWords(t *testing.T) {
 	fake := fstest.MapFS{
-		"en.json":      {Data: []byte(`{"connector.fake": "Fake Books", "fake.consent.title": "Connect Fake Books"}`)},
-		"sv.json":      {Data: []byte(`{"connector.fake": "Fake Böcker", "fake.consent.title": "Koppla Fake Böcker"}`)},
-		"consent.html": {Data: []byte(`{{define "connector-logo"}}<b>fake-logo</b>{{end}}`)},
+		"words/en.json":      {Data: []byte(`{"connector.fake": "Fake Books", "fake.consent.title": "Connect Fake Books"}`)},
+		"words/sv.json":      {Data: []byte(`{"connector.fake": "Fake Böcker", "fake.consent.title": "Koppla Fake Böcker"}`)},
+		"words/consent.html": {Data: []byte(`{{define "connector-logo"}}<b>fake-logo</b>{{end}}`)},
 	}
 	r, err := New(Options{Connectors: map[string]fs.FS{"fake": fake}})
 	if err != nil {

@@ -37,11 +37,12 @@ type Options struct {
 	// ones (FS).
 	Templates fs.FS
 	// Connectors are each connector's own words, by connector name, as its
-	// package embeds them: <lang>.json message files whose keys are
-	// "<name>.…" (its wording of a neutral key) and "connector.<name>" (its
-	// name as people know it), English required; and, optionally,
-	// consent.html, which replaces the connector blocks of connectorPages.
-	// Adding a connector adds a row here and no file to views.
+	// package embeds them, in a directory words: <lang>.json message files
+	// whose keys are "<name>.…" (its wording of a neutral key) and
+	// "connector.<name>" (its name as people know it), English required;
+	// and, optionally, consent.html, which replaces the connector blocks of
+	// connectorPages. Adding a connector adds a row here and no file to
+	// views.
 	Connectors map[string]fs.FS
 }
 
@@ -68,9 +69,12 @@ var connectorPages = []string{"company", "consent", "consent_result", "connect_f
 // connectorBlock prefixes the names of the blocks a connector file defines.
 const connectorBlock = "connector-"
 
-// connectorTemplate is the file of a connector's words that replaces the
-// connector blocks.
-const connectorTemplate = "consent.html"
+// connectorDir is the directory of a connector's words in its files, and
+// connectorTemplate the file there that replaces the connector blocks.
+const (
+	connectorDir      = "words"
+	connectorTemplate = "consent.html"
+)
 
 // New parses every page with the layout and partials, each of
 // connectorPages once more per connector template, and reads the core's
@@ -122,7 +126,10 @@ func New(opt Options) (*Renderer, error) {
 		r.pages[page] = t
 	}
 	for _, connector := range r.connectors {
-		cfs := opt.Connectors[connector]
+		cfs, err := fs.Sub(opt.Connectors[connector], connectorDir)
+		if err != nil {
+			return nil, fmt.Errorf("connector %s's words: %w", connector, err)
+		}
 		if err := r.words.add(cfs, "connector "+connector, func(key string) bool { return connectorKey(connector, key) }); err != nil {
 			return nil, err
 		}

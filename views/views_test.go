@@ -298,7 +298,7 @@ func TestConnectorFileIsChecked(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			bad := fstest.MapFS{"en.json": {Data: []byte(`{}`)}, "consent.html": {Data: []byte(tt.file)}}
+			bad := fstest.MapFS{"words/en.json": {Data: []byte(`{}`)}, "words/consent.html": {Data: []byte(tt.file)}}
 			_, err := New(Options{Connectors: map[string]fs.FS{"bad": bad}})
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("New(with %s) = %v, want an error saying %q", tt.file, err, tt.want)

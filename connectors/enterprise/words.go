@@ -8,14 +8,9 @@ import (
 //go:embed words
 var words embed.FS
 
-// Words are Visma Enterprise (invoice order import)'s own words for Bilag's pages, handed to the views by
-// the registry: words/<lang>.json, its wording of the pages' texts and its
-// name as people know it, and words/consent.html, its blocks of the consent,
-// result, key form and company pages.
-func Words() fs.FS {
-	sub, err := fs.Sub(words, "words")
-	if err != nil {
-		panic(err) // the embed pattern guarantees the directory
-	}
-	return sub
-}
+// Words are Visma Enterprise (invoice order import)'s own words for Bilag's pages, handed to the
+// views by the registry (views.Options.Connectors): words/<lang>.json, its
+// wording of the pages' texts and its name as people know it, and
+// words/consent.html, its blocks of the consent, result, key form and
+// company pages.
+func Words() fs.FS { return words }
