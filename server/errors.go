@@ -14,6 +14,7 @@ import (
 	"bilag/connectors"
 	"bilag/db"
 	"bilag/server/connections"
+	"bilag/views"
 )
 
 var errCrossOrigin = errors.New("cross-origin or missing CSRF token")
@@ -104,10 +105,17 @@ func (s *Server) upstreamAnswerTo(c echo.Context, err error) (upstreamAnswer, bo
 			key = row.key + string(connectors.RefusedOther)
 		}
 	case connectors.ClassEnded:
+		who := "view"
 		if u := currentUser(c); u != nil && u.CanManageConnections() {
-			key += "manage"
-		} else {
-			key += "view"
+			who = "manage"
+		}
+		key += who
+		// A connection someone disconnected did not end by itself: say
+		// who and when.
+		if d := s.disconnectionHere(c); d != nil {
+			lang := s.lang(c)
+			key = "upstream.disconnected." + who
+			args = []any{d.By, s.views.ConnectorName(lang, d.Connector), views.FormatTime(d.At, s.zone, lang)}
 		}
 	case connectors.ClassUnavailable, connectors.ClassRateLimited:
 		wait := f.RetryAfter
@@ -121,6 +129,30 @@ func (s *Server) upstreamAnswerTo(c echo.Context, err error) (upstreamAnswer, bo
 	}
 	a.Text = s.ct(c, connector, key, args...)
 	return a, true
+}
+
+// disconnectionHere is the disconnection of the current company's
+// connection, nil when it is not disconnected (or on no company's route).
+// It is asked only once a read found the connection ended, so a read that
+// works pays nothing for it.
+func (s *Server) disconnectionHere(c echo.Context) *disconnection {
+	co := currentCompany(c)
+	if co == nil {
+		return nil
+	}
+	ctx := c.Request().Context()
+	conn, err := s.conns.Current(ctx, co.ID)
+	if err != nil {
+		if !isNotFound(err) {
+			s.log.WarnContext(ctx, "read connection of an ended read", "company_id", co.ID, "err", err)
+		}
+		return nil
+	}
+	d, err := s.disconnectionOf(ctx, conn)
+	if err != nil {
+		s.log.WarnContext(ctx, "read disconnection", "company_id", co.ID, "err", err)
+	}
+	return d
 }
 
 // answerUpstream writes the answer to an upstream failure: JSON to the
