@@ -39,6 +39,10 @@ var (
 // RateLimitError is ErrRateLimited with the wait the upstream asked for.
 type RateLimitError struct {
 	RetryAfter time.Duration
+	// Reset is when a quota counted per fixed period on the clock (a UTC
+	// day) resets, when that is what is spent; zero otherwise. A wait of
+	// hours is better told as the time it ends.
+	Reset time.Time
 }
 
 func (e *RateLimitError) Error() string {

@@ -91,6 +91,9 @@ type Failure struct {
 	Refused Refused
 	// RetryAfter is the wait the upstream asked for; 0 when it named none.
 	RetryAfter time.Duration
+	// Reset is when a spent quota resets (RateLimitError.Reset); zero when
+	// unknown.
+	Reset time.Time
 }
 
 // Classify tells which class of upstream failure err is. The order
@@ -107,7 +110,7 @@ func Classify(err error) Failure {
 	if errors.Is(err, ErrRateLimited) {
 		f := Failure{Class: ClassRateLimited}
 		if rl, ok := errors.AsType[*RateLimitError](err); ok {
-			f.RetryAfter = rl.RetryAfter
+			f.RetryAfter, f.Reset = rl.RetryAfter, rl.Reset
 		}
 		return f
 	}

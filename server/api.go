@@ -11,6 +11,9 @@ import (
 type apiError struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
+	// ResetsAt is when a spent upstream quota resets (RFC 3339, UTC),
+	// beside Retry-After's seconds; only with rate_limited.
+	ResetsAt string `json:"resets_at,omitempty"`
 }
 
 func apiCode(status int) string {

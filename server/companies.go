@@ -2,6 +2,8 @@ package server
 
 import (
 	"context"
+	"fmt"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -153,6 +155,9 @@ type companyPage struct {
 	Runs         []db.SyncRun
 	// Charts compare months: vouchers booked and documents opened.
 	Charts []views.Chart
+	// Disconnected says who disconnected the connection and when; nil
+	// unless it is disconnected.
+	Disconnected *disconnection
 }
 
 // connector is the one whose words the page shows: the current
@@ -191,6 +196,9 @@ func (s *Server) renderCompany(c echo.Context, form *views.Form) error {
 	if conn, err := s.conns.Current(ctx, co.ID); err == nil {
 		p.Connection, p.Reads = conn, s.conns.Reads(conn)
 	} else if !isNotFound(err) {
+		return err
+	}
+	if p.Disconnected, err = s.disconnectionOf(ctx, p.Connection); err != nil {
 		return err
 	}
 	if p.Runs, err = s.db.SyncRuns(ctx, co.ID, 5); err != nil {
@@ -263,4 +271,41 @@ func (s *Server) activityCharts(c echo.Context, companyID int64) ([]views.Chart,
 		return views.NewChart(title, labels, values)
 	}
 	return []views.Chart{chart(s.t(c, "chart.vouchers"), vouchers), chart(s.t(c, "chart.opens"), opens)}, nil
+}
+
+// disconnection is who disconnected a connection and when.
+type disconnection struct {
+	// By is the person's name (their e-mail address when they are no
+	// longer a user).
+	By string
+	At time.Time
+	// Connector is the disconnected connection's.
+	Connector string
+}
+
+// disconnectionOf says who disconnected conn and when: the audit trail's
+// newest disconnect of its connector since its approval (the connection
+// row keeps neither). It is nil when conn is nil or not disconnected, or
+// when no such row is found; the pages then say only "Disconnected".
+func (s *Server) disconnectionOf(ctx context.Context, conn *db.Connection) (*disconnection, error) {
+	if conn == nil || conn.Status != db.ConnDisconnected {
+		return nil, nil
+	}
+	events, err := s.db.CompanyAudit(ctx, db.AuditFilter{CompanyID: conn.CompanyID, Action: db.AuditDisconnect}, 0, 20)
+	if err != nil {
+		return nil, fmt.Errorf("disconnection of connection %d: %w", conn.ID, err)
+	}
+	for _, e := range events {
+		if e.Target != conn.Connector || e.At.Before(conn.ApprovedAt) || e.Actor == "" {
+			continue
+		}
+		d := &disconnection{By: e.Actor, At: e.At, Connector: conn.Connector}
+		if e.UserID != nil {
+			if u, err := s.db.User(ctx, *e.UserID); err == nil && u.Name != "" {
+				d.By = u.Name
+			}
+		}
+		return d, nil
+	}
+	return nil, nil
 }

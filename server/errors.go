@@ -14,6 +14,7 @@ import (
 	"bilag/connectors"
 	"bilag/db"
 	"bilag/server/connections"
+	"bilag/views"
 )
 
 var errCrossOrigin = errors.New("cross-origin or missing CSRF token")
@@ -61,6 +62,10 @@ const (
 	rateLimitRetry   = 60 * time.Second
 )
 
+// quotaWait is the longest wait told in seconds: a longer one is a quota
+// spent for hours (e-conomic's per day), told as the time it resets.
+const quotaWait = 10 * time.Minute
+
 // upstreamAnswer is an upstream failure as the reader is told it.
 type upstreamAnswer struct {
 	Status int
@@ -70,7 +75,9 @@ type upstreamAnswer struct {
 	Text string
 	// RetryAfter is the wait in seconds (Retry-After), 0 for none.
 	RetryAfter int
-	Level      slog.Level
+	// ResetsAt is when a spent quota resets; zero when none is.
+	ResetsAt time.Time
+	Level    slog.Level
 }
 
 // upstreamClass is connectors.Classify, with the connection's own state:
@@ -104,10 +111,17 @@ func (s *Server) upstreamAnswerTo(c echo.Context, err error) (upstreamAnswer, bo
 			key = row.key + string(connectors.RefusedOther)
 		}
 	case connectors.ClassEnded:
+		who := "view"
 		if u := currentUser(c); u != nil && u.CanManageConnections() {
-			key += "manage"
-		} else {
-			key += "view"
+			who = "manage"
+		}
+		key += who
+		// A connection someone disconnected did not end by itself: say
+		// who and when.
+		if d := s.disconnectionHere(c); d != nil {
+			lang := s.lang(c)
+			key = "upstream.disconnected." + who
+			args = []any{d.By, s.views.ConnectorName(lang, d.Connector), views.FormatTime(d.At, s.zone, lang)}
 		}
 	case connectors.ClassUnavailable, connectors.ClassRateLimited:
 		wait := f.RetryAfter
@@ -116,11 +130,56 @@ func (s *Server) upstreamAnswerTo(c echo.Context, err error) (upstreamAnswer, bo
 		}
 		a.RetryAfter = int((wait + time.Second - 1) / time.Second)
 		args = []any{a.RetryAfter}
+		if reset := quotaReset(f, wait, s.now()); !reset.IsZero() && connector != "" {
+			lang := s.lang(c)
+			key, a.ResetsAt = "upstream.quota", reset
+			args = []any{s.views.ConnectorName(lang, connector), views.FormatTime(reset, s.zone, lang)}
+		}
 	case connectors.ClassBadAnswer:
 		args = []any{c.Response().Header().Get(echo.HeaderXRequestID)}
 	}
 	a.Text = s.ct(c, connector, key, args...)
 	return a, true
+}
+
+// quotaReset is when the quota a rate limit says is spent resets: the
+// time the upstream or the budget named, else, for a wait longer than
+// quotaWait, its end to the minute; zero for a short wait, which is told
+// in seconds.
+func quotaReset(f connectors.Failure, wait time.Duration, now time.Time) time.Time {
+	switch {
+	case f.Class != connectors.ClassRateLimited:
+		return time.Time{}
+	case !f.Reset.IsZero():
+		return f.Reset
+	case wait > quotaWait:
+		return now.Add(wait).Round(time.Minute)
+	}
+	return time.Time{}
+}
+
+// disconnectionHere is the disconnection of the current company's
+// connection, nil when it is not disconnected (or on no company's route).
+// It is asked only once a read found the connection ended, so a read that
+// works pays nothing for it.
+func (s *Server) disconnectionHere(c echo.Context) *disconnection {
+	co := currentCompany(c)
+	if co == nil {
+		return nil
+	}
+	ctx := c.Request().Context()
+	conn, err := s.conns.Current(ctx, co.ID)
+	if err != nil {
+		if !isNotFound(err) {
+			s.log.WarnContext(ctx, "read connection of an ended read", "company_id", co.ID, "err", err)
+		}
+		return nil
+	}
+	d, err := s.disconnectionOf(ctx, conn)
+	if err != nil {
+		s.log.WarnContext(ctx, "read disconnection", "company_id", co.ID, "err", err)
+	}
+	return d
 }
 
 // answerUpstream writes the answer to an upstream failure: JSON to the
@@ -132,7 +191,11 @@ func (s *Server) answerUpstream(c echo.Context, a upstreamAnswer, err error) {
 		c.Response().Header().Set("Retry-After", strconv.Itoa(a.RetryAfter))
 	}
 	if isAPI(c) {
-		_ = c.JSON(a.Status, apiError{Code: a.Code, Message: a.Text})
+		e := apiError{Code: a.Code, Message: a.Text}
+		if !a.ResetsAt.IsZero() {
+			e.ResetsAt = a.ResetsAt.UTC().Format(time.RFC3339)
+		}
+		_ = c.JSON(a.Status, e)
 		return
 	}
 	if c.Request().Method == http.MethodHead {

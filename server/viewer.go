@@ -3,7 +3,6 @@ package server
 import (
 	"bufio"
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -31,13 +30,8 @@ func (s *Server) viewDocument(c echo.Context) error {
 	co := currentCompany(c)
 	d, err := s.conns.OpenDocument(c.Request().Context(), co.ID, doc)
 	if err != nil {
-		// The frame has so far answered an upstream failure in the
-		// neutral words, where the document route, the voucher page and
-		// the API use its connector's (views/i18n_failures.go wants them
-		// alike): kept until that is decided.
-		if ue, ok := errors.AsType[*connections.UpstreamError](err); ok {
-			err = ue.Err
-		}
+		// An upstream failure (a *connections.UpstreamError, with its
+		// connector) reads as on the document route and in the API.
 		return err
 	}
 	br := bufio.NewReaderSize(d.Reader, 64<<10)

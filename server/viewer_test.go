@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"bilag/connectors/eaccounting"
 	"bilag/connectors/eaccounting/sandbox"
 	"bilag/db"
 )
@@ -109,4 +110,39 @@ func TestVoucherPageFramesTheViewer(t *testing.T) {
 			t.Errorf("the image after its page: X-Bilag-Cache = %q, want hit (the page's read filled the cache)", got)
 		}
 	})
+}
+
+// Issue 25 item 2: the frame tells an upstream failure in the words the
+// document route and the API use, naming the accounting system, never in
+// neutral words of its own.
+func TestFrameNamesTheSystemLikeTheRest(t *testing.T) {
+	f := newFaultEnv(t)
+	v, att := f.docOf(eaccounting.KindAttachment)
+	tests := []struct {
+		name   string
+		rule   faultRule
+		status int
+		code   string
+		text   string
+	}{
+		{"503", status("/v2/", http.StatusServiceUnavailable, "Service Unavailable"), http.StatusServiceUnavailable, "upstream_unavailable", "Visma is not answering right now."},
+		{"refusal", status("/v2/", http.StatusForbidden, vismaError(4003)), http.StatusForbidden, "upstream_forbidden", "Visma refused: the company's start guide in Visma eEkonomi is not completed."},
+		{"bad answer", status("/files/", http.StatusNotFound, "<Error/>"), http.StatusBadGateway, "upstream_bad_answer", "Visma gave an answer Bilag cannot use."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f.answer(t, tt.rule)
+			frame := f.viewer.get(docPath(f.fj, v, att) + "/view")
+			wantStatus(t, "frame", frame, tt.status)
+			text := strings.Join(strings.Fields(frame.Text()), " ")
+			if !strings.Contains(text, tt.text) || strings.Contains(text, "The accounting system") {
+				t.Errorf("frame says %.300q, want %q as the document route says it", text, tt.text)
+			}
+			doc := f.viewer.get(docPath(f.fj, v, att))
+			wantText(t, "document route", doc, tt.text)
+			if msg := apiMessage(t, "api", f.portal.api(t, f.token, "/api/v1"+docPath(f.fj, v, att)), tt.status, tt.code); !strings.HasPrefix(msg, strings.TrimSuffix(tt.text, ".")) {
+				t.Errorf("api says %q, want %q", msg, tt.text)
+			}
+		})
+	}
 }

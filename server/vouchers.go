@@ -35,6 +35,8 @@ type vouchersPage struct {
 	Indexed int64
 	// IndexedCapped: the company has more than db.CountCap vouchers.
 	IndexedCapped bool
+	// Disconnected says who disconnected the connection and when.
+	Disconnected *disconnection
 }
 
 func (s *Server) listVouchers(c echo.Context) error {
@@ -50,6 +52,9 @@ func (s *Server) listVouchers(c echo.Context) error {
 		return echo.ErrNotFound
 	}
 	p.Connection, p.CanSync = conn, s.canSync(conn)
+	if p.Disconnected, err = s.disconnectionOf(ctx, conn); err != nil {
+		return err
+	}
 	if p.List, err = s.db.Vouchers(ctx, co.ID, f); err != nil {
 		return err
 	}

@@ -87,6 +87,9 @@ func TestConnectorPagesRender(t *testing.T) {
 				Copy: &testCopy{LinkID: 1, URL: "https://bilag.example/connect/s", ExpiresAt: at, Lang: "sv", Langs: Languages(), Messages: []testMessage{{"sv", "Hej", "Ämne"}, {"en", "Hello", "Subject"}}, SentTo: "Anna <a@example.se>", Mail: true}, MailOn: true,
 				TTLs: []testTTL{{"1h0m0s", "link.ttl.1h"}}, Connectors: []string{conn, "other"}, MessageLangs: Languages(), MessageLang: "sv"},
 			"company/unconnected": testCompany{Company: co, CanManage: true, LinkForm: NewForm(), Connectors: []string{conn}},
+			"company/disconnected": testCompany{Company: co, CanManage: true, LinkForm: NewForm(), Connectors: []string{conn},
+				Connection:   &db.Connection{CompanyID: co.ID, Connector: conn, Status: db.ConnDisconnected, ApprovedAt: at},
+				Disconnected: &testDisconnection{By: "Astrid Admin", Connector: conn, At: at}},
 		}
 		for _, reason := range reasons {
 			pages["consent_result/"+reason] = testResult{OK: reason == "", Reason: reason, Areas: []string{"vouchers"}, Company: co.Name, CompanyOrg: co.OrgNumber,
@@ -161,6 +164,11 @@ type (
 		MessageLang  string
 		Runs         []db.SyncRun
 		Charts       []Chart
+		Disconnected *testDisconnection
+	}
+	testDisconnection struct {
+		By, Connector string
+		At            time.Time
 	}
 	testCopy struct {
 		LinkID    int64

@@ -460,8 +460,14 @@ func (b *Budget) failImpatient(st *quota, until, now time.Time) {
 			}
 		}
 	}
+	// A quota the upstream counts per period on the clock resets when
+	// its window ends: a person is told when (a day's is hours away).
+	var reset time.Time
+	if st.q.Aligned {
+		reset = until
+	}
 	for _, w := range late {
 		st.remove(w)
-		w.ready <- &connectors.RateLimitError{RetryAfter: until.Sub(now)}
+		w.ready <- &connectors.RateLimitError{RetryAfter: until.Sub(now), Reset: reset}
 	}
 }

@@ -313,3 +313,51 @@ func TestDailyQuotaAligned(t *testing.T) {
 		t.Errorf("call 51 granted at %v, want the next UTC midnight", got)
 	}
 }
+
+// TestDailyQuotaSpentSaysWhenItResets: a person who cannot wait for an
+// aligned daily quota spent for the day is told when it resets (the next
+// UTC midnight), so that nobody is asked to wait hours counted in
+// seconds; a quota counted over any stretch names only the wait.
+func TestDailyQuotaSpentSaysWhenItResets(t *testing.T) {
+	// The clock starts a minute ahead of the real one, so that the
+	// context's real deadline is still to come while the test runs.
+	start := time.Now().UTC().Truncate(time.Minute).Add(time.Minute)
+	tests := []struct {
+		name  string
+		q     connectors.Quota
+		reset time.Time
+	}{
+		{"aligned day", connectors.Quota{Key: "economic:1:day", Limit: 50, Period: 24 * time.Hour, Aligned: true},
+			time.Date(start.Year(), start.Month(), start.Day()+1, 0, 0, 0, 0, time.UTC)},
+		{"any minute", perMinute, time.Time{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clk := &gateClock{simClock: simClock{t: start}, open: make(chan struct{})}
+			store := NewMemoryStore()
+			b := New(Options{Store: store, Now: clk.Now, WaitUntil: clk.WaitUntil})
+			spend(t, store, b, tt.q)
+			if p := b.planAt(tt.q, start); len(p.ahead) > 0 {
+				// A person borrows from the windows ahead: spend those too.
+				for _, w := range p.ahead {
+					if _, err := store.LeaseCalls(t.Context(), tt.q.Key, w.start.UnixMilli(), w.calls, w.calls); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			ctx, cancel := context.WithDeadline(t.Context(), start.Add(time.Second/2))
+			defer cancel()
+			err := b.Take(ctx, tt.q, connectors.PriorityInteractive, "A")
+			rl, ok := errors.AsType[*connectors.RateLimitError](err)
+			if !ok {
+				t.Fatalf("Take = %v, want a RateLimitError", err)
+			}
+			if !rl.Reset.Equal(tt.reset) {
+				t.Errorf("Reset = %v, want %v", rl.Reset, tt.reset)
+			}
+			if want := tt.reset.Sub(start); !tt.reset.IsZero() && rl.RetryAfter != want {
+				t.Errorf("RetryAfter = %v, want %v (until the reset)", rl.RetryAfter, want)
+			}
+		})
+	}
+}

@@ -233,7 +233,7 @@ func (c *Connector) spend(ctx context.Context, g *grantData) error {
 		y, m, d := now.Date()
 		tomorrow := time.Date(y, m, d+1, 0, 0, 0, 0, time.UTC)
 		c.logger.WarnContext(ctx, "e-conomic fair-use budget spent", "agreement", g.Agreement, "calls", total, "limit", limit)
-		return &budgetError{rl: &connectors.RateLimitError{RetryAfter: tomorrow.Sub(now)}}
+		return &budgetError{rl: &connectors.RateLimitError{RetryAfter: tomorrow.Sub(now), Reset: tomorrow}}
 	}
 	return nil
 }
