@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // Link statuses, in the order a link normally passes through them.
@@ -106,8 +107,14 @@ func (d *DB) CreateLink(ctx context.Context, l *ConsentLink, secret string) erro
 		l.SecretKeyID, l.SecretSealed = kid, ct
 	}
 	err := d.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		q := tx
+		if d.Dialect() == "postgres" {
+			// Shared with other links, exclusive of a change of the
+			// number (see UpdateCompany).
+			q = q.Clauses(clause.Locking{Strength: "SHARE"})
+		}
 		var co Company
-		if err := tx.Select("id", "org_number").First(&co, l.CompanyID).Error; err != nil {
+		if err := q.Select("id", "org_number").First(&co, l.CompanyID).Error; err != nil {
 			return fmt.Errorf("company %d: %w", l.CompanyID, notFound(err))
 		}
 		if co.OrgNumber == "" {
