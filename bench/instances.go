@@ -298,7 +298,7 @@ func prefetchScenario(ctx context.Context, latency time.Duration, pages, perPage
 	for page := 1; page <= 2*pages; page++ {
 		prefetch := page > pages
 		co.NoPrefetch = !prefetch
-		if err := in.st.db.UpdateCompany(ctx, co); err != nil {
+		if _, err := in.st.db.UpdateCompany(ctx, co, db.AuditEvent{Actor: "bench"}); err != nil {
 			return res, err
 		}
 		start := time.Now()

@@ -39,9 +39,15 @@ const (
 // Audit writes an audit event. At is set here; texts longer than their
 // columns are cut on a character boundary.
 func (d *DB) Audit(ctx context.Context, e AuditEvent) error {
+	return d.auditIn(d.gorm.WithContext(ctx), e)
+}
+
+// auditIn is Audit in tx, for a change whose record must stand or fall
+// with it.
+func (d *DB) auditIn(tx *gorm.DB, e AuditEvent) error {
 	e.At = d.now().UTC()
 	e.Actor, e.Target, e.Detail = truncate(e.Actor, 254), truncate(e.Target, 254), truncate(e.Detail, 1000)
-	if err := d.gorm.WithContext(ctx).Create(&e).Error; err != nil {
+	if err := tx.Create(&e).Error; err != nil {
 		return fmt.Errorf("write audit event %s: %w", e.Action, err)
 	}
 	return nil

@@ -16,13 +16,46 @@ func (d *DB) CreateCompany(ctx context.Context, c *Company) error {
 	return nil
 }
 
-// UpdateCompany saves a company's editable fields.
-func (d *DB) UpdateCompany(ctx context.Context, c *Company) error {
-	err := d.gorm.WithContext(ctx).Model(c).Select("Name", "Country", "OrgNumber", "Active", "NoPrefetch", "UpdatedAt").Updates(c).Error
+// UpdateCompany saves a company's editable fields. A changed organisation
+// number closes the company's open consent links in the same transaction:
+// each binds the number it was made for, and none may connect the company
+// under the number it has now. Their closing is audited as done by by
+// (its UserID, Actor and RemoteIP); closed is how many were closed. A
+// number another company has is ErrDuplicate, and changes nothing.
+func (d *DB) UpdateCompany(ctx context.Context, c *Company, by AuditEvent) (closed int64, err error) {
+	err = d.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		q := tx
+		if d.Dialect() == "postgres" {
+			// CreateLink reads the number under a share lock: a link is
+			// made before this change (and closed by it) or after it.
+			q = q.Clauses(lockForUpdate())
+		}
+		var old Company
+		if err := q.Select("id", "org_number").First(&old, c.ID).Error; err != nil {
+			return notFound(err)
+		}
+		if err := tx.Model(c).Select("Name", "Country", "OrgNumber", "Active", "NoPrefetch", "UpdatedAt").Updates(c).Error; err != nil {
+			return notFound(err)
+		}
+		if old.OrgNumber == c.OrgNumber {
+			return nil
+		}
+		n, err := closeLinks(tx, c.ID, "org_changed", d.now().UTC())
+		if err != nil {
+			return fmt.Errorf("close consent links: %w", err)
+		}
+		if closed = n; n == 0 {
+			return nil
+		}
+		by.Action, by.CompanyID = AuditLinkRevoke, &c.ID
+		by.Target = fmt.Sprintf("%d links", n)
+		by.Detail = "organisation number changed from " + old.OrgNumber + " to " + c.OrgNumber
+		return d.auditIn(tx, by)
+	})
 	if err != nil {
-		return fmt.Errorf("update company %d: %w", c.ID, notFound(err))
+		return 0, fmt.Errorf("update company %d: %w", c.ID, err)
 	}
-	return nil
+	return closed, nil
 }
 
 // Company returns a company by id, whoever asks; use CompanyForUser for

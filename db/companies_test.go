@@ -45,7 +45,7 @@ func TestCompaniesVisibleToMembers(t *testing.T) {
 		// Dormant AB is inactive: its members no longer see it.
 		dormant := companies["Dormant AB"]
 		dormant.Active = false
-		if err := d.UpdateCompany(ctx, dormant); err != nil {
+		if _, err := d.UpdateCompany(ctx, dormant, db.AuditEvent{Actor: "test"}); err != nil {
 			t.Fatal(err)
 		}
 		for _, co := range []string{"Mine AB", "Dormant AB"} {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // Link statuses, in the order a link normally passes through them.
@@ -106,8 +107,14 @@ func (d *DB) CreateLink(ctx context.Context, l *ConsentLink, secret string) erro
 		l.SecretKeyID, l.SecretSealed = kid, ct
 	}
 	err := d.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		q := tx
+		if d.Dialect() == "postgres" {
+			// Shared with other links, exclusive of a change of the
+			// number (see UpdateCompany).
+			q = q.Clauses(clause.Locking{Strength: "SHARE"})
+		}
 		var co Company
-		if err := tx.Select("id", "org_number").First(&co, l.CompanyID).Error; err != nil {
+		if err := q.Select("id", "org_number").First(&co, l.CompanyID).Error; err != nil {
 			return fmt.Errorf("company %d: %w", l.CompanyID, notFound(err))
 		}
 		if co.OrgNumber == "" {
@@ -175,15 +182,22 @@ func (d *DB) SetLinkApprover(ctx context.Context, id int64, approver string) err
 // CloseOtherLinks revokes a company's open links but keep: a connection
 // supersedes them. It returns how many it closed.
 func (d *DB) CloseOtherLinks(ctx context.Context, companyID, keep int64) (int64, error) {
-	now := d.now().UTC()
-	res := d.gorm.WithContext(ctx).Model(&ConsentLink{}).
-		Where("company_id = ? AND id <> ? AND status IN ? AND expires_at > ?", companyID, keep, openStates, now).
-		Updates(map[string]any{"status": LinkRevoked, "reason": "superseded", "attempt_hash": "", "secret_sealed": nil, "secret_key_id": "",
-			"finished_at": now, "updated_at": now})
-	if res.Error != nil {
-		return 0, fmt.Errorf("close other consent links of company %d: %w", companyID, res.Error)
+	n, err := closeLinks(d.gorm.WithContext(ctx).Where("id <> ?", keep), companyID, "superseded", d.now().UTC())
+	if err != nil {
+		return 0, fmt.Errorf("close other consent links of company %d: %w", companyID, err)
 	}
-	return res.RowsAffected, nil
+	return n, nil
+}
+
+// closeLinks revokes the open links of a company that q selects, saying
+// why in their reason; a link whose last attempt failed keeps the reason
+// of that failure, so its history still says what went wrong.
+func closeLinks(q *gorm.DB, companyID int64, why string, now time.Time) (int64, error) {
+	res := q.Model(&ConsentLink{}).
+		Where("company_id = ? AND status IN ? AND expires_at > ?", companyID, openStates, now).
+		Updates(map[string]any{"status": LinkRevoked, "reason": gorm.Expr("CASE WHEN status = ? THEN reason ELSE ? END", LinkFailed, why),
+			"attempt_hash": "", "secret_sealed": nil, "secret_key_id": "", "finished_at": now, "updated_at": now})
+	return res.RowsAffected, res.Error
 }
 
 // LatestLinks is the newest link of each of companyIDs that has one.

@@ -20,14 +20,21 @@ import (
 func countries() []string { return []string{"SE", "NO", "DK", "FI", "NL"} }
 
 func (s *Server) audit(c echo.Context, action string, companyID *int64, target, detail string) {
-	u := currentUser(c)
-	e := db.AuditEvent{Action: action, CompanyID: companyID, Target: target, Detail: detail, RemoteIP: c.RealIP()}
-	if u != nil {
-		e.UserID, e.Actor = &u.ID, u.Email
-	}
+	e := auditBy(c)
+	e.Action, e.CompanyID, e.Target, e.Detail = action, companyID, target, detail
 	if err := s.db.Audit(c.Request().Context(), e); err != nil {
 		s.log.Error("write audit event", "action", action, "err", err)
 	}
+}
+
+// auditBy is an audit event by c's user, from c's address, for db to fill
+// in with what was done.
+func auditBy(c echo.Context) db.AuditEvent {
+	e := db.AuditEvent{RemoteIP: c.RealIP()}
+	if u := currentUser(c); u != nil {
+		e.UserID, e.Actor = &u.ID, u.Email
+	}
+	return e
 }
 
 // --- users ---
@@ -472,9 +479,11 @@ func (s *Server) updateCompany(c echo.Context) error {
 	if !f.OK() {
 		return fail()
 	}
+	oldOrg := co.OrgNumber
 	co.Name, co.Country, co.OrgNumber, co.Active = f.Values["name"], f.Values["country"], f.Values["org_number"], f.Values["active"] == "1"
 	co.NoPrefetch = f.Values["prefetch"] != "1"
-	if err := s.db.UpdateCompany(ctx, co); err != nil {
+	closed, err := s.db.UpdateCompany(ctx, co, auditBy(c))
+	if err != nil {
 		if errors.Is(err, db.ErrDuplicate) {
 			f.Fail("org_number", "err.orgnr.taken")
 			return fail()
@@ -484,8 +493,24 @@ func (s *Server) updateCompany(c echo.Context) error {
 	if err := s.db.SetMembers(ctx, co.ID, members); err != nil {
 		return err
 	}
-	s.audit(c, db.AuditCompanyUpdate, &co.ID, co.Name, "active="+strconv.FormatBool(co.Active)+" prefetch="+strconv.FormatBool(!co.NoPrefetch)+" members="+strconv.Itoa(len(members)))
-	return s.flashTo(c, s.t(c, "admin.company.saved"), "/admin/companies")
+	return s.companySaved(c, co, oldOrg, len(members), closed)
+}
+
+// companySaved audits a saved company (its number as it was, when it
+// changed) and says so; closed is how many of its links the save closed.
+func (s *Server) companySaved(c echo.Context, co *db.Company, oldOrg string, members int, closed int64) error {
+	detail := "active=" + strconv.FormatBool(co.Active) + " prefetch=" + strconv.FormatBool(!co.NoPrefetch) + " members=" + strconv.Itoa(members)
+	if co.OrgNumber != oldOrg {
+		detail += " org_number=" + oldOrg + "→" + co.OrgNumber
+	}
+	s.audit(c, db.AuditCompanyUpdate, &co.ID, co.Name, detail)
+	msg := s.t(c, "admin.company.saved")
+	if closed > 0 {
+		// The links' holders have nothing left to open: their makers
+		// should know to send new ones.
+		msg = s.t(c, "admin.company.links_closed", closed)
+	}
+	return s.flashTo(c, msg, "/admin/companies")
 }
 
 // checkMembers fails the form when a member id is not a non-admin user, so

@@ -13,6 +13,7 @@ import (
 
 	"bilag/connectors"
 	"bilag/db"
+	"bilag/server/companystate"
 )
 
 // The JSON shapes of the API, as openapi.json documents them. Amounts are
@@ -26,6 +27,10 @@ type apiCompany struct {
 	OrgNumber string `json:"org_number"`
 	// ConnectionStatus is a db.Conn* status, or "not_connected".
 	ConnectionStatus string `json:"connection_status"`
+	// State is where the company stands, in the pages' vocabulary
+	// (companystate), and NeedsAction whether it waits for the firm.
+	State       companystate.State `json:"state"`
+	NeedsAction bool               `json:"needs_action"`
 	// Connector names the system the connection reads, "" when none.
 	Connector string `json:"connector,omitempty"`
 }
@@ -107,9 +112,15 @@ func (s *Server) apiCompanies(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	st, err := s.standings(c.Request().Context(), cs, conns)
+	if err != nil {
+		return err
+	}
 	out := make([]apiCompany, len(cs))
 	for i, co := range cs {
-		out[i] = apiCompany{ID: co.ID, Name: co.Name, Country: co.Country, OrgNumber: co.OrgNumber, ConnectionStatus: "not_connected"}
+		state := st.states[co.ID]
+		out[i] = apiCompany{ID: co.ID, Name: co.Name, Country: co.Country, OrgNumber: co.OrgNumber, ConnectionStatus: "not_connected",
+			State: state, NeedsAction: state.NeedsAction()}
 		if conn := conns[co.ID]; conn != nil {
 			out[i].ConnectionStatus, out[i].Connector = conn.Status, conn.Connector
 		}

@@ -16,8 +16,9 @@ import (
 )
 
 // With two systems offered in a country, a bulk request makes each link
-// for the system picked, or for the system a company is connected with,
-// and never guesses for a company that has none.
+// for the system picked, or for the system a company is connected with
+// (when a re-approval is asked for: a connected company is skipped
+// otherwise), and never guesses for a company that has none.
 func TestBulkLinksWithSeveralSystems(t *testing.T) {
 	e := newEnv(t)
 	e.connectFJ(e.loggedIn(e.analyst)) // Fjällbacka is connected with eAccounting
@@ -41,7 +42,7 @@ func TestBulkLinksWithSeveralSystems(t *testing.T) {
 			t.Errorf("dashboard lacks %s", want)
 		}
 	}
-	r := analyst.post("/links/bulk", url.Values{"company": {itoa(e.fj.ID), itoa(e.kafe.ID)}})
+	r := analyst.post("/links/bulk", url.Values{"company": {itoa(e.fj.ID), itoa(e.kafe.ID)}, "reapprove": {"1"}})
 	wantStatus(t, "bulk without a system", r, http.StatusOK)
 	wantText(t, "bulk without a system", r, tr("bulk.summary", 1, 2), tr("link.connector.pick"))
 	if ls, _ := e.db.LinksForCompany(t.Context(), e.fj.ID, 5); len(ls) != 2 || ls[0].Connector != e.conn.Name() {

@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"bilag/db"
+	"bilag/server/companystate"
 	"bilag/views"
 )
 
@@ -20,7 +21,9 @@ type dashboardRow struct {
 	Stats     *db.CompanyStats
 	// LinkDays is how many days the open link has left.
 	LinkDays int
-	// NeedsAction: nothing moves until someone at the firm acts.
+	// State is where the company stands; NeedsAction is the state's: nothing
+	// moves until someone at the firm acts.
+	State       companystate.State
 	NeedsAction bool
 }
 
@@ -60,59 +63,67 @@ func (s *Server) showDashboard(c echo.Context) error {
 }
 
 // portfolio is the dashboard's row of each company: its connection, its
-// newest link, its index and whether it needs action.
+// newest link (shown to those who manage links), its index and its state.
 func (s *Server) portfolio(c echo.Context, cs []db.Company, conns map[int64]*db.Connection) ([]dashboardRow, error) {
-	ctx := c.Request().Context()
-	ids := make([]int64, len(cs))
-	for i, co := range cs {
-		ids[i] = co.ID
-	}
-	stats, err := s.db.PortfolioStats(ctx, ids)
+	st, err := s.standings(c.Request().Context(), cs, conns)
 	if err != nil {
 		return nil, err
 	}
-	links := map[int64]db.ConsentLink{}
-	if currentUser(c).CanManageConnections() {
-		if links, err = s.db.LatestLinks(ctx, ids); err != nil {
-			return nil, err
-		}
-	}
+	manage := currentUser(c).CanManageConnections()
 	rows := make([]dashboardRow, len(cs))
 	for i, co := range cs {
-		r := dashboardRow{Company: co, Connection: conns[co.ID], Stats: stats[co.ID]}
+		r := dashboardRow{Company: co, Connection: conns[co.ID], Stats: st.stats[co.ID], State: st.states[co.ID]}
+		r.NeedsAction = r.State.NeedsAction()
 		if r.Connection != nil {
 			r.Connector = r.Connection.Connector
 		} else if offered := s.conns.Offered(co.Country); len(offered) > 0 {
 			r.Connector = offered[0]
 		}
-		if l, ok := links[co.ID]; ok {
+		if l, ok := st.links[co.ID]; ok && manage {
 			v := s.linkView(c, &l)
 			r.Link = &v
 			r.LinkDays = int(l.ExpiresAt.Sub(s.now()).Hours()+23) / 24
 		}
-		r.NeedsAction = needsAction(r)
 		rows[i] = r
 	}
 	return rows, nil
 }
 
-// needsAction: the connection needs approval again, syncs fail, or the
-// company is not connected and no link is on its way.
-func needsAction(r dashboardRow) bool {
-	if !r.Company.Active {
-		return false
+// standings is what the states of some companies were read from, and the
+// states.
+type standings struct {
+	stats  map[int64]*db.CompanyStats
+	links  map[int64]db.ConsentLink
+	states map[int64]companystate.State
+}
+
+// standings reads the state of each of cs, whose current connections are
+// conns: every page and the API say where a company stands from here.
+func (s *Server) standings(ctx context.Context, cs []db.Company, conns map[int64]*db.Connection) (standings, error) {
+	ids := make([]int64, len(cs))
+	for i, co := range cs {
+		ids[i] = co.ID
 	}
-	if r.Connection != nil && r.Connection.Status == db.ConnActive {
-		return r.Stats != nil && r.Stats.LastSync != nil && r.Stats.LastSync.Status == db.SyncFailed
+	st := standings{states: make(map[int64]companystate.State, len(cs))}
+	var err error
+	if st.stats, err = s.db.PortfolioStats(ctx, ids); err != nil {
+		return st, err
 	}
-	if r.Link == nil {
-		return true
+	if st.links, err = s.db.LatestLinks(ctx, ids); err != nil {
+		return st, err
 	}
-	switch r.Link.State {
-	case db.LinkCreated, db.LinkOpened, db.LinkLoginStarted, db.LinkApproved:
-		return false
+	now := s.now()
+	for _, co := range cs {
+		f := companystate.Facts{Active: co.Active, Connection: conns[co.ID], Now: now}
+		if stats := st.stats[co.ID]; stats != nil {
+			f.LastSync = stats.LastSync
+		}
+		if l, ok := st.links[co.ID]; ok {
+			f.Link = &l
+		}
+		st.states[co.ID] = companystate.Of(f)
 	}
-	return true
+	return st, nil
 }
 
 // companiesWithConnection is the companies the user may see, with the
@@ -135,8 +146,10 @@ type companyPage struct {
 	Company    *db.Company
 	Members    []db.User
 	Connection *db.Connection
-	CanManage  bool
-	Links      []linkView
+	// State is where the company stands, as the dashboard says it.
+	State     companystate.State
+	CanManage bool
+	Links     []linkView
 	// Copy is the newest link nobody has opened yet, to copy or send.
 	Copy *linkCopy
 	// MailOn: the link form offers to e-mail the link.
@@ -201,6 +214,11 @@ func (s *Server) renderCompany(c echo.Context, form *views.Form) error {
 	if p.Disconnected, err = s.disconnectionOf(ctx, p.Connection); err != nil {
 		return err
 	}
+	st, err := s.standings(ctx, []db.Company{*co}, map[int64]*db.Connection{co.ID: p.Connection})
+	if err != nil {
+		return err
+	}
+	p.State = st.states[co.ID]
 	if p.Runs, err = s.db.SyncRuns(ctx, co.ID, 5); err != nil {
 		return err
 	}

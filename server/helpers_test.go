@@ -271,7 +271,7 @@ func (e *env) addCompany(name, org string, active bool, members ...person) *db.C
 	}
 	if !active {
 		c.Active = false
-		if err := e.db.UpdateCompany(e.t.Context(), c); err != nil {
+		if _, err := e.db.UpdateCompany(e.t.Context(), c, db.AuditEvent{Actor: "test"}); err != nil {
 			e.t.Fatalf("UpdateCompany(%s) = %v", name, err)
 		}
 	}

@@ -51,8 +51,13 @@ func (s *Server) linkView(c echo.Context, l *db.ConsentLink) linkView {
 	switch {
 	case st == db.LinkFailed:
 		v.Reason, v.Next = s.failureWords(s.lang(c), l.Reason, l.Detail)
-	case st == db.LinkRevoked && l.Reason == "superseded":
-		v.Reason = s.t(c, "reason.superseded")
+	case st == db.LinkRevoked && (l.Reason == "superseded" || l.Reason == "org_changed"):
+		v.Reason = s.t(c, "reason."+l.Reason)
+	case l.Status == db.LinkFailed || st == db.LinkRevoked && l.Reason != "":
+		// Expired or closed after a failure: the history still says what
+		// went wrong, without a next step for a link that is done.
+		why, _ := s.failureWords(s.lang(c), l.Reason, l.Detail)
+		v.Reason = s.t(c, "link.last_failure", why)
 	}
 	return v
 }

@@ -83,11 +83,11 @@ func TestConnectorPagesRender(t *testing.T) {
 			"consent_result/done":     testResult{OK: true, Done: true, Got: co.Name, GotOrg: co.OrgNumber, Approver: "Anna Lindqvist", At: at, Asker: asker},
 			"consent_result/oldgrant": testResult{OK: true, OldGrantKept: true, Got: co.Name, GotOrg: co.OrgNumber, At: at, Asker: asker},
 			"consent_result/gone":     testResult{Reason: "gone", Asker: asker},
-			"company": testCompany{Company: co, Connection: connection, CanManage: true, Reads: true, LinkForm: NewForm(),
+			"company": testCompany{Company: co, Connection: connection, State: "connected", CanManage: true, Reads: true, LinkForm: NewForm(),
 				Copy: &testCopy{LinkID: 1, URL: "https://bilag.example/connect/s", ExpiresAt: at, Lang: "sv", Langs: Languages(), Messages: []testMessage{{"sv", "Hej", "Ämne"}, {"en", "Hello", "Subject"}}, SentTo: "Anna <a@example.se>", Mail: true}, MailOn: true,
 				TTLs: []testTTL{{"1h0m0s", "link.ttl.1h"}}, Connectors: []string{conn, "other"}, MessageLangs: Languages(), MessageLang: "sv"},
-			"company/unconnected": testCompany{Company: co, CanManage: true, LinkForm: NewForm(), Connectors: []string{conn}},
-			"company/disconnected": testCompany{Company: co, CanManage: true, LinkForm: NewForm(), Connectors: []string{conn},
+			"company/unconnected": testCompany{Company: co, State: "not_asked", CanManage: true, LinkForm: NewForm(), Connectors: []string{conn}},
+			"company/disconnected": testCompany{Company: co, State: "disconnected", CanManage: true, LinkForm: NewForm(), Connectors: []string{conn},
 				Connection:   &db.Connection{CompanyID: co.ID, Connector: conn, Status: db.ConnDisconnected, ApprovedAt: at},
 				Disconnected: &testDisconnection{By: "Astrid Admin", Connector: conn, At: at}},
 		}
@@ -152,6 +152,7 @@ type (
 		Company      *db.Company
 		Members      []db.User
 		Connection   *db.Connection
+		State        string
 		CanManage    bool
 		Links        []testLink
 		Copy         *testCopy

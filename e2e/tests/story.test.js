@@ -147,7 +147,7 @@ test('accountant: Swedish, on a phone, opens the link and connects; the analyst 
   await analyst.step('sees-connected-without-reload', async (p) => {
     // Neither the test nor the page reloads: the page's own polling brings
     // the news, and the marker set before would not survive a reload.
-    await visible(p.locator('.connection .badge-active', { hasText: 'Connected' }));
+    await visible(p.locator('.connection .badge-connected', { hasText: 'Connected' }));
     assert.equal(await p.evaluate(() => window.__noReload), true, 'the company page was reloaded');
     await visible(p.getByText(`to ${FJ.name} (${FJ.org})`));
     await visible(p.getByRole('link', { name: 'Open vouchers' }));

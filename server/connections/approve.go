@@ -15,7 +15,9 @@ import (
 // Approval is a fresh grant for a consent link, however it was obtained (an
 // upstream's redirect or a form of pasted keys).
 type Approval struct {
-	Link     *db.ConsentLink
+	Link *db.ConsentLink
+	// Company is the link's company; Approve reads it again, as it
+	// stands when the grant is checked.
 	Company  *db.Company
 	Grant    connectors.Grant
 	RemoteIP string
@@ -41,8 +43,9 @@ type Outcome struct {
 }
 
 // Approve checks a fresh grant, matches its company's organisation number
-// with the link's and stores it as the company's connection, then starts
-// the first sync; a grant Bilag does not keep is revoked at the upstream.
+// with the company's current one and stores it as the company's
+// connection, then starts the first sync; a grant Bilag does not keep is
+// revoked at the upstream.
 // A refusal is an Outcome with a Reason (recorded on the link); err is for
 // faults of Bilag's own.
 func (s *Service) Approve(ctx context.Context, a Approval) (Outcome, error) {
@@ -56,6 +59,14 @@ func (s *Service) Approve(ctx context.Context, a Approval) (Outcome, error) {
 			s.revokeQuietly(ctx, name, a.Grant)
 		}
 	}()
+	// The number the link was made for, or the one the caller read, may
+	// have been corrected since: the grant must reach the company the
+	// record names now.
+	co, err := s.db.Company(ctx, a.Company.ID)
+	if err != nil {
+		return out, err
+	}
+	a.Company = co
 	if err := s.db.ApproveLink(ctx, l.ID); err != nil {
 		return out, err
 	}
@@ -76,7 +87,7 @@ func (s *Service) Approve(ctx context.Context, a Approval) (Outcome, error) {
 		s.failLink(ctx, l, out.Reason, strings.Join(out.Areas, ", "), verdict.Approver, nil, a.RemoteIP)
 		return out, nil
 	}
-	if !orgnr.Equal(a.Company.Country, l.ExpectedOrgNumber, verdict.Company.OrgNumber) {
+	if !orgnr.Equal(a.Company.Country, a.Company.OrgNumber, verdict.Company.OrgNumber) {
 		out.Reason = "org_mismatch"
 		s.failLink(ctx, l, out.Reason, verdict.Company.Name+" "+verdict.Company.OrgNumber, verdict.Approver, nil, a.RemoteIP)
 		return out, nil
@@ -145,13 +156,13 @@ func (s *Service) recordReplaced(ctx context.Context, conn *db.Connection, l *db
 func (s *Service) check(ctx context.Context, a Approval) (connectors.Verdict, error) {
 	ch, ok := s.connectors[a.Link.Connector].(connectors.Checker)
 	if !ok {
-		return connectors.Verdict{Company: connectors.Company{Name: a.Company.Name, OrgNumber: a.Link.ExpectedOrgNumber, Country: a.Company.Country}}, nil
+		return connectors.Verdict{Company: connectors.Company{Name: a.Company.Name, OrgNumber: a.Company.OrgNumber, Country: a.Company.Country}}, nil
 	}
 	v, err := ch.Check(ctx, a.Grant)
 	if err != nil {
 		return v, fmt.Errorf("check grant: %w", err)
 	}
-	if v.Company.Name == "" && orgnr.Equal(a.Company.Country, a.Link.ExpectedOrgNumber, v.Company.OrgNumber) {
+	if v.Company.Name == "" && orgnr.Equal(a.Company.Country, a.Company.OrgNumber, v.Company.OrgNumber) {
 		// An upstream that knows a company by its number alone (keys
 		// that reach a business id) names the company of the record.
 		v.Company.Name = a.Company.Name
