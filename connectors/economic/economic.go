@@ -12,6 +12,11 @@
 // disconnecting deletes the token and the customer removes the app in
 // e-conomic. Every URL is configuration, so the same client talks to
 // e-conomic in production and to the sandbox package in tests and demo mode.
+//
+// The export (Exporter, issue 26) is a second app of Bilag's with its own
+// tokens and grants: it writes a front system's invoices into the books as
+// booked invoices or as journal vouchers with the invoice PDF, each write
+// sent once and a lost answer settled by a look-up.
 package economic
 
 import (
@@ -59,6 +64,12 @@ type Config struct {
 	AppPublicToken string
 	// AppSecretToken is sent as X-AppSecretToken on every call.
 	AppSecretToken string
+	// ExportAppPublicToken and ExportAppSecretToken are the export's own
+	// e-conomic app (issue 26), so that a firm that only reads never asks
+	// for write: its grant page and the secret sent on every export call.
+	// Both or neither; without them Exporter is nil.
+	ExportAppPublicToken string
+	ExportAppSecretToken string
 	// GrantURL is requestaccess.aspx.
 	GrantURL string
 	// APIURL is the REST API's base, without a trailing slash.
@@ -86,17 +97,19 @@ type Config struct {
 	InteractiveTimeout time.Duration
 }
 
-// String keeps fmt from printing the secret token.
+// String keeps fmt from printing the secret tokens.
 func (c Config) String() string {
-	return fmt.Sprintf("economic.Config{AppPublicToken: %q, APIURL: %q, AppSecretToken: [redacted]}", c.AppPublicToken, c.APIURL)
+	return fmt.Sprintf("economic.Config{AppPublicToken: %q, ExportAppPublicToken: %q, APIURL: %q, AppSecretToken: [redacted], ExportAppSecretToken: [redacted]}",
+		c.AppPublicToken, c.ExportAppPublicToken, c.APIURL)
 }
 
-// GoString keeps %#v from printing the secret token.
+// GoString keeps %#v from printing the secret tokens.
 func (c Config) GoString() string { return c.String() }
 
-// LogValue keeps a careless slog.Any from printing the secret token.
+// LogValue keeps a careless slog.Any from printing the secret tokens.
 func (c Config) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("app_public_token", c.AppPublicToken), slog.String("api_url", c.APIURL))
+	return slog.GroupValue(slog.String("app_public_token", c.AppPublicToken), slog.String("export_app_public_token", c.ExportAppPublicToken),
+		slog.String("api_url", c.APIURL))
 }
 
 // Connector is the e-conomic connector, safe for concurrent use by every
@@ -116,6 +129,9 @@ type Connector struct {
 	docs   map[docsKey]docsIndex
 	// yearsOf caches, per agreement, the walk of its accounting years.
 	yearsOf map[int64]yearsIndex
+
+	// export is the export app's side, nil when it is not configured.
+	export *Exporter
 }
 
 var (
@@ -133,6 +149,12 @@ func (c Config) Open(logger *slog.Logger, client *http.Client) (*Connector, erro
 	}
 	if c.AppSecretToken == "" {
 		return nil, errors.New("economic: config: app secret token is required")
+	}
+	if (c.ExportAppPublicToken == "") != (c.ExportAppSecretToken == "") {
+		return nil, errors.New("economic: config: the export app needs both its public and its secret token")
+	}
+	if c.ExportAppPublicToken != "" && c.ExportAppPublicToken == c.AppPublicToken {
+		return nil, errors.New("economic: config: the export app must be an app of its own, not the reading app")
 	}
 	c.GrantURL = orDefault(c.GrantURL, DefaultGrantURL)
 	c.APIURL = strings.TrimRight(orDefault(c.APIURL, DefaultAPIURL), "/")
@@ -172,10 +194,14 @@ func (c Config) Open(logger *slog.Logger, client *http.Client) (*Connector, erro
 	if calls == nil {
 		calls = connectors.NewMemoryCalls()
 	}
-	return &Connector{
+	conn := &Connector{
 		cfg: c, client: client, logger: logger.With("connector", "economic"), sleep: c.Sleep, calls: calls,
 		docs: map[docsKey]docsIndex{}, yearsOf: map[int64]yearsIndex{},
-	}, nil
+	}
+	if c.ExportAppPublicToken != "" {
+		conn.export = newExporter(conn)
+	}
+	return conn, nil
 }
 
 // Name is the connector's stable key.

@@ -69,8 +69,16 @@ func hint(status int) string {
 		return "The role of the app does not give access to this resource."
 	case http.StatusTooManyRequests:
 		return "You are over your quota; see the response headers."
+	case http.StatusBadRequest:
+		return "Please check your request data."
+	case http.StatusNotFound:
+		return "Use the links the API provides; you should never need to concatenate URLs."
+	case http.StatusMethodNotAllowed:
+		return "This endpoint does not support this HTTP method."
+	case http.StatusUnsupportedMediaType:
+		return "The REST API is a JSON API; a voucher's file is uploaded as multipart/form-data."
 	}
-	return ""
+	return "See the API documentation."
 }
 
 // api wraps an endpoint with the checks every call meets: the two tokens,
@@ -134,7 +142,7 @@ var (
 )
 
 func endpoints() []endpoint {
-	return []endpoint{
+	read := []endpoint{
 		{pattern: "GET /self", name: "GET /self", handle: (*Sandbox).self},
 		{pattern: "GET /accounting-years", name: "GET /accounting-years", roles: bookkeeping, handle: (*Sandbox).years},
 		{pattern: "GET /accounting-years/{year}/entries", name: "GET /accounting-years/{year}/entries", roles: bookkeeping, cost: 3, handle: (*Sandbox).entries},
@@ -147,6 +155,7 @@ func endpoints() []endpoint {
 		{pattern: "GET " + DocumentsPrefix + "/AttachedDocuments/{n}", name: "GET /AttachedDocuments/{n}", roles: bookkeeping, handle: (*Sandbox).attachedOne},
 		{pattern: "GET " + DocumentsPrefix + "/AttachedDocuments/{n}/pdf", name: "GET /AttachedDocuments/{n}/pdf", roles: bookkeeping, cost: 13, handle: (*Sandbox).attachedPDF},
 	}
+	return append(read, exportEndpoints()...)
 }
 
 func (s *Sandbox) self(c *call) {
@@ -234,8 +243,11 @@ func (s *Sandbox) entries(c *call) {
 
 func (s *Sandbox) invoiceJSON(c *call, inv *bookedInvoice) map[string]any {
 	n := itoa(inv.number)
-	return map[string]any{"bookedInvoiceNumber": inv.number, "date": inv.date, "grossAmount": inv.gross, "currency": "DKK",
+	m := map[string]any{"bookedInvoiceNumber": inv.number, "date": inv.date, "grossAmount": inv.gross, "currency": "DKK",
 		"pdf": map[string]any{"download": c.base + "/invoices/booked/" + n + "/pdf"}, "self": c.base + "/invoices/booked/" + n}
+	// An invoice booked through the API shows what it was booked with.
+	s.bookedDetail(c, inv, m)
+	return m
 }
 
 func (s *Sandbox) findInvoice(c *call) *bookedInvoice {
@@ -256,9 +268,14 @@ func (s *Sandbox) bookedInvoices(c *call) {
 	for _, inv := range c.ag.invoices {
 		items = append(items, s.invoiceJSON(c, inv))
 	}
+	// Filterable (_invoices.md, GET /invoices/booked), as far as the
+	// sandbox keeps them.
 	fields := map[string]func(map[string]any) string{
-		"bookedInvoiceNumber": func(m map[string]any) string { return fmt.Sprint(m["bookedInvoiceNumber"]) },
-		"date":                func(m map[string]any) string { return fmt.Sprint(m["date"]) },
+		"bookedInvoiceNumber":     func(m map[string]any) string { return fmt.Sprint(m["bookedInvoiceNumber"]) },
+		"date":                    func(m map[string]any) string { return fmt.Sprint(m["date"]) },
+		"currency":                num("currency"),
+		"customer.customerNumber": nested("customer", "customerNumber"),
+		"references.other":        nested("references", "other"),
 	}
 	c.collection(items, fields, "/invoices/booked")
 }

@@ -21,9 +21,26 @@
 // secret token (so /self names the app the grant was minted for), and the
 // entry field naming a booked invoice (bookedInvoiceNumber, inferred).
 //
+// The export side (issue 26, seed 001) is written the same way, from
+// e-conomic's own documentation source (e-conomic/slate) and the community
+// OpenAPI document (spysystem/economic-rest); export.go names the sources
+// and every choice made where they are silent. Each agreement has the
+// lists a front system's invoices are paired against (product groups with
+// their sales account per VAT zone, products, VAT accounts, VAT zones
+// domestic/EU/abroad, payment terms of net days and of "current month + N",
+// layouts, customer groups, journals with 1 "Daily"), customers found by
+// CVR or number and created, products created (a product without its
+// group is the documented annotated 400), draft invoices, their booking
+// (bookWithNumber once per number; a booked invoice never changes), and
+// journal vouchers of manual customer invoices with their PDF, left in the
+// journal: e-conomic documents no call that books a journal.
+//
 // Routes: /secure/api1/requestaccess.aspx (the grant page), the REST API at
-// the root (/self, /accounting-years/…, /invoices/booked/…), and the
-// Documents API under /documentsapi/v4.0.1/….
+// the root (/self, /accounting-years/…, /invoices/booked/…, and the
+// export's /product-groups, /products, /vat-accounts, /vat-zones,
+// /payment-terms, /layouts, /customer-groups, /customers,
+// /invoices/drafts, /journals/…), and the Documents API under
+// /documentsapi/v4.0.1/….
 package sandbox
 
 import (
@@ -66,6 +83,7 @@ type config struct {
 	now         func() time.Time
 	logger      *slog.Logger
 	vouchers    map[int64]int
+	years       map[int64][]*year
 	latency     time.Duration
 	demoEnabled bool
 }
@@ -98,6 +116,14 @@ func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l }
 // its default.
 func WithVouchers(agreement int64, n int) Option {
 	return func(c *config) { c.vouchers[agreement] = n }
+}
+
+// WithAccountingYear gives an agreement one more accounting year, id
+// ("2026", or "2026/2027" for a split year) from from to to (YYYY-MM-DD),
+// with no entries: for booking invoices of a later period than the demo
+// years (2024 closed and 2025; Fjordkaffe's 2024/2025).
+func WithAccountingYear(agreement int64, id, from, to string) Option {
+	return func(c *config) { c.years[agreement] = append(c.years[agreement], &year{id: id, from: from, to: to}) }
 }
 
 // WithLatency adds d to every API answer.
@@ -136,7 +162,7 @@ type grant struct {
 
 // New builds a Sandbox with the demo world.
 func New(opts ...Option) *Sandbox {
-	cfg := config{dailyLimit: 50000, docsPage: 1000, now: time.Now, vouchers: map[int64]int{}, demoEnabled: true}
+	cfg := config{dailyLimit: 50000, docsPage: 1000, now: time.Now, vouchers: map[int64]int{}, years: map[int64][]*year{}, demoEnabled: true}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -145,7 +171,7 @@ func New(opts ...Option) *Sandbox {
 	}
 	s := &Sandbox{cfg: cfg, grants: map[string]*grant{}, sessions: map[string]string{}, counts: map[string]int{},
 		stats: Stats{Calls: map[string]int{}}}
-	s.world = buildWorld(cfg.vouchers)
+	s.world = buildWorld(cfg.vouchers, cfg.years)
 	s.routes()
 	return s
 }

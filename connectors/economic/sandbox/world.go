@@ -31,6 +31,8 @@ type agreement struct {
 	years    []*year
 	invoices []*bookedInvoice
 	docs     []*attachedDoc
+	// books is the export side: what a front system's invoices land in.
+	books *books
 }
 
 type year struct {
@@ -130,10 +132,10 @@ var texts = map[string]string{
 // buildWorld makes the demo data, the same on every run. Every agreement
 // has vouchers 1…n in each of its years, so voucher numbers repeat across
 // years as they do in e-conomic.
-func buildWorld(counts map[int64]int) *world {
+func buildWorld(counts map[int64]int, extra map[int64][]*year) *world {
 	w := &world{}
 	for _, a := range Agreements() {
-		ag := &agreement{Agreement: a, typeName: "denmark"}
+		ag := &agreement{Agreement: a, typeName: "denmark", books: seedBooks()}
 		n := counts[a.Number]
 		if n == 0 {
 			n = 40
@@ -178,6 +180,10 @@ func buildWorld(counts map[int64]int) *world {
 					docNo++
 				}
 			}
+		}
+		// Years added by WithAccountingYear hold no entries yet.
+		for _, y := range extra[a.Number] {
+			ag.years = append(ag.years, &year{id: y.id, from: y.from, to: y.to, closed: y.closed})
 		}
 		w.agreements = append(w.agreements, ag)
 	}
