@@ -77,3 +77,39 @@ func TestSandboxCommandServesEconomic(t *testing.T) {
 		}
 	}
 }
+
+// The export is an e-conomic app of its own (issue 26): configured by its
+// two tokens, refused with one of them alone; in demo mode the sandbox has
+// it, so that the export can be walked without an agreement.
+func TestRegistryOffersEconomicExport(t *testing.T) {
+	base := map[string]string{"BILAG_ECONOMIC_APP_PUBLIC_TOKEN": "pub", "BILAG_ECONOMIC_APP_SECRET_TOKEN": "sec"}
+	with := func(extra map[string]string) map[string]string {
+		m := map[string]string{}
+		for k, v := range base {
+			m[k] = v
+		}
+		for k, v := range extra {
+			m[k] = v
+		}
+		return m
+	}
+	_, err := openRegistry(testApp(t, false), getenv(with(map[string]string{"BILAG_ECONOMIC_EXPORT_APP_PUBLIC_TOKEN": "xpub"})))
+	if err == nil || !strings.Contains(err.Error(), "BILAG_ECONOMIC_EXPORT_APP_SECRET_TOKEN") {
+		t.Fatalf("an export public token without its secret: %v", err)
+	}
+	reg, err := openRegistry(testApp(t, false), getenv(base))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if x := reg.connectors["economic"].(*economic.Connector).Exporter(); x != nil {
+		t.Errorf("without the export app's tokens the connector exports")
+	}
+	reg, err = openRegistry(testApp(t, false), getenv(with(map[string]string{"BILAG_ECONOMIC_EXPORT_APP_PUBLIC_TOKEN": "xpub", "BILAG_ECONOMIC_EXPORT_APP_SECRET_TOKEN": "xsec"})))
+	if err != nil || reg.connectors["economic"].(*economic.Connector).Exporter() == nil {
+		t.Fatalf("with the export app's tokens: exporter %v, %v", reg.connectors["economic"], err)
+	}
+	reg, err = openRegistry(testApp(t, true), getenv(nil))
+	if err != nil || reg.connectors["economic"].(*economic.Connector).Exporter() == nil {
+		t.Fatalf("demo mode has no export app: %v", err)
+	}
+}
