@@ -26,14 +26,27 @@ func economicDemoApp(a *app) economicsandbox.App {
 		Role:        economicsandbox.RoleBookkeeping}
 }
 
+// economicDemoExportApp is the demo's export app (issue 26): an app of its
+// own, so that reading never asks for write; SuperUser, since no narrower
+// role creates both invoices (Sales) and journal vouchers (Bookkeeping).
+func economicDemoExportApp(a *app) economicsandbox.App {
+	return economicsandbox.App{Name: "Bilag export (demo)", PublicToken: "bilag-demo-export",
+		SecretToken: base64.RawURLEncoding.EncodeToString(seal.DeriveKey(a.cfg.SecretKey, "bilag demo economic export app")),
+		Role:        economicsandbox.RoleSuperUser}
+}
+
 func openEconomic(a *app, r *config.Reader, client *http.Client) (opened, error) {
 	const prefix = "BILAG_ECONOMIC_"
 	cfg := economic.Config{
 		AppPublicToken: r.String(prefix+"APP_PUBLIC_TOKEN", ""), AppSecretToken: r.Secret(prefix + "APP_SECRET_TOKEN"),
 		GrantURL: r.URL(prefix + "GRANT_URL"), APIURL: r.URL(prefix + "API_URL"), DocumentsAPIURL: r.URL(prefix + "DOCUMENTS_API_URL"),
+		ExportAppPublicToken: r.String(prefix+"EXPORT_APP_PUBLIC_TOKEN", ""), ExportAppSecretToken: r.Secret(prefix + "EXPORT_APP_SECRET_TOKEN"),
 	}
 	if cfg.AppPublicToken != "" && cfg.AppSecretToken == "" {
 		r.Fail(prefix+"APP_SECRET_TOKEN", "is required when %sAPP_PUBLIC_TOKEN is set", prefix)
+	}
+	if (cfg.ExportAppPublicToken == "") != (cfg.ExportAppSecretToken == "") {
+		r.Fail(prefix+"EXPORT_APP_SECRET_TOKEN", "and %sEXPORT_APP_PUBLIC_TOKEN are set together (the export's own app)", prefix)
 	}
 	var o opened
 	switch {
@@ -43,14 +56,15 @@ func openEconomic(a *app, r *config.Reader, client *http.Client) (opened, error)
 		return o, nil // not offered
 	case cfg.AppPublicToken == "":
 		base := a.sandboxBase("economic")
-		app := economicDemoApp(a)
+		app, export := economicDemoApp(a), economicDemoExportApp(a)
 		cfg.AppPublicToken, cfg.AppSecretToken = app.PublicToken, app.SecretToken
+		cfg.ExportAppPublicToken, cfg.ExportAppSecretToken = export.PublicToken, export.SecretToken
 		cfg.GrantURL, cfg.APIURL, cfg.DocumentsAPIURL = base+"/secure/api1/requestaccess.aspx", base, base+economicsandbox.DocumentsPrefix
 		latency, err := time.ParseDuration(r.String("BILAG_SANDBOX_LATENCY", "0s"))
 		if err != nil || latency < 0 {
 			latency = 0 // the eAccounting row reports it
 		}
-		o.sandbox = economicsandbox.New(economicsandbox.WithApp(app), economicsandbox.WithBaseURL(base),
+		o.sandbox = economicsandbox.New(economicsandbox.WithApp(app), economicsandbox.WithApp(export), economicsandbox.WithBaseURL(base),
 			economicsandbox.WithLatency(latency), economicsandbox.WithLogger(a.log.With("component", "economic-sandbox")))
 		o.banner = fmt.Sprintf("Visma e-conomic sandbox on %s (demo logins: %s)", base, economicDemoLogins())
 		o.clients = economicDemoClients()
