@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"encoding/csv"
 	"fmt"
 	"html/template"
 	"io"
@@ -10,12 +9,12 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"bilag/db"
+	"bilag/server/csvout"
 )
 
 // auditPageSize is how many events a page of a company's audit trail shows.
@@ -136,13 +135,15 @@ func (s *Server) exportAudit(c echo.Context) error {
 	return nil
 }
 
-// writeAuditCSV writes the events f matches, newest first. The byte order
-// mark makes spreadsheet programs read the file as UTF-8 (å, ä, ö).
+// writeAuditCSV writes the events f matches, newest first, each field as
+// stored (csvout quotes and defuses what a spreadsheet would split or
+// run). The byte order mark makes spreadsheet programs read the file as
+// UTF-8 (å, ä, ö).
 func writeAuditCSV(ctx context.Context, w io.Writer, d *db.DB, f db.AuditFilter, loc *time.Location) error {
 	if _, err := io.WriteString(w, "\ufeff"); err != nil {
 		return err
 	}
-	cw := csv.NewWriter(w)
+	cw := csvout.NewWriter(w, ',')
 	_ = cw.Write([]string{"time", "actor", "action", "target", "detail", "remote_ip"})
 	for offset := 0; ; offset += auditCSVBatch {
 		es, err := d.CompanyAudit(ctx, f, offset, auditCSVBatch)
@@ -150,23 +151,13 @@ func writeAuditCSV(ctx context.Context, w io.Writer, d *db.DB, f db.AuditFilter,
 			return err
 		}
 		for _, e := range es {
-			_ = cw.Write([]string{e.At.In(loc).Format(time.RFC3339), csvCell(e.Actor), csvCell(e.Action),
-				csvCell(e.Target), csvCell(e.Detail), csvCell(e.RemoteIP)})
+			_ = cw.Write([]string{e.At.In(loc).Format(time.RFC3339), e.Actor, e.Action, e.Target, e.Detail, e.RemoteIP})
 		}
 		cw.Flush()
 		if err := cw.Error(); err != nil || len(es) < auditCSVBatch {
 			return err
 		}
 	}
-}
-
-// csvCell defuses a cell a spreadsheet would run as a formula (a file
-// named "=HYPERLINK(…)" opened by someone): a leading quote makes it text.
-func csvCell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
 }
 
 // audited writes an audit event of action for the company once next has

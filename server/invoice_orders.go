@@ -18,6 +18,7 @@ import (
 	"bilag/connectors"
 	"bilag/db"
 	"bilag/server/connections"
+	"bilag/server/csvout"
 )
 
 // The import pages: a company's invoice orders sent upstream through a
@@ -135,8 +136,38 @@ func (s *Server) invoiceOrderTemplate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	tpl, err := spreadsheetCSV(imp.ImportTemplate())
+	if err != nil {
+		return fmt.Errorf("%s order template: %w", conn.Connector, err)
+	}
 	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+conn.Connector+`-orders.csv"`)
-	return c.Blob(http.StatusOK, "text/csv; charset=utf-8", imp.ImportTemplate())
+	return c.Blob(http.StatusOK, "text/csv; charset=utf-8", tpl)
+}
+
+// spreadsheetCSV is a connector's example CSV written again by csvout, as
+// every CSV Bilag hands out is: its decimal commas ("123,56") quoted, so a
+// spreadsheet splitting on "," keeps each in one cell. It keeps the
+// separator the upload parsers read it by (";" when the header line has
+// more of them than of ",").
+func spreadsheetCSV(data []byte) ([]byte, error) {
+	first, _, _ := bytes.Cut(data, []byte("\n"))
+	comma := ','
+	if bytes.Count(first, []byte(";")) > bytes.Count(first, []byte(",")) {
+		comma = ';'
+	}
+	rd := csv.NewReader(bytes.NewReader(data))
+	rd.Comma, rd.FieldsPerRecord = comma, -1
+	recs, err := rd.ReadAll()
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	w := csvout.NewWriter(&b, comma)
+	for _, rec := range recs {
+		_ = w.Write(rec)
+	}
+	w.Flush()
+	return b.Bytes(), w.Error()
 }
 
 // uploadInvoiceOrders reads a file, or the one-order form, checks it and stores
