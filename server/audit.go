@@ -14,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"bilag/db"
+	"bilag/server/auditview"
 	"bilag/server/csvout"
 )
 
@@ -27,17 +28,13 @@ type auditPage struct {
 	Filter  auditFilterForm
 	Actions []string
 	Actors  []string
-	Rows    []auditRow
+	// Rows are the events as sentences with their details (auditview).
+	Rows    []auditview.Row
 	Page    int
 	HasMore bool
 	// Query is the filter as a query string, for the page and CSV links;
 	// url.Values made it, so the template need not escape it again.
 	Query template.URL
-}
-
-// auditRow is one event as the page shows it; At carries its zone.
-type auditRow struct {
-	At, Actor, Action, Target, Detail, RemoteIP string
 }
 
 // auditFilterForm is the filter as the person chose it.
@@ -103,9 +100,18 @@ func (s *Server) showAudit(c echo.Context) error {
 	}
 	p := auditPage{Filter: form, Actions: db.CompanyAuditActions(), Actors: actors, Page: page,
 		HasMore: len(es) > auditPageSize, Query: template.URL(form.query())}
+	reader := auditview.Reader{Lang: s.lang(c), Zone: s.auditZone(), Users: map[int64]string{}}
+	if len(es) > 0 {
+		us, err := s.db.Users(ctx)
+		if err != nil {
+			return err
+		}
+		for _, u := range us {
+			reader.Users[u.ID] = u.Name
+		}
+	}
 	for _, e := range es[:min(len(es), auditPageSize)] {
-		p.Rows = append(p.Rows, auditRow{At: e.At.In(s.auditZone()).Format("2006-01-02 15:04:05 MST"),
-			Actor: e.Actor, Action: e.Action, Target: e.Target, Detail: e.Detail, RemoteIP: e.RemoteIP})
+		p.Rows = append(p.Rows, auditview.Describe(s.views, reader, e))
 	}
 	return s.render(c, "company_audit", s.t(c, "audit.title")+" · "+currentCompany(c).Name, p)
 }
