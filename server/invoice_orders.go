@@ -9,9 +9,9 @@ import (
 	"net/http"
 	"net/url"
 	"path"
-	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/labstack/echo/v4"
 
@@ -274,10 +274,16 @@ func uploadFormat(name string, data []byte, formats []string) string {
 	return "csv"
 }
 
-var unsafeName = regexp.MustCompile(`[^\p{L}\p{N}._ -]+`)
-
+// cleanFileName is an uploaded file's base name with only letters,
+// digits, ".", "_", " " and "-" kept (a rune test, not an expression
+// compiled at start).
 func cleanFileName(n string) string {
-	n = unsafeName.ReplaceAllString(path.Base(strings.ReplaceAll(n, `\`, "/")), "")
+	n = strings.Map(func(r rune) rune {
+		if unicode.IsLetter(r) || unicode.IsNumber(r) || strings.ContainsRune("._ -", r) {
+			return r
+		}
+		return -1
+	}, path.Base(strings.ReplaceAll(n, `\`, "/")))
 	if len(n) > 100 {
 		n = n[:100]
 	}
