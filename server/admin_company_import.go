@@ -16,6 +16,7 @@ import (
 
 	"bilag/connectors/orgnr"
 	"bilag/db"
+	"bilag/server/csvout"
 )
 
 const (
@@ -51,6 +52,23 @@ type companyImportPage struct {
 	Valid, Bad int
 	// Error is a key for a file that could not be read at all.
 	Error string
+}
+
+// Example is the example file the page shows, written as Bilag writes
+// every CSV it hands out (csvout): the members, separated by ";", are
+// quoted, so a spreadsheet splitting on ";" keeps them in one cell.
+func (companyImportPage) Example() string {
+	var b strings.Builder
+	w := csvout.NewWriter(&b, ',')
+	for _, rec := range [][]string{
+		{"name", "country", "orgnr", "members"},
+		{"Fjällbacka Snickeri AB", "SE", "556812-3474", "anders@firma.se;vera@firma.se"},
+		{"Norrsken Design AB", "SE", "559104-3210", ""},
+	} {
+		_ = w.Write(rec)
+	}
+	w.Flush()
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 func (s *Server) showCompanyImport(c echo.Context) error {

@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"encoding/csv"
 	"fmt"
 	"html/template"
 	"io"
@@ -10,12 +9,13 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"bilag/db"
+	"bilag/server/auditview"
+	"bilag/server/csvout"
 )
 
 // auditPageSize is how many events a page of a company's audit trail shows.
@@ -28,17 +28,13 @@ type auditPage struct {
 	Filter  auditFilterForm
 	Actions []string
 	Actors  []string
-	Rows    []auditRow
+	// Rows are the events as sentences with their details (auditview).
+	Rows    []auditview.Row
 	Page    int
 	HasMore bool
 	// Query is the filter as a query string, for the page and CSV links;
 	// url.Values made it, so the template need not escape it again.
 	Query template.URL
-}
-
-// auditRow is one event as the page shows it; At carries its zone.
-type auditRow struct {
-	At, Actor, Action, Target, Detail, RemoteIP string
 }
 
 // auditFilterForm is the filter as the person chose it.
@@ -104,9 +100,18 @@ func (s *Server) showAudit(c echo.Context) error {
 	}
 	p := auditPage{Filter: form, Actions: db.CompanyAuditActions(), Actors: actors, Page: page,
 		HasMore: len(es) > auditPageSize, Query: template.URL(form.query())}
+	reader := auditview.Reader{Lang: s.lang(c), Zone: s.auditZone(), Users: map[int64]string{}}
+	if len(es) > 0 {
+		us, err := s.db.Users(ctx)
+		if err != nil {
+			return err
+		}
+		for _, u := range us {
+			reader.Users[u.ID] = u.Name
+		}
+	}
 	for _, e := range es[:min(len(es), auditPageSize)] {
-		p.Rows = append(p.Rows, auditRow{At: e.At.In(s.auditZone()).Format("2006-01-02 15:04:05 MST"),
-			Actor: e.Actor, Action: e.Action, Target: e.Target, Detail: e.Detail, RemoteIP: e.RemoteIP})
+		p.Rows = append(p.Rows, auditview.Describe(s.views, reader, e))
 	}
 	return s.render(c, "company_audit", s.t(c, "audit.title")+" · "+currentCompany(c).Name, p)
 }
@@ -136,13 +141,15 @@ func (s *Server) exportAudit(c echo.Context) error {
 	return nil
 }
 
-// writeAuditCSV writes the events f matches, newest first. The byte order
-// mark makes spreadsheet programs read the file as UTF-8 (å, ä, ö).
+// writeAuditCSV writes the events f matches, newest first, each field as
+// stored (csvout quotes and defuses what a spreadsheet would split or
+// run). The byte order mark makes spreadsheet programs read the file as
+// UTF-8 (å, ä, ö).
 func writeAuditCSV(ctx context.Context, w io.Writer, d *db.DB, f db.AuditFilter, loc *time.Location) error {
 	if _, err := io.WriteString(w, "\ufeff"); err != nil {
 		return err
 	}
-	cw := csv.NewWriter(w)
+	cw := csvout.NewWriter(w, ',')
 	_ = cw.Write([]string{"time", "actor", "action", "target", "detail", "remote_ip"})
 	for offset := 0; ; offset += auditCSVBatch {
 		es, err := d.CompanyAudit(ctx, f, offset, auditCSVBatch)
@@ -150,23 +157,13 @@ func writeAuditCSV(ctx context.Context, w io.Writer, d *db.DB, f db.AuditFilter,
 			return err
 		}
 		for _, e := range es {
-			_ = cw.Write([]string{e.At.In(loc).Format(time.RFC3339), csvCell(e.Actor), csvCell(e.Action),
-				csvCell(e.Target), csvCell(e.Detail), csvCell(e.RemoteIP)})
+			_ = cw.Write([]string{e.At.In(loc).Format(time.RFC3339), e.Actor, e.Action, e.Target, e.Detail, e.RemoteIP})
 		}
 		cw.Flush()
 		if err := cw.Error(); err != nil || len(es) < auditCSVBatch {
 			return err
 		}
 	}
-}
-
-// csvCell defuses a cell a spreadsheet would run as a formula (a file
-// named "=HYPERLINK(…)" opened by someone): a leading quote makes it text.
-func csvCell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
 }
 
 // audited writes an audit event of action for the company once next has

@@ -14,17 +14,60 @@ import (
 	"bilag/db"
 )
 
-var auditRowRe = regexp.MustCompile(`(?s)<tr>\s*<td class="nowrap">([^<]*)</td>\s*<td>([^<]*)</td>\s*<td>([^<]*)</td>\s*<td>([^<]*)</td>`)
+var (
+	auditRowRe      = regexp.MustCompile(`(?s)<tr[^>]*>\s*<td class="when">(.*?)</td>\s*<td class="what">(.*?)</td>\s*</tr>`)
+	auditSentenceRe = regexp.MustCompile(`(?s)<span class="sentence">(.*?)</span>`)
+	auditSummaryRe  = regexp.MustCompile(`(?s)<details>\s*<summary>(.*?)</summary>`)
+	auditDetailRe   = regexp.MustCompile(`(?s)<dt>(.*?)</dt>\s*<dd>(.*?)</dd>`)
+)
 
-// auditRows reads the audit page's rows as "who | what | target".
-func auditRows(t *testing.T, r *response) []string {
+// auditEntry is a row of the audit page: when, the sentence that says who
+// did what, the toggle's words and the details behind it, by label.
+type auditEntry struct {
+	At, Sentence, Toggle string
+	Details              map[string]string
+}
+
+// auditEntries reads the audit page's rows.
+func auditEntries(t *testing.T, r *response) []auditEntry {
 	t.Helper()
 	wantStatus(t, "audit page", r, http.StatusOK)
-	var rows []string
+	var out []auditEntry
 	for _, m := range auditRowRe.FindAllStringSubmatch(r.Body, -1) {
-		rows = append(rows, unescape(m[2])+" | "+unescape(m[3])+" | "+unescape(m[4]))
+		e := auditEntry{At: unescape(m[1]), Details: map[string]string{}}
+		if s := auditSentenceRe.FindStringSubmatch(m[2]); s != nil {
+			e.Sentence = strings.TrimSpace(unescape(s[1]))
+		}
+		if s := auditSummaryRe.FindStringSubmatch(m[2]); s != nil {
+			e.Toggle = strings.TrimSpace(unescape(s[1]))
+		}
+		for _, d := range auditDetailRe.FindAllStringSubmatch(m[2], -1) {
+			e.Details[unescape(d[1])] = unescape(d[2])
+		}
+		out = append(out, e)
 	}
-	return rows
+	return out
+}
+
+// auditSentences are the page's sentences, newest first.
+func auditSentences(t *testing.T, r *response) []string {
+	t.Helper()
+	var out []string
+	for _, e := range auditEntries(t, r) {
+		out = append(out, e.Sentence)
+	}
+	return out
+}
+
+// auditTargets are the page's rows' targets (their "Document or object"
+// detail), newest first.
+func auditTargets(t *testing.T, r *response) []string {
+	t.Helper()
+	var out []string
+	for _, e := range auditEntries(t, r) {
+		out = append(out, e.Details[tr("audit.target")])
+	}
+	return out
 }
 
 func unescape(s string) string { return (&response{Body: s}).Text() }
@@ -56,31 +99,33 @@ func TestAuditTrail(t *testing.T) {
 	if err != nil || conn.ApprovedBy == "" {
 		t.Fatalf("Connection() = %+v, %v; want one approved by someone", conn, err)
 	}
+	system := words().ConnectorName("en", "eaccounting")
 	// The approver's name from the upstream, with the link they used.
-	approver := regexp.QuoteMeta(conn.ApprovedBy) + ` \(consent link \d+\) \| ` + regexp.QuoteMeta(tr("audit.action.connect"))
-	if !slices.ContainsFunc(auditRows(t, d.analyst.get(fj+"/audit?action=connect")), regexp.MustCompile("^"+approver).MatchString) {
-		t.Errorf("the approval's row does not name the approver %q", conn.ApprovedBy)
+	approval := regexp.MustCompile("^" + strings.ReplaceAll(regexp.QuoteMeta(tr("audit.says.connect", conn.ApprovedBy, system, "LINK")), "LINK", `\d+`) + "$")
+	if got := auditSentences(t, d.analyst.get(fj+"/audit?action=connect")); !slices.ContainsFunc(got, approval.MatchString) {
+		t.Errorf("the approval's row does not say %s approved: %q", conn.ApprovedBy, got)
 	}
 	r := d.analyst.get(fj + "/audit")
-	got := auditRows(t, r)
-	analyst := d.env.analyst.Email
+	got := auditSentences(t, r)
+	analyst := d.env.analyst.Name
 	for _, want := range []string{
-		analyst + " | " + tr("audit.action.disconnect"),
-		analyst + " | " + tr("audit.action.sync_request"),
-		analyst + " | " + tr("audit.action.document_open") + " | " + doc[0].FileName,
-		analyst + " | " + tr("audit.action.link_create"),
+		tr("audit.says.disconnect", analyst, system),
+		tr("audit.says.sync_request", analyst),
+		tr("audit.says.document_open", analyst, doc[0].FileName, vs[0].Number),
 	} {
-		if !slices.ContainsFunc(got, func(row string) bool { return strings.Contains(row, want) }) {
+		if !slices.Contains(got, want) {
 			t.Errorf("audit trail has no row %q; rows:\n%s", want, strings.Join(got, "\n"))
 		}
 	}
-	if i, j := slices.IndexFunc(got, func(r string) bool { return strings.Contains(r, tr("audit.action.disconnect")) }),
-		slices.IndexFunc(got, func(r string) bool { return strings.Contains(r, tr("audit.action.link_create")) }); i > j {
-		t.Errorf("the trail is not newest first: disconnect at row %d, link at %d", i, j)
+	madeLink := regexp.MustCompile("^" + strings.ReplaceAll(regexp.QuoteMeta(tr("audit.says.link_create", analyst, "LINK")), "LINK", `\d+`) + "$")
+	if i, j := slices.Index(got, tr("audit.says.disconnect", analyst, system)), slices.IndexFunc(got, madeLink.MatchString); j < 0 || i > j {
+		t.Errorf("the trail is not newest first, or has no link made: disconnect at row %d, link at %d", i, j)
 	}
 	zone := d.clock.Now().In(portalZone(t)).Format("MST")
-	if !regexp.MustCompile(`<td class="nowrap">\d{4}-\d\d-\d\d \d\d:\d\d:\d\d ` + regexp.QuoteMeta(zone) + `</td>`).MatchString(r.Body) {
-		t.Errorf("audit times do not carry their zone %s", zone)
+	for _, e := range auditEntries(t, r) {
+		if !regexp.MustCompile(`^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d ` + regexp.QuoteMeta(zone) + `$`).MatchString(e.At) {
+			t.Errorf("audit time %q does not carry its zone %s", e.At, zone)
+		}
 	}
 	if page := d.analyst.get(fj); !strings.Contains(page.Body, `href="`+fj+`/audit"`) {
 		t.Errorf("the company page does not link its audit trail for an analyst")
@@ -152,11 +197,7 @@ func TestAuditFilters(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var page []string
-			for _, row := range auditRows(t, b.get(base+"?"+tt.query.Encode())) {
-				page = append(page, row[strings.LastIndex(row, " | ")+3:])
-			}
-			if !slices.Equal(page, tt.want) {
+			if page := auditTargets(t, b.get(base+"?"+tt.query.Encode())); !slices.Equal(page, tt.want) {
 				t.Errorf("page rows = %q, want %q", page, tt.want)
 			}
 			var file []string
@@ -170,7 +211,7 @@ func TestAuditFilters(t *testing.T) {
 	}
 	r := b.get(base + "?from=" + days[2] + "&to=" + days[0])
 	wantText(t, "dates in the wrong order", r, tr("audit.err.order"))
-	if got := auditRows(t, r); len(got) != 4 {
+	if got := auditEntries(t, r); len(got) != 4 {
 		t.Errorf("with the dates refused the page has %d rows, want all 4", len(got))
 	}
 	if r := b.get(base + ".csv?from=" + days[2] + "&to=" + days[0]); r.Status != http.StatusBadRequest {
@@ -234,14 +275,14 @@ func TestAuditPages(t *testing.T) {
 	b := e.loggedIn(e.analyst)
 	base := "/companies/" + itoa(e.fj.ID) + "/audit?action=document_open"
 	first := b.get(base)
-	if rows := auditRows(t, first); len(rows) != 100 || !strings.HasSuffix(rows[0], "doc-100.pdf") {
+	if rows := auditTargets(t, first); len(rows) != 100 || rows[0] != "doc-100.pdf" {
 		t.Fatalf("page 1 has %d rows starting %q, want 100 starting with doc-100.pdf", len(rows), rows[:min(1, len(rows))])
 	}
 	if !strings.Contains(first.Body, `page=2" rel="next"`) || !strings.Contains(first.Body, "action=document_open&amp;page=2") {
 		t.Errorf("page 1 has no link to page 2 keeping the filter")
 	}
 	second := b.get(base + "&page=2")
-	if rows := auditRows(t, second); len(rows) != 1 || !strings.HasSuffix(rows[0], "doc-000.pdf") {
+	if rows := auditTargets(t, second); len(rows) != 1 || rows[0] != "doc-000.pdf" {
 		t.Errorf("page 2 = %q, want doc-000.pdf alone", rows)
 	}
 	if strings.Contains(second.Body, `rel="next"`) || !strings.Contains(second.Body, `rel="prev"`) {
@@ -260,5 +301,60 @@ func TestAuditActionsHaveWords(t *testing.T) {
 		if got := tr(key); got == key {
 			t.Errorf("audit action %q has no words (%s)", a, key)
 		}
+	}
+}
+
+// TestAuditReadable (issue 25 item 10): each row of the audit trail is one
+// sentence in the reader's language saying who did what, with the stored
+// fields behind a toggle and every time in the reader's zone (none left as
+// "…Z"); the CSV keeps the fields as stored.
+func TestAuditReadable(t *testing.T) {
+	e := newEnv(t)
+	expires := "2026-12-24T16:00:00Z"
+	e.auditSeed(
+		db.AuditEvent{Action: db.AuditLinkCreate, UserID: &e.analyst.ID, Actor: e.analyst.Email, Target: "link 7",
+			Detail: "connector=eaccounting expires=" + expires + " expected_org=556812-3474", RemoteIP: "192.0.2.7"},
+		db.AuditEvent{Action: db.AuditConnect, Actor: "Anna Lindqvist (consent link 7)", Target: "eaccounting", Detail: "Fjällbacka Snickeri AB 556812-3474"},
+		db.AuditEvent{Action: db.AuditDocumentOpen, UserID: &e.analyst.ID, Actor: e.analyst.Email, Target: "invoice.pdf",
+			Detail: "voucher=A 12 document=5 kind=invoice bytes=1234 sha256=ab"},
+	)
+	system := words().ConnectorName("en", "eaccounting")
+	b := e.loggedIn(e.analyst)
+	base := "/companies/" + itoa(e.fj.ID) + "/audit"
+	r := b.get(base)
+	want := []string{
+		tr("audit.says.document_open", e.analyst.Name, "invoice.pdf", "A 12"),
+		tr("audit.says.connect", "Anna Lindqvist", system, "7"),
+		tr("audit.says.link_create", e.analyst.Name, "7"),
+	}
+	if got := auditSentences(t, r); !slices.Equal(got, want) {
+		t.Fatalf("sentences = %q, want %q", got, want)
+	}
+	rows := auditEntries(t, r)
+	for i, row := range rows {
+		if row.Toggle != tr("audit.details") || row.Details[tr("audit.actor")] == "" {
+			t.Errorf("row %d has no details behind a toggle %q: %+v", i, tr("audit.details"), row)
+		}
+	}
+	at, _ := time.Parse(time.RFC3339, expires)
+	if got, want := rows[2].Details["expires"], at.In(portalZone(t)).Format("2006-01-02 15:04:05 MST"); got != want {
+		t.Errorf("the link's expiry reads %q, want %q (the reader's zone)", got, want)
+	}
+	if got := rows[0].Details["voucher"]; got != "A 12" {
+		t.Errorf("the open's voucher detail = %q, want A 12", got)
+	}
+	if raw := regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d)?(\.\d+)?Z`).FindString(r.Body); raw != "" {
+		t.Errorf("the page shows a raw UTC time %q", raw)
+	}
+
+	b.get("/lang?l=fi&next=" + url.QueryEscape(base))
+	if got := auditSentences(t, b.get(base)); len(got) != 3 || got[0] != words().Translate("fi", "audit.says.document_open", e.analyst.Name, "invoice.pdf", "A 12") {
+		t.Errorf("in Finnish the sentences are %q", got)
+	}
+
+	recs := readAuditCSV(t, b.get(base+".csv"))[1:]
+	if len(recs) != 3 || recs[2][1] != e.analyst.Email || recs[2][2] != db.AuditLinkCreate || recs[2][3] != "link 7" ||
+		recs[2][4] != "connector=eaccounting expires="+expires+" expected_org=556812-3474" || recs[1][1] != "Anna Lindqvist (consent link 7)" {
+		t.Errorf("the CSV does not keep the fields as stored: %q", recs)
 	}
 }

@@ -9,15 +9,16 @@ import (
 	"net/http"
 	"net/url"
 	"path"
-	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/labstack/echo/v4"
 
 	"bilag/connectors"
 	"bilag/db"
 	"bilag/server/connections"
+	"bilag/server/csvout"
 )
 
 // The import pages: a company's invoice orders sent upstream through a
@@ -135,8 +136,38 @@ func (s *Server) invoiceOrderTemplate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	tpl, err := spreadsheetCSV(imp.ImportTemplate())
+	if err != nil {
+		return fmt.Errorf("%s order template: %w", conn.Connector, err)
+	}
 	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+conn.Connector+`-orders.csv"`)
-	return c.Blob(http.StatusOK, "text/csv; charset=utf-8", imp.ImportTemplate())
+	return c.Blob(http.StatusOK, "text/csv; charset=utf-8", tpl)
+}
+
+// spreadsheetCSV is a connector's example CSV written again by csvout, as
+// every CSV Bilag hands out is: its decimal commas ("123,56") quoted, so a
+// spreadsheet splitting on "," keeps each in one cell. It keeps the
+// separator the upload parsers read it by (";" when the header line has
+// more of them than of ",").
+func spreadsheetCSV(data []byte) ([]byte, error) {
+	first, _, _ := bytes.Cut(data, []byte("\n"))
+	comma := ','
+	if bytes.Count(first, []byte(";")) > bytes.Count(first, []byte(",")) {
+		comma = ';'
+	}
+	rd := csv.NewReader(bytes.NewReader(data))
+	rd.Comma, rd.FieldsPerRecord = comma, -1
+	recs, err := rd.ReadAll()
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	w := csvout.NewWriter(&b, comma)
+	for _, rec := range recs {
+		_ = w.Write(rec)
+	}
+	w.Flush()
+	return b.Bytes(), w.Error()
 }
 
 // uploadInvoiceOrders reads a file, or the one-order form, checks it and stores
@@ -243,10 +274,16 @@ func uploadFormat(name string, data []byte, formats []string) string {
 	return "csv"
 }
 
-var unsafeName = regexp.MustCompile(`[^\p{L}\p{N}._ -]+`)
-
+// cleanFileName is an uploaded file's base name with only letters,
+// digits, ".", "_", " " and "-" kept (a rune test, not an expression
+// compiled at start).
 func cleanFileName(n string) string {
-	n = unsafeName.ReplaceAllString(path.Base(strings.ReplaceAll(n, `\`, "/")), "")
+	n = strings.Map(func(r rune) rune {
+		if unicode.IsLetter(r) || unicode.IsNumber(r) || strings.ContainsRune("._ -", r) {
+			return r
+		}
+		return -1
+	}, path.Base(strings.ReplaceAll(n, `\`, "/")))
 	if len(n) > 100 {
 		n = n[:100]
 	}

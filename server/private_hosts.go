@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/labstack/echo/v4"
 
@@ -33,7 +34,11 @@ func (s *Server) showPrivateHosts(c echo.Context) error {
 	return s.render(c, "private_hosts", s.t(c, "hosts.title", co.Name), hostsPage{Company: co, Hosts: strings.Join(names, "\n")})
 }
 
-var hostName = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?)*$`)
+// hostName is a DNS name of letters, digits and inner hyphens; compiled
+// on first use, not at start (issue 25 item 21).
+var hostName = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?)*$`)
+})
 
 func (s *Server) setPrivateHosts(c echo.Context) error {
 	co := currentCompany(c)
@@ -43,7 +48,7 @@ func (s *Server) setPrivateHosts(c echo.Context) error {
 	seen := map[string]bool{}
 	for _, h := range strings.Fields(strings.ReplaceAll(raw, ",", " ")) {
 		h = strings.ToLower(strings.Trim(h, "[]"))
-		if _, err := netip.ParseAddr(h); err != nil && (len(h) > 253 || !hostName.MatchString(h)) {
+		if _, err := netip.ParseAddr(h); err != nil && (len(h) > 253 || !hostName().MatchString(h)) {
 			c.Response().Status = http.StatusUnprocessableEntity
 			return c.Render(http.StatusUnprocessableEntity, "private_hosts", s.page(c, s.t(c, "hosts.title", co.Name),
 				hostsPage{Company: co, Hosts: raw, Error: "hosts.err.host"}))

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"bilag/connectors"
@@ -218,8 +219,9 @@ func newAPIError(resp *http.Response, endpoint string, now time.Time) *APIError 
 }
 
 // tryAgainIn is how Visma says how long to wait: "API calls quota exceeded!
-// maximum admitted 600 per Minute. Try again in 55 seconds."
-var tryAgainIn = regexp.MustCompile(`(?i)try again in (\d+) second`)
+// maximum admitted 600 per Minute. Try again in 55 seconds." Compiled on
+// first use, not when the program starts.
+var tryAgainIn = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)try again in (\d+) second`) })
 
 // retryAfter is the wait a 429 asks for: the Retry-After header if any
 // (Visma documents none, but a proxy may add one), else the seconds in the
@@ -233,7 +235,7 @@ func retryAfter(h http.Header, message string, now time.Time) time.Duration {
 			return max(t.Sub(now), 0)
 		}
 	}
-	if m := tryAgainIn.FindStringSubmatch(message); m != nil {
+	if m := tryAgainIn().FindStringSubmatch(message); m != nil {
 		if s, err := strconv.Atoi(m[1]); err == nil {
 			return time.Duration(s) * time.Second
 		}

@@ -78,8 +78,10 @@ type voucherRowJSON struct {
 	TransactionText    string
 }
 
-// voucherTypeNames are VoucherApi.VoucherType's values, in English.
-var voucherTypeNames = map[int]string{
+// voucherTypeNames are VoucherApi.VoucherType's values, in English, by
+// type: an array, which is data in the binary, where a map would be built
+// when the program starts.
+var voucherTypeNames = [...]string{
 	2:  "Manual voucher",
 	5:  "Bank account transfer deposit",
 	6:  "Bank account transfer withdrawal",
@@ -132,8 +134,8 @@ func kindOf(voucherType int) connectors.VoucherKind {
 // TypeName is the English name of an eAccounting voucher type, or "Type n"
 // for one the API documentation does not list.
 func TypeName(voucherType int) string {
-	if n, ok := voucherTypeNames[voucherType]; ok {
-		return n
+	if voucherType >= 0 && voucherType < len(voucherTypeNames) && voucherTypeNames[voucherType] != "" {
+		return voucherTypeNames[voucherType]
 	}
 	return "Type " + strconv.Itoa(voucherType)
 }

@@ -55,7 +55,7 @@ func (c *Connector) listProbes() []struct {
 	resource string
 	params   []param
 } {
-	today := c.cfg.Now().In(helsinki).Format("2006-01-02")
+	today := c.cfg.Now().In(helsinki()).Format("2006-01-02")
 	return []struct {
 		resource string
 		params   []param

@@ -9,17 +9,20 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"bilag/connectors"
 )
 
-var helsinki = func() *time.Location {
+// helsinki is Netvisor's zone, loaded on first use: LoadLocation reads
+// the zone database, which no command should pay for at start.
+var helsinki = sync.OnceValue(func() *time.Location {
 	if l, err := time.LoadLocation("Europe/Helsinki"); err == nil {
 		return l
 	}
 	return time.FixedZone("EET", 2*3600)
-}()
+})
 
 // voucherXML is the part of accountingledger.nv's Voucher Bilag reads.
 type voucherXML struct {
@@ -217,7 +220,7 @@ func (c *Connector) Vouchers(ctx context.Context, g connectors.Grant, q connecto
 		}
 		return connectors.VoucherPage{Vouchers: vs, Total: -1}, nil
 	}
-	last := c.cfg.Now().In(helsinki).Year()
+	last := c.cfg.Now().In(helsinki()).Year()
 	year := last - c.cfg.HistoryYears + 1
 	if q.Cursor != "" {
 		if year, err = strconv.Atoi(q.Cursor); err != nil || year < 1900 || year > last+1 {

@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -24,7 +25,7 @@ func utf8Body(body io.Reader, contentType string) io.Reader {
 	br := bufio.NewReaderSize(body, 512)
 	head, _ := br.Peek(256)
 	enc := ""
-	if m := declEncoding.FindSubmatch(head); m != nil {
+	if m := declEncoding().FindSubmatch(head); m != nil {
 		enc = string(m[1])
 	} else if _, params, err := mime.ParseMediaType(contentType); err == nil {
 		enc = params["charset"]
@@ -35,7 +36,11 @@ func utf8Body(body io.Reader, contentType string) io.Reader {
 	return &latin9Reader{r: br}
 }
 
-var declEncoding = regexp.MustCompile(`^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)["']`)
+// declEncoding finds the XML declaration's encoding; compiled on first
+// use, not when the program starts.
+var declEncoding = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)["']`)
+})
 
 // latin9Reader decodes ISO-8859-15 to UTF-8. Base64 is ASCII, so the
 // hundreds of megabytes of a large attachment take the fast path.

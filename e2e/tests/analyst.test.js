@@ -192,26 +192,45 @@ test('item 9: a CSV with a bad row saves nothing until only the valid rows are c
 });
 
 // Item 15: the company's audit trail says who did what, narrows by what,
-// and its CSV holds the same rows.
+// and its CSV holds the same rows. Issue 25 item 10: a sentence a row,
+// the stored fields behind a toggle with times in the reader's zone, and
+// about fifteen rows a screen in a 1280 px window that never scrolls
+// sideways.
 test('item 15: the audit trail says who did what, narrows by what, and exports the same as CSV', async () => {
   const analyst = state.analyst;
   const page = analyst.page;
   await analyst.step('audit-trail', async () => {
+    await page.setViewportSize({ width: 1280, height: 900 });
     await page.goto(state.fjURL);
     await page.getByRole('link', { name: 'Audit trail: who opened what' }).click();
     await visible(page.getByRole('heading', { level: 1, name: `Audit trail · ${FJ.name}` }));
     const rows = page.locator('table.audit tbody tr');
-    await visible(rows.filter({ hasText: 'Made a consent link' }));
-    await visible(rows.filter({ hasText: 'E-mailed a consent link' }));
+    const sentences = page.locator('table.audit tbody tr .sentence');
+    await visible(sentences.filter({ hasText: /made consent link \d+$/ }).first());
+    await visible(sentences.filter({ hasText: /e-mailed consent link \d+ to .+@/ }).first());
     assert.match(await rows.first().locator('td').first().innerText(), /\d\d:\d\d:\d\d [A-Z]{3,4}$/, 'the time names its zone');
+    const first = rows.first();
+    assert.equal(await first.locator('details').getAttribute('open'), null, 'the details are folded');
+    await first.locator('summary').click();
+    await visible(first.locator('details dl'));
+    const all = await page.locator('table.audit').evaluate((t) => t.textContent);
+    assert.doesNotMatch(all, /\d\dT\d\d:\d\d(:\d\d)?(\.\d+)?Z/, 'no raw UTC time, not even in the details');
+    await first.locator('summary').click();
+    const fit = await page.evaluate(() => ({ page: document.documentElement.scrollWidth, window: document.documentElement.clientWidth }));
+    assert.ok(fit.page <= fit.window, `the page is ${fit.page} px wide in a ${fit.window} px window`);
+    const box = await page.locator('table.audit').evaluate((t) => ({ wide: t.scrollWidth, room: t.parentElement.clientWidth }));
+    assert.ok(box.wide <= box.room, `the table is ${box.wide} px wide in ${box.room} px`);
+    const heights = await rows.evaluateAll((trs) => trs.map((tr) => tr.getBoundingClientRect().height));
+    const mean = heights.reduce((a, b) => a + b, 0) / heights.length;
+    assert.ok(15 * mean <= 900, `fifteen rows are ${Math.round(15 * mean)} px, more than a 900 px screen (rows: ${heights.join(', ')})`);
     await noAxe(page, 'the audit trail');
   });
   await analyst.step('audit-filtered', async () => {
     await page.getByLabel('What').selectOption('link_send');
     await page.getByRole('button', { name: 'Filter' }).click();
     await page.waitForURL(/action=link_send/);
-    const what = await page.locator('table.audit tbody tr td:nth-child(3)').allInnerTexts();
-    assert.ok(what.length > 0 && what.every((t) => t === 'E-mailed a consent link'), `the filtered rows: ${what}`);
+    const what = await page.locator('table.audit tbody tr .sentence').allInnerTexts();
+    assert.ok(what.length > 0 && what.every((t) => /e-mailed consent link \d+ to /.test(t)), `the filtered rows: ${what}`);
     const href = await page.locator('#audit-csv').getAttribute('href');
     const csv = await page.evaluate(async (u) => (await fetch(u)).text(), href);
     const lines = csv.replace(/^\uFEFF/, '').trim().split(/\r?\n/);

@@ -111,7 +111,9 @@ func (b *breaker) open(now time.Time) []string {
 	return out
 }
 
-var digits = regexp.MustCompile(`[0-9]+`)
+// digits finds the numbers failureOf leaves out; compiled on first use,
+// not when the program starts.
+var digits = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[0-9]+`) })
 
 // failureOf names a failure so that the same fault of different
 // connections compares equal: the innermost error's text (what the
@@ -124,7 +126,7 @@ func failureOf(err error) string {
 		}
 		err = next
 	}
-	return digits.ReplaceAllString(err.Error(), "#")
+	return digits().ReplaceAllString(err.Error(), "#")
 }
 
 // Misconfigured names the connectors whose connections are failing alike

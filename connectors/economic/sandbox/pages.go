@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 const sessionCookie = "economic_sandbox_session"
@@ -28,8 +29,10 @@ type pageAgreement struct {
 }
 
 // The page is a plain server-rendered form: no script, nothing loaded from
-// outside, so it runs on a machine without a network.
-var pages = template.Must(template.New("").Parse(`
+// outside, so it runs on a machine without a network. It is parsed on
+// first use, not when the program starts.
+var pages = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("").Parse(`
 {{define "head"}}<!doctype html><html lang="{{if .Da}}da{{else}}en{{end}}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1"><title>e-conomic (sandbox)</title>
 <style>body{margin:0;font-family:-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;background:#f4f6f8;color:#222}
@@ -70,12 +73,13 @@ button.secondary{background:#fff;color:#0b6e4f;border:1px solid #0b6e4f}.err{bac
 <div class="demo"><p><strong>Demo users</strong></p><ul>{{range .Users}}<li><code>{{.Email}}</code> / <code>{{.Password}}</code>: {{.About}}</li>{{end}}</ul></div>
 {{template "foot"}}{{end}}
 `))
+})
 
 func (s *Sandbox) render(w http.ResponseWriter, status int, name string, d pageData) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	_ = pages.ExecuteTemplate(w, name, d)
+	_ = pages().ExecuteTemplate(w, name, d)
 }
 
 func (s *Sandbox) home(w http.ResponseWriter, r *http.Request) {

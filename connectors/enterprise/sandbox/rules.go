@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -109,7 +110,8 @@ var (
 
 // decimalFormat is "12 tegn num, 10.2. Format 999999999.99". The format
 // shows no sign; a minus is taken, as credit lines need one (to confirm).
-var decimalFormat = regexp.MustCompile(`^-?[0-9]{1,9}(\.[0-9]{1,2})?$`)
+// Compiled on first use, not when the program starts.
+var decimalFormat = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^-?[0-9]{1,9}(\.[0-9]{1,2})?$`) })
 
 // reading gathers what is wrong with one posted order, in the sandbox's
 // words ("field: what"), and reads what it keeps.
@@ -186,7 +188,7 @@ func (r *reading) decimal(m map[string]any, field string) (int64, bool) {
 		return 0, false
 	}
 	n, isNumber := v.(json.Number)
-	if !isNumber || !decimalFormat.MatchString(n.String()) {
+	if !isNumber || !decimalFormat().MatchString(n.String()) {
 		r.bad(field, "skal være et tall på formen 999999999.99")
 		return 0, false
 	}

@@ -225,7 +225,10 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-var ordersPage = template.Must(template.New("orders").Parse(`<!doctype html>
+// ordersPage lists the orders the sandbox received; parsed on first use,
+// not when the program starts.
+var ordersPage = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("orders").Parse(`<!doctype html>
 <html lang="nb"><head><meta charset="utf-8"><title>Enterprise sandbox: mottatte ordre</title>
 <style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:70rem}table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:.3rem .5rem;text-align:left}td.n{text-align:right}</style></head>
 <body><h1>Visma Enterprise sandbox</h1>
@@ -237,6 +240,7 @@ principals 20, 30 · commodities 100, 200, 300 · VAT codes 0, 100, 150. An orde
 <td>{{.Order.Customer.CustomerNumber}} {{.Order.Customer.Name}}</td><td class="n">{{len .Order.OrderLines}}</td><td class="n">{{.Order.Total}}</td></tr>
 {{end}}</tbody></table>{{else}}<p>Ingen ordre ennå.</p>{{end}}
 </body></html>`))
+})
 
 func (s *Sandbox) showOrders(w http.ResponseWriter, r *http.Request) {
 	orders := s.Accepted()
@@ -250,5 +254,5 @@ func (s *Sandbox) showOrders(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_ = ordersPage.Execute(w, map[string]any{"URL": s.URL(), "User": s.user, "Password": s.password, "Orders": orders, "Lost": LoseAnswerPrefix})
+	_ = ordersPage().Execute(w, map[string]any{"URL": s.URL(), "User": s.user, "Password": s.password, "Orders": orders, "Lost": LoseAnswerPrefix})
 }

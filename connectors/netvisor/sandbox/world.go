@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -222,17 +223,19 @@ func okHeader(w http.ResponseWriter, now time.Time) *xmlWriter {
 	x.open("Root")
 	x.open("ResponseStatus")
 	x.elem("Status", "OK")
-	x.elem("TimeStamp", now.In(helsinki).Format("2.1.2006 15:04:05"))
+	x.elem("TimeStamp", now.In(helsinki()).Format("2.1.2006 15:04:05"))
 	x.close("ResponseStatus")
 	return x
 }
 
-var helsinki = func() *time.Location {
+// helsinki is Netvisor's zone, loaded on first use: LoadLocation reads
+// the zone database, which no command should pay for at start.
+var helsinki = sync.OnceValue(func() *time.Location {
 	if l, err := time.LoadLocation("Europe/Helsinki"); err == nil {
 		return l
 	}
 	return time.FixedZone("EET", 2*3600)
-}()
+})
 
 func ansiParam(q url.Values, name string) (time.Time, bool, error) {
 	v := q.Get(name)
@@ -268,7 +271,7 @@ func (s *Sandbox) ledger(w http.ResponseWriter, q url.Values, req request) {
 			continue
 		case hasStart && hasEnd && (v.Date.Before(start) || v.Date.After(end)):
 			continue
-		case hasSince && v.Modified.In(helsinki).Format("2006-01-02") < since.Format("2006-01-02"):
+		case hasSince && v.Modified.In(helsinki()).Format("2006-01-02") < since.Format("2006-01-02"):
 			continue
 		}
 		out = append(out, *v)
