@@ -133,3 +133,53 @@ test('item 7: on a desktop the filters, the languages and log-out are in view, w
   });
   assert.deepEqual(desk.problems, []);
 });
+
+// rows groups the boxes of the filter fields by the line they stand on.
+function lines(boxes) {
+  const out = [];
+  for (const b of [...boxes].sort((x, y) => x.input.y - y.input.y)) {
+    const line = out.find((l) => Math.abs(l[0].input.y - b.input.y) < 30 || Math.abs(l[0].label.y - b.label.y) < 30);
+    if (line) line.push(b); else out.push([b]);
+  }
+  return out;
+}
+
+test('item 12: on a desktop the filter labels and fields line up', async () => {
+  const desk = await open('portal-desktop-filters');
+  await desk.step('filters', async (p) => {
+    await login(p, srv.base, srv.logins.viewer);
+    await p.goto(`${srv.base}/companies/${state.fjID}/vouchers`);
+    const boxes = [];
+    for (const name of ['Number', 'Amount', 'Text', 'Fiscal year', 'From', 'To']) {
+      const input = await p.getByLabel(name, { exact: true }).boundingBox();
+      const label = await p.locator('form.filters label', { hasText: new RegExp(`^${name}$`) }).boundingBox();
+      boxes.push({ name, input, label });
+    }
+    for (const line of lines(boxes)) {
+      const names = line.map((b) => b.name).join(', ');
+      const spread = (f) => Math.max(...line.map(f)) - Math.min(...line.map(f));
+      assert.ok(spread((b) => b.label.y) <= 1, `the labels of ${names} stand ${spread((b) => b.label.y)}px apart`);
+      assert.ok(spread((b) => b.input.y) <= 1, `the fields of ${names} stand ${spread((b) => b.input.y)}px apart`);
+    }
+  });
+  assert.deepEqual(desk.problems, []);
+});
+
+test('item 12: a new link\'s ready messages show whole, on a desktop and on a phone', async () => {
+  for (const [size, opts] of [['desktop', {}], ['phone', PHONE]]) {
+    const who = await open(`portal-messages-${size}`, opts);
+    await who.step('messages', async (p) => {
+      await login(p, srv.base, srv.logins.analyst);
+      await p.goto(`${srv.base}/`);
+      await p.getByRole('link', { name: 'Norrsken Design AB' }).first().click();
+      if (await p.locator('#new-link').count() === 0) await p.getByRole('button', { name: 'Request access' }).click();
+      const boxes = p.locator('textarea.share-msg');
+      assert.ok(await boxes.count() > 0, 'no ready message');
+      for (const box of await boxes.all()) {
+        const { scroll, client, id } = await box.evaluate((el) => ({ scroll: el.scrollHeight, client: el.clientHeight, id: el.id }));
+        assert.ok(scroll <= client + 1, `${id} at ${size}: ${scroll}px of text in a ${client}px box`);
+      }
+    });
+    assert.deepEqual(who.problems, []);
+  }
+});
