@@ -650,6 +650,29 @@ func (d *DB) VoucherDocuments(ctx context.Context, companyID, voucherID int64) (
 	return docs, nil
 }
 
+// DocumentCounts counts the recorded documents of each of a company's
+// vouchers ids that has any: those whose documents Bilag has listed (a
+// voucher opened, or its page prefetched).
+func (d *DB) DocumentCounts(ctx context.Context, companyID int64, ids []int64) (map[int64]int, error) {
+	out := map[int64]int{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		VoucherID int64
+		N         int
+	}
+	err := d.gorm.WithContext(ctx).Model(&VoucherDocument{}).Select("voucher_id, COUNT(*) AS n").
+		Where("company_id = ? AND voucher_id IN ?", companyID, ids).Group("voucher_id").Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("count documents of company %d: %w", companyID, err)
+	}
+	for _, r := range rows {
+		out[r.VoucherID] = r.N
+	}
+	return out, nil
+}
+
 // VoucherDocument returns one recorded document of a company's voucher.
 func (d *DB) VoucherDocument(ctx context.Context, companyID, voucherID, id int64) (*VoucherDocument, error) {
 	var doc VoucherDocument

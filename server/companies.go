@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"bilag/connectors"
 	"bilag/db"
 	"bilag/server/companystate"
 	"bilag/views"
@@ -158,6 +159,12 @@ type companyPage struct {
 	TTLs     []ttlOption
 	// Reads: the connection's connector reads vouchers and documents.
 	Reads bool
+	// RequestFirst: making a link is the page's next step, so its button
+	// is the primary one: nothing is connected and no link is on its way.
+	RequestFirst bool
+	// Imports: invoice orders can concern the company, so the page links
+	// them (importsApply).
+	Imports bool
 	// Connectors are the ones a link may be made for; the choice shows
 	// only when there are several.
 	Connectors []string
@@ -222,6 +229,9 @@ func (s *Server) renderCompany(c echo.Context, form *views.Form) error {
 	if p.Runs, err = s.db.SyncRuns(ctx, co.ID, 5); err != nil {
 		return err
 	}
+	if p.Imports, err = s.importsApply(ctx, co); err != nil {
+		return err
+	}
 	if p.Connection != nil {
 		if p.Charts, err = s.activityCharts(c, co.ID); err != nil {
 			return err
@@ -242,6 +252,7 @@ func (s *Server) renderCompany(c echo.Context, form *views.Form) error {
 			return err
 		}
 	}
+	p.RequestFirst = requestFirst(p.Connection, p.Links)
 	if form == nil {
 		form = views.NewForm()
 		form.Values["expected_org"] = co.OrgNumber
@@ -256,6 +267,50 @@ func (s *Server) renderCompany(c echo.Context, form *views.Form) error {
 		status = 422
 	}
 	return c.Render(status, "company", s.page(c, co.Name, p))
+}
+
+// requestFirst says whether making a link is a company's next step: it has
+// no active connection and none of its links is on its way (made, opened,
+// or with the approver at the upstream). A failed, expired or revoked link
+// leaves it the next step again.
+func requestFirst(conn *db.Connection, links []linkView) bool {
+	if conn != nil && conn.Status == db.ConnActive {
+		return false
+	}
+	for _, l := range links {
+		switch l.State {
+		case db.LinkCreated, db.LinkOpened, db.LinkLoginStarted, db.LinkApproved:
+			return false
+		}
+	}
+	return true
+}
+
+// importsApply says whether invoice orders can concern co: a connector
+// that sends them serves its country, or it has (or had) a connection
+// through one, whose history its page keeps.
+func (s *Server) importsApply(ctx context.Context, co *db.Company) (bool, error) {
+	for _, name := range s.conns.Offered(co.Country) {
+		if s.sendsOrders(name) {
+			return true, nil
+		}
+	}
+	conns, err := s.db.ConnectionsForCompanies(ctx, []int64{co.ID})
+	if err != nil {
+		return false, err
+	}
+	for _, conn := range conns {
+		if s.sendsOrders(conn.Connector) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// sendsOrders: the connector named name sends invoice orders upstream.
+func (s *Server) sendsOrders(name string) bool {
+	_, ok := s.conns.Connector(name).(connectors.InvoiceImporter)
+	return ok
 }
 
 // newestCopy is the copy of the newest of links that can still be shown,

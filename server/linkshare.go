@@ -55,6 +55,21 @@ type linkMessage struct {
 	Subject string
 }
 
+// msgRowChars is about how many characters a row of a message's box holds
+// on a narrow screen.
+const msgRowChars = 60
+
+// Rows is how many rows the message's box needs to show it whole: one a
+// line, more for a line that wraps. Where the browser sizes the box to its
+// text (field-sizing, portfolio.css) this is only the least it has.
+func (m linkMessage) Rows() int {
+	n := 0
+	for line := range strings.SplitSeq(m.Text, "\n") {
+		n += max(1, (utf8.RuneCountInString(line)+msgRowChars-1)/msgRowChars)
+	}
+	return n
+}
+
 // messageLang is the language a company's approver is written to in: the
 // one picked when it is one Bilag speaks, else the language of the
 // company's country, else Swedish (the firms using Bilag are Swedish; a

@@ -29,6 +29,9 @@ func (s *Server) Notify(ctx context.Context, e connections.Event) {
 	}
 	switch e.Kind {
 	case db.NotifyLinkConnected:
+		// The link's history says who approved it, as it says who tried
+		// one that failed.
+		s.recordApprover(ctx, e)
 		if closed, err := s.db.CloseOtherLinks(ctx, e.CompanyID, n.LinkID); err != nil {
 			s.log.Error("close superseded links", "company_id", e.CompanyID, "err", err)
 		} else if closed > 0 {
@@ -36,11 +39,7 @@ func (s *Server) Notify(ctx context.Context, e connections.Event) {
 				Target: fmt.Sprintf("%d links", closed), Detail: "superseded by a connection"})
 		}
 	case db.NotifyLinkFailed:
-		if e.Approver != "" && e.Link != nil {
-			if err := s.db.SetLinkApprover(ctx, e.Link.ID, e.Approver); err != nil {
-				s.log.Error("record approver", "link_id", e.Link.ID, "err", err)
-			}
-		}
+		s.recordApprover(ctx, e)
 	case db.NotifySyncFailing:
 		if !s.syncFailingLongEnough(ctx, e.CompanyID) {
 			return
@@ -54,6 +53,17 @@ func (s *Server) Notify(ctx context.Context, e connections.Event) {
 		return
 	}
 	s.mailNotification(ctx, n)
+}
+
+// recordApprover keeps on e's link the upstream user who tried or
+// approved it, when known.
+func (s *Server) recordApprover(ctx context.Context, e connections.Event) {
+	if e.Approver == "" || e.Link == nil {
+		return
+	}
+	if err := s.db.SetLinkApprover(ctx, e.Link.ID, e.Approver); err != nil {
+		s.log.Error("record approver", "link_id", e.Link.ID, "err", err)
+	}
 }
 
 // syncFailingLongEnough: the company's syncs have failed for a day, and

@@ -20,6 +20,7 @@ import (
 
 	"bilag/db"
 	"bilag/server/password"
+	"bilag/views"
 )
 
 const (
@@ -272,7 +273,20 @@ func (s *Server) confirmSecondFactor(c echo.Context) error {
 	u.TOTPEnabledAt = &now
 	s.audit(c, db.AuditSecondFactorEnable, nil, u.Email, "")
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return s.renderSettings(c, http.StatusOK, settingsPage{RecoveryCodes: codes})
+	return s.renderSettings(c, http.StatusOK, settingsPage{RecoveryCodes: codes, RecoveryFile: s.recoveryFile(c, u, codes)})
+}
+
+// recoveryFile is codes as a text file the person can keep, named, as a
+// data: URL made here (so the template may trust it): the codes are stored
+// only hashed, so no route could serve them later.
+func (s *Server) recoveryFile(c echo.Context, u *db.User, codes []string) template.URL {
+	var b strings.Builder
+	b.WriteString(s.t(c, "settings.2fa.codes.file", u.Email, s.firm, views.FormatTime(s.now(), s.zone, s.lang(c))))
+	b.WriteString("\n\n")
+	for _, code := range codes {
+		b.WriteString(code + "\n")
+	}
+	return template.URL("data:text/plain;charset=utf-8," + url.PathEscape(b.String()))
 }
 
 func newRecoveryCodes() []string {
@@ -299,7 +313,7 @@ func (s *Server) replaceRecoveryCodes(c echo.Context) error {
 	}
 	s.audit(c, db.AuditRecoveryCodesNew, nil, u.Email, "")
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return s.renderSettings(c, http.StatusOK, settingsPage{RecoveryCodes: codes})
+	return s.renderSettings(c, http.StatusOK, settingsPage{RecoveryCodes: codes, RecoveryFile: s.recoveryFile(c, u, codes)})
 }
 
 // turnOffSecondFactor removes the person's own second factor, where it is

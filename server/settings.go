@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"fmt"
+	"html/template"
 	"net/http"
 	"strings"
 	"unicode/utf8"
@@ -27,9 +28,11 @@ type settingsPage struct {
 	Password *views.Form
 	// SecondFactor is the person's second-factor state (secondfactor.go).
 	SecondFactor secondFactorState
-	// RecoveryCodes are the codes of an enrolment just confirmed, shown
-	// this once; CodeError is a refused confirmation code.
+	// RecoveryCodes are the codes of an enrolment just confirmed, or made
+	// anew, shown this once; RecoveryFile is them as a text file to
+	// download. CodeError is a refused confirmation code.
 	RecoveryCodes []string
+	RecoveryFile  template.URL
 	CodeError     string
 	// ManageError is why a second-factor change was refused.
 	ManageError string

@@ -128,12 +128,3 @@ func dashboardRow(t *testing.T, r *response, co *db.Company) string {
 	return m
 }
 
-// linkRow is the company page's row of link id in its link history.
-func linkRow(t *testing.T, r *response, id int64) string {
-	t.Helper()
-	m := regexp.MustCompile(`(?s)<tr id="link-` + itoa(id) + `".*?</tr>`).FindString(r.Body)
-	if m == "" {
-		t.Fatalf("the company page lists no link %d:\n%s", id, r.Text())
-	}
-	return m
-}

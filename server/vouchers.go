@@ -37,13 +37,35 @@ type vouchersPage struct {
 	IndexedCapped bool
 	// Disconnected says who disconnected the connection and when.
 	Disconnected *disconnection
+	// Currency is the company's books', which the amounts are in.
+	Currency string
+	// Documents counts the documents of the page's vouchers whose
+	// documents Bilag has listed; the others say only whether they have.
+	Documents map[int64]int
+}
+
+// bookCurrency is the currency a company of country keeps its books in,
+// and so the one of its vouchers' amounts (their total in the books);
+// "" where Bilag does not know it.
+func bookCurrency(country string) string {
+	switch country {
+	case "SE":
+		return "SEK"
+	case "NO":
+		return "NOK"
+	case "DK":
+		return "DKK"
+	case "FI", "NL":
+		return "EUR"
+	}
+	return ""
 }
 
 func (s *Server) listVouchers(c echo.Context) error {
 	ctx := c.Request().Context()
 	co := currentCompany(c)
 	f, form := voucherFilter(c)
-	p := vouchersPage{Filter: form, Query: form.query()}
+	p := vouchersPage{Filter: form, Query: form.query(), Currency: bookCurrency(co.Country)}
 	conn, err := s.conns.Current(ctx, co.ID)
 	if err != nil && !isNotFound(err) {
 		return err
@@ -56,6 +78,9 @@ func (s *Server) listVouchers(c echo.Context) error {
 		return err
 	}
 	if p.List, err = s.db.Vouchers(ctx, co.ID, f); err != nil {
+		return err
+	}
+	if p.Documents, err = s.documentCounts(ctx, co.ID, p.List.Vouchers); err != nil {
 		return err
 	}
 	if p.FiscalYears, err = s.db.FiscalYears(ctx, co.ID); err != nil {
@@ -77,6 +102,15 @@ func (s *Server) listVouchers(c echo.Context) error {
 		status = http.StatusUnprocessableEntity
 	}
 	return c.Render(status, "vouchers", s.page(c, s.t(c, "vouchers.title"), p))
+}
+
+// documentCounts counts the documents Bilag has listed of each of vs.
+func (s *Server) documentCounts(ctx context.Context, companyID int64, vs []db.Voucher) (map[int64]int, error) {
+	ids := make([]int64, len(vs))
+	for i, v := range vs {
+		ids[i] = v.ID
+	}
+	return s.db.DocumentCounts(ctx, companyID, ids)
 }
 
 // syncState fills in the company's sync runs: the one running, and when

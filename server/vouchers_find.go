@@ -60,7 +60,12 @@ func (f voucherFilterForm) query() template.URL { return template.URL(f.values(t
 func (f voucherFilterForm) invalid() bool { return f.Error != "" || f.AmountError != "" }
 
 // Filtered says some filter is set, so "Clear filters" has something to do.
-func (f voucherFilterForm) Filtered() bool { return len(f.values(false)) > 0 }
+func (f voucherFilterForm) Filtered() bool { return f.Active() > 0 }
+
+// Active counts the filters set (the order is none): the folded filters
+// say how many are in force, so a phone's short list is not mistaken for
+// the whole.
+func (f voucherFilterForm) Active() int { return len(f.values(false)) }
 
 // column is the column the list is ordered by, dir its direction.
 func (f voucherFilterForm) column() (col, dir string) {

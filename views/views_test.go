@@ -84,7 +84,7 @@ func TestConnectorPagesRender(t *testing.T) {
 			"consent_result/oldgrant": testResult{OK: true, OldGrantKept: true, Got: co.Name, GotOrg: co.OrgNumber, At: at, Asker: asker},
 			"consent_result/gone":     testResult{Reason: "gone", Asker: asker},
 			"company": testCompany{Company: co, Connection: connection, State: "connected", CanManage: true, Reads: true, LinkForm: NewForm(),
-				Copy: &testCopy{LinkID: 1, URL: "https://bilag.example/connect/s", ExpiresAt: at, Lang: "sv", Langs: Languages(), Messages: []testMessage{{"sv", "Hej", "Ämne"}, {"en", "Hello", "Subject"}}, SentTo: "Anna <a@example.se>", Mail: true}, MailOn: true,
+				Copy: &testCopy{LinkID: 1, URL: "https://bilag.example/connect/s", ExpiresAt: at, Lang: "sv", Langs: Languages(), Messages: []testMessage{{"sv", "Hej", "Ämne", 1}, {"en", "Hello", "Subject", 1}}, SentTo: "Anna <a@example.se>", Mail: true}, MailOn: true,
 				TTLs: []testTTL{{"1h0m0s", "link.ttl.1h"}}, Connectors: []string{conn, "other"}, MessageLangs: Languages(), MessageLang: "sv"},
 			"company/unconnected": testCompany{Company: co, State: "not_asked", CanManage: true, LinkForm: NewForm(), Connectors: []string{conn}},
 			"company/disconnected": testCompany{Company: co, State: "disconnected", CanManage: true, LinkForm: NewForm(), Connectors: []string{conn},
@@ -160,6 +160,8 @@ type (
 		LinkForm     *Form
 		TTLs         []testTTL
 		Reads        bool
+		RequestFirst bool
+		Imports      bool
 		Connectors   []string
 		MessageLangs []string
 		MessageLang  string
@@ -183,8 +185,11 @@ type (
 		SentAt    *time.Time
 		Mail      bool
 	}
-	testMessage struct{ Lang, Text, Subject string }
-	testLink    struct {
+	testMessage struct {
+		Lang, Text, Subject string
+		Rows                int
+	}
+	testLink struct {
 		ID                         int64
 		State, Reason, ExpectedOrg string
 		Next, SentTo, Approver     string

@@ -1,16 +1,26 @@
 // Progressive enhancement only: every page works without this file.
 (function () {
   "use strict";
-  // Copy buttons: <button data-copy="#selector">.
+  // Copy buttons: <button data-copy="#selector">. A field gives its value;
+  // another element (a list of recovery codes) its text, an item a line.
   document.addEventListener("click", function (ev) {
     var b = ev.target.closest("button[data-copy]");
     if (!b) return;
-    var input = document.querySelector(b.getAttribute("data-copy"));
-    if (!input) return;
+    var el = document.querySelector(b.getAttribute("data-copy"));
+    if (!el) return;
+    var field = typeof el.select === "function";
+    var text = field ? el.value : el.innerText;
     var done = function () { var t = b.textContent; b.textContent = b.getAttribute("data-copied") || "✓"; setTimeout(function () { b.textContent = t; }, 1500); };
+    var bySelection = function () {
+      if (field) { el.select(); } else {
+        var r = document.createRange(); r.selectNodeContents(el);
+        var sel = window.getSelection(); sel.removeAllRanges(); sel.addRange(r);
+      }
+      document.execCommand("copy"); done();
+    };
     if (navigator.clipboard && window.isSecureContext) {
-      navigator.clipboard.writeText(input.value).then(done, function () { input.select(); document.execCommand("copy"); done(); });
-    } else { input.select(); document.execCommand("copy"); done(); }
+      navigator.clipboard.writeText(text).then(done, bySelection);
+    } else { bySelection(); }
   });
   // Confirm dangerous forms: <form data-confirm="question">.
   document.addEventListener("submit", function (ev) {
