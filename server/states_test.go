@@ -127,4 +127,3 @@ func dashboardRow(t *testing.T, r *response, co *db.Company) string {
 	}
 	return m
 }
-
