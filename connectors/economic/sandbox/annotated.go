@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -143,11 +144,11 @@ type pathSeg struct {
 	index int
 }
 
-var segRE = regexp.MustCompile(`([^.\[\]]+)|\[(\d+)\]`)
+var segRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`([^.\[\]]+)|\[(\d+)\]`) })
 
 func splitPath(p string) []pathSeg {
 	var out []pathSeg
-	for _, m := range segRE.FindAllStringSubmatch(p, -1) {
+	for _, m := range segRE().FindAllStringSubmatch(p, -1) {
 		if m[2] != "" {
 			i, _ := strconv.Atoi(m[2])
 			out = append(out, pathSeg{index: i})

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"bilag/connectors/samplepdf"
@@ -372,16 +373,18 @@ func (c *call) docsOfAgreement() []map[string]any {
 	return out
 }
 
-var docFields = map[string]func(map[string]any) string{
-	"number":         func(m map[string]any) string { return fmt.Sprint(m["number"]) },
-	"voucherNumber":  func(m map[string]any) string { return fmt.Sprint(m["voucherNumber"]) },
-	"accountingYear": func(m map[string]any) string { return fmt.Sprint(m["accountingYear"]) },
-}
+var docFields = sync.OnceValue(func() map[string]func(map[string]any) string {
+	return map[string]func(map[string]any) string{
+		"number":         func(m map[string]any) string { return fmt.Sprint(m["number"]) },
+		"voucherNumber":  func(m map[string]any) string { return fmt.Sprint(m["voucherNumber"]) },
+		"accountingYear": func(m map[string]any) string { return fmt.Sprint(m["accountingYear"]) },
+	}
+})
 
 func (c *call) filteredDocs() ([]map[string]any, bool) {
 	items := c.docsOfAgreement()
 	if f := c.r.URL.Query().Get("filter"); f != "" {
-		pred, err := parseFilter(f, docFields)
+		pred, err := parseFilter(f, docFields())
 		if err != nil {
 			c.fail(http.StatusBadRequest, err.Error())
 			return nil, false
@@ -438,7 +441,7 @@ func (s *Sandbox) attachedPaged(c *call) {
 		skip = n
 	}
 	if v := q.Get("sort"); v != "" {
-		if err := sortItems(items, v, docFields); err != nil {
+		if err := sortItems(items, v, docFields()); err != nil {
 			c.fail(http.StatusBadRequest, err.Error())
 			return
 		}

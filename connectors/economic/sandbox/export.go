@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -160,7 +161,8 @@ func nested(k1, k2 string) func(map[string]any) string {
 	}
 }
 
-var noFields = map[string]func(map[string]any) string{}
+// noFields is the filterable fields of a collection filterable on none (nil, never written).
+var noFields map[string]func(map[string]any) string
 
 // --- lists of pairing ---
 
@@ -242,18 +244,20 @@ func (s *Sandbox) productJSON(c *call, p *product) map[string]any {
 	return m
 }
 
-// productFields are filterable (_products.md).
-var productFields = map[string]func(map[string]any) string{
-	"productNumber": num("productNumber"), "name": num("name"), "salesPrice": num("salesPrice"), "costPrice": num("costPrice"),
-	"description": num("description"), "barred": num("barred"), "productGroup.productGroupNumber": nested("productGroup", "productGroupNumber"),
-}
+// productFields() are filterable (_products.md).
+var productFields = sync.OnceValue(func() map[string]func(map[string]any) string {
+	return map[string]func(map[string]any) string{
+		"productNumber": num("productNumber"), "name": num("name"), "salesPrice": num("salesPrice"), "costPrice": num("costPrice"),
+		"description": num("description"), "barred": num("barred"), "productGroup.productGroupNumber": nested("productGroup", "productGroupNumber"),
+	}
+})
 
 func (s *Sandbox) productList(c *call) {
 	items := make([]map[string]any, 0, len(c.ag.books.products))
 	for _, p := range c.ag.books.products {
 		items = append(items, s.productJSON(c, p))
 	}
-	c.collection(items, productFields, "/products")
+	c.collection(items, productFields(), "/products")
 }
 
 func (s *Sandbox) productOne(c *call) {
@@ -467,12 +471,14 @@ func (s *Sandbox) customerJSON(c *call, cu *customer) map[string]any {
 	return m
 }
 
-// customerFields are filterable (_customers.md, GET /customers).
-var customerFields = map[string]func(map[string]any) string{
-	"customerNumber": num("customerNumber"), "corporateIdentificationNumber": num("corporateIdentificationNumber"), "name": num("name"),
-	"email": num("email"), "currency": num("currency"), "country": num("country"), "city": num("city"), "zip": num("zip"),
-	"address": num("address"), "ean": num("ean"), "vatNumber": num("vatNumber"), "barred": num("barred"),
-}
+// customerFields() are filterable (_customers.md, GET /customers).
+var customerFields = sync.OnceValue(func() map[string]func(map[string]any) string {
+	return map[string]func(map[string]any) string{
+		"customerNumber": num("customerNumber"), "corporateIdentificationNumber": num("corporateIdentificationNumber"), "name": num("name"),
+		"email": num("email"), "currency": num("currency"), "country": num("country"), "city": num("city"), "zip": num("zip"),
+		"address": num("address"), "ean": num("ean"), "vatNumber": num("vatNumber"), "barred": num("barred"),
+	}
+})
 
 func (s *Sandbox) customerList(c *call) {
 	cs := c.ag.books.sortedCustomers()
@@ -480,7 +486,7 @@ func (s *Sandbox) customerList(c *call) {
 	for _, cu := range cs {
 		items = append(items, s.customerJSON(c, cu))
 	}
-	c.collection(items, customerFields, "/customers")
+	c.collection(items, customerFields(), "/customers")
 }
 
 func (s *Sandbox) customerOne(c *call) {
@@ -676,12 +682,14 @@ func (s *Sandbox) linesJSON(c *call, d *draft, booked bool) []map[string]any {
 	return out
 }
 
-// draftFields are filterable (_invoices.md, GET /invoices/drafts).
-var draftFields = map[string]func(map[string]any) string{
-	"draftInvoiceNumber": num("draftInvoiceNumber"), "date": num("date"), "currency": num("currency"),
-	"customer.customerNumber": nested("customer", "customerNumber"), "references.other": nested("references", "other"),
-	"recipient.name": nested("recipient", "name"),
-}
+// draftFields() are filterable (_invoices.md, GET /invoices/drafts).
+var draftFields = sync.OnceValue(func() map[string]func(map[string]any) string {
+	return map[string]func(map[string]any) string{
+		"draftInvoiceNumber": num("draftInvoiceNumber"), "date": num("date"), "currency": num("currency"),
+		"customer.customerNumber": nested("customer", "customerNumber"), "references.other": nested("references", "other"),
+		"recipient.name": nested("recipient", "name"),
+	}
+})
 
 func (s *Sandbox) draftList(c *call) {
 	b := c.ag.books
@@ -689,7 +697,7 @@ func (s *Sandbox) draftList(c *call) {
 	for _, d := range b.drafts {
 		items = append(items, s.draftJSON(c, d, false))
 	}
-	c.collection(items, draftFields, "/invoices/drafts")
+	c.collection(items, draftFields(), "/invoices/drafts")
 }
 
 func (s *Sandbox) draftOne(c *call) {

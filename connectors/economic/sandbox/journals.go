@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Journal vouchers ("kassekladde"): draft entries left in a journal for
@@ -350,7 +351,7 @@ func (s *Sandbox) parseEntry(a *annotated, b *books, y *year, d doc, p string) (
 // maxAttachment: "Maximum file size is 9.0 MB per request."
 const maxAttachment = 9 << 20
 
-var pageRE = regexp.MustCompile(`/Type\s*/Page[^s]`)
+var pageRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`/Type\s*/Page[^s]`) })
 
 func (s *Sandbox) attachmentJSON(c *call, v *journalVoucher) map[string]any {
 	p := voucherPath(v) + "/attachment"
@@ -452,7 +453,7 @@ func (s *Sandbox) attachFile(c *call) {
 	}
 	f := &attachment{data: data, pdf: kind == "application/pdf", pages: 1, createdAt: s.now().Format("2006-01-02")}
 	if f.pdf {
-		f.pages = max(1, len(pageRE.FindAll(data, -1)))
+		f.pages = max(1, len(pageRE().FindAll(data, -1)))
 	}
 	v.file = f
 	m := s.attachmentJSON(c, v)
