@@ -498,6 +498,12 @@ func (c *Connector) SendOrder(ctx context.Context, g connectors.Grant, body []by
 	if err != nil {
 		return connectors.ImportAnswer{}, err
 	}
+	return c.post(ctx, s, body)
+}
+
+// post posts an order's body once to the grant's server: SendOrder's and
+// SendInvoice's one request.
+func (c *Connector) post(ctx context.Context, s settings, body []byte) (connectors.ImportAnswer, error) {
 	root, err := c.rootURL(s.Root)
 	if err != nil {
 		return connectors.ImportAnswer{}, fmt.Errorf("enterprise root URL no longer allowed: %w", err)
