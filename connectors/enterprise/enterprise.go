@@ -452,7 +452,7 @@ func (c *Connector) ParseImport(ctx context.Context, g connectors.Grant, format 
 		return nil, err
 	}
 	if co := connectors.CompanyOf(ctx); c.cfg.Sent != nil && co != 0 {
-		if err := warnSentBefore(ctx, c.cfg.Sent, co, checked); err != nil {
+		if err := warnSentBefore(ctx, c.cfg.Sent, co, checked, s.rules()); err != nil {
 			return nil, fmt.Errorf("enterprise upload: %w", err)
 		}
 	}

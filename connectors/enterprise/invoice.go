@@ -393,7 +393,7 @@ func (c *Connector) ValidateInvoices(ctx context.Context, g connectors.Grant, ba
 		raws[i] = ms[i].raw
 	}
 	checked := ValidateAll(raws, s.rules())
-	if err := c.warnSent(ctx, checked); err != nil {
+	if err := c.warnSent(ctx, checked, s.rules()); err != nil {
 		return nil, err
 	}
 	out := make([]connectors.InvoiceCheck, len(checked))
@@ -410,9 +410,9 @@ func (c *Connector) ValidateInvoices(ctx context.Context, g connectors.Grant, ba
 
 // warnSent warns about serial numbers sent before, when there is a record
 // of them and a company to ask about.
-func (c *Connector) warnSent(ctx context.Context, checked []Checked) error {
+func (c *Connector) warnSent(ctx context.Context, checked []Checked, r Rules) error {
 	if co := connectors.CompanyOf(ctx); c.cfg.Sent != nil && co != 0 {
-		if err := warnSentBefore(ctx, c.cfg.Sent, co, checked); err != nil {
+		if err := warnSentBefore(ctx, c.cfg.Sent, co, checked, r); err != nil {
 			return fmt.Errorf("enterprise upload: %w", err)
 		}
 	}
@@ -450,7 +450,7 @@ func (c *Connector) ParseInvoices(ctx context.Context, g connectors.Grant, forma
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := c.warnSent(ctx, checked); err != nil {
+	if err := c.warnSent(ctx, checked, s.rules()); err != nil {
 		return nil, nil, err
 	}
 	invs := make([]connectors.Invoice, len(checked))

@@ -78,7 +78,7 @@ func (s *Service) PrepareImport(ctx context.Context, conn *db.Connection, by Sen
 	b := &db.ImportBatch{CompanyID: conn.CompanyID, Connector: conn.Connector, Source: source, Target: target,
 		CreatedBy: by.ID, CreatedByName: by.Name}
 	rows := make([]db.ImportOrder, len(orders))
-	bodies := make([][]byte, len(orders))
+	bodies := make([]db.ImportContent, len(orders))
 	for i, o := range orders {
 		r := db.ImportOrder{OrderKey: o.Key, Digest: o.Digest, Label: o.Label, Summary: o.Summary, Lines: o.Lines, Total: o.Total}
 		for _, f := range o.Findings {
@@ -96,7 +96,7 @@ func (s *Service) PrepareImport(ctx context.Context, conn *db.Connection, by Sen
 		case !o.Sendable():
 			r.Status = db.ImportInvalid
 		default:
-			bodies[i] = o.Body
+			bodies[i] = db.ImportContent{Body: o.Body}
 			r.Status = db.ImportReady
 			prev, err := s.db.PreviousImport(ctx, conn.CompanyID, conn.Connector, o.Key, o.Digest, 0)
 			if err != nil {
