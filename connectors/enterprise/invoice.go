@@ -494,12 +494,17 @@ func (c *Connector) SendInvoice(ctx context.Context, g connectors.Grant, inv con
 	if err != nil {
 		return connectors.SendAnswer{}, err
 	}
-	a, err := c.post(ctx, s, o.Normalised())
-	return connectors.SendAnswer{Accepted: a.Accepted, Code: a.Code, Message: a.Message}, err
+	return c.post(ctx, s, o.Normalised())
 }
 
 // InvoiceTarget is the web-service root the grant's orders go to.
-func (c *Connector) InvoiceTarget(g connectors.Grant) string { return c.ImportTarget(g) }
+func (c *Connector) InvoiceTarget(g connectors.Grant) string {
+	s, err := grantSettings(g)
+	if err != nil {
+		return ""
+	}
+	return s.Root
+}
 
 // ExampleInvoice is the seed's example order as a neutral invoice.
 func (c *Connector) ExampleInvoice() connectors.Invoice {

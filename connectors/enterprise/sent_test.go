@@ -81,21 +81,21 @@ func TestSerialSentBefore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	os, err := conn.ParseImport(connectors.WithCompany(t.Context(), co), g, "json", []byte(upload))
+	invs, checks, err := conn.ParseInvoices(connectors.WithCompany(t.Context(), co), g, "json", []byte(upload))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(os) != 2 {
-		t.Fatalf("%d orders, want 2", len(os))
+	if len(invs) != 2 {
+		t.Fatalf("%d orders, want 2", len(invs))
 	}
 	var got []string
-	for i, o := range os {
+	for i, o := range checks {
 		for _, f := range o.Findings {
 			if f.Code == enterprise.CodeSentBefore {
 				if !f.Warning {
 					t.Errorf("order %d line %d: a refusal, want a warning", i+1, f.Line)
 				}
-				got = append(got, o.Label+" "+strconv.Itoa(f.Line)+" "+f.Field+" "+f.Arg)
+				got = append(got, invs[i].Number+" "+strconv.Itoa(f.Line)+" "+f.Field+" "+f.Arg)
 			}
 		}
 	}
@@ -107,8 +107,8 @@ func TestSerialSentBefore(t *testing.T) {
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("warnings\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	if !os[0].Sendable() {
-		t.Errorf("the order with a warning only is not sendable: %+v", os[0].Findings)
+	if !checks[0].Sendable() {
+		t.Errorf("the order with a warning only is not sendable: %+v", checks[0].Findings)
 	}
 	if strings.Join(h.asked, ",") != enterprise.Name {
 		t.Errorf("asked about %q, want the %s connector once", h.asked, enterprise.Name)
@@ -117,11 +117,11 @@ func TestSerialSentBefore(t *testing.T) {
 	// Without a company to ask about nothing is looked up; a failing
 	// lookup fails the upload rather than passing it unchecked.
 	h.asked = nil
-	if _, err := conn.ParseImport(t.Context(), g, "json", []byte(upload)); err != nil || len(h.asked) != 0 {
+	if _, _, err := conn.ParseInvoices(t.Context(), g, "json", []byte(upload)); err != nil || len(h.asked) != 0 {
 		t.Errorf("without a company: %v, asked %q", err, h.asked)
 	}
 	h.err = errors.New("database gone")
-	if _, err := conn.ParseImport(connectors.WithCompany(t.Context(), co), g, "json", []byte(upload)); !errors.Is(err, h.err) {
+	if _, _, err := conn.ParseInvoices(connectors.WithCompany(t.Context(), co), g, "json", []byte(upload)); !errors.Is(err, h.err) {
 		t.Errorf("a failing lookup: %v, want %v", err, h.err)
 	}
 }
