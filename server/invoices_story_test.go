@@ -396,3 +396,32 @@ func TestInvoiceFormWithPDF(t *testing.T) {
 		t.Errorf("the fake received %+v", got)
 	}
 }
+
+// An upload stored before invoices were neutral holds Enterprise's own
+// order; it is still previewed and sent as it was checked then.
+func TestEnterpriseOrderStoredBefore(t *testing.T) {
+	r := withReceivers(t, connections.Options{})
+	if err := r.db.SetPrivateHosts(t.Context(), r.fj.ID, []string{"127.0.0.1"}, "admin"); err != nil {
+		t.Fatal(err)
+	}
+	r.connect(r.fj, "enterprise", map[string]string{"url": r.root, "user": entsandbox.DefaultUser, "password": entsandbox.DefaultPassword,
+		"company": "1", "system": "WS", "confirm": "yes"})
+	old := `{"externalSystem":"WS","company":1,"division":0,"orderId":"OLD-1","customer":{"customerNumber":"04057912345","name":"Olsen Petter",` +
+		`"zipCode":"0277","nationCode":"NO"},"orderLines":[{"principalNumber":20,"commodityNumber":100,"serialNumber":41,"price":12.50,"quantity":2.00,` +
+		`"amount":25.00,"lineText":["Husleie"]}]}`
+	b := &db.ImportBatch{CompanyID: r.fj.ID, Connector: "enterprise", Source: "old.csv", Target: r.root}
+	rows := []db.ImportOrder{{OrderKey: "WS/OLD-1", Digest: "d", Label: "OLD-1", Lines: 1, Total: 2500, Status: db.ImportReady}}
+	if err := r.db.CreateImportBatch(t.Context(), b, rows, []db.ImportContent{{Body: []byte(old)}}); err != nil {
+		t.Fatal(err)
+	}
+	analyst := r.loggedIn(r.analyst)
+	batchURL := "/companies/" + itoa(r.fj.ID) + "/imports/" + itoa(b.ID)
+	wantText(t, "preview", analyst.get(batchURL), "OLD-1", tr("imports.preview"), "Husleie")
+	analyst.post(batchURL+"/send", nil)
+	r.svc.Wait()
+	acc := r.box.Accepted()
+	if len(acc) != 1 || string(acc[0].Body) != old {
+		t.Fatalf("the sandbox holds %+v, want the order as stored", acc)
+	}
+	wantText(t, "sent", analyst.get(batchURL), tr("imports.counts", 1, 1, 0, 0))
+}

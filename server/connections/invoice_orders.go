@@ -354,7 +354,9 @@ func (s *Service) ownInvoice(ctx context.Context, conn *db.Connection, g connect
 	if !ok || !slices.Contains(own.OwnFormats(), "json") {
 		return connectors.Invoice{}, fmt.Errorf("%s reads no stored order: %w", conn.Connector, ErrNoImport)
 	}
-	invs, _, err := own.ParseInvoices(ctx, g, "json", body)
+	// Reading back what Bilag stored needs no warnings about what was
+	// sent before: no company to ask about.
+	invs, _, err := own.ParseInvoices(connectors.WithCompany(ctx, 0), g, "json", body)
 	if err != nil {
 		return connectors.Invoice{}, err
 	}
