@@ -188,6 +188,9 @@ var migrations = []func(tx *gorm.DB) error{
 	// 16: the text filter's index; the object-store cache's index
 	// (migrate_v16.go).
 	step16,
+	// 17: invoices sent by one pipeline: formats, pre-flight, every
+	// exchange with the upstream, the invoice's PDF (migrate_v17.go).
+	step17,
 }
 
 // importBatchV14, importOrderV14 and privateHostV14 are what step 14 makes.

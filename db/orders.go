@@ -2,6 +2,8 @@ package db
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
@@ -51,6 +53,13 @@ type ImportBatch struct {
 	CreatedBy     *int64
 	CreatedByName string `gorm:"size:254;not null;default:''"`
 	CreatedAt     time.Time
+	// Format is what the upload was read as ("invoice.json",
+	// "enterprise.csv", "form"); "" before step 17.
+	Format string `gorm:"size:32;not null;default:''"`
+	// Preflight is what the last pre-flight found against the target
+	// company, as JSON; "" when it found nothing. Nothing of the upload is
+	// sent while it holds a finding.
+	Preflight string `gorm:"size:60000;not null;default:''"`
 }
 
 // ImportOrder is one order of an upload, what was found in it, and what
@@ -85,6 +94,70 @@ type ImportOrder struct {
 	BodySealed    []byte
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
+	// BodyFormat is the sealed body's format: BodyInvoice, or "" for the
+	// connector's own JSON (uploads before step 17).
+	BodyFormat string `gorm:"size:16;not null;default:''"`
+	// AnswerRef is what the upstream calls what it made (a booked
+	// invoice's number), when it said.
+	AnswerRef string `gorm:"size:100;not null;default:''"`
+}
+
+// BodyInvoice is the BodyFormat of a neutral connectors.Invoice stored as
+// its JSON (without its PDF, which is an ImportDocument).
+const BodyInvoice = "invoice"
+
+// The kinds of an exchange with the upstream about an order.
+const (
+	AttemptSend   = "send"
+	AttemptLookup = "lookup"
+)
+
+// The outcomes of a look-up (a send's are the order's statuses).
+const (
+	LookupFound  = "found"
+	LookupAbsent = "absent"
+)
+
+// ImportAttempt is one exchange with the upstream about an order: a send
+// and what came of it, or a look-up of one whose answer was lost. An
+// order's attempts are its history.
+type ImportAttempt struct {
+	ID        int64  `gorm:"primaryKey"`
+	OrderID   int64  `gorm:"not null;index"`
+	BatchID   int64  `gorm:"not null;index"`
+	CompanyID int64  `gorm:"not null"`
+	Kind      string `gorm:"size:16;not null"`
+	// Outcome is the order's status after a send (accepted, refused,
+	// unknown, not_sent), or LookupFound, LookupAbsent.
+	Outcome   string `gorm:"size:16;not null"`
+	Code      string `gorm:"size:32;not null;default:''"`
+	Message   string `gorm:"size:500;not null;default:''"`
+	Reference string `gorm:"size:100;not null;default:''"`
+	Target    string `gorm:"size:500;not null;default:''"`
+	ByID      *int64
+	ByName    string    `gorm:"size:254;not null;default:''"`
+	At        time.Time `gorm:"not null"`
+}
+
+// ImportDocument is the PDF of an order's invoice as the source sent it,
+// sealed like the order.
+type ImportDocument struct {
+	OrderID     int64  `gorm:"primaryKey;autoIncrement:false"`
+	FileName    string `gorm:"size:200;not null;default:''"`
+	ContentType string `gorm:"size:100;not null;default:''"`
+	Size        int64  `gorm:"not null;default:0"`
+	SHA256      string `gorm:"size:64;not null;default:''"`
+	KeyID       string `gorm:"size:32;not null;default:''"`
+	Sealed      []byte
+	CreatedAt   time.Time
+}
+
+// ImportContent is what is kept sealed of one order: its body (nil for an
+// order with errors) and its invoice's PDF, when there is one.
+type ImportContent struct {
+	Body    []byte
+	PDFName string
+	PDF     []byte
 }
 
 // PrivateHost is a host on a private network an admin allowed one
@@ -100,9 +173,13 @@ func orderAAD(batchID int64, pos int) []byte {
 	return []byte("bilag import order " + strconv.FormatInt(batchID, 10) + "/" + strconv.Itoa(pos))
 }
 
-// CreateImportBatch stores an upload and its orders; bodies[i] (nil for an
-// order with errors) is sealed into orders[i].
-func (d *DB) CreateImportBatch(ctx context.Context, b *ImportBatch, orders []ImportOrder, bodies [][]byte) error {
+func documentAAD(orderID int64) []byte {
+	return []byte("bilag import document " + strconv.FormatInt(orderID, 10))
+}
+
+// CreateImportBatch stores an upload and its orders; contents[i] is sealed
+// into orders[i] and its PDF.
+func (d *DB) CreateImportBatch(ctx context.Context, b *ImportBatch, orders []ImportOrder, contents []ImportContent) error {
 	if d.keys == nil {
 		return errors.New("seal import orders: no keyring configured")
 	}
@@ -113,8 +190,8 @@ func (d *DB) CreateImportBatch(ctx context.Context, b *ImportBatch, orders []Imp
 		for i := range orders {
 			o := &orders[i]
 			o.BatchID, o.CompanyID, o.Connector, o.Position = b.ID, b.CompanyID, b.Connector, i
-			if bodies[i] != nil {
-				kid, ct, err := d.keys.Seal(bodies[i], orderAAD(b.ID, i))
+			if body := contents[i].Body; body != nil {
+				kid, ct, err := d.keys.Seal(body, orderAAD(b.ID, i))
 				if err != nil {
 					return fmt.Errorf("seal import order: %w", err)
 				}
@@ -123,9 +200,113 @@ func (d *DB) CreateImportBatch(ctx context.Context, b *ImportBatch, orders []Imp
 			if err := tx.Create(o).Error; err != nil {
 				return fmt.Errorf("create import order: %w", err)
 			}
+			if pdf := contents[i].PDF; pdf != nil {
+				kid, ct, err := d.keys.Seal(pdf, documentAAD(o.ID))
+				if err != nil {
+					return fmt.Errorf("seal import document: %w", err)
+				}
+				sum := sha256.Sum256(pdf)
+				doc := ImportDocument{OrderID: o.ID, FileName: truncate(contents[i].PDFName, 200), ContentType: "application/pdf",
+					Size: int64(len(pdf)), SHA256: hex.EncodeToString(sum[:]), KeyID: kid, Sealed: ct, CreatedAt: d.now().UTC()}
+				if err := tx.Create(&doc).Error; err != nil {
+					return fmt.Errorf("create import document: %w", err)
+				}
+			}
 		}
 		return nil
 	})
+}
+
+// ImportPDF opens the PDF kept with an order; ErrNotFound when it has none.
+func (d *DB) ImportPDF(ctx context.Context, orderID int64) (*ImportDocument, []byte, error) {
+	var doc ImportDocument
+	if err := d.gorm.WithContext(ctx).Where("order_id = ?", orderID).First(&doc).Error; err != nil {
+		return nil, nil, fmt.Errorf("import document of order %d: %w", orderID, notFound(err))
+	}
+	if d.keys == nil {
+		return nil, nil, errors.New("open import document: no keyring configured")
+	}
+	b, err := d.keys.Open(doc.KeyID, doc.Sealed, documentAAD(orderID))
+	if err != nil {
+		return nil, nil, fmt.Errorf("open import document of order %d: %w", orderID, err)
+	}
+	doc.Sealed = nil
+	return &doc, b, nil
+}
+
+// ImportDocumentsOf are the PDFs kept with a batch's orders, by order,
+// without their contents.
+func (d *DB) ImportDocumentsOf(ctx context.Context, batchID int64) (map[int64]ImportDocument, error) {
+	var docs []ImportDocument
+	err := d.gorm.WithContext(ctx).Omit("sealed").
+		Where("order_id IN (?)", d.gorm.Model(&ImportOrder{}).Select("id").Where("batch_id = ?", batchID)).Find(&docs).Error
+	if err != nil {
+		return nil, fmt.Errorf("import documents of batch %d: %w", batchID, err)
+	}
+	out := make(map[int64]ImportDocument, len(docs))
+	for _, doc := range docs {
+		out[doc.OrderID] = doc
+	}
+	return out, nil
+}
+
+// SetImportPreflight records what a batch's pre-flight found ("": nothing).
+func (d *DB) SetImportPreflight(ctx context.Context, batchID int64, findings string) error {
+	err := d.gorm.WithContext(ctx).Model(&ImportBatch{}).Where("id = ?", batchID).Update("preflight", findings).Error
+	if err != nil {
+		return fmt.Errorf("import batch %d pre-flight: %w", batchID, err)
+	}
+	return nil
+}
+
+// RecordImportAttempt adds an exchange to an order's history.
+func (d *DB) RecordImportAttempt(ctx context.Context, a *ImportAttempt) error {
+	if err := d.gorm.WithContext(ctx).Create(d.attempt(a)).Error; err != nil {
+		return fmt.Errorf("record import attempt of order %d: %w", a.OrderID, err)
+	}
+	return nil
+}
+
+func (d *DB) attempt(a *ImportAttempt) *ImportAttempt {
+	a.Code, a.Message, a.Reference = truncate(a.Code, 32), truncate(a.Message, 500), truncate(a.Reference, 100)
+	a.Target, a.ByName = truncate(a.Target, 500), truncate(a.ByName, 254)
+	if a.At.IsZero() {
+		a.At = d.now().UTC()
+	}
+	return a
+}
+
+// FinishImportSend records what came of an order being sent (a send's
+// answer, or a look-up that found it): the order's status and answer, and
+// the exchange in its history, at once.
+func (d *DB) FinishImportSend(ctx context.Context, orderID int64, status string, a ImportAttempt) error {
+	a.OrderID = orderID
+	return d.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var o ImportOrder
+		if err := tx.Select("id", "batch_id", "company_id").Where("id = ?", orderID).First(&o).Error; err != nil {
+			return fmt.Errorf("finish import order %d: %w", orderID, notFound(err))
+		}
+		a.BatchID, a.CompanyID = o.BatchID, o.CompanyID
+		err := tx.Model(&ImportOrder{}).Where("id = ? AND status = ?", orderID, ImportSending).
+			Updates(map[string]any{"status": status, "answer_code": truncate(a.Code, 32), "answer_message": truncate(a.Message, 500),
+				"answer_ref": truncate(a.Reference, 100), "updated_at": d.now().UTC()}).Error
+		if err != nil {
+			return fmt.Errorf("finish import order %d: %w", orderID, err)
+		}
+		if err := tx.Create(d.attempt(&a)).Error; err != nil {
+			return fmt.Errorf("record import attempt of order %d: %w", orderID, err)
+		}
+		return nil
+	})
+}
+
+// ImportAttemptsOf is every exchange about a batch's orders, oldest first.
+func (d *DB) ImportAttemptsOf(ctx context.Context, batchID int64) ([]ImportAttempt, error) {
+	var as []ImportAttempt
+	if err := d.gorm.WithContext(ctx).Where("batch_id = ?", batchID).Order("id").Find(&as).Error; err != nil {
+		return nil, fmt.Errorf("import attempts of batch %d: %w", batchID, err)
+	}
+	return as, nil
 }
 
 // ImportOrderBody opens o's sealed order.
@@ -160,11 +341,11 @@ func (d *DB) PreviousImport(ctx context.Context, companyID int64, connector, key
 
 // SentImports hands each order the company's connector sent, or may have
 // sent (accepted, unknown, being sent), to each, oldest first: its upload,
-// the upload's source and the order as sent. A connector reads them for
+// the upload's source and the order as stored, with its BodyFormat. A connector reads them for
 // what its upstream takes only once (Enterprise's serial numbers). The
 // bodies are sealed, so they are opened here, a page at a time; each's
 // error ends the walk and is returned.
-func (d *DB) SentImports(ctx context.Context, companyID int64, connector string, each func(batchID int64, source string, body []byte) error) error {
+func (d *DB) SentImports(ctx context.Context, companyID int64, connector string, each func(batchID int64, source, format string, body []byte) error) error {
 	var bs []ImportBatch
 	if err := d.gorm.WithContext(ctx).Select("id", "source").Where("company_id = ? AND connector = ?", companyID, connector).
 		Find(&bs).Error; err != nil {
@@ -176,14 +357,14 @@ func (d *DB) SentImports(ctx context.Context, companyID int64, connector string,
 	}
 	var page []ImportOrder
 	var failed error
-	res := d.gorm.WithContext(ctx).Select("id", "batch_id", "position", "body_key_id", "body_sealed").
+	res := d.gorm.WithContext(ctx).Select("id", "batch_id", "position", "body_key_id", "body_sealed", "body_format").
 		Where("company_id = ? AND connector = ? AND status IN ? AND body_sealed IS NOT NULL", companyID, connector,
 			[]string{ImportAccepted, ImportUnknown, ImportSending}).
 		FindInBatches(&page, 200, func(*gorm.DB, int) error {
 			for i := range page {
 				body, err := d.ImportOrderBody(&page[i])
 				if err == nil {
-					err = each(page[i].BatchID, sources[page[i].BatchID], body)
+					err = each(page[i].BatchID, sources[page[i].BatchID], page[i].BodyFormat, body)
 				}
 				if err != nil {
 					failed = err
@@ -305,11 +486,25 @@ func (d *DB) FinishImportOrder(ctx context.Context, id int64, status, code, mess
 }
 
 // UnknownImportSends turns a batch's orders left "sending" by a sender that
-// stopped into what they are: sent, with an unknown outcome. Only the
-// holder of the batch's sending lease may call it.
+// stopped into what they are: sent, with an unknown outcome, which their
+// history says. Only the holder of the batch's sending lease may call it.
 func (d *DB) UnknownImportSends(ctx context.Context, batchID int64) error {
-	err := d.gorm.WithContext(ctx).Model(&ImportOrder{}).Where("batch_id = ? AND status = ?", batchID, ImportSending).
-		Update("status", ImportUnknown).Error
+	err := d.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var stale []ImportOrder
+		if err := tx.Select("id", "batch_id", "company_id", "target", "sent_by", "sent_by_name").
+			Where("batch_id = ? AND status = ?", batchID, ImportSending).Find(&stale).Error; err != nil {
+			return err
+		}
+		for _, o := range stale {
+			a := ImportAttempt{OrderID: o.ID, BatchID: o.BatchID, CompanyID: o.CompanyID, Kind: AttemptSend, Outcome: ImportUnknown,
+				Code: "stopped", Target: o.Target, ByID: o.SentBy, ByName: o.SentByName}
+			if err := tx.Create(d.attempt(&a)).Error; err != nil {
+				return err
+			}
+		}
+		return tx.Model(&ImportOrder{}).Where("batch_id = ? AND status = ?", batchID, ImportSending).
+			Update("status", ImportUnknown).Error
+	})
 	if err != nil {
 		return fmt.Errorf("unknown import sends of batch %d: %w", batchID, err)
 	}
@@ -364,8 +559,9 @@ func (d *DB) SetPrivateHosts(ctx context.Context, companyID int64, hosts []strin
 	})
 }
 
-// ResealImportOrders re-encrypts every stored order under the current key
-// (after a key rotation, with Reseal); it returns how many.
+// ResealImportOrders re-encrypts every stored order, and every invoice's
+// PDF, under the current key (after a key rotation, with Reseal); it
+// returns how many.
 func (d *DB) ResealImportOrders(ctx context.Context) (int, error) {
 	if d.keys == nil {
 		return 0, errors.New("reseal import orders: no keyring configured")
@@ -391,6 +587,35 @@ func (d *DB) ResealImportOrders(ctx context.Context) (int, error) {
 			Updates(map[string]any{"body_key_id": kid, "body_sealed": ct})
 		if res.Error != nil {
 			return n, fmt.Errorf("reseal import order %d: %w", o.ID, res.Error)
+		}
+		n += int(res.RowsAffected)
+	}
+	m, err := d.resealImportDocuments(ctx)
+	return n + m, err
+}
+
+// resealImportDocuments is ResealImportOrders for the invoices' PDFs.
+func (d *DB) resealImportDocuments(ctx context.Context) (int, error) {
+	var docs []ImportDocument
+	err := d.gorm.WithContext(ctx).Select("order_id", "key_id", "sealed").
+		Where("sealed IS NOT NULL AND key_id <> ?", d.keys.CurrentID()).Find(&docs).Error
+	if err != nil {
+		return 0, fmt.Errorf("list sealed import documents: %w", err)
+	}
+	n := 0
+	for _, doc := range docs {
+		b, err := d.keys.Open(doc.KeyID, doc.Sealed, documentAAD(doc.OrderID))
+		if err != nil {
+			return n, fmt.Errorf("open import document of order %d: %w", doc.OrderID, err)
+		}
+		kid, ct, err := d.keys.Seal(b, documentAAD(doc.OrderID))
+		if err != nil {
+			return n, fmt.Errorf("reseal import document of order %d: %w", doc.OrderID, err)
+		}
+		res := d.gorm.WithContext(ctx).Model(&ImportDocument{}).Where("order_id = ? AND key_id = ?", doc.OrderID, doc.KeyID).
+			Updates(map[string]any{"key_id": kid, "sealed": ct})
+		if res.Error != nil {
+			return n, fmt.Errorf("reseal import document of order %d: %w", doc.OrderID, res.Error)
 		}
 		n += int(res.RowsAffected)
 	}

@@ -29,10 +29,10 @@ func TestSentImports(t *testing.T) {
 			t.Helper()
 			b := &db.ImportBatch{CompanyID: company, Connector: connector, Source: source}
 			var os []db.ImportOrder
-			var bodies [][]byte
+			var bodies []db.ImportContent
 			for i, st := range statuses {
 				os = append(os, db.ImportOrder{OrderKey: fmt.Sprintf("WS/%d", i), Status: st})
-				bodies = append(bodies, []byte(fmt.Sprintf(`{"from":%q,"status":%q}`, source, st)))
+				bodies = append(bodies, db.ImportContent{Body: []byte(fmt.Sprintf(`{"from":%q,"status":%q}`, source, st))})
 			}
 			if err := d.CreateImportBatch(ctx, b, os, bodies); err != nil {
 				t.Fatal(err)
@@ -45,8 +45,8 @@ func TestSentImports(t *testing.T) {
 
 		var got []string
 		var batches []int64
-		err = d.SentImports(ctx, 1, "enterprise", func(batchID int64, source string, body []byte) error {
-			got = append(got, source+" "+string(body))
+		err = d.SentImports(ctx, 1, "enterprise", func(batchID int64, source, format string, body []byte) error {
+			got = append(got, source+" "+format+string(body))
 			batches = append(batches, batchID)
 			return nil
 		})
@@ -68,7 +68,7 @@ func TestSentImports(t *testing.T) {
 		// The caller may stop early; its error comes back.
 		stop := errors.New("enough")
 		n := 0
-		err = d.SentImports(ctx, 1, "enterprise", func(int64, string, []byte) error { n++; return stop })
+		err = d.SentImports(ctx, 1, "enterprise", func(int64, string, string, []byte) error { n++; return stop })
 		if !errors.Is(err, stop) || n != 1 {
 			t.Errorf("stopping: %v after %d, want %v after 1", err, n, stop)
 		}

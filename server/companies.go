@@ -307,9 +307,9 @@ func (s *Server) importsApply(ctx context.Context, co *db.Company) (bool, error)
 	return false, nil
 }
 
-// sendsOrders: the connector named name sends invoice orders upstream.
+// sendsOrders: the connector named name sends invoices into the books (connectors.InvoiceSender).
 func (s *Server) sendsOrders(name string) bool {
-	_, ok := s.conns.Connector(name).(connectors.InvoiceImporter)
+	_, ok := s.conns.Connector(name).(connectors.InvoiceSender)
 	return ok
 }
 

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -16,37 +17,47 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"bilag/connectors"
+	"bilag/connectors/invoice"
 	"bilag/db"
 	"bilag/server/connections"
 	"bilag/server/csvout"
 )
 
-// The import pages: a company's invoice orders sent upstream through a
-// connection whose connector is a connectors.InvoiceImporter. Upload (a
-// file or the one-order form) → every error and warning at once → send,
-// one order at a time, with progress → the history. Nothing here knows
-// which upstream it is.
+// The import pages: a company's invoices sent into its books through a
+// connection whose connector is a connectors.InvoiceSender. Upload (a file
+// in Bilag's invoice format or the connector's own, or the one-invoice
+// form) → every error and warning at once, and the pre-flight → the
+// preview → send, one invoice at a time, with progress and counts → the
+// history of every exchange. Nothing here knows which upstream it is.
 
 // maxInvoiceOrderUpload bounds an uploaded file.
 const maxInvoiceOrderUpload = 1 << 20
 
-// orderFieldMax bounds a value of the one-order form (its inputs'
+// orderFieldMax bounds a value of the one-invoice form (its inputs'
 // maxlength in imports.html).
 const orderFieldMax = 500
 
-// importer is one connection that sends orders, as the pages show it.
-type importer struct {
+// receiver is one connection that receives invoices, as the pages show it.
+type receiver struct {
 	Connector string
-	Target    string
-	Fields    []connectors.Field
-	// Conn is the connection the orders go through.
+	// Conn is the connection the invoices go through.
 	Conn *db.Connection
+	// Own: the connector reads its own upload format too.
+	Own bool
+	// The one-invoice form's fields: the invoice's, and each line's.
+	InvoiceFields, LineFields []formField
+}
+
+// formField is one input of the one-invoice form: a column of Bilag's
+// CSV format.
+type formField struct {
+	Column, Label string
 }
 
 type invoiceOrdersPage struct {
 	Company   *db.Company
-	Importers []importer
-	// Selected is the connector the upload goes to.
+	Importers []receiver
+	// Selected is the connector the upload and the form go to.
 	Selected string
 	CanSend  bool
 	IsAdmin  bool
@@ -57,32 +68,62 @@ type invoiceOrdersPage struct {
 	Error     string
 	ErrorArgs []any
 	ErrorText string
-	// Form is the one-order form's values, kept after a failed upload.
-	Form map[string]string
+	// Form is the one-invoice form's values by input name, kept after a
+	// failed upload; FormLines numbers its lines.
+	Form      map[string]string
+	FormLines []int
 }
 
-func (s *Server) importers(c echo.Context) ([]importer, map[string]*db.Connection, error) {
+// Sel is the selected receiver.
+func (p invoiceOrdersPage) Sel() *receiver {
+	for i := range p.Importers {
+		if p.Importers[i].Connector == p.Selected {
+			return &p.Importers[i]
+		}
+	}
+	return nil
+}
+
+func (s *Server) receivers(c echo.Context) ([]receiver, map[string]*db.Connection, error) {
 	co := currentCompany(c)
-	conns, err := s.conns.Importers(c.Request().Context(), co.ID)
+	conns, err := s.conns.Receivers(c.Request().Context(), co.ID)
 	if err != nil {
 		return nil, nil, err
 	}
-	var out []importer
+	var out []receiver
 	byName := map[string]*db.Connection{}
 	for i := range conns {
 		conn := &conns[i]
-		imp, err := s.conns.Importer(conn)
+		snd, err := s.conns.Receiver(conn)
 		if err != nil {
 			continue
 		}
 		byName[conn.Connector] = conn
-		out = append(out, importer{Connector: conn.Connector, Fields: imp.ImportFields(), Conn: conn})
+		r := receiver{Connector: conn.Connector, Conn: conn}
+		_, r.Own = snd.(connectors.InvoiceFormats)
+		inv, lines := invoice.FormColumns(snd.ExampleInvoice())
+		r.InvoiceFields, r.LineFields = s.formFields(c, inv), s.formFields(c, lines)
+		out = append(out, r)
 	}
 	return out, byName, nil
 }
 
+// formFields labels the form's columns: Bilag's own fields in the
+// person's language, a connector's extension fields by their name.
+func (s *Server) formFields(c echo.Context, cols []string) []formField {
+	out := make([]formField, len(cols))
+	for i, col := range cols {
+		label := s.t(c, "imports.field."+strings.TrimPrefix(col, "line."))
+		if strings.Contains(col, "extensions.") {
+			label = col[strings.LastIndex(col, ".")+1:]
+		}
+		out[i] = formField{Column: col, Label: label}
+	}
+	return out
+}
+
 func (s *Server) showInvoiceOrders(c echo.Context) error {
-	return s.renderInvoiceOrders(c, http.StatusOK, invoiceOrdersPage{})
+	return s.renderInvoiceOrders(c, http.StatusOK, invoiceOrdersPage{Selected: c.QueryParam("connector")})
 }
 
 func (s *Server) renderInvoiceOrders(c echo.Context, status int, p invoiceOrdersPage) error {
@@ -91,26 +132,20 @@ func (s *Server) renderInvoiceOrders(c echo.Context, status int, p invoiceOrders
 	u := currentUser(c)
 	var err error
 	p.Company, p.CanSend, p.IsAdmin = co, u.CanManageConnections(), u.IsAdmin()
-	if p.Importers, _, err = s.importers(c); err != nil {
+	if p.Importers, _, err = s.receivers(c); err != nil {
 		return err
 	}
-	if p.Selected == "" && len(p.Importers) > 0 {
+	if p.Sel() == nil && len(p.Importers) > 0 {
 		p.Selected = p.Importers[0].Connector
 	}
 	if p.Orders, p.Batches, err = s.db.ImportHistory(ctx, co.ID, 100); err != nil {
 		return err
 	}
-	for i := range p.Batches {
-		if p.Importers != nil && p.Batches[i].Connector == p.Selected {
-			for j := range p.Importers {
-				if p.Importers[j].Connector == p.Selected && p.Importers[j].Target == "" {
-					p.Importers[j].Target = p.Batches[i].Target
-				}
-			}
-		}
-	}
 	if p.Form == nil {
 		p.Form = map[string]string{}
+	}
+	for n := 1; n <= invoice.FormLines; n++ {
+		p.FormLines = append(p.FormLines, n)
 	}
 	if p.Error != "" {
 		p.ErrorText = s.t(c, p.Error)
@@ -122,21 +157,33 @@ func (s *Server) renderInvoiceOrders(c echo.Context, status int, p invoiceOrders
 	return c.Render(status, "imports", pg)
 }
 
-// invoiceOrderTemplate is the connector's example CSV.
-func (s *Server) invoiceOrderTemplate(c echo.Context) error {
-	_, byName, err := s.importers(c)
+// receiverOf is the company's receiving connection named by the query's
+// connector, and its connector.
+func (s *Server) receiverOf(c echo.Context) (*db.Connection, connectors.InvoiceSender, error) {
+	_, byName, err := s.receivers(c)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	conn, ok := byName[c.QueryParam("connector")]
 	if !ok {
-		return echo.ErrNotFound
+		return nil, nil, echo.ErrNotFound
 	}
-	imp, err := s.conns.Importer(conn)
+	snd, err := s.conns.Receiver(conn)
+	return conn, snd, err
+}
+
+// invoiceOrderTemplate is the connector's example CSV in its own format,
+// or in Bilag's when it has none.
+func (s *Server) invoiceOrderTemplate(c echo.Context) error {
+	conn, snd, err := s.receiverOf(c)
 	if err != nil {
 		return err
 	}
-	tpl, err := spreadsheetCSV(imp.ImportTemplate())
+	tpl := invoice.TemplateCSV(snd.ExampleInvoice())
+	if own, ok := snd.(connectors.InvoiceFormats); ok {
+		tpl = own.OwnTemplate()
+	}
+	tpl, err = spreadsheetCSV(tpl)
 	if err != nil {
 		return fmt.Errorf("%s order template: %w", conn.Connector, err)
 	}
@@ -170,13 +217,32 @@ func spreadsheetCSV(data []byte) ([]byte, error) {
 	return b.Bytes(), w.Error()
 }
 
-// uploadInvoiceOrders reads a file, or the one-order form, checks it and stores
-// it as a batch, then shows the batch: nothing is sent yet.
+// invoiceTemplate is an example upload in Bilag's invoice format, CSV or
+// JSON, written from the connector's example (its extension filled in).
+func (s *Server) invoiceTemplate(c echo.Context) error {
+	conn, snd, err := s.receiverOf(c)
+	if err != nil {
+		return err
+	}
+	ex := snd.ExampleInvoice()
+	name, typ, tpl := conn.Connector+"-invoices.json", "application/json; charset=utf-8", invoice.TemplateJSON(ex)
+	if !strings.HasSuffix(c.Path(), ".json") {
+		name, typ = conn.Connector+"-invoices.csv", "text/csv; charset=utf-8"
+		if tpl, err = spreadsheetCSV(invoice.TemplateCSV(ex)); err != nil {
+			return fmt.Errorf("%s invoice template: %w", conn.Connector, err)
+		}
+	}
+	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`"`)
+	return c.Blob(http.StatusOK, typ, tpl)
+}
+
+// uploadInvoiceOrders reads a file, or the one-invoice form, checks it and
+// stores it as a batch, then shows the batch: nothing is sent yet.
 func (s *Server) uploadInvoiceOrders(c echo.Context) error {
 	ctx := c.Request().Context()
 	u := currentUser(c)
 	co := currentCompany(c)
-	_, byName, err := s.importers(c)
+	recv, byName, err := s.receivers(c)
 	if err != nil {
 		return err
 	}
@@ -185,19 +251,21 @@ func (s *Server) uploadInvoiceOrders(c echo.Context) error {
 	if !ok {
 		return s.renderInvoiceOrders(c, http.StatusUnprocessableEntity, invoiceOrdersPage{Error: "imports.err.connection"})
 	}
-	imp, err := s.conns.Importer(conn)
-	if err != nil {
-		return err
-	}
 	p := invoiceOrdersPage{Selected: name}
-	data, format, source, status, err := readOrderUpload(c, imp, &p)
+	var r receiver
+	for _, x := range recv {
+		if x.Connector == name {
+			r = x
+		}
+	}
+	up, status, err := readInvoiceUpload(c, r, &p)
 	if err != nil || status != 0 {
 		if err != nil {
 			return err
 		}
 		return s.renderInvoiceOrders(c, status, p)
 	}
-	b, err := s.conns.PrepareImport(ctx, conn, connections.Sender{ID: &u.ID, Name: u.Name}, source, format, data)
+	b, err := s.conns.PrepareImport(ctx, conn, connections.Sender{ID: &u.ID, Name: u.Name}, up)
 	var fe *connectors.ImportFileError
 	if errors.As(err, &fe) {
 		p.Error, p.ErrorArgs = "imports.file."+fe.Code, []any{fe.Row, fe.Name}
@@ -209,69 +277,108 @@ func (s *Server) uploadInvoiceOrders(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, "/companies/"+strconv.FormatInt(co.ID, 10)+"/imports/"+strconv.FormatInt(b.ID, 10))
 }
 
-// readOrderUpload is the uploaded file, or the one-order form as a CSV, with
-// its format and source; a status (and p.Error) when there is none.
-func readOrderUpload(c echo.Context, imp connectors.InvoiceImporter, p *invoiceOrdersPage) (data []byte, format, source string, status int, err error) {
+// readInvoiceUpload is the uploaded file, or the one-invoice form as Bilag's
+// CSV; a status (and p.Error) when there is none.
+func readInvoiceUpload(c echo.Context, r receiver, p *invoiceOrdersPage) (connections.Upload, int, error) {
 	if c.FormValue("mode") == "form" {
-		data, p.Form = oneOrderCSV(c, imp.ImportFields())
-		return data, "csv", "form", 0, nil
+		up := connections.Upload{Source: "form", Format: connections.FormatForm}
+		up.Data, p.Form = oneInvoiceCSV(c, r)
+		pdf, status, err := formPDF(c, p)
+		up.PDF = pdf
+		return up, status, err
 	}
-	fh, err := c.FormFile("file")
+	data, name, status, err := readFile(c, "file", p)
+	if err != nil || status != 0 {
+		return connections.Upload{}, status, err
+	}
+	return connections.Upload{Source: cleanFileName(name), Format: uploadFormat(name, data), Data: data}, 0, nil
+}
+
+// readFile reads the form's file field; a status (and p.Error) when it is
+// missing or too large.
+func readFile(c echo.Context, field string, p *invoiceOrdersPage) ([]byte, string, int, error) {
+	fh, err := c.FormFile(field)
 	if err != nil {
 		p.Error = "imports.err.nofile"
-		return nil, "", "", http.StatusUnprocessableEntity, nil
+		return nil, "", http.StatusUnprocessableEntity, nil
 	}
 	if fh.Size > maxInvoiceOrderUpload {
 		p.Error = "imports.err.toolarge"
-		return nil, "", "", http.StatusRequestEntityTooLarge, nil
+		return nil, "", http.StatusRequestEntityTooLarge, nil
 	}
 	f, err := fh.Open()
 	if err != nil {
-		return nil, "", "", 0, fmt.Errorf("open upload: %w", err)
+		return nil, "", 0, fmt.Errorf("open upload: %w", err)
 	}
 	defer f.Close()
-	if data, err = io.ReadAll(io.LimitReader(f, maxInvoiceOrderUpload+1)); err != nil {
-		return nil, "", "", 0, fmt.Errorf("read upload: %w", err)
+	data, err := io.ReadAll(io.LimitReader(f, maxInvoiceOrderUpload+1))
+	if err != nil {
+		return nil, "", 0, fmt.Errorf("read upload: %w", err)
 	}
-	source = cleanFileName(fh.Filename)
-	return data, uploadFormat(source, data, imp.ImportFormats()), source, 0, nil
+	return data, fh.Filename, 0, nil
 }
 
-// oneOrderCSV is the one-order form as a CSV of one row, and the values
-// typed (to show again).
-func oneOrderCSV(c echo.Context, fields []connectors.Field) ([]byte, map[string]string) {
-	var header, row []string
+// formPDF is the PDF attached to the one-invoice form, if any.
+func formPDF(c echo.Context, p *invoiceOrdersPage) (*connectors.InvoicePDF, int, error) {
+	if _, err := c.FormFile("pdf"); err != nil {
+		return nil, 0, nil // none attached (or not a multipart form)
+	}
+	data, name, status, err := readFile(c, "pdf", p)
+	if err != nil || status != 0 {
+		return nil, status, err
+	}
+	if !bytes.HasPrefix(data, []byte("%PDF-")) {
+		p.Error = "imports.err.notpdf"
+		return nil, http.StatusUnprocessableEntity, nil
+	}
+	return &connectors.InvoicePDF{FileName: cleanFileName(name), Data: data}, 0, nil
+}
+
+// formInput is the form's input name of a column: f_<column> for the
+// invoice's, f<n>_<column> for line n's.
+func formInput(col string, line int) string {
+	if line == 0 {
+		return "f_" + col
+	}
+	return "f" + strconv.Itoa(line) + "_" + col
+}
+
+// oneInvoiceCSV is the one-invoice form as Bilag's CSV, and the values
+// typed by input name (to show again).
+func oneInvoiceCSV(c echo.Context, r receiver) ([]byte, map[string]string) {
 	typed := map[string]string{}
-	for _, f := range fields {
-		v := strings.TrimSpace(c.FormValue("f_" + f.Name))
+	cols := func(fs []formField) []string {
+		out := make([]string, len(fs))
+		for i, f := range fs {
+			out[i] = f.Column
+		}
+		return out
+	}
+	data := invoice.FormCSV(cols(r.InvoiceFields), cols(r.LineFields), func(col string, line int) string {
+		name := formInput(col, line)
+		v := strings.TrimSpace(c.FormValue(name))
 		if len(v) > orderFieldMax {
 			v = v[:orderFieldMax]
 		}
-		typed[f.Name] = v
-		header, row = append(header, f.Name), append(row, v)
-	}
-	var b bytes.Buffer
-	w := csv.NewWriter(&b)
-	w.Comma = ';'
-	_ = w.Write(header)
-	_ = w.Write(row)
-	w.Flush()
-	return b.Bytes(), typed
+		typed[name] = v
+		return v
+	})
+	return data, typed
 }
 
 // uploadFormat is the file's format by its name, else by its first byte.
-func uploadFormat(name string, data []byte, formats []string) string {
-	ext := strings.TrimPrefix(strings.ToLower(path.Ext(name)), ".")
-	for _, f := range formats {
-		if f == ext {
-			return f
-		}
+func uploadFormat(name string, data []byte) string {
+	switch strings.ToLower(path.Ext(name)) {
+	case ".json":
+		return invoice.FormatJSON
+	case ".csv":
+		return invoice.FormatCSV
 	}
 	t := bytes.TrimLeft(bytes.TrimPrefix(data, []byte("\ufeff")), " \t\r\n")
 	if len(t) > 0 && (t[0] == '{' || t[0] == '[') {
-		return "json"
+		return invoice.FormatJSON
 	}
-	return "csv"
+	return invoice.FormatCSV
 }
 
 // cleanFileName is an uploaded file's base name with only letters,
@@ -290,16 +397,23 @@ func cleanFileName(n string) string {
 	return n
 }
 
-// orderView is one order of a batch as its page shows it.
+// orderView is one invoice of a batch as its page shows it.
 type orderView struct {
 	db.ImportOrder
 	Findings []findingView
-	// Previous is the same order sent before, when there was one.
+	// Previous is the same invoice sent before, when there was one.
 	Previous *db.ImportOrder
 	// More counts findings not kept.
 	More int
-	// Note says what became of a refused order or one not sent.
+	// Note says what became of a refused invoice or one not sent.
 	Note string
+	// Invoice is the invoice as stored, for the preview (nil while the
+	// batch is being sent, or when it was never stored).
+	Invoice *connectors.Invoice
+	// PDF is the invoice's PDF kept with it, when there is one.
+	PDF *db.ImportDocument
+	// Attempts are its exchanges with the upstream, oldest first.
+	Attempts []db.ImportAttempt
 }
 
 type findingView struct {
@@ -316,9 +430,17 @@ type batchPage struct {
 	CanSend bool
 	// Counts by what can happen to them.
 	Sendable, Again, Pending, Done int
-	// Progressed counts the orders that are no longer waiting to be sent.
+	// Progressed counts the invoices that are no longer waiting to be sent.
 	Progressed int
-	System     string
+	// The counts of sending: how many were asked to be sent, and what came
+	// of them so far.
+	ToSend, Sent, Refused, Unknown, NotSent int
+	System                                  string
+	// Lookup: the upstream can be asked about an invoice whose answer was
+	// lost, and is before it is sent again.
+	Lookup bool
+	// Preflight is what the pre-flight found, in the person's language.
+	Preflight []string
 }
 
 func (s *Server) showInvoiceOrderBatch(c echo.Context) error {
@@ -344,14 +466,52 @@ func (s *Server) batchPage(c echo.Context, b *db.ImportBatch, orders []db.Import
 	ctx := c.Request().Context()
 	co := currentCompany(c)
 	p := batchPage{Company: co, Batch: b, CanSend: currentUser(c).CanManageConnections(), System: s.connectorName(s.lang(c), b.Connector)}
-	var err error
+	conn, err := s.batchReceiver(c, b)
+	if err != nil {
+		return p, err
+	}
+	if conn != nil {
+		if snd, err := s.conns.Receiver(conn); err == nil {
+			_, p.Lookup = snd.(connectors.InvoiceLookup)
+		}
+	}
+	attempts, err := s.db.ImportAttemptsOf(ctx, b.ID)
+	if err != nil {
+		return p, err
+	}
+	docs, err := s.db.ImportDocumentsOf(ctx, b.ID)
+	if err != nil {
+		return p, err
+	}
+	for _, f := range connections.PreflightFindings(b) {
+		p.Preflight = append(p.Preflight, s.preflightText(c, b.Connector, f))
+	}
+	for i := range orders {
+		o := orders[i]
+		if o.Status == db.ImportQueued || o.Status == db.ImportSending {
+			p.Pending++
+		}
+	}
 	for i := range orders {
 		o := orders[i]
 		v := orderView{ImportOrder: o}
+		if d, ok := docs[o.ID]; ok {
+			v.PDF = &d
+		}
+		for _, a := range attempts {
+			if a.OrderID == o.ID {
+				v.Attempts = append(v.Attempts, a)
+			}
+		}
 		fs := connections.Findings(&o)
 		v.More = o.Errors + o.Warnings - len(fs)
 		for _, f := range fs {
 			v.Findings = append(v.Findings, s.findingView(c, b.Connector, f))
+		}
+		if p.Pending == 0 && conn != nil {
+			if v.Invoice, err = s.conns.Preview(ctx, conn, &o); err != nil {
+				return p, err
+			}
 		}
 		switch o.Status {
 		case db.ImportRefused:
@@ -370,29 +530,57 @@ func (s *Server) batchPage(c echo.Context, b *db.ImportBatch, orders []db.Import
 			if v.Previous, err = s.db.PreviousImport(ctx, co.ID, b.Connector, o.OrderKey, o.Digest, o.ID); err != nil {
 				return p, err
 			}
-		case db.ImportQueued, db.ImportSending:
-			p.Pending++
 		case db.ImportAccepted, db.ImportRefused:
 			p.Done++
 		}
+		p.count(o)
 		p.Orders = append(p.Orders, v)
 	}
 	p.Progressed = len(p.Orders) - p.Pending
-	if p.Pending > 0 {
+	if p.Pending > 0 && conn != nil {
 		// Orders left waiting (a restart) get a sender; one that is
 		// running keeps the batch.
-		if _, byName, err := s.importers(c); err == nil {
-			if conn, ok := byName[b.Connector]; ok {
-				s.conns.ResumeImport(conn, b.ID)
-			}
-		}
+		s.conns.ResumeImport(conn, b.ID)
 	}
 	return p, nil
 }
 
+// count adds an invoice to the counts of sending: one a person asked to
+// send (it has a sender) is to send, and counts by what came of it.
+func (p *batchPage) count(o db.ImportOrder) {
+	asked := o.SentByName != "" || o.SentBy != nil
+	switch o.Status {
+	case db.ImportQueued, db.ImportSending:
+	case db.ImportAccepted:
+		p.Sent++
+	case db.ImportRefused:
+		p.Refused++
+	case db.ImportUnknown:
+		p.Unknown++
+	case db.ImportNotSent:
+		if !asked {
+			return
+		}
+		p.NotSent++
+	default:
+		return
+	}
+	p.ToSend++
+}
+
+// batchReceiver is the company's receiving connection of b's connector,
+// nil when it has none (any more).
+func (s *Server) batchReceiver(c echo.Context, b *db.ImportBatch) (*db.Connection, error) {
+	_, byName, err := s.receivers(c)
+	if err != nil {
+		return nil, err
+	}
+	return byName[b.Connector], nil
+}
+
 // findingView words a finding in the person's language: the connector's
-// text of its code, else a neutral one.
-func (s *Server) findingView(c echo.Context, connector string, f connectors.ImportFinding) findingView {
+// text of its code, else the core's, else a neutral one.
+func (s *Server) findingView(c echo.Context, connector string, f connectors.InvoiceFinding) findingView {
 	text := s.ct(c, connector, "imports.f."+f.Code)
 	if text == "imports.f."+f.Code {
 		text = s.t(c, "imports.f.other")
@@ -407,9 +595,27 @@ func (s *Server) findingView(c echo.Context, connector string, f connectors.Impo
 	return findingView{Line: f.Line, Field: field, Text: text, Warning: f.Warning}
 }
 
-// sendInvoiceOrders queues the batch's orders that may be sent, and those ticked
-// "send again", and sends them in the background; the batch page shows
-// the progress.
+// preflightText words a pre-flight finding: the connector's text of its
+// code, else the core's, with how many invoices it concerns.
+func (s *Server) preflightText(c echo.Context, connector string, f connections.PreflightFinding) string {
+	key := "imports.preflight." + f.Code
+	args := make([]any, len(f.Args))
+	for i, a := range f.Args {
+		args[i] = a
+	}
+	text := s.ct(c, connector, key, args...)
+	if text == key {
+		text = s.t(c, "imports.preflight.other", f.Code)
+	}
+	if len(f.Invoices) > 0 {
+		text += " " + s.t(c, "imports.preflight.invoices", len(f.Invoices))
+	}
+	return text
+}
+
+// sendInvoiceOrders queues the batch's invoices that may be sent, and
+// those ticked "send again", and sends them in the background; the batch
+// page shows the progress. Every send is audited.
 func (s *Server) sendInvoiceOrders(c echo.Context) error {
 	ctx := c.Request().Context()
 	co := currentCompany(c)
@@ -422,16 +628,19 @@ func (s *Server) sendInvoiceOrders(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	_, byName, err := s.importers(c)
+	conn, err := s.batchReceiver(c, b)
 	if err != nil {
 		return err
 	}
-	conn, ok := byName[b.Connector]
-	if !ok {
+	if conn == nil {
 		return echo.NewHTTPError(http.StatusConflict)
 	}
+	back := "/companies/" + strconv.FormatInt(co.ID, 10) + "/imports/" + strconv.FormatInt(b.ID, 10)
 	again := againIDs(c)
 	n, err := s.conns.StartImport(ctx, conn, b.ID, again, connections.Sender{ID: &u.ID, Name: u.Name})
+	if errors.Is(err, connections.ErrPreflight) {
+		return s.flashTo(c, s.t(c, "imports.preflight.blocked"), back)
+	}
 	if err == nil && n > 0 {
 		err = s.db.Audit(ctx, db.AuditEvent{At: s.now(), UserID: &u.ID, Actor: u.Email, Action: db.AuditImportSend, CompanyID: &co.ID,
 			Target: b.Target, Detail: fmt.Sprintf("upload %d: %d orders (%d sent again)", b.ID, n, len(again)), RemoteIP: c.RealIP()})
@@ -442,7 +651,7 @@ func (s *Server) sendInvoiceOrders(c echo.Context) error {
 	if n == 0 {
 		_ = s.flash(c, s.t(c, "imports.send.none"))
 	}
-	return c.Redirect(http.StatusSeeOther, "/companies/"+strconv.FormatInt(co.ID, 10)+"/imports/"+strconv.FormatInt(b.ID, 10))
+	return c.Redirect(http.StatusSeeOther, back)
 }
 
 // againIDs are the orders ticked "send again".
@@ -453,7 +662,7 @@ func againIDs(c echo.Context) []int64 {
 	}
 	var again []int64
 	for _, v := range form["again"] {
-		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil && !slices.Contains(again, n) {
 			again = append(again, n)
 		}
 	}
@@ -469,9 +678,9 @@ func targetHost(target string) string {
 	return target
 }
 
-// disconnectInvoiceOrders ends a connection that sends orders, beside whatever
-// connection the company reads from (the company page's disconnect ends
-// that one).
+// disconnectInvoiceOrders ends a connection that receives invoices, beside
+// whatever connection the company reads from (the company page's
+// disconnect ends that one).
 func (s *Server) disconnectInvoiceOrders(c echo.Context) error {
 	ctx := c.Request().Context()
 	co := currentCompany(c)
@@ -479,7 +688,7 @@ func (s *Server) disconnectInvoiceOrders(c echo.Context) error {
 	if c.FormValue("confirm") != "yes" {
 		return s.flashTo(c, s.t(c, "conn.disconnect.unconfirmed"), back)
 	}
-	_, byName, err := s.importers(c)
+	_, byName, err := s.receivers(c)
 	if err != nil {
 		return err
 	}

@@ -251,11 +251,19 @@ func TestEnterpriseImportFormAndBadFile(t *testing.T) {
 	if tpl.Status != http.StatusOK || !strings.HasPrefix(tpl.Body, "externalSystem;company;division;orderId") {
 		t.Errorf("template %d %q", tpl.Status, tpl.Body)
 	}
-	r = admin.post(imports, url.Values{"mode": {"form"}, "connector": {"enterprise"}, "f_orderId": {"S-1"}, "f_customerNumber": {"0101"},
-		"f_zipCode": {"0277"}, "f_principalNumber": {"20"}, "f_commodityNumber": {"100"}, "f_serialNumber": {"3"},
-		"f_price": {"5"}, "f_quantity": {"2"}, "f_amount": {"10,00"}, "f_eMailAddress": {"not-an-address"}})
-	wantStatus(t, "one order typed", r, http.StatusSeeOther)
-	wantText(t, "one order typed", admin.follow(r), "S-1", tr("enterprise.imports.f.email"), tr("imports.source.form")[:0])
+	// The one-invoice form offers Enterprise's own fields beside Bilag's,
+	// and its invoice is checked by the same rules as an upload.
+	wantText(t, "imports page", page, tr("imports.field.customer.orgNumber"), "principalNumber", "serialNumber")
+	const ext = "line.extensions.enterprise."
+	r = admin.post(imports, url.Values{"mode": {"form"}, "connector": {"enterprise"}, "f_number": {"S-1"}, "f_customer.orgNumber": {"0101"},
+		"f_customer.postcode": {"0277"}, "f1_" + ext + "principalNumber": {"20"}, "f1_" + ext + "commodityNumber": {"100"}, "f1_" + ext + "serialNumber": {"3"},
+		"f1_line.unitPrice": {"5"}, "f1_line.quantity": {"2"}, "f1_line.amount": {"10,00"}, "f_customer.email": {"not-an-address"}})
+	wantStatus(t, "one invoice typed", r, http.StatusSeeOther)
+	page = admin.follow(r)
+	wantText(t, "one invoice typed", page, "S-1", tr("enterprise.imports.f.email"), "customer.email")
+	if strings.Contains(page.Text(), tr("enterprise.imports.f.required")) {
+		t.Error("the typed invoice lacks a field that was typed")
+	}
 
 	// The seed's example, made valid JSON, is ready to send as it is.
 	r = admin.uploadOrders(e.fj, "seed.json", seedExampleJSON)

@@ -71,9 +71,10 @@ func (s *Server) routes(acc *accountant.Handler) *echo.Echo {
 	c.GET("/vouchers/:voucherID/documents/:docID/view", s.viewDocument)
 	c.GET("/sync/status", s.syncStatus)
 	c.POST("/sync", s.audited(db.AuditSyncRequest, s.syncNow))
-	// Invoice orders sent upstream (invoice_orders.go): members see the
-	// history, those who manage the company send; an admin lists the
-	// private hosts its connections may reach (private_hosts.go).
+	// Invoices sent into the company's books (invoice_orders.go): members
+	// see the history, those who manage the company (admins and analysts)
+	// upload and send; an admin lists the private hosts its connections
+	// may reach (private_hosts.go).
 	c.GET("/imports", s.showInvoiceOrders)
 	c.GET("/imports/:batchID", s.showInvoiceOrderBatch)
 	c.GET("/hosts", s.showPrivateHosts, s.requireAdmin)
@@ -88,6 +89,8 @@ func (s *Server) routes(acc *accountant.Handler) *echo.Echo {
 	m.POST("/links/:linkID/send", s.sendLink)
 	m.POST("/connection/disconnect", s.disconnect)
 	m.GET("/imports/template.csv", s.invoiceOrderTemplate)
+	m.GET("/imports/invoices.csv", s.invoiceTemplate)
+	m.GET("/imports/invoices.json", s.invoiceTemplate)
 	m.POST("/imports", s.uploadInvoiceOrders)
 	m.POST("/imports/:batchID/send", s.sendInvoiceOrders)
 	m.POST("/imports/disconnect", s.disconnectInvoiceOrders)

@@ -36,6 +36,10 @@ type Upstream struct {
 	serial   int
 	fail     map[string][]error
 	calls    map[string]int
+	// received and booked are what a Receiver took, and under which
+	// reference, by invoice number.
+	received []connectors.Invoice
+	booked   map[string]string
 }
 
 type file struct {

@@ -110,7 +110,7 @@ const maxAnswerMessage = 300
 // Answer is the refusal as the import pipeline records an upstream's
 // answer: not accepted, e-conomic's first error code (or the HTTP status),
 // and its words on one line, plain and bounded.
-func (r *Refusal) Answer() connectors.ImportAnswer {
+func (r *Refusal) Answer() connectors.SendAnswer {
 	code := "HTTP " + strconv.Itoa(r.Status)
 	var parts []string
 	for _, f := range r.Fields {
@@ -123,7 +123,7 @@ func (r *Refusal) Answer() connectors.ImportAnswer {
 	if len(parts) > 0 {
 		msg = strings.Join(parts, "; ")
 	}
-	return connectors.ImportAnswer{Code: code, Message: plain(msg, maxAnswerMessage)}
+	return connectors.SendAnswer{Code: code, Message: plain(msg, maxAnswerMessage)}
 }
 
 // plain is s on one line of printable characters, at most n of them.

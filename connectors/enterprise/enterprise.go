@@ -15,9 +15,7 @@ package enterprise
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"crypto/tls"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -73,10 +71,7 @@ type Connector struct {
 	log    *slog.Logger
 }
 
-var (
-	_ connectors.CredentialConnector = (*Connector)(nil)
-	_ connectors.InvoiceImporter     = (*Connector)(nil)
-)
+var _ connectors.CredentialConnector = (*Connector)(nil)
 
 // Open builds the connector.
 func (cfg Config) Open() (*Connector, error) {
@@ -407,109 +402,26 @@ func grantSettings(g connectors.Grant) (settings, error) {
 	return s, nil
 }
 
-// ImportFormats are JSON (the seed's structure, one order or a list) and CSV.
-func (c *Connector) ImportFormats() []string { return []string{"json", "csv"} }
-
-// ImportTemplate is CSVTemplate.
-func (c *Connector) ImportTemplate() []byte { return CSVTemplate() }
-
-// ImportFields are the CSV columns of the one-order form: an order of one
-// line.
-func (c *Connector) ImportFields() []connectors.Field {
-	req := []string{"orderId", "customerNumber", "principalNumber", "commodityNumber", "serialNumber", "price", "quantity", "amount"}
-	names := []string{"orderId", "customerNumber", "name", "address1", "address2", "zipCode", "nationCode", "foreignZipCode",
-		"cellPhone", "eMailAddress", "principalNumber", "commodityNumber", "serialNumber", "price", "quantity", "amount",
-		"accountId1", "vatCode", "profile", "yourRef", "orderRef", "lineText1", "lineText2", "lineText3"}
-	out := make([]connectors.Field, len(names))
-	for i, n := range names {
-		out[i] = connectors.Field{Name: n, Label: n, Optional: !contains(req, n)}
-	}
-	return out
-}
-
-// ParseImport reads and validates an upload with the grant's rules, and
-// warns about serial numbers Bilag already sent to the company (the one
-// connectors.WithCompany names).
-func (c *Connector) ParseImport(ctx context.Context, g connectors.Grant, format string, data []byte) ([]connectors.ImportOrder, error) {
-	s, err := grantSettings(g)
-	if err != nil {
-		return nil, err
-	}
-	var checked []Checked
-	switch format {
-	case "json":
-		checked, err = ParseJSON(data, s.rules())
-	case "csv":
-		checked, err = ParseCSV(data, s.rules())
-	default:
-		return nil, &connectors.ImportFileError{Code: "format"}
-	}
-	var fe *FileError
-	if errors.As(err, &fe) {
-		return nil, &connectors.ImportFileError{Code: fe.Code, Row: fe.Row, Name: fe.Name}
-	}
-	if err != nil {
-		return nil, err
-	}
-	if co := connectors.CompanyOf(ctx); c.cfg.Sent != nil && co != 0 {
-		if err := warnSentBefore(ctx, c.cfg.Sent, co, checked); err != nil {
-			return nil, fmt.Errorf("enterprise upload: %w", err)
-		}
-	}
-	out := make([]connectors.ImportOrder, len(checked))
-	for i, ch := range checked {
-		o := ch.Order
-		io := connectors.ImportOrder{
-			Key: o.ExternalSystem + "/" + o.OrderID, Label: o.OrderID,
-			Summary: strings.TrimSpace(o.Customer.CustomerNumber + " " + o.Customer.Name),
-			Lines:   len(o.OrderLines), Total: int64(o.Total()),
-		}
-		for _, f := range ch.Findings {
-			io.Findings = append(io.Findings, connectors.ImportFinding{Line: f.Line, Field: f.Field, Index: f.Index, Code: f.Code, Arg: f.Arg, Warning: f.Warning})
-		}
-		if ch.OK() {
-			io.Body = o.Normalised()
-			sum := sha256.Sum256(io.Body)
-			io.Digest = hex.EncodeToString(sum[:])
-		}
-		out[i] = io
-	}
-	return out, nil
-}
-
-// ImportTarget is the web-service root the grant's orders go to.
-func (c *Connector) ImportTarget(g connectors.Grant) string {
-	s, err := grantSettings(g)
-	if err != nil {
-		return ""
-	}
-	return s.Root
-}
-
 // maxMessage bounds an answer's message as shown.
 const maxMessage = 300
 
-// SendOrder posts body once. A failure before the request was written is
-// an error that says the order was not sent; a failure after it, or an
-// answer that is not the seed's {status, message}, is
-// connectors.ErrAnswerLost: the order may exist in Enterprise.
-func (c *Connector) SendOrder(ctx context.Context, g connectors.Grant, body []byte) (connectors.ImportAnswer, error) {
-	s, err := grantSettings(g)
-	if err != nil {
-		return connectors.ImportAnswer{}, err
-	}
+// post posts an order's body once to the grant's server. A failure before
+// the request was written is an error that says the order was not sent; a
+// failure after it, or an answer that is not the seed's {status, message},
+// is connectors.ErrAnswerLost: the order may exist in Enterprise.
+func (c *Connector) post(ctx context.Context, s settings, body []byte) (connectors.SendAnswer, error) {
 	root, err := c.rootURL(s.Root)
 	if err != nil {
-		return connectors.ImportAnswer{}, fmt.Errorf("enterprise root URL no longer allowed: %w", err)
+		return connectors.SendAnswer{}, fmt.Errorf("enterprise root URL no longer allowed: %w", err)
 	}
 	if ctx, err = c.allow(ctx, root); err != nil {
-		return connectors.ImportAnswer{}, fmt.Errorf("enterprise root URL no longer allowed: %w", err)
+		return connectors.SendAnswer{}, fmt.Errorf("enterprise root URL no longer allowed: %w", err)
 	}
 	wrote := false
 	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{WroteRequest: func(httptrace.WroteRequestInfo) { wrote = true }})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, root.String()+orderPath, bytes.NewReader(body))
 	if err != nil {
-		return connectors.ImportAnswer{}, fmt.Errorf("enterprise order request: %w", err)
+		return connectors.SendAnswer{}, fmt.Errorf("enterprise order request: %w", err)
 	}
 	req.SetBasicAuth(s.User, s.Password)
 	req.Header.Set("Content-Type", "application/json; charset=utf-8")
@@ -518,22 +430,22 @@ func (c *Connector) SendOrder(ctx context.Context, g connectors.Grant, body []by
 	if err != nil {
 		c.log.Warn("enterprise send", "host", root.Host, "written", wrote, "err", err)
 		if wrote {
-			return connectors.ImportAnswer{}, fmt.Errorf("enterprise order to %s: %w: %v", root.Host, connectors.ErrAnswerLost, err)
+			return connectors.SendAnswer{}, fmt.Errorf("enterprise order to %s: %w: %v", root.Host, connectors.ErrAnswerLost, err)
 		}
-		return connectors.ImportAnswer{}, fmt.Errorf("enterprise order to %s not sent: %w: %v", root.Host, connectors.ErrUnavailable, err)
+		return connectors.SendAnswer{}, fmt.Errorf("enterprise order to %s not sent: %w: %v", root.Host, connectors.ErrUnavailable, err)
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	c.log.Info("enterprise send", "host", root.Host, "status", resp.StatusCode)
 	if err != nil {
-		return connectors.ImportAnswer{}, fmt.Errorf("enterprise order answer from %s: %w: %v", root.Host, connectors.ErrAnswerLost, err)
+		return connectors.SendAnswer{}, fmt.Errorf("enterprise order answer from %s: %w: %v", root.Host, connectors.ErrAnswerLost, err)
 	}
 	switch resp.StatusCode {
 	case http.StatusUnauthorized:
 		// Authentication comes before the order is read.
-		return connectors.ImportAnswer{}, fmt.Errorf("enterprise order to %s: %w", root.Host, connectors.ErrUnauthorized)
+		return connectors.SendAnswer{}, fmt.Errorf("enterprise order to %s: %w", root.Host, connectors.ErrUnauthorized)
 	case http.StatusForbidden:
-		return connectors.ImportAnswer{}, fmt.Errorf("enterprise order to %s: %w", root.Host, connectors.ErrForbidden)
+		return connectors.SendAnswer{}, fmt.Errorf("enterprise order to %s: %w", root.Host, connectors.ErrForbidden)
 	}
 	var a struct {
 		Status  *int   `json:"status"`
@@ -543,14 +455,14 @@ func (c *Connector) SendOrder(ctx context.Context, g connectors.Grant, body []by
 		if resp.StatusCode >= 400 && resp.StatusCode < 500 {
 			// Refused before any order was read: no such resource, method
 			// or type; nothing was created.
-			return connectors.ImportAnswer{Code: "HTTP " + strconv.Itoa(resp.StatusCode)}, nil
+			return connectors.SendAnswer{Code: "HTTP " + strconv.Itoa(resp.StatusCode)}, nil
 		}
-		return connectors.ImportAnswer{}, fmt.Errorf("enterprise order answer from %s (status %d) unreadable: %w", root.Host, resp.StatusCode, connectors.ErrAnswerLost)
+		return connectors.SendAnswer{}, fmt.Errorf("enterprise order answer from %s (status %d) unreadable: %w", root.Host, resp.StatusCode, connectors.ErrAnswerLost)
 	}
-	ans := connectors.ImportAnswer{Code: strconv.Itoa(*a.Status), Message: cleanMessage(a.Message, s.Password)}
+	ans := connectors.SendAnswer{Code: strconv.Itoa(*a.Status), Message: cleanMessage(a.Message, s.Password)}
 	if *a.Status == 0 {
 		if resp.StatusCode/100 != 2 {
-			return connectors.ImportAnswer{}, fmt.Errorf("enterprise order answer from %s: status 0 with HTTP %d: %w", root.Host, resp.StatusCode, connectors.ErrAnswerLost)
+			return connectors.SendAnswer{}, fmt.Errorf("enterprise order answer from %s: status 0 with HTTP %d: %w", root.Host, resp.StatusCode, connectors.ErrAnswerLost)
 		}
 		ans.Accepted = true
 	}

@@ -104,8 +104,8 @@ func TestConnectURLRules(t *testing.T) {
 			if got := formCode(err); got != tt.want {
 				t.Fatalf("Connect(%s) = %v, want %q", tt.url, err, tt.want)
 			}
-			if tt.want == "" && conn.ImportTarget(g) != root {
-				t.Errorf("target %q, want %q", conn.ImportTarget(g), root)
+			if tt.want == "" && conn.InvoiceTarget(g) != root {
+				t.Errorf("target %q, want %q", conn.InvoiceTarget(g), root)
 			}
 		})
 	}
@@ -203,31 +203,34 @@ func (f *fixture) grant(t *testing.T) connectors.Grant {
 	return g
 }
 
-func (f *fixture) orders(t *testing.T, g connectors.Grant, data string) []connectors.ImportOrder {
+func (f *fixture) invoices(t *testing.T, g connectors.Grant, data string) ([]connectors.Invoice, []connectors.InvoiceCheck) {
 	t.Helper()
-	os, err := f.conn.ParseImport(f.ctx, g, "json", []byte(data))
+	invs, checks, err := f.conn.ParseInvoices(f.ctx, g, "json", []byte(data))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return os
+	return invs, checks
 }
 
+// An order uploaded in Enterprise's own format is sent as it was
+// uploaded; a second send of it is refused by Enterprise; a lost answer
+// is reported once and never retried.
 func TestSendOrder(t *testing.T) {
 	f := newFixture(t, nil, hosts{company: {"127.0.0.1"}})
 	g := f.grant(t)
-	os := f.orders(t, g, fuzzSeeds[0])
-	if len(os) != 1 || !os[0].Sendable() || os[0].Key != "WS/12345-A2" || len(os[0].Digest) != 64 {
-		t.Fatalf("orders %+v", os)
+	invs, checks := f.invoices(t, g, fuzzSeeds[0])
+	if len(invs) != 1 || !checks[0].Sendable() || checks[0].Key != "WS/12345-A2" || len(checks[0].Digest) != 64 {
+		t.Fatalf("orders %+v", checks)
 	}
-	a, err := f.conn.SendOrder(f.ctx, g, os[0].Body)
+	a, err := f.conn.SendInvoice(f.ctx, g, invs[0])
 	if err != nil || !a.Accepted || a.Code != "0" {
 		t.Fatalf("send: %+v %v", a, err)
 	}
-	if acc := f.box.Accepted(); len(acc) != 1 || acc[0].Order.Customer.CustomerNumber != "04057912345" {
-		t.Errorf("sandbox holds %+v", acc)
+	if acc := f.box.Accepted(); len(acc) != 1 || acc[0].Order.Customer.CustomerNumber != "04057912345" || sha(acc[0].Body) != checks[0].Digest {
+		t.Errorf("sandbox holds %+v, not the order checked", acc)
 	}
 	// The same order again: Enterprise refuses the repeated serial numbers.
-	a, err = f.conn.SendOrder(f.ctx, g, os[0].Body)
+	a, err = f.conn.SendInvoice(f.ctx, g, invs[0])
 	if err != nil || a.Accepted || a.Code != "2" || !strings.Contains(a.Message, "løpenummer 1") {
 		t.Fatalf("second send: %+v %v", a, err)
 	}
@@ -235,9 +238,9 @@ func TestSendOrder(t *testing.T) {
 	// the connector says so, once, and does not post again.
 	lost := strings.Replace(strings.Replace(fuzzSeeds[0], `"12345-A2"`, `"LOST-1"`, 1), `"serialNumber":1`, `"serialNumber":5`, 1)
 	lost = strings.Replace(lost, `"serialNumber":2`, `"serialNumber":6`, 1)
-	os = f.orders(t, g, lost)
+	invs, _ = f.invoices(t, g, lost)
 	before := f.box.Posts()
-	_, err = f.conn.SendOrder(f.ctx, g, os[0].Body)
+	_, err = f.conn.SendInvoice(f.ctx, g, invs[0])
 	if !errors.Is(err, connectors.ErrAnswerLost) {
 		t.Fatalf("lost answer: %v, want ErrAnswerLost", err)
 	}
@@ -280,7 +283,7 @@ func TestSendOrderAnswers(t *testing.T) {
 			})
 			f := newFixture(t, h, hosts{company: {"127.0.0.1"}})
 			g := f.grant(t)
-			a, err := f.conn.SendOrder(f.ctx, g, []byte(`{}`))
+			a, err := f.conn.SendInvoice(f.ctx, g, f.conn.ExampleInvoice())
 			if tt.err != nil {
 				if !errors.Is(err, tt.err) {
 					t.Fatalf("err %v, want %v", err, tt.err)
@@ -298,13 +301,13 @@ func TestSendNotSent(t *testing.T) {
 	f := newFixture(t, nil, hosts{company: {"127.0.0.1"}})
 	g := f.grant(t)
 	f.srv.Close()
-	_, err := f.conn.SendOrder(f.ctx, g, []byte(`{}`))
+	_, err := f.conn.SendInvoice(f.ctx, g, f.conn.ExampleInvoice())
 	if err == nil || errors.Is(err, connectors.ErrAnswerLost) || !errors.Is(err, connectors.ErrUnavailable) {
 		t.Errorf("send to a closed server: %v, want not sent", err)
 	}
 	// An allow-list entry removed since: nothing leaves Bilag.
 	conn, _ := enterprise.Config{TLS: f.srv.Client().Transport.(*http.Transport).TLSClientConfig}.Open()
-	if _, err := conn.SendOrder(f.ctx, g, []byte(`{}`)); err == nil || errors.Is(err, connectors.ErrAnswerLost) {
+	if _, err := conn.SendInvoice(f.ctx, g, f.conn.ExampleInvoice()); err == nil || errors.Is(err, connectors.ErrAnswerLost) {
 		t.Errorf("send without the allow-list: %v", err)
 	}
 }

@@ -28,8 +28,9 @@ var fuzzSeeds = []string{
 }
 
 // FuzzValidate: the validator never panics; an order it accepts
-// round-trips through JSON unchanged, leading zeros included; and the
-// sandbox accepts whatever it accepts.
+// round-trips through JSON unchanged, leading zeros included, and through
+// Bilag's neutral invoice to the same key; and the sandbox accepts
+// whatever it accepts.
 func FuzzValidate(f *testing.F) {
 	for _, s := range fuzzSeeds {
 		f.Add([]byte(s))
@@ -39,6 +40,20 @@ func FuzzValidate(f *testing.F) {
 		checked, err := enterprise.ParseJSON(data, rules)
 		if err != nil {
 			return
+		}
+		conn, _ := enterprise.Config{}.Open()
+		invs, checks, err := conn.ParseInvoices(t.Context(), sandboxGrant, "json", data)
+		if err != nil || len(invs) != len(checked) {
+			t.Fatalf("as invoices: %d of %d, %v", len(invs), len(checked), err)
+		}
+		again, err := conn.ValidateInvoices(t.Context(), sandboxGrant, invs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, c := range checked {
+			if c.OK() != checks[i].Sendable() || c.OK() && (again[i].Key != checks[i].Key || again[i].Digest != checks[i].Digest) {
+				t.Fatalf("order %d as an invoice: %+v, validated again %+v, want OK=%v", i, checks[i], again[i], c.OK())
+			}
 		}
 		box := sandbox.New()
 		for _, c := range checked {

@@ -2,6 +2,8 @@ package enterprise
 
 import (
 	"context"
+
+	"bilag/connectors"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -9,9 +11,38 @@ import (
 
 // SentOrders is Bilag's record of the orders it sent (db.DB implements
 // it): each order a company's connector sent, or may have sent, in the
-// order sent, with the upload it was in and its body as sent.
+// order sent, with the upload it was in and its body as stored: format
+// BodyInvoice for a neutral invoice as JSON, "" for an order in
+// Enterprise's own JSON (what Bilag stored before it sent invoices).
 type SentOrders interface {
-	SentImports(ctx context.Context, companyID int64, connector string, each func(batchID int64, source string, body []byte) error) error
+	SentImports(ctx context.Context, companyID int64, connector string, each func(batchID int64, source, format string, body []byte) error) error
+}
+
+// BodyInvoice is the format SentOrders gives a neutral invoice's body
+// (db.BodyInvoice).
+const BodyInvoice = "invoice"
+
+// sentKeys are the serial keys of an order Bilag sent, read from its body
+// as stored; none when the body cannot be read (it is Bilag's own, so it
+// can hold no key to compare then).
+func sentKeys(format string, body []byte, r Rules) (orderID string, keys []serialKey) {
+	if format == BodyInvoice {
+		var inv connectors.Invoice
+		if json.Unmarshal(body, &inv) != nil {
+			return "", nil
+		}
+		// Read as it was sent: with the connection's company and system.
+		ch := validate(fromInvoice(inv).raw, r)
+		return ch.Order.OrderID, ch.serials
+	}
+	var o sentLines
+	if json.Unmarshal(body, &o) != nil {
+		return "", nil
+	}
+	for _, l := range o.OrderLines {
+		keys = append(keys, serialKey{o.Company, o.Customer.CustomerNumber, l.PrincipalNumber, l.CommodityNumber, l.SerialNumber})
+	}
+	return o.OrderID, keys
 }
 
 // sentLines is as much of a sent order as its serial keys need.
@@ -34,7 +65,7 @@ type sentLines struct {
 // the earlier basis is still there, and it may have been removed or
 // credited since; only Enterprise knows. Orders with other errors are
 // looked at too, so that every finding shows at once.
-func warnSentBefore(ctx context.Context, sent SentOrders, companyID int64, checked []Checked) error {
+func warnSentBefore(ctx context.Context, sent SentOrders, companyID int64, checked []Checked, r Rules) error {
 	type place struct{ order, line int }
 	wanted := map[serialKey][]place{}
 	for i, c := range checked {
@@ -50,17 +81,11 @@ func warnSentBefore(ctx context.Context, sent SentOrders, companyID int64, check
 	// where holds, per key, the latest upload that sent it: the walk is
 	// oldest first, so a later one overwrites.
 	where := map[serialKey]string{}
-	err := sent.SentImports(ctx, companyID, Name, func(batchID int64, source string, body []byte) error {
-		var o sentLines
-		if json.Unmarshal(body, &o) != nil {
-			// Bodies are Bilag's own normalised orders; one that is not
-			// can hold no key to compare.
-			return nil
-		}
-		for j, l := range o.OrderLines {
-			k := serialKey{o.Company, o.Customer.CustomerNumber, l.PrincipalNumber, l.CommodityNumber, l.SerialNumber}
-			if _, ok := wanted[k]; ok {
-				where[k] = uploadName(batchID, source) + ": " + o.OrderID + " / " + strconv.Itoa(j+1)
+	err := sent.SentImports(ctx, companyID, Name, func(batchID int64, source, format string, body []byte) error {
+		orderID, keys := sentKeys(format, body, r)
+		for j, k := range keys {
+			if _, ok := wanted[k]; ok && k != (serialKey{}) {
+				where[k] = uploadName(batchID, source) + ": " + orderID + " / " + strconv.Itoa(j+1)
 			}
 		}
 		return nil

@@ -12,11 +12,28 @@ import (
 	"time"
 
 	"bilag/connectors"
+	"bilag/connectors/invoice"
 	"bilag/db"
 )
 
-// ErrNoImport: the connection's connector does not send invoice orders.
-var ErrNoImport = errors.New("connection does not import invoice orders")
+// The send pipeline: invoices carried into a company's books through a
+// connection whose connector is a connectors.InvoiceSender, the same for
+// every receiving connector. A batch is read from a source (Bilag's
+// invoice format as JSON or CSV, the one-invoice form, or the connector's
+// own format), validated all at once (the source's reading and the
+// connector's rules), checked against the target company (Preflight),
+// stored sealed, and then, when a person asks, sent one invoice at a time
+// in the background with every exchange recorded. Nothing is ever sent
+// twice on its own: an answer that was lost leaves the invoice unknown,
+// and sending it again is a person's choice, which first looks it up
+// where the connector can (connectors.InvoiceLookup).
+
+// ErrNoImport: the connection's connector does not receive invoices.
+var ErrNoImport = errors.New("connection does not receive invoices")
+
+// ErrPreflight: the batch's pre-flight found what the target company
+// lacks; nothing was sent. The batch holds the findings.
+var ErrPreflight = errors.New("pre-flight findings stand")
 
 // Sender is who sends, for the history.
 type Sender struct {
@@ -24,16 +41,48 @@ type Sender struct {
 	Name string
 }
 
-// Importers are the company's active connections that send invoice orders
-// (connectors.InvoiceImporter), oldest first.
-func (s *Service) Importers(ctx context.Context, companyID int64) ([]db.Connection, error) {
+// Preflight checks a batch against the target company before anything of
+// it is sent: what the batch needs that the company lacks (issue 26's
+// step 2 fills it with the per-company pairing of sales accounts, VAT
+// codes and payment terms against the target's own lists). It names
+// everything at once; while any finding stands nothing of the batch is
+// sent. It runs when a batch is read and again when a person presses
+// Send, so a gap settled meanwhile (a pairing added) no longer holds the
+// batch. It reads; it never writes upstream.
+type Preflight interface {
+	Preflight(ctx context.Context, conn *db.Connection, g connectors.Grant, batch []connectors.Invoice) ([]PreflightFinding, error)
+}
+
+// PreflightFinding is one thing the target company lacks for a batch.
+type PreflightFinding struct {
+	// Code is worded by the connector's "<connector>.imports.preflight.<Code>",
+	// else the core's "imports.preflight.<Code>", with Args for its %s.
+	Code string   `json:"code"`
+	Args []string `json:"args,omitempty"`
+	// Invoices are the positions in the batch (from 0) of the invoices it
+	// concerns.
+	Invoices []int `json:"invoices,omitempty"`
+}
+
+// PreflightFindings are a batch's stored pre-flight findings.
+func PreflightFindings(b *db.ImportBatch) []PreflightFinding {
+	var fs []PreflightFinding
+	if b.Preflight != "" {
+		_ = json.Unmarshal([]byte(b.Preflight), &fs)
+	}
+	return fs
+}
+
+// Receivers are the company's active connections that receive invoices,
+// oldest first.
+func (s *Service) Receivers(ctx context.Context, companyID int64) ([]db.Connection, error) {
 	conns, err := s.rows.ConnectionsForCompanies(ctx, []int64{companyID})
 	if err != nil {
 		return nil, err
 	}
 	var out []db.Connection
 	for _, c := range conns {
-		if _, ok := s.connectors[c.Connector].(connectors.InvoiceImporter); ok && c.Status == db.ConnActive {
+		if _, ok := s.connectors[c.Connector].(connectors.InvoiceSender); ok && c.Status == db.ConnActive {
 			out = append(out, c)
 		}
 	}
@@ -41,64 +90,97 @@ func (s *Service) Importers(ctx context.Context, companyID int64) ([]db.Connecti
 	return out, nil
 }
 
-// Importer is conn's connector as an InvoiceImporter.
-func (s *Service) Importer(conn *db.Connection) (connectors.InvoiceImporter, error) {
-	imp, ok := s.connectors[conn.Connector].(connectors.InvoiceImporter)
+// Receiver is conn's connector as an InvoiceSender.
+func (s *Service) Receiver(conn *db.Connection) (connectors.InvoiceSender, error) {
+	snd, ok := s.connectors[conn.Connector].(connectors.InvoiceSender)
 	if !ok {
 		return nil, fmt.Errorf("%s connection %d: %w", conn.Connector, conn.ID, ErrNoImport)
 	}
-	return imp, nil
+	return snd, nil
+}
+
+// FormatForm is the one-invoice form: Bilag's CSV format of one invoice.
+const FormatForm = "form"
+
+// Upload is a batch as a source gives it.
+type Upload struct {
+	// Source is the file's name, or "form".
+	Source string
+	// Format is "json" or "csv" (which the file's name or first byte
+	// says), or FormatForm. A JSON or CSV file in one of the connector's
+	// own formats is read as such unless it looks like Bilag's invoice
+	// format (invoice.Detect).
+	Format string
+	Data   []byte
+	// PDF is the form's invoice's PDF, when one was attached.
+	PDF *connectors.InvoicePDF
 }
 
 // maxFindingsKept bounds the findings stored per order; the page says how
 // many more there were.
 const maxFindingsKept = 200
 
-// PrepareImport reads an upload with conn's connector, checks every order
-// and whether the same order was sent before, and stores it all as a
-// batch; nothing is sent. A file that cannot be read is a
-// *connectors.ImportFileError and stores nothing.
-func (s *Service) PrepareImport(ctx context.Context, conn *db.Connection, by Sender, source, format string, data []byte) (*db.ImportBatch, error) {
-	imp, err := s.Importer(conn)
+// PrepareImport reads an upload, checks every invoice in it (and whether
+// the same invoice was sent before) and the batch against the target
+// company, and stores it all as a batch; nothing is sent. A file that
+// cannot be read is a *connectors.ImportFileError and stores nothing.
+func (s *Service) PrepareImport(ctx context.Context, conn *db.Connection, by Sender, u Upload) (*db.ImportBatch, error) {
+	snd, err := s.Receiver(conn)
 	if err != nil {
 		return nil, err
 	}
 	ctx = connectors.WithCompany(ctx, conn.CompanyID)
-	var orders []connectors.ImportOrder
-	var target string
+	var invs []connectors.Invoice
+	var checks []connectors.InvoiceCheck
+	var target, format string
+	var pre []PreflightFinding
 	err = s.use(ctx, conn, func(ctx context.Context, g connectors.Grant) error {
+		target = snd.InvoiceTarget(g)
 		var err error
-		orders, err = imp.ParseImport(ctx, g, format, data)
-		target = imp.ImportTarget(g)
+		if invs, checks, format, err = read(ctx, snd, g, conn.Connector, u); err != nil {
+			return err
+		}
+		var sendable []connectors.Invoice
+		for i, ch := range checks {
+			if ch.Sendable() {
+				sendable = append(sendable, invs[i])
+			}
+		}
+		pre, err = s.preflight(ctx, conn, g, sendable)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	b := &db.ImportBatch{CompanyID: conn.CompanyID, Connector: conn.Connector, Source: source, Target: target,
-		CreatedBy: by.ID, CreatedByName: by.Name}
-	rows := make([]db.ImportOrder, len(orders))
-	bodies := make([][]byte, len(orders))
-	for i, o := range orders {
-		r := db.ImportOrder{OrderKey: o.Key, Digest: o.Digest, Label: o.Label, Summary: o.Summary, Lines: o.Lines, Total: o.Total}
-		for _, f := range o.Findings {
+	b := &db.ImportBatch{CompanyID: conn.CompanyID, Connector: conn.Connector, Source: u.Source, Target: target,
+		CreatedBy: by.ID, CreatedByName: by.Name, Format: format, Preflight: preflightJSON(pre)}
+	rows := make([]db.ImportOrder, len(invs))
+	contents := make([]db.ImportContent, len(invs))
+	for i, inv := range invs {
+		ch := checks[i]
+		r := db.ImportOrder{OrderKey: ch.Key, Digest: ch.Digest, Label: inv.Number, Summary: inv.Summary(),
+			Lines: len(inv.Lines), Total: inv.Total(), BodyFormat: db.BodyInvoice}
+		if r.OrderKey == "" {
+			r.OrderKey = inv.Number
+		}
+		for _, f := range ch.Findings {
 			if f.Warning {
 				r.Warnings++
 			} else {
 				r.Errors++
 			}
 		}
-		kept := o.Findings[:min(len(o.Findings), maxFindingsKept)]
+		kept := ch.Findings[:min(len(ch.Findings), maxFindingsKept)]
 		if fs, err := json.Marshal(kept); err == nil && len(kept) > 0 {
 			r.Findings = string(fs)
 		}
-		switch {
-		case !o.Sendable():
-			r.Status = db.ImportInvalid
-		default:
-			bodies[i] = o.Body
+		r.Status = db.ImportInvalid
+		if ch.Sendable() {
+			if contents[i], err = content(inv); err != nil {
+				return nil, err
+			}
 			r.Status = db.ImportReady
-			prev, err := s.db.PreviousImport(ctx, conn.CompanyID, conn.Connector, o.Key, o.Digest, 0)
+			prev, err := s.db.PreviousImport(ctx, conn.CompanyID, conn.Connector, r.OrderKey, r.Digest, 0)
 			if err != nil {
 				return nil, err
 			}
@@ -108,28 +190,195 @@ func (s *Service) PrepareImport(ctx context.Context, conn *db.Connection, by Sen
 		}
 		rows[i] = r
 	}
-	if err := s.db.CreateImportBatch(ctx, b, rows, bodies); err != nil {
+	if err := s.db.CreateImportBatch(ctx, b, rows, contents); err != nil {
 		return nil, err
 	}
 	return b, nil
 }
 
+// read reads an upload with its source and has the connector check it:
+// the invoices, a check each, and the format it was read as.
+func read(ctx context.Context, snd connectors.InvoiceSender, g connectors.Grant, connector string, u Upload) ([]connectors.Invoice, []connectors.InvoiceCheck, string, error) {
+	if own, ok := snd.(connectors.InvoiceFormats); ok && u.Format != FormatForm && slices.Contains(own.OwnFormats(), u.Format) && !invoice.Detect(u.Data) {
+		invs, checks, err := own.ParseInvoices(ctx, g, u.Format, u.Data)
+		return invs, checks, connector + "." + u.Format, err
+	}
+	format := "invoice." + u.Format
+	if u.Format == FormatForm {
+		format, u.Format = FormatForm, invoice.FormatCSV
+	}
+	parsed, err := invoice.Parse(u.Format, u.Data)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	invs := make([]connectors.Invoice, len(parsed))
+	for i, p := range parsed {
+		invs[i] = p.Invoice
+	}
+	if u.PDF != nil && len(invs) == 1 {
+		invs[0].PDF = u.PDF
+	}
+	checks, err := snd.ValidateInvoices(ctx, g, invs)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	if len(checks) != len(invs) {
+		return nil, nil, "", fmt.Errorf("%s: %d checks for %d invoices", connector, len(checks), len(invs))
+	}
+	for i, p := range parsed {
+		checks[i].Findings = merge(p.Findings, checks[i].Findings)
+		if slices.ContainsFunc(p.Findings, func(f connectors.InvoiceFinding) bool { return !f.Warning }) {
+			checks[i].Key, checks[i].Digest = "", ""
+		}
+	}
+	return invs, checks, format, nil
+}
+
+// merge puts reading's findings first and the connector's after them,
+// leaving out a connector's finding about a value reading already found
+// wrong (it saw the value as missing).
+func merge(read, checked []connectors.InvoiceFinding) []connectors.InvoiceFinding {
+	out := slices.Clone(read)
+	for _, f := range checked {
+		if !slices.ContainsFunc(read, func(r connectors.InvoiceFinding) bool { return r.Line == f.Line && r.Field == f.Field }) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// content is what is stored of an invoice: its JSON without the PDF, and
+// the PDF beside it.
+func content(inv connectors.Invoice) (db.ImportContent, error) {
+	var c db.ImportContent
+	if inv.PDF != nil {
+		c.PDFName, c.PDF = inv.PDF.FileName, inv.PDF.Data
+		inv.PDF = nil
+	}
+	b, err := json.Marshal(inv)
+	if err != nil {
+		return c, fmt.Errorf("store invoice %q: %w", inv.Number, err)
+	}
+	c.Body = b
+	return c, nil
+}
+
+// preflight runs the connector's pre-flight, if it has one, on the
+// invoices that may be sent.
+func (s *Service) preflight(ctx context.Context, conn *db.Connection, g connectors.Grant, batch []connectors.Invoice) ([]PreflightFinding, error) {
+	p := s.preflights[conn.Connector]
+	if p == nil || len(batch) == 0 {
+		return nil, nil
+	}
+	fs, err := p.Preflight(ctx, conn, g, batch)
+	if err != nil {
+		return nil, fmt.Errorf("%s pre-flight: %w", conn.Connector, err)
+	}
+	return fs, nil
+}
+
+func preflightJSON(fs []PreflightFinding) string {
+	if len(fs) == 0 {
+		return ""
+	}
+	b, err := json.Marshal(fs)
+	if err != nil {
+		return ""
+	}
+	return string(b)
+}
+
 // Findings are an order's stored findings.
-func Findings(o *db.ImportOrder) []connectors.ImportFinding {
-	var fs []connectors.ImportFinding
+func Findings(o *db.ImportOrder) []connectors.InvoiceFinding {
+	var fs []connectors.InvoiceFinding
 	if o.Findings != "" {
 		_ = json.Unmarshal([]byte(o.Findings), &fs)
 	}
 	return fs
 }
 
-// StartImport queues a batch's orders that may be sent, and those in again
-// that a person chose to send again (sent before, or with an unknown
-// outcome), and sends them one by one in the background. It returns how
-// many are waiting.
+// Invoice is an order's invoice as stored, with its PDF when it has one
+// (nil: the order was never stored, having errors). Rows stored before
+// invoices were neutral hold the connector's own JSON, read back by it.
+func (s *Service) Invoice(ctx context.Context, conn *db.Connection, o *db.ImportOrder) (*connectors.Invoice, error) {
+	return s.invoice(ctx, conn, nil, o, true)
+}
+
+// Preview is Invoice without its PDF (ImportDocumentsOf tells of it), for
+// pages that show a batch.
+func (s *Service) Preview(ctx context.Context, conn *db.Connection, o *db.ImportOrder) (*connectors.Invoice, error) {
+	return s.invoice(ctx, conn, nil, o, false)
+}
+
+// invoice is Invoice with the grant when the caller holds one.
+func (s *Service) invoice(ctx context.Context, conn *db.Connection, g *connectors.Grant, o *db.ImportOrder, withPDF bool) (*connectors.Invoice, error) {
+	if len(o.BodySealed) == 0 {
+		return nil, nil
+	}
+	body, err := s.db.ImportOrderBody(o)
+	if err != nil {
+		return nil, err
+	}
+	var inv connectors.Invoice
+	switch {
+	case o.BodyFormat == db.BodyInvoice:
+		err = json.Unmarshal(body, &inv)
+	case g != nil:
+		inv, err = s.ownInvoice(ctx, conn, *g, body)
+	default:
+		err = s.use(ctx, conn, func(ctx context.Context, g connectors.Grant) error {
+			inv, err = s.ownInvoice(ctx, conn, g, body)
+			return err
+		})
+	}
+	if err != nil {
+		return nil, fmt.Errorf("import order %d: %w", o.ID, err)
+	}
+	if !withPDF {
+		return &inv, nil
+	}
+	doc, pdf, err := s.db.ImportPDF(ctx, o.ID)
+	switch {
+	case errors.Is(err, db.ErrNotFound):
+	case err != nil:
+		return nil, err
+	default:
+		inv.PDF = &connectors.InvoicePDF{FileName: doc.FileName, Data: pdf}
+	}
+	return &inv, nil
+}
+
+// ownInvoice reads a body stored in the connector's own JSON.
+func (s *Service) ownInvoice(ctx context.Context, conn *db.Connection, g connectors.Grant, body []byte) (connectors.Invoice, error) {
+	own, ok := s.connectors[conn.Connector].(connectors.InvoiceFormats)
+	if !ok || !slices.Contains(own.OwnFormats(), "json") {
+		return connectors.Invoice{}, fmt.Errorf("%s reads no stored order: %w", conn.Connector, ErrNoImport)
+	}
+	// Reading back what Bilag stored needs no warnings about what was
+	// sent before: no company to ask about.
+	invs, _, err := own.ParseInvoices(connectors.WithCompany(ctx, 0), g, "json", body)
+	if err != nil {
+		return connectors.Invoice{}, err
+	}
+	if len(invs) != 1 {
+		return connectors.Invoice{}, fmt.Errorf("%s: a stored order reads as %d", conn.Connector, len(invs))
+	}
+	return invs[0], nil
+}
+
+// StartImport runs the batch's pre-flight again (ErrPreflight while it
+// finds anything), then queues the batch's invoices that may be sent, and
+// those in again that a person chose to send again (sent before, or with
+// an unknown outcome), and sends them one by one in the background. It
+// returns how many are waiting.
 func (s *Service) StartImport(ctx context.Context, conn *db.Connection, batchID int64, again []int64, by Sender) (int, error) {
-	if _, err := s.Importer(conn); err != nil {
+	if _, err := s.Receiver(conn); err != nil {
 		return 0, err
+	}
+	if s.preflights[conn.Connector] != nil {
+		if err := s.preflightAgain(ctx, conn, batchID); err != nil {
+			return 0, err
+		}
 	}
 	n, err := s.db.QueueImportOrders(ctx, batchID, again, by.ID, by.Name)
 	if err != nil || n == 0 {
@@ -137,6 +386,43 @@ func (s *Service) StartImport(ctx context.Context, conn *db.Connection, batchID 
 	}
 	s.ResumeImport(conn, batchID)
 	return n, nil
+}
+
+// preflightAgain runs the pre-flight on the batch's stored invoices and
+// records what it found now.
+func (s *Service) preflightAgain(ctx context.Context, conn *db.Connection, batchID int64) error {
+	ctx = connectors.WithCompany(ctx, conn.CompanyID)
+	_, orders, err := s.db.ImportBatchOf(ctx, conn.CompanyID, batchID)
+	if err != nil {
+		return err
+	}
+	var batch []connectors.Invoice
+	for i := range orders {
+		if orders[i].Status == db.ImportInvalid {
+			continue
+		}
+		inv, err := s.Invoice(ctx, conn, &orders[i])
+		if err != nil {
+			return err
+		}
+		if inv != nil {
+			batch = append(batch, *inv)
+		}
+	}
+	var pre []PreflightFinding
+	if err := s.use(ctx, conn, func(ctx context.Context, g connectors.Grant) error {
+		pre, err = s.preflight(ctx, conn, g, batch)
+		return err
+	}); err != nil {
+		return err
+	}
+	if err := s.db.SetImportPreflight(ctx, batchID, preflightJSON(pre)); err != nil {
+		return err
+	}
+	if len(pre) > 0 {
+		return fmt.Errorf("batch %d: %d findings: %w", batchID, len(pre), ErrPreflight)
+	}
+	return nil
 }
 
 // importLease is how long a sender holds a batch without renewing it;
@@ -149,7 +435,7 @@ func importLeaseKey(batchID int64) string { return "import-batch:" + strconv.For
 // on another instance): after a restart, orders left waiting are sent by
 // the next one to look.
 func (s *Service) ResumeImport(conn *db.Connection, batchID int64) {
-	imp, err := s.Importer(conn)
+	snd, err := s.Receiver(conn)
 	if err != nil {
 		return
 	}
@@ -161,7 +447,7 @@ func (s *Service) ResumeImport(conn *db.Connection, batchID int64) {
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		s.sendBatch(s.bg, imp, conn, batchID, holder)
+		s.sendBatch(s.bg, snd, conn, batchID, holder)
 	}()
 }
 
@@ -175,7 +461,7 @@ func randomHolder() string {
 // while it holds the batch's lease. When one fails without an answer, the
 // rest are not sent: the server is unreachable or the outcome unknown, and
 // a person should look first.
-func (s *Service) sendBatch(ctx context.Context, imp connectors.InvoiceImporter, conn *db.Connection, batchID int64, holder string) {
+func (s *Service) sendBatch(ctx context.Context, snd connectors.InvoiceSender, conn *db.Connection, batchID int64, holder string) {
 	ctx = connectors.WithCompany(ctx, conn.CompanyID)
 	key := importLeaseKey(batchID)
 	keep := context.WithoutCancel(ctx)
@@ -196,7 +482,7 @@ func (s *Service) sendBatch(ctx context.Context, imp connectors.InvoiceImporter,
 		_ = s.db.UnqueueImportOrders(keep, batchID)
 		return
 	}
-	target := imp.ImportTarget(g)
+	target := snd.InvoiceTarget(g)
 	for {
 		orders, err := s.db.QueuedImportOrders(ctx, batchID)
 		if err != nil || len(orders) == 0 {
@@ -206,7 +492,7 @@ func (s *Service) sendBatch(ctx context.Context, imp connectors.InvoiceImporter,
 			if ok, err := s.db.TakeLease(ctx, key, holder, s.now().Add(importLease)); err != nil || !ok {
 				return // another sender has the batch now
 			}
-			if !s.sendOne(ctx, imp, g, conn, &orders[i], target) {
+			if !s.sendOne(ctx, snd, g, conn, &orders[i], target) {
 				_ = s.db.UnqueueImportOrders(keep, batchID)
 				return
 			}
@@ -215,8 +501,10 @@ func (s *Service) sendBatch(ctx context.Context, imp connectors.InvoiceImporter,
 }
 
 // sendOne sends one order and records the answer; false when sending
-// should stop (no answer, or not sent at all).
-func (s *Service) sendOne(ctx context.Context, imp connectors.InvoiceImporter, g connectors.Grant, conn *db.Connection, o *db.ImportOrder, target string) bool {
+// should stop (no answer, or not sent at all). An order a person asked to
+// send again is first looked up where the connector can: found, it is
+// settled without a send.
+func (s *Service) sendOne(ctx context.Context, snd connectors.InvoiceSender, g connectors.Grant, conn *db.Connection, o *db.ImportOrder, target string) bool {
 	if !o.SendAgain {
 		// Another upload may have sent the same order meanwhile.
 		prev, err := s.db.PreviousImport(ctx, conn.CompanyID, conn.Connector, o.OrderKey, o.Digest, o.ID)
@@ -232,26 +520,59 @@ func (s *Service) sendOne(ctx context.Context, imp connectors.InvoiceImporter, g
 		return err == nil
 	}
 	keep := context.WithoutCancel(ctx)
-	body, err := s.db.ImportOrderBody(o)
-	if err != nil {
-		_ = s.db.FinishImportOrder(keep, o.ID, db.ImportNotSent, "failed", "")
+	attempt := func(kind, outcome string) db.ImportAttempt {
+		return db.ImportAttempt{Kind: kind, Outcome: outcome, Target: target, ByID: o.SentBy, ByName: o.SentByName}
+	}
+	finish := func(status string, a db.ImportAttempt) {
+		if err := s.db.FinishImportSend(keep, o.ID, status, a); err != nil {
+			s.log.Warn("import: record answer", "order_id", o.ID, "err", err)
+		}
+	}
+	inv, err := s.invoice(ctx, conn, &g, o, true)
+	if err != nil || inv == nil {
+		s.log.Warn("import: stored invoice", "order_id", o.ID, "err", err)
+		a := attempt(db.AttemptSend, db.ImportNotSent)
+		a.Code = "failed"
+		finish(db.ImportNotSent, a)
 		return false
 	}
-	ans, err := imp.SendOrder(ctx, g, body)
-	status, code, msg := db.ImportRefused, ans.Code, ans.Message
+	if lk, ok := snd.(connectors.InvoiceLookup); ok && o.SendAgain {
+		ans, found, err := lk.LookUpInvoice(ctx, g, *inv)
+		s.log.Info("import: looked up", "batch_id", o.BatchID, "order_id", o.ID, "found", found, "err", err)
+		switch {
+		case err != nil:
+			// Still unknown: nothing is sent while it is.
+			a := attempt(db.AttemptLookup, db.ImportUnknown)
+			a.Code = sendFailure(err)
+			finish(db.ImportUnknown, a)
+			return false
+		case found:
+			a := attempt(db.AttemptLookup, db.LookupFound)
+			a.Code, a.Message, a.Reference = ans.Code, ans.Message, ans.Reference
+			finish(db.ImportAccepted, a)
+			return true
+		}
+		if err := s.db.RecordImportAttempt(keep, &db.ImportAttempt{OrderID: o.ID, BatchID: o.BatchID, CompanyID: o.CompanyID,
+			Kind: db.AttemptLookup, Outcome: db.LookupAbsent, Target: target, ByID: o.SentBy, ByName: o.SentByName}); err != nil {
+			return false
+		}
+	}
+	ans, err := snd.SendInvoice(ctx, g, *inv)
+	status := db.ImportRefused
+	a := attempt(db.AttemptSend, "")
+	a.Code, a.Message, a.Reference = ans.Code, ans.Message, ans.Reference
 	switch {
 	case err == nil && ans.Accepted:
 		status = db.ImportAccepted
 	case err == nil:
 	case connectors.AnswerLost(err):
-		status, code, msg = db.ImportUnknown, "", ""
+		status, a.Code, a.Message, a.Reference = db.ImportUnknown, "", "", ""
 	default:
-		status, code, msg = db.ImportNotSent, sendFailure(err), ""
+		status, a.Code, a.Message, a.Reference = db.ImportNotSent, sendFailure(err), "", ""
 	}
+	a.Outcome = status
 	s.log.Info("import: order sent", "batch_id", o.BatchID, "order_id", o.ID, "status", status, "err", err)
-	if ferr := s.db.FinishImportOrder(keep, o.ID, status, code, msg); ferr != nil {
-		s.log.Warn("import: record answer", "order_id", o.ID, "err", ferr)
-	}
+	finish(status, a)
 	return err == nil
 }
 

@@ -56,6 +56,8 @@ type Answer struct {
 type Accepted struct {
 	At    time.Time
 	Order Order
+	// Body is the order as it was posted.
+	Body json.RawMessage
 }
 
 // Sandbox is the stand-in's state and its http.Handler.
@@ -202,7 +204,7 @@ func (s *Sandbox) importOrder(w http.ResponseWriter, r *http.Request) {
 	for _, k := range keys {
 		s.serials[k] = true
 	}
-	s.accepted = append(s.accepted, Accepted{At: s.now(), Order: o})
+	s.accepted = append(s.accepted, Accepted{At: s.now(), Order: o, Body: body})
 	s.mu.Unlock()
 	if strings.HasPrefix(o.OrderID, LoseAnswerPrefix) {
 		if hj, ok := w.(http.Hijacker); ok {
