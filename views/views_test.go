@@ -254,7 +254,7 @@ func TestConnectorKeysAreUsed(t *testing.T) {
 	}
 	// The server asks for the pages' titles with TranslateFor, and for
 	// every upstream failure's message (server/errors.go).
-	asked = append(asked, "consent.title", "result.title", "conn.disconnected.flash", "share.message")
+	asked = append(asked, "consent.title", "result.title", "conn.disconnected.flash", "share.message", "share.subject")
 	for k := range r.words["en"] {
 		if strings.HasPrefix(k, "upstream.") {
 			asked = append(asked, k)

@@ -90,7 +90,7 @@ test('connect Enterprise through the key form, never posting an order to check',
     await ap.goto(link);
     await visible(ap.getByText('Fakturering: Import av fakturagrunnlag'));
     await visible(ap.getByText('Fakturering: INSERT'));
-    await visible(ap.locator('#enterprise-writes'));
+    await visible(ap.locator('p.access', { hasText: 'Not read-only: Bilag can create invoice orders' }), 'what the connection does');
     assert.equal(await ap.locator('#f-orgnr').inputValue(), NO.org);
     await noAxe(ap, 'the Enterprise key form');
   });
@@ -98,7 +98,7 @@ test('connect Enterprise through the key form, never posting an order to check',
   const nb = await stage.open('enterprise-approver-nb', { locale: 'nb-NO' });
   await nb.step('key-form-bokmal', async () => {
     await nb.page.goto(link);
-    await visible(nb.page.getByText('Denne tilkoblingen er ikke skrivebeskyttet: den oppretter fakturagrunnlag i Enterprise Fakturering.'));
+    await visible(nb.page.getByText(/^Ikke skrivebeskyttet: Bilag kan opprette fakturagrunnlag i Enterprise Fakturering/));
     await visible(nb.page.getByText('Webservice-brukeren som skal opprettes i Enterprise'));
     await noAxe(nb.page, 'the Enterprise key form in bokmål');
   });

@@ -142,7 +142,8 @@ test('accountant: Swedish, on a phone, opens the link and connects; the analyst 
   await acc.step('connected', async () => {
     await visible(page.getByRole('heading', { level: 1, name: 'Kopplat' }));
     await visible(page.getByText(`${FJ.name} (${FJ.org}) är nu kopplat`));
-    await visible(page.getByText(/^Godkänt \d{1,2} [a-zåäö]+ \d{4} \d\d:\d\d CES?T\. Endast läsåtkomst/));
+    await visible(page.getByText(/^Godkänt \d{1,2} [a-zåäö]+ \d{4} \d\d:\d\d CES?T\./));
+    await visible(page.locator('p.access', { hasText: /^Endast läsning: Bilag kan läsa verifikaten/ }), 'what the connection lets Bilag do');
   });
   await analyst.step('sees-connected-without-reload', async (p) => {
     // Neither the test nor the page reloads: the page's own polling brings
