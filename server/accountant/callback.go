@@ -208,5 +208,5 @@ func callbackReason(err error) string {
 	case errors.Is(err, connectors.ErrBadCallback), errors.Is(err, connectors.ErrGrantRevoked):
 		return "bad_callback"
 	}
-	return "upstream"
+	return connections.UpstreamReason(err)
 }

@@ -26,8 +26,8 @@ type Outcome struct {
 	// Connection is set when the company is connected.
 	Connection *db.Connection
 	// Reason is "" when connected; otherwise a problem code of the check
-	// ("no_bookkeeping", "permission", …), "org_mismatch", "upstream", or
-	// "used" when the link connected meanwhile.
+	// ("no_bookkeeping", "permission", …), "org_mismatch", one of
+	// UpstreamReason's, or "used" when the link connected meanwhile.
 	Reason string
 	// Areas are the program areas the approver lacks rights in.
 	Areas []string
@@ -61,7 +61,7 @@ func (s *Service) Approve(ctx context.Context, a Approval) (Outcome, error) {
 	}
 	verdict, err := s.check(ctx, a)
 	if err != nil {
-		out.Reason = "upstream"
+		out.Reason = UpstreamReason(err)
 		s.failLink(ctx, l, out.Reason, "", "", err, a.RemoteIP)
 		return out, nil
 	}
@@ -179,6 +179,18 @@ func (s *Service) failLink(ctx context.Context, l *db.ConsentLink, reason, detai
 	_ = s.db.Audit(ctx, db.AuditEvent{Action: db.AuditConnectFailed, CompanyID: &l.CompanyID, Actor: linkActor(l),
 		Target: l.Connector, Detail: reason + " " + detail, RemoteIP: remoteIP})
 	s.notify(ctx, Event{Kind: db.NotifyLinkFailed, CompanyID: l.CompanyID, Link: l, Approver: approver, Reason: reason, Detail: detail})
+}
+
+// UpstreamReason is the reason a link records when the upstream failed
+// while a grant was being given or checked: "upstream" for a fault that
+// passes (no answer in time, a rate limit), which another try in a while
+// may get past; "upstream_error" for an answer another try will not
+// change (a 400, an answer Bilag cannot use), which must not invite one.
+func UpstreamReason(err error) string {
+	if connectors.Transient(err) {
+		return "upstream"
+	}
+	return "upstream_error"
 }
 
 func linkActor(l *db.ConsentLink) string { return "consent link " + strconv.FormatInt(l.ID, 10) }
