@@ -103,6 +103,7 @@ test('connect Enterprise through the key form, never posting an order to check',
     await noAxe(nb.page, 'the Enterprise key form in bokmål');
   });
   const fill = async (password) => {
+    await ap.locator('#f-approver_name').fill('Kari Nordmann');
     await ap.locator('#f-url').fill(`${srv.sandbox}/enterprise/fakturering_ws`);
     await ap.locator('#f-user').fill(WS.user);
     await ap.locator('#f-password').fill(password);

@@ -63,6 +63,7 @@ test('the Finnish key form on a phone: wrong keys, then the demo identifiers con
     await noAxe(page, 'the Finnish key form');
   });
   await acc.step('wrong-keys', async () => {
+    await page.getByLabel('Nimesi').fill('Aino Virtanen');
     await page.getByLabel('Asiakastunnus (CustomerId)').fill(DEMO_KEYS.id);
     await page.getByLabel('Asiakasavain (CustomerKey)').fill('not-the-key');
     await page.locator('form.form button[type=submit]').click();

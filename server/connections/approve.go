@@ -19,6 +19,10 @@ type Approval struct {
 	Company  *db.Company
 	Grant    connectors.Grant
 	RemoteIP string
+	// Approver is who approved as they named themselves (the key form
+	// asks: pasted keys name no person, and a connector's Check names at
+	// most the API identifier). "" takes the upstream's name for its user.
+	Approver string
 }
 
 // Outcome is what an approval came to.
@@ -62,8 +66,11 @@ func (s *Service) Approve(ctx context.Context, a Approval) (Outcome, error) {
 	verdict, err := s.check(ctx, a)
 	if err != nil {
 		out.Reason = UpstreamReason(err)
-		s.failLink(ctx, l, out.Reason, "", "", err, a.RemoteIP)
+		s.failLink(ctx, l, out.Reason, "", a.Approver, err, a.RemoteIP)
 		return out, nil
+	}
+	if a.Approver != "" {
+		verdict.Approver = a.Approver
 	}
 	out.Seen = verdict.Company
 	if !verdict.OK() {
@@ -163,6 +170,12 @@ func (s *Service) check(ctx context.Context, a Approval) (connectors.Verdict, er
 // and in the audit trail.
 func (s *Service) FailLink(ctx context.Context, l *db.ConsentLink, reason, detail string, cause error, remoteIP string) {
 	s.failLink(ctx, l, reason, detail, "", cause, remoteIP)
+}
+
+// FailLinkBy is FailLink naming who tried, as they named themselves (the
+// key form's approver).
+func (s *Service) FailLinkBy(ctx context.Context, l *db.ConsentLink, reason, detail, approver string, cause error, remoteIP string) {
+	s.failLink(ctx, l, reason, detail, approver, cause, remoteIP)
 }
 
 // failLink is FailLink naming the approver, when the upstream said who
