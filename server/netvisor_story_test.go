@@ -82,7 +82,7 @@ func TestNetvisorStory(t *testing.T) {
 	acc := e.browser()
 	page := acc.get(link)
 	wantStatus(t, "GET link", page, http.StatusOK)
-	wantText(t, "key form", page, "Saaristo Puutyö Oy", tr("netvisor.field.customer_id"), tr("netvisor.field.customer_id.help"),
+	wantText(t, "key form", page, "Saaristo Puutyö Oy", tr("netvisor.field.customer_id"), tr("netvisor.field.customer_id.steps"),
 		tr("netvisor.field.customer_key.help"), tr("netvisor.field.business_id"))
 	for _, want := range []string{
 		`name="business_id" type="text" value="` + nvsandbox.DemoOrgID + `" readonly`,

@@ -58,7 +58,10 @@ type keyFormPage struct {
 // keyField is one input of the key form.
 type keyField struct {
 	Name, Label, Help string
-	Secret            bool
+	// Steps are where to find the value, folded under the field: the
+	// form opens on its fields, not on the instructions.
+	Steps  string
+	Secret bool
 	// Choices are the values of a list; ReadOnly shows Value from the
 	// company record; Multiline is a text area of at most Max characters.
 	Choices             []string
@@ -68,6 +71,9 @@ type keyField struct {
 	Max                 int
 	// Autocomplete is the browser's hint for a field it can fill ("name").
 	Autocomplete string
+	// FoldStart marks the first optional field: from it on, the fields
+	// are folded (readKeys puts the optional ones last).
+	FoldStart bool
 	// Value is what was typed, kept for fields that are not secret only.
 	Value string
 	// Error is the catalogue key of what is wrong with the value.
@@ -173,7 +179,7 @@ func (h *Handler) readKeys(c echo.Context, cc connectors.CredentialConnector, p 
 	page.Fields = append(page.Fields, who)
 	for _, f := range cc.Fields() {
 		kf := keyField{Name: f.Name, Label: h.fieldText(c, cc.Name()+".field."+f.Name, f.Label), Secret: f.Secret,
-			Help: h.fieldText(c, cc.Name()+".field."+f.Name+".help", ""), Choices: f.Choices,
+			Help: h.fieldText(c, cc.Name()+".field."+f.Name+".help", ""), Steps: h.fieldText(c, cc.Name()+".field."+f.Name+".steps", ""), Choices: f.Choices,
 			ReadOnly: f.FromCompany, Multiline: f.Multiline, Checkbox: f.Checkbox, Optional: f.Optional, Max: keyFieldMax}
 		if f.Multiline {
 			kf.Max = keyTextMax
@@ -206,6 +212,19 @@ func (h *Handler) readKeys(c echo.Context, cc connectors.CredentialConnector, p 
 		for i := range page.Fields {
 			page.Fields[i].Error = ""
 		}
+	}
+	// The optional fields last, folded: the form opens on what it needs.
+	slices.SortStableFunc(page.Fields, func(a, b keyField) int {
+		switch {
+		case a.Optional == b.Optional:
+			return 0
+		case a.Optional:
+			return 1
+		}
+		return -1
+	})
+	if i := slices.IndexFunc(page.Fields, func(f keyField) bool { return f.Optional }); i >= 0 {
+		page.Fields[i].FoldStart = true
 	}
 	return page, values, sent
 }
@@ -251,6 +270,29 @@ func (p *keyFormPage) markField(name, msg string) {
 			p.Fields[i].Error = msg
 		}
 	}
+}
+
+// Folded reports whether the form has optional fields, folded last.
+func (p keyFormPage) Folded() bool {
+	return slices.ContainsFunc(p.Fields, func(f keyField) bool { return f.Optional })
+}
+
+// FoldOpen reports whether the optional fields show unfolded: one of them
+// holds a value or an error.
+func (p keyFormPage) FoldOpen() bool {
+	return slices.ContainsFunc(p.Fields, func(f keyField) bool { return f.Optional && (f.Value != "" || f.Error != "") })
+}
+
+// Invalid are the fields with an error, for the summary a refused submit
+// opens on.
+func (p keyFormPage) Invalid() []keyField {
+	var out []keyField
+	for _, f := range p.Fields {
+		if f.Error != "" {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 func (p keyFormPage) valid() bool {
