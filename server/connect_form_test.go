@@ -24,7 +24,10 @@ func withKeyForm(t *testing.T) (*env, *connectortest.Upstream, string) {
 	return e, up, e.loggedIn(e.analyst).createLink(e.fj, "")
 }
 
-func keys(user, key string) url.Values { return url.Values{"user": {user}, "key": {key}} }
+// keys is the fake's form filled in by Anna, who approves.
+func keys(user, key string) url.Values {
+	return url.Values{"user": {user}, "key": {key}, "approver_name": {"Anna Lindqvist"}}
+}
 
 // wantUsable fails when the link can no longer be used or a connection
 // was stored.
@@ -118,7 +121,7 @@ func TestKeyFormFailures(t *testing.T) {
 		{name: "rate limited", fail: &connectors.RateLimitError{RetryAfter: 30 * time.Second}, form: keys("anna", "right-key"), wantStatus: http.StatusBadGateway, wantText: tr("form.unavailable"), wantReason: "upstream", retryAfter: "30"},
 		{name: "other fault", fail: errors.New("fake: the server said something odd"), form: keys("anna", "right-key"), wantStatus: http.StatusBadGateway, wantText: tr("form.failed"), wantReason: "connect_error"},
 		{name: "missing key", form: keys("anna", "  "), wantStatus: http.StatusUnprocessableEntity, wantText: tr("err.form"), wantFields: map[string]string{"key": tr("err.required")}},
-		{name: "missing user", form: url.Values{"key": {"right-key"}}, wantStatus: http.StatusUnprocessableEntity, wantText: tr("err.form"), wantFields: map[string]string{"user": tr("err.required")}},
+		{name: "missing user", form: url.Values{"key": {"right-key"}, "approver_name": {"Anna Lindqvist"}}, wantStatus: http.StatusUnprocessableEntity, wantText: tr("err.form"), wantFields: map[string]string{"user": tr("err.required")}},
 		{name: "too long", form: keys(strings.Repeat("a", 501), "right-key"), wantStatus: http.StatusUnprocessableEntity, wantText: tr("err.form"), wantFields: map[string]string{"user": tr("err.toolong")}},
 	}
 	for _, tt := range tests {

@@ -20,7 +20,7 @@ func TestEnterpriseSerialSentBefore(t *testing.T) {
 	link := analyst.createLink(e.fj, "")
 	acc := e.browser()
 	acc.get(link)
-	form := url.Values{"url": {root}, "user": {entsandbox.DefaultUser}, "password": {entsandbox.DefaultPassword}, "company": {"1"}, "system": {"WS"}, "confirm": {"yes"}}
+	form := url.Values{"url": {root}, "user": {entsandbox.DefaultUser}, "password": {entsandbox.DefaultPassword}, "company": {"1"}, "system": {"WS"}, "confirm": {"yes"}, "approver_name": {"Kari Nordmann"}}
 	wantStatus(t, "connect", acc.post(link, form), http.StatusSeeOther)
 
 	imports := "/companies/" + itoa(e.fj.ID) + "/imports"

@@ -168,7 +168,7 @@ func TestKeyFormLanguageFollowsTheCompanysCountry(t *testing.T) {
 		t.Errorf("key form of a Finnish company is in %q, want fi", got)
 	}
 	wantText(t, "key form", page, words().Translate("fi", "form.keys.title"), words().Translate("fi", "form.submit"))
-	r := acc.post(link, url.Values{"user": {"anna"}, "key": {"wrong-key"}})
+	r := acc.post(link, url.Values{"user": {"anna"}, "key": {"wrong-key"}, "approver_name": {"Aino Virtanen"}})
 	wantStatus(t, "wrong keys", r, http.StatusUnprocessableEntity)
 	if got := pageLang(r); got != "fi" {
 		t.Errorf("key form's refusal is in %q, want fi", got)

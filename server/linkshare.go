@@ -108,15 +108,19 @@ func (s *Server) linkCopyOf(ctx context.Context, co *db.Company, l *db.ConsentLi
 		langs = append(langs, "en")
 	}
 	for _, lang := range langs {
-		cp.Messages = append(cp.Messages, linkMessage{Lang: lang, Text: s.linkMessage(lang, co, l, url, sender), Subject: s.linkSubject(lang, co)})
+		cp.Messages = append(cp.Messages, linkMessage{Lang: lang, Text: s.linkMessage(lang, co, l, url, sender), Subject: s.linkSubject(lang, co, l.Connector)})
 	}
 	return cp, nil
 }
 
-// linkMessage is the message that carries a link to its approver.
+// linkMessage is the message that carries a link to its approver. What
+// the connection lets Bilag do is the connector's access sentence, the one
+// the accountant's pages show, so that the message promises no more and
+// no less than the pages.
 func (s *Server) linkMessage(lang string, co *db.Company, l *db.ConsentLink, url, sender string) string {
 	system := s.connectorName(lang, l.Connector)
-	return s.views.TranslateFor(lang, l.Connector, "share.message", s.firm, genitive(lang, co.Name), system, url, s.linkExpiry(lang, l.ExpiresAt, co.Country), sender)
+	access := s.views.TranslateFor(lang, l.Connector, "accountant.access")
+	return s.views.TranslateFor(lang, l.Connector, "share.message", s.firm, genitive(lang, co.Name), system, url, s.linkExpiry(lang, l.ExpiresAt, co.Country), sender, access)
 }
 
 // countryZones are the zones the approvers of a country's companies read
@@ -134,9 +138,10 @@ func (s *Server) companyZone(country string) *time.Location {
 	return s.auditZone()
 }
 
-// linkSubject is the subject of the mail that carries a link.
-func (s *Server) linkSubject(lang string, co *db.Company) string {
-	return s.views.Translate(lang, "share.subject", genitive(lang, co.Name))
+// linkSubject is the subject of the mail that carries a link of
+// connector's, in its words: the neutral subject asks for read access.
+func (s *Server) linkSubject(lang string, co *db.Company, connector string) string {
+	return s.views.TranslateFor(lang, connector, "share.subject", genitive(lang, co.Name))
 }
 
 // linkExpiry prints when a link ends in the company's zone, naming the

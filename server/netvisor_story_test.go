@@ -58,7 +58,7 @@ func newNetvisorEnv(t *testing.T) *nvEnv {
 }
 
 func nvKeys(id, key string) url.Values {
-	return url.Values{netvisor.FieldCustomerID: {id}, netvisor.FieldCustomerKey: {key}, netvisor.FieldHost: {""}}
+	return url.Values{netvisor.FieldCustomerID: {id}, netvisor.FieldCustomerKey: {key}, netvisor.FieldHost: {""}, "approver_name": {"Aino Virtanen"}}
 }
 
 // The whole story against the sandbox: the form with the company's
@@ -82,7 +82,7 @@ func TestNetvisorStory(t *testing.T) {
 	acc := e.browser()
 	page := acc.get(link)
 	wantStatus(t, "GET link", page, http.StatusOK)
-	wantText(t, "key form", page, "Saaristo Puutyö Oy", tr("netvisor.field.customer_id"), tr("netvisor.field.customer_id.help"),
+	wantText(t, "key form", page, "Saaristo Puutyö Oy", tr("netvisor.field.customer_id"), tr("netvisor.field.customer_id.steps"),
 		tr("netvisor.field.customer_key.help"), tr("netvisor.field.business_id"))
 	for _, want := range []string{
 		`name="business_id" type="text" value="` + nvsandbox.DemoOrgID + `" readonly`,
@@ -119,7 +119,7 @@ func TestNetvisorStory(t *testing.T) {
 		t.Error("the logs show the customer key")
 	}
 
-	r := acc.post(link, url.Values{netvisor.FieldCustomerID: {dc.ID}, netvisor.FieldCustomerKey: {dc.Key}, netvisor.FieldHost: {host}})
+	r := acc.post(link, url.Values{netvisor.FieldCustomerID: {dc.ID}, netvisor.FieldCustomerKey: {dc.Key}, netvisor.FieldHost: {host}, "approver_name": {"Aino Virtanen"}})
 	wantStatus(t, "POST right keys", r, http.StatusSeeOther)
 	res := acc.get("/connect-result")
 	wantText(t, "result page", res, tr("result.ok.title"), "Saaristo Puutyö Oy")
@@ -200,7 +200,7 @@ func TestNetvisorStory(t *testing.T) {
 	link2 := e.loggedIn(e.analyst).createLink(e.co, "")
 	acc2 := e.browser()
 	acc2.get(link2)
-	r = acc2.post(link2, url.Values{netvisor.FieldCustomerID: {"SAARISTO-2"}, netvisor.FieldCustomerKey: {"fresh-key"}, netvisor.FieldHost: {host}})
+	r = acc2.post(link2, url.Values{netvisor.FieldCustomerID: {"SAARISTO-2"}, netvisor.FieldCustomerKey: {"fresh-key"}, netvisor.FieldHost: {host}, "approver_name": {"Aino Virtanen"}})
 	wantStatus(t, "POST new keys", r, http.StatusSeeOther)
 	conn, err = e.svc.Current(t.Context(), e.co.ID)
 	if err != nil || conn.Status != db.ConnActive {

@@ -103,10 +103,10 @@ func TestEnterpriseImportStory(t *testing.T) {
 	if strings.Contains(msg.Body, "You give read access only") {
 		t.Error("the link's message for invoice orders promises read access only")
 	}
-	form := url.Values{"url": {root}, "user": {entsandbox.DefaultUser}, "password": {entsandbox.DefaultPassword}, "company": {"1"}, "system": {"WS"}, "confirm": {"yes"}}
+	form := url.Values{"url": {root}, "user": {entsandbox.DefaultUser}, "password": {entsandbox.DefaultPassword}, "company": {"1"}, "system": {"WS"}, "confirm": {"yes"}, "approver_name": {"Kari Nordmann"}}
 	page := acc.get(link)
 	wantStatus(t, "key form", page, http.StatusOK)
-	wantText(t, "key form", page, "Fakturering: Import av fakturagrunnlag", "Fakturering: INSERT", "ws_fakturainfo_", tr("enterprise.keyform.writes"), e.fj.OrgNumber, tr("enterprise.field.confirm"))
+	wantText(t, "key form", page, "Fakturering: Import av fakturagrunnlag", "Fakturering: INSERT", "ws_fakturainfo_", access("enterprise"), e.fj.OrgNumber, tr("enterprise.field.confirm"))
 	if strings.Contains(page.Text(), tr("form.read.vouchers")) {
 		t.Error("the Enterprise key form says Bilag reads vouchers")
 	}
@@ -235,7 +235,7 @@ func TestEnterpriseImportFormAndBadFile(t *testing.T) {
 	acc.get(link)
 	// The organisation number must be confirmed: an unticked box is refused
 	// by the form, before Enterprise is called.
-	unticked := url.Values{"url": {root}, "user": {entsandbox.DefaultUser}, "password": {entsandbox.DefaultPassword}, "company": {"1"}, "system": {"WS"}}
+	unticked := url.Values{"url": {root}, "user": {entsandbox.DefaultUser}, "password": {entsandbox.DefaultPassword}, "company": {"1"}, "system": {"WS"}, "approver_name": {"Kari Nordmann"}}
 	r := acc.post(link, unticked)
 	wantStatus(t, "unticked", r, http.StatusUnprocessableEntity)
 	if errs := fieldErrors(r.Body); errs["confirm"] == "" {
@@ -288,7 +288,7 @@ func TestEnterpriseImportResumes(t *testing.T) {
 	link := admin.createLink(e.fj, "")
 	acc := e.browser()
 	acc.get(link)
-	wantStatus(t, "connect", acc.post(link, url.Values{"url": {root}, "user": {entsandbox.DefaultUser}, "password": {entsandbox.DefaultPassword}, "company": {"1"}, "system": {"WS"}, "confirm": {"yes"}}), http.StatusSeeOther)
+	wantStatus(t, "connect", acc.post(link, url.Values{"url": {root}, "user": {entsandbox.DefaultUser}, "password": {entsandbox.DefaultPassword}, "company": {"1"}, "system": {"WS"}, "confirm": {"yes"}, "approver_name": {"Kari Nordmann"}}), http.StatusSeeOther)
 	imports := "/companies/" + itoa(e.fj.ID) + "/imports"
 	admin.get(imports)
 	r := admin.uploadOrders(e.fj, "orders.csv", ordersFixed)

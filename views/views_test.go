@@ -73,7 +73,7 @@ func TestConnectorPagesRender(t *testing.T) {
 	at := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
 	co := &db.Company{ID: 1, Name: "Fjällbacka Snickeri AB", OrgNumber: "556812-3474", Country: "SE", Active: true}
 	asker := testAsker{Firm: "Revisorerna", SenderName: "Erik", SenderEmail: "erik@revisorerna.se", Contact: "08-123", PrivacyURL: "https://revisorerna.se/gdpr"}
-	reasons := []string{"", "no_flow", "state_mismatch", "replayed", "expired", "revoked", "used", "denied", "issuer", "bad_callback", "upstream",
+	reasons := []string{"", "no_flow", "state_mismatch", "replayed", "expired", "revoked", "used", "denied", "issuer", "bad_callback", "upstream", "upstream_error",
 		"org_mismatch", "no_bookkeeping", "permission", "no_company_access", "licence", "start_guide", "inactive", "missing_scope"}
 	for _, conn := range pageConnectors(r) {
 		conn, connection := conn, &db.Connection{CompanyID: co.ID, Connector: conn, Status: db.ConnActive, ExternalName: co.Name, OrgNumber: co.OrgNumber, ApprovedAt: at}
@@ -268,7 +268,7 @@ func TestConnectorKeysAreUsed(t *testing.T) {
 	}
 	// The server asks for the pages' titles with TranslateFor, and for
 	// every upstream failure's message (server/errors.go).
-	asked = append(asked, "consent.title", "result.title", "conn.disconnected.flash", "share.message")
+	asked = append(asked, "consent.title", "result.title", "conn.disconnected.flash", "share.message", "share.subject")
 	for k := range r.words["en"] {
 		if strings.HasPrefix(k, "upstream.") {
 			asked = append(asked, k)

@@ -105,7 +105,7 @@ test('consent page: phone first, who asks, in Swedish and English', async () => 
         // On first paint, without scrolling: the button is in the window.
         await insideViewport(page, give, `${t.give} (${lang}, ${size})`);
         await insideViewport(page, page.getByRole('heading', { level: 1 }), `the heading (${lang}, ${size})`);
-        await insideViewport(page, page.locator('.who-asks'), `who asks (${lang}, ${size})`);
+        await insideViewport(page, page.locator('.orgnr'), `the organisation number (${lang}, ${size})`);
         await insideViewport(page, page.getByText(t.readonly), `"read only" (${lang}, ${size})`);
         const w = await page.evaluate(() => document.documentElement.scrollWidth);
         assert.ok(w <= opts.viewport.width, `page is ${w}px wide in a ${opts.viewport.width}px window`);

@@ -50,7 +50,8 @@ test('e-conomic: a Danish accountant approves on a phone; the firm sees vouchers
     await ap.goto(link);
     await visible(ap.getByText(/e-conomic/).first(), 'the consent page names e-conomic');
     // A Danish company's page speaks Danish to a Danish browser.
-    await visible(ap.getByRole('heading', { level: 1, name: /^Forbind Nordlys Bogføring ApS/ }), 'the consent page is in Danish');
+    // Headed by the firm that asks (issue 25, item 6).
+    await visible(ap.getByRole('heading', { level: 1, name: /^Demo Analys AB beder om adgang til Nordlys Bogføring ApS i Visma e-conomic/ }), 'the consent page is in Danish');
     await visible(ap.getByRole('button', { name: 'Giv tilladelse' }), 'the button is in Danish');
     // The access line is e-conomic's: the role it grants, and that Bilag only reads.
     await visible(ap.getByText(/Bookkeeping|Bogføring/).first(), 'the consent page names the role');

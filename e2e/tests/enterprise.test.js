@@ -10,7 +10,7 @@
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { login } = require('../lib/harness');
-const { visible, noAxe, Stage } = require('../lib/demo');
+const { PHONE, visible, noAxe, Stage } = require('../lib/demo');
 
 const NO = { name: 'Fjordlys Kommunale Tjenester AS', org: '923456783' };
 const WS = { user: 'ws_fakturainfo_demo', password: 'demo-fakturainfo' };
@@ -88,26 +88,41 @@ test('connect Enterprise through the key form, never posting an order to check',
   const ap = acc.page;
   await acc.step('key-form', async () => {
     await ap.goto(link);
+    // The web-service user to create is folded below the form.
+    assert.equal(await ap.getByText('Fakturering: INSERT').isVisible(), false, 'the user to create is folded');
+    await ap.locator('summary', { hasText: 'The web-service user to create in Enterprise' }).click();
     await visible(ap.getByText('Fakturering: Import av fakturagrunnlag'));
     await visible(ap.getByText('Fakturering: INSERT'));
-    await visible(ap.locator('#enterprise-writes'));
+    await visible(ap.locator('p.access', { hasText: 'Not read-only: Bilag can create invoice orders' }), 'what the connection does');
     assert.equal(await ap.locator('#f-orgnr').inputValue(), NO.org);
     await noAxe(ap, 'the Enterprise key form');
+  });
+  // Issue 25, item 11: on a phone the form opens on its fields.
+  const phone = await stage.open('enterprise-approver-phone', PHONE);
+  await phone.step('key-form-phone', async () => {
+    await phone.page.goto(link);
+    const first = await phone.page.locator('#f-approver_name').boundingBox();
+    assert.ok(first && first.y + first.height <= PHONE.viewport.height, `the first field ends at ${first && first.y + first.height}px, below the first screen`);
+    const h = await phone.page.evaluate(() => document.documentElement.scrollHeight);
+    assert.ok(h <= 2600, `the key form is ${h}px tall on a phone`);
   });
   // The approver of a Norwegian company reads the form in bokmål.
   const nb = await stage.open('enterprise-approver-nb', { locale: 'nb-NO' });
   await nb.step('key-form-bokmal', async () => {
     await nb.page.goto(link);
-    await visible(nb.page.getByText('Denne tilkoblingen er ikke skrivebeskyttet: den oppretter fakturagrunnlag i Enterprise Fakturering.'));
+    await visible(nb.page.getByText(/^Ikke skrivebeskyttet: Bilag kan opprette fakturagrunnlag i Enterprise Fakturering/));
     await visible(nb.page.getByText('Webservice-brukeren som skal opprettes i Enterprise'));
     await noAxe(nb.page, 'the Enterprise key form in bokmål');
   });
   const fill = async (password) => {
+    await ap.locator('#f-approver_name').fill('Kari Nordmann');
     await ap.locator('#f-url').fill(`${srv.sandbox}/enterprise/fakturering_ws`);
     await ap.locator('#f-user').fill(WS.user);
     await ap.locator('#f-password').fill(password);
     await ap.locator('#f-company').fill('1');
     await ap.locator('#f-system').fill('WS');
+    // The optional codes are folded until one holds a value.
+    if (!(await ap.locator('#f-principals').isVisible())) await ap.locator('details.optional-fields summary').click();
     await ap.locator('#f-principals').fill('20, 30');
     await ap.locator('#f-confirm').check();
     await ap.getByRole('button', { name: /connect/i }).click();
@@ -115,6 +130,7 @@ test('connect Enterprise through the key form, never posting an order to check',
   await acc.step('wrong-password', async () => {
     await fill('wrong');
     await visible(ap.getByText(/refused this user and password/));
+    assert.equal(await ap.evaluate(() => document.activeElement && document.activeElement.id), 'form-errors', 'the refusal opens on its summary');
   });
   await acc.step('connected', async () => {
     await fill(WS.password);

@@ -51,8 +51,18 @@ test('the Finnish key form on a phone: wrong keys, then the demo identifiers con
     assert.equal(await page.evaluate(() => document.documentElement.lang), 'fi', 'the form speaks Finnish');
     await page.getByRole('heading', { level: 1, name: new RegExp(SAARISTO.name) }).waitFor();
     await visible(page.getByLabel('Asiakastunnus (CustomerId)'), 'the CustomerId field, in Finnish');
+    // Issue 25, item 11: the form opens on its fields; where to find each
+    // value is folded under its field.
+    const first = await page.locator('#f-approver_name').boundingBox();
+    assert.ok(first && first.y + first.height <= PHONE.viewport.height, `the first field ends at ${first && first.y + first.height}px, below the first screen`);
+    const h = await page.evaluate(() => document.documentElement.scrollHeight);
+    assert.ok(h <= 1800, `the key form is ${h}px tall on a phone`);
+    assert.equal(await page.getByText(/Yritysvalikko › Rajapintatunnisteet/).isVisible(), false, 'the steps are folded');
+    const where = page.locator('details.field-steps summary');
+    await where.nth(0).click();
     await visible(page.getByText(/Yritysvalikko › Rajapintatunnisteet/), 'where API identifiers are made');
     await visible(page.getByText(/erilliselle integraatiokäyttäjälle/), 'the advice of a dedicated user');
+    await where.nth(1).click();
     await visible(page.getByText(/accountingledger\.nv/).first(), 'the resources an admin allows');
     const biz = page.getByLabel('Y-tunnus', { exact: true });
     assert.equal(await biz.inputValue(), SAARISTO.org);
@@ -63,10 +73,14 @@ test('the Finnish key form on a phone: wrong keys, then the demo identifiers con
     await noAxe(page, 'the Finnish key form');
   });
   await acc.step('wrong-keys', async () => {
+    await page.getByLabel('Nimesi').fill('Aino Virtanen');
     await page.getByLabel('Asiakastunnus (CustomerId)').fill(DEMO_KEYS.id);
     await page.getByLabel('Asiakasavain (CustomerKey)').fill('not-the-key');
     await page.locator('form.form button[type=submit]').click();
     await visible(page.getByText(/Netvisor ei hyväksynyt näitä rajapintatunnisteita/), 'wrong keys, said in Finnish');
+    // The refused submit opens on its summary, which links to the field.
+    assert.equal(await page.evaluate(() => document.activeElement && document.activeElement.id), 'form-errors', 'the error summary has the focus');
+    assert.equal(await page.locator('#form-errors[role=alert] a[href="#f-customer_key"]').count(), 1, 'the summary links to the key field');
     assert.equal(await page.getByLabel('Asiakasavain (CustomerKey)').inputValue(), '', 'the key is not sent back');
     assert.equal(await page.getByLabel('Asiakastunnus (CustomerId)').inputValue(), DEMO_KEYS.id, 'the id is kept');
   });

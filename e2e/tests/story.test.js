@@ -124,7 +124,8 @@ test('accountant: Swedish, on a phone, opens the link and connects; the analyst 
   await analyst.page.evaluate(() => { window.__noReload = true; });
   await acc.step('explanation-sv-phone', async () => {
     await page.goto(state.link);
-    await visible(page.getByRole('heading', { level: 1, name: `Koppla ${FJ.name} till Bilag` }));
+    // Headed by the firm that asks (issue 25, item 6).
+    await visible(page.getByRole('heading', { level: 1, name: `Demo Analys AB ber om åtkomst till ${FJ.name} i Visma eEkonomi` }));
     await visible(page.getByText(`organisationsnummer ${FJ.org}`).first());
     await visible(page.getByRole('button', { name: 'Ge behörighet' }));
     // Nothing wider than the phone: no sideways scrolling.
@@ -142,7 +143,8 @@ test('accountant: Swedish, on a phone, opens the link and connects; the analyst 
   await acc.step('connected', async () => {
     await visible(page.getByRole('heading', { level: 1, name: 'Kopplat' }));
     await visible(page.getByText(`${FJ.name} (${FJ.org}) är nu kopplat`));
-    await visible(page.getByText(/^Godkänt \d{1,2} [a-zåäö]+ \d{4} \d\d:\d\d CES?T\. Endast läsåtkomst/));
+    await visible(page.getByText(/^Godkänt \d{1,2} [a-zåäö]+ \d{4} \d\d:\d\d CES?T\./));
+    await visible(page.locator('p.access', { hasText: /^Endast läsning: Bilag kan läsa verifikaten/ }), 'what the connection lets Bilag do');
   });
   await analyst.step('sees-connected-without-reload', async (p) => {
     // Neither the test nor the page reloads: the page's own polling brings

@@ -123,7 +123,7 @@ func (h *Handler) consentCheck(c echo.Context) error {
 		h.conns.FailLink(ctx, l, reason, "", err, c.RealIP())
 		return h.finish(c, h.newResult(v, connections.Outcome{Reason: reason}, false))
 	}
-	return h.approve(c, v, grant)
+	return h.approve(c, v, grant, "")
 }
 
 // takeCheck reads and spends the answer the callback left for the check;
@@ -164,10 +164,11 @@ func (h *Handler) checkTaken(c echo.Context, f flow) error {
 }
 
 // approve hands a fresh grant for v's link to the connection service and
-// shows the accountant what came of it.
-func (h *Handler) approve(c echo.Context, v visit, grant connectors.Grant) error {
+// shows the accountant what came of it. approver is who approved as they
+// named themselves on the key form; "" for the upstream's word.
+func (h *Handler) approve(c echo.Context, v visit, grant connectors.Grant, approver string) error {
 	ctx := c.Request().Context()
-	out, err := h.conns.Approve(ctx, connections.Approval{Link: v.Link, Company: v.Company, Grant: grant, RemoteIP: c.RealIP()})
+	out, err := h.conns.Approve(ctx, connections.Approval{Link: v.Link, Company: v.Company, Grant: grant, RemoteIP: c.RealIP(), Approver: approver})
 	if err != nil {
 		return err
 	}
@@ -208,5 +209,5 @@ func callbackReason(err error) string {
 	case errors.Is(err, connectors.ErrBadCallback), errors.Is(err, connectors.ErrGrantRevoked):
 		return "bad_callback"
 	}
-	return "upstream"
+	return connections.UpstreamReason(err)
 }

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
@@ -30,6 +31,13 @@ const (
 	// window of the portal's throttle (Portal.Throttle). Each submit is a signed call with the values typed,
 	// so without a bound the form would answer guesses of a key.
 	keySubmitsPerLink = 5
+	// approverField is the key form's own field, beside the connector's:
+	// who approves. Pasted keys name no person, and what a connector's
+	// check can name is at most the API identifier.
+	approverField = "approver_name"
+	// approverMax bounds the approver's name: a person's name, shown in
+	// lists, notifications and the audit trail.
+	approverMax = 100
 )
 
 // keyFormPage is what the key form shows.
@@ -43,12 +51,17 @@ type keyFormPage struct {
 	// fills its %d when it has one.
 	Error   string
 	Minutes int
+	// Approver is who approves, as typed (cleanName), once submitted.
+	Approver string
 }
 
 // keyField is one input of the key form.
 type keyField struct {
 	Name, Label, Help string
-	Secret            bool
+	// Steps are where to find the value, folded under the field: the
+	// form opens on its fields, not on the instructions.
+	Steps  string
+	Secret bool
 	// Choices are the values of a list; ReadOnly shows Value from the
 	// company record; Multiline is a text area of at most Max characters.
 	Choices             []string
@@ -56,6 +69,11 @@ type keyField struct {
 	Checkbox            bool
 	Optional            bool
 	Max                 int
+	// Autocomplete is the browser's hint for a field it can fill ("name").
+	Autocomplete string
+	// FoldStart marks the first optional field: from it on, the fields
+	// are folded (readKeys puts the optional ones last).
+	FoldStart bool
 	// Value is what was typed, kept for fields that are not secret only.
 	Value string
 	// Error is the catalogue key of what is wrong with the value.
@@ -121,11 +139,11 @@ func (h *Handler) connectKeys(c echo.Context, cc connectors.CredentialConnector,
 		if errors.As(err, &rl) && rl.RetryAfter > 0 {
 			c.Response().Header().Set("Retry-After", retryAfterSeconds(rl))
 		}
-		h.conns.FailLink(ctx, v.Link, reason, "", redact(err, page.secrets(values)), c.RealIP())
+		h.conns.FailLinkBy(ctx, v.Link, reason, "", page.Approver, redact(err, page.secrets(values)), c.RealIP())
 		page.Error = msg
 		return h.renderKeyForm(c, status, page)
 	}
-	return h.approve(c, v, grant)
+	return h.approve(c, v, grant, page.Approver)
 }
 
 // keyConnector is the connector of l when that is granted by pasted keys,
@@ -143,14 +161,25 @@ func (h *Handler) keyConnector(l *db.ConsentLink) connectors.CredentialConnector
 // readKeys builds the form of cc's fields from the request's POST body
 // (never its query): the values, trimmed, with what is wrong with them, and
 // whether any field was sent at all. A secret value goes into values only,
-// never into the page.
+// never into the page. The approver's name, the form's own first field, is
+// the page's, not the connector's.
 func (h *Handler) readKeys(c echo.Context, cc connectors.CredentialConnector, p consentPage) (page keyFormPage, values map[string]string, sent bool) {
 	page = keyFormPage{consentPage: p, System: h.views.ConnectorName(h.portal.Lang(c), cc.Name()), Max: keyFieldMax}
 	values = map[string]string{}
 	r := c.Request()
+	who := keyField{Name: approverField, Label: h.t(c, "form.approver"), Help: h.t(c, "form.approver.help", p.Firm), Max: approverMax, Autocomplete: "name"}
+	if r.Method == http.MethodPost {
+		who.Value = cleanName(r.PostFormValue(approverField))
+		sent = r.PostForm.Has(approverField)
+		if who.Error = checkKeyValue(connectors.Field{Name: approverField}, who.Value, approverMax); who.Error == "err.toolong" {
+			who.Value = ""
+		}
+		page.Approver = who.Value
+	}
+	page.Fields = append(page.Fields, who)
 	for _, f := range cc.Fields() {
 		kf := keyField{Name: f.Name, Label: h.fieldText(c, cc.Name()+".field."+f.Name, f.Label), Secret: f.Secret,
-			Help: h.fieldText(c, cc.Name()+".field."+f.Name+".help", ""), Choices: f.Choices,
+			Help: h.fieldText(c, cc.Name()+".field."+f.Name+".help", ""), Steps: h.fieldText(c, cc.Name()+".field."+f.Name+".steps", ""), Choices: f.Choices,
 			ReadOnly: f.FromCompany, Multiline: f.Multiline, Checkbox: f.Checkbox, Optional: f.Optional, Max: keyFieldMax}
 		if f.Multiline {
 			kf.Max = keyTextMax
@@ -184,6 +213,19 @@ func (h *Handler) readKeys(c echo.Context, cc connectors.CredentialConnector, p 
 			page.Fields[i].Error = ""
 		}
 	}
+	// The optional fields last, folded: the form opens on what it needs.
+	slices.SortStableFunc(page.Fields, func(a, b keyField) int {
+		switch {
+		case a.Optional == b.Optional:
+			return 0
+		case a.Optional:
+			return 1
+		}
+		return -1
+	})
+	if i := slices.IndexFunc(page.Fields, func(f keyField) bool { return f.Optional }); i >= 0 {
+		page.Fields[i].FoldStart = true
+	}
 	return page, values, sent
 }
 
@@ -205,6 +247,22 @@ func checkKeyValue(f connectors.Field, v string, max int) string {
 	return ""
 }
 
+// cleanName is a typed name on one line: every run of spaces, tabs and
+// line breaks one space, and no formatting characters (a bidirectional
+// override would make the name read otherwise in a list than it is).
+func cleanName(s string) string {
+	s = strings.Map(func(r rune) rune {
+		switch {
+		case unicode.IsControl(r):
+			return ' '
+		case unicode.Is(unicode.Cf, r):
+			return -1
+		}
+		return r
+	}, s)
+	return strings.Join(strings.Fields(s), " ")
+}
+
 // markField shows msg beside the field named name, when there is one.
 func (p *keyFormPage) markField(name, msg string) {
 	for i := range p.Fields {
@@ -212,6 +270,29 @@ func (p *keyFormPage) markField(name, msg string) {
 			p.Fields[i].Error = msg
 		}
 	}
+}
+
+// Folded reports whether the form has optional fields, folded last.
+func (p keyFormPage) Folded() bool {
+	return slices.ContainsFunc(p.Fields, func(f keyField) bool { return f.Optional })
+}
+
+// FoldOpen reports whether the optional fields show unfolded: one of them
+// holds a value or an error.
+func (p keyFormPage) FoldOpen() bool {
+	return slices.ContainsFunc(p.Fields, func(f keyField) bool { return f.Optional && (f.Value != "" || f.Error != "") })
+}
+
+// Invalid are the fields with an error, for the summary a refused submit
+// opens on.
+func (p keyFormPage) Invalid() []keyField {
+	var out []keyField
+	for _, f := range p.Fields {
+		if f.Error != "" {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 func (p keyFormPage) valid() bool {

@@ -82,9 +82,16 @@ func (h *Handler) newResult(v visit, out connections.Outcome, granted bool) resu
 		r.Approver = approverName(conn.ApprovedBy)
 	default:
 		r.Granted = granted
+		if final[out.Reason] {
+			r.Retry = ""
+		}
 	}
 	return r
 }
+
+// final are the refusals no other try of the same approver can change:
+// the result page offers no "try again" for them.
+var final = map[string]bool{"upstream_error": true}
 
 // noLink is the result page when no link is known (no flow in the
 // browser, a tampered callback, a result gone): the firm's words, and the
@@ -174,7 +181,7 @@ func (h *Handler) showConsentResult(c echo.Context) error {
 	status := http.StatusOK
 	if !r.OK {
 		status = http.StatusBadRequest
-		if r.Reason == "upstream" {
+		if r.Reason == "upstream" || r.Reason == "upstream_error" {
 			status = http.StatusBadGateway
 		}
 	}

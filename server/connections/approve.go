@@ -21,6 +21,10 @@ type Approval struct {
 	Company  *db.Company
 	Grant    connectors.Grant
 	RemoteIP string
+	// Approver is who approved as they named themselves (the key form
+	// asks: pasted keys name no person, and a connector's Check names at
+	// most the API identifier). "" takes the upstream's name for its user.
+	Approver string
 }
 
 // Outcome is what an approval came to.
@@ -28,8 +32,8 @@ type Outcome struct {
 	// Connection is set when the company is connected.
 	Connection *db.Connection
 	// Reason is "" when connected; otherwise a problem code of the check
-	// ("no_bookkeeping", "permission", …), "org_mismatch", "upstream", or
-	// "used" when the link connected meanwhile.
+	// ("no_bookkeeping", "permission", …), "org_mismatch", one of
+	// UpstreamReason's, or "used" when the link connected meanwhile.
 	Reason string
 	// Areas are the program areas the approver lacks rights in.
 	Areas []string
@@ -72,9 +76,12 @@ func (s *Service) Approve(ctx context.Context, a Approval) (Outcome, error) {
 	}
 	verdict, err := s.check(ctx, a)
 	if err != nil {
-		out.Reason = "upstream"
-		s.failLink(ctx, l, out.Reason, "", "", err, a.RemoteIP)
+		out.Reason = UpstreamReason(err)
+		s.failLink(ctx, l, out.Reason, "", a.Approver, err, a.RemoteIP)
 		return out, nil
+	}
+	if a.Approver != "" {
+		verdict.Approver = a.Approver
 	}
 	out.Seen = verdict.Company
 	if !verdict.OK() {
@@ -176,6 +183,12 @@ func (s *Service) FailLink(ctx context.Context, l *db.ConsentLink, reason, detai
 	s.failLink(ctx, l, reason, detail, "", cause, remoteIP)
 }
 
+// FailLinkBy is FailLink naming who tried, as they named themselves (the
+// key form's approver).
+func (s *Service) FailLinkBy(ctx context.Context, l *db.ConsentLink, reason, detail, approver string, cause error, remoteIP string) {
+	s.failLink(ctx, l, reason, detail, approver, cause, remoteIP)
+}
+
 // failLink is FailLink naming the approver, when the upstream said who
 // tried.
 func (s *Service) failLink(ctx context.Context, l *db.ConsentLink, reason, detail, approver string, cause error, remoteIP string) {
@@ -190,6 +203,18 @@ func (s *Service) failLink(ctx context.Context, l *db.ConsentLink, reason, detai
 	_ = s.db.Audit(ctx, db.AuditEvent{Action: db.AuditConnectFailed, CompanyID: &l.CompanyID, Actor: linkActor(l),
 		Target: l.Connector, Detail: reason + " " + detail, RemoteIP: remoteIP})
 	s.notify(ctx, Event{Kind: db.NotifyLinkFailed, CompanyID: l.CompanyID, Link: l, Approver: approver, Reason: reason, Detail: detail})
+}
+
+// UpstreamReason is the reason a link records when the upstream failed
+// while a grant was being given or checked: "upstream" for a fault that
+// passes (no answer in time, a rate limit), which another try in a while
+// may get past; "upstream_error" for an answer another try will not
+// change (a 400, an answer Bilag cannot use), which must not invite one.
+func UpstreamReason(err error) string {
+	if connectors.Transient(err) {
+		return "upstream"
+	}
+	return "upstream_error"
 }
 
 func linkActor(l *db.ConsentLink) string { return "consent link " + strconv.FormatInt(l.ID, 10) }
