@@ -68,7 +68,7 @@ func TestInvoiceOrderTemplateCSV(t *testing.T) {
 	acc := e.browser()
 	acc.get(link)
 	wantStatus(t, "connect", acc.post(link, url.Values{"url": {root}, "user": {sandbox.DefaultUser}, "password": {sandbox.DefaultPassword},
-		"company": {"1"}, "system": {"WS"}, "confirm": {"yes"}}), http.StatusSeeOther)
+		"company": {"1"}, "system": {"WS"}, "confirm": {"yes"}, "approver_name": {"Kari Nordmann"}}), http.StatusSeeOther)
 
 	tpl := admin.get("/companies/" + itoa(e.fj.ID) + "/imports/template.csv?connector=enterprise")
 	wantStatus(t, "template", tpl, http.StatusOK)

@@ -66,15 +66,8 @@ func (s *Server) listVouchers(c echo.Context) error {
 	co := currentCompany(c)
 	f, form := voucherFilter(c)
 	p := vouchersPage{Filter: form, Query: form.query(), Currency: bookCurrency(co.Country)}
-	conn, err := s.conns.Current(ctx, co.ID)
-	if err != nil && !isNotFound(err) {
-		return err
-	}
-	if conn != nil && !s.conns.Reads(conn) {
-		return echo.ErrNotFound
-	}
-	p.Connection, p.CanSync = conn, s.canSync(conn)
-	if p.Disconnected, err = s.disconnectionOf(ctx, conn); err != nil {
+	conn, err := s.readingConnection(ctx, co.ID, &p)
+	if err != nil {
 		return err
 	}
 	if p.List, err = s.db.Vouchers(ctx, co.ID, f); err != nil {
@@ -102,6 +95,24 @@ func (s *Server) listVouchers(c echo.Context) error {
 		status = http.StatusUnprocessableEntity
 	}
 	return c.Render(status, "vouchers", s.page(c, s.t(c, "vouchers.title"), p))
+}
+
+// readingConnection is the company's current connection, nil for none,
+// with what the list says of it; a connection that reads nothing (an
+// import-only one) has no voucher list.
+func (s *Server) readingConnection(ctx context.Context, companyID int64, p *vouchersPage) (*db.Connection, error) {
+	conn, err := s.conns.Current(ctx, companyID)
+	if err != nil && !isNotFound(err) {
+		return nil, err
+	}
+	if conn != nil && !s.conns.Reads(conn) {
+		return nil, echo.ErrNotFound
+	}
+	p.Connection, p.CanSync = conn, s.canSync(conn)
+	if p.Disconnected, err = s.disconnectionOf(ctx, conn); err != nil {
+		return nil, err
+	}
+	return conn, nil
 }
 
 // documentCounts counts the documents Bilag has listed of each of vs.
