@@ -1,13 +1,10 @@
 package server_test
 
 import (
-	"crypto/rand"
 	"encoding/json"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -17,8 +14,6 @@ import (
 	"bilag/connectors/economic"
 	economicsandbox "bilag/connectors/economic/sandbox"
 	"bilag/db"
-	"bilag/db/dbtest"
-	"bilag/db/seal"
 	"bilag/server"
 	"bilag/server/connections"
 	"bilag/views"
@@ -34,47 +29,31 @@ type economicEnv struct {
 func newEconomicEnv(t *testing.T) *economicEnv {
 	t.Helper()
 	ctx := t.Context()
-	e := &env{t: t, clock: dbtest.NewClock(time.Now().UTC().Truncate(time.Second)), logs: &syncBuffer{}, faults: &faults{}}
-	e.logger = slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	e.secret = make([]byte, 32)
-	rand.Read(e.secret)
-	var err error
-	if e.keys, err = seal.NewKeyring(e.secret); err != nil {
-		t.Fatal(err)
-	}
-	e.db, err = db.Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "bilag.db"), db.Options{Keys: e.keys, Now: e.clock.Now, Logger: e.logger})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.db.Close() })
+	base := newEnv(t)
 	portal := httptest.NewUnstartedServer(nil)
-	e.url = "http://" + portal.Listener.Addr().String()
-	base, _ := url.Parse(e.url)
+	u, _ := url.Parse("http://" + portal.Listener.Addr().String())
 	app := economicsandbox.App{Name: "Bilag", PublicToken: "bilag-public", SecretToken: "bilag-secret-token-0123", Role: economicsandbox.RoleSuperUser}
 	sbTS := httptest.NewServer(economicsandbox.New(economicsandbox.WithApp(app)))
 	t.Cleanup(sbTS.Close)
 	conn, err := economic.Config{AppPublicToken: app.PublicToken, AppSecretToken: app.SecretToken,
 		GrantURL: sbTS.URL + "/secure/api1/requestaccess.aspx", APIURL: sbTS.URL, DocumentsAPIURL: sbTS.URL + economicsandbox.DocumentsPrefix,
-		Calls: e.db, Now: e.clock.Now}.Open(e.logger, sbTS.Client())
+		Calls: base.db, Now: base.clock.Now}.Open(base.logger, sbTS.Client())
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The portal of newEnv's database, clock and people, with e-conomic as
+	// its one connector.
+	e := *base
+	e.url = u.String()
 	e.srv, e.svc = newPortal(t,
-		server.Options{DB: e.db, Logger: e.logger, BaseURL: base, SecretKey: e.secret, FirmName: firmName, FormOrigins: []string{sbTS.URL}, Now: e.clock.Now,
+		server.Options{DB: e.db, Logger: e.logger, BaseURL: u, SecretKey: e.secret, FirmName: firmName, FormOrigins: []string{sbTS.URL}, Now: e.clock.Now,
 			AdminSecondFactorOptional: true},
 		connections.Options{DB: e.db, Logger: e.logger, Connectors: map[string]connectors.Connector{conn.Name(): conn},
 			Countries: map[string][]string{"economic": {"DK"}}, Now: e.clock.Now})
 	portal.Config.Handler = e.srv
 	portal.Start()
 	t.Cleanup(portal.Close)
-	t.Cleanup(func() {
-		if t.Failed() {
-			logs := e.logs.String()
-			t.Logf("logs:\n%s", logs[max(0, len(logs)-4000):])
-		}
-	})
-	e.analyst = e.addUser("analyst@firm.test", "Anders Analytiker", db.RoleAnalyst, true)
-	x := &economicEnv{env: e, nordlys: &db.Company{Name: "Nordlys Bogføring ApS", Country: "DK", OrgNumber: "35121005", Active: true}}
+	x := &economicEnv{env: &e, nordlys: &db.Company{Name: "Nordlys Bogføring ApS", Country: "DK", OrgNumber: "35121005", Active: true}}
 	if err := e.db.CreateCompany(ctx, x.nordlys); err != nil {
 		t.Fatal(err)
 	}
