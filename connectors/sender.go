@@ -16,11 +16,12 @@ type InvoiceSender interface {
 	// invoices, such as a number used twice). It writes nothing upstream.
 	// An error is a fault (the grant, Bilag's own records), not a finding.
 	ValidateInvoices(ctx context.Context, g Grant, batch []Invoice) ([]InvoiceCheck, error)
-	// SendInvoice sends one invoice once. An answer the upstream gave
-	// (accepted or refused) is a SendAnswer; an error is a failure before
-	// or after sending: ErrAnswerLost (query.go) when the invoice may
-	// exist upstream, anything else when it was not sent.
-	SendInvoice(ctx context.Context, g Grant, inv Invoice) (SendAnswer, error)
+	// SendInvoice sends one invoice once, under the company's pairing p
+	// for this system (empty for a connector that is no Pairer). An answer
+	// the upstream gave (accepted or refused) is a SendAnswer; an error is
+	// a failure before or after sending: ErrAnswerLost (query.go) when the
+	// invoice may exist upstream, anything else when it was not sent.
+	SendInvoice(ctx context.Context, g Grant, p Pairing, inv Invoice) (SendAnswer, error)
 	// InvoiceTarget names where the grant's invoices go (a host, a URL, an
 	// agreement), for the pages and the history. It is not secret.
 	InvoiceTarget(g Grant) string
@@ -38,7 +39,8 @@ type InvoiceLookup interface {
 	// LookUpInvoice reports whether inv is in the books: found, with the
 	// system's answer about it (Accepted, its Reference); not found, when
 	// it may be sent. An error leaves the outcome unknown.
-	LookUpInvoice(ctx context.Context, g Grant, inv Invoice) (ans SendAnswer, found bool, err error)
+	// p is the pairing it was sent under.
+	LookUpInvoice(ctx context.Context, g Grant, p Pairing, inv Invoice) (ans SendAnswer, found bool, err error)
 }
 
 // InvoiceFormats is implemented by an InvoiceSender that also reads its

@@ -37,7 +37,9 @@ type receiving struct {
 	root string
 }
 
-func withReceivers(t *testing.T, opts connections.Options) *receiving {
+// wrap, when given, makes the fake receiver into another connector (a
+// Pairer, say).
+func withReceivers(t *testing.T, opts connections.Options, wrap ...func(connectortest.Receiver) connectors.Connector) *receiving {
 	t.Helper()
 	e := newEnv(t)
 	box := entsandbox.New()
@@ -49,7 +51,11 @@ func withReceivers(t *testing.T, opts connections.Options) *receiving {
 	}
 	fake := &connectortest.Upstream{Name: "fake", Now: e.clock.Now, Company: connectors.Company{Name: e.fj.Name, OrgNumber: e.fj.OrgNumber, Country: "SE"}}
 	opts.DB, opts.Logger, opts.Now = e.db, e.logger, e.clock.Now
-	opts.Connectors = map[string]connectors.Connector{ent.Name(): ent, "fake": connectortest.Receiver{U: fake}}
+	var recv connectors.Connector = connectortest.Receiver{U: fake}
+	for _, w := range wrap {
+		recv = w(connectortest.Receiver{U: fake})
+	}
+	opts.Connectors = map[string]connectors.Connector{ent.Name(): ent, "fake": recv}
 	ts := httptest.NewUnstartedServer(nil)
 	base, _ := url.Parse("http://" + ts.Listener.Addr().String())
 	srv, svc := newPortal(t, server.Options{DB: e.db, Logger: e.logger, BaseURL: base, SecretKey: e.secret, FirmName: firmName,
@@ -257,10 +263,18 @@ func TestInvoiceLookupFailsOrFindsNothing(t *testing.T) {
 	wantText(t, "not found, sent", analyst.get(batchURL), tr("imports.attempt.lookup.absent"), tr("imports.counts", 1, 0, 0, 1))
 }
 
-// flagPreflight is a pre-flight that finds one gap until it is settled.
-type flagPreflight struct{ settled atomic.Bool }
+// flagPreflight is a receiver whose pre-flight finds one gap until it is
+// settled.
+type flagPreflight struct {
+	connectortest.Receiver
+	settled *atomic.Bool
+}
 
-func (p *flagPreflight) Preflight(_ context.Context, _ *db.Connection, _ connectors.Grant, batch []connectors.Invoice) ([]connections.PreflightFinding, error) {
+func (p flagPreflight) PairingTables(context.Context, connectors.Grant, connectors.Pairing, []connectors.Invoice) ([]connectors.PairingTable, error) {
+	return nil, nil
+}
+
+func (p flagPreflight) Preflight(_ context.Context, _ connectors.Grant, _ connectors.Pairing, batch []connectors.Invoice) ([]connectors.PreflightFinding, error) {
 	if p.settled.Load() {
 		return nil, nil
 	}
@@ -268,14 +282,14 @@ func (p *flagPreflight) Preflight(_ context.Context, _ *db.Connection, _ connect
 	for i := range all {
 		all[i] = i
 	}
-	return []connections.PreflightFinding{{Code: "gap", Args: []string{"3010"}, Invoices: all}}, nil
+	return []connectors.PreflightFinding{{Code: "gap", Args: []string{"3010"}, Invoices: all}}, nil
 }
 
 // The pre-flight hook: what it finds is listed on the upload, and nothing
 // is sent while it stands; settled, the same upload is sent.
 func TestInvoicePreflight(t *testing.T) {
-	pre := &flagPreflight{}
-	r := withReceivers(t, connections.Options{Preflights: map[string]connections.Preflight{"fake": pre}})
+	settled := &atomic.Bool{}
+	r := withReceivers(t, connections.Options{}, func(r connectortest.Receiver) connectors.Connector { return flagPreflight{r, settled} })
 	r.connectFake()
 	analyst := r.loggedIn(r.analyst)
 	inv := `{"number": "2001", "customer": {"name": "Fjordkaffe ApS"}, "lines": [{"quantity": 1, "unitPrice": 100, "salesAccount": "3010"}]}`
@@ -288,7 +302,7 @@ func TestInvoicePreflight(t *testing.T) {
 	if n := r.fake.Calls(connectortest.OpSend); n != 0 {
 		t.Fatalf("%d sends while the pre-flight found a gap", n)
 	}
-	pre.settled.Store(true)
+	settled.Store(true)
 	analyst.post(batchURL+"/send", nil)
 	r.svc.Wait()
 	page := analyst.get(batchURL)

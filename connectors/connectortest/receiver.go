@@ -76,7 +76,7 @@ func (r Receiver) ValidateInvoices(_ context.Context, g connectors.Grant, batch 
 	return out, nil
 }
 
-func (r Receiver) SendInvoice(_ context.Context, g connectors.Grant, inv connectors.Invoice) (connectors.SendAnswer, error) {
+func (r Receiver) SendInvoice(_ context.Context, g connectors.Grant, _ connectors.Pairing, inv connectors.Invoice) (connectors.SendAnswer, error) {
 	if err := r.U.call(OpSend, &g); err != nil {
 		return connectors.SendAnswer{}, err
 	}
@@ -101,7 +101,7 @@ func (r Receiver) SendInvoice(_ context.Context, g connectors.Grant, inv connect
 	return connectors.SendAnswer{Accepted: true, Code: "201", Message: "booked", Reference: ref}, nil
 }
 
-func (r Receiver) LookUpInvoice(_ context.Context, g connectors.Grant, inv connectors.Invoice) (connectors.SendAnswer, bool, error) {
+func (r Receiver) LookUpInvoice(_ context.Context, g connectors.Grant, _ connectors.Pairing, inv connectors.Invoice) (connectors.SendAnswer, bool, error) {
 	if err := r.U.call(OpLookup, &g); err != nil {
 		return connectors.SendAnswer{}, false, err
 	}

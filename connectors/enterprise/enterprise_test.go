@@ -222,7 +222,7 @@ func TestSendOrder(t *testing.T) {
 	if len(invs) != 1 || !checks[0].Sendable() || checks[0].Key != "WS/12345-A2" || len(checks[0].Digest) != 64 {
 		t.Fatalf("orders %+v", checks)
 	}
-	a, err := f.conn.SendInvoice(f.ctx, g, invs[0])
+	a, err := f.conn.SendInvoice(f.ctx, g, nil, invs[0])
 	if err != nil || !a.Accepted || a.Code != "0" {
 		t.Fatalf("send: %+v %v", a, err)
 	}
@@ -230,7 +230,7 @@ func TestSendOrder(t *testing.T) {
 		t.Errorf("sandbox holds %+v, not the order checked", acc)
 	}
 	// The same order again: Enterprise refuses the repeated serial numbers.
-	a, err = f.conn.SendInvoice(f.ctx, g, invs[0])
+	a, err = f.conn.SendInvoice(f.ctx, g, nil, invs[0])
 	if err != nil || a.Accepted || a.Code != "2" || !strings.Contains(a.Message, "løpenummer 1") {
 		t.Fatalf("second send: %+v %v", a, err)
 	}
@@ -240,7 +240,7 @@ func TestSendOrder(t *testing.T) {
 	lost = strings.Replace(lost, `"serialNumber":2`, `"serialNumber":6`, 1)
 	invs, _ = f.invoices(t, g, lost)
 	before := f.box.Posts()
-	_, err = f.conn.SendInvoice(f.ctx, g, invs[0])
+	_, err = f.conn.SendInvoice(f.ctx, g, nil, invs[0])
 	if !errors.Is(err, connectors.ErrAnswerLost) {
 		t.Fatalf("lost answer: %v, want ErrAnswerLost", err)
 	}
@@ -283,7 +283,7 @@ func TestSendOrderAnswers(t *testing.T) {
 			})
 			f := newFixture(t, h, hosts{company: {"127.0.0.1"}})
 			g := f.grant(t)
-			a, err := f.conn.SendInvoice(f.ctx, g, f.conn.ExampleInvoice())
+			a, err := f.conn.SendInvoice(f.ctx, g, nil, f.conn.ExampleInvoice())
 			if tt.err != nil {
 				if !errors.Is(err, tt.err) {
 					t.Fatalf("err %v, want %v", err, tt.err)
@@ -301,13 +301,13 @@ func TestSendNotSent(t *testing.T) {
 	f := newFixture(t, nil, hosts{company: {"127.0.0.1"}})
 	g := f.grant(t)
 	f.srv.Close()
-	_, err := f.conn.SendInvoice(f.ctx, g, f.conn.ExampleInvoice())
+	_, err := f.conn.SendInvoice(f.ctx, g, nil, f.conn.ExampleInvoice())
 	if err == nil || errors.Is(err, connectors.ErrAnswerLost) || !errors.Is(err, connectors.ErrUnavailable) {
 		t.Errorf("send to a closed server: %v, want not sent", err)
 	}
 	// An allow-list entry removed since: nothing leaves Bilag.
 	conn, _ := enterprise.Config{TLS: f.srv.Client().Transport.(*http.Transport).TLSClientConfig}.Open()
-	if _, err := conn.SendInvoice(f.ctx, g, f.conn.ExampleInvoice()); err == nil || errors.Is(err, connectors.ErrAnswerLost) {
+	if _, err := conn.SendInvoice(f.ctx, g, nil, f.conn.ExampleInvoice()); err == nil || errors.Is(err, connectors.ErrAnswerLost) {
 		t.Errorf("send without the allow-list: %v", err)
 	}
 }

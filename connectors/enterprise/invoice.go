@@ -485,7 +485,7 @@ func order(inv connectors.Invoice, s settings) (Order, error) {
 }
 
 // SendInvoice posts inv's order once (post).
-func (c *Connector) SendInvoice(ctx context.Context, g connectors.Grant, inv connectors.Invoice) (connectors.SendAnswer, error) {
+func (c *Connector) SendInvoice(ctx context.Context, g connectors.Grant, _ connectors.Pairing, inv connectors.Invoice) (connectors.SendAnswer, error) {
 	s, err := grantSettings(g)
 	if err != nil {
 		return connectors.SendAnswer{}, err

@@ -201,7 +201,7 @@ func TestSendInvoice(t *testing.T) {
 	if err != nil || !checks[0].Sendable() || checks[0].Key != "WS/B-1001" {
 		t.Fatalf("checks %+v %v", checks, err)
 	}
-	a, err := f.conn.SendInvoice(f.ctx, g, inv)
+	a, err := f.conn.SendInvoice(f.ctx, g, nil, inv)
 	if err != nil || !a.Accepted || a.Code != "0" {
 		t.Fatalf("send: %+v %v", a, err)
 	}
@@ -234,14 +234,14 @@ func TestSendInvoice(t *testing.T) {
 	lost.Lines = []connectors.InvoiceLine{inv.Lines[0]}
 	lost.Lines[0].Extensions = connectors.Extensions{"enterprise": json.RawMessage(`{"principalNumber":20,"serialNumber":12}`)}
 	before := f.box.Posts()
-	if _, err := f.conn.SendInvoice(f.ctx, g, lost); !errors.Is(err, connectors.ErrAnswerLost) || f.box.Posts() != before+1 {
+	if _, err := f.conn.SendInvoice(f.ctx, g, nil, lost); !errors.Is(err, connectors.ErrAnswerLost) || f.box.Posts() != before+1 {
 		t.Errorf("lost answer: %v after %d posts, want ErrAnswerLost after one", err, f.box.Posts()-before)
 	}
 	// An invoice that is no valid order is not sent at all.
 	bad := inv
 	bad.Customer.OrgNumber = ""
 	before = f.box.Posts()
-	if _, err := f.conn.SendInvoice(f.ctx, g, bad); err == nil || errors.Is(err, connectors.ErrAnswerLost) || f.box.Posts() != before {
+	if _, err := f.conn.SendInvoice(f.ctx, g, nil, bad); err == nil || errors.Is(err, connectors.ErrAnswerLost) || f.box.Posts() != before {
 		t.Errorf("invalid invoice: %v, %d posts", err, f.box.Posts()-before)
 	}
 }

@@ -41,28 +41,9 @@ type Sender struct {
 	Name string
 }
 
-// Preflight checks a batch against the target company before anything of
-// it is sent: what the batch needs that the company lacks (issue 26's
-// step 2 fills it with the per-company pairing of sales accounts, VAT
-// codes and payment terms against the target's own lists). It names
-// everything at once; while any finding stands nothing of the batch is
-// sent. It runs when a batch is read and again when a person presses
-// Send, so a gap settled meanwhile (a pairing added) no longer holds the
-// batch. It reads; it never writes upstream.
-type Preflight interface {
-	Preflight(ctx context.Context, conn *db.Connection, g connectors.Grant, batch []connectors.Invoice) ([]PreflightFinding, error)
-}
-
-// PreflightFinding is one thing the target company lacks for a batch.
-type PreflightFinding struct {
-	// Code is worded by the connector's "<connector>.imports.preflight.<Code>",
-	// else the core's "imports.preflight.<Code>", with Args for its %s.
-	Code string   `json:"code"`
-	Args []string `json:"args,omitempty"`
-	// Invoices are the positions in the batch (from 0) of the invoices it
-	// concerns.
-	Invoices []int `json:"invoices,omitempty"`
-}
+// PreflightFinding is one thing the target company lacks for a batch
+// (connectors.Pairer's Preflight).
+type PreflightFinding = connectors.PreflightFinding
 
 // PreflightFindings are a batch's stored pre-flight findings.
 func PreflightFindings(b *db.ImportBatch) []PreflightFinding {
@@ -266,11 +247,15 @@ func content(inv connectors.Invoice) (db.ImportContent, error) {
 // preflight runs the connector's pre-flight, if it has one, on the
 // invoices that may be sent.
 func (s *Service) preflight(ctx context.Context, conn *db.Connection, g connectors.Grant, batch []connectors.Invoice) ([]PreflightFinding, error) {
-	p := s.preflights[conn.Connector]
-	if p == nil || len(batch) == 0 {
+	p, ok := s.connectors[conn.Connector].(connectors.Pairer)
+	if !ok || len(batch) == 0 {
 		return nil, nil
 	}
-	fs, err := p.Preflight(ctx, conn, g, batch)
+	pairing, err := s.Pairing(ctx, conn)
+	if err != nil {
+		return nil, err
+	}
+	fs, err := p.Preflight(ctx, g, pairing, batch)
 	if err != nil {
 		return nil, fmt.Errorf("%s pre-flight: %w", conn.Connector, err)
 	}
@@ -375,7 +360,7 @@ func (s *Service) StartImport(ctx context.Context, conn *db.Connection, batchID 
 	if _, err := s.Receiver(conn); err != nil {
 		return 0, err
 	}
-	if s.preflights[conn.Connector] != nil {
+	if _, ok := s.connectors[conn.Connector].(connectors.Pairer); ok {
 		if err := s.preflightAgain(ctx, conn, batchID); err != nil {
 			return 0, err
 		}
@@ -482,6 +467,12 @@ func (s *Service) sendBatch(ctx context.Context, snd connectors.InvoiceSender, c
 		_ = s.db.UnqueueImportOrders(keep, batchID)
 		return
 	}
+	pairing, err := s.Pairing(ctx, conn)
+	if err != nil {
+		s.log.Warn("import: pairing", "connection_id", conn.ID, "err", err)
+		_ = s.db.UnqueueImportOrders(keep, batchID)
+		return
+	}
 	target := snd.InvoiceTarget(g)
 	for {
 		orders, err := s.db.QueuedImportOrders(ctx, batchID)
@@ -492,7 +483,7 @@ func (s *Service) sendBatch(ctx context.Context, snd connectors.InvoiceSender, c
 			if ok, err := s.db.TakeLease(ctx, key, holder, s.now().Add(importLease)); err != nil || !ok {
 				return // another sender has the batch now
 			}
-			if !s.sendOne(ctx, snd, g, conn, &orders[i], target) {
+			if !s.sendOne(ctx, snd, g, pairing, conn, &orders[i], target) {
 				_ = s.db.UnqueueImportOrders(keep, batchID)
 				return
 			}
@@ -504,7 +495,7 @@ func (s *Service) sendBatch(ctx context.Context, snd connectors.InvoiceSender, c
 // should stop (no answer, or not sent at all). An order a person asked to
 // send again is first looked up where the connector can: found, it is
 // settled without a send.
-func (s *Service) sendOne(ctx context.Context, snd connectors.InvoiceSender, g connectors.Grant, conn *db.Connection, o *db.ImportOrder, target string) bool {
+func (s *Service) sendOne(ctx context.Context, snd connectors.InvoiceSender, g connectors.Grant, pairing connectors.Pairing, conn *db.Connection, o *db.ImportOrder, target string) bool {
 	if !o.SendAgain {
 		// Another upload may have sent the same order meanwhile.
 		prev, err := s.db.PreviousImport(ctx, conn.CompanyID, conn.Connector, o.OrderKey, o.Digest, o.ID)
@@ -537,7 +528,7 @@ func (s *Service) sendOne(ctx context.Context, snd connectors.InvoiceSender, g c
 		return false
 	}
 	if lk, ok := snd.(connectors.InvoiceLookup); ok && o.SendAgain {
-		ans, found, err := lk.LookUpInvoice(ctx, g, *inv)
+		ans, found, err := lk.LookUpInvoice(ctx, g, pairing, *inv)
 		s.log.Info("import: looked up", "batch_id", o.BatchID, "order_id", o.ID, "found", found, "err", err)
 		switch {
 		case err != nil:
@@ -557,7 +548,7 @@ func (s *Service) sendOne(ctx context.Context, snd connectors.InvoiceSender, g c
 			return false
 		}
 	}
-	ans, err := snd.SendInvoice(ctx, g, *inv)
+	ans, err := snd.SendInvoice(ctx, g, pairing, *inv)
 	status := db.ImportRefused
 	a := attempt(db.AttemptSend, "")
 	a.Code, a.Message, a.Reference = ans.Code, ans.Message, ans.Reference
@@ -585,4 +576,10 @@ func sendFailure(err error) string {
 		return "unreachable"
 	}
 	return "failed"
+}
+
+// Pairing is the company's pairing for conn's connector. Until the pairing
+// page stores one (issue 26 step 2) it is empty.
+func (s *Service) Pairing(ctx context.Context, conn *db.Connection) (connectors.Pairing, error) {
+	return connectors.Pairing{}, nil
 }

@@ -42,10 +42,6 @@ type Options struct {
 	Notifier Notifier
 	// Prefetch bounds what a view of a voucher list fetches ahead.
 	Prefetch PrefetchLimits
-	// Preflights check a batch of invoices against the target company
-	// before it is sent, by receiving connector's name (invoice_orders.go);
-	// a connector without one has no pre-flight.
-	Preflights map[string]Preflight
 }
 
 // Service does the work on connections. It is safe for concurrent use.
@@ -56,7 +52,6 @@ type Service struct {
 	rows       connectionRows
 	connectors map[string]connectors.Connector
 	countries  map[string][]string
-	preflights map[string]Preflight
 	cache      doccache.Store
 	metrics    *metrics.Metrics
 	log        *slog.Logger
@@ -96,7 +91,7 @@ func New(opt Options) (*Service, error) {
 	if c, ok := opt.Cache.(*doccache.Cache); ok && c == nil {
 		opt.Cache = nil // a nil disk cache is no cache, not a broken one
 	}
-	s := &Service{db: opt.DB, rows: opt.DB, connectors: opt.Connectors, countries: opt.Countries, preflights: opt.Preflights, cache: opt.Cache, metrics: opt.Metrics, log: opt.Logger, now: opt.Now,
+	s := &Service{db: opt.DB, rows: opt.DB, connectors: opt.Connectors, countries: opt.Countries, cache: opt.Cache, metrics: opt.Metrics, log: opt.Logger, now: opt.Now,
 		prefetch: opt.Prefetch.withDefaults(), prefetching: make(map[int64]*prefetchRun)}
 	s.SetNotifier(opt.Notifier)
 	s.bg, s.bgcancel = context.WithCancel(context.Background())
