@@ -195,10 +195,17 @@ func (d *DB) ConnectReplacing(ctx context.Context, linkID int64, conn *Connectio
 }
 
 // connectIn marks the link connected and saves conn with grant g, in tx.
+// A link whose first step is connected already takes conn as its second
+// step's (ThenConnector), when it names conn's connector.
 func (d *DB) connectIn(tx *gorm.DB, linkID int64, conn *Connection, g connectors.Grant) error {
 	now := d.now().UTC()
 	res := tx.Model(&ConsentLink{}).Where("id = ? AND status IN ?", linkID, []string{LinkLoginStarted, LinkApproved}).
 		Updates(map[string]any{"status": LinkConnected, "reason": "", "detail": "", "finished_at": now, "updated_at": now})
+	if res.Error == nil && res.RowsAffected == 0 {
+		res = tx.Model(&ConsentLink{}).Where("id = ? AND status = ? AND then_connector = ? AND then_status IN ?",
+			linkID, LinkConnected, conn.Connector, []string{LinkLoginStarted, LinkApproved}).
+			Updates(map[string]any{"then_status": LinkConnected, "then_reason": "", "then_detail": "", "then_finished_at": now, "updated_at": now})
+	}
 	if res.Error != nil {
 		return fmt.Errorf("mark link %d connected: %w", linkID, res.Error)
 	}

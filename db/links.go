@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -63,6 +64,51 @@ type ConsentLink struct {
 	// Approver is who tried to approve at the upstream, when it said, so
 	// a failure names them.
 	Approver string `gorm:"size:254;not null;default:''"`
+	// ThenConnector is the link's second step: a companion connector
+	// approved after Connector on the same link (issue 26: e-conomic's
+	// export after its reading); "" (NULL in rows from before) for a link
+	// of one step. The second step has a status, reason and end of its
+	// own (ThenStatus: "" until it starts, then as Status), so a half-done
+	// approval shows: Status connected, ThenStatus not. It takes the
+	// link's AttemptHash while it runs, the first step being done.
+	ThenConnector  string `gorm:"size:32"`
+	ThenStatus     string `gorm:"size:16;not null;default:''"`
+	ThenReason     string `gorm:"size:64;not null;default:''"`
+	ThenDetail     string `gorm:"size:500;not null;default:''"`
+	ThenFinishedAt *time.Time
+}
+
+// LinkWaiting is the state of a second step that has not started: the
+// first is not done yet, or done and the second not begun. Never stored.
+const LinkWaiting = "waiting"
+
+// thenOpen are the stored states a second step can still be tried in.
+var thenOpen = []string{"", LinkLoginStarted, LinkApproved, LinkFailed}
+
+// ThenState is the state of the link's second step a person should see
+// at now: "" for a link of one step, LinkWaiting before it starts, else
+// as State is for the first.
+func (l *ConsentLink) ThenState(now time.Time) string {
+	switch {
+	case l.ThenConnector == "":
+		return ""
+	case l.ThenStatus == LinkConnected:
+		return LinkConnected
+	case l.ThenStatus == LinkRevoked || l.Status == LinkRevoked:
+		return LinkRevoked
+	case !now.Before(l.ExpiresAt):
+		return LinkExpired
+	case l.ThenStatus == "":
+		return LinkWaiting
+	}
+	return l.ThenStatus
+}
+
+// ThenUsable reports whether the second step may start a login at now:
+// the first is connected, the second is not, and the link has time left.
+func (l *ConsentLink) ThenUsable(now time.Time) bool {
+	return l.ThenConnector != "" && l.Status == LinkConnected && now.Before(l.ExpiresAt) &&
+		slices.Contains(thenOpen, l.ThenStatus)
 }
 
 // openStates are the states a link can still be used in.
@@ -193,11 +239,22 @@ func (d *DB) CloseOtherLinks(ctx context.Context, companyID, keep int64) (int64,
 // why in their reason; a link whose last attempt failed keeps the reason
 // of that failure, so its history still says what went wrong.
 func closeLinks(q *gorm.DB, companyID int64, why string, now time.Time) (int64, error) {
-	res := q.Model(&ConsentLink{}).
+	res := q.Session(&gorm.Session{}).Model(&ConsentLink{}).
 		Where("company_id = ? AND status IN ? AND expires_at > ?", companyID, openStates, now).
 		Updates(map[string]any{"status": LinkRevoked, "reason": gorm.Expr("CASE WHEN status = ? THEN reason ELSE ? END", LinkFailed, why),
 			"attempt_hash": "", "secret_sealed": nil, "secret_key_id": "", "finished_at": now, "updated_at": now})
-	return res.RowsAffected, res.Error
+	if res.Error != nil {
+		return 0, res.Error
+	}
+	// A half-done link's second step is closed alike: its first step is
+	// connected and stays so.
+	then := q.Session(&gorm.Session{}).Model(&ConsentLink{}).
+		Where("company_id = ? AND status = ? AND COALESCE(then_connector, '') <> '' AND then_status IN ? AND expires_at > ?",
+			companyID, LinkConnected, thenOpen, now).
+		Updates(map[string]any{"then_status": LinkRevoked,
+			"then_reason": gorm.Expr("CASE WHEN then_status = ? THEN then_reason ELSE ? END", LinkFailed, why),
+			"attempt_hash": "", "then_finished_at": now, "updated_at": now})
+	return res.RowsAffected + then.RowsAffected, then.Error
 }
 
 // LatestLinks is the newest link of each of companyIDs that has one.
@@ -322,18 +379,92 @@ func (d *DB) FailLink(ctx context.Context, id int64, reason, detail string) erro
 	return nil
 }
 
-// RevokeLink makes a link unusable; a connected link stays connected.
+// RevokeLink makes a link unusable; a connected link stays connected, and
+// a half-done one (its first step connected) has its second step closed.
 func (d *DB) RevokeLink(ctx context.Context, companyID, id int64) error {
 	now := d.now().UTC()
 	res := d.gorm.WithContext(ctx).Model(&ConsentLink{}).
 		Where("id = ? AND company_id = ? AND status <> ?", id, companyID, LinkConnected).
 		Updates(map[string]any{"status": LinkRevoked, "attempt_hash": "", "finished_at": now, "updated_at": now,
 			"secret_sealed": nil, "secret_key_id": ""})
+	if res.Error == nil && res.RowsAffected == 0 {
+		res = thenWhere(d.gorm.WithContext(ctx).Where("company_id = ?", companyID), id, now).
+			Updates(map[string]any{"then_status": LinkRevoked, "attempt_hash": "", "then_finished_at": now, "updated_at": now})
+	}
 	if res.Error != nil {
 		return fmt.Errorf("revoke consent link %d: %w", id, res.Error)
 	}
 	if res.RowsAffected == 0 {
 		return fmt.Errorf("revoke consent link %d: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+// The second step of a link (ThenConnector), in the order it passes:
+// StartThenLogin, TakeThenAttempt, ApproveThen, then connected by
+// ConnectReplacing (connectIn) or FailThen. Each holds the same guards as
+// the first step's: usable only while the first is connected and the
+// second is not, before the link's expiry; the attempt is taken once.
+
+// thenWhere selects link id while its second step may be worked on at now.
+func thenWhere(q *gorm.DB, id int64, now time.Time) *gorm.DB {
+	return q.Model(&ConsentLink{}).Where("id = ? AND status = ? AND COALESCE(then_connector, '') <> '' AND then_status IN ? AND expires_at > ?",
+		id, LinkConnected, thenOpen, now)
+}
+
+// StartThenLogin is StartLinkLogin for the link's second step: it binds
+// the attempt to attempt, and fails with ErrNotFound when the second step
+// cannot be started (the first not connected, the second done, closed or
+// out of time).
+func (d *DB) StartThenLogin(ctx context.Context, id int64, attempt string) error {
+	now := d.now().UTC()
+	res := thenWhere(d.gorm.WithContext(ctx), id, now).
+		Updates(map[string]any{"then_status": LinkLoginStarted, "attempt_hash": HashSecret(attempt), "updated_at": now})
+	if res.Error != nil {
+		return fmt.Errorf("start second step of consent link %d: %w", id, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return fmt.Errorf("start second step of consent link %d: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+// TakeThenAttempt is TakeLinkAttempt for the second step: it claims the
+// callback of attempt once; a replay, a closed or expired link get
+// ErrNotFound.
+func (d *DB) TakeThenAttempt(ctx context.Context, id int64, attempt string) (*ConsentLink, error) {
+	now := d.now().UTC()
+	res := d.gorm.WithContext(ctx).Model(&ConsentLink{}).
+		Where("id = ? AND status = ? AND then_status = ? AND attempt_hash = ? AND expires_at > ?", id, LinkConnected, LinkLoginStarted, HashSecret(attempt), now).
+		Updates(map[string]any{"attempt_hash": "", "updated_at": now})
+	if res.Error != nil {
+		return nil, fmt.Errorf("take second step attempt of consent link %d: %w", id, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return nil, fmt.Errorf("take second step attempt of consent link %d: %w", id, ErrNotFound)
+	}
+	return d.Link(ctx, id)
+}
+
+// ApproveThen is ApproveLink for the second step.
+func (d *DB) ApproveThen(ctx context.Context, id int64) error {
+	err := d.gorm.WithContext(ctx).Model(&ConsentLink{}).Where("id = ? AND status = ? AND then_status = ?", id, LinkConnected, LinkLoginStarted).
+		Updates(map[string]any{"then_status": LinkApproved, "updated_at": d.now().UTC()}).Error
+	if err != nil {
+		return fmt.Errorf("approve second step of consent link %d: %w", id, err)
+	}
+	return nil
+}
+
+// FailThen records why the second step's attempt failed; the first step's
+// connection stands, and the second may be tried again.
+func (d *DB) FailThen(ctx context.Context, id int64, reason, detail string) error {
+	now := d.now().UTC()
+	err := d.gorm.WithContext(ctx).Model(&ConsentLink{}).
+		Where("id = ? AND status = ? AND then_status IN ?", id, LinkConnected, thenOpen).
+		Updates(map[string]any{"then_status": LinkFailed, "then_reason": reason, "then_detail": detail, "then_finished_at": now, "updated_at": now}).Error
+	if err != nil {
+		return fmt.Errorf("fail second step of consent link %d: %w", id, err)
 	}
 	return nil
 }

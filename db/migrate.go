@@ -191,6 +191,12 @@ var migrations = []func(tx *gorm.DB) error{
 	// 17: invoices sent by one pipeline: formats, pre-flight, every
 	// exchange with the upstream, the invoice's PDF (migrate_v17.go).
 	step17,
+	// 18, 19: PLACEHOLDERS for other branches' steps (migrate_v20.go); the
+	// lead replaces them at merge.
+	step18placeholder,
+	step19placeholder,
+	// 20: a consent link's second step (migrate_v20.go).
+	step20,
 }
 
 // importBatchV14, importOrderV14 and privateHostV14 are what step 14 makes.
