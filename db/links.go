@@ -252,7 +252,7 @@ func closeLinks(q *gorm.DB, companyID int64, why string, now time.Time) (int64, 
 		Where("company_id = ? AND status = ? AND COALESCE(then_connector, '') <> '' AND then_status IN ? AND expires_at > ?",
 			companyID, LinkConnected, thenOpen, now).
 		Updates(map[string]any{"then_status": LinkRevoked,
-			"then_reason": gorm.Expr("CASE WHEN then_status = ? THEN then_reason ELSE ? END", LinkFailed, why),
+			"then_reason":  gorm.Expr("CASE WHEN then_status = ? THEN then_reason ELSE ? END", LinkFailed, why),
 			"attempt_hash": "", "then_finished_at": now, "updated_at": now})
 	return res.RowsAffected + then.RowsAffected, then.Error
 }
