@@ -145,7 +145,7 @@ func (a *app) connections(cache doccache.Store) (*connections.Service, *registry
 		return nil, nil, err
 	}
 	svc, err := connections.New(connections.Options{DB: a.db, Connectors: reg.connectors, Countries: reg.countries,
-		Cache: cache, Metrics: a.metrics, Logger: a.log})
+		Companions: reg.companions, Cache: cache, Metrics: a.metrics, Logger: a.log})
 	return svc, reg, err
 }
 

@@ -41,6 +41,12 @@ type upstream struct {
 	// Words): the views show them whether or not the row is configured, so
 	// that a connection made before stays named and explained.
 	words func() fs.FS
+	// companion is the row a consent link for this one may approve after
+	// it, as its second step (issue 26: e-conomic's export after its
+	// reading); offered only while both rows are opened (the connection
+	// service drops a pair with one missing). A row, not a connector
+	// method: which connectors exist is the registry's to know.
+	companion string
 }
 
 // opened is a connector a row built, with what the rest of main needs of it.
@@ -60,7 +66,8 @@ func upstreams() []upstream {
 	return []upstream{
 		{name: "eaccounting", countries: []string{"SE", "NO", "NL"}, open: openEAccounting, words: eaccounting.Words},
 		netvisorRow(),
-		{name: "economic", countries: []string{"DK", "NO", "SE"}, open: openEconomic, standalone: economicStandalone, words: economic.Words},
+		{name: "economic", countries: []string{"DK", "NO", "SE"}, open: openEconomic, standalone: economicStandalone, words: economic.Words,
+			companion: "economic-export"},
 		{name: "enterprise", countries: []string{"NO"}, open: openEnterprise, standalone: enterpriseSandbox, words: enterprise.Words},
 	}
 }
@@ -69,6 +76,9 @@ func upstreams() []upstream {
 type registry struct {
 	connectors map[string]connectors.Connector
 	countries  map[string][]string
+	// companions are the rows' companions, by connector name
+	// (connections.Options).
+	companions map[string]string
 	// words are every row's own words, by connector name (views.Options).
 	words       map[string]fs.FS
 	formOrigins []string
@@ -114,7 +124,8 @@ func (a *app) sandboxBase(name string) string {
 // reported at once.
 func openRegistry(a *app, getenv config.Getenv) (*registry, error) {
 	r := config.NewReader(getenv)
-	reg := &registry{connectors: map[string]connectors.Connector{}, countries: map[string][]string{}, words: map[string]fs.FS{}}
+	reg := &registry{connectors: map[string]connectors.Connector{}, countries: map[string][]string{}, companions: map[string]string{},
+		words: map[string]fs.FS{}}
 	// One client serves every company and every concurrent document open;
 	// the default keeps two idle connections per host, which makes a busy
 	// portal open new TLS connections to Visma all the time.
@@ -136,6 +147,9 @@ func openRegistry(a *app, getenv config.Getenv) (*registry, error) {
 		}
 		reg.connectors[u.name] = o.connector
 		reg.countries[u.name] = u.countries
+		if u.companion != "" {
+			reg.companions[u.name] = u.companion
+		}
 		for _, origin := range o.formOrigins {
 			// Demo sandboxes share one origin.
 			if !slices.Contains(reg.formOrigins, origin) {

@@ -168,6 +168,10 @@ type companyPage struct {
 	// Connectors are the ones a link may be made for; the choice shows
 	// only when there are several.
 	Connectors []string
+	// Thens are the second steps a link may carry, one per connector of
+	// Connectors that has a companion: the analyst picks "read" or "read
+	// and" the companion (issue 26).
+	Thens []thenChoice
 	// MessageLangs are the languages the link's message may be written
 	// in; MessageLang is the one first chosen (the company's).
 	MessageLangs []string
@@ -204,6 +208,7 @@ func (s *Server) renderCompany(c echo.Context, form *views.Form) error {
 	u := currentUser(c)
 	p := companyPage{Company: co, CanManage: u.CanManageConnections(), TTLs: s.ttlOptions(), Connectors: s.conns.Offered(co.Country), MailOn: s.mailOn(),
 		MessageLangs: views.Languages(), MessageLang: messageLang(co.Country, "")}
+	p.Thens = s.thenChoices(p.Connectors)
 	ids, err := s.db.Members(ctx, co.ID)
 	if err != nil {
 		return err

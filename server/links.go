@@ -34,6 +34,11 @@ func (s *Server) ttlOptions() []ttlOption {
 type linkView struct {
 	ID          int64
 	State       string
+	// Then is a link of two steps' second connector; ThenState where its
+	// step stands (db.ConsentLink.ThenState), ThenReason why it failed,
+	// in words, ThenLine all of it in a line. A half-done approval shows
+	// on its own line.
+	Then, ThenState, ThenReason, ThenLine string
 	Reason      string
 	Next        string
 	ExpectedOrg string
@@ -48,6 +53,14 @@ func (s *Server) linkView(c echo.Context, l *db.ConsentLink) linkView {
 	st := l.State(s.now())
 	v := linkView{ID: l.ID, State: st, ExpectedOrg: l.ExpectedOrgNumber, CreatedAt: l.CreatedAt, ExpiresAt: l.ExpiresAt,
 		Revocable: st != db.LinkConnected && st != db.LinkRevoked && st != db.LinkExpired, SentTo: l.SentTo, Approver: l.Approver}
+	if l.ThenConnector != "" {
+		v.Then, v.ThenState = l.ThenConnector, l.ThenState(s.now())
+		v.Revocable = v.Revocable || l.ThenUsable(s.now())
+		if l.ThenReason != "" && (v.ThenState == db.LinkFailed || v.ThenState == db.LinkRevoked || v.ThenState == db.LinkExpired) {
+			v.ThenReason, _ = s.failureWords(s.lang(c), l.ThenReason, l.ThenDetail)
+		}
+		v.ThenLine = s.thenLine(c, v)
+	}
 	switch {
 	case st == db.LinkFailed:
 		v.Reason, v.Next = s.failureWords(s.lang(c), l.Reason, l.Detail)
@@ -134,12 +147,20 @@ func (s *Server) makeLink(c echo.Context, co *db.Company, l *db.ConsentLink, lan
 		return nil, err
 	}
 	s.audit(c, db.AuditLinkCreate, &co.ID, "link "+strconv.FormatInt(l.ID, 10),
-		"connector="+l.Connector+" expires="+l.ExpiresAt.Format(time.RFC3339)+" expected_org="+l.ExpectedOrgNumber)
+		"connector="+l.Connector+thenDetail(l)+" expires="+l.ExpiresAt.Format(time.RFC3339)+" expected_org="+l.ExpectedOrgNumber)
 	cp, err := s.linkCopyOf(c.Request().Context(), co, l, currentUser(c).Name, lang)
 	if err == nil && cp == nil {
 		err = fmt.Errorf("consent link %d cannot be shown", l.ID)
 	}
 	return cp, err
+}
+
+// thenDetail is the audit's word of l's second step, "" for none.
+func thenDetail(l *db.ConsentLink) string {
+	if l.ThenConnector == "" {
+		return ""
+	}
+	return " then=" + l.ThenConnector
 }
 
 // sendWords is the flash after e-mailing a link: sent, or why not, in
@@ -220,7 +241,29 @@ func (s *Server) linkForm(c echo.Context, co *db.Company) (*views.Form, *db.Cons
 	case !slices.Contains(offered, l.Connector):
 		f.Fail("connector", "link.connector.pick")
 	}
+	// The second step, when asked for, must be the chosen connector's
+	// companion: a link never asks for more than its analyst picked.
+	if f.Values["then"] = c.FormValue("then"); f.Values["then"] != "" {
+		if f.Values["then"] != s.conns.Companion(l.Connector) {
+			f.Fail("then", "link.then.pick")
+		}
+		l.ThenConnector = f.Values["then"]
+	}
 	return f, l
+}
+
+// thenChoice is a second step a link for Connector may carry.
+type thenChoice struct{ Connector, Then string }
+
+// thenChoices are the second steps links for connectors may carry.
+func (s *Server) thenChoices(connectors []string) []thenChoice {
+	var out []thenChoice
+	for _, name := range connectors {
+		if then := s.conns.Companion(name); then != "" {
+			out = append(out, thenChoice{Connector: name, Then: then})
+		}
+	}
+	return out
 }
 
 func (s *Server) revokeLink(c echo.Context) error {
@@ -241,6 +284,10 @@ type linkStatusJSON struct {
 	State  string `json:"state"`
 	Label  string `json:"label"`
 	Reason string `json:"reason,omitempty"`
+	// ThenState and Then are a link of two steps' second step: where it
+	// stands, and its line in words.
+	ThenState string `json:"then_state,omitempty"`
+	Then      string `json:"then,omitempty"`
 }
 
 // linkStatus feeds the live status on the company page.
@@ -258,7 +305,8 @@ func (s *Server) linkStatus(c echo.Context) error {
 		}
 		for i := range links {
 			v := s.linkView(c, &links[i])
-			out.Links = append(out.Links, linkStatusJSON{ID: v.ID, State: v.State, Label: s.t(c, "link.status."+v.State), Reason: v.Reason})
+			out.Links = append(out.Links, linkStatusJSON{ID: v.ID, State: v.State, Label: s.t(c, "link.status."+v.State), Reason: v.Reason,
+				ThenState: v.ThenState, Then: v.ThenLine})
 		}
 	}
 	if conn, err := s.conns.Current(ctx, co.ID); err == nil {
@@ -268,6 +316,15 @@ func (s *Server) linkStatus(c echo.Context) error {
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return c.JSON(http.StatusOK, out)
+}
+
+// thenLine is v's second step in words, as the link list shows it.
+func (s *Server) thenLine(c echo.Context, v linkView) string {
+	line := s.t(c, "link.then.line", s.views.ConnectorName(s.lang(c), v.Then), s.t(c, "link.status."+v.ThenState))
+	if v.ThenReason != "" {
+		line += " — " + v.ThenReason
+	}
+	return line
 }
 
 func (s *Server) disconnect(c echo.Context) error {

@@ -83,6 +83,12 @@ func TestConnectorPagesRender(t *testing.T) {
 			"consent_result/done":     testResult{OK: true, Done: true, Got: co.Name, GotOrg: co.OrgNumber, Approver: "Anna Lindqvist", At: at, Asker: asker},
 			"consent_result/oldgrant": testResult{OK: true, OldGrantKept: true, Got: co.Name, GotOrg: co.OrgNumber, At: at, Asker: asker},
 			"consent_result/gone":     testResult{Reason: "gone", Asker: asker},
+			// A link of two steps: both on the consent page, the first
+			// done and the second to start on the result page.
+			"consent/steps": testConsent{Secret: "s", Firm: "Revisorerna", Company: co, Expected: co.OrgNumber, ExpiresAt: at, Asker: asker,
+				Steps: []testStep{{Connector: conn, Access: "reads"}, {Connector: "other", Access: "writes"}}},
+			"consent_result/steps": testResult{OK: true, Got: co.Name, GotOrg: co.OrgNumber, At: at, Asker: asker, Next: "s", Then: "other",
+				Steps: []testStep{{Connector: conn, State: "connected", Access: "reads"}, {Connector: "other", State: "failed", Reason: "denied", Why: "declined", Access: "writes"}}},
 			"company": testCompany{Company: co, Connection: connection, State: "connected", CanManage: true, Reads: true, LinkForm: NewForm(),
 				Copy: &testCopy{LinkID: 1, URL: "https://bilag.example/connect/s", ExpiresAt: at, Lang: "sv", Langs: Languages(), Messages: []testMessage{{"sv", "Hej", "Ämne", 1}, {"en", "Hello", "Subject", 1}}, SentTo: "Anna <a@example.se>", Mail: true}, MailOn: true,
 				TTLs: []testTTL{{"1h0m0s", "link.ttl.1h"}}, Connectors: []string{conn, "other"}, MessageLangs: Languages(), MessageLang: "sv"},
@@ -138,7 +144,12 @@ type (
 		Company                       *db.Company
 		ExpiresAt                     time.Time
 		Asker                         testAsker
+		Steps                         []testStep
 	}
+	testStep struct {
+		Connector, State, Reason, Access, Why string
+	}
+	testThen   struct{ Connector, Then string }
 	testResult struct {
 		OK, Granted, OldGrantKept, Done                                                        bool
 		Reason                                                                                 string
@@ -146,6 +157,8 @@ type (
 		Company, CompanyOrg, Expected, Got, GotOrg, Retry, Firm, Connector, Approver, ShareURL string
 		At, LinkExpires                                                                        time.Time
 		Asker                                                                                  testAsker
+		Steps                                                                                  []testStep
+		Next, Then                                                                             string
 	}
 	testAsker   struct{ Firm, SenderName, SenderEmail, Contact, PrivacyURL string }
 	testCompany struct {
@@ -163,6 +176,7 @@ type (
 		RequestFirst bool
 		Imports      bool
 		Connectors   []string
+		Thens        []testThen
 		MessageLangs []string
 		MessageLang  string
 		Runs         []db.SyncRun
@@ -195,6 +209,8 @@ type (
 		Next, SentTo, Approver     string
 		CreatedAt, ExpiresAt       time.Time
 		Revocable                  bool
+		Then, ThenState            string
+		ThenReason, ThenLine       string
 	}
 	testReveal struct {
 		URL, ExpectedOrg string

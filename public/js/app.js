@@ -40,12 +40,15 @@
           if (!j) return;
           (j.links || []).forEach(function (l) {
             var cell = document.querySelector('tr[data-link="' + l.id + '"] .link-status');
-            if (cell && cell.getAttribute("data-state") !== l.state) {
+            if (cell && (cell.getAttribute("data-state") !== l.state || (cell.getAttribute("data-then") || "") !== (l.then_state || ""))) {
               cell.setAttribute("data-state", l.state);
+              if (l.then_state) cell.setAttribute("data-then", l.then_state);
               cell.innerHTML = "";
               var s = document.createElement("span");
               s.className = "badge badge-" + l.state; s.textContent = l.label; cell.appendChild(s);
               if (l.reason) { var r = document.createElement("span"); r.className = "reason"; r.textContent = " — " + l.reason; cell.appendChild(r); }
+              // A link of two steps: its second step's own line.
+              if (l.then) { cell.appendChild(document.createElement("br")); var th = document.createElement("span"); th.className = "small then then-" + l.then_state; th.textContent = l.then; cell.appendChild(th); }
             }
           });
           if (conn !== null && j.connection !== conn) {

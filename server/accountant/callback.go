@@ -79,12 +79,12 @@ func (h *Handler) takeFlow(c echo.Context) (f flow, res result, ok bool) {
 		// The attempt is spent (its cookie is gone): say why on the link,
 		// so the analyst does not see a login that never ends.
 		if l, err := h.links.Link(ctx, f.LinkID); err == nil {
-			h.conns.FailLink(ctx, l, "bad_callback", "state mismatch", nil, c.RealIP())
+			h.failStep(c, l, f.Then, "bad_callback", "state mismatch", nil)
 		}
 		return f, h.noLink("state_mismatch", f.Connector), false
 	}
 	if h.now().Sub(time.Unix(f.Started, 0)) > flowMaxAge {
-		return f, h.tooLate(c, f.LinkID), false
+		return f, h.tooLate(c, f), false
 	}
 	return f, res, true
 }
@@ -100,7 +100,11 @@ func (h *Handler) consentCheck(c echo.Context) error {
 		return h.finish(c, res)
 	}
 	f := pc.Flow
-	l, err := h.links.TakeLinkAttempt(ctx, f.LinkID, f.Attempt)
+	take := h.links.TakeLinkAttempt
+	if f.Then {
+		take = h.links.TakeThenAttempt
+	}
+	l, err := take(ctx, f.LinkID, f.Attempt)
 	if isNotFound(err) {
 		return h.checkTaken(c, f)
 	}
@@ -111,19 +115,31 @@ func (h *Handler) consentCheck(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v.Secret = f.Secret
+	v.Secret, v.Then = f.Secret, f.Then
 	rc, ok := h.conns.Connector(f.Connector).(connectors.RedirectConnector)
-	if !ok {
+	if !ok || f.Connector != v.stepConnector() {
 		return echo.ErrNotFound
 	}
 	grant, err := rc.HandleCallback(ctx, h.callbackURL(f.Connector), pc.Query, f.Verifier)
 	if err != nil {
 		// Refused before any grant: nothing to withdraw.
 		reason := callbackReason(err)
-		h.conns.FailLink(ctx, l, reason, "", err, c.RealIP())
-		return h.finish(c, h.newResult(v, connections.Outcome{Reason: reason}, false))
+		h.failStep(c, l, v.Then, reason, "", err)
+		r := h.newResult(v, connections.Outcome{Reason: reason}, false)
+		h.withSteps(c, &r, v, false)
+		return h.finish(c, r)
 	}
 	return h.approve(c, v, grant, "")
+}
+
+// failStep records why the attempt at l's first step, or (then) its
+// second, failed.
+func (h *Handler) failStep(c echo.Context, l *db.ConsentLink, then bool, reason, detail string, cause error) {
+	if then {
+		h.conns.FailThen(c.Request().Context(), l, reason, detail, cause, c.RealIP())
+		return
+	}
+	h.conns.FailLink(c.Request().Context(), l, reason, detail, cause, c.RealIP())
 }
 
 // takeCheck reads and spends the answer the callback left for the check;
@@ -135,7 +151,7 @@ func (h *Handler) takeCheck(c echo.Context) (pc pendingCheck, res result, ok boo
 		return pc, h.noLink("no_flow", ""), false
 	}
 	if h.now().Sub(time.Unix(pc.Flow.Started, 0)) > flowMaxAge {
-		return pc, h.tooLate(c, pc.Flow.LinkID), false
+		return pc, h.tooLate(c, pc.Flow), false
 	}
 	return pc, res, true
 }
@@ -150,11 +166,16 @@ func (h *Handler) checkTaken(c echo.Context, f flow) error {
 	if err != nil {
 		return h.finish(c, h.noLink("no_flow", ""))
 	}
-	if st := l.State(h.now()); f.Secret == "" || st != db.LinkLoginStarted && st != db.LinkApproved {
+	st := l.State(h.now())
+	if f.Then {
+		st = l.ThenState(h.now())
+	}
+	if f.Secret == "" || st != db.LinkLoginStarted && st != db.LinkApproved {
 		v, err := h.visitOf(ctx, l)
 		if err != nil {
 			return h.finish(c, h.noLink("no_flow", ""))
 		}
+		v.Then = f.Then
 		return h.finish(c, h.unusable(v))
 	}
 	noStore(c)
@@ -168,7 +189,8 @@ func (h *Handler) checkTaken(c echo.Context, f flow) error {
 // named themselves on the key form; "" for the upstream's word.
 func (h *Handler) approve(c echo.Context, v visit, grant connectors.Grant, approver string) error {
 	ctx := c.Request().Context()
-	out, err := h.conns.Approve(ctx, connections.Approval{Link: v.Link, Company: v.Company, Grant: grant, RemoteIP: c.RealIP(), Approver: approver})
+	out, err := h.conns.Approve(ctx, connections.Approval{Link: v.Link, Company: v.Company, Grant: grant, RemoteIP: c.RealIP(), Approver: approver,
+		Then: v.Then})
 	if err != nil {
 		return err
 	}
@@ -182,17 +204,20 @@ func (h *Handler) approve(c echo.Context, v visit, grant connectors.Grant, appro
 		v.Link, v.Secret = l, ""
 		return h.finish(c, h.unusable(v))
 	}
-	return h.finish(c, h.newResult(v, out, true))
+	r := h.newResult(v, out, true)
+	h.withSteps(c, &r, v, true)
+	return h.finish(c, r)
 }
 
 // tooLate is the result of a flow that outlived flowMaxAge: why its link
 // cannot go on, or, when it could, that the approver should start again.
-func (h *Handler) tooLate(c echo.Context, linkID int64) result {
-	v, err := h.visit(c.Request().Context(), linkID)
+func (h *Handler) tooLate(c echo.Context, f flow) result {
+	v, err := h.visit(c.Request().Context(), f.LinkID)
 	if err != nil {
 		return h.noLink("no_flow", "")
 	}
-	reason := standing(v.Link, h.now())
+	v.Then = f.Then
+	reason := standing(v, h.now())
 	if reason == "replayed" {
 		reason = "no_flow"
 	}

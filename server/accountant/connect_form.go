@@ -88,7 +88,7 @@ func (h *Handler) submitConnect(c echo.Context) error {
 		return err
 	}
 	cc := h.keyConnector(v.Link)
-	if cc == nil {
+	if cc == nil || v.Then {
 		return h.startConsent(c, v)
 	}
 	page, values, sent := h.readKeys(c, cc, h.consentPage(v))

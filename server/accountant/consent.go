@@ -32,6 +32,8 @@ type flow struct {
 	Attempt   string `json:"a"`
 	// Secret lets the result page offer "try again" with the same link.
 	Secret string `json:"k"`
+	// Then: the flow is of the link's second step (steps.go).
+	Then bool `json:"th,omitempty"`
 	// Started bounds the flow's age: the cookie codec's own limit is the
 	// session's, far longer than a login at the upstream may take.
 	Started int64 `json:"t"`
@@ -56,6 +58,9 @@ type consentPage struct {
 	Connector string
 	// Asker is who asks for access and how to reach them.
 	Asker asker
+	// Steps are the link's two steps and what each grants; nil for a
+	// link of one.
+	Steps []stepLine
 }
 
 func (p consentPage) connector() string { return p.Connector }
@@ -95,6 +100,10 @@ func (h *Handler) openLink(c echo.Context) (v visit, ok bool, err error) {
 	now := h.now()
 	state := l.State(now)
 	switch {
+	case state == db.LinkConnected && l.ThenUsable(now) && v.Company.Active:
+		// Half done: the link goes on with its second step.
+		v.Then = true
+		return v, true, nil
 	case state == db.LinkConnected && now.Before(l.ExpiresAt):
 		// A used link shows what it did until it would have expired; after
 		// that a forwarded link no longer names the approver.
@@ -120,6 +129,10 @@ func (h *Handler) showConnect(c echo.Context) error {
 	if !ok || err != nil {
 		return err
 	}
+	if v.Then {
+		// The first step is done: its result, and the second's button.
+		return h.renderDone(c, v)
+	}
 	if err := h.links.MarkLinkOpened(c.Request().Context(), v.Link.ID); err != nil {
 		return err
 	}
@@ -127,32 +140,38 @@ func (h *Handler) showConnect(c echo.Context) error {
 		page, _, _ := h.readKeys(c, cc, h.consentPage(v))
 		return h.renderKeyForm(c, http.StatusOK, page)
 	}
-	return h.render(c, http.StatusOK, "consent", h.ct(c, v.Link.Connector, "consent.title"), h.consentPage(v))
+	page := h.consentPage(v)
+	page.Steps = h.words(c, h.steps(v.Link, false))
+	return h.render(c, http.StatusOK, "consent", h.ct(c, v.Link.Connector, "consent.title"), page)
 }
 
 // startConsent is "give permission" (submitConnect, a POST, so that no
 // link scanner can start a login): a fresh flow sealed in the browser,
 // then off to the upstream.
 func (h *Handler) startConsent(c echo.Context, v visit) error {
-	l := v.Link
-	rc, ok := h.conns.Connector(l.Connector).(connectors.RedirectConnector)
+	l, name := v.Link, v.stepConnector()
+	rc, ok := h.conns.Connector(name).(connectors.RedirectConnector)
 	if !ok {
-		return fmt.Errorf("connector %q cannot redirect: %w", l.Connector, echo.ErrNotFound)
+		return fmt.Errorf("connector %q cannot redirect: %w", name, echo.ErrNotFound)
 	}
-	f := flow{LinkID: l.ID, Connector: l.Connector, State: randomToken(32), Verifier: oauth2.GenerateVerifier(), Attempt: randomToken(32),
-		Secret: v.Secret, Started: h.now().Unix()}
+	f := flow{LinkID: l.ID, Connector: name, State: randomToken(32), Verifier: oauth2.GenerateVerifier(), Attempt: randomToken(32),
+		Secret: v.Secret, Then: v.Then, Started: h.now().Unix()}
 	var loginURL string
 	var err error
 	if ll, ok := rc.(connectors.LocalizedLogin); ok {
 		// The upstream's page in the language of the consent page.
-		loginURL, err = ll.LoginURLIn(h.callbackURL(l.Connector), f.State, f.Verifier, h.portal.Lang(c))
+		loginURL, err = ll.LoginURLIn(h.callbackURL(name), f.State, f.Verifier, h.portal.Lang(c))
 	} else {
-		loginURL, err = rc.LoginURL(h.callbackURL(l.Connector), f.State, f.Verifier)
+		loginURL, err = rc.LoginURL(h.callbackURL(name), f.State, f.Verifier)
 	}
 	if err != nil {
 		return err
 	}
-	if err := h.links.StartLinkLogin(c.Request().Context(), l.ID, f.Attempt); err != nil {
+	start := h.links.StartLinkLogin
+	if v.Then {
+		start = h.links.StartThenLogin
+	}
+	if err := start(c.Request().Context(), l.ID, f.Attempt); err != nil {
 		return err
 	}
 	if err := h.cookies.Set(c, flowCookie, f, flowMaxAge); err != nil {

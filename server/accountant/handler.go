@@ -39,6 +39,9 @@ type LinkStore interface {
 	MarkLinkOpened(ctx context.Context, id int64) error
 	StartLinkLogin(ctx context.Context, id int64, attempt string) error
 	TakeLinkAttempt(ctx context.Context, id int64, attempt string) (*db.ConsentLink, error)
+	// The same of the link's second step (steps.go).
+	StartThenLogin(ctx context.Context, id int64, attempt string) error
+	TakeThenAttempt(ctx context.Context, id int64, attempt string) (*db.ConsentLink, error)
 }
 
 var _ LinkStore = (*db.DB)(nil)

@@ -49,6 +49,12 @@ type result struct {
 	// ShareURL is the link itself, offered to pass on to a colleague where
 	// trying again oneself cannot help (set by showConsentResult).
 	ShareURL string `json:"-"`
+	// Steps are the lines of a link of two steps, each where it stands;
+	// Next is the link's secret when the page offers to start the second
+	// step, of connector Then (steps.go).
+	Steps []stepLine `json:"st,omitempty"`
+	Next  string     `json:"nx,omitempty"`
+	Then  string     `json:"th,omitempty"`
 }
 
 func (r result) connector() string { return r.Connector }
@@ -65,7 +71,7 @@ func (r result) country() string   { return r.Country }
 func (h *Handler) newResult(v visit, out connections.Outcome, granted bool) result {
 	l, co := v.Link, v.Company
 	r := result{Company: co.Name, CompanyOrg: co.OrgNumber, Expected: l.ExpectedOrgNumber, Retry: v.Secret, Firm: h.firm.Name,
-		Connector: l.Connector, Country: co.Country, LinkExpires: l.ExpiresAt, Asker: v.Asker,
+		Connector: v.stepConnector(), Country: co.Country, LinkExpires: l.ExpiresAt, Asker: v.Asker,
 		Reason: out.Reason, Areas: out.Areas, Got: out.Seen.Name, GotOrg: out.Seen.OrgNumber, OldGrantKept: out.OldGrantKept}
 	switch conn := out.Connection; {
 	case out.Reason == "used":
@@ -104,13 +110,18 @@ func (h *Handler) noLink(reason, connector string) result {
 // where the link stands. Its secret offers no "try again".
 func (h *Handler) unusable(v visit) result {
 	v.Secret = ""
-	return h.newResult(v, connections.Outcome{Reason: standing(v.Link, h.now())}, false)
+	return h.newResult(v, connections.Outcome{Reason: standing(v, h.now())}, false)
 }
 
-// standing is why l can take no answer at now: "replayed" when nothing
-// but this answer is wrong (its attempt was taken already).
-func standing(l *db.ConsentLink, now time.Time) string {
-	switch l.State(now) {
+// standing is why v's step of its link can take no answer at now:
+// "replayed" when nothing but this answer is wrong (its attempt was taken
+// already).
+func standing(v visit, now time.Time) string {
+	st := v.Link.State(now)
+	if v.Then {
+		st = v.Link.ThenState(now)
+	}
+	switch st {
 	case db.LinkExpired:
 		return "expired"
 	case db.LinkRevoked:
@@ -129,7 +140,10 @@ func (h *Handler) renderDone(c echo.Context, v visit) error {
 	if err == nil && conn.LinkID == v.Link.ID {
 		out.Connection = conn
 	}
+	v.Then = false // the page is the first step's, whichever comes next
 	r := h.newResult(v, out, false)
+	h.withSteps(c, &r, v, true)
+	r.Steps = h.words(c, r.Steps)
 	return h.render(c, http.StatusOK, "consent_result", h.ct(c, r.Connector, "result.title"), r)
 }
 
@@ -178,6 +192,7 @@ func (h *Handler) showConsentResult(c echo.Context) error {
 	if shareReasons[r.Reason] && r.Retry != "" && h.now().Before(r.LinkExpires) {
 		r.ShareURL = h.absURL("/connect/" + r.Retry)
 	}
+	r.Steps = h.words(c, r.Steps)
 	status := http.StatusOK
 	if !r.OK {
 		status = http.StatusBadRequest

@@ -18,6 +18,8 @@ type visit struct {
 	Company *db.Company
 	Asker   asker
 	Secret  string
+	// Then: the request works on the link's second step (steps.go).
+	Then bool
 }
 
 // visitOf reads what a request shows of l, a link it has just read (by

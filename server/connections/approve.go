@@ -25,6 +25,17 @@ type Approval struct {
 	// asks: pasted keys name no person, and a connector's Check names at
 	// most the API identifier). "" takes the upstream's name for its user.
 	Approver string
+	// Then: the grant is for the link's second step, a connection of its
+	// ThenConnector beside the one its first step made.
+	Then bool
+}
+
+// connector is the connector a's grant is for.
+func (a Approval) connector() string {
+	if a.Then {
+		return a.Link.ThenConnector
+	}
+	return a.Link.Connector
 }
 
 // Outcome is what an approval came to.
@@ -53,7 +64,7 @@ type Outcome struct {
 // A refusal is an Outcome with a Reason (recorded on the link); err is for
 // faults of Bilag's own.
 func (s *Service) Approve(ctx context.Context, a Approval) (Outcome, error) {
-	l, name := a.Link, a.Link.Connector
+	l, name := a.Link, a.connector()
 	var out Outcome
 	// kept: the grant is stored as the company's connection. Every other
 	// way out of here withdraws it, refusal or fault alike.
@@ -71,13 +82,13 @@ func (s *Service) Approve(ctx context.Context, a Approval) (Outcome, error) {
 		return out, err
 	}
 	a.Company = co
-	if err := s.db.ApproveLink(ctx, l.ID); err != nil {
+	if err := s.approveLink(ctx, a); err != nil {
 		return out, err
 	}
 	verdict, err := s.check(ctx, a)
 	if err != nil {
 		out.Reason = UpstreamReason(err)
-		s.failLink(ctx, l, out.Reason, "", a.Approver, err, a.RemoteIP)
+		s.failStep(ctx, a.Then, l, out.Reason, "", a.Approver, err, a.RemoteIP)
 		return out, nil
 	}
 	if a.Approver != "" {
@@ -91,12 +102,12 @@ func (s *Service) Approve(ctx context.Context, a Approval) (Outcome, error) {
 				out.Areas = append(out.Areas, p.Area)
 			}
 		}
-		s.failLink(ctx, l, out.Reason, strings.Join(out.Areas, ", "), verdict.Approver, nil, a.RemoteIP)
+		s.failStep(ctx, a.Then, l, out.Reason, strings.Join(out.Areas, ", "), verdict.Approver, nil, a.RemoteIP)
 		return out, nil
 	}
 	if !orgnr.Equal(a.Company.Country, a.Company.OrgNumber, verdict.Company.OrgNumber) {
 		out.Reason = "org_mismatch"
-		s.failLink(ctx, l, out.Reason, verdict.Company.Name+" "+verdict.Company.OrgNumber, verdict.Approver, nil, a.RemoteIP)
+		s.failStep(ctx, a.Then, l, out.Reason, verdict.Company.Name+" "+verdict.Company.OrgNumber, verdict.Approver, nil, a.RemoteIP)
 		return out, nil
 	}
 	conn := &db.Connection{CompanyID: a.Company.ID, Connector: name, ExternalID: verdict.Company.ExternalID,
@@ -158,10 +169,18 @@ func (s *Service) recordReplaced(ctx context.Context, conn *db.Connection, l *db
 		Target: conn.Connector, Detail: detail, RemoteIP: remoteIP})
 }
 
+// approveLink records that the approver said yes to a's step of its link.
+func (s *Service) approveLink(ctx context.Context, a Approval) error {
+	if a.Then {
+		return s.db.ApproveThen(ctx, a.Link.ID)
+	}
+	return s.db.ApproveLink(ctx, a.Link.ID)
+}
+
 // check asks the connector what the grant reaches. A connector without
 // checks can only be taken at its word: the company is the link's.
 func (s *Service) check(ctx context.Context, a Approval) (connectors.Verdict, error) {
-	ch, ok := s.connectors[a.Link.Connector].(connectors.Checker)
+	ch, ok := s.connectors[a.connector()].(connectors.Checker)
 	if !ok {
 		return connectors.Verdict{Company: connectors.Company{Name: a.Company.Name, OrgNumber: a.Company.OrgNumber, Country: a.Company.Country}}, nil
 	}
@@ -189,19 +208,34 @@ func (s *Service) FailLinkBy(ctx context.Context, l *db.ConsentLink, reason, det
 	s.failLink(ctx, l, reason, detail, approver, cause, remoteIP)
 }
 
+// FailThen is FailLink for the link's second step: the first step's
+// connection stands.
+func (s *Service) FailThen(ctx context.Context, l *db.ConsentLink, reason, detail string, cause error, remoteIP string) {
+	s.failStep(ctx, true, l, reason, detail, "", cause, remoteIP)
+}
+
 // failLink is FailLink naming the approver, when the upstream said who
 // tried.
 func (s *Service) failLink(ctx context.Context, l *db.ConsentLink, reason, detail, approver string, cause error, remoteIP string) {
-	if err := s.db.FailLink(ctx, l.ID, reason, detail); err != nil {
-		s.log.Error("record consent failure", "link_id", l.ID, "err", err)
+	s.failStep(ctx, false, l, reason, detail, approver, cause, remoteIP)
+}
+
+// failStep is failLink for the link's first step, or (then) its second.
+func (s *Service) failStep(ctx context.Context, then bool, l *db.ConsentLink, reason, detail, approver string, cause error, remoteIP string) {
+	record, target := s.db.FailLink, l.Connector
+	if then {
+		record, target = s.db.FailThen, l.ThenConnector
 	}
-	attrs := []any{"link_id", l.ID, "company_id", l.CompanyID, "reason", reason}
+	if err := record(ctx, l.ID, reason, detail); err != nil {
+		s.log.Error("record consent failure", "link_id", l.ID, "second_step", then, "err", err)
+	}
+	attrs := []any{"link_id", l.ID, "company_id", l.CompanyID, "connector", target, "reason", reason}
 	if cause != nil {
 		attrs = append(attrs, "err", cause)
 	}
 	s.log.Info("consent failed", attrs...)
 	_ = s.db.Audit(ctx, db.AuditEvent{Action: db.AuditConnectFailed, CompanyID: &l.CompanyID, Actor: linkActor(l),
-		Target: l.Connector, Detail: reason + " " + detail, RemoteIP: remoteIP})
+		Target: target, Detail: reason + " " + detail, RemoteIP: remoteIP})
 	s.notify(ctx, Event{Kind: db.NotifyLinkFailed, CompanyID: l.CompanyID, Link: l, Approver: approver, Reason: reason, Detail: detail})
 }
 

@@ -30,6 +30,11 @@ type Options struct {
 	// Countries are the ISO 3166-1 countries each connector's system serves,
 	// by connector name; a connector without an entry is offered nowhere.
 	Countries map[string][]string
+	// Companions name, by connector, the connector a consent link may
+	// approve after it as its second step (e-conomic's export after its
+	// reading); a pair one of whose connectors is not in Connectors is
+	// dropped. A companion is offered only as a second step.
+	Companions map[string]string
 	// Cache keeps opened documents (on disk, or in an object store shared
 	// by instances); nil disables caching.
 	Cache doccache.Store
@@ -52,6 +57,7 @@ type Service struct {
 	rows       connectionRows
 	connectors map[string]connectors.Connector
 	countries  map[string][]string
+	companions map[string]string
 	cache      doccache.Store
 	metrics    *metrics.Metrics
 	log        *slog.Logger
@@ -93,6 +99,12 @@ func New(opt Options) (*Service, error) {
 	}
 	s := &Service{db: opt.DB, rows: opt.DB, connectors: opt.Connectors, countries: opt.Countries, cache: opt.Cache, metrics: opt.Metrics, log: opt.Logger, now: opt.Now,
 		prefetch: opt.Prefetch.withDefaults(), prefetching: make(map[int64]*prefetchRun)}
+	s.companions = map[string]string{}
+	for name, then := range opt.Companions {
+		if opt.Connectors[name] != nil && opt.Connectors[then] != nil && then != name {
+			s.companions[name] = then
+		}
+	}
 	s.SetNotifier(opt.Notifier)
 	s.bg, s.bgcancel = context.WithCancel(context.Background())
 	return s, nil
@@ -111,12 +123,27 @@ func (s *Service) Wait() { s.wg.Wait() }
 // Connector is the registered connector of that name, nil when there is none.
 func (s *Service) Connector(name string) connectors.Connector { return s.connectors[name] }
 
+// Companion is the connector a link for name may approve as its second
+// step, "" for none.
+func (s *Service) Companion(name string) string { return s.companions[name] }
+
+// isCompanion reports whether name is another connector's companion.
+func (s *Service) isCompanion(name string) bool {
+	for _, then := range s.companions {
+		if then == name {
+			return true
+		}
+	}
+	return false
+}
+
 // Offered names the connectors a company of country may be connected
-// through, in name order.
+// through, in name order. A companion is not among them: it is approved
+// as the second step of a link for its connector.
 func (s *Service) Offered(country string) []string {
 	var out []string
 	for name := range s.connectors {
-		if slices.Contains(s.countries[name], country) {
+		if slices.Contains(s.countries[name], country) && !s.isCompanion(name) {
 			out = append(out, name)
 		}
 	}
