@@ -32,21 +32,21 @@ func (s *Server) ttlOptions() []ttlOption {
 }
 
 type linkView struct {
-	ID          int64
-	State       string
+	ID    int64
+	State string
 	// Then is a link of two steps' second connector; ThenState where its
 	// step stands (db.ConsentLink.ThenState), ThenReason why it failed,
 	// in words, ThenLine all of it in a line. A half-done approval shows
 	// on its own line.
 	Then, ThenState, ThenReason, ThenLine string
-	Reason      string
-	Next        string
-	ExpectedOrg string
-	CreatedAt   time.Time
-	ExpiresAt   time.Time
-	Revocable   bool
-	SentTo      string
-	Approver    string
+	Reason                                string
+	Next                                  string
+	ExpectedOrg                           string
+	CreatedAt                             time.Time
+	ExpiresAt                             time.Time
+	Revocable                             bool
+	SentTo                                string
+	Approver                              string
 }
 
 func (s *Server) linkView(c echo.Context, l *db.ConsentLink) linkView {
