@@ -644,7 +644,7 @@ func (e *env) linkOf(t *testing.T, link string) *db.ConsentLink {
 	return l
 }
 
-var checkingRe = regexp.MustCompile(`<meta http-equiv="refresh" content="0;url=(/oauth/[a-z]+/check)">`)
+var checkingRe = regexp.MustCompile(`<meta http-equiv="refresh" content="0;url=(/oauth/[a-z-]+/check)">`)
 
 // checkingTarget is where the "checking permissions" page moves on to.
 func checkingTarget(t *testing.T, r *response) string {
