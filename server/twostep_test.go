@@ -92,7 +92,9 @@ func (b *browser) giveStep(link, connector, answer string) (string, *response) {
 }
 
 // stepForm is the result page's button that starts the second step.
-func stepForm(link string) string { return `<form method="post" action="/connect/` + secretOf(link) + `" class="consent-action">` }
+func stepForm(link string) string {
+	return `<form method="post" action="/connect/` + secretOf(link) + `" class="consent-action">`
+}
 
 // TestTwoStepLink: the analyst asks for read and export; the consent page
 // lists both steps and what each grants; the first step's result shows its
