@@ -134,3 +134,14 @@ func TestSandboxCommandNamesItsConnectors(t *testing.T) {
 		t.Errorf("stderr = %q, want it to name the unknown connector and the ones there are", stderr.String())
 	}
 }
+
+// e-conomic's export is its reading's companion (issue 26): a link for
+// e-conomic may ask for it as its second step, once the export's row is
+// registered.
+func TestEconomicCompanion(t *testing.T) {
+	for _, u := range upstreams() {
+		if u.name == "economic" && u.companion != "economic-export" {
+			t.Errorf("economic's companion = %q, want economic-export", u.companion)
+		}
+	}
+}
