@@ -120,6 +120,15 @@ func (s *Server) linkCopyOf(ctx context.Context, co *db.Company, l *db.ConsentLi
 func (s *Server) linkMessage(lang string, co *db.Company, l *db.ConsentLink, url, sender string) string {
 	system := s.connectorName(lang, l.Connector)
 	access := s.views.TranslateFor(lang, l.Connector, "accountant.access")
+	if then := l.ThenConnector; then != "" {
+		// A link of two steps promises its second step too, in the
+		// companion's words when it has them (as the consent page does).
+		thenAccess := s.views.Translate(lang, "accountant.then.access")
+		if s.views.HasText(then + ".accountant.access") {
+			thenAccess = s.views.TranslateFor(lang, then, "accountant.access")
+		}
+		access += " " + s.views.Translate(lang, "share.then", s.connectorName(lang, then), thenAccess)
+	}
 	return s.views.TranslateFor(lang, l.Connector, "share.message", s.firm, genitive(lang, co.Name), system, url, s.linkExpiry(lang, l.ExpiresAt, co.Country), sender, access)
 }
 

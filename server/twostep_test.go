@@ -110,6 +110,10 @@ func TestTwoStepLink(t *testing.T) {
 	if l := e.linkOf(t, link); l.Connector != "fake" || l.ThenConnector != "fake-export" {
 		t.Fatalf("link = %s then %q, want fake then fake-export", l.Connector, l.ThenConnector)
 	}
+	// The link's message promises both steps, the second in its own words.
+	if page := analyst.get("/companies/" + itoa(e.fj.ID)); !strings.Contains(html.UnescapeString(page.Body), tr("share.then", "fake-export", exportAccess)) {
+		t.Errorf("the link's message does not name its second step")
+	}
 
 	acc := e.browser()
 	consent := acc.get(link)
