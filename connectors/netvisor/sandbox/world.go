@@ -27,7 +27,7 @@ type Org struct {
 
 // NVCustomer is a customer of the company's customer register.
 type NVCustomer struct {
-	Key              int
+	Key               int
 	Code, Name, OrgNr string
 }
 
