@@ -353,6 +353,6 @@ func (c *Connector) ExampleInvoice() connectors.Invoice {
 			{Text: "Asennustyö", Quantity: d("6"), UnitPrice: d("62.50"), VATCode: "25.5", ProductNumber: "ASENNUS", SalesAccount: "3000",
 				Extensions: extensionOf(LineExt{UnitName: "h"})},
 		},
-		Extensions: extensionOf(InvoiceExt{ReferenceNumber: "12013", OurReference: "Aino Saaristo", YourReference: "Mikko Koivisto"}),
+		Extensions: extensionOf(InvoiceExt{ReferenceNumber: "12014", OurReference: "Aino Saaristo", YourReference: "Mikko Koivisto"}),
 	}
 }
