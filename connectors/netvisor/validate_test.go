@@ -83,7 +83,9 @@ func TestValidationRules(t *testing.T) {
 			withExt(i, func(e *InvoiceExt) { e.CustomerNetvisorKey, e.CustomerCode = "11", "1001" })
 		}, 0, extField + ".customerNetvisorKey", fGivenTwice},
 		{"reference check digit", func(i *connectors.Invoice) { withExt(i, func(e *InvoiceExt) { e.ReferenceNumber = "12013" }) }, 0, extField + ".referenceNumber", fReference},
-		{"RF reference", func(i *connectors.Invoice) { withExt(i, func(e *InvoiceExt) { e.ReferenceNumber = "RF18 5390 0754 7034" }) }, 0, "", ""},
+		{"RF reference", func(i *connectors.Invoice) {
+			withExt(i, func(e *InvoiceExt) { e.ReferenceNumber = "RF18 5390 0754 7034" })
+		}, 0, "", ""},
 		{"currency", func(i *connectors.Invoice) { i.Customer.Currency = "eur" }, 0, "customer.currency", fCurrency},
 		{"price type", func(i *connectors.Invoice) { withExt(i, func(e *InvoiceExt) { e.PriceType = "netvisor" }) }, 0, extField + ".priceType", fPriceType},
 		{"gross price type", func(i *connectors.Invoice) { withExt(i, func(e *InvoiceExt) { e.PriceType = "gross" }) }, 0, "", ""},
@@ -96,13 +98,25 @@ func TestValidationRules(t *testing.T) {
 		}, 0, "", ""},
 		{"overdue rate over 100", func(i *connectors.Invoice) { withExt(i, func(e *InvoiceExt) { e.OverrideRateOfOverdue = decp("101") }) }, 0, extField + ".overrideRateOfOverdue", fPercent},
 		{"order number digits", func(i *connectors.Invoice) { withExt(i, func(e *InvoiceExt) { e.OrderNumber = "A1" }) }, 0, extField + ".orderNumber", fDigits},
-		{"free text over 500", func(i *connectors.Invoice) { withExt(i, func(e *InvoiceExt) { e.FreeTextBeforeLines = string(make([]rune, 501)) }) }, 0, extField + ".freeTextBeforeLines", fTooLong},
-		{"our reference over 200", func(i *connectors.Invoice) { withExt(i, func(e *InvoiceExt) { e.OurReference = string(make([]rune, 201)) }) }, 0, extField + ".ourReference", fTooLong},
-		{"agreement over 35", func(i *connectors.Invoice) { withExt(i, func(e *InvoiceExt) { e.AgreementIdentifier = string(make([]rune, 36)) }) }, 0, extField + ".agreementIdentifier", fTooLong},
-		{"private comment leaves room for the mark", func(i *connectors.Invoice) { withExt(i, func(e *InvoiceExt) { e.PrivateComment = string(make([]rune, 480)) }) }, 0, extField + ".privateComment", fTooLong},
+		{"free text over 500", func(i *connectors.Invoice) {
+			withExt(i, func(e *InvoiceExt) { e.FreeTextBeforeLines = string(make([]rune, 501)) })
+		}, 0, extField + ".freeTextBeforeLines", fTooLong},
+		{"our reference over 200", func(i *connectors.Invoice) {
+			withExt(i, func(e *InvoiceExt) { e.OurReference = string(make([]rune, 201)) })
+		}, 0, extField + ".ourReference", fTooLong},
+		{"agreement over 35", func(i *connectors.Invoice) {
+			withExt(i, func(e *InvoiceExt) { e.AgreementIdentifier = string(make([]rune, 36)) })
+		}, 0, extField + ".agreementIdentifier", fTooLong},
+		{"private comment leaves room for the mark", func(i *connectors.Invoice) {
+			withExt(i, func(e *InvoiceExt) { e.PrivateComment = string(make([]rune, 480)) })
+		}, 0, extField + ".privateComment", fTooLong},
 		{"text outside ISO-8859-15", func(i *connectors.Invoice) { withExt(i, func(e *InvoiceExt) { e.YourReference = "Łukasz" }) }, 0, extField + ".yourReference", fLatin9},
-		{"euro sign and Finnish letters", func(i *connectors.Invoice) { withExt(i, func(e *InvoiceExt) { e.YourReference = "Äänekoski 5 €, Šolta" }) }, 0, "", ""},
-		{"unknown extension field", func(i *connectors.Invoice) { i.Extensions = connectors.Extensions{Name: json.RawMessage(`{"deliveryChannel":"email"}`)} }, 0, extField, fExtension},
+		{"euro sign and Finnish letters", func(i *connectors.Invoice) {
+			withExt(i, func(e *InvoiceExt) { e.YourReference = "Äänekoski 5 €, Šolta" })
+		}, 0, "", ""},
+		{"unknown extension field", func(i *connectors.Invoice) {
+			i.Extensions = connectors.Extensions{Name: json.RawMessage(`{"deliveryChannel":"email"}`)}
+		}, 0, extField, fExtension},
 		{"no lines", func(i *connectors.Invoice) { i.Lines = nil }, 0, "lines", fNoLines},
 		{"product link required", func(i *connectors.Invoice) { i.Lines[1].ProductNumber = "" }, 2, "productNumber", fRequired},
 		{"product by key", func(i *connectors.Invoice) {
@@ -121,9 +135,15 @@ func TestValidationRules(t *testing.T) {
 			}
 		}, 0, "", ""},
 		{"sales account digits", func(i *connectors.Invoice) { i.Lines[0].SalesAccount = "3000A" }, 1, "salesAccount", fDigits},
-		{"line free text over 255", func(i *connectors.Invoice) { withLineExt(i, 0, func(e *LineExt) { e.FreeText = string(make([]rune, 256)) }) }, 1, extField + ".freeText", fTooLong},
-		{"unit name over 14", func(i *connectors.Invoice) { withLineExt(i, 1, func(e *LineExt) { e.UnitName = "tuntia tuntia tuntia" }) }, 2, extField + ".unitName", fTooLong},
-		{"discount over 100", func(i *connectors.Invoice) { withLineExt(i, 0, func(e *LineExt) { e.DiscountPercentage = decp("120") }) }, 1, extField + ".discountPercentage", fPercent},
+		{"line free text over 255", func(i *connectors.Invoice) {
+			withLineExt(i, 0, func(e *LineExt) { e.FreeText = string(make([]rune, 256)) })
+		}, 1, extField + ".freeText", fTooLong},
+		{"unit name over 14", func(i *connectors.Invoice) {
+			withLineExt(i, 1, func(e *LineExt) { e.UnitName = "tuntia tuntia tuntia" })
+		}, 2, extField + ".unitName", fTooLong},
+		{"discount over 100", func(i *connectors.Invoice) {
+			withLineExt(i, 0, func(e *LineExt) { e.DiscountPercentage = decp("120") })
+		}, 1, extField + ".discountPercentage", fPercent},
 		{"dimension item required", func(i *connectors.Invoice) {
 			withLineExt(i, 0, func(e *LineExt) { e.Dimensions = []Dimension{{Name: "Projekti"}} })
 		}, 1, extField + ".dimensions.0.item", fRequired},
@@ -167,10 +187,14 @@ func TestValidationRules(t *testing.T) {
 			})
 		}, 0, extField + ".attachments.0.fileName", fTooLong},
 		{"attachment mime type", func(i *connectors.Invoice) {
-			withExt(i, func(e *InvoiceExt) { e.Attachments = []Attachment{{MimeType: "png", Description: "Kuva", FileName: "a.png", Data: []byte{1}}} })
+			withExt(i, func(e *InvoiceExt) {
+				e.Attachments = []Attachment{{MimeType: "png", Description: "Kuva", FileName: "a.png", Data: []byte{1}}}
+			})
 		}, 0, extField + ".attachments.0.mimeType", fMimeType},
 		{"attachment data required", func(i *connectors.Invoice) {
-			withExt(i, func(e *InvoiceExt) { e.Attachments = []Attachment{{MimeType: "image/png", Description: "Kuva", FileName: "a.png"}} })
+			withExt(i, func(e *InvoiceExt) {
+				e.Attachments = []Attachment{{MimeType: "image/png", Description: "Kuva", FileName: "a.png"}}
+			})
 		}, 0, extField + ".attachments.0.data", fRequired},
 		{"printbydefault with finvoice", func(i *connectors.Invoice) {
 			withExt(i, func(e *InvoiceExt) {

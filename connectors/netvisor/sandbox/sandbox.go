@@ -246,11 +246,15 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.inFlight[org] = true
 	s.mu.Unlock()
-	defer func() {
-		s.mu.Lock()
-		delete(s.inFlight, org)
-		s.mu.Unlock()
-	}()
+	var done sync.Once
+	release := func() {
+		done.Do(func() {
+			s.mu.Lock()
+			delete(s.inFlight, org)
+			s.mu.Unlock()
+		})
+	}
+	defer release()
 	if injected != "" {
 		writeFailure(w, req.codes, injected, "Injected failure")
 		return
@@ -260,6 +264,9 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// The request is acted on, then the connection drops before
 		// the answer: what a client sees of a lost answer.
 		s.route(discard{h: http.Header{}}, r, req)
+		// Done before the connection closes, so that the client's next
+		// request does not find this one still in flight.
+		release()
 		if hj, ok := w.(http.Hijacker); ok {
 			if conn, _, err := hj.Hijack(); err == nil {
 				conn.Close()
