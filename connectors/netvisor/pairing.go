@@ -235,12 +235,14 @@ func (c *Connector) PairingTables(ctx context.Context, g connectors.Grant, p con
 		}
 		vat.Rows = append(vat.Rows, row)
 	}
-	status := connectors.PairingRow{Key: SettingState, Label: "netvisor.pairing.setting.status", Value: p.Value(TableSetting, SettingState)}
+	status := connectors.PairingRow{Key: SettingState, Label: "pairing.setting.status", Value: p.Value(TableSetting, SettingState)}
 	if status.Value == "" {
 		status.Suggested = "open"
 	}
 	setting := connectors.PairingTable{Name: TableSetting, Rows: []connectors.PairingRow{status},
-		Options: []connectors.PairingOption{{Value: "open", Label: "netvisor.pairing.status.open"}, {Value: "unsent", Label: "netvisor.pairing.status.unsent"}}}
+		// The page shows an option's label as it is, not as a catalogue
+		// key: the seed's own codes say enough.
+		Options: []connectors.PairingOption{{Value: "open"}, {Value: "unsent"}}}
 	return []connectors.PairingTable{vat, setting}, nil
 }
 
