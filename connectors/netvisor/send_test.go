@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"bilag/connectors"
@@ -316,5 +317,41 @@ func TestPairingTables(t *testing.T) {
 	}
 	if statusOf(nil) != "open" || statusOf(pairing()) != "unsent" {
 		t.Error("statusOf")
+	}
+}
+
+// Sends from two instances keep to one request at a time per
+// organisation: the sandbox sees no overlap.
+func TestSendsOneAtATime(t *testing.T) {
+	e := newEnv(t)
+	e.cfg.Leases, e.cfg.Sleep = connectors.NewMemoryLeases(), yield
+	a, b := e.open(t, e.cfg), e.open(t, e.cfg)
+	g := e.grant(t)
+	errs := make(chan error, 8)
+	var wg sync.WaitGroup
+	for i := range 8 {
+		c := a
+		if i%2 == 1 {
+			c = b
+		}
+		wg.Go(func() {
+			inv := exampleInvoice()
+			inv.Number = strconv.Itoa(3000 + i)
+			_, err := c.SendInvoice(context.Background(), g, pairing(), inv)
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+	if n := e.sb.Overlaps(); n != 0 {
+		t.Errorf("%d overlapping requests", n)
+	}
+	if n := len(invoicesOf(e)); n != 10 {
+		t.Errorf("%d invoices, want 10", n)
 	}
 }
