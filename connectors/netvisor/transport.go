@@ -2,6 +2,7 @@ package netvisor
 
 import (
 	"bufio"
+	"bytes"
 	"cmp"
 	"context"
 	"errors"
@@ -214,7 +215,7 @@ func (c *Connector) call(ctx context.Context, cr credentials, resource string, p
 	u := requestURL(base, resource, params)
 	var ans *answer
 	err = connectors.Retry(ctx, c.cfg.Sleep, func(ctx context.Context) error {
-		a, err := c.once(ctx, cr, resource, u, stream)
+		a, err := c.once(ctx, cr, http.MethodGet, resource, u, nil, stream)
 		ans = a
 		return err
 	})
@@ -230,24 +231,33 @@ func (c *Connector) call(ctx context.Context, cr credentials, resource string, p
 }
 
 // once is one signed request and the reading of its status.
-func (c *Connector) once(ctx context.Context, cr credentials, resource, u string, stream bool) (*answer, error) {
+func (c *Connector) once(ctx context.Context, cr credentials, method, resource, u string, payload []byte, stream bool) (*answer, error) {
 	callCtx, cancel := context.WithCancelCause(ctx)
 	timer := time.AfterFunc(c.cfg.CallTimeout, func() { cancel(errCallTimeout) })
 	stop := func() { timer.Stop(); cancel(nil) }
-	req, err := http.NewRequestWithContext(callCtx, http.MethodGet, u, nil)
+	var rd io.Reader
+	if payload != nil {
+		rd = bytes.NewReader(payload)
+	}
+	req, err := http.NewRequestWithContext(callCtx, method, u, rd)
 	if err != nil {
 		stop()
 		return nil, fmt.Errorf("netvisor %s: build request: %w", resource, err)
 	}
 	c.sign(req.Header, cr, u)
+	if payload != nil {
+		// Resources – General: the XML is ISO-8859-15 and starts with
+		// <root>; the media type is not documented (inferred).
+		req.Header.Set("Content-Type", "text/xml; charset=ISO-8859-15")
+	}
 	start := time.Now()
 	resp, err := c.client.Do(req)
 	if err != nil {
-		c.observe(resource, 0, time.Since(start))
+		c.observe(method, resource, 0, time.Since(start))
 		stop()
 		return nil, transportError(ctx, callCtx, resource, err)
 	}
-	c.observe(resource, resp.StatusCode, time.Since(start))
+	c.observe(method, resource, resp.StatusCode, time.Since(start))
 	body := &watchedBody{ReadCloser: resp.Body}
 	br := bufio.NewReaderSize(utf8Body(body, resp.Header.Get("Content-Type")), 64<<10)
 	x := newXMLReader(br, c.limits)
@@ -354,9 +364,9 @@ func transportError(ctx, callCtx context.Context, resource string, err error) er
 	return fmt.Errorf("netvisor %s: %w: %w", resource, connectors.ErrUnavailable, err)
 }
 
-func (c *Connector) observe(resource string, status int, d time.Duration) {
+func (c *Connector) observe(method, resource string, status int, d time.Duration) {
 	if c.cfg.Observe != nil {
-		c.cfg.Observe("GET /"+resource, status, d)
+		c.cfg.Observe(method+" /"+resource, status, d)
 	}
 }
 

@@ -85,6 +85,7 @@ type Sandbox struct {
 	inFlight  map[string]bool // organisations with a request being answered
 	calls     map[string]int
 	failNext  map[string][]string
+	loseNext  map[string]int
 	overlaps  int
 }
 
@@ -95,7 +96,7 @@ func New(opts ...Option) *Sandbox {
 		partnerID: DefaultPartnerID, partnerKey: DefaultPartnerKey,
 		log: slog.New(slog.DiscardHandler), now: time.Now, largeSize: 200 << 20,
 		customers: map[string]*Customer{}, orgs: map[string]*Org{},
-		seen: map[string]bool{}, inFlight: map[string]bool{}, calls: map[string]int{}, failNext: map[string][]string{},
+		seen: map[string]bool{}, inFlight: map[string]bool{}, calls: map[string]int{}, failNext: map[string][]string{}, loseNext: map[string]int{},
 	}
 	for _, o := range opts {
 		o(s)
@@ -208,8 +209,13 @@ type request struct {
 
 func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	resource := strings.TrimPrefix(r.URL.Path, "/")
-	if r.Method != http.MethodGet || !strings.HasSuffix(resource, ".nv") || strings.Contains(resource, "/") {
+	if !strings.HasSuffix(resource, ".nv") || strings.Contains(resource, "/") {
 		http.NotFound(w, r)
+		return
+	}
+	if r.Method != methodOf(resource) {
+		// Inferred: Netvisor documents each resource's method only.
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
 	req, code, msg := s.authenticate(r, resource)
@@ -234,20 +240,68 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if q := s.failNext[resource]; len(q) > 0 {
 		injected, s.failNext[resource] = q[0], q[1:]
 	}
+	lose := s.loseNext[resource] > 0
+	if lose {
+		s.loseNext[resource]--
+	}
 	s.inFlight[org] = true
 	s.mu.Unlock()
-	defer func() {
-		s.mu.Lock()
-		delete(s.inFlight, org)
-		s.mu.Unlock()
-	}()
+	var done sync.Once
+	release := func() {
+		done.Do(func() {
+			s.mu.Lock()
+			delete(s.inFlight, org)
+			s.mu.Unlock()
+		})
+	}
+	defer release()
 	if injected != "" {
 		writeFailure(w, req.codes, injected, "Injected failure")
 		return
 	}
 	s.log.Debug("netvisor sandbox", "resource", resource, "organisation", org)
+	if lose {
+		// The request is acted on, then the connection drops before
+		// the answer: what a client sees of a lost answer.
+		s.route(discard{h: http.Header{}}, r, req)
+		// Done before the connection closes, so that the client's next
+		// request does not find this one still in flight.
+		release()
+		if hj, ok := w.(http.Hijacker); ok {
+			if conn, _, err := hj.Hijack(); err == nil {
+				conn.Close()
+				return
+			}
+		}
+		panic(http.ErrAbortHandler)
+	}
 	s.route(w, r, req)
 }
+
+// methodOf is the documented HTTP method of a resource (the seed's table):
+// the imports are POSTs, everything else (deletesalesinvoice.nv too) GET.
+func methodOf(resource string) string {
+	switch resource {
+	case "salesinvoice.nv", "updatesalesinvoicestatus.nv", "salesorderinvoicing.nv", "salesinvoicecomment.nv":
+		return http.MethodPost
+	}
+	return http.MethodGet
+}
+
+// LoseNextAnswer makes the next request for resource be acted on and its
+// answer never arrive (the connection closes).
+func (s *Sandbox) LoseNextAnswer(resource string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.loseNext[resource]++
+}
+
+// discard is a ResponseWriter that drops the answer.
+type discard struct{ h http.Header }
+
+func (d discard) Header() http.Header         { return d.h }
+func (d discard) Write(b []byte) (int, error) { return len(b), nil }
+func (d discard) WriteHeader(int)             {}
 
 // authenticate checks the headers and the MAC exactly as documented; a
 // failure is the code and message to answer.

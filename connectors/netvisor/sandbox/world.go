@@ -18,6 +18,35 @@ type Org struct {
 	Vouchers []*Voucher
 	Purchase map[int]*PurchaseInvoice
 	Sales    map[int]*SalesInvoice
+	// Customers and Products are the registers an import links to.
+	Customers []NVCustomer
+	Products  []Product
+	// Orders are sales orders salesorderinvoicing.nv delivers.
+	Orders map[int]*SalesOrder
+}
+
+// NVCustomer is a customer of the company's customer register.
+type NVCustomer struct {
+	Key               int
+	Code, Name, OrgNr string
+}
+
+// Product is a product of the company's product register.
+type Product struct {
+	Key        int
+	Code, Name string
+	// UnitPrice is the net price in cents.
+	UnitPrice int64
+	Deleted   bool
+}
+
+// SalesOrder is a sales order with its lines' keys.
+type SalesOrder struct {
+	Key, CustomerKey int
+	Number           string
+	// Status is undelivered, delivered or billed.
+	Status string
+	Lines  []int
 }
 
 // Voucher is one accounting voucher.
@@ -64,6 +93,35 @@ type SalesInvoice struct {
 	Date             time.Time
 	Amount           int64
 	PDF              *File
+	// Status is the seed's code: open, overdue, reminded, requested,
+	// collected, paid, unsent, creditloss or rejected.
+	Status         string
+	CustomerCode   string
+	Reference      string
+	PrivateComment string
+	// OpenSum is what is unpaid, in cents.
+	OpenSum  int64
+	Modified time.Time
+	// Lines are the imported product lines; Attachments the files.
+	Lines       []SalesLine
+	Attachments []Attachment
+	// Comments is the processing history salesinvoicecomment.nv adds to.
+	Comments []string
+}
+
+// SalesLine is an imported product line.
+type SalesLine struct {
+	ProductCode, Name, VatCode string
+	VatPercent, UnitPrice      string
+	Quantity                   string
+	VatSum, LineSum            int64
+}
+
+// Attachment is a file imported with an invoice.
+type Attachment struct {
+	MimeType, Description, FileName, Type string
+	Data                                  []byte
+	PrintByDefault                        bool
 }
 
 // The demo world's business ids: valid Y-tunnus numbers (check digit
@@ -108,9 +166,9 @@ func (s *Sandbox) seed() {
 		Image: pdfFile("ostolasku-LR-88412.pdf", "Lauttasaaren Rauta Oy", "Lasku LR-88412 · 12.1.2026", "Saaristo Puutyö Oy, Y-tunnus 2876543-5", "Ruuveja ja saranoita", "Yhteensä 307,52 EUR (sis. ALV 24 %)")}
 	a.Purchase[502] = &PurchaseInvoice{Key: 502, Number: "2026-0391", Vendor: "Koivu & Mänty Sahat Oy", Date: day(2026, 2, 3), Amount: 186000,
 		Image: pdfFile("ostolasku-2026-0391.pdf", "Koivu & Mänty Sahat Oy", "Lasku 2026-0391 · 3.2.2026", "Koivulautaa 22 x 100, 300 jm", "Yhteensä 1 860,00 EUR")}
-	a.Sales[601] = &SalesInvoice{Key: 601, Number: "1041", Customer: "Helsingin Keittiötalo Oy", Date: day(2026, 1, 20), Amount: 496000,
+	a.Sales[601] = &SalesInvoice{Key: 601, Number: "1041", Customer: "Helsingin Keittiötalo Oy", CustomerCode: "1001", Date: day(2026, 1, 20), Amount: 496000, Status: "paid", Reference: "10414", Modified: mod,
 		PDF: pdfFile("myyntilasku-1041.pdf", "Saaristo Puutyö Oy", "Lasku 1041 · 20.1.2026", "Helsingin Keittiötalo Oy", "Tammiset keittiön ovet, 16 kpl", "Yhteensä 4 960,00 EUR")}
-	a.Sales[602] = &SalesInvoice{Key: 602, Number: "1042", Customer: "Ravintola Särö", Date: day(2026, 3, 2), Amount: 124000,
+	a.Sales[602] = &SalesInvoice{Key: 602, Number: "1042", Customer: "Ravintola Särö", CustomerCode: "1002", Date: day(2026, 3, 2), Amount: 124000, Status: "open", OpenSum: 124000, Reference: "10427", Modified: mod,
 		PDF: pdfFile("myyntilasku-1042.pdf", "Saaristo Puutyö Oy", "Lasku 1042 · 2.3.2026", "Ravintola Särö", "Baaritiski, korjaus", "Yhteensä 1 240,00 EUR")}
 	lines := func(account string, gross int64, vat int, counter string) []Line {
 		net := gross * 100 / int64(100+vat)
@@ -152,6 +210,18 @@ func (s *Sandbox) seed() {
 		}
 		v.Modified = mod
 	}
+	a.Customers = []NVCustomer{
+		{Key: 11, Code: "1001", Name: "Helsingin Keittiötalo Oy", OrgNr: "0112038-9"},
+		{Key: 12, Code: "1002", Name: "Ravintola Särö", OrgNr: "2345678-3"},
+		{Key: 13, Code: "1003", Name: "Turun Saunamestarit Oy", OrgNr: "3456789-6"},
+	}
+	a.Products = []Product{
+		{Key: 21, Code: "OVI-01", Name: "Tammiovi, keittiö", UnitPrice: 18500},
+		{Key: 22, Code: "ASENNUS", Name: "Asennustyö", UnitPrice: 6250},
+		{Key: 23, Code: "TISKI", Name: "Baaritiski", UnitPrice: 100000},
+		{Key: 24, Code: "VANHA", Name: "Poistettu tuote", UnitPrice: 100, Deleted: true},
+	}
+	a.Orders = map[int]*SalesOrder{801: {Key: 801, CustomerKey: 13, Number: "5001", Status: "undelivered", Lines: []int{80101, 80102}}}
 	b := &Org{ID: OtherOrgID, Name: "Kaamos Design Oy", Purchase: map[int]*PurchaseInvoice{}, Sales: map[int]*SalesInvoice{},
 		Vouchers: []*Voucher{{Key: 2001, Date: day(2026, 2, 1), Number: 1, Text: "Vuokra helmikuu", Class: "Memo voucher", Status: "valid", Modified: mod,
 			Lines: []Line{{Account: "5000", Sum: 90000}, {Account: "1910", Sum: -90000}}}}}
@@ -205,8 +275,24 @@ func (s *Sandbox) route(w http.ResponseWriter, r *http.Request, req request) {
 	switch req.resource {
 	case "accountingledger.nv":
 		s.ledger(w, q, req)
-	case "purchaseinvoicelist.nv", "salesinvoicelist.nv":
+	case "purchaseinvoicelist.nv":
 		s.invoiceList(w, q, req)
+	case "salesinvoicelist.nv":
+		s.salesInvoiceList(w, q, req)
+	case "customerlist.nv":
+		s.customerList(w, q, req)
+	case "productlist.nv":
+		s.productList(w, q, req)
+	case "salesinvoice.nv":
+		s.importSalesInvoice(w, r, req)
+	case "updatesalesinvoicestatus.nv":
+		s.updateStatus(w, q, req)
+	case "salesinvoicecomment.nv":
+		s.comment(w, r, req)
+	case "deletesalesinvoice.nv":
+		s.deleteSalesInvoice(w, q, req)
+	case "salesorderinvoicing.nv":
+		s.orderInvoicing(w, r, req)
 	case "getvoucherattachments.nv":
 		s.voucherAttachments(w, q, req)
 	case "getpurchaseinvoice.nv":
@@ -486,7 +572,11 @@ func (s *Sandbox) salesInvoice(w http.ResponseWriter, q url.Values, req request)
 		x.elem("SalesInvoiceNetvisorKey", strconv.Itoa(si.Key))
 		x.elem("SalesInvoiceNumber", si.Number)
 		x.elem("SalesInvoiceDate", ansiDate(si.Date), "format", "ansi")
+		x.elem("SalesInvoiceReferencenumber", si.Reference)
 		x.elem("SalesInvoiceAmount", decimal(si.Amount))
+		x.elem("InvoiceStatus", statusName(si.Status, req.language), "status", si.Status)
+		x.elem("SalesInvoicePrivateComment", si.PrivateComment)
+		x.elem("InvoicingCustomerCode", si.CustomerCode)
 		x.elem("InvoicingCustomerName", si.Customer)
 		if q.Get("pdfimage") == "pdf" && si.PDF != nil {
 			x.base64("LastSentInvoicePDFBase64Data", si.PDF)
