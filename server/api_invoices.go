@@ -173,7 +173,7 @@ func (s *Server) makeAPIBatch(c echo.Context, body []byte) (*db.ImportBatch, err
 	if err != nil {
 		return nil, err
 	}
-	e := snd.auditEvent(c, db.AuditAPIBatch, conn.CompanyID)
+	e := snd.audit(c, db.AuditAPIBatch, conn.CompanyID)
 	e.Target, e.Detail = conn.Connector, fmt.Sprintf("batch=%d invoices=%d", b.ID, n)
 	if err := s.db.Audit(ctx, e); err != nil {
 		return nil, err
@@ -199,7 +199,7 @@ func (s *Server) sendAPIBatch(c echo.Context, conn *db.Connection, b *db.ImportB
 	case n == 0:
 		return
 	}
-	e := snd.auditEvent(c, db.AuditImportSend, conn.CompanyID)
+	e := snd.audit(c, db.AuditImportSend, conn.CompanyID)
 	e.Target, e.Detail = b.Target, fmt.Sprintf("upload %d: %d orders (API, sent at once)", b.ID, n)
 	if err := s.db.Audit(ctx, e); err != nil {
 		s.log.Error("write audit event", "action", db.AuditImportSend, "err", err)

@@ -84,8 +84,8 @@ func (a apiSender) sender(u *db.User) connections.Sender {
 	return connections.Sender{ID: &u.ID, Name: u.Name}
 }
 
-// auditEvent is an audit event by the sender, from c's address.
-func (a apiSender) auditEvent(c echo.Context, action string, companyID int64) db.AuditEvent {
+// audit is an audit event by the sender, from c's address.
+func (a apiSender) audit(c echo.Context, action string, companyID int64) db.AuditEvent {
 	e := auditBy(c)
 	e.Action, e.CompanyID = action, &companyID
 	if a.Integration != nil {

@@ -83,6 +83,9 @@ func (s *Server) routes(acc *accountant.Handler) *echo.Echo {
 	c.GET("/imports/:batchID", s.showInvoiceOrderBatch)
 	c.GET("/hosts", s.showPrivateHosts, s.requireAdmin)
 	c.POST("/hosts", s.setPrivateHosts, s.requireAdmin)
+	// The API for front systems: integration tokens and whether their
+	// batches are sent at once (integrations.go); admins.
+	s.integrationRoutes(c)
 	m := c.Group("", s.requireManager)
 	// The audit trail is about colleagues (who read what, from where): for
 	// those who manage the company's connection, not for viewers.
