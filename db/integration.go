@@ -169,9 +169,14 @@ type IdempotencyKey struct {
 // at once cannot both reserve it: the unique index decides.
 func (d *DB) ReserveIdempotencyKey(ctx context.Context, k *IdempotencyKey) (*IdempotencyKey, error) {
 	now := d.now().UTC()
-	scope := d.gorm.WithContext(ctx).Where("company_id = ? AND token_kind = ? AND token_id = ? AND idem_key = ?", k.CompanyID, k.TokenKind, k.TokenID, k.Key)
-	err := scope.Where("created_at < ? OR (status = 0 AND created_at < ?)", now.Add(-IdempotencyKeep), now.Add(-idempotencyStale)).
+	// The company's keys past their 30 days are forgotten as its next key
+	// comes (no job needed), and this key's reservation if it is stale.
+	err := d.gorm.WithContext(ctx).Where("company_id = ? AND created_at < ?", k.CompanyID, now.Add(-IdempotencyKeep)).
 		Delete(&IdempotencyKey{}).Error
+	if err == nil {
+		err = d.gorm.WithContext(ctx).Where("company_id = ? AND token_kind = ? AND token_id = ? AND idem_key = ? AND status = 0 AND created_at < ?",
+			k.CompanyID, k.TokenKind, k.TokenID, k.Key, now.Add(-idempotencyStale)).Delete(&IdempotencyKey{}).Error
+	}
 	if err != nil {
 		return nil, fmt.Errorf("idempotency key: clear expired: %w", err)
 	}
@@ -211,13 +216,4 @@ func (d *DB) ReleaseIdempotencyKey(ctx context.Context, id int64) error {
 		return fmt.Errorf("release idempotency key %d: %w", id, err)
 	}
 	return nil
-}
-
-// PruneIdempotencyKeys deletes the keys older than IdempotencyKeep.
-func (d *DB) PruneIdempotencyKeys(ctx context.Context) (int64, error) {
-	res := d.gorm.WithContext(ctx).Where("created_at < ?", d.now().UTC().Add(-IdempotencyKeep)).Delete(&IdempotencyKey{})
-	if res.Error != nil {
-		return 0, fmt.Errorf("prune idempotency keys: %w", res.Error)
-	}
-	return res.RowsAffected, nil
 }
