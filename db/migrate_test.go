@@ -155,7 +155,8 @@ func TestLiveStructsMatchSchema(t *testing.T) {
 				&ConsentLink{}, &Connection{},
 				&Voucher{}, &FiscalYear{}, &VoucherDocument{}, &SyncRun{}, &SyncState{},
 				&APIToken{}, &JobLease{}, &Session{}, &RecoveryCode{}, &Notification{}, &NotificationMark{},
-				&UpstreamCall{}, &UpstreamLease{}, &ImportBatch{}, &ImportOrder{}, &ImportAttempt{}, &ImportDocument{}, &PrivateHost{}, &BudgetWindow{}, &DocCacheObject{}, &schemaVersion{})
+				&UpstreamCall{}, &UpstreamLease{}, &ImportBatch{}, &ImportOrder{}, &ImportAttempt{}, &ImportDocument{}, &PrivateHost{}, &BudgetWindow{}, &DocCacheObject{},
+				&IntegrationToken{}, &IdempotencyKey{}, &schemaVersion{})
 			if err != nil {
 				t.Fatal(err)
 			}

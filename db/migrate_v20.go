@@ -7,14 +7,6 @@ import (
 	"gorm.io/gorm"
 )
 
-// step18placeholder and step19placeholder stand for steps 18 and 19, which
-// other branches of issue 26 add; they change nothing. PLACEHOLDER: the
-// lead replaces them with those branches' steps at merge, so that step 20
-// runs after them on every database.
-func step18placeholder(*gorm.DB) error { return nil }
-
-func step19placeholder(*gorm.DB) error { return nil }
-
 // Step 20 (issue 26, "Access"): a consent link may carry a second step, a
 // companion connector approved after the link's own on the same link (the
 // e-conomic export after its reading). The second step keeps its own

@@ -54,6 +54,9 @@ type Company struct {
 	NoPrefetch bool `gorm:"not null;default:false"`
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
+	// APISendAtOnce: invoices that come through the API are sent at once;
+	// otherwise (the default) they wait for a person to send them.
+	APISendAtOnce bool `gorm:"column:api_send_at_once;not null;default:false"`
 }
 
 // Membership lets a non-admin user see a company.

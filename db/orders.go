@@ -60,6 +60,9 @@ type ImportBatch struct {
 	// company, as JSON; "" when it found nothing. Nothing of the upload is
 	// sent while it holds a finding.
 	Preflight string `gorm:"size:60000;not null;default:''"`
+	// IntegrationTokenID is the integration token that sent the batch
+	// through the API (step 19); nil for every other source.
+	IntegrationTokenID *int64 `gorm:"index"`
 }
 
 // ImportOrder is one order of an upload, what was found in it, and what

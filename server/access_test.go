@@ -71,6 +71,14 @@ var companyRoutes = []companyRoute{
 	// The private hosts a company's connections may reach: admins only.
 	{method: "GET", pattern: "/companies/:companyID/hosts", admin: 200, analyst: 404, viewer: 404, adminInactive: 200, adminOnly: true},
 	{method: "POST", pattern: "/companies/:companyID/hosts", form: url.Values{"hosts": {"10.0.0.8"}}, admin: 303, analyst: 404, viewer: 404, adminInactive: 303, adminOnly: true},
+	// The API for front systems' part of the company page: admins only. An
+	// empty token form is refused with field errors; no token 1 exists;
+	// an empty choice keeps "held".
+	{method: "POST", pattern: "/companies/:companyID/integrations/tokens", admin: 422, analyst: 404, viewer: 404, adminInactive: 422, adminOnly: true},
+	{method: "POST", pattern: "/companies/:companyID/integrations/tokens/:tokenID/revoke", admin: 404, analyst: 404, viewer: 404, adminInactive: 404, adminOnly: true},
+	{method: "POST", pattern: "/companies/:companyID/integrations/sending", admin: 303, analyst: 404, viewer: 404, adminInactive: 303, adminOnly: true},
+	{method: "POST", pattern: "/api/v1/companies/:companyID/invoices", api: true},
+	{method: "GET", pattern: "/api/v1/companies/:companyID/invoices/batches/:batchID", api: true},
 	{method: "GET", pattern: "/api/v1/companies/:companyID/vouchers", api: true},
 	{method: "GET", pattern: "/api/v1/companies/:companyID/vouchers/lookup", api: true},
 	{method: "GET", pattern: "/api/v1/companies/:companyID/vouchers/:voucherID", api: true},
@@ -136,7 +144,7 @@ func TestAccessControl(t *testing.T) {
 			name := rt.method + " " + rt.pattern + " as " + s.who + " on " + s.company.Name
 			t.Run(name, func(t *testing.T) {
 				want := expectedStatus(rt, s.who, s.company, s.member)
-				path := strings.NewReplacer(":companyID", itoa(s.company.ID), ":linkID", itoa(links[s.company.ID]), ":voucherID", "1", ":docID", "1", ":batchID", "1").Replace(rt.pattern)
+				path := strings.NewReplacer(":companyID", itoa(s.company.ID), ":linkID", itoa(links[s.company.ID]), ":voucherID", "1", ":docID", "1", ":batchID", "1", ":tokenID", "1").Replace(rt.pattern)
 				b := browsers[s.who]
 				var r *response
 				if rt.method == http.MethodGet {

@@ -30,6 +30,8 @@ func apiCode(status int) string {
 		return "method_not_allowed"
 	case 409:
 		return "conflict"
+	case 413:
+		return "too_large"
 	case 422:
 		return "invalid"
 	case 429:
@@ -82,4 +84,8 @@ func (s *Server) apiRoutes(g *echo.Group) {
 	c.GET("/vouchers/lookup", s.apiLookupVouchers)
 	c.GET("/vouchers/:voucherID", s.apiVoucher)
 	c.GET("/vouchers/:voucherID/documents/:docID", s.apiDocument)
+
+	// Send-only (api_send.go): a company's integration token, or a
+	// personal token whose owner may send.
+	s.sendRoutes(g)
 }

@@ -52,6 +52,11 @@ func (s *Server) requireToken(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		// API answers are for one caller; no cache may keep them.
 		c.Response().Header().Set("Cache-Control", "no-store")
+		if _, ok := integrationBearer(c.Request()); ok {
+			// A send-only token may do nothing here: it says so rather
+			// than pass for a malformed personal token.
+			return errSendOnly
+		}
 		secret, ok := bearerToken(c.Request())
 		if !ok {
 			return errNoToken
@@ -77,6 +82,7 @@ func (s *Server) requireToken(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 		}
 		c.Set(string(keyUser), u)
+		c.Set(string(keyAPIToken), tok)
 		return next(c)
 	}
 }

@@ -182,6 +182,9 @@ type companyPage struct {
 	// Disconnected says who disconnected the connection and when; nil
 	// unless it is disconnected.
 	Disconnected *disconnection
+	// Integrations is the API for front systems' part (integrations.go),
+	// for admins; nil for everyone else.
+	Integrations *integrationsView
 }
 
 // connector is the one whose words the page shows: the current
@@ -267,8 +270,11 @@ func (s *Server) renderCompany(c echo.Context, form *views.Form) error {
 		p.MessageLang = l
 	}
 	p.LinkForm = form
+	if p.Integrations, err = s.integrations(c, co); err != nil {
+		return err
+	}
 	status := 200
-	if !form.OK() {
+	if !form.OK() || p.Integrations != nil && !p.Integrations.Form.OK() {
 		status = 422
 	}
 	return c.Render(status, "company", s.page(c, co.Name, p))

@@ -581,9 +581,14 @@ func (s *Server) batchReceiver(c echo.Context, b *db.ImportBatch) (*db.Connectio
 // findingView words a finding in the person's language: the connector's
 // text of its code, else the core's, else a neutral one.
 func (s *Server) findingView(c echo.Context, connector string, f connectors.InvoiceFinding) findingView {
-	text := s.ct(c, connector, "imports.f."+f.Code)
+	return s.findingIn(s.lang(c), connector, f)
+}
+
+// findingIn is findingView in lang (the API's findings are in English).
+func (s *Server) findingIn(lang, connector string, f connectors.InvoiceFinding) findingView {
+	text := s.views.TranslateFor(lang, connector, "imports.f."+f.Code)
 	if text == "imports.f."+f.Code {
-		text = s.t(c, "imports.f.other")
+		text = s.views.Translate(lang, "imports.f.other")
 	}
 	if strings.Contains(text, "%s") {
 		text = fmt.Sprintf(text, f.Arg)
@@ -598,17 +603,22 @@ func (s *Server) findingView(c echo.Context, connector string, f connectors.Invo
 // preflightText words a pre-flight finding: the connector's text of its
 // code, else the core's, with how many invoices it concerns.
 func (s *Server) preflightText(c echo.Context, connector string, f connections.PreflightFinding) string {
+	return s.preflightIn(s.lang(c), connector, f)
+}
+
+// preflightIn is preflightText in lang (the API's are in English).
+func (s *Server) preflightIn(lang, connector string, f connections.PreflightFinding) string {
 	key := "imports.preflight." + f.Code
 	args := make([]any, len(f.Args))
 	for i, a := range f.Args {
 		args[i] = a
 	}
-	text := s.ct(c, connector, key, args...)
+	text := s.views.TranslateFor(lang, connector, key, args...)
 	if text == key {
-		text = s.t(c, "imports.preflight.other", f.Code)
+		text = s.views.Translate(lang, "imports.preflight.other", f.Code)
 	}
 	if len(f.Invoices) > 0 {
-		text += " " + s.t(c, "imports.preflight.invoices", len(f.Invoices))
+		text += " " + s.views.Translate(lang, "imports.preflight.invoices", len(f.Invoices))
 	}
 	return text
 }

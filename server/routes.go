@@ -23,7 +23,11 @@ func (s *Server) routes(acc *accountant.Handler) *echo.Echo {
 	e.Use(s.observeRequests)
 	e.Use(middleware.Recover())
 	e.Use(s.securityHeaders)
-	e.Use(middleware.BodyLimit("2M"))
+	// A batch of invoices through the API may be larger (api_invoices.go
+	// bounds it itself, with the API's answer).
+	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "2M", Skipper: func(c echo.Context) bool {
+		return c.Request().Method == http.MethodPost && c.Path() == "/api/v1/companies/:companyID/invoices"
+	}}))
 	e.Use(s.crossOrigin())
 	e.Use(s.csrf())
 	e.Use(s.loadSession)
@@ -79,6 +83,9 @@ func (s *Server) routes(acc *accountant.Handler) *echo.Echo {
 	c.GET("/imports/:batchID", s.showInvoiceOrderBatch)
 	c.GET("/hosts", s.showPrivateHosts, s.requireAdmin)
 	c.POST("/hosts", s.setPrivateHosts, s.requireAdmin)
+	// The API for front systems: integration tokens and whether their
+	// batches are sent at once (integrations.go); admins.
+	s.integrationRoutes(c)
 	m := c.Group("", s.requireManager)
 	// The audit trail is about colleagues (who read what, from where): for
 	// those who manage the company's connection, not for viewers.

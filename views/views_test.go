@@ -91,7 +91,10 @@ func TestConnectorPagesRender(t *testing.T) {
 				Steps: []testStep{{Connector: conn, State: "connected", Access: "reads"}, {Connector: "other", State: "failed", Reason: "denied", Why: "declined", Access: "writes"}}},
 			"company": testCompany{Company: co, Connection: connection, State: "connected", CanManage: true, Reads: true, LinkForm: NewForm(),
 				Copy: &testCopy{LinkID: 1, URL: "https://bilag.example/connect/s", ExpiresAt: at, Lang: "sv", Langs: Languages(), Messages: []testMessage{{"sv", "Hej", "Ämne", 1}, {"en", "Hello", "Subject", 1}}, SentTo: "Anna <a@example.se>", Mail: true}, MailOn: true,
-				TTLs: []testTTL{{"1h0m0s", "link.ttl.1h"}}, Connectors: []string{conn, "other"}, MessageLangs: Languages(), MessageLang: "sv"},
+				TTLs: []testTTL{{"1h0m0s", "link.ttl.1h"}}, Connectors: []string{conn, "other"}, MessageLangs: Languages(), MessageLang: "sv",
+				Integrations: &testIntegrations{Tokens: []db.IntegrationToken{{ID: 1, Name: "Faktura", Prefix: "bilag_send_abcdefgh", CreatedAt: at, LastUsedAt: &at},
+					{ID: 2, Name: "Kassa", Connector: conn, CreatedAt: at}}, Receivers: []struct{ Connector, Name string }{{conn, conn}},
+					Form: NewForm(), NewToken: "bilag_send_x"}},
 			"company/unconnected": testCompany{Company: co, State: "not_asked", CanManage: true, LinkForm: NewForm(), Connectors: []string{conn}},
 			"company/disconnected": testCompany{Company: co, State: "disconnected", CanManage: true, LinkForm: NewForm(), Connectors: []string{conn},
 				Connection:   &db.Connection{CompanyID: co.ID, Connector: conn, Status: db.ConnDisconnected, ApprovedAt: at},
@@ -182,6 +185,14 @@ type (
 		Runs         []db.SyncRun
 		Charts       []Chart
 		Disconnected *testDisconnection
+		Integrations *testIntegrations
+	}
+	testIntegrations struct {
+		Tokens    []db.IntegrationToken
+		Receivers []struct{ Connector, Name string }
+		Form      *Form
+		NewToken  string
+		AtOnce    bool
 	}
 	testDisconnection struct {
 		By, Connector string

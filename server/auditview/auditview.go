@@ -204,6 +204,17 @@ func (d describer) sentence() (string, bool) {
 		return d.says("sync_request", who), false
 	case db.AuditImportSend:
 		return d.says("import_send", who, or(e.Target, "—")), false
+	case db.AuditIntegrationTokenCreate:
+		return d.says("integration_token_create", who, e.Target), false
+	case db.AuditIntegrationTokenRevoke:
+		return d.says("integration_token_revoke", who, e.Target), false
+	case db.AuditAPIBatch:
+		return d.says("api_batch", who, d.system(e.Target)), false
+	case db.AuditAPISending:
+		if e.Target == "at_once" {
+			return d.says("api_sending_at_once", who), false
+		}
+		return d.says("api_sending_held", who), false
 	case db.AuditDocumentOpen:
 		voucher := d.value("voucher")
 		switch {

@@ -95,7 +95,14 @@ type Upload struct {
 	Data   []byte
 	// PDF is the form's invoice's PDF, when one was attached.
 	PDF *connectors.InvoicePDF
+	// IntegrationToken is the integration token the batch came through
+	// (Source SourceAPI), nil for a person's.
+	IntegrationToken *int64
 }
+
+// SourceAPI is the Source of a batch that came through the API; the batch's
+// CreatedByName is the token's name, or the person's whose token it was.
+const SourceAPI = "api"
 
 // maxFindingsKept bounds the findings stored per order; the page says how
 // many more there were.
@@ -134,7 +141,7 @@ func (s *Service) PrepareImport(ctx context.Context, conn *db.Connection, by Sen
 		return nil, err
 	}
 	b := &db.ImportBatch{CompanyID: conn.CompanyID, Connector: conn.Connector, Source: u.Source, Target: target,
-		CreatedBy: by.ID, CreatedByName: by.Name, Format: format, Preflight: preflightJSON(pre)}
+		CreatedBy: by.ID, CreatedByName: by.Name, Format: format, Preflight: preflightJSON(pre), IntegrationTokenID: u.IntegrationToken}
 	rows := make([]db.ImportOrder, len(invs))
 	contents := make([]db.ImportContent, len(invs))
 	for i, inv := range invs {
