@@ -15,6 +15,7 @@ import (
 	"bilag/connectors/eaccounting"
 	"bilag/connectors/eaccounting/sandbox"
 	"bilag/connectors/economic"
+	economicexport "bilag/connectors/economic-export"
 	"bilag/connectors/enterprise"
 	"bilag/db/seal"
 	"bilag/server/config"
@@ -41,6 +42,9 @@ type upstream struct {
 	// Words): the views show them whether or not the row is configured, so
 	// that a connection made before stays named and explained.
 	words func() fs.FS
+	// alsoWords are the words of the further connectors the row may make
+	// (opened.also), by their names, shown as words is.
+	alsoWords map[string]func() fs.FS
 }
 
 // opened is a connector a row built, with what the rest of main needs of it.
@@ -54,13 +58,18 @@ type opened struct {
 	sandbox http.Handler
 	banner  string
 	clients []demo.Company
+	// also are further connectors the row's settings make, each under its
+	// own name and with the row's countries: e-conomic's export, made from
+	// the same settings when an export app is configured.
+	also []connectors.Connector
 }
 
 func upstreams() []upstream {
 	return []upstream{
 		{name: "eaccounting", countries: []string{"SE", "NO", "NL"}, open: openEAccounting, words: eaccounting.Words},
 		netvisorRow(),
-		{name: "economic", countries: []string{"DK", "NO", "SE"}, open: openEconomic, standalone: economicStandalone, words: economic.Words},
+		{name: "economic", countries: []string{"DK", "NO", "SE"}, open: openEconomic, standalone: economicStandalone, words: economic.Words,
+			alsoWords: map[string]func() fs.FS{economic.ExportName: economicexport.Words}},
 		{name: "enterprise", countries: []string{"NO"}, open: openEnterprise, standalone: enterpriseSandbox, words: enterprise.Words},
 	}
 }
@@ -126,6 +135,9 @@ func openRegistry(a *app, getenv config.Getenv) (*registry, error) {
 		if u.words != nil {
 			reg.words[u.name] = u.words()
 		}
+		for name, words := range u.alsoWords {
+			reg.words[name] = words()
+		}
 		o, err := u.open(a, r, client)
 		if err != nil {
 			failed = append(failed, fmt.Errorf("%s: %w", u.name, err))
@@ -136,6 +148,10 @@ func openRegistry(a *app, getenv config.Getenv) (*registry, error) {
 		}
 		reg.connectors[u.name] = o.connector
 		reg.countries[u.name] = u.countries
+		for _, c := range o.also {
+			reg.connectors[c.Name()] = c
+			reg.countries[c.Name()] = u.countries
+		}
 		for _, origin := range o.formOrigins {
 			// Demo sandboxes share one origin.
 			if !slices.Contains(reg.formOrigins, origin) {
