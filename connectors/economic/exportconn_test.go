@@ -9,6 +9,7 @@ import (
 
 	"bilag/connectors"
 	"bilag/connectors/economic/sandbox"
+	"bilag/connectors/invoice"
 	"bilag/connectors/samplepdf"
 )
 
@@ -40,7 +41,7 @@ func srcInvoice(t *testing.T, number, cvr, name string, accounts ...string) conn
 func pairedAsSuggested() connectors.Pairing {
 	return connectors.Pairing{
 		TableSalesAccount:  {"1010": "1", "1020": "2", "1030": "3"},
-		TablePaymentTerm:   {"net:30": "3", "currentMonth:30": "4"},
+		TablePaymentTerm:   {"net:14": "2", "net:30": "3", "currentMonth:30": "4"},
 		TableCustomerGroup: {ZoneDomestic: "1", ZoneEU: "2", ZoneAbroad: "2"},
 		TableVatZone:       {ZoneDomestic: "1", ZoneEU: "2", ZoneAbroad: "3"},
 		TableLayout:        {KeyDefault: "1"},
@@ -510,5 +511,47 @@ func TestExportGrantAndRole(t *testing.T) {
 	checks, err := x.ValidateInvoices(e.ctx, e.g, []connectors.Invoice{x.ExampleInvoice()})
 	if err != nil || !checks[0].Sendable() {
 		t.Errorf("the example invoice: %+v, %v", checks, err)
+	}
+}
+
+// The demo's sample period reads as Bilag's invoice format, validates,
+// and pre-flight names the one sales account the demo agreement has no
+// product group for; paired, the whole period is booked.
+func TestExportDemoPeriod(t *testing.T) {
+	parsed, err := invoice.ParseJSON(DemoPeriod())
+	if err != nil || len(parsed) != 20 {
+		t.Fatalf("the demo period: %d invoices, %v", len(parsed), err)
+	}
+	var batch []connectors.Invoice
+	for _, p := range parsed {
+		if len(p.Findings) != 0 {
+			t.Errorf("invoice %s: %+v", p.Invoice.Number, p.Findings)
+		}
+		batch = append(batch, p.Invoice)
+	}
+	e := newExportEnv(t, exportApp)
+	x := e.c.Export()
+	checks, err := x.ValidateInvoices(e.ctx, e.g, batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range checks {
+		if !c.Sendable() {
+			t.Errorf("invoice %s: %+v", batch[i].Number, c.Findings)
+		}
+	}
+	p := pairedAsSuggested()
+	fs := mustPreflight(t, x, e, p, batch)
+	if len(fs) != 1 || fs[0].Code != PreflightGroupsMissing || !slices.Equal(fs[0].Args, []string{"3010", "3"}) {
+		t.Fatalf("pre-flight of the demo period: %+v", fs)
+	}
+	p.Set(TableSalesAccount, "3010", "2")
+	if fs := mustPreflight(t, x, e, p, batch); len(fs) != 0 {
+		t.Fatalf("pre-flight once paired: %+v", fs)
+	}
+	for _, inv := range batch {
+		if ans, err := x.SendInvoice(e.ctx, e.g, p, inv); err != nil || !ans.Accepted || ans.Reference != inv.Number {
+			t.Errorf("send %s: %+v, %v", inv.Number, ans, err)
+		}
 	}
 }
