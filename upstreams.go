@@ -15,6 +15,7 @@ import (
 	"bilag/connectors/eaccounting"
 	"bilag/connectors/eaccounting/sandbox"
 	"bilag/connectors/economic"
+	economicexport "bilag/connectors/economic-export"
 	"bilag/connectors/enterprise"
 	"bilag/db/seal"
 	"bilag/server/config"
@@ -47,6 +48,9 @@ type upstream struct {
 	// service drops a pair with one missing). A row, not a connector
 	// method: which connectors exist is the registry's to know.
 	companion string
+	// alsoWords are the words of the further connectors the row may make
+	// (opened.also), by their names, shown as words is.
+	alsoWords map[string]func() fs.FS
 }
 
 // opened is a connector a row built, with what the rest of main needs of it.
@@ -60,6 +64,10 @@ type opened struct {
 	sandbox http.Handler
 	banner  string
 	clients []demo.Company
+	// also are further connectors the row's settings make, each under its
+	// own name and with the row's countries: e-conomic's export, made from
+	// the same settings when an export app is configured.
+	also []connectors.Connector
 }
 
 func upstreams() []upstream {
@@ -67,7 +75,8 @@ func upstreams() []upstream {
 		{name: "eaccounting", countries: []string{"SE", "NO", "NL"}, open: openEAccounting, words: eaccounting.Words},
 		netvisorRow(),
 		{name: "economic", countries: []string{"DK", "NO", "SE"}, open: openEconomic, standalone: economicStandalone, words: economic.Words,
-			companion: "economic-export"},
+			companion: economic.ExportName,
+			alsoWords: map[string]func() fs.FS{economic.ExportName: economicexport.Words}},
 		{name: "enterprise", countries: []string{"NO"}, open: openEnterprise, standalone: enterpriseSandbox, words: enterprise.Words},
 	}
 }
@@ -137,6 +146,9 @@ func openRegistry(a *app, getenv config.Getenv) (*registry, error) {
 		if u.words != nil {
 			reg.words[u.name] = u.words()
 		}
+		for name, words := range u.alsoWords {
+			reg.words[name] = words()
+		}
 		o, err := u.open(a, r, client)
 		if err != nil {
 			failed = append(failed, fmt.Errorf("%s: %w", u.name, err))
@@ -147,6 +159,10 @@ func openRegistry(a *app, getenv config.Getenv) (*registry, error) {
 		}
 		reg.connectors[u.name] = o.connector
 		reg.countries[u.name] = u.countries
+		for _, c := range o.also {
+			reg.connectors[c.Name()] = c
+			reg.countries[c.Name()] = u.countries
+		}
 		if u.companion != "" {
 			reg.companions[u.name] = u.companion
 		}

@@ -85,6 +85,12 @@ func openEconomic(a *app, r *config.Reader, client *http.Client) (opened, error)
 	}
 	o.connector = c
 	o.formOrigins = c.FormOrigins()
+	if x := c.Export(); x != nil {
+		// The export (issue 26): its own app, a receiving connector of
+		// its own beside the reading one, on the same agreement's fair-use
+		// day.
+		o.also = append(o.also, x)
+	}
 	return o, nil
 }
 

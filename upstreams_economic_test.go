@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bilag/connectors"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -101,15 +102,41 @@ func TestRegistryOffersEconomicExport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if x := reg.connectors["economic"].(*economic.Connector).Exporter(); x != nil {
+	if x := reg.connectors["economic"].(*economic.Connector).Exporter(); x != nil || reg.connectors[economic.ExportName] != nil {
 		t.Errorf("without the export app's tokens the connector exports")
+	}
+	if reg.words[economic.ExportName] == nil {
+		t.Error("the export's words are not handed to the views when it is not configured")
 	}
 	reg, err = openRegistry(testApp(t, false), getenv(with(map[string]string{"BILAG_ECONOMIC_EXPORT_APP_PUBLIC_TOKEN": "xpub", "BILAG_ECONOMIC_EXPORT_APP_SECRET_TOKEN": "xsec"})))
 	if err != nil || reg.connectors["economic"].(*economic.Connector).Exporter() == nil {
 		t.Fatalf("with the export app's tokens: exporter %v, %v", reg.connectors["economic"], err)
 	}
+	checkExportRow(t, reg)
 	reg, err = openRegistry(testApp(t, true), getenv(nil))
 	if err != nil || reg.connectors["economic"].(*economic.Connector).Exporter() == nil {
 		t.Fatalf("demo mode has no export app: %v", err)
+	}
+	checkExportRow(t, reg)
+}
+
+// checkExportRow: the export is a receiving connector of its own, beside
+// the reading one, in e-conomic's countries.
+func checkExportRow(t *testing.T, reg *registry) {
+	t.Helper()
+	x := reg.connectors[economic.ExportName]
+	_, redirect := x.(connectors.RedirectConnector)
+	_, checker := x.(connectors.Checker)
+	_, sender := x.(connectors.InvoiceSender)
+	_, lookup := x.(connectors.InvoiceLookup)
+	_, pairer := x.(connectors.Pairer)
+	if x == nil || !redirect || !checker || !sender || !lookup || !pairer {
+		t.Fatalf("the export connector %T: redirect %v, checker %v, sender %v, lookup %v, pairer %v", x, redirect, checker, sender, lookup, pairer)
+	}
+	if _, reads := x.(connectors.VoucherReader); reads {
+		t.Error("the export reads vouchers")
+	}
+	if got := strings.Join(reg.countries[economic.ExportName], " "); got != "DK NO SE" {
+		t.Errorf("export countries %q", got)
 	}
 }

@@ -22,6 +22,11 @@ type grantData struct {
 	Token     string `json:"t"`
 	Agreement int64  `json:"a"`
 	Invoices  bool   `json:"i,omitempty"`
+	// Country and Currency are the agreement's (its type and base
+	// currency), kept by the export's grant: where a customer is domestic,
+	// and a new customer's currency when the source gives none.
+	Country  string `json:"c,omitempty"`
+	Currency string `json:"cur,omitempty"`
 }
 
 // String keeps fmt from printing the token.

@@ -43,7 +43,13 @@ type selfJSON struct {
 	Application struct {
 		AppPublicToken string `json:"appPublicToken"`
 		Name           string `json:"name"`
+		RequiredRoles  []struct {
+			Name string `json:"name"`
+		} `json:"requiredRoles"`
 	} `json:"application"`
+	Settings struct {
+		BaseCurrency string `json:"baseCurrency"`
+	} `json:"settings"`
 }
 
 // country is the agreement's country: its agreement type ("denmark",

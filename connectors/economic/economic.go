@@ -130,8 +130,10 @@ type Connector struct {
 	// yearsOf caches, per agreement, the walk of its accounting years.
 	yearsOf map[int64]yearsIndex
 
-	// export is the export app's side, nil when it is not configured.
-	export *Exporter
+	// export is the export app's side, nil when it is not configured;
+	// exportConn its receiving connector.
+	export     *Exporter
+	exportConn *Export
 }
 
 var (
@@ -200,6 +202,7 @@ func (c Config) Open(logger *slog.Logger, client *http.Client) (*Connector, erro
 	}
 	if c.ExportAppPublicToken != "" {
 		conn.export = newExporter(conn)
+		conn.exportConn = newExport(conn.export)
 	}
 	return conn, nil
 }

@@ -72,7 +72,7 @@ func (x *Exporter) HandleCallback(ctx context.Context, query url.Values) (connec
 	if self.Application.AppPublicToken != x.c.cfg.AppPublicToken {
 		return connectors.Grant{}, fmt.Errorf("economic: export callback: token of application %q: %w", clip(self.Application.Name, 80), connectors.ErrBadCallback)
 	}
-	g.Agreement = self.AgreementNumber
+	g.Agreement, g.Country, g.Currency = self.AgreementNumber, self.country(), self.Settings.BaseCurrency
 	data, err := json.Marshal(g)
 	if err != nil {
 		return connectors.Grant{}, fmt.Errorf("economic: export callback: %w", err)
@@ -230,10 +230,11 @@ func (x *Exporter) Journals(ctx context.Context, g connectors.Grant) ([]Journal,
 // --- customers and products ---
 
 // CustomerQuery finds customers by CVR (corporateIdentificationNumber), by
-// number, or both; both are filterable (_customers.md).
+// number, by name, or by several; all are filterable (_customers.md).
 type CustomerQuery struct {
 	CorporateIdentificationNumber string
 	CustomerNumber                int64
+	Name                          string
 }
 
 // FindCustomers lists the customers q matches.
@@ -245,8 +246,11 @@ func (x *Exporter) FindCustomers(ctx context.Context, g connectors.Grant, q Cust
 	if q.CustomerNumber != 0 {
 		preds = append(preds, "customerNumber$eq:"+strconv.FormatInt(q.CustomerNumber, 10))
 	}
+	if q.Name != "" {
+		preds = append(preds, "name$eq:"+escapeFilter(q.Name))
+	}
 	if len(preds) == 0 {
-		return nil, errors.New("economic: find customers: a CVR or a customer number is required")
+		return nil, errors.New("economic: find customers: a CVR, a customer number or a name is required")
 	}
 	return list[Customer](ctx, x, g, "GET /customers", "/customers", url.Values{"filter": {strings.Join(preds, "$and:")}})
 }

@@ -184,10 +184,10 @@ type exportEnv struct {
 
 // newExportEnv connects the export app to Nordlys as the demo accountant
 // (SuperUser there) and takes the grant through HandleCallback.
-func newExportEnv(t *testing.T, app sandbox.App) *exportEnv {
+func newExportEnv(t *testing.T, app sandbox.App, opts ...sandbox.Option) *exportEnv {
 	t.Helper()
 	newEnv(t) // loads the read spec
-	sb := sandbox.New(sandbox.WithApp(bookkeepingApp), sandbox.WithApp(app))
+	sb := sandbox.New(append([]sandbox.Option{sandbox.WithApp(bookkeepingApp), sandbox.WithApp(app)}, opts...)...)
 	srv := httptest.NewServer(sb)
 	t.Cleanup(srv.Close)
 	net := &faulty{fault: map[string]string{}}

@@ -77,7 +77,8 @@ func (s *Sandbox) voucherList(c *call) {
 	if j == nil {
 		return
 	}
-	var items []map[string]any
+	// An empty journal answers an empty collection, never null.
+	items := []map[string]any{}
 	for _, v := range c.ag.books.vouchers {
 		if v.journal == j.number {
 			items = append(items, s.voucherJSON(c, v))
