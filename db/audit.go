@@ -71,7 +71,7 @@ func (d *DB) AuditEvents(ctx context.Context, companyID int64, limit int) ([]Aud
 func CompanyAuditActions() []string {
 	return []string{AuditDocumentOpen, AuditLinkCreate, AuditLinkSend, AuditLinkRevoke, AuditConnect, AuditConnectFailed,
 		AuditDisconnect, AuditGrantReplaced, AuditConnectionEnded, AuditConnectionRevived, AuditSyncRequest, AuditCompanyCreate,
-		AuditCompanyUpdate, AuditMembersUpdate, AuditImportSend, AuditPrivateHosts}
+		AuditCompanyUpdate, AuditMembersUpdate, AuditImportSend, AuditPrivateHosts, AuditPairingChange}
 }
 
 // AuditFilter narrows a company's audit trail. Empty fields do not narrow.

@@ -191,6 +191,8 @@ var migrations = []func(tx *gorm.DB) error{
 	// 17: invoices sent by one pipeline: formats, pre-flight, every
 	// exchange with the upstream, the invoice's PDF (migrate_v17.go).
 	step17,
+	// 18: each company's pairing per receiving system (migrate_v18.go).
+	step18,
 }
 
 // importBatchV14, importOrderV14 and privateHostV14 are what step 14 makes.
