@@ -71,6 +71,32 @@ type pairingRowView struct {
 	Stale bool
 }
 
+// pairingLink is a link to a pairing page: its connector, and the
+// system's name as people know it.
+type pairingLink struct{ Connector, System string }
+
+// pairingLinks are the current company's active receiving connections
+// whose systems need a pairing.
+func (s *Server) pairingLinks(c echo.Context) ([]pairingLink, error) {
+	conns, _, err := s.receivers(c)
+	if err != nil {
+		return nil, err
+	}
+	var out []pairingLink
+	for _, r := range conns {
+		if s.pairs(r.Conn) {
+			out = append(out, pairingLink{Connector: r.Connector, System: s.connectorName(s.lang(c), r.Connector)})
+		}
+	}
+	return out, nil
+}
+
+// pairs: conn's system needs a pairing (its connector is a Pairer).
+func (s *Server) pairs(conn *db.Connection) bool {
+	_, err := s.conns.Pairer(conn)
+	return err == nil
+}
+
 // pairingConn is the company's active receiving connection of the route's
 // connector, and that connector is a Pairer; 404 otherwise.
 func (s *Server) pairingConn(c echo.Context, connector string) (*db.Connection, error) {
@@ -82,7 +108,7 @@ func (s *Server) pairingConn(c echo.Context, connector string) (*db.Connection, 
 	if !ok {
 		return nil, echo.ErrNotFound
 	}
-	if _, err := s.conns.Pairer(conn); err != nil {
+	if !s.pairs(conn) {
 		return nil, echo.ErrNotFound
 	}
 	return conn, nil
