@@ -7,10 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -182,7 +184,8 @@ func (s *Server) pairingProblem(c echo.Context, conn *db.Connection, err error) 
 	system := s.connectorName(s.lang(c), conn.Connector)
 	s.log.WarnContext(ctx, "pairing: target's lists", "company_id", conn.CompanyID, "connector", conn.Connector, "err", err)
 	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
-		return s.t(c, "pairing.slow", system, int(s.conns.PairingWait().Seconds())), nil
+		secs := int((s.conns.PairingWait() + time.Second - 1) / time.Second)
+		return s.t(c, "pairing.slow", system, secs), nil
 	}
 	if a, ok := s.upstreamAnswerTo(c, err); ok {
 		return a.Text, nil
@@ -345,39 +348,84 @@ func sortedKeys[V any](m map[string]V) []string {
 }
 
 // importPairing reads an uploaded CSV of table, key, value and sets every
-// row, all or none: a file with any wrong row changes nothing.
+// row, all or none: a file with any wrong row changes nothing, and every
+// wrong row is named by its line.
 func (s *Server) importPairing(c echo.Context) error {
 	conn, err := s.pairingConn(c, c.Param("connector"))
 	if err != nil {
 		return err
 	}
+	data, msg, err := pairingUpload(c)
+	if err != nil {
+		return err
+	}
+	if msg != "" {
+		return s.renderPairing(c, conn, http.StatusUnprocessableEntity, []string{s.t(c, msg)})
+	}
+	f, err := readPairingCSV(data)
+	if err != nil {
+		return s.renderPairing(c, conn, http.StatusUnprocessableEntity, []string{s.t(c, "pairing.err.file")})
+	}
+	if len(f.short) == 0 {
+		return s.changePairing(c, conn, f.changes, f.lines)
+	}
+	// Rows too short are found in reading; the rest are checked all the
+	// same, so that the file's every problem is named at once.
+	probs, err := s.conns.CheckPairing(c.Request().Context(), conn, f.changes)
+	if errors.As(err, new(*connections.UpstreamError)) {
+		msg, _ := s.pairingProblem(c, conn, err)
+		return s.renderPairing(c, conn, http.StatusServiceUnavailable, []string{msg})
+	}
+	if err != nil {
+		return err
+	}
+	errs := make(map[int]string)
+	for _, line := range f.short {
+		errs[line] = s.t(c, "pairing.line", line, s.t(c, "pairing.err.columns"))
+	}
+	for i, text := range s.pairingErrors(c, conn.Connector, probs, f.lines) {
+		errs[f.lines[probs[i].Index]] = text
+	}
+	var out []string
+	for _, line := range slices.Sorted(maps.Keys(errs)) {
+		out = append(out, errs[line])
+	}
+	return s.renderPairing(c, conn, http.StatusUnprocessableEntity, out)
+}
+
+// pairingUpload is the uploaded file; a message key when there is none,
+// or it is too large.
+func pairingUpload(c echo.Context) ([]byte, string, error) {
 	fh, err := c.FormFile("file")
 	if err != nil {
-		return s.renderPairing(c, conn, http.StatusUnprocessableEntity, []string{s.t(c, "pairing.err.nofile")})
+		return nil, "pairing.err.nofile", nil
 	}
 	if fh.Size > maxPairingUpload {
-		return s.renderPairing(c, conn, http.StatusRequestEntityTooLarge, []string{s.t(c, "pairing.err.toolarge")})
+		return nil, "pairing.err.toolarge", nil
 	}
 	f, err := fh.Open()
 	if err != nil {
-		return fmt.Errorf("open pairing upload: %w", err)
+		return nil, "", fmt.Errorf("open pairing upload: %w", err)
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, maxPairingUpload))
 	if err != nil {
-		return fmt.Errorf("read pairing upload: %w", err)
+		return nil, "", fmt.Errorf("read pairing upload: %w", err)
 	}
-	changes, lines, errs := s.readPairingCSV(c, data)
-	if len(errs) > 0 {
-		return s.renderPairing(c, conn, http.StatusUnprocessableEntity, errs)
-	}
-	return s.changePairing(c, conn, changes, lines)
+	return data, "", nil
+}
+
+// pairingFile is a pairing CSV as read: its rows as changes, each one's
+// line, and the lines with fewer than three columns.
+type pairingFile struct {
+	changes []db.PairChange
+	lines   []int
+	short   []int
 }
 
 // readPairingCSV reads a pairing CSV (the export's columns; "," or ";";
-// the header optional): its rows as changes, each one's line, and what
-// could not be read, in words.
-func (s *Server) readPairingCSV(c echo.Context, data []byte) ([]db.PairChange, []int, []string) {
+// the header optional); an error when it is no CSV.
+func readPairingCSV(data []byte) (pairingFile, error) {
 	data = bytes.TrimPrefix(data, []byte("\ufeff"))
 	first, _, _ := bytes.Cut(data, []byte("\n"))
 	rd := csv.NewReader(bytes.NewReader(data))
@@ -385,30 +433,26 @@ func (s *Server) readPairingCSV(c echo.Context, data []byte) ([]db.PairChange, [
 	if bytes.Count(first, []byte(";")) > bytes.Count(first, []byte(",")) {
 		rd.Comma = ';'
 	}
-	var changes []db.PairChange
-	var lines []int
-	var errs []string
+	var f pairingFile
 	for {
 		rec, err := rd.Read()
 		if err == io.EOF {
-			break
+			return f, nil
+		}
+		if err != nil {
+			return f, fmt.Errorf("pairing csv: %w", err)
 		}
 		line, _ := rd.FieldPos(0)
 		switch {
-		case err != nil:
-			return nil, nil, []string{s.t(c, "pairing.err.file")}
 		case len(rec) == 1 && strings.TrimSpace(rec[0]) == "":
-			continue
 		case len(rec) < 3:
-			errs = append(errs, s.t(c, "pairing.line", line, s.t(c, "pairing.err.columns")))
-			continue
+			f.short = append(f.short, line)
 		case line == 1 && strings.EqualFold(strings.TrimSpace(rec[0]), "table"):
-			continue
+		default:
+			f.changes = append(f.changes, db.PairChange{Table: csvCell(rec[0]), Key: csvCell(rec[1]), Value: csvCell(rec[2])})
+			f.lines = append(f.lines, line)
 		}
-		changes = append(changes, db.PairChange{Table: csvCell(rec[0]), Key: csvCell(rec[1]), Value: csvCell(rec[2])})
-		lines = append(lines, line)
 	}
-	return changes, lines, errs
 }
 
 // csvCell is a cell as Bilag wrote it: trimmed, without the quote csvout

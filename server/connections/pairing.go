@@ -85,14 +85,23 @@ func (e *PairingError) Error() string {
 // sets them, all or none, each change audited by who did it (by: the
 // user, actor and address). It returns what changed.
 func (s *Service) SetPairing(ctx context.Context, conn *db.Connection, changes []db.PairChange, by db.AuditEvent) ([]db.PairChanged, error) {
+	probs, err := s.CheckPairing(ctx, conn, changes)
+	if err != nil {
+		return nil, err
+	}
+	if len(probs) > 0 {
+		return nil, &PairingError{Problems: probs}
+	}
+	return s.db.SetPairs(ctx, conn.CompanyID, conn.Connector, changes, by)
+}
+
+// CheckPairing is CheckPairs against the target's tables, read live.
+func (s *Service) CheckPairing(ctx context.Context, conn *db.Connection, changes []db.PairChange) ([]PairingProblem, error) {
 	tables, err := s.PairingTables(ctx, conn, nil)
 	if err != nil {
 		return nil, err
 	}
-	if probs := CheckPairs(tables, changes); len(probs) > 0 {
-		return nil, &PairingError{Problems: probs}
-	}
-	return s.db.SetPairs(ctx, conn.CompanyID, conn.Connector, changes, by)
+	return CheckPairs(tables, changes), nil
 }
 
 // CheckPairs are the problems of changes against tables.
