@@ -379,6 +379,12 @@ func (s *Server) importPairing(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	return s.renderPairing(c, conn, http.StatusUnprocessableEntity, s.pairingFileErrors(c, conn, f, probs))
+}
+
+// pairingFileErrors are a file's problems in words, by line: its short
+// rows, and probs of its other rows.
+func (s *Server) pairingFileErrors(c echo.Context, conn *db.Connection, f pairingFile, probs []connections.PairingProblem) []string {
 	errs := make(map[int]string)
 	for _, line := range f.short {
 		errs[line] = s.t(c, "pairing.line", line, s.t(c, "pairing.err.columns"))
@@ -390,7 +396,7 @@ func (s *Server) importPairing(c echo.Context) error {
 	for _, line := range slices.Sorted(maps.Keys(errs)) {
 		out = append(out, errs[line])
 	}
-	return s.renderPairing(c, conn, http.StatusUnprocessableEntity, out)
+	return out
 }
 
 // pairingUpload is the uploaded file; a message key when there is none,

@@ -162,6 +162,7 @@ type (
 		Reads        bool
 		RequestFirst bool
 		Imports      bool
+		Pairings     []struct{ Connector, System string }
 		Connectors   []string
 		MessageLangs []string
 		MessageLang  string
