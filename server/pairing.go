@@ -56,8 +56,10 @@ type pairingPage struct {
 type pairingTableView struct {
 	Name, Title, Help string
 	Open              bool
-	Options           []connectors.PairingOption
-	Rows              []pairingRowView
+	// Uses: a row is used by the batch's invoices (the column shows).
+	Uses    bool
+	Options []connectors.PairingOption
+	Rows    []pairingRowView
 }
 
 type pairingRowView struct {
@@ -214,6 +216,7 @@ func (s *Server) pairingTables(c echo.Context, connector string, tables []connec
 				row.ValueLabel = t.Options[i].Label
 			}
 			v.Rows = append(v.Rows, row)
+			v.Uses = v.Uses || r.Uses > 0
 		}
 		out = append(out, v)
 	}
