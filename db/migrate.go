@@ -191,9 +191,8 @@ var migrations = []func(tx *gorm.DB) error{
 	// 17: invoices sent by one pipeline: formats, pre-flight, every
 	// exchange with the upstream, the invoice's PDF (migrate_v17.go).
 	step17,
-	// 18: PLACEHOLDER for the pairing store (B1's migrate_v18.go); the
-	// lead replaces step18placeholder with step18 at the merge.
-	step18placeholder,
+	// 18: each company's pairing per receiving system (migrate_v18.go).
+	step18,
 	// 19: the API for front systems: integration tokens, Idempotency-Keys,
 	// a company's choice to send API batches at once, and the token that
 	// sent a batch (migrate_v19.go).

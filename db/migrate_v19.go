@@ -7,12 +7,6 @@ import (
 	"gorm.io/gorm"
 )
 
-// step18placeholder stands where the pairing store's step 18 goes
-// (another branch's migrate_v18.go); it does nothing. PLACEHOLDER: the
-// lead replaces it with step18 when the branches meet, before any
-// database runs this branch's step 19.
-func step18placeholder(*gorm.DB) error { return nil }
-
 // Step 19 (issue 26 step 5): the API for front systems. A company's
 // send-only integration tokens; the Idempotency-Keys API requests came
 // with (scoped to company and token, kept 30 days); a company's choice to

@@ -68,6 +68,10 @@ var companyRoutes = []companyRoute{
 	{method: "POST", pattern: "/companies/:companyID/imports/:batchID/send", admin: 404, analyst: 404, viewer: 403, adminInactive: 404},
 	// Without confirm=yes it only explains.
 	{method: "POST", pattern: "/companies/:companyID/imports/disconnect", admin: 303, analyst: 303, viewer: 403, adminInactive: 303},
+	// A receiving system's pairing: there is none here (no connection pairs).
+	{method: "GET", pattern: "/companies/:companyID/pairing/:connector", admin: 404, analyst: 404, viewer: 404, adminInactive: 404},
+	{method: "POST", pattern: "/companies/:companyID/pairing/:connector", admin: 404, analyst: 404, viewer: 403, adminInactive: 404},
+	{method: "POST", pattern: "/companies/:companyID/pairing/:connector/import", admin: 404, analyst: 404, viewer: 403, adminInactive: 404},
 	// The private hosts a company's connections may reach: admins only.
 	{method: "GET", pattern: "/companies/:companyID/hosts", admin: 200, analyst: 404, viewer: 404, adminInactive: 200, adminOnly: true},
 	{method: "POST", pattern: "/companies/:companyID/hosts", form: url.Values{"hosts": {"10.0.0.8"}}, admin: 303, analyst: 404, viewer: 404, adminInactive: 303, adminOnly: true},
@@ -144,7 +148,7 @@ func TestAccessControl(t *testing.T) {
 			name := rt.method + " " + rt.pattern + " as " + s.who + " on " + s.company.Name
 			t.Run(name, func(t *testing.T) {
 				want := expectedStatus(rt, s.who, s.company, s.member)
-				path := strings.NewReplacer(":companyID", itoa(s.company.ID), ":linkID", itoa(links[s.company.ID]), ":voucherID", "1", ":docID", "1", ":batchID", "1", ":tokenID", "1").Replace(rt.pattern)
+				path := strings.NewReplacer(":companyID", itoa(s.company.ID), ":linkID", itoa(links[s.company.ID]), ":voucherID", "1", ":docID", "1", ":batchID", "1", ":tokenID", "1", ":connector", "fake").Replace(rt.pattern)
 				b := browsers[s.who]
 				var r *response
 				if rt.method == http.MethodGet {

@@ -165,6 +165,9 @@ type companyPage struct {
 	// Imports: invoice orders can concern the company, so the page links
 	// them (importsApply).
 	Imports bool
+	// Pairings are the company's receiving systems that need a pairing,
+	// by connector, for links to their pairing pages.
+	Pairings []pairingLink
 	// Connectors are the ones a link may be made for; the choice shows
 	// only when there are several.
 	Connectors []string
@@ -238,6 +241,9 @@ func (s *Server) renderCompany(c echo.Context, form *views.Form) error {
 		return err
 	}
 	if p.Imports, err = s.importsApply(ctx, co); err != nil {
+		return err
+	}
+	if p.Pairings, err = s.pairingLinks(c); err != nil {
 		return err
 	}
 	if p.Connection != nil {

@@ -439,8 +439,11 @@ type batchPage struct {
 	// Lookup: the upstream can be asked about an invoice whose answer was
 	// lost, and is before it is sent again.
 	Lookup bool
-	// Preflight is what the pre-flight found, in the person's language.
+	// Preflight is what the pre-flight found, in the person's language;
+	// PairURL is the pairing page to settle it on, with this batch's
+	// codes ("" when the system needs no pairing).
 	Preflight []string
+	PairURL   string
 }
 
 func (s *Server) showInvoiceOrderBatch(c echo.Context) error {
@@ -485,6 +488,9 @@ func (s *Server) batchPage(c echo.Context, b *db.ImportBatch, orders []db.Import
 	}
 	for _, f := range connections.PreflightFindings(b) {
 		p.Preflight = append(p.Preflight, s.preflightText(c, b.Connector, f))
+	}
+	if conn != nil && len(p.Preflight) > 0 && s.pairs(conn) {
+		p.PairURL = fmt.Sprintf("/companies/%d/pairing/%s?batch=%d", co.ID, conn.Connector, b.ID)
 	}
 	for i := range orders {
 		o := orders[i]

@@ -81,6 +81,10 @@ func (s *Server) routes(acc *accountant.Handler) *echo.Echo {
 	// may reach (private_hosts.go).
 	c.GET("/imports", s.showInvoiceOrders)
 	c.GET("/imports/:batchID", s.showInvoiceOrderBatch)
+	// A receiving system's pairing (pairing.go): members see it, and its
+	// CSV ("/pairing/<connector>.csv"); those who manage the company
+	// change it, by the form or a CSV.
+	c.GET("/pairing/:connector", s.showPairing)
 	c.GET("/hosts", s.showPrivateHosts, s.requireAdmin)
 	c.POST("/hosts", s.setPrivateHosts, s.requireAdmin)
 	// The API for front systems: integration tokens and whether their
@@ -101,6 +105,8 @@ func (s *Server) routes(acc *accountant.Handler) *echo.Echo {
 	m.POST("/imports", s.uploadInvoiceOrders)
 	m.POST("/imports/:batchID/send", s.sendInvoiceOrders)
 	m.POST("/imports/disconnect", s.disconnectInvoiceOrders)
+	m.POST("/pairing/:connector", s.savePairing)
+	m.POST("/pairing/:connector/import", s.importPairing)
 
 	// Administrators.
 	a := u.Group("/admin", s.requireAdmin)

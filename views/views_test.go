@@ -178,6 +178,7 @@ type (
 		Reads        bool
 		RequestFirst bool
 		Imports      bool
+		Pairings     []struct{ Connector, System string }
 		Connectors   []string
 		Thens        []testThen
 		MessageLangs []string
@@ -319,7 +320,8 @@ func TestConnectorKeysAreUsed(t *testing.T) {
 				// (and ".help") and "<connector>.form.<FormError code>" by name.
 				// The import pages ask for "<connector>.imports.<...>" by name too
 				// (invoice_orders.go): findings, refusals, rules; the pairing
-				// page "<connector>.pairing.<table>" (connectors.PairingTable).
+				// page for "<connector>.pairing.<table>" (and ".help") and a
+				// row's label (pairing.go).
 				continue
 			}
 			if !slices.Contains(asked, rest) {

@@ -6,6 +6,7 @@ package connectortest
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"net/url"
@@ -36,6 +37,7 @@ type Upstream struct {
 	serial   int
 	fail     map[string][]error
 	calls    map[string]int
+	slow     map[string]time.Duration
 	// received and booked are what a Receiver took, and under which
 	// reference, by invoice number.
 	received []connectors.Invoice
@@ -85,6 +87,37 @@ func (u *Upstream) FailNext(op string, errs ...error) {
 		u.fail = map[string][]error{}
 	}
 	u.fail[op] = append(u.fail[op], errs...)
+}
+
+// SlowDown makes every later call of op that waits (a PairingReceiver's
+// reads of its lists) take d, or until its context ends; 0 makes them
+// quick again.
+func (u *Upstream) SlowDown(op string, d time.Duration) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.slow == nil {
+		u.slow = map[string]time.Duration{}
+	}
+	u.slow[op] = d
+}
+
+// wait is op's slowness (SlowDown): nil after it, the context's error
+// when that ends first.
+func (u *Upstream) wait(ctx context.Context, op string) error {
+	u.mu.Lock()
+	d := u.slow[op]
+	u.mu.Unlock()
+	if d <= 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("%s: %w", op, ctx.Err())
+	}
 }
 
 // Calls is how often op was called.

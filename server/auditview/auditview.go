@@ -215,6 +215,9 @@ func (d describer) sentence() (string, bool) {
 			return d.says("api_sending_at_once", who), false
 		}
 		return d.says("api_sending_held", who), false
+	case db.AuditPairingChange:
+		return d.says("pairing_change", who, d.system(e.Target), d.pairingTable(), or(d.value("key"), "—"),
+			or(d.value("old"), "—"), or(d.value("new"), "—")), false
 	case db.AuditDocumentOpen:
 		voucher := d.value("voucher")
 		switch {
@@ -226,6 +229,16 @@ func (d describer) sentence() (string, bool) {
 		return d.says("document_open", who, e.Target, voucher), false
 	}
 	return who + ": " + e.Action, false
+}
+
+// pairingTable names a pairing change's table as its connector words it
+// ("<connector>.pairing.<table>"), else as stored.
+func (d describer) pairingTable() string {
+	table := d.value("table")
+	if key := d.e.Target + ".pairing." + table; table != "" && d.w.HasText(key) {
+		return d.t(key)
+	}
+	return or(table, "—")
 }
 
 // details are the event's stored fields: who as stored, what, the

@@ -384,22 +384,9 @@ func (s *Service) StartImport(ctx context.Context, conn *db.Connection, batchID 
 // records what it found now.
 func (s *Service) preflightAgain(ctx context.Context, conn *db.Connection, batchID int64) error {
 	ctx = connectors.WithCompany(ctx, conn.CompanyID)
-	_, orders, err := s.db.ImportBatchOf(ctx, conn.CompanyID, batchID)
+	batch, err := s.batchInvoices(ctx, conn, batchID, true)
 	if err != nil {
 		return err
-	}
-	var batch []connectors.Invoice
-	for i := range orders {
-		if orders[i].Status == db.ImportInvalid {
-			continue
-		}
-		inv, err := s.Invoice(ctx, conn, &orders[i])
-		if err != nil {
-			return err
-		}
-		if inv != nil {
-			batch = append(batch, *inv)
-		}
 	}
 	var pre []PreflightFinding
 	if err := s.use(ctx, conn, func(ctx context.Context, g connectors.Grant) error {
@@ -415,6 +402,38 @@ func (s *Service) preflightAgain(ctx context.Context, conn *db.Connection, batch
 		return fmt.Errorf("batch %d: %d findings: %w", batchID, len(pre), ErrPreflight)
 	}
 	return nil
+}
+
+// BatchInvoices are the stored invoices of the company's batch that may
+// be sent (those without errors), in upload order, without their PDFs.
+func (s *Service) BatchInvoices(ctx context.Context, conn *db.Connection, batchID int64) ([]connectors.Invoice, error) {
+	return s.batchInvoices(ctx, conn, batchID, false)
+}
+
+// batchInvoices is BatchInvoices, with the PDFs when withPDF (a
+// pre-flight may look at them).
+func (s *Service) batchInvoices(ctx context.Context, conn *db.Connection, batchID int64, withPDF bool) ([]connectors.Invoice, error) {
+	b, orders, err := s.db.ImportBatchOf(ctx, conn.CompanyID, batchID)
+	if err != nil {
+		return nil, err
+	}
+	if b.Connector != conn.Connector {
+		return nil, fmt.Errorf("batch %d of %s, not %s: %w", batchID, b.Connector, conn.Connector, db.ErrNotFound)
+	}
+	var batch []connectors.Invoice
+	for i := range orders {
+		if orders[i].Status == db.ImportInvalid {
+			continue
+		}
+		inv, err := s.invoice(ctx, conn, nil, &orders[i], withPDF)
+		if err != nil {
+			return nil, err
+		}
+		if inv != nil {
+			batch = append(batch, *inv)
+		}
+	}
+	return batch, nil
 }
 
 // importLease is how long a sender holds a batch without renewing it;
@@ -583,10 +602,4 @@ func sendFailure(err error) string {
 		return "unreachable"
 	}
 	return "failed"
-}
-
-// Pairing is the company's pairing for conn's connector. Until the pairing
-// page stores one (issue 26 step 2) it is empty.
-func (s *Service) Pairing(ctx context.Context, conn *db.Connection) (connectors.Pairing, error) {
-	return connectors.Pairing{}, nil
 }

@@ -47,6 +47,9 @@ type Options struct {
 	Notifier Notifier
 	// Prefetch bounds what a view of a voucher list fetches ahead.
 	Prefetch PrefetchLimits
+	// PairingWait is how long the pairing page waits for the target's
+	// lists (a person is waiting); 0 means 15 seconds.
+	PairingWait time.Duration
 }
 
 // Service does the work on connections. It is safe for concurrent use.
@@ -72,6 +75,7 @@ type Service struct {
 	// Fetching documents ahead (prefetch.go): the limits, each company's
 	// running prefetch, the documents in flight.
 	prefetch    PrefetchLimits
+	pairingWait time.Duration
 	prefetchMu  sync.Mutex
 	prefetching map[int64]*prefetchRun
 	pwg         sync.WaitGroup
@@ -94,11 +98,14 @@ func New(opt Options) (*Service, error) {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
+	if opt.PairingWait <= 0 {
+		opt.PairingWait = 15 * time.Second
+	}
 	if c, ok := opt.Cache.(*doccache.Cache); ok && c == nil {
 		opt.Cache = nil // a nil disk cache is no cache, not a broken one
 	}
 	s := &Service{db: opt.DB, rows: opt.DB, connectors: opt.Connectors, countries: opt.Countries, cache: opt.Cache, metrics: opt.Metrics, log: opt.Logger, now: opt.Now,
-		prefetch: opt.Prefetch.withDefaults(), prefetching: make(map[int64]*prefetchRun)}
+		prefetch: opt.Prefetch.withDefaults(), pairingWait: opt.PairingWait, prefetching: make(map[int64]*prefetchRun)}
 	s.companions = map[string]string{}
 	for name, then := range opt.Companions {
 		if opt.Connectors[name] != nil && opt.Connectors[then] != nil && then != name {
