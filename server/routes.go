@@ -95,6 +95,11 @@ func (s *Server) routes(acc *accountant.Handler) *echo.Echo {
 	// those who manage the company's connection, not for viewers.
 	m.GET("/audit", s.showAudit)
 	m.GET("/audit.csv", s.exportAudit)
+	// An approval's receipt, as its approver has it (issue 29), linked
+	// from the audit trail: the accountant's side draws it.
+	m.GET("/links/:linkID/receipt", func(c echo.Context) error {
+		return acc.FirmReceipt(c, currentCompany(c).ID, c.Param("linkID"))
+	})
 	m.POST("/links", s.createLink)
 	m.POST("/links/:linkID/revoke", s.revokeLink)
 	m.POST("/links/:linkID/send", s.sendLink)

@@ -93,6 +93,8 @@ type Server struct {
 	log     *slog.Logger
 	baseURL *url.URL
 	cookies *sealed.Jar
+	// receipts seals the addresses of approvers' receipts.
+	receipts *sealed.Tokens
 	secure  bool
 	conns   *connections.Service
 	firm    string
@@ -174,6 +176,7 @@ func New(opt Options) (*Server, error) {
 		log:       opt.Logger,
 		baseURL:   opt.BaseURL,
 		cookies:   sealed.NewJar(codec, secure),
+		receipts:  sealed.NewTokens(receiptCodec(opt.SecretKey)),
 		secure:    secure,
 		conns:     opt.Connections,
 		firm:      opt.FirmName,
@@ -204,6 +207,17 @@ func New(opt Options) (*Server, error) {
 	return s, nil
 }
 
+// receiptCodec seals approvers' receipt addresses under keys of their
+// own, derived from the secret key as the cookies' are. MaxAge 0: a
+// receipt's address carries its own end (accountant.receiptTTL), far
+// beyond a session's, checked on the portal's clock.
+func receiptCodec(secret []byte) *securecookie.SecureCookie {
+	codec := securecookie.New(seal.DeriveKey(secret, "bilag receipt hash v1"), seal.DeriveKey(secret, "bilag receipt block v1"))
+	codec.SetSerializer(securecookie.JSONEncoder{})
+	codec.MaxAge(0)
+	return codec
+}
+
 // accountant is the accountant's side (server/accountant): it shares the
 // cookie keys, the views and the connection service with the portal, and
 // borrows its page envelope, language and throttle, but no login.
@@ -217,7 +231,19 @@ func (s *Server) accountant() (*accountant.Handler, error) {
 		BaseURL:     s.baseURL,
 		Now:         s.now,
 		Portal:      accountant.Portal{Page: s.barePage, Lang: s.lang, DefaultLanguage: defaultLanguage, Throttle: s.throttle.take},
+		Receipts:    s.receipts,
+		Mail:        s.receiptMail(),
+		Logger:      s.log,
 	})
+}
+
+// receiptMail is how the accountant's side mails an approver their
+// receipt: the portal's mailer, or nil when the portal sends no mail.
+func (s *Server) receiptMail() func(context.Context, mail.Message) error {
+	if !s.mailOn() {
+		return nil
+	}
+	return s.sendMail
 }
 
 // ServeHTTP makes Server an http.Handler.

@@ -83,6 +83,14 @@ func TestConnectorPagesRender(t *testing.T) {
 			"consent_result/done":     testResult{OK: true, Done: true, Got: co.Name, GotOrg: co.OrgNumber, Approver: "Anna Lindqvist", At: at, Asker: asker},
 			"consent_result/oldgrant": testResult{OK: true, OldGrantKept: true, Got: co.Name, GotOrg: co.OrgNumber, At: at, Asker: asker},
 			"consent_result/gone":     testResult{Reason: "gone", Asker: asker},
+			"consent_result/receipt":  testResult{OK: true, Got: co.Name, GotOrg: co.OrgNumber, At: at, Asker: asker, ReceiptURL: "/receipt/x"},
+			// The approver's receipt (issue 29), and the pages of an
+			// address that shows none.
+			"consent_receipt": testReceipt{Company: co.Name, CompanyOrg: co.OrgNumber, Country: "SE", Firm: "Revisorerna", LinkID: 7, LinkMade: "1 Dec", Sender: "Erik",
+				Contact: "08-123", PrivacyURL: "https://revisorerna.se/gdpr", Until: "1 Mar",
+				Steps: []testReceiptStep{{Connector: conn, Access: "reads", Withdraw: "remove it", Approver: "Anna", At: "1 Dec"}, {Connector: "other", Access: "writes", Withdraw: "remove"}}},
+			"consent_receipt/expired": testReceipt{Reason: "expired", Firm: "Revisorerna", Contact: "08-123"},
+			"consent_receipt/invalid": testReceipt{Reason: "invalid", Firm: "Revisorerna"},
 			// A link of two steps: both on the consent page, the first
 			// done and the second to start on the result page.
 			"consent/steps": testConsent{Secret: "s", Firm: "Revisorerna", Company: co, Expected: co.OrgNumber, ExpiresAt: at, Asker: asker,
@@ -162,9 +170,16 @@ type (
 		Asker                                                                                  testAsker
 		Steps                                                                                  []testStep
 		Next, Then                                                                             string
+		ReceiptURL                                                                             string
 	}
-	testAsker   struct{ Firm, SenderName, SenderEmail, Contact, PrivacyURL string }
-	testCompany struct {
+	testReceipt struct {
+		Reason, Company, CompanyOrg, Country, Firm, LinkMade, Sender, Contact, PrivacyURL, Until, URL string
+		LinkID                                                                                        int64
+		Steps                                                                                         []testReceiptStep
+	}
+	testReceiptStep struct{ Connector, Access, Withdraw, Approver, At string }
+	testAsker       struct{ Firm, SenderName, SenderEmail, Contact, PrivacyURL string }
+	testCompany     struct {
 		Company      *db.Company
 		Members      []db.User
 		Connection   *db.Connection

@@ -206,6 +206,9 @@ func (h *Handler) approve(c echo.Context, v visit, grant connectors.Grant, appro
 	}
 	r := h.newResult(v, out, true)
 	h.withSteps(c, &r, v, true)
+	if out.Connection != nil {
+		h.mailReceipt(c, v.Link, out.Connection.ApprovedBy)
+	}
 	return h.finish(c, r)
 }
 

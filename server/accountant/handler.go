@@ -13,6 +13,7 @@ package accountant
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/url"
 	"time"
 
@@ -20,6 +21,7 @@ import (
 
 	"bilag/db"
 	"bilag/server/connections"
+	"bilag/server/mail"
 	"bilag/server/sealed"
 	"bilag/views"
 )
@@ -90,6 +92,14 @@ type Options struct {
 	BaseURL *url.URL
 	Now     func() time.Time
 	Portal  Portal
+	// Receipts seals the addresses of approvers' receipts (receipt.go);
+	// nil offers no receipt address (the firm's view still works).
+	Receipts *sealed.Tokens
+	// Mail sends the approver their receipt; nil sends no mail.
+	Mail func(ctx context.Context, m mail.Message) error
+	// Logger records what failed beside a page (a receipt's mail); nil
+	// discards.
+	Logger *slog.Logger
 }
 
 // Handler serves the accountant's pages.
@@ -102,6 +112,10 @@ type Handler struct {
 	baseURL *url.URL
 	now     func() time.Time
 	portal  Portal
+	// receipts, mail and log: see Options.
+	receipts *sealed.Tokens
+	mail     func(ctx context.Context, m mail.Message) error
+	log      *slog.Logger
 }
 
 // New builds the accountant's handler.
@@ -116,8 +130,11 @@ func New(opt Options) (*Handler, error) {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
+	if opt.Logger == nil {
+		opt.Logger = slog.New(slog.DiscardHandler)
+	}
 	return &Handler{conns: opt.Connections, links: opt.Links, cookies: opt.Cookies, views: opt.Views, firm: opt.Firm,
-		baseURL: opt.BaseURL, now: opt.Now, portal: p}, nil
+		baseURL: opt.BaseURL, now: opt.Now, portal: p, receipts: opt.Receipts, mail: opt.Mail, log: opt.Logger}, nil
 }
 
 // Mount registers the accountant's routes on e, beside the portal's and
@@ -130,6 +147,7 @@ func (h *Handler) Mount(e *echo.Echo) {
 	e.GET("/oauth/:connector/callback", h.consentCallback)
 	e.GET("/oauth/:connector/check", h.consentCheck)
 	e.GET("/connect-result", h.showConsentResult)
+	e.GET("/receipt/:token", h.showReceipt)
 }
 
 // pageData is the data of every page of the accountant's: it names the

@@ -55,6 +55,10 @@ type result struct {
 	Steps []stepLine `json:"st,omitempty"`
 	Next  string     `json:"nx,omitempty"`
 	Then  string     `json:"th,omitempty"`
+	// LinkID is the link's, when it connected: the page offers its
+	// receipt at ReceiptURL (receipt.go), sealed when the page is shown.
+	LinkID     int64  `json:"li,omitempty"`
+	ReceiptURL string `json:"-"`
 }
 
 func (r result) connector() string { return r.Connector }
@@ -75,7 +79,7 @@ func (h *Handler) newResult(v visit, out connections.Outcome, granted bool) resu
 		Reason: out.Reason, Areas: out.Areas, Got: out.Seen.Name, GotOrg: out.Seen.OrgNumber, OldGrantKept: out.OldGrantKept}
 	switch conn := out.Connection; {
 	case out.Reason == "used":
-		r.OK, r.Done, r.Retry = true, true, ""
+		r.OK, r.Done, r.Retry, r.LinkID = true, true, "", l.ID
 		r.Got, r.GotOrg = co.Name, l.ExpectedOrgNumber
 		if l.FinishedAt != nil {
 			r.At = *l.FinishedAt
@@ -84,7 +88,7 @@ func (h *Handler) newResult(v visit, out connections.Outcome, granted bool) resu
 			r.Got, r.GotOrg, r.Approver, r.At = conn.ExternalName, conn.OrgNumber, approverName(conn.ApprovedBy), conn.ApprovedAt
 		}
 	case conn != nil:
-		r.OK, r.Retry = true, ""
+		r.OK, r.Retry, r.LinkID = true, "", l.ID
 		r.Approver = approverName(conn.ApprovedBy)
 	default:
 		r.Granted = granted
@@ -144,6 +148,7 @@ func (h *Handler) renderDone(c echo.Context, v visit) error {
 	r := h.newResult(v, out, false)
 	h.withSteps(c, &r, v, true)
 	r.Steps = h.words(c, r.Steps)
+	h.offerReceipt(c.Request().Context(), &r)
 	return h.render(c, http.StatusOK, "consent_result", h.ct(c, r.Connector, "result.title"), r)
 }
 
@@ -193,6 +198,7 @@ func (h *Handler) showConsentResult(c echo.Context) error {
 		r.ShareURL = h.absURL("/connect/" + r.Retry)
 	}
 	r.Steps = h.words(c, r.Steps)
+	h.offerReceipt(c.Request().Context(), &r)
 	status := http.StatusOK
 	if !r.OK {
 		status = http.StatusBadRequest

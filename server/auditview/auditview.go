@@ -48,6 +48,10 @@ type Row struct {
 	// Failed: what the event records did not succeed (a login, an
 	// approval, a document that was not shown in full, an ended access).
 	Failed bool
+	// Receipt is the number of the link an approval went through, whose
+	// receipt the trail links to (the approver's, issue 29); "" for
+	// every other event.
+	Receipt string
 }
 
 // Detail is one stored field: a label in the reader's language for the
@@ -63,7 +67,18 @@ func Describe(w Words, r Reader, e db.AuditEvent) Row {
 	d := describer{w: w, r: r, e: e, fields: parseDetail(e.Detail)}
 	row := Row{At: d.time(e.At), Details: d.details()}
 	row.Sentence, row.Failed = d.sentence()
+	if e.Action == db.AuditConnect {
+		if _, link := approval(e.Actor); isNumber(link) {
+			row.Receipt = link
+		}
+	}
 	return row
+}
+
+// isNumber: s is a link's number, all digits, so it goes into a path as
+// it is.
+func isNumber(s string) bool {
+	return s != "" && strings.Trim(s, "0123456789") == ""
 }
 
 type describer struct {

@@ -61,3 +61,30 @@ func (j *Jar) Read(c echo.Context, name string, v any) bool {
 func (j *Jar) Clear(c echo.Context, name string) {
 	c.SetCookie(&http.Cookie{Name: j.Name(name), Value: "", Path: "/", HttpOnly: true, Secure: j.secure, SameSite: http.SameSiteLaxMode, MaxAge: -1})
 }
+
+// Tokens seal values into URL-safe strings (a receipt's address): signed
+// and encrypted like the cookies, but under a codec of their own, so a
+// token lives as long as its holder was promised rather than as long as a
+// session, and a cookie's value never opens as a token or the reverse.
+type Tokens struct {
+	codec *securecookie.SecureCookie
+}
+
+// NewTokens seals with codec. Its MaxAge should be 0: each token carries
+// its own end, checked by whoever opens it (with its own clock).
+func NewTokens(codec *securecookie.SecureCookie) *Tokens { return &Tokens{codec: codec} }
+
+// Seal seals v under name, the kind of token it is.
+func (t *Tokens) Seal(name string, v any) (string, error) {
+	enc, err := t.codec.Encode(name, v)
+	if err != nil {
+		return "", fmt.Errorf("seal %s token: %w", name, err)
+	}
+	return enc, nil
+}
+
+// Open opens token, sealed under name, into v; false when it does not open
+// (forged, cut short, sealed under other keys or as another kind).
+func (t *Tokens) Open(name, token string, v any) bool {
+	return t.codec.Decode(name, token, v) == nil
+}
