@@ -95,9 +95,9 @@ type Server struct {
 	cookies *sealed.Jar
 	// receipts seals the addresses of approvers' receipts.
 	receipts *sealed.Tokens
-	secure  bool
-	conns   *connections.Service
-	firm    string
+	secure   bool
+	conns    *connections.Service
+	firm     string
 	// firmInfo is who asks, on the accountant's pages (and the logo
 	// /firm/logo serves them).
 	firmInfo  firmInfo
