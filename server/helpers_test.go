@@ -141,6 +141,13 @@ func newEnv(t *testing.T, opts ...sandbox.Option) *env {
 // newEnvOn is newEnv on the database at dbURL; "" is a fresh SQLite file.
 func newEnvOn(t *testing.T, dbURL string, opts ...sandbox.Option) *env {
 	t.Helper()
+	return newEnvWith(t, dbURL, nil, opts...)
+}
+
+// newEnvWith is newEnvOn with the portal's options changed by tweak (nil
+// for none): a mailer, say, on the portal the sandbox sends back to.
+func newEnvWith(t *testing.T, dbURL string, tweak func(*server.Options), opts ...sandbox.Option) *env {
+	t.Helper()
 	ctx := t.Context()
 	e := &env{t: t, clock: dbtest.NewClock(time.Now().UTC().Truncate(time.Second)), logs: &syncBuffer{}, faults: &faults{}}
 	e.started = e.clock.Now()
@@ -184,11 +191,14 @@ func newEnvOn(t *testing.T, dbURL string, opts ...sandbox.Option) *env {
 	if err != nil {
 		t.Fatalf("eaccounting Open() = %v", err)
 	}
-	e.srv, e.svc = newPortal(t,
-		// Admins need no second factor here, as in demo mode, so tests log
-		// them in with a password (withAdminSecondFactor requires one).
-		server.Options{DB: e.db, Logger: e.logger, BaseURL: base, SecretKey: e.secret, FirmName: firmName, FormOrigins: []string{e.sbURL}, Now: e.clock.Now,
-			AdminSecondFactorOptional: true, FirmLogo: server.DemoLogo(), FirmLogoType: "image/png", FirmContact: firmContact, FirmPrivacyURL: firmPrivacyURL},
+	// Admins need no second factor here, as in demo mode, so tests log
+	// them in with a password (withAdminSecondFactor requires one).
+	opt := server.Options{DB: e.db, Logger: e.logger, BaseURL: base, SecretKey: e.secret, FirmName: firmName, FormOrigins: []string{e.sbURL}, Now: e.clock.Now,
+		AdminSecondFactorOptional: true, FirmLogo: server.DemoLogo(), FirmLogoType: "image/png", FirmContact: firmContact, FirmPrivacyURL: firmPrivacyURL}
+	if tweak != nil {
+		tweak(&opt)
+	}
+	e.srv, e.svc = newPortal(t, opt,
 		connections.Options{DB: e.db, Logger: e.logger, Connectors: map[string]connectors.Connector{e.conn.Name(): e.conn}, Now: e.clock.Now})
 	portal.Config.Handler = e.srv
 	portal.Start()
