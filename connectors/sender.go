@@ -123,8 +123,8 @@ type SentInvoiceActions interface {
 	// upstream: its status in the system's own code, and whether each
 	// action may be taken now (by name; an action left out may not).
 	InvoiceState(ctx context.Context, g Grant, ref string) (status string, allowed map[string]bool, err error)
-	// ActOnInvoice takes action on the invoice ref, once; text is a
-	// comment's text (ignored by the other actions). Bad input is an
+	// ActOnInvoice takes action on the invoice ref, once; text is the
+	// text of ActionComment (ignored by the other actions). Bad input is an
 	// error wrapping ErrActionInput and sends nothing. The system's
 	// refusal is a SendAnswer that is not Accepted; an error is a failure,
 	// ErrAnswerLost when the action may have been taken.
@@ -135,3 +135,7 @@ type SentInvoiceActions interface {
 // asked (a name the connector does not offer, a comment too long); nothing
 // was sent.
 var ErrActionInput = errors.New("invoice action not taken as asked")
+
+// ActionComment is the name of the action that adds a comment to a sent
+// invoice: the one action that takes a text.
+const ActionComment = "comment"

@@ -19,7 +19,7 @@ const (
 	ActCreditLoss = "creditloss"
 	// ActComment: a comment in the processing history
 	// (salesinvoicecomment.nv).
-	ActComment = "comment"
+	ActComment = connectors.ActionComment
 	// ActDelete: deletesalesinvoice.nv, which Netvisor may refuse.
 	ActDelete = "delete"
 )
