@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"bilag/connectors"
 	"bilag/connectors/netvisor"
@@ -228,4 +229,67 @@ func nvLostAnswer(t *testing.T, e *nvEnv, analyst *browser) {
 	if _, n := e.sandboxInvoice("1204"); n != 1 {
 		t.Errorf("after send again Netvisor has %d invoices 1204", n)
 	}
+}
+
+// The actions against a failing Netvisor: the confirm page and a
+// confirmed action each a clear message, never a 500, nothing retried; a
+// delete whose answer is lost is recorded unknown; Netvisor's refusal of
+// a delete is shown as its answer.
+func TestNetvisorInvoiceActionsFail(t *testing.T) {
+	e := newNetvisorEnv(t)
+	e.connectNetvisor(t)
+	analyst := e.loggedIn(e.analyst)
+	base := "/companies/" + itoa(e.co.ID)
+	analyst.post(base+"/pairing/netvisor", url.Values{"t": {netvisor.TableVATCode, netvisor.TableSetting},
+		"k": {"25.5", netvisor.SettingState}, "v": {"KOMY:25.5", "open"}})
+	r := analyst.uploadInvoices(e.co, "netvisor", "elokuu.json", nvInvoices(t, e, []string{"1301", "1302"}, nil))
+	batchURL := r.Location()
+	analyst.post(batchURL+"/send", nil)
+	e.svc.Wait()
+	ids := orderIDs(analyst.get(batchURL))
+	if len(ids) != 2 {
+		t.Fatalf("batch lists %d orders", len(ids))
+	}
+	act := batchURL + "/orders/" + ids[0] + "/act"
+	unavailable := "TECHNICAL_ERROR"
+
+	e.sb.FailNext("getsalesinvoice.nv", unavailable, unavailable, unavailable)
+	conf := analyst.post(act, url.Values{"action": {"creditloss"}})
+	wantStatus(t, "confirm page, Netvisor failing", conf, http.StatusServiceUnavailable)
+	if strings.Contains(conf.Body, tr("err.500")) {
+		t.Error("the confirm page against a failing Netvisor is a 500")
+	}
+
+	calls := e.sb.Calls("salesinvoicecomment.nv")
+	// Maintenance: Netvisor did nothing (a technical error on a write
+	// would leave it unknown).
+	e.sb.FailNext("salesinvoicecomment.nv", "SYSTEM_MAINTANANCE")
+	res := analyst.post(act, url.Values{"action": {"comment"}, "text": {"Soitettu"}, "confirm": {"yes"}})
+	wantStatus(t, "comment, Netvisor failing", res, http.StatusServiceUnavailable)
+	if n := e.sb.Calls("salesinvoicecomment.nv") - calls; n != 1 {
+		t.Errorf("a failed comment was sent %d times, want once (never retried)", n)
+	}
+
+	// Written off, Netvisor refuses to delete it: its answer is shown.
+	// Failures in a row pause the organisation: the next action is told
+	// to wait, with Netvisor's words, and nothing is sent.
+	paused := analyst.post(act, url.Values{"action": {"creditloss"}, "confirm": {"yes"}})
+	wantStatus(t, "paused", paused, http.StatusTooManyRequests)
+	e.clock.Advance(6 * time.Minute)
+	analyst.post(act, url.Values{"action": {"creditloss"}, "confirm": {"yes"}})
+	if si, _ := e.sandboxInvoice("1301"); si.Status != "creditloss" {
+		t.Fatalf("status after credit loss = %q", si.Status)
+	}
+	page := analyst.follow(analyst.post(act, url.Values{"action": {"delete"}, "confirm": {"yes"}}))
+	wantText(t, "delete refused", page, tr("imports.act.outcome.refused", tr("netvisor.imports.act.delete")), "cannot be deleted")
+	if _, n := e.sandboxInvoice("1301"); n != 1 {
+		t.Fatal("a refused delete deleted the invoice")
+	}
+
+	// A delete whose answer is lost: unknown, for a person to look at.
+	act2 := batchURL + "/orders/" + ids[1] + "/act"
+	e.clock.Advance(time.Second) // a fresh TransactionId: the test's clock stands still
+	e.sb.LoseNextAnswer("deletesalesinvoice.nv")
+	page = analyst.follow(analyst.post(act2, url.Values{"action": {"delete"}, "confirm": {"yes"}}))
+	wantText(t, "delete lost", page, tr("imports.act.unknown", tr("connector.netvisor")), tr("imports.act.outcome.unknown", tr("netvisor.imports.act.delete")))
 }

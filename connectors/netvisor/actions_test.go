@@ -76,4 +76,15 @@ func TestInvoiceActions(t *testing.T) {
 	if _, _, err := e.conn.InvoiceState(ctx, g, key2); err == nil {
 		t.Error("a deleted invoice still has a state")
 	}
+	// A delete whose answer is lost (Go's transport replays the GET, which
+	// Netvisor answers REQUEST_NOT_UNIQUE) is lost, not a refusal.
+	inv.Number = "1298"
+	lost, err := e.conn.SendInvoice(ctx, g, pairing(), inv)
+	if err != nil || !lost.Accepted {
+		t.Fatalf("SendInvoice = %+v, %v", lost, err)
+	}
+	e.sb.LoseNextAnswer("deletesalesinvoice.nv")
+	if _, err := e.conn.ActOnInvoice(ctx, g, lost.Reference, ActDelete, ""); !connectors.AnswerLost(err) {
+		t.Fatalf("lost delete = %v, want the answer lost", err)
+	}
 }
