@@ -1,6 +1,9 @@
 package connectors
 
-import "context"
+import (
+	"context"
+	"errors"
+)
 
 // InvoiceSender carries invoices into the books of the grant's company: it
 // maps the neutral Invoice to its system's own format and sends it. Unlike
@@ -103,3 +106,36 @@ type SendAnswer struct {
 	// invoice's number), when it says.
 	Reference string
 }
+
+// SentInvoiceActions is implemented by an InvoiceSender whose system lets
+// Bilag act on an invoice it sent and the system accepted (Netvisor's
+// status change, comment and delete). The portal offers InvoiceActions on
+// such an invoice to those who manage the company, shows the invoice's
+// state upstream and asks them to confirm, then calls ActOnInvoice once.
+// Each action is a write: never retried, by the connector or above it.
+type SentInvoiceActions interface {
+	InvoiceSender
+	// InvoiceActions name what the system lets Bilag do to a sent invoice,
+	// in the order to offer them. The connector's catalogue words each
+	// as "<connector>.imports.act.<name>".
+	InvoiceActions() []string
+	// InvoiceState reads the invoice ref (the SendAnswer's Reference)
+	// upstream: its status in the system's own code, and whether each
+	// action may be taken now (by name; an action left out may not).
+	InvoiceState(ctx context.Context, g Grant, ref string) (status string, allowed map[string]bool, err error)
+	// ActOnInvoice takes action on the invoice ref, once; text is the
+	// text of ActionComment (ignored by the other actions). Bad input is an
+	// error wrapping ErrActionInput and sends nothing. The system's
+	// refusal is a SendAnswer that is not Accepted; an error is a failure,
+	// ErrAnswerLost when the action may have been taken.
+	ActOnInvoice(ctx context.Context, g Grant, ref, action, text string) (SendAnswer, error)
+}
+
+// ErrActionInput: an action on a sent invoice that Bilag does not take as
+// asked (a name the connector does not offer, a comment too long); nothing
+// was sent.
+var ErrActionInput = errors.New("invoice action not taken as asked")
+
+// ActionComment is the name of the action that adds a comment to a sent
+// invoice: the one action that takes a text.
+const ActionComment = "comment"

@@ -40,6 +40,10 @@ const (
 const (
 	AuditPrivateHosts = "private_hosts"
 	AuditImportSend   = "import_send"
+	// AuditInvoiceAction: someone acted on an invoice sent (its status,
+	// a comment, a delete); Target is the connector, Detail names the
+	// order, the upstream's key, the action and the outcome.
+	AuditInvoiceAction = "invoice_action"
 )
 
 // ImportBatch is one upload (a file, or the one-order form) of a company's
@@ -113,6 +117,10 @@ const BodyInvoice = "invoice"
 const (
 	AttemptSend   = "send"
 	AttemptLookup = "lookup"
+	// AttemptAction prefixes an action on an invoice sent and accepted
+	// ("act:delete"; connectors.SentInvoiceActions): its outcome is
+	// ImportAccepted, ImportRefused or ImportUnknown.
+	AttemptAction = "act:"
 )
 
 // The outcomes of a look-up (a send's are the order's statuses).

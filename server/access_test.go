@@ -66,6 +66,7 @@ var companyRoutes = []companyRoute{
 	{method: "GET", pattern: "/companies/:companyID/imports/invoices.json", admin: 404, analyst: 404, viewer: 403, adminInactive: 404},
 	{method: "POST", pattern: "/companies/:companyID/imports", admin: 422, analyst: 422, viewer: 403, adminInactive: 422},
 	{method: "POST", pattern: "/companies/:companyID/imports/:batchID/send", admin: 404, analyst: 404, viewer: 403, adminInactive: 404},
+	{method: "POST", pattern: "/companies/:companyID/imports/:batchID/orders/:orderID/act", admin: 404, analyst: 404, viewer: 403, adminInactive: 404},
 	// Without confirm=yes it only explains.
 	{method: "POST", pattern: "/companies/:companyID/imports/disconnect", admin: 303, analyst: 303, viewer: 403, adminInactive: 303},
 	// A receiving system's pairing: there is none here (no connection pairs).
@@ -148,7 +149,7 @@ func TestAccessControl(t *testing.T) {
 			name := rt.method + " " + rt.pattern + " as " + s.who + " on " + s.company.Name
 			t.Run(name, func(t *testing.T) {
 				want := expectedStatus(rt, s.who, s.company, s.member)
-				path := strings.NewReplacer(":companyID", itoa(s.company.ID), ":linkID", itoa(links[s.company.ID]), ":voucherID", "1", ":docID", "1", ":batchID", "1", ":tokenID", "1", ":connector", "fake").Replace(rt.pattern)
+				path := strings.NewReplacer(":companyID", itoa(s.company.ID), ":linkID", itoa(links[s.company.ID]), ":voucherID", "1", ":docID", "1", ":batchID", "1", ":orderID", "1", ":tokenID", "1", ":connector", "fake").Replace(rt.pattern)
 				b := browsers[s.who]
 				var r *response
 				if rt.method == http.MethodGet {

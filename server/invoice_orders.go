@@ -412,8 +412,13 @@ type orderView struct {
 	Invoice *connectors.Invoice
 	// PDF is the invoice's PDF kept with it, when there is one.
 	PDF *db.ImportDocument
-	// Attempts are its exchanges with the upstream, oldest first.
+	// Attempts are its exchanges with the upstream, oldest first, the
+	// actions on it after it was accepted apart (Acted).
 	Attempts []db.ImportAttempt
+	// Actions are what those who manage the company may do to the
+	// invoice upstream now that it is there (netvisor_invoices.go).
+	Actions []actionButton
+	Acted   []actedView
 }
 
 type findingView struct {
@@ -504,11 +509,7 @@ func (s *Server) batchPage(c echo.Context, b *db.ImportBatch, orders []db.Import
 		if d, ok := docs[o.ID]; ok {
 			v.PDF = &d
 		}
-		for _, a := range attempts {
-			if a.OrderID == o.ID {
-				v.Attempts = append(v.Attempts, a)
-			}
-		}
+		s.orderActions(c, conn, &v, orderAttempts(attempts, o.ID))
 		fs := connections.Findings(&o)
 		v.More = o.Errors + o.Warnings - len(fs)
 		for _, f := range fs {

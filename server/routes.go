@@ -109,6 +109,9 @@ func (s *Server) routes(acc *accountant.Handler) *echo.Echo {
 	m.GET("/imports/invoices.json", s.invoiceTemplate)
 	m.POST("/imports", s.uploadInvoiceOrders)
 	m.POST("/imports/:batchID/send", s.sendInvoiceOrders)
+	// An action on an invoice sent (netvisor_invoices.go): the confirm
+	// page, then, confirmed, the action.
+	m.POST("/imports/:batchID/orders/:orderID/act", s.actOnInvoice)
 	m.POST("/imports/disconnect", s.disconnectInvoiceOrders)
 	m.POST("/pairing/:connector", s.savePairing)
 	m.POST("/pairing/:connector/import", s.importPairing)

@@ -23,7 +23,11 @@ import (
 //   - Netvisor answered FAILED: an *APIError (refused, nothing changed),
 //     except TECHNICAL_ERROR and a 5xx without a code, which say nothing
 //     of whether the change was made: those are ErrAnswerLost as well
-//     (inferred: Netvisor documents no transaction semantics);
+//     (inferred: Netvisor documents no transaction semantics), and so is
+//     REQUEST_NOT_UNIQUE: the same request (its TransactionId) reached
+//     Netvisor before, which happens to a write sent as a GET (delete)
+//     when Go's transport replays it after a connection closed with no
+//     answer; the first one may have been acted on;
 //   - the request never left (the connection was refused, the queue was
 //     busy, the host is no longer listed): not ErrAnswerLost;
 //   - anything after it left without an answer: ErrAnswerLost.
@@ -58,7 +62,7 @@ func (c *Connector) write(ctx context.Context, cr credentials, method, resource 
 // writeError classes a write's failure (see write).
 func writeError(resource string, err error) error {
 	if ae, ok := errors.AsType[*APIError](err); ok {
-		if ae.Code == codeTechnical || (ae.Code == "" && ae.HTTPStatus >= 500) {
+		if ae.Code == codeTechnical || ae.Code == codeRequestNotUnique || (ae.Code == "" && ae.HTTPStatus >= 500) {
 			return fmt.Errorf("%w: %w", connectors.ErrAnswerLost, ae)
 		}
 		return ae

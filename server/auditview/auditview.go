@@ -219,6 +219,9 @@ func (d describer) sentence() (string, bool) {
 		return d.says("sync_request", who), false
 	case db.AuditImportSend:
 		return d.says("import_send", who, or(e.Target, "—")), false
+	case db.AuditInvoiceAction:
+		return d.says("invoice_action", who, or(d.value("order"), "—"), d.system(e.Target), d.invoiceAction(),
+			d.known("imports.status.", d.value("outcome"))), d.value("outcome") != db.ImportAccepted
 	case db.AuditIntegrationTokenCreate:
 		return d.says("integration_token_create", who, e.Target), false
 	case db.AuditIntegrationTokenRevoke:
@@ -244,6 +247,21 @@ func (d describer) sentence() (string, bool) {
 		return d.says("document_open", who, e.Target, voucher), false
 	}
 	return who + ": " + e.Action, false
+}
+
+// invoiceAction names an invoice action as its connector words it
+// ("<connector>.imports.act.<action>"), else as stored.
+func (d describer) invoiceAction() string {
+	return d.known(d.e.Target+".imports.act.", d.value("action"))
+}
+
+// known is the text of prefix+v when the catalogue has one, else v (or
+// "—" when empty).
+func (d describer) known(prefix, v string) string {
+	if v != "" && d.w.HasText(prefix+v) {
+		return d.t(prefix + v)
+	}
+	return or(v, "—")
 }
 
 // pairingTable names a pairing change's table as its connector words it

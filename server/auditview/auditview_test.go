@@ -199,6 +199,10 @@ func TestDescribe(t *testing.T) {
 	erik := int64(4)
 	reader := auditview.Reader{Lang: "en", Zone: stockholm, Users: map[int64]string{erik: "Erik Ek"}}
 	at := time.Date(2026, 11, 26, 0, 50, 12, 0, time.UTC)
+	deleteText := "delete"
+	if w.HasText("netvisor.imports.act.delete") {
+		deleteText = w.Translate("en", "netvisor.imports.act.delete")
+	}
 	tests := []struct {
 		name     string
 		e        db.AuditEvent
@@ -217,6 +221,10 @@ func TestDescribe(t *testing.T) {
 			Detail: "connector=eaccounting expires=2026-12-24T16:00:00Z expected_org=556812-3474"},
 			w.Translate("en", "audit.says.link_create", "Erik Ek", "9"),
 			map[string]string{"expires": "2026-12-24 17:00:00 CET", "expected_org": "556812-3474"}},
+		{"an action on a sent invoice, refused", db.AuditEvent{Action: db.AuditInvoiceAction, UserID: &erik, Actor: "erik@firm.test", Target: "netvisor",
+			Detail: "order=1201 key=7 action=delete outcome=refused"},
+			w.Translate("en", "audit.says.invoice_action", "Erik Ek", "1201", w.ConnectorName("en", "netvisor"), deleteText, w.Translate("en", "imports.status.refused")),
+			map[string]string{"key": "7", "action": "delete"}},
 		{"a time inside free text", db.AuditEvent{Action: db.AuditConnectionEnded, Actor: "eaccounting", Target: "eaccounting",
 			Detail: "grant revoked at 2026-07-01T10:00:00.5Z by the upstream"},
 			w.Translate("en", "audit.says.connection_ended", w.ConnectorName("en", "eaccounting")),
