@@ -178,7 +178,9 @@ test('e-conomic export: two steps on a phone, pre-flight, pairing and a sent per
     assert.equal(await page.locator('li.import-order.imp-accepted').count(), INVOICES, 'every invoice accepted');
     // Booked with the source's own numbers.
     const first = page.locator('li.import-order').first();
-    await visible(first.locator('p.ok').filter({ hasText: /25031/ }), 'the first invoice shows its booked number');
+    await visible(first.locator('p.ok .answer-ref', { hasText: 'Booked in e-conomic as invoice 25031.' }), 'the first invoice shows its booked number');
+    const booked = await page.locator('li.import-order p.ok .answer-ref').allInnerTexts();
+    assert.equal(booked.filter((t) => /^Booked in e-conomic as invoice \d+\.$/.test(t)).length, INVOICES, 'every invoice shows its booked number');
     await noAxe(page, 'the sent batch');
   });
 
