@@ -1,8 +1,9 @@
 // Command bench measures Bilag on this machine, in one go: document opens
 // through the portal against a bare handler that makes the same upstream
 // calls, the cache, memory while streaming, a refresh storm, the voucher
-// index at a million rows and the consent flow. Everything runs in-process
-// on loopback against the eAccounting sandbox. It prints a table and writes
+// index at a million rows, the consent flow, and 1,000 invoices sent to
+// the e-conomic sandbox through Bilag beside the connector alone (send.go).
+// Everything runs in-process on loopback against the sandboxes. It prints a table and writes
 // bench/results.md and bench/results.svg.
 //
 //	go run -tags sqlite_fts5 ./bench [-out bench] [-tiny]
