@@ -48,11 +48,15 @@ func TestTinyRun(t *testing.T) {
 	if len(rep.IndexPG.Rows) == 0 && rep.PGSkipped == "" {
 		t.Error("the index on PostgreSQL measured nothing and says no reason")
 	}
+	if x := rep.Send; x.Booked != tiny.SendInvoices || x.Bilag.Calls == 0 || x.Bare.Calls == 0 || x.Bilag.Upstream <= 0 || x.Bare.Wall <= 0 ||
+		x.Bilag.Wall < x.Bilag.Upstream/2 {
+		t.Errorf("send measured %+v", x)
+	}
 	md, svg := rep.markdown(), rep.svg()
 	if rep.PGSkipped != "" && strings.Contains(md, "PostgreSQL | — | < 10.0 ms | met") {
 		t.Error("a skipped PostgreSQL figure reads as met")
 	}
-	for _, want := range []string{"## 1. Document open, uncached", "## 2.", "## 3. Memory", "## 4. Refresh storm", "## 5. Voucher index", "## 6. Consent", "## 7. Document open from the S3-backed cache", "## 8. Bilag's own cost per open", "## Issue 18 goals", "first open of a document on a voucher reached from the list", "instances on one PostgreSQL"} {
+	for _, want := range []string{"## 1. Document open, uncached", "## 2.", "## 3. Memory", "## 4. Refresh storm", "## 5. Voucher index", "## 6. Consent", "## 7. Document open from the S3-backed cache", "## 8. Bilag's own cost per open", "## Issue 18 goals", "first open of a document on a voucher reached from the list", "instances on one PostgreSQL", "## 10. Sending 6 invoices to e-conomic", "own share"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("report lacks %q", want)
 		}

@@ -1,8 +1,9 @@
 // Command bench measures Bilag on this machine, in one go: document opens
 // through the portal against a bare handler that makes the same upstream
 // calls, the cache, memory while streaming, a refresh storm, the voucher
-// index at a million rows and the consent flow. Everything runs in-process
-// on loopback against the eAccounting sandbox. It prints a table and writes
+// index at a million rows, the consent flow, and 1,000 invoices sent to
+// the e-conomic sandbox through Bilag beside the connector alone (send.go).
+// Everything runs in-process on loopback against the sandboxes. It prints a table and writes
 // bench/results.md and bench/results.svg.
 //
 //	go run -tags sqlite_fts5 ./bench [-out bench] [-tiny]
@@ -100,12 +101,14 @@ type report struct {
 	IndexPG   indexResult
 	PGSkipped string
 	S3Cached  []openRow
+	// Send is issue 26's: invoices sent to e-conomic (send.go).
+	Send sendResult
 	// Load is the machine's load average at the start and the end.
 	Load string
 }
 
 // scenarioNames are what -only picks from.
-var scenarioNames = []string{"uncached", "cached", "memory", "storm", "index", "consent", "owncost", "version", "index-pg", "s3", "prefetch", "instances"}
+var scenarioNames = []string{"uncached", "cached", "memory", "storm", "index", "consent", "owncost", "version", "index-pg", "s3", "prefetch", "instances", "send"}
 
 // run builds one stand per sandbox latency and runs every scenario; progress
 // goes to logw.
@@ -121,7 +124,13 @@ func run(ctx context.Context, s sizes, logw io.Writer) (*report, error) {
 			st.Close()
 		}
 	}()
-	for _, lat := range s.Latencies {
+	// The eAccounting stands serve the document, index and consent
+	// scenarios; the others build their own.
+	latencies := s.Latencies
+	if !slices.ContainsFunc([]string{"uncached", "cached", "owncost", "memory", "storm", "index", "consent"}, s.want) {
+		latencies = nil
+	}
+	for _, lat := range latencies {
 		dir, err := os.MkdirTemp("", "bilag-bench-")
 		if err != nil {
 			return nil, err
@@ -151,11 +160,11 @@ func run(ctx context.Context, s sizes, logw io.Writer) (*report, error) {
 			}
 		}
 	}
-	slow := stands[len(stands)-1]
 	for _, size := range s.Files {
 		if !s.want("cached") {
 			break
 		}
+		slow := stands[len(stands)-1]
 		row, err := openCached(ctx, slow, size, s.Cached, s.Rounds)
 		if err != nil {
 			return nil, fmt.Errorf("cached %s: %w", human(size), err)
@@ -164,7 +173,10 @@ func run(ctx context.Context, s sizes, logw io.Writer) (*report, error) {
 			row.Bilag.pct(50).Round(10*time.Microsecond), row.Bare.pct(50).Round(10*time.Microsecond), row.p50Ratio())
 		rep.Cached = append(rep.Cached, row)
 	}
-	fast := stands[0]
+	var fast *stand
+	if len(stands) > 0 {
+		fast = stands[0]
+	}
 	var err error
 	if s.want("owncost") {
 		if rep.OwnCost, err = ownCost(ctx, fast, 3, s.Requests(10<<10, 1, 0)); err != nil {
@@ -244,6 +256,12 @@ func run(ctx context.Context, s sizes, logw io.Writer) (*report, error) {
 			return nil, fmt.Errorf("instances: %w", err)
 		}
 		step("instances %s", rep.Instances)
+	}
+	if s.want("send") {
+		if rep.Send, err = sendScenario(ctx, s.SendInvoices, s.SendLatency, step); err != nil {
+			return nil, fmt.Errorf("send: %w", err)
+		}
+		step("send     %s", rep.Send)
 	}
 	rep.Took = time.Since(rep.Started)
 	rep.Load = loadStart + " / " + loadAvg()

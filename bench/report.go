@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"html"
+	"slices"
 	"strings"
 	"time"
 )
@@ -58,6 +59,9 @@ func (r *report) markdown() string {
 	r.scaleSections(w)
 	if len(r.Prefetch.Prefetched.lat) > 0 || r.Instances.Instances > 0 || r.Instances.Skipped != "" {
 		w("\n%s", r.partBMarkdown())
+	}
+	if r.Send.Invoices > 0 {
+		r.Send.section(w)
 	}
 	return b.String()
 }
@@ -293,5 +297,44 @@ func (r *report) goals(w func(string, ...any)) {
 	}
 	if r.Version.N > 0 {
 		w("| `bilag version`: start-up time p50, peak memory | %s, %s | (a figure) | |\n", ms(r.Version.Wall.pct(50)), human(r.Version.MaxRSS))
+	}
+}
+
+// section is issue 26's figure: invoices sent to e-conomic through Bilag,
+// its own time beside the upstream's, and the connector alone.
+func (x sendResult) section(w func(string, ...any)) {
+	n, b, a := x.Invoices, x.Bilag, x.Bare
+	w("\n## 10. Sending %d invoices to e-conomic (issue 26)\n\n", n)
+	w("A front system posts %d invoices (two lines at most, a PDF each) to `POST /api/v1/companies/{id}/invoices` with a send-only token; the company sends API batches at once. ", n)
+	w("Bilag reads, validates, runs the pre-flight against the agreement's lists, stores the batch sealed, runs the pre-flight again and queues it; its sender then sends one invoice after the other ")
+	w("through the `economic-export` connector (invoice method: booked number looked up, customer found, draft looked up and made, booked with the source's number) and records each answer. ")
+	w("The e-conomic sandbox answers every call after **%v** (a delay in front of its handler). Wall time runs from the request to the last answer recorded; ", x.Latency)
+	w("the upstream's time is the time at least one call was on the wire (from the request to its answer's body closed), measured in the connector's transport. ")
+	w("Bare: the same invoices sent one after the other by the connector's own `SendInvoice`, with the same pairing, transport and sandbox, and no Bilag around it (no API, database, queue, lease or stored answer).\n\n")
+	w("| | wall | invoices/s | calls | calls/invoice | upstream/invoice | calls × %v/invoice | own time/invoice | own share |\n|---|---|---|---|---|---|---|---|---|\n", x.Latency)
+	for _, r := range []struct {
+		name string
+		run  sendRun
+	}{{"Bilag", b}, {"bare", a}} {
+		per := float64(r.run.Calls) / float64(max(n, 1))
+		w("| %s | %s | %.2f | %d | %.2f | %s | %s | %s | %.2f %% |\n", r.name, r.run.Wall.Round(time.Millisecond), float64(n)/max(r.run.Wall.Seconds(), 1e-9),
+			r.run.Calls, per, ms(r.run.per(r.run.Upstream, n)), ms(time.Duration(per*float64(x.Latency))), ms(r.run.per(r.run.own(), n)), 100*r.run.share())
+	}
+	w("\nBilag / bare wall time: **×%.3f**. The API answered 202 after %s; %d invoices booked. ", x.ratio(), x.Upload.Round(time.Millisecond), x.Booked)
+	w("Bilag's own share of the send: **%.2f %%** (goal < %.0f %%: %s).\n", 100*b.share(), 100*sendGoal, mark(b.share() < sendGoal))
+	if len(x.Endpoint) > 0 {
+		keys := make([]string, 0, len(x.Endpoint))
+		for k := range x.Endpoint {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		w("\nCalls the sandbox served during Bilag's run: ")
+		for i, k := range keys {
+			if i > 0 {
+				w(", ")
+			}
+			w("`%s` %d", k, x.Endpoint[k])
+		}
+		w(".\n")
 	}
 }

@@ -43,6 +43,10 @@ type sizes struct {
 	ConsentConc int
 	// VersionRuns is how many times `bilag version` is started.
 	VersionRuns int
+	// SendInvoices are sent to e-conomic through Bilag, and again by the
+	// connector alone, each call answered after SendLatency (issue 26).
+	SendInvoices int
+	SendLatency  time.Duration
 	// Only, when set, names the scenarios to run.
 	Only map[string]bool
 }
@@ -80,6 +84,8 @@ var full = sizes{
 	ConsentFlows:  48,
 	ConsentConc:   1,
 	VersionRuns:   20,
+	SendInvoices:  1000,
+	SendLatency:   40 * time.Millisecond,
 }
 
 var tiny = sizes{
@@ -100,7 +106,9 @@ var tiny = sizes{
 	ConsentConc:   1,
 	// No `bilag version`: building the binary from a test would compile
 	// SQLite once more under the test's flags.
-	VersionRuns: 0,
+	VersionRuns:  0,
+	SendInvoices: 6,
+	SendLatency:  40 * time.Millisecond,
 }
 
 // openRow compares Bilag's document route with the bare handler.

@@ -70,7 +70,7 @@ func (s *Server) apiSendInvoices(c echo.Context) error {
 		// invoices sent before in the batch it then makes.
 		s.log.Error("record idempotency key", "company_id", k.CompanyID, "batch_id", b.ID, "err", err)
 	}
-	return s.answerBatch(c, http.StatusAccepted, b)
+	return s.answerStored(c, http.StatusAccepted, b.CompanyID, b.ID)
 }
 
 // idempotencyKey is the request's Idempotency-Key: required, printable
@@ -117,12 +117,8 @@ func (s *Server) answerRepeat(c echo.Context, had *db.IdempotencyKey, hash strin
 		c.Response().Header().Set("Retry-After", "1")
 		return &apiProblem{Status: http.StatusConflict, Code: "idempotency_key_in_use", Key: "api.err.idembusy"}
 	}
-	b, _, err := s.db.ImportBatchOf(c.Request().Context(), currentCompany(c).ID, *had.BatchID)
-	if err != nil {
-		return err
-	}
 	c.Response().Header().Set("Idempotent-Replayed", "true")
-	return s.answerBatch(c, had.Status, b)
+	return s.answerStored(c, had.Status, currentCompany(c).ID, *had.BatchID)
 }
 
 // apiEnvelope is the request's body: {"invoices": [...]}.
@@ -236,22 +232,29 @@ func (s *Server) apiInvoiceBatch(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	b, _, err := s.db.ImportBatchOf(c.Request().Context(), currentCompany(c).ID, id)
+	b, orders, err := s.db.ImportBatchOf(c.Request().Context(), currentCompany(c).ID, id)
 	if err != nil {
 		return err
 	}
 	if tok := currentSender(c).Integration; tok != nil && (b.IntegrationTokenID == nil || *b.IntegrationTokenID != tok.ID) {
 		return echo.ErrNotFound
 	}
-	return s.answerBatch(c, http.StatusOK, b)
+	return s.answerBatch(c, http.StatusOK, b, orders)
 }
 
-// answerBatch writes the batch as it stands, with its URL in Location.
-func (s *Server) answerBatch(c echo.Context, status int, b *db.ImportBatch) error {
-	_, orders, err := s.db.ImportBatchOf(c.Request().Context(), b.CompanyID, b.ID)
+// answerStored reads the company's batch as it stands and answers it.
+func (s *Server) answerStored(c echo.Context, status int, companyID, batchID int64) error {
+	b, orders, err := s.db.ImportBatchOf(c.Request().Context(), companyID, batchID)
 	if err != nil {
 		return err
 	}
+	return s.answerBatch(c, status, b, orders)
+}
+
+// answerBatch writes the batch with its orders, as read once (a front
+// system polls a batch of up to 1,000 invoices while it is sent), with its
+// URL in Location.
+func (s *Server) answerBatch(c echo.Context, status int, b *db.ImportBatch, orders []db.ImportOrder) error {
 	out := s.toAPIBatch(b, orders)
 	if status == http.StatusAccepted {
 		c.Response().Header().Set(echo.HeaderLocation, out.URL)
