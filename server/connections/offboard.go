@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 
 	"bilag/connectors"
 	"bilag/db"
@@ -52,12 +53,60 @@ func (s *Service) Offboard(ctx context.Context, companyID int64, by db.AuditEven
 			r.Revoked++
 		}
 	}
+	leases, err := s.holdSyncs(ctx, conns)
+	if err != nil {
+		s.releaseSyncs(ctx, leases)
+		return r, err
+	}
 	r.Cached = s.forgetPrefixes(ctx, prefixes)
 	extra := fmt.Sprintf("connections_ended=%d revoked=%d cached_documents=%d", r.Ended, r.Revoked, r.Cached)
+	// db.Offboard clears the sync leases with the sync state; on failure
+	// they are released here.
 	if r.OffboardCounts, err = s.db.Offboard(ctx, companyID, prefixes, by, extra); err != nil {
+		s.releaseSyncs(ctx, leases)
 		return r, err
 	}
 	return r, nil
+}
+
+// releaseSyncs gives back sync leases an offboarding that failed held.
+func (s *Service) releaseSyncs(ctx context.Context, leases []*db.SyncLease) {
+	for _, l := range leases {
+		if err := s.db.ReleaseSyncLease(context.WithoutCancel(ctx), l, nil); err != nil {
+			s.log.Warn("release sync lease", "connection_id", l.ConnID, "err", err)
+		}
+	}
+}
+
+// offboardSyncWait is how long an offboarding waits for a running sync of
+// the company to stop.
+const offboardSyncWait = 45 * time.Second
+
+// holdSyncs takes the sync lease of each of conns, waiting for a running
+// sync to stop first (its grant is gone, so it stops at its next page):
+// no page it read may land in the index after the offboarding deleted it.
+func (s *Service) holdSyncs(ctx context.Context, conns []db.Connection) ([]*db.SyncLease, error) {
+	ctx, cancel := context.WithTimeout(ctx, offboardSyncWait)
+	defer cancel()
+	var held []*db.SyncLease
+	for i := range conns {
+		for {
+			l, err := s.db.TakeSyncLease(ctx, conns[i].ID, offboardSyncWait+syncLease)
+			if err != nil {
+				return held, err
+			}
+			if l != nil {
+				held = append(held, l)
+				break
+			}
+			select {
+			case <-ctx.Done():
+				return held, fmt.Errorf("offboard: connection %d: %w", conns[i].ID, ErrSyncRunning)
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+	}
+	return held, nil
 }
 
 // endForOffboard disconnects c, revoking its grant at the upstream where the

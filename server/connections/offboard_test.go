@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http/httptest"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/minio/minio-go/v7/pkg/credentials"
 
 	"bilag/connectors"
+	"bilag/connectors/connectortest"
 	"bilag/db"
 	"bilag/db/doccache"
 	"bilag/db/doccache/s3cache"
@@ -130,5 +132,52 @@ func TestOffboardSharedCache(t *testing.T) {
 	}
 	if n, entries, err := e.d.CacheObjectBytes(ctx); err != nil || entries != 0 {
 		t.Errorf("cache index after offboarding: %d entries (%d bytes), %v; want none", entries, n, err)
+	}
+}
+
+// A sync running when the company is offboarded: the offboarding waits
+// for it to stop, so no page it read lands in the index after the delete.
+func TestOffboardWaitsForARunningSync(t *testing.T) {
+	e := newLCEnv(t)
+	ctx := t.Context()
+	up := &connectortest.Upstream{Name: "reader"}
+	up.AddVoucher(connectors.Voucher{Ref: "v1", Number: "A1", Date: e.clock.Now()})
+	r := gatedReader{Bare: connectortest.Bare{U: up}, entered: make(chan struct{}, 1), gate: make(chan struct{})}
+	svc := e.service(map[string]connectors.Connector{"reader": r})
+	conn := e.connect("reader", liveGrant(t, r))
+	if err := svc.StartSync(conn); err != nil {
+		t.Fatal(err)
+	}
+	<-r.entered
+	var once sync.Once
+	openGate := func() { once.Do(func() { close(r.gate) }) }
+	t.Cleanup(openGate) // before the service's Close, which waits for the sync
+	done := make(chan error, 1)
+	go func() {
+		_, err := svc.Offboard(ctx, e.co.ID, db.AuditEvent{Actor: "admin@firm.test"})
+		done <- err
+	}()
+	for {
+		c, err := e.d.ConnectionByID(ctx, conn.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Status == db.ConnDisconnected {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	select {
+	case err := <-done:
+		t.Fatalf("Offboard() = %v before the running sync stopped", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	openGate()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	svc.Wait()
+	if n, err := e.d.CountVouchers(ctx, e.co.ID); err != nil || n != 0 {
+		t.Errorf("vouchers after offboarding during a sync = %d, %v; want 0", n, err)
 	}
 }
