@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -214,5 +215,43 @@ func TestRestoreRefused(t *testing.T) {
 				t.Error("a refused restore changed the database")
 			}
 		})
+	}
+}
+
+// A running server holds the lease a restore looks for, and gives it back
+// when it stops.
+func TestServeHoldsTheServerLease(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	dir := t.TempDir()
+	path, keys := backupEnv(t, dir, bytes.Repeat([]byte{6}, 32))
+	d, err := db.Open(ctx, "sqlite://"+path, db.Options{Keys: keys})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	a := &app{db: d, log: newLogger("text", io.Discard), keys: keys}
+	stopped := make(chan struct{})
+	go func() { holdServerLease(ctx, a); close(stopped) }()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		until, err := d.ServerHeldUntil(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !until.IsZero() {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no server lease after 5 s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	<-stopped
+	if err := d.ReleaseServerLease(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if until, err := d.ServerHeldUntil(context.Background()); err != nil || !until.IsZero() {
+		t.Errorf("server lease after release = %v, %v; want none", until, err)
 	}
 }
