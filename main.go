@@ -1,7 +1,7 @@
 // Command bilag is the Bilag portal: it connects a firm's client companies
 // to their Visma accounting systems and opens the documents behind their
 // vouchers. Subcommands: serve (default), user add, healthcheck, sandbox,
-// sync, reseal.
+// sync, reseal, backup, restore.
 package main
 
 import (
@@ -55,6 +55,8 @@ commands:
   sandbox        serve a connector's sandbox alone (--connector, default eaccounting)
   sync --all     sync every active connection once and exit
   reseal         re-encrypt stored tokens under the current key
+  backup --to F  copy the running SQLite database into F, with a manifest
+  restore --from F  replace the SQLite database with backup F (server stopped)
   version        print the version
 `
 
@@ -81,6 +83,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = syncCmd(ctx, args, stdout, stderr)
 	case "reseal":
 		err = reseal(ctx, args, stdout, stderr)
+	case "backup":
+		err = backup(ctx, args, stdout, stderr)
+	case "restore":
+		err = restore(ctx, args, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, version)
 	case "help", "-h", "--help":
@@ -122,13 +128,9 @@ func openApp(ctx context.Context, stderr io.Writer) (*app, error) {
 		return nil, fmt.Errorf("configuration:\n%w", err)
 	}
 	log := newLogger(cfg.LogFormat, stderr)
-	var prev [][]byte
-	if cfg.PreviousSecretKey != nil {
-		prev = append(prev, cfg.PreviousSecretKey)
-	}
-	keys, err := seal.NewKeyring(cfg.SecretKey, prev...)
+	keys, err := keyringOf(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("keyring: %w", err)
+		return nil, err
 	}
 	d, err := db.Open(ctx, cfg.DatabaseURL, db.Options{Keys: keys, Logger: log})
 	if err != nil {
@@ -218,6 +220,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	go conns.Run(ctx, connections.JobOptions{SyncInterval: a.cfg.SyncInterval})
+	go holdServerLease(ctx, a)
+	// Deferred after the database's Close, so it runs before it.
+	defer a.db.ReleaseServerLease(context.WithoutCancel(ctx))
 	if a.cfg.Demo {
 		fmt.Fprintf(stdout, "\nBilag demo on %s\n", a.cfg.BaseURL)
 		for _, l := range logins {
@@ -235,6 +240,24 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	case <-ctx.Done():
 		return nil
+	}
+}
+
+// holdServerLease keeps the lease that tells bilag restore a server has
+// the database open, renewing it well within its time (serve ends it when
+// it stops).
+func holdServerLease(ctx context.Context, a *app) {
+	t := time.NewTicker(serverLeaseTTL / 3)
+	defer t.Stop()
+	for {
+		if err := a.db.HoldServerLease(ctx, serverLeaseTTL); err != nil && ctx.Err() == nil {
+			a.log.Warn("server lease", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
 	}
 }
 

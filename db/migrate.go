@@ -199,6 +199,8 @@ var migrations = []func(tx *gorm.DB) error{
 	step19,
 	// 20: a consent link's second step (migrate_v20.go).
 	step20,
+	// 21: the cache purges every instance applies (migrate_v21.go).
+	step21,
 }
 
 // importBatchV14, importOrderV14 and privateHostV14 are what step 14 makes.

@@ -43,6 +43,8 @@ var companyRoutes = []companyRoute{
 	{method: "GET", pattern: "/admin/companies/:companyID", admin: 200, analyst: 404, viewer: 404, adminInactive: 200, adminOnly: true},
 	// An empty form is refused with field errors, and changes nothing.
 	{method: "POST", pattern: "/admin/companies/:companyID", admin: 422, analyst: 404, viewer: 404, adminInactive: 422, adminOnly: true},
+	// Without the confirming tick it only says so; nothing is deleted.
+	{method: "POST", pattern: "/admin/companies/:companyID/offboard", admin: 303, analyst: 404, viewer: 404, adminInactive: 303, adminOnly: true},
 	{method: "GET", pattern: "/companies/:companyID/vouchers", admin: 200, analyst: 200, viewer: 200, adminInactive: 200},
 	// Without a number the lookup is its form, not a dead end.
 	{method: "GET", pattern: "/companies/:companyID/vouchers/lookup", admin: 200, analyst: 200, viewer: 200, adminInactive: 200},

@@ -133,6 +133,7 @@ func (s *Server) routes(acc *accountant.Handler) *echo.Echo {
 	a.POST("/companies", s.createCompany)
 	a.GET("/companies/:companyID", s.editCompany)
 	a.POST("/companies/:companyID", s.updateCompany)
+	a.POST("/companies/:companyID/offboard", s.offboardCompany)
 	a.GET("/mail", s.showMail)
 
 	// The JSON API: personal API tokens, never cookies.

@@ -105,6 +105,14 @@ func NewKeyring(current []byte, previous ...[]byte) (*Keyring, error) {
 // id differs was sealed with a previous key and should be re-sealed.
 func (k *Keyring) CurrentID() string { return k.keys[0].id }
 
+// Has reports whether the keyring holds the key with id, current or
+// previous: a restore checks a backup's key fingerprint with it before it
+// opens anything sealed.
+func (k *Keyring) Has(id string) bool {
+	_, err := k.find(id)
+	return err == nil
+}
+
 func (k *Keyring) find(id string) (key, error) {
 	for _, kk := range k.keys {
 		if kk.id == id {

@@ -26,3 +26,6 @@ func CountConnectionReads(s *Service) *atomic.Int64 {
 	s.rows = countedRows{connectionRows: s.rows, n: n}
 	return n
 }
+
+// CacheKeyForTest is the cache key of conn's document doc.
+func CacheKeyForTest(conn *db.Connection, doc *db.VoucherDocument) string { return cacheKey(conn, doc) }

@@ -14,6 +14,9 @@ type JobOptions struct {
 	SyncInterval time.Duration
 	// RefreshEvery is how often idle grants are checked for expiry.
 	RefreshEvery time.Duration
+	// PurgeEvery is how often this instance applies the cache purges
+	// other instances recorded (an offboarding); default a minute.
+	PurgeEvery time.Duration
 }
 
 // Names of the scheduled jobs in the job_leases table.
@@ -31,8 +34,15 @@ func (s *Service) Run(ctx context.Context, opt JobOptions) {
 	if opt.SyncInterval <= 0 {
 		opt.SyncInterval = time.Hour
 	}
+	if opt.PurgeEvery <= 0 {
+		opt.PurgeEvery = time.Minute
+	}
 	refresh := time.NewTicker(opt.RefreshEvery)
 	defer refresh.Stop()
+	purge := time.NewTicker(opt.PurgeEvery)
+	defer purge.Stop()
+	// Every instance, not a claim's holder: each has a cache of its own.
+	s.applyCachePurges(ctx)
 	sync := time.NewTicker(opt.SyncInterval)
 	defer sync.Stop()
 	// Every instance ticks; the one holding a job's claim runs it and
@@ -46,6 +56,8 @@ func (s *Service) Run(ctx context.Context, opt JobOptions) {
 		select {
 		case <-ctx.Done():
 			return
+		case <-purge.C:
+			s.applyCachePurges(ctx)
 		case <-refresh.C:
 			if s.claimJob(ctx, jobRefresh, refreshTTL) {
 				s.KeepFresh(ctx, opt.RefreshEvery+refreshMargin)
@@ -68,6 +80,18 @@ func (s *Service) Run(ctx context.Context, opt JobOptions) {
 				s.claimJob(ctx, jobSync, syncTTL)
 			})
 		}
+	}
+}
+
+// applyCachePurges is ApplyCachePurges for the tick: a failure is
+// logged, and the next tick tries again from the same purge.
+func (s *Service) applyCachePurges(ctx context.Context) {
+	n, err := s.ApplyCachePurges(ctx)
+	if err != nil && ctx.Err() == nil {
+		s.log.Warn("apply cache purges", "err", err)
+	}
+	if n > 0 {
+		s.log.Info("applied cache purges", "documents", n)
 	}
 }
 

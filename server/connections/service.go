@@ -80,6 +80,11 @@ type Service struct {
 	prefetching map[int64]*prefetchRun
 	pwg         sync.WaitGroup
 	flights     flights
+
+	// The cache purges this instance has applied (offboard.go): through
+	// the one with this id.
+	purgeMu       sync.Mutex
+	purgedThrough int64
 }
 
 // connectionRows is the read of companies' connections.
