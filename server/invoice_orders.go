@@ -620,10 +620,13 @@ func (s *Server) preflightIn(lang, connector string, f connections.PreflightFind
 		args[i] = a
 	}
 	text := s.views.TranslateFor(lang, connector, key, args...)
-	if text == key {
+	own := text != key
+	if !own {
 		text = s.views.Translate(lang, "imports.preflight.other", f.Code)
 	}
-	if len(f.Invoices) > 0 {
+	// A connector's own words that count the invoices are not counted
+	// twice ("(used by 3 invoices). (concerns 3)").
+	if len(f.Invoices) > 0 && !(own && f.Counted) {
 		text += " " + s.views.Translate(lang, "imports.preflight.invoices", len(f.Invoices))
 	}
 	return text
