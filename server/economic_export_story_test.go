@@ -133,7 +133,8 @@ func newExportStory(t *testing.T, opts connections.Options) *exportStory {
 	opts.Countries = map[string][]string{conn.Name(): {"DK"}, economic.ExportName: {"DK"}}
 	e.srv, e.svc = newPortal(t,
 		server.Options{DB: e.db, Logger: e.logger, BaseURL: base, SecretKey: e.secret, FirmName: firmName, FormOrigins: []string{sbTS.URL}, Now: e.clock.Now,
-			AdminSecondFactorOptional: true, FirmContact: firmContact, FirmPrivacyURL: firmPrivacyURL}, opts)
+			AdminSecondFactorOptional: true, FirmContact: firmContact, FirmPrivacyURL: firmPrivacyURL,
+			DemoInvoices: map[string][]byte{economic.ExportName: economic.DemoPeriod()}}, opts)
 	portal.Config.Handler = e.srv
 	portal.Start()
 	t.Cleanup(portal.Close)
@@ -295,9 +296,19 @@ func TestEconomicExportStory(t *testing.T) {
 		t.Fatal("the pairing page suggests nothing")
 	}
 
-	// The demo period: sales account 3010 has no product group. The
-	// pre-flight says so in the seed's words, and nothing is sent.
+	// The demo period, downloaded from the imports page as demo mode offers
+	// it: sales account 3010 has no product group. The pre-flight says so
+	// in the seed's words, and nothing is sent.
+	imports := "/companies/" + itoa(s.nordlys.ID) + "/imports"
+	wantText(t, "imports page", analyst.get(imports+"?connector="+economic.ExportName), tr("imports.demo"), tr("economic-export.imports.demo.help"))
+	sample := analyst.get(imports + "/demo.json?connector=" + economic.ExportName)
+	wantStatus(t, "the demo period", sample, http.StatusOK)
 	body, invoices := period(t, 0, 0)
+	if sample.Body != string(economic.DemoPeriod()) {
+		t.Fatal("the demo period downloaded is not the connector's")
+	}
+	wantStatus(t, "no sample for another connector", analyst.get(imports+"/demo.json?connector=economic"), http.StatusNotFound)
+	body = sample.Body
 	r0 := analyst.uploadInvoices(s.nordlys, economic.ExportName, "marts.json", body)
 	wantStatus(t, "upload", r0, http.StatusSeeOther)
 	batchURL := r0.Location()

@@ -44,6 +44,8 @@ type receiver struct {
 	Conn *db.Connection
 	// Own: the connector reads its own upload format too.
 	Own bool
+	// Demo: demo mode has a sample upload for the connector.
+	Demo bool
 	// The one-invoice form's fields: the invoice's, and each line's.
 	InvoiceFields, LineFields []formField
 }
@@ -101,6 +103,7 @@ func (s *Server) receivers(c echo.Context) ([]receiver, map[string]*db.Connectio
 		byName[conn.Connector] = conn
 		r := receiver{Connector: conn.Connector, Conn: conn}
 		_, r.Own = snd.(connectors.InvoiceFormats)
+		r.Demo = len(s.demoInv[conn.Connector]) > 0
 		inv, lines := invoice.FormColumns(snd.ExampleInvoice())
 		r.InvoiceFields, r.LineFields = s.formFields(c, inv), s.formFields(c, lines)
 		out = append(out, r)
@@ -234,6 +237,22 @@ func (s *Server) invoiceTemplate(c echo.Context) error {
 	}
 	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`"`)
 	return c.Blob(http.StatusOK, typ, tpl)
+}
+
+// demoInvoices is demo mode's sample upload for the connector: a file to
+// upload as a person would their own, so that the demo walks the real
+// path (upload → check → pre-flight → send).
+func (s *Server) demoInvoices(c echo.Context) error {
+	conn, _, err := s.receiverOf(c)
+	if err != nil {
+		return err
+	}
+	sample := s.demoInv[conn.Connector]
+	if len(sample) == 0 {
+		return echo.ErrNotFound
+	}
+	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+conn.Connector+`-demo-invoices.json"`)
+	return c.Blob(http.StatusOK, "application/json; charset=utf-8", sample)
 }
 
 // uploadInvoiceOrders reads a file, or the one-invoice form, checks it and
