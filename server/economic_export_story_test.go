@@ -477,3 +477,57 @@ func (s *exportStory) viaAPI() {
 		http.StatusUnprocessableEntity, "idempotency_key_reused")
 	wantAPIError(t, "vouchers with a send-only token", s.api(t, tok, "/api/v1/companies/"+itoa(s.nordlys.ID)+"/vouchers"), http.StatusForbidden, "send_only_token")
 }
+
+// TestEconomicExportSlowOrDown walks the pairing page, the upload and the
+// send while e-conomic answers not at all, then slowly (a second a call):
+// a person is told so in words on the page they were on, never a 500;
+// nothing is written while it is down, and a slow e-conomic still gets
+// the batch, the lists read a few at a time.
+func TestEconomicExportSlowOrDown(t *testing.T) {
+	s := newExportStory(t, connections.Options{PairingWait: 1500 * time.Millisecond})
+	s.connectBoth()
+	analyst := s.loggedIn(s.analyst)
+	pairing := "/companies/" + itoa(s.nordlys.ID) + "/pairing/" + economic.ExportName
+	body, _ := period(t, 2, 0)
+	r0 := analyst.uploadInvoices(s.nordlys, economic.ExportName, "marts.json", body)
+	wantStatus(t, "upload", r0, http.StatusSeeOther)
+	batchURL := r0.Location()
+	batchID := batchLink.FindStringSubmatch(batchURL)[1]
+	takeSuggestions(t, analyst, pairing+"?batch="+batchID)
+	writes := s.writes()
+	notAnswering := "The accounting system is not answering right now."
+
+	s.net.set(true, 0)
+	page := analyst.get(pairing + "?batch=" + batchID)
+	wantStatus(t, "pairing page, down", page, http.StatusOK)
+	if !strings.Contains(page.Body, `id="pairing-problem"`) {
+		t.Errorf("the pairing page does not say e-conomic is not answering:\n%s", page.Text())
+	}
+	res := analyst.post(batchURL+"/send", nil)
+	wantStatus(t, "send, down", res, http.StatusSeeOther)
+	wantText(t, "send, down", analyst.follow(res), notAnswering)
+	up := analyst.uploadInvoices(s.nordlys, economic.ExportName, "again.json", body)
+	wantStatus(t, "upload, down", up, http.StatusServiceUnavailable)
+	if !strings.Contains(up.Body, `id="imports-error"`) || !strings.Contains(up.Text(), notAnswering) {
+		t.Errorf("the upload's page does not say e-conomic is not answering")
+	}
+	s.svc.Wait()
+	if n := s.writes(); n != writes {
+		t.Errorf("%d writes while e-conomic was down", n-writes)
+	}
+
+	// Slow: the pairing page waits PairingWait and says so; the send waits
+	// for the check before it (13 reads, four at a time), then sends.
+	s.net.set(false, time.Second)
+	page = analyst.get(pairing + "?batch=" + batchID)
+	wantText(t, "pairing page, slow", page, tr("pairing.slow", tr("connector.economic-export"), 2))
+	start := time.Now()
+	res = analyst.post(batchURL+"/send", nil)
+	wantStatus(t, "send, slow", res, http.StatusSeeOther)
+	if d := time.Since(start); d > 8*time.Second {
+		t.Errorf("Send took %v against a second a call", d)
+	}
+	s.svc.Wait()
+	s.net.set(false, 0)
+	wantText(t, "sent, slowly", analyst.get(batchURL), tr("imports.counts", 2, 2, 0, 0))
+}

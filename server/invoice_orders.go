@@ -290,6 +290,13 @@ func (s *Server) uploadInvoiceOrders(c echo.Context) error {
 		p.Error, p.ErrorArgs = "imports.file."+fe.Code, []any{fe.Row, fe.Name}
 		return s.renderInvoiceOrders(c, http.StatusUnprocessableEntity, p)
 	}
+	// The target not answering (its checks run at upload) is said on the
+	// upload's own page, which keeps the choice of connection.
+	if a, ok := s.upstreamAnswerTo(c, err); ok && err != nil {
+		s.log.WarnContext(ctx, "imports: upload's checks", "company_id", co.ID, "connector", name, "err", err)
+		p.ErrorText = a.Text
+		return s.renderInvoiceOrders(c, a.Status, p)
+	}
 	if err != nil {
 		return err
 	}
@@ -678,6 +685,12 @@ func (s *Server) sendInvoiceOrders(c echo.Context) error {
 	n, err := s.conns.StartImport(ctx, conn, b.ID, again, connections.Sender{ID: &u.ID, Name: u.Name})
 	if errors.Is(err, connections.ErrPreflight) {
 		return s.flashTo(c, s.t(c, "imports.preflight.blocked"), back)
+	}
+	// The target not answering the check before sending: nothing was
+	// sent; the batch's page says why.
+	if a, ok := s.upstreamAnswerTo(c, err); ok && err != nil {
+		s.log.WarnContext(ctx, "imports: check before sending", "company_id", co.ID, "batch_id", b.ID, "err", err)
+		return s.flashTo(c, a.Text, back)
 	}
 	if err == nil && n > 0 {
 		err = s.db.Audit(ctx, db.AuditEvent{At: s.now(), UserID: &u.ID, Actor: u.Email, Action: db.AuditImportSend, CompanyID: &co.ID,
