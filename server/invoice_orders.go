@@ -285,22 +285,28 @@ func (s *Server) uploadInvoiceOrders(c echo.Context) error {
 		return s.renderInvoiceOrders(c, status, p)
 	}
 	b, err := s.conns.PrepareImport(ctx, conn, connections.Sender{ID: &u.ID, Name: u.Name}, up)
+	if err != nil {
+		return s.uploadProblem(c, p, err)
+	}
+	return c.Redirect(http.StatusSeeOther, "/companies/"+strconv.FormatInt(co.ID, 10)+"/imports/"+strconv.FormatInt(b.ID, 10))
+}
+
+// uploadProblem renders the upload's page for a file that cannot be read,
+// or a target that does not answer (its checks run at upload): said on
+// the upload's own page, which keeps the choice of connection. Any other
+// error is returned.
+func (s *Server) uploadProblem(c echo.Context, p invoiceOrdersPage, err error) error {
 	var fe *connectors.ImportFileError
 	if errors.As(err, &fe) {
 		p.Error, p.ErrorArgs = "imports.file."+fe.Code, []any{fe.Row, fe.Name}
 		return s.renderInvoiceOrders(c, http.StatusUnprocessableEntity, p)
 	}
-	// The target not answering (its checks run at upload) is said on the
-	// upload's own page, which keeps the choice of connection.
-	if a, ok := s.upstreamAnswerTo(c, err); ok && err != nil {
-		s.log.WarnContext(ctx, "imports: upload's checks", "company_id", co.ID, "connector", name, "err", err)
+	if a, ok := s.upstreamAnswerTo(c, err); ok {
+		s.log.WarnContext(c.Request().Context(), "imports: upload's checks", "company_id", currentCompany(c).ID, "connector", p.Selected, "err", err)
 		p.ErrorText = a.Text
 		return s.renderInvoiceOrders(c, a.Status, p)
 	}
-	if err != nil {
-		return err
-	}
-	return c.Redirect(http.StatusSeeOther, "/companies/"+strconv.FormatInt(co.ID, 10)+"/imports/"+strconv.FormatInt(b.ID, 10))
+	return err
 }
 
 // readInvoiceUpload is the uploaded file, or the one-invoice form as Bilag's
@@ -683,16 +689,10 @@ func (s *Server) sendInvoiceOrders(c echo.Context) error {
 	back := "/companies/" + strconv.FormatInt(co.ID, 10) + "/imports/" + strconv.FormatInt(b.ID, 10)
 	again := againIDs(c)
 	n, err := s.conns.StartImport(ctx, conn, b.ID, again, connections.Sender{ID: &u.ID, Name: u.Name})
-	if errors.Is(err, connections.ErrPreflight) {
-		return s.flashTo(c, s.t(c, "imports.preflight.blocked"), back)
+	if err != nil {
+		return s.sendProblem(c, b.ID, err, back)
 	}
-	// The target not answering the check before sending: nothing was
-	// sent; the batch's page says why.
-	if a, ok := s.upstreamAnswerTo(c, err); ok && err != nil {
-		s.log.WarnContext(ctx, "imports: check before sending", "company_id", co.ID, "batch_id", b.ID, "err", err)
-		return s.flashTo(c, a.Text, back)
-	}
-	if err == nil && n > 0 {
+	if n > 0 {
 		err = s.db.Audit(ctx, db.AuditEvent{At: s.now(), UserID: &u.ID, Actor: u.Email, Action: db.AuditImportSend, CompanyID: &co.ID,
 			Target: b.Target, Detail: fmt.Sprintf("upload %d: %d orders (%d sent again)", b.ID, n, len(again)), RemoteIP: c.RealIP()})
 	}
@@ -703,6 +703,20 @@ func (s *Server) sendInvoiceOrders(c echo.Context) error {
 		_ = s.flash(c, s.t(c, "imports.send.none"))
 	}
 	return c.Redirect(http.StatusSeeOther, back)
+}
+
+// sendProblem goes back to the batch's page saying why nothing was sent:
+// the check before sending found what the company lacks, or the target
+// did not answer it. Any other error is returned.
+func (s *Server) sendProblem(c echo.Context, batchID int64, err error, back string) error {
+	if errors.Is(err, connections.ErrPreflight) {
+		return s.flashTo(c, s.t(c, "imports.preflight.blocked"), back)
+	}
+	if a, ok := s.upstreamAnswerTo(c, err); ok {
+		s.log.WarnContext(c.Request().Context(), "imports: check before sending", "company_id", currentCompany(c).ID, "batch_id", batchID, "err", err)
+		return s.flashTo(c, a.Text, back)
+	}
+	return err
 }
 
 // againIDs are the orders ticked "send again".
