@@ -199,7 +199,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	srv, err := server.New(server.Options{
 		DB: a.db, Logger: a.log, BaseURL: a.cfg.BaseURL, SecretKey: a.cfg.SecretKey, Connections: conns,
 		FirmName: a.cfg.FirmName, FirmLogo: logo, FirmLogoType: logoType, FirmContact: a.cfg.FirmContact,
-		FirmPrivacyURL: a.cfg.FirmPrivacyURL, Timezone: a.cfg.Timezone, LinkTTL: a.cfg.LinkTTL, DemoLogins: logins, FormOrigins: reg.formOrigins,
+		FirmPrivacyURL: a.cfg.FirmPrivacyURL, Timezone: a.cfg.Timezone, LinkTTL: a.cfg.LinkTTL, DemoLogins: logins, DemoInvoices: reg.demoInvoices, FormOrigins: reg.formOrigins,
 		Metrics: a.metrics, Mailer: mailer, ConnectorWords: reg.words,
 		// The demo's admin logs in with the printed password alone.
 		AdminSecondFactorOptional: a.cfg.Demo,

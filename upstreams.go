@@ -68,6 +68,9 @@ type opened struct {
 	// own name and with the row's countries: e-conomic's export, made from
 	// the same settings when an export app is configured.
 	also []connectors.Connector
+	// demoInvoices, in demo mode, are sample uploads for the row's
+	// receiving connectors, by connector name (server.Options.DemoInvoices).
+	demoInvoices map[string][]byte
 }
 
 func upstreams() []upstream {
@@ -97,6 +100,8 @@ type registry struct {
 	sandboxes *http.ServeMux
 	banners   []string
 	clients   []demo.Company
+	// demoInvoices are every row's sample uploads (opened.demoInvoices).
+	demoInvoices map[string][]byte
 }
 
 // mountSandbox serves o's sandbox at the path of the connector name.
@@ -174,6 +179,12 @@ func openRegistry(a *app, getenv config.Getenv) (*registry, error) {
 		}
 		if o.sandbox != nil {
 			reg.mountSandbox(u.name, o)
+		}
+		for name, sample := range o.demoInvoices {
+			if reg.demoInvoices == nil {
+				reg.demoInvoices = map[string][]byte{}
+			}
+			reg.demoInvoices[name] = sample
 		}
 	}
 	if err := r.Err(); err != nil {

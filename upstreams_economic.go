@@ -68,6 +68,9 @@ func openEconomic(a *app, r *config.Reader, client *http.Client) (opened, error)
 			economicsandbox.WithLatency(latency), economicsandbox.WithLogger(a.log.With("component", "economic-sandbox")))
 		o.banner = fmt.Sprintf("Visma e-conomic sandbox on %s (demo logins: %s)", base, economicDemoLogins())
 		o.clients = economicDemoClients()
+		// Seed 001's sample period, for Nordlys (the demo agreement with
+		// the export's product groups).
+		o.demoInvoices = map[string][]byte{economic.ExportName: economic.DemoPeriod()}
 	}
 	if a.db != nil {
 		// The fair-use count per agreement and day lives in the database:

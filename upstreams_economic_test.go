@@ -1,13 +1,14 @@
 package main
 
 import (
-	"bilag/connectors"
+	"bytes"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
 
+	"bilag/connectors"
 	"bilag/connectors/economic"
 	"bilag/connectors/orgnr"
 )
@@ -113,11 +114,18 @@ func TestRegistryOffersEconomicExport(t *testing.T) {
 		t.Fatalf("with the export app's tokens: exporter %v, %v", reg.connectors["economic"], err)
 	}
 	checkExportRow(t, reg)
+	if reg.demoInvoices != nil {
+		t.Error("a configured export offers the demo's sample period")
+	}
 	reg, err = openRegistry(testApp(t, true), getenv(nil))
 	if err != nil || reg.connectors["economic"].(*economic.Connector).Exporter() == nil {
 		t.Fatalf("demo mode has no export app: %v", err)
 	}
 	checkExportRow(t, reg)
+	// Demo mode offers seed 001's sample period for the export.
+	if got := reg.demoInvoices[economic.ExportName]; !bytes.Equal(got, economic.DemoPeriod()) {
+		t.Errorf("demo mode's sample period for the export: %d bytes", len(got))
+	}
 }
 
 // checkExportRow: the export is a receiving connector of its own, beside

@@ -81,6 +81,10 @@ type PreflightFinding struct {
 	// Invoices are the positions in the batch (from 0) of the invoices it
 	// concerns.
 	Invoices []int `json:"invoices,omitempty"`
+	// Counted says the connector's words name how many invoices it
+	// concerns themselves (its last Arg, as seed 001's "(used by 14
+	// invoices)"): the pages then add no count of their own.
+	Counted bool `json:"counted,omitempty"`
 }
 
 // Pairer is implemented by an InvoiceSender whose system needs the

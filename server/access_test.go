@@ -66,6 +66,7 @@ var companyRoutes = []companyRoute{
 	{method: "GET", pattern: "/companies/:companyID/imports/template.csv", admin: 404, analyst: 404, viewer: 403, adminInactive: 404},
 	{method: "GET", pattern: "/companies/:companyID/imports/invoices.csv", admin: 404, analyst: 404, viewer: 403, adminInactive: 404},
 	{method: "GET", pattern: "/companies/:companyID/imports/invoices.json", admin: 404, analyst: 404, viewer: 403, adminInactive: 404},
+	{method: "GET", pattern: "/companies/:companyID/imports/demo.json", admin: 404, analyst: 404, viewer: 403, adminInactive: 404},
 	{method: "POST", pattern: "/companies/:companyID/imports", admin: 422, analyst: 422, viewer: 403, adminInactive: 422},
 	{method: "POST", pattern: "/companies/:companyID/imports/:batchID/send", admin: 404, analyst: 404, viewer: 403, adminInactive: 404},
 	{method: "POST", pattern: "/companies/:companyID/imports/:batchID/orders/:orderID/act", admin: 404, analyst: 404, viewer: 403, adminInactive: 404},

@@ -26,6 +26,7 @@ import (
 	"bilag/connectors/eaccounting"
 	"bilag/connectors/eaccounting/sandbox"
 	"bilag/connectors/economic"
+	economicexport "bilag/connectors/economic-export"
 	"bilag/connectors/enterprise"
 	"bilag/connectors/netvisor"
 	"bilag/connectors/orgnr"
@@ -41,7 +42,7 @@ import (
 // connectorWords are every connector's own words, as the registry hands
 // them to the server, and the fake's: the tests' servers show the real
 // pages.
-var connectorWords = map[string]fs.FS{"eaccounting": eaccounting.Words(), "economic": economic.Words(), "netvisor": netvisor.Words(), "enterprise": enterprise.Words(), "fake": connectortest.Words()}
+var connectorWords = map[string]fs.FS{"eaccounting": eaccounting.Words(), "economic": economic.Words(), economic.ExportName: economicexport.Words(), "netvisor": netvisor.Words(), "enterprise": enterprise.Words(), "fake": connectortest.Words()}
 
 // words are the pages' words as the tests' servers have them, for the
 // tests that look for a text.

@@ -44,6 +44,8 @@ type receiver struct {
 	Conn *db.Connection
 	// Own: the connector reads its own upload format too.
 	Own bool
+	// Demo: demo mode has a sample upload for the connector.
+	Demo bool
 	// The one-invoice form's fields: the invoice's, and each line's.
 	InvoiceFields, LineFields []formField
 }
@@ -101,6 +103,7 @@ func (s *Server) receivers(c echo.Context) ([]receiver, map[string]*db.Connectio
 		byName[conn.Connector] = conn
 		r := receiver{Connector: conn.Connector, Conn: conn}
 		_, r.Own = snd.(connectors.InvoiceFormats)
+		r.Demo = len(s.demoInv[conn.Connector]) > 0
 		inv, lines := invoice.FormColumns(snd.ExampleInvoice())
 		r.InvoiceFields, r.LineFields = s.formFields(c, inv), s.formFields(c, lines)
 		out = append(out, r)
@@ -236,6 +239,22 @@ func (s *Server) invoiceTemplate(c echo.Context) error {
 	return c.Blob(http.StatusOK, typ, tpl)
 }
 
+// demoInvoices is demo mode's sample upload for the connector: a file to
+// upload as a person would their own, so that the demo walks the real
+// path (upload → check → pre-flight → send).
+func (s *Server) demoInvoices(c echo.Context) error {
+	conn, _, err := s.receiverOf(c)
+	if err != nil {
+		return err
+	}
+	sample := s.demoInv[conn.Connector]
+	if len(sample) == 0 {
+		return echo.ErrNotFound
+	}
+	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+conn.Connector+`-demo-invoices.json"`)
+	return c.Blob(http.StatusOK, "application/json; charset=utf-8", sample)
+}
+
 // uploadInvoiceOrders reads a file, or the one-invoice form, checks it and
 // stores it as a batch, then shows the batch: nothing is sent yet.
 func (s *Server) uploadInvoiceOrders(c echo.Context) error {
@@ -266,15 +285,28 @@ func (s *Server) uploadInvoiceOrders(c echo.Context) error {
 		return s.renderInvoiceOrders(c, status, p)
 	}
 	b, err := s.conns.PrepareImport(ctx, conn, connections.Sender{ID: &u.ID, Name: u.Name}, up)
+	if err != nil {
+		return s.uploadProblem(c, p, err)
+	}
+	return c.Redirect(http.StatusSeeOther, "/companies/"+strconv.FormatInt(co.ID, 10)+"/imports/"+strconv.FormatInt(b.ID, 10))
+}
+
+// uploadProblem renders the upload's page for a file that cannot be read,
+// or a target that does not answer (its checks run at upload): said on
+// the upload's own page, which keeps the choice of connection. Any other
+// error is returned.
+func (s *Server) uploadProblem(c echo.Context, p invoiceOrdersPage, err error) error {
 	var fe *connectors.ImportFileError
 	if errors.As(err, &fe) {
 		p.Error, p.ErrorArgs = "imports.file."+fe.Code, []any{fe.Row, fe.Name}
 		return s.renderInvoiceOrders(c, http.StatusUnprocessableEntity, p)
 	}
-	if err != nil {
-		return err
+	if a, ok := s.upstreamAnswerTo(c, err); ok {
+		s.log.WarnContext(c.Request().Context(), "imports: upload's checks", "company_id", currentCompany(c).ID, "connector", p.Selected, "err", err)
+		p.ErrorText = a.Text
+		return s.renderInvoiceOrders(c, a.Status, p)
 	}
-	return c.Redirect(http.StatusSeeOther, "/companies/"+strconv.FormatInt(co.ID, 10)+"/imports/"+strconv.FormatInt(b.ID, 10))
+	return err
 }
 
 // readInvoiceUpload is the uploaded file, or the one-invoice form as Bilag's
@@ -621,10 +653,13 @@ func (s *Server) preflightIn(lang, connector string, f connections.PreflightFind
 		args[i] = a
 	}
 	text := s.views.TranslateFor(lang, connector, key, args...)
-	if text == key {
+	own := text != key
+	if !own {
 		text = s.views.Translate(lang, "imports.preflight.other", f.Code)
 	}
-	if len(f.Invoices) > 0 {
+	// A connector's own words that count the invoices are not counted
+	// twice ("(used by 3 invoices). (concerns 3)").
+	if len(f.Invoices) > 0 && !(own && f.Counted) {
 		text += " " + s.views.Translate(lang, "imports.preflight.invoices", len(f.Invoices))
 	}
 	return text
@@ -655,10 +690,10 @@ func (s *Server) sendInvoiceOrders(c echo.Context) error {
 	back := "/companies/" + strconv.FormatInt(co.ID, 10) + "/imports/" + strconv.FormatInt(b.ID, 10)
 	again := againIDs(c)
 	n, err := s.conns.StartImport(ctx, conn, b.ID, again, connections.Sender{ID: &u.ID, Name: u.Name})
-	if errors.Is(err, connections.ErrPreflight) {
-		return s.flashTo(c, s.t(c, "imports.preflight.blocked"), back)
+	if err != nil {
+		return s.sendProblem(c, b.ID, err, back)
 	}
-	if err == nil && n > 0 {
+	if n > 0 {
 		err = s.db.Audit(ctx, db.AuditEvent{At: s.now(), UserID: &u.ID, Actor: u.Email, Action: db.AuditImportSend, CompanyID: &co.ID,
 			Target: b.Target, Detail: fmt.Sprintf("upload %d: %d orders (%d sent again)", b.ID, n, len(again)), RemoteIP: c.RealIP()})
 	}
@@ -669,6 +704,20 @@ func (s *Server) sendInvoiceOrders(c echo.Context) error {
 		_ = s.flash(c, s.t(c, "imports.send.none"))
 	}
 	return c.Redirect(http.StatusSeeOther, back)
+}
+
+// sendProblem goes back to the batch's page saying why nothing was sent:
+// the check before sending found what the company lacks, or the target
+// did not answer it. Any other error is returned.
+func (s *Server) sendProblem(c echo.Context, batchID int64, err error, back string) error {
+	if errors.Is(err, connections.ErrPreflight) {
+		return s.flashTo(c, s.t(c, "imports.preflight.blocked"), back)
+	}
+	if a, ok := s.upstreamAnswerTo(c, err); ok {
+		s.log.WarnContext(c.Request().Context(), "imports: check before sending", "company_id", currentCompany(c).ID, "batch_id", batchID, "err", err)
+		return s.flashTo(c, a.Text, back)
+	}
+	return err
 }
 
 // againIDs are the orders ticked "send again".

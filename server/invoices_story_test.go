@@ -150,6 +150,10 @@ func TestInvoicePipelineStory(t *testing.T) {
 	page := analyst.get(imports + "?connector=fake")
 	wantStatus(t, "imports page", page, http.StatusOK)
 	wantText(t, "imports page", page, tr("imports.template.csv"), tr("imports.template.json"), tr("imports.one"), "costCentre", "layout")
+	if strings.Contains(page.Body, `id="imports-demo"`) {
+		t.Error("outside demo mode the imports page offers a sample period")
+	}
+	wantStatus(t, "no sample outside demo mode", analyst.get(imports+"/demo.json?connector=fake"), http.StatusNotFound)
 	// The templates are written from the connector's example, with its
 	// extension, and read back without a finding.
 	for _, format := range []string{"csv", "json"} {

@@ -107,6 +107,7 @@ func (s *Server) routes(acc *accountant.Handler) *echo.Echo {
 	m.GET("/imports/template.csv", s.invoiceOrderTemplate)
 	m.GET("/imports/invoices.csv", s.invoiceTemplate)
 	m.GET("/imports/invoices.json", s.invoiceTemplate)
+	m.GET("/imports/demo.json", s.demoInvoices)
 	m.POST("/imports", s.uploadInvoiceOrders)
 	m.POST("/imports/:batchID/send", s.sendInvoiceOrders)
 	// An action on an invoice sent (netvisor_invoices.go): the confirm

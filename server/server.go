@@ -59,6 +59,11 @@ type Options struct {
 	LinkTTL time.Duration
 	// DemoLogins are shown on the login page in demo mode.
 	DemoLogins []DemoLogin
+	// DemoInvoices are, in demo mode, a sample upload in Bilag's JSON
+	// invoice format per receiving connector (e-conomic's export: a month
+	// of a Danish company's invoices), offered for download on the imports
+	// page of a company with that connection.
+	DemoInvoices map[string][]byte
 	// FormOrigins are the upstream origins a form may send the browser to
 	// (the identity servers of RedirectConnectors), for CSP form-action.
 	FormOrigins []string
@@ -104,6 +109,7 @@ type Server struct {
 	zone      *time.Location
 	linkTTL   time.Duration
 	demo      []DemoLogin
+	demoInv   map[string][]byte
 	formSrc   []string
 	now       func() time.Time
 	views     *views.Renderer
@@ -184,6 +190,7 @@ func New(opt Options) (*Server, error) {
 		zone:      opt.Timezone,
 		linkTTL:   opt.LinkTTL,
 		demo:      opt.DemoLogins,
+		demoInv:   opt.DemoInvoices,
 		formSrc:   opt.FormOrigins,
 		now:       opt.Now,
 		views:     r,

@@ -296,7 +296,7 @@ func (pf *preflight) finish() []connectors.PreflightFinding {
 		if slices.Contains(listed, code) {
 			keys := slices.SortedFunc(maps.Keys(items), compareCodes)
 			invs := union(items)
-			out = append(out, connectors.PreflightFinding{Code: code, Args: []string{strings.Join(keys, ", "), strconv.Itoa(len(invs))}, Invoices: invs})
+			out = append(out, connectors.PreflightFinding{Code: code, Args: []string{strings.Join(keys, ", "), strconv.Itoa(len(invs))}, Invoices: invs, Counted: true})
 			continue
 		}
 		for _, item := range slices.SortedFunc(maps.Keys(items), compareCodes) {
@@ -305,7 +305,7 @@ func (pf *preflight) finish() []connectors.PreflightFinding {
 			if item != "" {
 				args = strings.Split(item, "\x00")
 			}
-			out = append(out, connectors.PreflightFinding{Code: code, Args: append(args, strconv.Itoa(len(invs))), Invoices: invs})
+			out = append(out, connectors.PreflightFinding{Code: code, Args: append(args, strconv.Itoa(len(invs))), Invoices: invs, Counted: true})
 		}
 	}
 	return out
