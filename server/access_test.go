@@ -38,6 +38,8 @@ var companyRoutes = []companyRoute{
 	{method: "POST", pattern: "/companies/:companyID/links/:linkID/revoke", admin: 303, analyst: 303, viewer: 403, adminInactive: 303},
 	// Without an address it only explains; nothing is sent.
 	{method: "POST", pattern: "/companies/:companyID/links/:linkID/send", admin: 303, analyst: 303, viewer: 403, adminInactive: 303},
+	// The firm's copy of an approver's receipt: this link is not approved.
+	{method: "GET", pattern: "/companies/:companyID/links/:linkID/receipt", admin: 404, analyst: 404, viewer: 403, adminInactive: 404},
 	// Without confirm=yes it only explains, and there is no connection anyway.
 	{method: "POST", pattern: "/companies/:companyID/connection/disconnect", admin: 303, analyst: 303, viewer: 403, adminInactive: 303},
 	{method: "GET", pattern: "/admin/companies/:companyID", admin: 200, analyst: 404, viewer: 404, adminInactive: 200, adminOnly: true},

@@ -233,6 +233,9 @@ func (d describer) sentence() (string, bool) {
 			return d.says("api_sending_at_once", who), false
 		}
 		return d.says("api_sending_held", who), false
+	case db.AuditCompanyOffboard:
+		return d.says("company_offboard", who, or(d.value("vouchers"), "0"), or(d.value("documents"), "0"),
+			or(d.value("invoice_bodies"), "0"), or(d.value("cached_documents"), "0"), or(d.value("connections_ended"), "0")), false
 	case db.AuditPairingChange:
 		return d.says("pairing_change", who, d.system(e.Target), d.pairingTable(), or(d.value("key"), "—"),
 			or(d.value("old"), "—"), or(d.value("new"), "—")), false
