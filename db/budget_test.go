@@ -149,3 +149,25 @@ func TestSharedBudgetTwoInstances(t *testing.T) {
 		}
 	})
 }
+
+// BenchmarkAdmit is one call's turn in a budget counted on SQLite, with
+// the minute far from spent: a person's call (a round trip to the store
+// each) and a sync's (mostly from the calls leased a few at a time).
+func BenchmarkAdmit(b *testing.B) {
+	d, err := db.Open(b.Context(), dbtest.SQLiteURL(b), db.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { d.Close() })
+	q := connectors.Quota{Key: "eaccounting:client:GET /vouchers", Limit: 1 << 30, Period: time.Minute}
+	for _, p := range []connectors.Priority{connectors.PriorityInteractive, connectors.PriorityBackground} {
+		b.Run(p.String(), func(b *testing.B) {
+			bud := budget.New(budget.Options{Store: d, Chunk: 4})
+			for b.Loop() {
+				if err := bud.Take(b.Context(), q, p, "x"); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
