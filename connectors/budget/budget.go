@@ -314,13 +314,7 @@ func (b *Budget) pump(st *quota) {
 			b.mu.Unlock()
 			continue
 		}
-		want, limit := len(st.inter), sh.limit
-		if w.p != connectors.PriorityInteractive {
-			want, limit = b.opt.Chunk, sh.bgLimit
-			if want <= 0 {
-				want = max(1, sh.bgLimit/(4*sh.span))
-			}
-		}
+		want, limit := b.ask(st, w, sh)
 		key := st.q.Key
 		b.mu.Unlock()
 
@@ -335,6 +329,20 @@ func (b *Budget) pump(st *quota) {
 		}
 		b.mu.Unlock()
 	}
+}
+
+// ask is how many calls to lease for the head w, and under which limit:
+// every person waiting at once (a burst goes through together) under the
+// whole quota, or a chunk for the background under its share. Called with
+// b.mu held.
+func (b *Budget) ask(st *quota, w *waiter, sh shape) (want, limit int) {
+	if w.p == connectors.PriorityInteractive {
+		return len(st.inter), sh.limit
+	}
+	if b.opt.Chunk > 0 {
+		return b.opt.Chunk, sh.bgLimit
+	}
+	return max(1, sh.bgLimit/(4*sh.span)), sh.bgLimit
 }
 
 // spent deals with a lease that got nothing: a store that failed fails
@@ -431,7 +439,7 @@ func (b *Budget) failImpatient(st *quota, until, now time.Time) {
 		}
 	}
 	// A quota the upstream counts per period on the clock resets when
-	// its window ends: a person is told when (a day's is hours away).
+	// its bucket (the day) ends: a person is told when (a day's is hours away).
 	var reset time.Time
 	if st.q.Aligned {
 		reset = until
