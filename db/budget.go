@@ -2,61 +2,62 @@ package db
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"time"
 )
 
-// BudgetWindow is what the instances sharing an upstream's quota have
-// spent of one of its windows (package connectors/budget).
-type BudgetWindow struct {
+// BudgetState is what the instances sharing an upstream's quota have
+// spent of it lately (package connectors/budget keeps it, as text the
+// database does not read).
+type BudgetState struct {
 	QuotaKey string `gorm:"primaryKey;size:200"`
-	// WindowStart is the window's start in Unix milliseconds.
-	WindowStart int64 `gorm:"primaryKey;autoIncrement:false"`
-	Used        int   `gorm:"not null;default:0"`
+	State    string `gorm:"not null"`
+	// Version counts the changes, so that an instance changes only the
+	// state it read.
+	Version int64 `gorm:"not null;default:0"`
 }
 
-// budgetKeep is how long a spent window's row is kept: past any quota's
-// period (a day), so a row is never dropped while it still counts.
-const budgetKeep = 48 * time.Hour
+// budgetTries is how often UpdateBudgetState reads again when other
+// instances changed the state first: each lost try means another instance
+// made progress, so running out takes far more instances than share a
+// quota.
+const budgetTries = 50
 
-// LeaseCalls adds up to want calls to key's count for the window starting
-// at window (Unix ms), never taking it past limit, and returns how many it
-// added: budget.Store on the database, so that every instance spends one
-// budget. Each step is a conditional UPDATE, so instances leasing at once
-// never take more than limit between them.
-func (d *DB) LeaseCalls(ctx context.Context, key string, window int64, want, limit int) (int, error) {
-	if want <= 0 || limit <= 0 {
-		return 0, nil
-	}
+// errBudgetContended: every try lost to another instance.
+var errBudgetContended = errors.New("changed by other instances on every try")
+
+// UpdateBudgetState runs update on key's state (nil when there is none)
+// and stores what it returns unless nil: budget.Store on the database, so
+// that every instance spends one budget. The state is written only where
+// its version is still the one read (or, for a new key, where no other
+// instance made it first); otherwise update runs again on the state now
+// stored. So instances updating at once never both count against a state
+// that one of them has already changed.
+func (d *DB) UpdateBudgetState(ctx context.Context, key string, update func(state []byte) ([]byte, error)) error {
 	g := d.gorm.WithContext(ctx)
-	// Mostly one statement: the window's row is there and has room.
-	n := want
-	for range 5 {
-		res := g.Exec("UPDATE budget_windows SET used = used + ? WHERE quota_key = ? AND window_start = ? AND used + ? <= ?", n, key, window, n, limit)
+	for range budgetTries {
+		var rows []BudgetState
+		if err := g.Raw("SELECT state, version FROM budget_states WHERE quota_key = ?", key).Scan(&rows).Error; err != nil {
+			return fmt.Errorf("budget state %s: %w", key, err)
+		}
+		var old []byte
+		if len(rows) == 1 {
+			old = []byte(rows[0].State)
+		}
+		next, err := update(old)
+		if err != nil || next == nil {
+			return err
+		}
+		var res = g.Exec("INSERT INTO budget_states (quota_key, state, version) VALUES (?, ?, 1) ON CONFLICT DO NOTHING", key, string(next))
+		if len(rows) == 1 {
+			res = g.Exec("UPDATE budget_states SET state = ?, version = version + 1 WHERE quota_key = ? AND version = ?", string(next), key, rows[0].Version)
+		}
 		if res.Error != nil {
-			return 0, fmt.Errorf("budget window %s: %w", key, res.Error)
+			return fmt.Errorf("budget state %s: %w", key, res.Error)
 		}
 		if res.RowsAffected == 1 {
-			return n, nil
-		}
-		ins := g.Exec("INSERT INTO budget_windows (quota_key, window_start, used) VALUES (?, ?, 0) ON CONFLICT DO NOTHING", key, window)
-		if ins.Error != nil {
-			return 0, fmt.Errorf("budget window %s: %w", key, ins.Error)
-		}
-		if ins.RowsAffected == 1 {
-			// A new window: the instance that made it clears the old ones.
-			if err := g.Exec("DELETE FROM budget_windows WHERE quota_key = ? AND window_start < ?", key, window-budgetKeep.Milliseconds()).Error; err != nil {
-				return 0, fmt.Errorf("budget window %s: clear old: %w", key, err)
-			}
-		}
-		var used int
-		if err := g.Model(&BudgetWindow{}).Select("used").Where("quota_key = ? AND window_start = ?", key, window).Scan(&used).Error; err != nil {
-			return 0, fmt.Errorf("budget window %s: %w", key, err)
-		}
-		if n = min(want, limit-used); n <= 0 {
-			return 0, nil
+			return nil
 		}
 	}
-	// Others kept taking what was read as free; they have it.
-	return 0, nil
+	return fmt.Errorf("budget state %s: %w", key, errBudgetContended)
 }

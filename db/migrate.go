@@ -201,6 +201,13 @@ var migrations = []func(tx *gorm.DB) error{
 	step20,
 	// 21: the cache purges every instance applies (migrate_v21.go).
 	step21,
+	// 22 to 24: placeholders for other branches' steps (migrate_v25.go).
+	step22placeholder,
+	step23placeholder,
+	step24placeholder,
+	// 25: the rate budget's states, counted over a sliding span
+	// (migrate_v25.go).
+	step25,
 }
 
 // importBatchV14, importOrderV14 and privateHostV14 are what step 14 makes.

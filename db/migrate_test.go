@@ -155,7 +155,7 @@ func TestLiveStructsMatchSchema(t *testing.T) {
 				&ConsentLink{}, &Connection{},
 				&Voucher{}, &FiscalYear{}, &VoucherDocument{}, &SyncRun{}, &SyncState{},
 				&APIToken{}, &JobLease{}, &Session{}, &RecoveryCode{}, &Notification{}, &NotificationMark{},
-				&UpstreamCall{}, &UpstreamLease{}, &ImportBatch{}, &ImportOrder{}, &ImportAttempt{}, &ImportDocument{}, &Pair{}, &PrivateHost{}, &BudgetWindow{}, &DocCacheObject{},
+				&UpstreamCall{}, &UpstreamLease{}, &ImportBatch{}, &ImportOrder{}, &ImportAttempt{}, &ImportDocument{}, &Pair{}, &PrivateHost{}, &BudgetState{}, &DocCacheObject{},
 				&IntegrationToken{}, &IdempotencyKey{}, &CachePurge{}, &schemaVersion{})
 			if err != nil {
 				t.Fatal(err)

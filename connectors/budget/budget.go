@@ -1,34 +1,34 @@
 // Package budget is the rate budget of Bilag's upstream calls: one budget
 // per upstream quota, however many companies and instances spend it.
 //
-// Time is cut into windows: a quota of L calls per period P that the
-// upstream counts over any P-long stretch (Visma's 600 a minute) gets n
-// windows per period, and window i may spend
+// A quota of L calls per period P that the upstream counts over any
+// P-long stretch (Visma's 600 a minute "per client and endpoint") is
+// counted in buckets of P/n (n = 60: one-second buckets), and a call is
+// let through while the last n+2 buckets, the current one included, hold
+// fewer than L. A P-long stretch of the upstream's clock, wherever it
+// starts, touches at most n+1 buckets; the one more is for the jitter
+// between a call's turn here and its arrival there (up to a bucket). So no
+// P-long stretch, however the upstream places it, ever holds more than L,
+// and a person's burst goes through at once whenever the last minute has
+// room: nothing is spread over the minute. A steady caller gets L every
+// n+2 buckets (97 % of the quota for a minute). A quota the upstream
+// counts per fixed period on the clock (Aligned, e-conomic's UTC day) is
+// one bucket per period holding L.
 //
-//	floor((i+1)·L/d) − floor(i·L/d),  d = n+2+k,
+// People go first. Within an instance they are served before any
+// background caller; and the background never spends the last few calls
+// of a span (reserve: L/40, at least borrowCalls, at most L/4), which are
+// the people's to borrow: a person waits only when people have spent
+// those too. Background callers are served turn about by company.
+// Nothing is reserved in an aligned quota (what a person borrowed there
+// would be the background's all day long).
 //
-// calls, so that any d windows in a row spend exactly L. A P-long stretch
-// of the upstream's clock touches at most n+1 windows; k more are for the
-// calls a person borrows from the windows ahead (below), and one for the
-// jitter between Bilag's clock and the upstream's. So no quota is ever
-// overrun however the upstream places its windows. k is the fewest
-// windows that hold borrowCalls calls (a person's open makes two or three
-// calls of one endpoint): 1 for Visma's 600 a minute, so a steady caller
-// gets 40/43 (93 %) of it; 2 for 120 (91 %). A quota the upstream counts
-// per fixed period on the clock (Aligned, e-conomic's UTC day) has one
-// window per period holding L, and nothing is borrowed.
-//
-// What a window has spent is counted in a Store: in memory for one
-// instance, in the database (db.DB) when several share the quota. An
-// instance leases a few calls of the current window at a time (Chunk), so
-// most calls cost no round trip to the store; calls leased and not used
-// when the window ends are lost, at most a chunk per instance.
-//
-// Interactive callers go first: within an instance they are served before
-// any background caller, and when the background has spent the current
-// window a person borrows from the windows ahead, which the background
-// cannot touch before they start; so a person waits only when people have
-// spent those too. Background callers are served turn about by company.
+// The buckets are kept in a Store: in memory for one instance, in the
+// database (db.DB) when several share the quota, each quota's as one
+// state that every instance changes atomically. An instance leases a few
+// calls of the current bucket at a time (Options.Chunk), so most calls
+// cost no round trip to the store; calls leased and not used when the
+// bucket ends are lost, at most a chunk per instance.
 package budget
 
 import (
@@ -42,23 +42,26 @@ import (
 	"bilag/connectors"
 )
 
-// Store counts the calls spent of each quota's windows.
+// Store keeps each quota's state (what its last buckets hold).
 type Store interface {
-	// LeaseCalls adds up to want calls to key's count for the window that
-	// starts at window (Unix milliseconds), never taking the count past
-	// limit, and returns how many it added (0 when the window is spent).
-	LeaseCalls(ctx context.Context, key string, window int64, want, limit int) (int, error)
+	// UpdateBudgetState runs update on key's state (nil when there is
+	// none yet) and keeps what it returns (nothing when it returns nil),
+	// atomically against every other instance's UpdateBudgetState of key:
+	// when another stored key's state meanwhile, update runs again on
+	// theirs. update only computes.
+	UpdateBudgetState(ctx context.Context, key string, update func(state []byte) ([]byte, error)) error
 }
 
 // Options configure a Budget; the zero value is an in-memory budget.
 type Options struct {
-	// Store counts the calls; nil counts in memory (one instance).
+	// Store keeps the quotas' states; nil keeps them in memory (one
+	// instance).
 	Store Store
-	// Windows is the number of windows per period of a quota the upstream
-	// counts over any stretch of time (default 40).
-	Windows int
-	// Chunk is the most calls leased at once (default a quarter of a
-	// window's calls, at least 1).
+	// Buckets is the number of buckets per period of a quota the
+	// upstream counts over any stretch of time (default 60).
+	Buckets int
+	// Chunk is the most calls a background caller leases at once
+	// (default the background's share of a bucket over four, at least 1).
 	Chunk int
 	// Now and WaitUntil are the clock; tests inject both. WaitUntil
 	// returns when Now reaches t, or earlier when ctx ends.
@@ -75,6 +78,9 @@ type Budget struct {
 	opt    Options
 	mu     sync.Mutex
 	quotas map[string]*quota
+	// onGrantAt is the tests' view of each grant: the time the budget
+	// counted it at.
+	onGrantAt func(key string, at time.Time)
 }
 
 var _ connectors.Budget = (*Budget)(nil)
@@ -84,8 +90,8 @@ func New(opt Options) *Budget {
 	if opt.Store == nil {
 		opt.Store = NewMemoryStore()
 	}
-	if opt.Windows <= 0 {
-		opt.Windows = 40
+	if opt.Buckets <= 0 {
+		opt.Buckets = 60
 	}
 	if opt.Now == nil {
 		opt.Now = time.Now
@@ -102,8 +108,8 @@ func New(opt Options) *Budget {
 // quota is one quota's state on this instance.
 type quota struct {
 	q connectors.Quota
-	// window is the index of the window local belongs to.
-	window int64
+	// bucket is the index of the bucket local was leased in.
+	bucket int64
 	local  int
 	// interactive waiters in arrival order; background ones by company,
 	// served in the order of ring.
@@ -121,7 +127,7 @@ type waiter struct {
 	since   time.Time
 	ready   chan error
 	done    bool
-	window  int64
+	bucket  int64
 	// deadline is the caller's context's, zero when it has none.
 	deadline time.Time
 }
@@ -139,7 +145,7 @@ func (b *Budget) Take(ctx context.Context, q connectors.Quota, p connectors.Prio
 	b.mu.Lock()
 	st := b.quotas[q.Key]
 	if st == nil {
-		st = &quota{q: q, bg: make(map[string][]*waiter), wake: make(chan struct{}, 1), window: -1}
+		st = &quota{q: q, bg: make(map[string][]*waiter), wake: make(chan struct{}, 1), bucket: -1}
 		b.quotas[q.Key] = st
 	}
 	st.q = q
@@ -155,8 +161,8 @@ func (b *Budget) Take(ctx context.Context, q connectors.Quota, p connectors.Prio
 		st.running = true
 		go b.pump(st)
 	} else if p == connectors.PriorityInteractive {
-		// A pump asleep for the end of a window spent by the background
-		// wakes: a person may borrow from the windows ahead.
+		// A pump asleep while the background's share of the span is
+		// spent wakes: a person may borrow the calls kept for people.
 		select {
 		case st.wake <- struct{}{}:
 		default:
@@ -171,7 +177,7 @@ func (b *Budget) Take(ctx context.Context, q connectors.Quota, p connectors.Prio
 		defer b.mu.Unlock()
 		if w.done {
 			// Granted as ctx ended: hand the call back to those behind.
-			if err := <-w.ready; err == nil && st.window == w.window {
+			if err := <-w.ready; err == nil && st.bucket == w.bucket {
 				st.local++
 			}
 			return ctx.Err()
@@ -262,53 +268,27 @@ func (st *quota) waiting() int {
 	return n
 }
 
-// borrowCalls is how many calls a person may borrow ahead, at least.
+// borrowCalls is how many calls the background leaves to people in any
+// span, at least (a person's open makes two or three calls of one
+// endpoint).
 const borrowCalls = 4
 
-// plan is what the clock says of a quota at one moment.
-type plan struct {
-	index int64
-	// start and end of the window.
-	start, end time.Time
-	calls      int
-	// ahead are the windows a person may borrow from, nearest first
-	// (none when the upstream counts in fixed windows: what is borrowed
-	// there is spent twice).
-	ahead []window
+// shape is how a quota is counted.
+type shape struct {
+	// length is a bucket's, in nanoseconds; span the buckets counted.
+	length int64
+	span   int
+	// limit is the people's, bgLimit the background's.
+	limit, bgLimit int
 }
 
-type window struct {
-	start time.Time
-	calls int
-}
-
-func (b *Budget) planAt(q connectors.Quota, now time.Time) plan {
-	n := int64(b.opt.Windows)
+func (b *Budget) shapeOf(q connectors.Quota) shape {
 	if q.Aligned {
-		n = 1
+		return shape{length: int64(q.Period), span: 1, limit: q.Limit, bgLimit: q.Limit}
 	}
-	length := int64(q.Period / time.Duration(n))
-	i := now.UnixNano() / length
-	var k int64
-	if !q.Aligned {
-		// The fewest windows ahead that hold borrowCalls.
-		k = 1
-		for k < n && int64(borrowCalls)*(n+2+k) > k*int64(q.Limit) {
-			k++
-		}
-	}
-	callsOf := func(i int64) int {
-		if q.Aligned {
-			return q.Limit
-		}
-		l, d := int64(q.Limit), n+2+k
-		return int((i+1)*l/d - i*l/d)
-	}
-	p := plan{index: i, start: time.Unix(0, i*length), end: time.Unix(0, (i+1)*length), calls: callsOf(i)}
-	for j := int64(1); j <= k; j++ {
-		p.ahead = append(p.ahead, window{start: time.Unix(0, (i+j)*length), calls: callsOf(i + j)})
-	}
-	return p
+	n := b.opt.Buckets
+	reserve := min(max(borrowCalls, q.Limit/40), q.Limit/4)
+	return shape{length: max(1, int64(q.Period)/int64(n)), span: n + 2, limit: q.Limit, bgLimit: q.Limit - reserve}
 }
 
 // pump hands out st's calls while anyone waits for them, one goroutine
@@ -323,9 +303,10 @@ func (b *Budget) pump(st *quota) {
 			return
 		}
 		now := b.opt.Now()
-		p := b.planAt(st.q, now)
-		if p.index != st.window {
-			st.window, st.local = p.index, 0
+		sh := b.shapeOf(st.q)
+		idx := now.UnixNano() / sh.length
+		if idx != st.bucket {
+			st.bucket, st.local = idx, 0
 		}
 		if st.local > 0 {
 			st.local--
@@ -333,102 +314,99 @@ func (b *Budget) pump(st *quota) {
 			b.mu.Unlock()
 			continue
 		}
-		interactive := w.p == connectors.PriorityInteractive
-		want := len(st.inter)
-		if !interactive {
-			want = b.opt.Chunk
-			if want <= 0 {
-				want = max(1, p.calls/4)
-			}
-		}
+		want, limit := b.ask(st, w, sh)
 		key := st.q.Key
 		b.mu.Unlock()
 
-		got, borrowed, err := b.lease(key, p, interactive, want)
-
-		b.mu.Lock()
-		if err != nil {
-			b.opt.Logger.Warn("rate budget: lease calls", "quota", key, "err", err)
-			b.failAll(st, fmt.Errorf("rate budget %q: %w: %w", key, connectors.ErrUnavailable, err))
-			b.mu.Unlock()
+		got, room, err := b.lease(key, sh, idx, want, limit)
+		if err != nil || got == 0 {
+			b.spent(st, room, now, err)
 			continue
 		}
-		if st.window == p.index {
+		b.mu.Lock()
+		if st.bucket == idx {
 			st.local += got
 		}
-		// Calls borrowed from the windows ahead are the people's alone,
-		// handed out now.
-		for n, at := borrowed, b.opt.Now(); n > 0 && len(st.inter) > 0; n-- {
-			b.grantInteractive(st, at)
-		}
-		if got > 0 || borrowed > 0 {
-			b.mu.Unlock()
-			continue
-		}
-		// Spent for the head: sleep until the next window, failing at
-		// once whoever cannot wait that long.
-		b.failImpatient(st, p.end, now)
 		b.mu.Unlock()
-		// A person arriving meanwhile (st.wake) ends the sleep: they may
-		// borrow from the windows ahead. Only this wait takes the signal,
-		// so none is lost to a wait already over.
-		ctx, cancel := context.WithCancel(context.Background())
-		slept := make(chan struct{})
-		go func() {
-			_ = b.opt.WaitUntil(ctx, p.end)
-			close(slept)
-		}()
-		select {
-		case <-slept:
-		case <-st.wake:
-			cancel()
-			<-slept
-		}
-		cancel()
 	}
 }
 
-// lease takes up to want calls of the current window from the store;
-// when it has none left and the head is a person, it borrows up to want
-// from the windows ahead instead.
-func (b *Budget) lease(key string, p plan, interactive bool, want int) (got, borrowed int, err error) {
+// ask is how many calls to lease for the head w, and under which limit:
+// every person waiting at once (a burst goes through together) under the
+// whole quota, or a chunk for the background under its share. Called with
+// b.mu held.
+func (b *Budget) ask(st *quota, w *waiter, sh shape) (want, limit int) {
+	if w.p == connectors.PriorityInteractive {
+		return len(st.inter), sh.limit
+	}
+	if b.opt.Chunk > 0 {
+		return b.opt.Chunk, sh.bgLimit
+	}
+	return max(1, sh.bgLimit/(4*sh.span)), sh.bgLimit
+}
+
+// spent deals with a lease that got nothing: a store that failed fails
+// everyone waiting; a span spent for the head sleeps until it has room,
+// failing at once whoever cannot wait that long.
+func (b *Budget) spent(st *quota, room, now time.Time, err error) {
+	b.mu.Lock()
+	if err != nil {
+		b.opt.Logger.Warn("rate budget: lease calls", "quota", st.q.Key, "err", err)
+		b.failAll(st, fmt.Errorf("rate budget %q: %w: %w", st.q.Key, connectors.ErrUnavailable, err))
+		b.mu.Unlock()
+		return
+	}
+	b.failImpatient(st, room, now)
+	b.mu.Unlock()
+	// A person arriving meanwhile (st.wake) ends the sleep: they may
+	// borrow the calls kept for people. Only this wait takes the signal,
+	// so none is lost to a wait already over.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	slept := make(chan struct{})
+	go func() {
+		_ = b.opt.WaitUntil(ctx, room)
+		close(slept)
+	}()
+	select {
+	case <-slept:
+	case <-st.wake:
+		cancel()
+		<-slept
+	}
+}
+
+// lease takes up to want calls in bucket idx while the span holds fewer
+// than limit, and says when the span next has room under limit.
+func (b *Budget) lease(key string, sh shape, idx int64, want, limit int) (got int, room time.Time, err error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if p.calls > 0 {
-		if got, err = b.opt.Store.LeaseCalls(ctx, key, p.start.UnixMilli(), max(1, min(want, p.calls)), p.calls); err != nil || got > 0 {
-			return got, 0, err
+	err = b.opt.Store.UpdateBudgetState(ctx, key, func(state []byte) ([]byte, error) {
+		r, err := parseRing(state, sh.span)
+		if err != nil {
+			// A state nobody can read is started again: at worst one
+			// span's calls are counted twice over.
+			b.opt.Logger.Warn("rate budget: state unreadable, started again", "quota", key, "err", err)
+			r = ring{counts: make([]int, sh.span)}
 		}
-	}
-	if !interactive {
-		return 0, 0, nil
-	}
-	for _, w := range p.ahead {
-		if w.calls <= 0 {
-			continue
+		r.advance(idx)
+		got = r.take(want, limit)
+		room = time.Unix(0, (r.head+int64(r.roomAfter(limit)))*sh.length)
+		if got == 0 {
+			return nil, nil
 		}
-		if borrowed, err = b.opt.Store.LeaseCalls(ctx, key, w.start.UnixMilli(), max(1, min(want, w.calls)), w.calls); err != nil || borrowed > 0 {
-			return 0, borrowed, err
-		}
-	}
-	return 0, 0, nil
-}
-
-// grantInteractive gives the first interactive waiter its call. Called
-// with b.mu held.
-func (b *Budget) grantInteractive(st *quota, now time.Time) {
-	w := st.inter[0]
-	st.inter = st.inter[1:]
-	w.done, w.window = true, -1 // a borrowed call is not handed back
-	if b.opt.OnGrant != nil {
-		b.opt.OnGrant(st.q.Key, w.p, w.company, now.Sub(w.since))
-	}
-	w.ready <- nil
+		return r.encode(), nil
+	})
+	return got, room, err
 }
 
 // grant gives the head its call. Called with b.mu held.
 func (b *Budget) grant(st *quota, now time.Time) {
 	w := st.pop()
-	w.done, w.window = true, st.window
+	w.done, w.bucket = true, st.bucket
+	if b.onGrantAt != nil {
+		b.onGrantAt(st.q.Key, now)
+	}
 	if b.opt.OnGrant != nil {
 		b.opt.OnGrant(st.q.Key, w.p, w.company, now.Sub(w.since))
 	}
@@ -461,7 +439,7 @@ func (b *Budget) failImpatient(st *quota, until, now time.Time) {
 		}
 	}
 	// A quota the upstream counts per period on the clock resets when
-	// its window ends: a person is told when (a day's is hours away).
+	// its bucket (the day) ends: a person is told when (a day's is hours away).
 	var reset time.Time
 	if st.q.Aligned {
 		reset = until

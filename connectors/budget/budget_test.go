@@ -92,25 +92,32 @@ func waitQueued(t *testing.T, b *Budget, key string, n int) {
 	t.Fatalf("callers waiting never reached %d", n)
 }
 
-// spend uses up the window the clock is in.
-func spend(t *testing.T, s Store, b *Budget, q connectors.Quota) {
+// spend puts n calls of q in the bucket the clock is in, as other
+// instances would.
+func spend(t *testing.T, s Store, b *Budget, q connectors.Quota, n int) {
 	t.Helper()
-	p := b.planAt(q, b.opt.Now())
-	if _, err := s.LeaseCalls(t.Context(), q.Key, p.start.UnixMilli(), p.calls, p.calls); err != nil {
+	sh := b.shapeOf(q)
+	err := s.UpdateBudgetState(t.Context(), q.Key, func(state []byte) ([]byte, error) {
+		r, err := parseRing(state, sh.span)
+		r.advance(b.opt.Now().UnixNano() / sh.length)
+		r.counts[len(r.counts)-1] += n
+		return r.encode(), err
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
 }
 
-// TestInteractiveFirstThenCompaniesInTurn: with the window spent, three
-// calls of company A's sync and one of B's queue up, and a person's open
-// goes before them all; when the next window opens A and B take turns
-// (A, B, A, A), not A's three before B's one.
+// TestInteractiveFirstThenCompaniesInTurn: with the background's share of
+// the minute spent, three calls of company A's sync and one of B's queue
+// up, and a person's open goes before them all; when the minute has room
+// again A and B take turns (A, B, A, A), not A's three before B's one.
 func TestInteractiveFirstThenCompaniesInTurn(t *testing.T) {
 	clk := &gateClock{simClock: *newSimClock(), open: make(chan struct{})}
 	log := &grantLog{}
 	store := NewMemoryStore()
 	b := New(Options{Store: store, Now: clk.Now, WaitUntil: clk.WaitUntil, OnGrant: log.on})
-	spend(t, store, b, perMinute)
+	spend(t, store, b, perMinute, b.shapeOf(perMinute).bgLimit)
 
 	var wg sync.WaitGroup
 	take := func(p connectors.Priority, company string, queued int) {
@@ -127,7 +134,7 @@ func TestInteractiveFirstThenCompaniesInTurn(t *testing.T) {
 	take(connectors.PriorityBackground, "A", 2)
 	take(connectors.PriorityBackground, "A", 3)
 	take(connectors.PriorityBackground, "B", 4)
-	// The person borrows from the next window at once.
+	// The person borrows from the calls kept for people, at once.
 	if err := b.Take(t.Context(), perMinute, connectors.PriorityInteractive, "C"); err != nil {
 		t.Fatal(err)
 	}
@@ -139,15 +146,18 @@ func TestInteractiveFirstThenCompaniesInTurn(t *testing.T) {
 	}
 }
 
-// TestInteractiveBorrowsFromNextWindow: with the window spent by syncs, a
-// person's call is granted at once, from the next window, which then has
-// one call less for everyone; the background waits for the next window.
-func TestInteractiveBorrowsFromNextWindow(t *testing.T) {
+// TestInteractiveBorrowsThePeoplesCalls: with the background's share of
+// the minute spent by syncs, a person's call is granted at once, from the
+// calls the background leaves to people; the background waits until its
+// calls leave the span (62 one-second buckets), when the minute has room
+// for it again. (Before issue 30 the person borrowed from the next of
+// even windows; the windows are gone, the rule is the same.)
+func TestInteractiveBorrowsThePeoplesCalls(t *testing.T) {
 	clk := &gateClock{simClock: *newSimClock(), open: make(chan struct{})}
 	store := NewMemoryStore()
 	b := New(Options{Store: store, Now: clk.Now, WaitUntil: clk.WaitUntil})
-	p := b.planAt(perMinute, clk.Now())
-	for i := range p.calls {
+	start, sh := clk.Now(), b.shapeOf(perMinute)
+	for i := range sh.bgLimit {
 		if err := b.Take(t.Context(), perMinute, connectors.PriorityBackground, "A"); err != nil {
 			t.Fatalf("background Take #%d = %v", i, err)
 		}
@@ -155,47 +165,70 @@ func TestInteractiveBorrowsFromNextWindow(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- b.Take(t.Context(), perMinute, connectors.PriorityBackground, "A") }()
 	waitQueued(t, b, perMinute.Key, 1)
-	if err := b.Take(t.Context(), perMinute, connectors.PriorityInteractive, "B"); err != nil {
-		t.Fatalf("interactive Take = %v", err)
+	for i := range sh.limit - sh.bgLimit {
+		if err := b.Take(t.Context(), perMinute, connectors.PriorityInteractive, "B"); err != nil {
+			t.Fatalf("interactive Take #%d = %v", i, err)
+		}
 	}
-	if !clk.Now().Equal(p.start) {
-		t.Errorf("clock moved to %v for the person's call", clk.Now())
+	if !clk.Now().Equal(start) {
+		t.Errorf("clock moved to %v for the person's calls", clk.Now())
 	}
 	select {
 	case err := <-done:
-		t.Fatalf("background Take returned %v in a spent window", err)
+		t.Fatalf("background Take returned %v in a spent minute", err)
 	default:
 	}
 	close(clk.open)
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	if !clk.Now().Equal(p.end) {
-		t.Errorf("background call granted at %v, want the next window at %v", clk.Now(), p.end)
+	if want := start.Add(62 * time.Second); !clk.Now().Equal(want) {
+		t.Errorf("background call granted at %v, want %v, when the first bucket leaves the span", clk.Now(), want)
 	}
-	// The person's call and the background's are the next window's
-	// (the background leased a chunk of them).
-	chunk := max(1, p.ahead[0].calls/4)
-	if n, _ := store.LeaseCalls(t.Context(), perMinute.Key, p.ahead[0].start.UnixMilli(), p.ahead[0].calls, p.ahead[0].calls); n != p.ahead[0].calls-1-chunk {
-		t.Errorf("next window has %d calls left, want %d", n, p.ahead[0].calls-1-chunk)
+}
+
+// TestPersonsBurstAtOnce: with the minute otherwise idle, a person's 32
+// opens at once are all let through at once, the clock standing still
+// (before issue 30 the quota was spread over the minute: about 11 a
+// second); the burst then counts for the whole span.
+func TestPersonsBurstAtOnce(t *testing.T) {
+	clk := &gateClock{simClock: *newSimClock(), open: make(chan struct{})}
+	b := New(Options{Now: clk.Now, WaitUntil: clk.WaitUntil})
+	start := clk.Now()
+	var wg sync.WaitGroup
+	for range 32 {
+		wg.Go(func() {
+			if err := b.Take(t.Context(), perMinute, connectors.PriorityInteractive, "A"); err != nil {
+				t.Errorf("Take = %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	if !clk.Now().Equal(start) {
+		t.Errorf("the burst moved the clock to %v", clk.Now())
+	}
+	r, _ := parseRing(b.opt.Store.(*memoryStore).states[perMinute.Key], b.shapeOf(perMinute).span)
+	if r.sum() != 32 {
+		t.Errorf("span holds %d calls, want 32", r.sum())
 	}
 }
 
 // TestDeadlineTooShort: a sync whose context ends before its turn is told
-// at once how long it would wait, instead of waiting until then.
+// at once how long it would wait (until the spent bucket leaves the span,
+// 62 s on), instead of waiting until then.
 func TestDeadlineTooShort(t *testing.T) {
 	// The clock starts a minute ahead of the real one, so that the
 	// context's real deadline is still to come while the test runs.
 	clk := &gateClock{simClock: simClock{t: time.Now().Truncate(time.Minute).Add(time.Minute)}, open: make(chan struct{})}
 	store := NewMemoryStore()
 	b := New(Options{Store: store, Now: clk.Now, WaitUntil: clk.WaitUntil})
-	spend(t, store, b, perMinute)
+	spend(t, store, b, perMinute, b.shapeOf(perMinute).bgLimit)
 	ctx, cancel := context.WithDeadline(t.Context(), clk.Now().Add(time.Second/2))
 	defer cancel()
 	err := b.Take(ctx, perMinute, connectors.PriorityBackground, "A")
 	var rl *connectors.RateLimitError
-	if !errors.As(err, &rl) || rl.RetryAfter <= 0 || rl.RetryAfter > 1500*time.Millisecond {
-		t.Errorf("Take = %v, want a RateLimitError of up to one window", err)
+	if !errors.As(err, &rl) || rl.RetryAfter != 62*time.Second {
+		t.Errorf("Take = %v, want a RateLimitError of 62 s", err)
 	}
 }
 
@@ -336,15 +369,8 @@ func TestDailyQuotaSpentSaysWhenItResets(t *testing.T) {
 			clk := &gateClock{simClock: simClock{t: start}, open: make(chan struct{})}
 			store := NewMemoryStore()
 			b := New(Options{Store: store, Now: clk.Now, WaitUntil: clk.WaitUntil})
-			spend(t, store, b, tt.q)
-			if p := b.planAt(tt.q, start); len(p.ahead) > 0 {
-				// A person borrows from the windows ahead: spend those too.
-				for _, w := range p.ahead {
-					if _, err := store.LeaseCalls(t.Context(), tt.q.Key, w.start.UnixMilli(), w.calls, w.calls); err != nil {
-						t.Fatal(err)
-					}
-				}
-			}
+			// All of it: the people's calls too.
+			spend(t, store, b, tt.q, tt.q.Limit)
 			ctx, cancel := context.WithDeadline(t.Context(), start.Add(time.Second/2))
 			defer cancel()
 			err := b.Take(ctx, tt.q, connectors.PriorityInteractive, "A")
