@@ -201,6 +201,8 @@ var migrations = []func(tx *gorm.DB) error{
 	step20,
 	// 21: the cache purges every instance applies (migrate_v21.go).
 	step21,
+	// 22: invitations of client users (migrate_v22.go).
+	step22,
 }
 
 // importBatchV14, importOrderV14 and privateHostV14 are what step 14 makes.
