@@ -202,7 +202,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		FirmPrivacyURL: a.cfg.FirmPrivacyURL, Timezone: a.cfg.Timezone, LinkTTL: a.cfg.LinkTTL, DemoLogins: logins, DemoInvoices: reg.demoInvoices, FormOrigins: reg.formOrigins,
 		Metrics: a.metrics, Mailer: mailer, ConnectorWords: reg.words,
 		// The demo's admin logs in with the printed password alone.
-		AdminSecondFactorOptional: a.cfg.Demo,
+		AdminSecondFactorOptional:  a.cfg.Demo,
+		ClientSecondFactorRequired: a.cfg.ClientSecondFactorRequired,
 	})
 	if err != nil {
 		return err
