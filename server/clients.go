@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -57,6 +58,10 @@ func (s *Server) clientFence(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 			return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/companies/%d/client", co.ID))
 		case route == "GET /companies/:companyID":
+			co, err := s.db.ClientCompany(c.Request().Context(), u)
+			if err != nil || c.Param("companyID") != strconv.FormatInt(co.ID, 10) {
+				return echo.ErrNotFound
+			}
 			return c.Redirect(http.StatusSeeOther, "/companies/"+c.Param("companyID")+"/client")
 		case !clientAllowed[route]:
 			return echo.ErrNotFound
