@@ -71,7 +71,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = serve(ctx, args, stdout, stderr)
 	case "user":
 		if len(args) == 0 || args[0] != "add" {
-			fmt.Fprint(stderr, "usage: bilag user add --email E --name N --role admin|analyst|viewer\n")
+			fmt.Fprint(stderr, "usage: bilag user add --email E --name N --role admin|analyst|viewer|client [--company ORGNR]\n")
 			return 2
 		}
 		err = userAdd(ctx, args[1:], stdin, stdout, stderr)
@@ -202,7 +202,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		FirmPrivacyURL: a.cfg.FirmPrivacyURL, Timezone: a.cfg.Timezone, LinkTTL: a.cfg.LinkTTL, DemoLogins: logins, DemoInvoices: reg.demoInvoices, FormOrigins: reg.formOrigins,
 		Metrics: a.metrics, Mailer: mailer, ConnectorWords: reg.words,
 		// The demo's admin logs in with the printed password alone.
-		AdminSecondFactorOptional: a.cfg.Demo,
+		AdminSecondFactorOptional:  a.cfg.Demo,
+		ClientSecondFactorRequired: a.cfg.ClientSecondFactorRequired,
 	})
 	if err != nil {
 		return err
@@ -288,15 +289,13 @@ func userAdd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	fs.SetOutput(stderr)
 	email := fs.String("email", "", "email address (login)")
 	name := fs.String("name", "", "full name")
-	role := fs.String("role", "", "admin, analyst or viewer")
+	role := fs.String("role", "", "admin, analyst, viewer or client")
+	company := fs.String("company", "", "the organisation number of a client user's company (--role client only)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *email == "" || *name == "" {
-		return errors.New("--email and --name are required")
-	}
-	if *role != db.RoleAdmin && *role != db.RoleAnalyst && *role != db.RoleViewer {
-		return fmt.Errorf("--role must be admin, analyst or viewer, got %q", *role)
+	if err := checkUserAddFlags(*email, *name, *role, *company); err != nil {
+		return err
 	}
 	// The password comes from stdin when one is piped in; otherwise one is
 	// generated and printed.
@@ -324,15 +323,47 @@ func userAdd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return err
 	}
 	u := &db.User{Email: *email, Name: *name, Role: *role, PasswordHash: hash, Active: true}
-	if err := a.db.CreateUser(ctx, u); err != nil {
+	co, err := createUser(ctx, a.db, u, *company)
+	if err != nil {
 		return err
 	}
-	_ = a.db.Audit(ctx, db.AuditEvent{Action: db.AuditUserCreate, Actor: "bilag user add", Target: u.Email, Detail: "role=" + u.Role})
+	_ = a.db.Audit(ctx, db.AuditEvent{Action: db.AuditUserCreate, Actor: "bilag user add", CompanyID: co, Target: u.Email, Detail: "role=" + u.Role})
 	fmt.Fprintf(stdout, "created %s (%s, %s)\n", u.Email, u.Name, u.Role)
 	if generated {
 		fmt.Fprintf(stdout, "password: %s\n", pass)
 	}
 	return nil
+}
+
+// checkUserAddFlags: the flags user add needs, before anything is opened.
+func checkUserAddFlags(email, name, role, company string) error {
+	switch {
+	case email == "" || name == "":
+		return errors.New("--email and --name are required")
+	case role != db.RoleAdmin && role != db.RoleAnalyst && role != db.RoleViewer && role != db.RoleClient:
+		return fmt.Errorf("--role must be admin, analyst, viewer or client, got %q", role)
+	case role == db.RoleClient && strings.TrimSpace(company) == "":
+		return errors.New("--role client needs --company ORGNR: a client user belongs to exactly one company")
+	case role != db.RoleClient && company != "":
+		return errors.New("--company is for --role client only")
+	}
+	return nil
+}
+
+// createUser stores u; a client user with their membership of the
+// company whose organisation number is org, whose id it returns.
+func createUser(ctx context.Context, d *db.DB, u *db.User, org string) (*int64, error) {
+	if !u.IsClient() {
+		return nil, d.CreateUser(ctx, u)
+	}
+	co, err := d.CompanyByOrg(ctx, strings.TrimSpace(org))
+	if errors.Is(err, db.ErrNotFound) {
+		return nil, fmt.Errorf("no company with organisation number %q", org)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &co.ID, d.CreateClientUser(ctx, u, co.ID)
 }
 
 func isTerminal(f *os.File) bool {

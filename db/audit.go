@@ -34,6 +34,12 @@ const (
 	AuditSyncRequest    = "sync_request"
 	AuditAPITokenCreate = "api_token_create"
 	AuditAPITokenRevoke = "api_token_revoke"
+	// AuditClientInvite: a client user was invited (Target the address);
+	// AuditClientEnd: an invitation or a client user was ended;
+	// AuditClientWithdraw: a client user withdrew Bilag's access.
+	AuditClientInvite   = "client_invite"
+	AuditClientEnd      = "client_end"
+	AuditClientWithdraw = "client_withdraw"
 )
 
 // Audit writes an audit event. At is set here; texts longer than their
@@ -72,7 +78,8 @@ func CompanyAuditActions() []string {
 	return []string{AuditDocumentOpen, AuditLinkCreate, AuditLinkSend, AuditLinkRevoke, AuditConnect, AuditConnectFailed,
 		AuditDisconnect, AuditGrantReplaced, AuditConnectionEnded, AuditConnectionRevived, AuditSyncRequest, AuditCompanyCreate,
 		AuditCompanyUpdate, AuditMembersUpdate, AuditImportSend, AuditPrivateHosts,
-		AuditIntegrationTokenCreate, AuditIntegrationTokenRevoke, AuditAPIBatch, AuditAPISending, AuditPairingChange}
+		AuditIntegrationTokenCreate, AuditIntegrationTokenRevoke, AuditAPIBatch, AuditAPISending, AuditPairingChange,
+		AuditClientInvite, AuditClientEnd, AuditClientWithdraw}
 }
 
 // AuditFilter narrows a company's audit trail. Empty fields do not narrow.

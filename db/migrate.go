@@ -201,8 +201,9 @@ var migrations = []func(tx *gorm.DB) error{
 	step20,
 	// 21: the cache purges every instance applies (migrate_v21.go).
 	step21,
-	// 22 to 24: placeholders for other branches' steps (migrate_v25.go).
-	step22placeholder,
+	// 22: invitations of client users (migrate_v22.go).
+	step22,
+	// 23 and 24: placeholders for other branches' steps (migrate_v25.go).
 	step23placeholder,
 	step24placeholder,
 	// 25: the rate budget's states, counted over a sliding span

@@ -2,11 +2,9 @@ package db
 
 import "gorm.io/gorm"
 
-// step22placeholder, step23placeholder and step24placeholder keep the
-// numbering while other branches' steps 22 to 24 are merged: each does
-// nothing, and the lead replaces it with the step it stands for.
-func step22placeholder(*gorm.DB) error { return nil }
-
+// step23placeholder and step24placeholder keep the numbering while other
+// branches' steps 23 and 24 are merged: each does nothing, and the lead
+// replaces it with the step it stands for.
 func step23placeholder(*gorm.DB) error { return nil }
 
 func step24placeholder(*gorm.DB) error { return nil }

@@ -7,6 +7,9 @@ const (
 	RoleAdmin   = "admin"
 	RoleAnalyst = "analyst"
 	RoleViewer  = "viewer"
+	// RoleClient is one of a client company's own people: they see their
+	// one company (a membership) and nothing of the firm's other work.
+	RoleClient = "client"
 )
 
 // Roles lists the roles in the order forms show them.
@@ -34,6 +37,9 @@ type User struct {
 
 // HasSecondFactor reports whether u's second factor is enrolled.
 func (u *User) HasSecondFactor() bool { return u.TOTPEnabledAt != nil }
+
+// IsClient reports whether u is one of a client company's own people.
+func (u *User) IsClient() bool { return u.Role == RoleClient }
 
 // IsAdmin reports whether u sees and manages everything.
 func (u *User) IsAdmin() bool { return u.Role == RoleAdmin }

@@ -16,6 +16,9 @@ const (
 	NotifyLinkFailed    = "link_failed"
 	NotifyReapproval    = "reapproval"
 	NotifySyncFailing   = "sync_failing"
+	// NotifyClientWithdrew: one of the company's own people withdrew
+	// Bilag's access (Actor their name).
+	NotifyClientWithdrew = "client_withdrew"
 )
 
 // Notification is an event shown in the portal's bell to the admins and

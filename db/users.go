@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"gorm.io/gorm"
@@ -81,10 +82,23 @@ func (d *DB) CountUsers(ctx context.Context) (int64, error) {
 // SetMembers replaces the members of a company.
 func (d *DB) SetMembers(ctx context.Context, companyID int64, userIDs []int64) error {
 	return d.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Where("company_id = ?", companyID).Delete(&Membership{}).Error; err != nil {
+		// A client user belongs to exactly one company, made so by their
+		// invitation: the members form neither removes nor adds one.
+		var clients []int64
+		if err := tx.Model(&User{}).Where("role = ?", RoleClient).Pluck("id", &clients).Error; err != nil {
+			return fmt.Errorf("list client users: %w", err)
+		}
+		q := tx.Where("company_id = ?", companyID)
+		if len(clients) > 0 {
+			q = q.Where("user_id NOT IN ?", clients)
+		}
+		if err := q.Delete(&Membership{}).Error; err != nil {
 			return fmt.Errorf("clear members: %w", err)
 		}
 		for _, uid := range userIDs {
+			if slices.Contains(clients, uid) {
+				continue
+			}
 			if err := tx.Create(&Membership{UserID: uid, CompanyID: companyID}).Error; err != nil {
 				return fmt.Errorf("add member %d: %w", uid, notFound(err))
 			}

@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"cmp"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -28,10 +29,13 @@ type companyRoute struct {
 	// api routes take a bearer token, never a session: every browser here
 	// is anonymous to them.
 	api bool
+	// client is what a client user of the company gets; 0 is 404, as for
+	// every route not meant for them (clientFence).
+	client int
 }
 
 var companyRoutes = []companyRoute{
-	{method: "GET", pattern: "/companies/:companyID", admin: 200, analyst: 200, viewer: 200, adminInactive: 200},
+	{method: "GET", pattern: "/companies/:companyID", admin: 200, analyst: 200, viewer: 200, adminInactive: 200, client: 303},
 	{method: "GET", pattern: "/companies/:companyID/links/status", admin: 200, analyst: 200, viewer: 200, adminInactive: 200},
 	// A link can be made for an active company only.
 	{method: "POST", pattern: "/companies/:companyID/links", form: url.Values{"expected_org": {"ORG"}}, admin: 303, analyst: 303, viewer: 403, adminInactive: 403},
@@ -47,14 +51,14 @@ var companyRoutes = []companyRoute{
 	{method: "POST", pattern: "/admin/companies/:companyID", admin: 422, analyst: 404, viewer: 404, adminInactive: 422, adminOnly: true},
 	// Without the confirming tick it only says so; nothing is deleted.
 	{method: "POST", pattern: "/admin/companies/:companyID/offboard", admin: 303, analyst: 404, viewer: 404, adminInactive: 303, adminOnly: true},
-	{method: "GET", pattern: "/companies/:companyID/vouchers", admin: 200, analyst: 200, viewer: 200, adminInactive: 200},
+	{method: "GET", pattern: "/companies/:companyID/vouchers", admin: 200, analyst: 200, viewer: 200, adminInactive: 200, client: 200},
 	// Without a number the lookup is its form, not a dead end.
-	{method: "GET", pattern: "/companies/:companyID/vouchers/lookup", admin: 200, analyst: 200, viewer: 200, adminInactive: 200},
+	{method: "GET", pattern: "/companies/:companyID/vouchers/lookup", admin: 200, analyst: 200, viewer: 200, adminInactive: 200, client: 200},
 	// No company here has vouchers yet: members get the voucher's 404.
-	{method: "GET", pattern: "/companies/:companyID/vouchers/:voucherID", admin: 404, analyst: 404, viewer: 404, adminInactive: 404},
-	{method: "GET", pattern: "/companies/:companyID/vouchers/:voucherID/documents/:docID", admin: 404, analyst: 404, viewer: 404, adminInactive: 404},
-	{method: "GET", pattern: "/companies/:companyID/vouchers/:voucherID/documents/:docID/view", admin: 404, analyst: 404, viewer: 404, adminInactive: 404},
-	{method: "GET", pattern: "/companies/:companyID/sync/status", admin: 200, analyst: 200, viewer: 200, adminInactive: 200},
+	{method: "GET", pattern: "/companies/:companyID/vouchers/:voucherID", admin: 404, analyst: 404, viewer: 404, adminInactive: 404, client: 404},
+	{method: "GET", pattern: "/companies/:companyID/vouchers/:voucherID/documents/:docID", admin: 404, analyst: 404, viewer: 404, adminInactive: 404, client: 404},
+	{method: "GET", pattern: "/companies/:companyID/vouchers/:voucherID/documents/:docID/view", admin: 404, analyst: 404, viewer: 404, adminInactive: 404, client: 404},
+	{method: "GET", pattern: "/companies/:companyID/sync/status", admin: 200, analyst: 200, viewer: 200, adminInactive: 200, client: 200},
 	// Any member may ask for a sync; without a connection there is none.
 	{method: "POST", pattern: "/companies/:companyID/sync", admin: 404, analyst: 404, viewer: 404, adminInactive: 404},
 	// The audit trail is for those who manage the company, not for viewers.
@@ -87,6 +91,15 @@ var companyRoutes = []companyRoute{
 	{method: "POST", pattern: "/companies/:companyID/integrations/tokens", admin: 422, analyst: 404, viewer: 404, adminInactive: 422, adminOnly: true},
 	{method: "POST", pattern: "/companies/:companyID/integrations/tokens/:tokenID/revoke", admin: 404, analyst: 404, viewer: 404, adminInactive: 404, adminOnly: true},
 	{method: "POST", pattern: "/companies/:companyID/integrations/sending", admin: 303, analyst: 404, viewer: 404, adminInactive: 303, adminOnly: true},
+	// Client users (clients.go): their own page and withdrawal, for them
+	// only (without confirm=yes it only explains); the firm's invitations
+	// (an empty form is refused with a word; no invitation 1 exists, and
+	// user 1 is no client user).
+	{method: "GET", pattern: "/companies/:companyID/client", admin: 404, analyst: 404, viewer: 404, adminInactive: 404, client: 200},
+	{method: "POST", pattern: "/companies/:companyID/client/withdraw", admin: 404, analyst: 404, viewer: 404, adminInactive: 404, client: 303},
+	{method: "POST", pattern: "/companies/:companyID/clients/invite", admin: 303, analyst: 303, viewer: 403, adminInactive: 303},
+	{method: "POST", pattern: "/companies/:companyID/clients/invitations/:invitationID/end", admin: 404, analyst: 404, viewer: 403, adminInactive: 404},
+	{method: "POST", pattern: "/companies/:companyID/clients/:userID/end", admin: 404, analyst: 404, viewer: 403, adminInactive: 404},
 	{method: "POST", pattern: "/api/v1/companies/:companyID/invoices", api: true},
 	{method: "GET", pattern: "/api/v1/companies/:companyID/invoices/batches/:batchID", api: true},
 	{method: "GET", pattern: "/api/v1/companies/:companyID/vouchers", api: true},
@@ -137,6 +150,7 @@ func TestAccessControl(t *testing.T) {
 		"admin":     e.loggedIn(e.admin),
 		"analyst":   e.loggedIn(e.analyst),
 		"viewer":    e.loggedIn(e.viewer),
+		"client":    e.loggedIn(e.addClient("klient@fjallvagen.test", "Karin Klient", e.fj)),
 	}
 	type subject struct {
 		who     string
@@ -148,13 +162,14 @@ func TestAccessControl(t *testing.T) {
 		{"analyst", e.fj, true}, {"analyst", e.hidden, false}, {"analyst", e.inactive, true},
 		{"viewer", e.fj, true}, {"viewer", e.norrsken, false}, {"viewer", e.hidden, false}, {"viewer", e.inactive, true},
 		{"anonymous", e.fj, false}, {"anonymous", e.inactive, false},
+		{"client", e.fj, true}, {"client", e.norrsken, false}, {"client", e.hidden, false}, {"client", e.inactive, false},
 	}
 	for _, rt := range companyRoutes {
 		for _, s := range subjects {
 			name := rt.method + " " + rt.pattern + " as " + s.who + " on " + s.company.Name
 			t.Run(name, func(t *testing.T) {
 				want := expectedStatus(rt, s.who, s.company, s.member)
-				path := strings.NewReplacer(":companyID", itoa(s.company.ID), ":linkID", itoa(links[s.company.ID]), ":voucherID", "1", ":docID", "1", ":batchID", "1", ":orderID", "1", ":tokenID", "1", ":connector", "fake").Replace(rt.pattern)
+				path := strings.NewReplacer(":companyID", itoa(s.company.ID), ":linkID", itoa(links[s.company.ID]), ":voucherID", "1", ":docID", "1", ":batchID", "1", ":orderID", "1", ":tokenID", "1", ":connector", "fake", ":invitationID", "1", ":userID", "1").Replace(rt.pattern)
 				b := browsers[s.who]
 				var r *response
 				if rt.method == http.MethodGet {
@@ -229,8 +244,11 @@ func expectedStatus(rt companyRoute, who string, co *db.Company, member bool) in
 	if !member || !co.Active || rt.adminOnly {
 		return http.StatusNotFound
 	}
-	if who == "viewer" {
+	switch who {
+	case "viewer":
 		return rt.viewer
+	case "client":
+		return cmp.Or(rt.client, http.StatusNotFound)
 	}
 	return rt.analyst
 }

@@ -70,7 +70,9 @@ func (s *Server) requireToken(next echo.HandlerFunc) echo.HandlerFunc {
 			return err
 		}
 		u, err := s.db.User(ctx, tok.UserID)
-		if errors.Is(err, db.ErrNotFound) || (err == nil && !u.Active) {
+		// A client user has no API: a token of theirs (made before they
+		// became one) is no token.
+		if errors.Is(err, db.ErrNotFound) || (err == nil && (!u.Active || u.IsClient())) {
 			return errNoToken
 		}
 		if err != nil {

@@ -188,6 +188,9 @@ type companyPage struct {
 	// Integrations is the API for front systems' part (integrations.go),
 	// for admins; nil for everyone else.
 	Integrations *integrationsView
+	// Clients are the company's client users and invitations
+	// (clients.go), for those who manage it; nil for everyone else.
+	Clients *clientsView
 }
 
 // connector is the one whose words the page shows: the current
@@ -276,6 +279,9 @@ func (s *Server) renderCompany(c echo.Context, form *views.Form) error {
 		p.MessageLang = l
 	}
 	p.LinkForm = form
+	if p.Clients, err = s.clientsOf(c, co); err != nil {
+		return err
+	}
 	if p.Integrations, err = s.integrations(c, co); err != nil {
 		return err
 	}

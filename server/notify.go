@@ -97,6 +97,8 @@ func (s *Server) notificationWords(lang string, n *db.Notification, company stri
 		return s.views.Translate(lang, "notify.reapproval", company), s.views.Translate(lang, "next.reapproval")
 	case db.NotifySyncFailing:
 		return s.views.Translate(lang, "notify.syncfailing", company), s.views.Translate(lang, "sync.reason."+n.Reason)
+	case db.NotifyClientWithdrew:
+		return s.views.Translate(lang, "notify.client_withdrew", company, n.Actor), s.views.Translate(lang, "next.client_withdrew")
 	}
 	return n.Kind, ""
 }

@@ -54,7 +54,8 @@ func (s *Server) routes(acc *accountant.Handler) *echo.Echo {
 	acc.Mount(e)
 
 	// Logged-in users.
-	u := e.Group("", s.requireUser)
+	// A client user reaches only their company's own pages (clientFence).
+	u := e.Group("", s.requireUser, s.clientFence)
 	u.GET("/", s.showDashboard)
 	u.GET("/settings", s.showSettings)
 	s.settingsRoutes(u)
@@ -116,6 +117,9 @@ func (s *Server) routes(acc *accountant.Handler) *echo.Echo {
 	m.POST("/imports/disconnect", s.disconnectInvoiceOrders)
 	m.POST("/pairing/:connector", s.savePairing)
 	m.POST("/pairing/:connector/import", s.importPairing)
+	// Client users (clients.go): their own page and the withdrawal of
+	// Bilag's access; the firm's invitations; the invitation's page.
+	s.clientRoutes(e, c, m)
 
 	// Administrators.
 	a := u.Group("/admin", s.requireAdmin)

@@ -221,7 +221,7 @@ func (s *Server) secondFactorState(ctx context.Context, userID int64) (secondFac
 	if err != nil {
 		return secondFactorState{}, err
 	}
-	st := secondFactorState{Enabled: u.HasSecondFactor(), Required: s.mustEnrol(u), CanTurnOff: !s.adminNeeds2FA || !u.IsAdmin()}
+	st := secondFactorState{Enabled: u.HasSecondFactor(), Required: s.mustEnrol(u), CanTurnOff: !s.needs2FA(u)}
 	if st.Enabled {
 		st.Left, err = s.db.RecoveryCodesLeft(ctx, u.ID)
 		return st, err
@@ -230,9 +230,15 @@ func (s *Server) secondFactorState(ctx context.Context, userID int64) (secondFac
 	return st, err
 }
 
-// mustEnrol: u is an admin without a second factor where admins need one.
+// mustEnrol: u needs a second factor (needs2FA) and has none.
 func (s *Server) mustEnrol(u *db.User) bool {
-	return s.adminNeeds2FA && u.IsAdmin() && !u.HasSecondFactor()
+	return s.needs2FA(u) && !u.HasSecondFactor()
+}
+
+// needs2FA: u is an admin where admins need a second factor, or a client
+// user where the firm wants them to have one (BILAG_CLIENT_2FA).
+func (s *Server) needs2FA(u *db.User) bool {
+	return s.adminNeeds2FA && u.IsAdmin() || s.clientNeeds2FA && u.IsClient()
 }
 
 // enrolOnly lets an admin who must enrol reach the Settings page, its
@@ -323,7 +329,7 @@ func (s *Server) turnOffSecondFactor(c echo.Context) error {
 	if !u.HasSecondFactor() {
 		return echo.ErrNotFound
 	}
-	if s.adminNeeds2FA && u.IsAdmin() {
+	if s.needs2FA(u) {
 		return echo.ErrForbidden
 	}
 	if key := s.checkCurrentPassword(c, u); key != "" {

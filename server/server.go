@@ -79,6 +79,9 @@ type Options struct {
 	// AdminSecondFactorOptional lets admins work without a second factor
 	// (demo mode); otherwise an admin without one can do nothing but enrol.
 	AdminSecondFactorOptional bool
+	// ClientSecondFactorRequired: a client user without a second factor
+	// may only enrol (BILAG_CLIENT_2FA=required).
+	ClientSecondFactorRequired bool
 	// Mailer sends the portal's mail; nil is no mail. A *mail.Catcher
 	// (demo mode) keeps it for /admin/mail.
 	Mailer mail.Mailer
@@ -122,7 +125,9 @@ type Server struct {
 	convert   *converter
 	// adminNeeds2FA: an admin without a second factor may only enrol.
 	adminNeeds2FA bool
-	mailer        mail.Mailer
+	// clientNeeds2FA: the same for client users.
+	clientNeeds2FA bool
+	mailer         mail.Mailer
 	// dummyHash is made on the first login of an unknown address, not at
 	// start: a hash costs 64 MiB and most commands never need one.
 	dummyHash func() (string, error)
@@ -201,8 +206,9 @@ func New(opt Options) (*Server, error) {
 		hasher:    opt.Hasher,
 		convert:   newConverter(opt.ConvertWait),
 
-		adminNeeds2FA: !opt.AdminSecondFactorOptional,
-		mailer:        opt.Mailer,
+		adminNeeds2FA:  !opt.AdminSecondFactorOptional,
+		clientNeeds2FA: opt.ClientSecondFactorRequired,
+		mailer:         opt.Mailer,
 	}
 	s.dummyHash = sync.OnceValues(func() (string, error) { return s.hasher.Hash("bilag-dummy-password") })
 	opt.Connections.SetNotifier(s)

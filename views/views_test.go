@@ -180,6 +180,7 @@ type (
 	testReceiptStep struct{ Connector, Access, Withdraw, Approver, At string }
 	testAsker       struct{ Firm, SenderName, SenderEmail, Contact, PrivacyURL string }
 	testCompany     struct {
+		Clients      any
 		Company      *db.Company
 		Members      []db.User
 		Connection   *db.Connection

@@ -239,6 +239,12 @@ func (d describer) sentence() (string, bool) {
 	case db.AuditPairingChange:
 		return d.says("pairing_change", who, d.system(e.Target), d.pairingTable(), or(d.value("key"), "—"),
 			or(d.value("old"), "—"), or(d.value("new"), "—")), false
+	case db.AuditClientInvite:
+		return d.says("client_invite", who, e.Target), false
+	case db.AuditClientEnd:
+		return d.says("client_end", who, e.Target), false
+	case db.AuditClientWithdraw:
+		return d.says("client_withdraw", who, d.system(e.Target)), false
 	case db.AuditDocumentOpen:
 		voucher := d.value("voucher")
 		switch {

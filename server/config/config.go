@@ -34,6 +34,10 @@ type Config struct {
 	// PreviousSecretKey still decrypts rows sealed before a key rotation.
 	PreviousSecretKey []byte
 	Demo              bool
+	// ClientSecondFactorRequired (BILAG_CLIENT_2FA=required): a client
+	// user without a second factor may only enrol; "optional" (the
+	// default) leaves it to them.
+	ClientSecondFactorRequired bool
 	// SandboxAddr is where demo mode serves the Visma sandbox.
 	SandboxAddr string
 	// MetricsAddr is where /metrics is served (Prometheus); empty is off.
@@ -97,6 +101,12 @@ func FromEnv(getenv Getenv) (*Config, error) {
 	}
 	c.CacheMaxBytes = r.integer("BILAG_CACHE_MAX_BYTES", 512<<20)
 	c.CacheURL, c.CacheS3, c.CacheS3AccessKey, c.CacheS3SecretKey = r.cacheStore()
+	switch v := r.String("BILAG_CLIENT_2FA", "optional"); v {
+	case "required", "optional":
+		c.ClientSecondFactorRequired = v == "required"
+	default:
+		r.Fail("BILAG_CLIENT_2FA", "must be required or optional, got %q", v)
+	}
 	c.LinkTTL = r.duration("BILAG_LINK_TTL", 7*24*time.Hour)
 	c.SyncInterval = r.duration("BILAG_SYNC_INTERVAL", time.Hour)
 	base := r.String("BILAG_BASE_URL", "http://localhost:8080")
