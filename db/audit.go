@@ -72,7 +72,7 @@ func CompanyAuditActions() []string {
 	return []string{AuditDocumentOpen, AuditLinkCreate, AuditLinkSend, AuditLinkRevoke, AuditConnect, AuditConnectFailed,
 		AuditDisconnect, AuditGrantReplaced, AuditConnectionEnded, AuditConnectionRevived, AuditSyncRequest, AuditCompanyCreate,
 		AuditCompanyUpdate, AuditMembersUpdate, AuditImportSend, AuditPrivateHosts,
-		AuditIntegrationTokenCreate, AuditIntegrationTokenRevoke, AuditAPIBatch, AuditAPISending, AuditPairingChange}
+		AuditIntegrationTokenCreate, AuditIntegrationTokenRevoke, AuditAPIBatch, AuditAPISending, AuditPairingChange, AuditDocumentRules}
 }
 
 // AuditFilter narrows a company's audit trail. Empty fields do not narrow.

@@ -201,6 +201,12 @@ var migrations = []func(tx *gorm.DB) error{
 	step20,
 	// 21: the cache purges every instance applies (migrate_v21.go).
 	step21,
+	// 22, 23: held for other branches' steps (migrate_v24.go).
+	step22placeholder,
+	step23placeholder,
+	// 24: each voucher's accounts, and which vouchers need a document
+	// (migrate_v24.go).
+	step24,
 }
 
 // importBatchV14, importOrderV14 and privateHostV14 are what step 14 makes.
