@@ -120,3 +120,19 @@ func fitAccounts(s string, n int) string {
 	}
 	return s[:i+1]
 }
+
+// DocumentRulesOf reads the own rules of the companies that have some.
+func (d *DB) DocumentRulesOf(ctx context.Context, companyIDs []int64) (map[int64]DocumentRule, error) {
+	out := make(map[int64]DocumentRule)
+	if len(companyIDs) == 0 {
+		return out, nil
+	}
+	var rs []DocumentRule
+	if err := d.gorm.WithContext(ctx).Where("company_id IN ?", companyIDs).Find(&rs).Error; err != nil {
+		return nil, fmt.Errorf("document rules: %w", err)
+	}
+	for _, r := range rs {
+		out[r.CompanyID] = r
+	}
+	return out, nil
+}
