@@ -293,8 +293,12 @@ type Voucher struct {
 	// HasDocuments: the upstream keeps files behind the voucher (on it, or
 	// on the invoice it was booked from). The connector decides.
 	HasDocuments bool
-	ModifiedAt   time.Time
-	Rows         []VoucherRow
+	// DocumentsUnknown: the upstream's list does not say whether files
+	// are behind the voucher until they are fetched, so HasDocuments is a
+	// guess; Bilag then never counts the voucher as missing a document.
+	DocumentsUnknown bool
+	ModifiedAt       time.Time
+	Rows             []VoucherRow
 	// Data is the connector's own, like Grant.Data: what its Documents
 	// needs of the voucher. It is not kept in Bilag's index.
 	Data []byte

@@ -79,7 +79,7 @@ func CompanyAuditActions() []string {
 		AuditDisconnect, AuditGrantReplaced, AuditConnectionEnded, AuditConnectionRevived, AuditSyncRequest, AuditCompanyCreate,
 		AuditCompanyUpdate, AuditMembersUpdate, AuditImportSend, AuditPrivateHosts,
 		AuditIntegrationTokenCreate, AuditIntegrationTokenRevoke, AuditAPIBatch, AuditAPISending, AuditPairingChange,
-		AuditClientInvite, AuditClientEnd, AuditClientWithdraw}
+		AuditClientInvite, AuditClientEnd, AuditClientWithdraw, AuditDocumentRules}
 }
 
 // AuditFilter narrows a company's audit trail. Empty fields do not narrow.

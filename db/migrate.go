@@ -203,9 +203,11 @@ var migrations = []func(tx *gorm.DB) error{
 	step21,
 	// 22: invitations of client users (migrate_v22.go).
 	step22,
-	// 23 and 24: placeholders for other branches' steps (migrate_v25.go).
+	// 23: a placeholder for another branch's step (migrate_v25.go).
 	step23placeholder,
-	step24placeholder,
+	// 24: each voucher's accounts, and which vouchers need a document
+	// (migrate_v24.go).
+	step24,
 	// 25: the rate budget's states, counted over a sliding span
 	// (migrate_v25.go).
 	step25,

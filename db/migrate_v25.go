@@ -2,12 +2,9 @@ package db
 
 import "gorm.io/gorm"
 
-// step23placeholder and step24placeholder keep the numbering while other
-// branches' steps 23 and 24 are merged: each does nothing, and the lead
-// replaces it with the step it stands for.
+// step23placeholder keeps the numbering while another branch's step 23
+// is merged: it does nothing, and the lead replaces it with that step.
 func step23placeholder(*gorm.DB) error { return nil }
-
-func step24placeholder(*gorm.DB) error { return nil }
 
 // Step 25 (issue 30, "Bursts within the quota"): the rate budget counts
 // each quota over its last span of one-second buckets instead of in even

@@ -42,6 +42,14 @@ type Voucher struct {
 	// name of the voucher's type, shown as it is.
 	Kind         string `gorm:"size:32;not null;default:'other'"`
 	UpstreamType string `gorm:"size:64;not null;default:''"`
+	// Accounts are the accounts of the voucher's rows, each between
+	// commas (",4010,2640,"), so the missing-documents rules can read them
+	// without a call upstream.
+	Accounts string `gorm:"size:1000;not null;default:''"`
+	// DocsUnknown: the connector could not tell from its list whether
+	// files are behind the voucher (HasDocuments is its guess), so the
+	// voucher is never counted as missing a document.
+	DocsUnknown bool `gorm:"not null;default:false"`
 }
 
 // FiscalYear is an indexed accounting year.
@@ -108,7 +116,7 @@ func (d *DB) UpsertVouchers(ctx context.Context, vs []Voucher) error {
 	}
 	err := d.gorm.WithContext(ctx).Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "connection_id"}, {Name: "ref"}},
-		DoUpdates: clause.AssignmentColumns([]string{"fiscal_year_id", "number", "number_key", "series", "date", "text", "text_key", "amount", "kind", "upstream_type", "has_documents", "modified_at"}),
+		DoUpdates: clause.AssignmentColumns([]string{"fiscal_year_id", "number", "number_key", "series", "date", "text", "text_key", "amount", "kind", "upstream_type", "has_documents", "modified_at", "accounts", "docs_unknown"}),
 	}).CreateInBatches(vs, 200).Error
 	if err != nil {
 		return fmt.Errorf("upsert %d vouchers: %w", len(vs), err)
@@ -145,6 +153,7 @@ func fitVoucher(v *Voucher) {
 	v.Series = truncate(v.Series, 16)
 	v.Text = truncate(v.Text, 1000)
 	v.UpstreamType = truncate(v.UpstreamType, 64)
+	v.Accounts = fitAccounts(v.Accounts, 1000)
 }
 
 // UpsertFiscalYears writes fiscal years into the index.

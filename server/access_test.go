@@ -64,6 +64,11 @@ var companyRoutes = []companyRoute{
 	// The audit trail is for those who manage the company, not for viewers.
 	{method: "GET", pattern: "/companies/:companyID/audit", admin: 200, analyst: 200, viewer: 403, adminInactive: 200},
 	{method: "GET", pattern: "/companies/:companyID/audit.csv", admin: 200, analyst: 200, viewer: 403, adminInactive: 200},
+	// Missing documents: members read the list and its CSV; those who
+	// manage the company set the rules.
+	{method: "GET", pattern: "/companies/:companyID/missing", admin: 200, analyst: 200, viewer: 200, adminInactive: 200},
+	{method: "GET", pattern: "/companies/:companyID/missing.csv", admin: 200, analyst: 200, viewer: 200, adminInactive: 200},
+	{method: "POST", pattern: "/companies/:companyID/missing/rules", form: url.Values{"accounts": {"4000-6999"}}, admin: 303, analyst: 303, viewer: 403, adminInactive: 303},
 	// Invoice orders: members see the history; nobody has an upload yet
 	// (404); those who manage the company upload and send, and without a
 	// connection that sends orders an upload is refused (422).

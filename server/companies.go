@@ -39,6 +39,9 @@ type dashboardPage struct {
 	// Connectors are every system a link may be made for: with several,
 	// a bulk request says which (or each company's current one).
 	Connectors []string
+	// Missing counts the vouchers missing a document in every company
+	// shown, each by its own rules (missing_docs.go).
+	Missing int
 }
 
 func (s *Server) showDashboard(c echo.Context) error {
@@ -52,6 +55,9 @@ func (s *Server) showDashboard(c echo.Context) error {
 	}
 	u := currentUser(c)
 	p := dashboardPage{NeedsAction: c.QueryParam("needs") == "action", All: len(rows), CanManage: u.CanManageConnections(), MailOn: s.mailOn(), Connectors: s.conns.Names()}
+	if p.Missing, err = s.firmMissing(c.Request().Context(), cs); err != nil {
+		return err
+	}
 	for _, r := range rows {
 		if r.NeedsAction {
 			p.Waiting++

@@ -76,6 +76,11 @@ func (s *Server) routes(acc *accountant.Handler) *echo.Echo {
 	c.GET("/vouchers/:voucherID/documents/:docID/view", s.viewDocument)
 	c.GET("/sync/status", s.syncStatus)
 	c.POST("/sync", s.audited(db.AuditSyncRequest, s.syncNow))
+	// Missing documents (missing_docs.go): members read the list and its
+	// CSV; those who manage the company set its rules.
+	c.GET("/missing", s.showMissing)
+	c.GET("/missing.csv", s.exportMissing)
+	c.POST("/missing/rules", s.setMissingRules, s.requireManager)
 	// Invoices sent into the company's books (invoice_orders.go): members
 	// see the history, those who manage the company (admins and analysts)
 	// upload and send; an admin lists the private hosts its connections

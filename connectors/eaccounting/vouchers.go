@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -169,9 +170,12 @@ func (v voucherJSON) voucher(fiscalYearID string) connectors.Voucher {
 		Kind:         kindOf(v.VoucherType),
 		UpstreamType: TypeName(v.VoucherType),
 		HasDocuments: d.hasDocuments(),
-		ModifiedAt:   v.ModifiedUtc.Time,
-		Rows:         make([]connectors.VoucherRow, 0, len(v.Rows)),
-		Data:         data,
+		// A voucher booked from a supplier invoice may have its files on
+		// the invoice, which only a further call shows: a guess.
+		DocumentsUnknown: len(d.AttachmentIDs) == 0 && d.SourceID != "" && slices.Contains(supplierInvoiceTypes, d.Type),
+		ModifiedAt:       v.ModifiedUtc.Time,
+		Rows:             make([]connectors.VoucherRow, 0, len(v.Rows)),
+		Data:             data,
 	}
 	for _, r := range v.Rows {
 		row := connectors.VoucherRow{

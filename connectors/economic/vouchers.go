@@ -335,6 +335,10 @@ func voucherOf(year string, es []entryJSON, hasDocs, invoices bool) connectors.V
 	v.Kind = kindOf(main.EntryType)
 	v.UpstreamType = main.EntryType
 	v.HasDocuments = hasDocs || (invoices && len(vd.Invoices) > 0)
+	// A customer invoice's PDF is on the booked invoice, which a grant
+	// without invoices cannot see: no attachment then does not mean no
+	// document.
+	v.DocumentsUnknown = !v.HasDocuments && !invoices && v.Kind == connectors.KindCustomerInvoice
 	v.Data, _ = json.Marshal(vd) // strings and ints always marshal
 	return v
 }

@@ -120,7 +120,10 @@ func (v voucherXML) voucher() (connectors.Voucher, error) {
 		Kind:         kindOf(d.LinkType, class),
 		UpstreamType: class,
 		HasDocuments: len(d.Attachments) > 0 || d.LinkType != "",
-		Data:         data,
+		// A linked invoice's own images show only when it is fetched: a
+		// guess; the voucher's own attachments are listed, so known.
+		DocumentsUnknown: len(d.Attachments) == 0 && d.LinkType != "",
+		Data:             data,
 	}
 	if strings.EqualFold(v.Status, "invalidated") {
 		// An invalidated voucher stays in the books, marked; its

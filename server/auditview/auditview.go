@@ -181,6 +181,8 @@ func (d describer) sentence() (string, bool) {
 		return d.says("members_update", who), false
 	case db.AuditPrivateHosts:
 		return d.says("private_hosts", who), false
+	case db.AuditDocumentRules:
+		return d.says("document_rules", who), false
 	case db.AuditLinkCreate:
 		return d.says("link_create", who, linkNumber(e.Target)), false
 	case db.AuditLinkSend:

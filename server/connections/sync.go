@@ -251,8 +251,18 @@ func indexEntry(conn *db.Connection, v connectors.Voucher) db.Voucher {
 	return db.Voucher{
 		CompanyID: conn.CompanyID, ConnectionID: conn.ID, Ref: v.Ref, FiscalYearID: v.FiscalYear, Number: v.Number, Series: v.Series,
 		Date: v.Date, Text: v.Text, Amount: v.Amount, Kind: string(kind), UpstreamType: v.UpstreamType,
-		HasDocuments: v.HasDocuments, ModifiedAt: v.ModifiedAt,
+		HasDocuments: v.HasDocuments, ModifiedAt: v.ModifiedAt, DocsUnknown: v.DocumentsUnknown, Accounts: accountsOf(v.Rows),
 	}
+}
+
+// accountsOf are the accounts a voucher's rows book on, as the index
+// keeps them, for the missing-documents rules.
+func accountsOf(rows []connectors.VoucherRow) string {
+	as := make([]string, len(rows))
+	for i, r := range rows {
+		as[i] = r.Account
+	}
+	return db.JoinAccounts(as)
 }
 
 // SyncAll syncs every active connection of an active company once, calling
