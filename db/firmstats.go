@@ -19,7 +19,7 @@ type LinkMonth struct {
 // InvoiceMonth is what the upstream of one system answered to the
 // invoices sent in one month: accepted, refused, or an answer lost.
 type InvoiceMonth struct {
-	Month, Connector        string
+	Month, Connector       string
 	Sent, Refused, Unknown int64
 }
 

@@ -247,6 +247,12 @@ var siteRoutes = []siteRoute{
 	// nothing is indexed here, so "none in your companies".
 	{path: "/vouchers/go", anonymous: 303, admin: 200, analyst: 200, viewer: 200},
 	{path: "/vouchers/go?number=A1", anonymous: 303, admin: 404, analyst: 404, viewer: 404},
+	// The firm's statistics: an analyst's over their companies, an admin's
+	// over every company; none for viewers.
+	{path: "/statistics", anonymous: 303, admin: 200, analyst: 200, viewer: 403},
+	{path: "/statistics/links.csv", anonymous: 303, admin: 200, analyst: 200, viewer: 403},
+	{path: "/admin/statistics", anonymous: 303, admin: 200, analyst: 404, viewer: 404},
+	{path: "/admin/statistics/sync.csv", anonymous: 303, admin: 200, analyst: 404, viewer: 404},
 }
 
 // TestSiteRoutes walks siteRoutes as each role.
