@@ -201,6 +201,10 @@ var migrations = []func(tx *gorm.DB) error{
 	step20,
 	// 21: the cache purges every instance applies (migrate_v21.go).
 	step21,
+	// 22: another branch's step (issue 28); a no-op here until it lands.
+	step22placeholder,
+	// 23: the firm-wide sync runs and their companies (migrate_v23.go).
+	step23,
 }
 
 // importBatchV14, importOrderV14 and privateHostV14 are what step 14 makes.

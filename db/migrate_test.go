@@ -156,7 +156,7 @@ func TestLiveStructsMatchSchema(t *testing.T) {
 				&Voucher{}, &FiscalYear{}, &VoucherDocument{}, &SyncRun{}, &SyncState{},
 				&APIToken{}, &JobLease{}, &Session{}, &RecoveryCode{}, &Notification{}, &NotificationMark{},
 				&UpstreamCall{}, &UpstreamLease{}, &ImportBatch{}, &ImportOrder{}, &ImportAttempt{}, &ImportDocument{}, &Pair{}, &PrivateHost{}, &BudgetWindow{}, &DocCacheObject{},
-				&IntegrationToken{}, &IdempotencyKey{}, &CachePurge{}, &schemaVersion{})
+				&IntegrationToken{}, &IdempotencyKey{}, &CachePurge{}, &SyncAllRun{}, &SyncAllItem{}, &schemaVersion{})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -142,6 +142,9 @@ func (s *Server) routes(acc *accountant.Handler) *echo.Echo {
 	a.GET("/mail", s.showMail)
 	a.GET("/statistics", s.showStatistics)
 	a.GET("/statistics/:table", s.exportStatistics)
+	// Sync all (syncall.go): one firm-wide run at a time, across instances.
+	a.GET("/sync-all", s.showSyncAll)
+	a.POST("/sync-all", s.startSyncAll)
 
 	// The JSON API: personal API tokens, never cookies.
 	s.apiRoutes(e.Group("/api/v1"))
