@@ -33,6 +33,9 @@ const (
 	// scheduled syncs are in sync_runs, not here.
 	AuditSyncRequest    = "sync_request"
 	AuditAPITokenCreate = "api_token_create"
+	// AuditConnectionTest: a person tested a connection (one harmless
+	// call per capability); Detail is what failed, or "ok".
+	AuditConnectionTest = "connection_test"
 	AuditAPITokenRevoke = "api_token_revoke"
 )
 
@@ -70,7 +73,7 @@ func (d *DB) AuditEvents(ctx context.Context, companyID int64, limit int) ([]Aud
 // the order its filter offers them.
 func CompanyAuditActions() []string {
 	return []string{AuditDocumentOpen, AuditLinkCreate, AuditLinkSend, AuditLinkRevoke, AuditConnect, AuditConnectFailed,
-		AuditDisconnect, AuditGrantReplaced, AuditConnectionEnded, AuditConnectionRevived, AuditSyncRequest, AuditCompanyCreate,
+		AuditDisconnect, AuditGrantReplaced, AuditConnectionEnded, AuditConnectionRevived, AuditSyncRequest, AuditConnectionTest, AuditCompanyCreate,
 		AuditCompanyUpdate, AuditMembersUpdate, AuditImportSend, AuditPrivateHosts,
 		AuditIntegrationTokenCreate, AuditIntegrationTokenRevoke, AuditAPIBatch, AuditAPISending, AuditPairingChange}
 }

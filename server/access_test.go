@@ -40,6 +40,8 @@ var companyRoutes = []companyRoute{
 	{method: "POST", pattern: "/companies/:companyID/links/:linkID/send", admin: 303, analyst: 303, viewer: 403, adminInactive: 303},
 	// Without confirm=yes it only explains, and there is no connection anyway.
 	{method: "POST", pattern: "/companies/:companyID/connection/disconnect", admin: 303, analyst: 303, viewer: 403, adminInactive: 303},
+	// No connection to test: none found.
+	{method: "POST", pattern: "/companies/:companyID/connection/test", admin: 404, analyst: 404, viewer: 403, adminInactive: 404},
 	{method: "GET", pattern: "/admin/companies/:companyID", admin: 200, analyst: 404, viewer: 404, adminInactive: 200, adminOnly: true},
 	// An empty form is refused with field errors, and changes nothing.
 	{method: "POST", pattern: "/admin/companies/:companyID", admin: 422, analyst: 404, viewer: 404, adminInactive: 422, adminOnly: true},

@@ -108,6 +108,8 @@ func (s *Server) routes(acc *accountant.Handler) *echo.Echo {
 	m.POST("/links/:linkID/revoke", s.revokeLink)
 	m.POST("/links/:linkID/send", s.sendLink)
 	m.POST("/connection/disconnect", s.disconnect)
+	// One harmless call per capability, a verdict in words (testconn.go).
+	m.POST("/connection/test", s.testConnection)
 	m.GET("/imports/template.csv", s.invoiceOrderTemplate)
 	m.GET("/imports/invoices.csv", s.invoiceTemplate)
 	m.GET("/imports/invoices.json", s.invoiceTemplate)
