@@ -17,9 +17,15 @@ import (
 // connectFakeAs connects co through the fake upstream, which is made to
 // hold co for the approval.
 func (e *env) connectFakeAs(up *connectortest.Upstream, co *db.Company) {
+	e.t.Helper()
+	e.connectFakeAsNamed(up, co, co.Name)
+}
+
+// connectFakeAsNamed is connectFakeAs with the system naming co name.
+func (e *env) connectFakeAsNamed(up *connectortest.Upstream, co *db.Company, name string) {
 	t := e.t
 	t.Helper()
-	up.Company = connectors.Company{ExternalID: "c" + itoa(co.ID), Name: co.Name, OrgNumber: co.OrgNumber, Country: "SE"}
+	up.Company = connectors.Company{ExternalID: "c" + itoa(co.ID), Name: name, OrgNumber: co.OrgNumber, Country: "SE"}
 	link := e.loggedIn(e.analyst).createLink(co, "")
 	acc := e.browser()
 	wantStatus(t, "GET consent link", acc.get(link), http.StatusOK)
