@@ -39,4 +39,3 @@ func TestUpstreamDetails(t *testing.T) {
 		t.Errorf("an analyst is offered the admin's edit link")
 	}
 }
-
