@@ -133,3 +133,15 @@ func (d *DB) LatestSyncAll(ctx context.Context) (*SyncAllRun, []SyncAllItem, err
 	}
 	return &runs[0], items, nil
 }
+
+// SyncAllRunning reports whether a firm-wide sync holds its lease now: a
+// run that never finished and whose lease ran out was interrupted (its
+// instance stopped).
+func (d *DB) SyncAllRunning(ctx context.Context) (bool, error) {
+	var n int64
+	err := d.gorm.WithContext(ctx).Model(&JobLease{}).Where("name = ? AND lease_until > ?", syncAllJob, d.now().UTC()).Count(&n).Error
+	if err != nil {
+		return false, fmt.Errorf("sync-all lease: %w", err)
+	}
+	return n > 0, nil
+}

@@ -12,7 +12,10 @@ import (
 // syncAllPage is the newest firm-wide sync and how far it got: companies
 // done, failed (each with its reason and a link) and waiting.
 type syncAllPage struct {
-	Run                            *db.SyncAllRun
+	Run *db.SyncAllRun
+	// Interrupted: the run never finished and nothing holds its lease any
+	// more (its instance stopped); a new run may start.
+	Interrupted                    bool
 	Done, Failed, Waiting, Skipped int
 	Failures                       []syncAllFailure
 }
@@ -32,6 +35,13 @@ func (s *Server) showSyncAll(c echo.Context) error {
 		return err
 	}
 	p := syncAllPage{Run: run}
+	if run != nil && run.FinishedAt == nil {
+		running, err := s.db.SyncAllRunning(ctx)
+		if err != nil {
+			return err
+		}
+		p.Interrupted = !running
+	}
 	for _, it := range items {
 		switch it.Status {
 		case db.SyncItemDone:

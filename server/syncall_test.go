@@ -92,6 +92,15 @@ func TestSyncAll(t *testing.T) {
 		t.Errorf("StartSyncAll after a finished run = %v, want it to start", err)
 	}
 	e.svc.Wait()
+
+	// A run whose instance died shows as interrupted once its lease ran
+	// out, and the button works again.
+	if run, _, err := e.db.StartSyncAll(t.Context(), db.SyncAllCLI, "", []int64{e.fj.ID}, time.Minute); err != nil || run == nil {
+		t.Fatalf("StartSyncAll() = %v, %v", run, err)
+	}
+	wantText(t, "running elsewhere", admin.get("/admin/sync-all"), "still running")
+	e.clock.Advance(2 * time.Minute)
+	wantText(t, "interrupted", admin.get("/admin/sync-all"), "interrupted: the server running it stopped")
 }
 
 // wantFacts checks a page's facts (<dt>label</dt><dd>value</dd>), given
