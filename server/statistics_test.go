@@ -1,10 +1,13 @@
 package server_test
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 
+	"bilag/connectors"
+	"bilag/connectors/connectortest"
 	"bilag/db"
 )
 
@@ -51,4 +54,31 @@ func TestStatisticsPages(t *testing.T) {
 	wantStatus(t, "analyst at admin statistics", analyst.get("/admin/statistics"), http.StatusNotFound)
 	wantStatus(t, "viewer statistics", e.loggedIn(e.viewer).get("/statistics"), http.StatusForbidden)
 	wantStatus(t, "viewer admin statistics", e.loggedIn(e.viewer).get("/admin/statistics"), http.StatusNotFound)
+}
+
+// TestStatisticsSyncHealth: a connected company's sync health (its last
+// successful sync, failures in seven days) and the oldest index, with the
+// companies per system and state in the dashboard's words.
+func TestStatisticsSyncHealth(t *testing.T) {
+	e, up := newEnv(t).withFake(func(u *connectortest.Upstream) connectors.Connector { return connectortest.Full{Upstream: u} })
+	e.connectFake()
+	e.svc.Wait()
+	up.FailNext(connectortest.OpVouchers, fmt.Errorf("list: %w", connectors.ErrUnavailable))
+	conn, err := e.svc.Current(t.Context(), e.fj.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.Sync(t.Context(), conn); err == nil {
+		t.Fatal("Sync() = nil, want the upstream's failure")
+	}
+	admin := e.loggedIn(e.admin)
+	r := admin.get("/admin/statistics/sync.csv")
+	if !strings.Contains(r.Body, "Fjällbacka Snickeri AB,556812-3474,"+e.clock.Now().In(portalZone(t)).Format("2006-01-02")) || !strings.HasSuffix(r.Body, ",1\n") {
+		t.Errorf("sync CSV, want Fjällbacka synced today with 1 failure:\n%s", r.Body)
+	}
+	r = admin.get("/admin/statistics/companies.csv")
+	if !strings.Contains(r.Body, "fake,Sync failing,1\n") && !strings.Contains(r.Body, ",Sync failing,1\n") {
+		t.Errorf("companies CSV, want one company whose sync fails:\n%s", r.Body)
+	}
+	wantText(t, "statistics", admin.get("/admin/statistics"), "Oldest index (longest since a successful sync): Fjällbacka Snickeri AB: 0 hours ago")
 }
