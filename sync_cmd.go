@@ -34,7 +34,7 @@ func syncCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	defer conns.Close()
 	var ok, failed, busy, vouchers int
-	err = conns.SyncAll(ctx, func(co *db.Company, res connections.SyncResult, err error) {
+	err = conns.SyncAll(ctx, connections.SyncAllBy{Trigger: db.SyncAllCLI, By: "bilag sync --all"}, func(co *db.Company, res connections.SyncResult, err error) {
 		kind := "incremental"
 		if res.Full {
 			kind = "full"
@@ -52,6 +52,9 @@ func syncCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			fmt.Fprintf(stdout, "%-40s %-14s ok (%s): %d vouchers updated\n", co.Name, co.OrgNumber, kind, res.Upserted)
 		}
 	})
+	if errors.Is(err, connections.ErrSyncAllRunning) {
+		return errors.New("a firm-wide sync is already running (started from the portal, the schedule or another bilag sync --all)")
+	}
 	fmt.Fprintf(stdout, "synced %d companies, %d failed, %d skipped; %d vouchers updated\n", ok, failed, busy, vouchers)
 	if err != nil {
 		return err

@@ -33,6 +33,9 @@ const (
 	// scheduled syncs are in sync_runs, not here.
 	AuditSyncRequest    = "sync_request"
 	AuditAPITokenCreate = "api_token_create"
+	// AuditConnectionTest: a person tested a connection (one harmless
+	// call per capability); Detail is what failed, or "ok".
+	AuditConnectionTest = "connection_test"
 	AuditAPITokenRevoke = "api_token_revoke"
 	// AuditClientInvite: a client user was invited (Target the address);
 	// AuditClientEnd: an invitation or a client user was ended;
@@ -76,7 +79,7 @@ func (d *DB) AuditEvents(ctx context.Context, companyID int64, limit int) ([]Aud
 // the order its filter offers them.
 func CompanyAuditActions() []string {
 	return []string{AuditDocumentOpen, AuditLinkCreate, AuditLinkSend, AuditLinkRevoke, AuditConnect, AuditConnectFailed,
-		AuditDisconnect, AuditGrantReplaced, AuditConnectionEnded, AuditConnectionRevived, AuditSyncRequest, AuditCompanyCreate,
+		AuditDisconnect, AuditGrantReplaced, AuditConnectionEnded, AuditConnectionRevived, AuditSyncRequest, AuditConnectionTest, AuditCompanyCreate,
 		AuditCompanyUpdate, AuditMembersUpdate, AuditImportSend, AuditPrivateHosts,
 		AuditIntegrationTokenCreate, AuditIntegrationTokenRevoke, AuditAPIBatch, AuditAPISending, AuditPairingChange,
 		AuditClientInvite, AuditClientEnd, AuditClientWithdraw, AuditDocumentRules}

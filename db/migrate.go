@@ -203,8 +203,8 @@ var migrations = []func(tx *gorm.DB) error{
 	step21,
 	// 22: invitations of client users (migrate_v22.go).
 	step22,
-	// 23: a placeholder for another branch's step (migrate_v25.go).
-	step23placeholder,
+	// 23: the firm-wide sync runs and their companies (migrate_v23.go).
+	step23,
 	// 24: each voucher's accounts, and which vouchers need a document
 	// (migrate_v24.go).
 	step24,

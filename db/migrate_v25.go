@@ -2,10 +2,6 @@ package db
 
 import "gorm.io/gorm"
 
-// step23placeholder keeps the numbering while another branch's step 23
-// is merged: it does nothing, and the lead replaces it with that step.
-func step23placeholder(*gorm.DB) error { return nil }
-
 // Step 25 (issue 30, "Bursts within the quota"): the rate budget counts
 // each quota over its last span of one-second buckets instead of in even
 // windows, one state per quota that every instance changes atomically

@@ -46,6 +46,8 @@ var companyRoutes = []companyRoute{
 	{method: "GET", pattern: "/companies/:companyID/links/:linkID/receipt", admin: 404, analyst: 404, viewer: 403, adminInactive: 404},
 	// Without confirm=yes it only explains, and there is no connection anyway.
 	{method: "POST", pattern: "/companies/:companyID/connection/disconnect", admin: 303, analyst: 303, viewer: 403, adminInactive: 303},
+	// No connection to test: none found.
+	{method: "POST", pattern: "/companies/:companyID/connection/test", admin: 404, analyst: 404, viewer: 403, adminInactive: 404},
 	{method: "GET", pattern: "/admin/companies/:companyID", admin: 200, analyst: 404, viewer: 404, adminInactive: 200, adminOnly: true},
 	// An empty form is refused with field errors, and changes nothing.
 	{method: "POST", pattern: "/admin/companies/:companyID", admin: 422, analyst: 404, viewer: 404, adminInactive: 422, adminOnly: true},
@@ -272,6 +274,12 @@ var siteRoutes = []siteRoute{
 	// nothing is indexed here, so "none in your companies".
 	{path: "/vouchers/go", anonymous: 303, admin: 200, analyst: 200, viewer: 200},
 	{path: "/vouchers/go?number=A1", anonymous: 303, admin: 404, analyst: 404, viewer: 404},
+	// The firm's statistics: an analyst's over their companies, an admin's
+	// over every company; none for viewers.
+	{path: "/statistics", anonymous: 303, admin: 200, analyst: 200, viewer: 403},
+	{path: "/statistics/links.csv", anonymous: 303, admin: 200, analyst: 200, viewer: 403},
+	{path: "/admin/statistics", anonymous: 303, admin: 200, analyst: 404, viewer: 404},
+	{path: "/admin/statistics/sync.csv", anonymous: 303, admin: 200, analyst: 404, viewer: 404},
 }
 
 // TestSiteRoutes walks siteRoutes as each role.

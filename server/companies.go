@@ -188,6 +188,9 @@ type companyPage struct {
 	Runs         []db.SyncRun
 	// Charts compare months: vouchers booked and documents opened.
 	Charts []views.Chart
+	// Upstream is the company's details as its system gave them at
+	// approval, beside the firm's; nil without a connection.
+	Upstream *upstreamDetails
 	// Disconnected says who disconnected the connection and when; nil
 	// unless it is disconnected.
 	Disconnected *disconnection
@@ -234,7 +237,7 @@ func (s *Server) renderCompany(c echo.Context, form *views.Form) error {
 		}
 	}
 	if conn, err := s.conns.Current(ctx, co.ID); err == nil {
-		p.Connection, p.Reads = conn, s.conns.Reads(conn)
+		p.Connection, p.Reads, p.Upstream = conn, s.conns.Reads(conn), upstreamDetailsOf(co, conn)
 	} else if !isNotFound(err) {
 		return err
 	}

@@ -64,6 +64,10 @@ func (s *Server) routes(acc *accountant.Handler) *echo.Echo {
 	u.POST("/links/bulk", s.bulkLinks, s.requireManager)
 	// The header's "Go to voucher": across the companies the user may see.
 	u.GET("/vouchers/go", s.goToVoucher)
+	// The firm's statistics (statistics.go): an analyst's over their
+	// companies; an admin's, over every company, under /admin.
+	u.GET("/statistics", s.showStatistics, s.requireManager)
+	u.GET("/statistics/:table", s.exportStatistics, s.requireManager)
 
 	// Company-scoped: requireCompany answers 404 to anyone who may not see it.
 	c := u.Group("/companies/:companyID", s.requireCompany)
@@ -110,6 +114,8 @@ func (s *Server) routes(acc *accountant.Handler) *echo.Echo {
 	m.POST("/links/:linkID/revoke", s.revokeLink)
 	m.POST("/links/:linkID/send", s.sendLink)
 	m.POST("/connection/disconnect", s.disconnect)
+	// One harmless call per capability, a verdict in words (testconn.go).
+	m.POST("/connection/test", s.testConnection)
 	m.GET("/imports/template.csv", s.invoiceOrderTemplate)
 	m.GET("/imports/invoices.csv", s.invoiceTemplate)
 	m.GET("/imports/invoices.json", s.invoiceTemplate)
@@ -145,6 +151,11 @@ func (s *Server) routes(acc *accountant.Handler) *echo.Echo {
 	a.POST("/companies/:companyID", s.updateCompany)
 	a.POST("/companies/:companyID/offboard", s.offboardCompany)
 	a.GET("/mail", s.showMail)
+	a.GET("/statistics", s.showStatistics)
+	a.GET("/statistics/:table", s.exportStatistics)
+	// Sync all (syncall.go): one firm-wide run at a time, across instances.
+	a.GET("/sync-all", s.showSyncAll)
+	a.POST("/sync-all", s.startSyncAll)
 
 	// The JSON API: personal API tokens, never cookies.
 	s.apiRoutes(e.Group("/api/v1"))

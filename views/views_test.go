@@ -201,8 +201,14 @@ type (
 		MessageLang  string
 		Runs         []db.SyncRun
 		Charts       []Chart
+		Upstream     *testUpstream
 		Disconnected *testDisconnection
 		Integrations *testIntegrations
+	}
+	testUpstream struct {
+		Name, OrgNumber         string
+		NameDiffers, OrgDiffers bool
+		Differs                 bool
 	}
 	testIntegrations struct {
 		Tokens    []db.IntegrationToken

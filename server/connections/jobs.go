@@ -69,17 +69,26 @@ func (s *Service) Run(ctx context.Context, opt JobOptions) {
 			if err := s.db.AbandonStaleRuns(ctx, 2*syncLease); err != nil {
 				s.log.Warn("abandon stale sync runs", "err", err)
 			}
-			// The sync lease still guards each connection, against a sync
-			// someone started by hand and against a claim that changed
-			// hands during a long run; renewing it per company keeps a run
-			// longer than the interval from being joined by a second one.
-			_ = s.SyncAll(ctx, func(co *db.Company, res SyncResult, err error) {
-				if err != nil && !errors.Is(err, ErrSyncRunning) {
-					s.log.Warn("scheduled sync", "company_id", co.ID, "err", err)
-				}
-				s.claimJob(ctx, jobSync, syncTTL)
-			})
+			s.scheduledSync(ctx, syncTTL)
 		}
+	}
+}
+
+// scheduledSync is the schedule's firm-wide sync, in the runs' history
+// as one. The sync lease still guards each connection, against a sync
+// someone started by hand and against a claim that changed hands during a
+// long run; renewing the claim per company keeps a run longer than the
+// interval from being joined by a second one. A firm-wide run someone
+// started by hand is this tick's sync.
+func (s *Service) scheduledSync(ctx context.Context, ttl time.Duration) {
+	err := s.SyncAll(ctx, SyncAllBy{Trigger: db.SyncAllScheduled}, func(co *db.Company, res SyncResult, err error) {
+		if err != nil && !errors.Is(err, ErrSyncRunning) {
+			s.log.Warn("scheduled sync", "company_id", co.ID, "err", err)
+		}
+		s.claimJob(ctx, jobSync, ttl)
+	})
+	if err != nil && !errors.Is(err, ErrSyncAllRunning) && ctx.Err() == nil {
+		s.log.Warn("scheduled sync", "err", err)
 	}
 }
 

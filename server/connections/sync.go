@@ -1,6 +1,7 @@
 package connections
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -265,27 +266,131 @@ func accountsOf(rows []connectors.VoucherRow) string {
 	return db.JoinAccounts(as)
 }
 
-// SyncAll syncs every active connection of an active company once, calling
-// report after each.
-func (s *Service) SyncAll(ctx context.Context, report func(co *db.Company, res SyncResult, err error)) error {
-	conns, err := s.db.ActiveConnections(ctx)
+// ErrSyncAllRunning: a firm-wide sync is already running, on this
+// instance or another; it is the answer to a second one.
+var ErrSyncAllRunning = errors.New("connections: a firm-wide sync is already running")
+
+// SyncAllBy says who started a firm-wide sync: a person at the firm, the
+// schedule or the command line (db.SyncAll…), for its run's history.
+type SyncAllBy struct {
+	Trigger string
+	By      string
+}
+
+// syncAllLease is how long the firm-wide sync's lease lasts unrenewed; it
+// is renewed after each company, and a company's sync renews its own
+// lease, so a crashed run frees the button within this.
+const syncAllLease = 10 * time.Minute
+
+// SyncAll syncs every active connection of an active company once, one
+// run at a time across instances (ErrSyncAllRunning otherwise), recording
+// each company's outcome in the run's history and calling report after
+// each (report may be nil).
+func (s *Service) SyncAll(ctx context.Context, by SyncAllBy, report func(co *db.Company, res SyncResult, err error)) error {
+	run, lease, conns, err := s.beginSyncAll(ctx, by)
 	if err != nil {
 		return err
 	}
-	for i := range conns {
-		conn := &conns[i]
-		if _, ok := s.connectors[conn.Connector].(connectors.VoucherReader); !ok {
-			continue // an import-only connection has no index to keep
+	return s.runSyncAll(ctx, run, lease, conns, report)
+}
+
+// beginSyncAll takes the firm-wide sync's lease and records a run of the
+// connections it will sync, each waiting.
+func (s *Service) beginSyncAll(ctx context.Context, by SyncAllBy) (*db.SyncAllRun, *db.SyncAllLease, []db.Connection, error) {
+	conns, err := s.readingConnections(ctx)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	ids := make([]int64, len(conns))
+	for i, c := range conns {
+		ids[i] = c.CompanyID
+	}
+	run, lease, err := s.db.StartSyncAll(ctx, by.Trigger, by.By, ids, syncAllLease)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if run == nil {
+		return nil, nil, nil, ErrSyncAllRunning
+	}
+	return run, lease, conns, nil
+}
+
+// runSyncAll syncs the connections of run, one after the other, and ends
+// the run however it stops.
+func (s *Service) runSyncAll(ctx context.Context, run *db.SyncAllRun, lease *db.SyncAllLease, conns []db.Connection, report func(*db.Company, SyncResult, error)) error {
+	defer func() {
+		if err := s.db.FinishSyncAll(ctx, run, lease); err != nil {
+			s.log.Warn("finish sync-all run", "run_id", run.ID, "err", err)
 		}
-		co, err := s.db.Company(ctx, conn.CompanyID)
-		if err != nil {
+	}()
+	for i := range conns {
+		if err := s.syncOneOfAll(ctx, run, lease, &conns[i], report); err != nil {
 			return err
 		}
-		res, err := s.Sync(ctx, conn)
-		report(co, res, err)
-		if ctx.Err() != nil {
-			return ctx.Err()
+	}
+	return nil
+}
+
+// readingConnections are the active connections whose connector reads
+// vouchers: an import-only connection has no index to keep.
+func (s *Service) readingConnections(ctx context.Context) ([]db.Connection, error) {
+	conns, err := s.db.ActiveConnections(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := conns[:0]
+	for _, c := range conns {
+		if _, ok := s.connectors[c.Connector].(connectors.VoucherReader); ok {
+			out = append(out, c)
 		}
 	}
+	return out, nil
+}
+
+// syncOneOfAll syncs one company of a firm-wide run and records how it
+// ended; an error stops the run (the context ended, or storage failed).
+func (s *Service) syncOneOfAll(ctx context.Context, run *db.SyncAllRun, lease *db.SyncAllLease, conn *db.Connection, report func(*db.Company, SyncResult, error)) error {
+	co, err := s.db.Company(ctx, conn.CompanyID)
+	if err != nil {
+		return err
+	}
+	res, serr := s.Sync(ctx, conn)
+	status, reason, detail := db.SyncItemDone, "", ""
+	switch {
+	case errors.Is(serr, ErrSyncRunning):
+		status = db.SyncItemSkipped
+	case serr != nil:
+		status, reason, detail = db.SyncItemFailed, syncReason(serr), serr.Error()
+	}
+	if err := s.db.SyncAllItemDone(context.WithoutCancel(ctx), run.ID, co.ID, status, reason, detail); err != nil {
+		return err
+	}
+	if report != nil {
+		report(co, res, serr)
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if ok, err := s.db.ExtendSyncAllLease(ctx, lease, syncAllLease); err != nil || !ok {
+		return cmp.Or(err, errors.New("connections: the sync-all lease was lost"))
+	}
+	return nil
+}
+
+// StartSyncAll runs SyncAll in the background, as the person by asked;
+// ErrSyncAllRunning when a run already holds the lease. The run's history
+// (db.LatestSyncAll) shows its progress.
+func (s *Service) StartSyncAll(by string) error {
+	run, lease, conns, err := s.beginSyncAll(s.bg, SyncAllBy{Trigger: db.SyncAllManual, By: by})
+	if err != nil {
+		return err
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		if err := s.runSyncAll(s.bg, run, lease, conns, nil); err != nil {
+			s.log.Warn("sync all", "run_id", run.ID, "err", err)
+		}
+	}()
 	return nil
 }
