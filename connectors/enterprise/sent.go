@@ -66,12 +66,11 @@ type sentLines struct {
 // credited since; only Enterprise knows. Orders with other errors are
 // looked at too, so that every finding shows at once.
 func warnSentBefore(ctx context.Context, sent SentOrders, companyID int64, checked []Checked, r Rules) error {
-	type place struct{ order, line int }
-	wanted := map[serialKey][]place{}
-	for i, c := range checked {
-		for j, k := range c.serials {
+	wanted := map[serialKey]bool{}
+	for _, c := range checked {
+		for _, k := range c.serials {
 			if k != (serialKey{}) {
-				wanted[k] = append(wanted[k], place{i, j + 1})
+				wanted[k] = true
 			}
 		}
 	}
@@ -93,10 +92,14 @@ func warnSentBefore(ctx context.Context, sent SentOrders, companyID int64, check
 	if err != nil {
 		return fmt.Errorf("orders sent before: %w", err)
 	}
-	for k, arg := range where {
-		for _, p := range wanted[k] {
-			checked[p.order].Findings = append(checked[p.order].Findings,
-				Finding{Line: p.line, Field: "serialNumber", Code: CodeSentBefore, Arg: arg, Warning: true})
+	// In the orders' and lines' order, not the map's: the findings read
+	// top to bottom, the same on every upload.
+	for i, c := range checked {
+		for j, k := range c.serials {
+			if arg, ok := where[k]; ok && k != (serialKey{}) {
+				checked[i].Findings = append(checked[i].Findings,
+					Finding{Line: j + 1, Field: "serialNumber", Code: CodeSentBefore, Arg: arg, Warning: true})
+			}
 		}
 	}
 	return nil

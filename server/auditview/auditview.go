@@ -219,6 +219,9 @@ func (d describer) sentence() (string, bool) {
 		return d.says("connection_revived", d.system(or(e.Target, e.Actor))), false
 	case db.AuditSyncRequest:
 		return d.says("sync_request", who), false
+	case db.AuditConnectionTest:
+		// The detail is "ok" or what failed, per capability.
+		return d.says("connection_test", who, d.system(e.Target)), e.Detail != "ok"
 	case db.AuditImportSend:
 		return d.says("import_send", who, or(e.Target, "—")), false
 	case db.AuditInvoiceAction:
