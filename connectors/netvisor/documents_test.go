@@ -284,7 +284,10 @@ func TestSalesInvoiceStatusFollowsNetvisor(t *testing.T) {
 		open   int64
 	}{
 		{func() {}, "open", 124000},
-		{func() { e.sb.SetOpenSum(sandbox.DemoOrgID, 602, 40000); e.sb.SetInvoiceStatus(sandbox.DemoOrgID, 602, "overdue") }, "overdue", 40000},
+		{func() {
+			e.sb.SetOpenSum(sandbox.DemoOrgID, 602, 40000)
+			e.sb.SetInvoiceStatus(sandbox.DemoOrgID, 602, "overdue")
+		}, "overdue", 40000},
 		{func() { e.sb.SetInvoiceStatus(sandbox.DemoOrgID, 602, "paid") }, "paid", 0},
 	} {
 		step.set()
