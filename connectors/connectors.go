@@ -321,6 +321,13 @@ type Document struct {
 	Kind        string
 	FileName    string
 	ContentType string
+	// InvoiceStatus is, for a customer invoice's own document, the
+	// invoice's payment status in the upstream's codes as read when the
+	// documents were listed (Netvisor: open, overdue, reminded, requested,
+	// collected, paid, unsent, creditloss, rejected); "" when not known.
+	InvoiceStatus string
+	// OpenSum is that invoice's unpaid sum in cents, nil when not known.
+	OpenSum *int64
 }
 
 // DocumentStream is an opened document. Body must be closed.

@@ -211,6 +211,9 @@ var migrations = []func(tx *gorm.DB) error{
 	// 25: the rate budget's states, counted over a sliding span
 	// (migrate_v25.go).
 	step25,
+	// 26: a customer invoice's status and open sum with its document
+	// (migrate_v26.go).
+	step26,
 }
 
 // importBatchV14, importOrderV14 and privateHostV14 are what step 14 makes.

@@ -86,6 +86,20 @@ type VoucherDocument struct {
 	Position    int
 	// ConnectionID is the voucher's.
 	ConnectionID int64 `gorm:"not null;default:0"`
+	// InvoiceStatus and OpenSum (cents) are, for a customer invoice's own
+	// document, its payment status in the upstream's code and what is
+	// unpaid, as read when the documents were last listed; "" and nil
+	// when not known.
+	InvoiceStatus string `gorm:"size:32;not null;default:''"`
+	OpenSum       *int64
+}
+
+// OpenSumValue is OpenSum, 0 when not known, for the pages.
+func (d VoucherDocument) OpenSumValue() int64 {
+	if d.OpenSum == nil {
+		return 0
+	}
+	return *d.OpenSum
 }
 
 // NumberKey normalises a voucher number for lookups.
@@ -633,9 +647,10 @@ func (d *DB) SetVoucherDocuments(ctx context.Context, companyID, voucherID int64
 			docs[i].CompanyID, docs[i].VoucherID, docs[i].Position = companyID, voucherID, i
 			docs[i].FileName = truncate(docs[i].FileName, 300)
 			docs[i].ContentType = truncate(docs[i].ContentType, 100)
+			docs[i].InvoiceStatus = truncate(docs[i].InvoiceStatus, 32)
 			err := tx.Clauses(clause.OnConflict{
 				Columns:   []clause.Column{{Name: "company_id"}, {Name: "voucher_id"}, {Name: "kind"}, {Name: "external_id"}},
-				DoUpdates: clause.AssignmentColumns([]string{"file_name", "content_type", "position"}),
+				DoUpdates: clause.AssignmentColumns([]string{"file_name", "content_type", "position", "invoice_status", "open_sum"}),
 			}).Create(&docs[i]).Error
 			if err != nil {
 				return fmt.Errorf("record document: %w", err)

@@ -70,6 +70,10 @@ type apiDocument struct {
 	Size        *int64  `json:"size"`
 	SHA256      *string `json:"sha256"`
 	DownloadURL string  `json:"download_url"`
+	// InvoiceStatus and OpenSum are a customer invoice's, on its own
+	// document: as the upstream said when the documents were listed.
+	InvoiceStatus string  `json:"invoice_status,omitempty"`
+	OpenSum       *string `json:"open_sum,omitempty"`
 }
 
 type apiVoucherList struct {
@@ -246,11 +250,15 @@ func (s *Server) apiVoucher(c echo.Context) error {
 	}
 	for i, d := range p.Docs {
 		doc := apiDocument{
-			ID: d.ID, FileName: d.FileName, ContentType: d.ContentType,
+			ID: d.ID, FileName: d.FileName, ContentType: d.ContentType, InvoiceStatus: d.InvoiceStatus,
 			DownloadURL: s.absURL(fmt.Sprintf("/api/v1/companies/%d/vouchers/%d/documents/%d", co.ID, v.ID, d.ID)),
 		}
 		if d.Size > 0 {
 			doc.Size = &d.Size
+		}
+		if d.OpenSum != nil {
+			sum := decimal(*d.OpenSum)
+			doc.OpenSum = &sum
 		}
 		if d.SHA256 != "" {
 			doc.SHA256 = &d.SHA256

@@ -172,12 +172,15 @@ func TestNetvisorStory(t *testing.T) {
 		t.Errorf("the sandbox saw %d overlapping requests", n)
 	}
 
+	e.salesInvoiceRead(t, viewer, byRef["1004"])
+
 	// A document resource not allowed is a named refusal at the first open.
 	e.sb.Deny(dc.ID, "getsalesinvoice.nv")
 	v := byRef["1004"]
 	wantStatus(t, "voucher page 1004", viewer.get(fmt.Sprintf("/companies/%d/vouchers/%d", e.co.ID, v.ID)), http.StatusOK)
 	docs, err := e.db.VoucherDocuments(t.Context(), e.co.ID, v.ID)
-	if err != nil || len(docs) != 1 {
+	// The PDF is still listed (its attachments, read before, are kept).
+	if err != nil || len(docs) == 0 || docs[0].Kind != netvisor.KindSalesInvoice {
 		t.Fatalf("voucher 1004 documents = %+v, %v", docs, err)
 	}
 	refused := viewer.get(fmt.Sprintf("/companies/%d/vouchers/%d/documents/%d", e.co.ID, v.ID, docs[0].ID))
@@ -208,4 +211,38 @@ func TestNetvisorStory(t *testing.T) {
 	}
 	doc := viewer.get(fmt.Sprintf("/companies/%d/vouchers/%d", e.co.ID, byRef["1003"].ID))
 	wantStatus(t, "voucher page with new keys", doc, http.StatusOK)
+}
+
+// salesInvoiceRead: a sales invoice's status and open sum beside its PDF
+// on the voucher page and in the API, following Netvisor at each read; its
+// own attachments listed after the PDF and opened like every document.
+func (e *nvEnv) salesInvoiceRead(t *testing.T, viewer *browser, v db.Voucher) {
+	t.Helper()
+	page := viewer.get(fmt.Sprintf("/companies/%d/vouchers/%d", e.co.ID, v.ID))
+	wantText(t, "voucher page of an open sales invoice", page, tr("invoice.status"), tr("invoice.status.open"), tr("invoice.opensum"), "1\u00a0240,00")
+	docs, err := e.db.VoucherDocuments(t.Context(), e.co.ID, v.ID)
+	if err != nil || len(docs) != 3 || docs[0].InvoiceStatus != "open" || docs[1].FileName != "tuntilista-1042.pdf" || docs[2].FileName != "lahete-1042.png" {
+		t.Fatalf("voucher 1004 documents = %+v, %v; want the PDF, the timesheet and the delivery note", docs, err)
+	}
+	for i, want := range []string{"application/pdf", "image/png"} {
+		d := docs[i+1]
+		r := viewer.get(fmt.Sprintf("/companies/%d/vouchers/%d/documents/%d", e.co.ID, v.ID, d.ID))
+		wantStatus(t, "sales invoice attachment "+d.FileName, r, http.StatusOK)
+		if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, want) {
+			t.Errorf("attachment %s: Content-Type %q, want %s", d.FileName, ct, want)
+		}
+		again, _ := e.db.VoucherDocument(t.Context(), e.co.ID, v.ID, d.ID)
+		if again == nil || again.SHA256 == "" {
+			t.Errorf("attachment %s: no hash recorded after a whole read", d.FileName)
+		}
+	}
+	// A partial payment, then the reminder: the next read says so.
+	e.sb.SetOpenSum(nvsandbox.DemoOrgID, 602, 40000)
+	e.sb.SetInvoiceStatus(nvsandbox.DemoOrgID, 602, "reminded")
+	page = viewer.get(fmt.Sprintf("/companies/%d/vouchers/%d", e.co.ID, v.ID))
+	wantText(t, "voucher page after a partial payment", page, tr("invoice.status.reminded"), "400,00")
+	// The API says the same; its answer is checked against openapi.json.
+	r := e.api(t, e.tokenFor(e.viewer), fmt.Sprintf("/api/v1/companies/%d/vouchers/%d", e.co.ID, v.ID))
+	wantStatus(t, "API voucher 1004", r, http.StatusOK)
+	wantText(t, "API voucher 1004", r, `"invoice_status":"reminded"`, `"open_sum":"400.00"`)
 }

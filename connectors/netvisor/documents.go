@@ -51,7 +51,9 @@ type StashWriter interface {
 
 // Documents lists the files behind a voucher without downloading any: its
 // attachments from the ledger's metadata, the image of the purchase invoice
-// and the PDF of the sales invoice it was booked from.
+// and the PDF of the sales invoice it was booked from. For a sales invoice
+// it asks Netvisor (getsalesinvoice.nv, salesinvoicelist.nv) for the
+// invoice's status, open sum and own attachments' names.
 func (c *Connector) Documents(ctx context.Context, g connectors.Grant, v connectors.Voucher) ([]connectors.Document, error) {
 	var d voucherData
 	if err := json.Unmarshal(v.Data, &d); err != nil || d.Key == "" {
@@ -69,7 +71,11 @@ func (c *Connector) Documents(ctx context.Context, g connectors.Grant, v connect
 	case linkPurchase:
 		docs = append(docs, connectors.Document{ID: d.LinkKey, Kind: KindPurchaseInvoice, FileName: "purchase-invoice-" + d.LinkKey + ".pdf", ContentType: "application/pdf"})
 	case linkSales:
-		docs = append(docs, connectors.Document{ID: d.LinkKey, Kind: KindSalesInvoice, FileName: "sales-invoice-" + d.LinkKey + ".pdf", ContentType: "application/pdf"})
+		cr, err := readGrant(g)
+		if err != nil {
+			return nil, fmt.Errorf("netvisor: get documents of voucher %q: %w", v.Ref, err)
+		}
+		docs = append(docs, c.salesDocuments(ctx, cr, d.LinkKey)...)
 	}
 	return docs, nil
 }
@@ -86,6 +92,8 @@ func (c *Connector) OpenDocument(ctx context.Context, g connectors.Grant, d conn
 	switch d.Kind {
 	case KindAttachment:
 		return c.openAttachment(ctx, cr, d)
+	case KindSalesAttachment:
+		return c.openSalesAttachment(ctx, cr, d)
 	case KindPurchaseInvoice, KindSalesInvoice:
 		if _, err := strconv.ParseUint(d.ID, 10, 63); err != nil {
 			return nil, fmt.Errorf("netvisor: open %s %q: %w", d.Kind, d.ID, connectors.ErrNotFound)

@@ -92,8 +92,14 @@ func TestDocumentsOfEachSource(t *testing.T) {
 			{ID: "1002/0", Kind: KindAttachment, FileName: "rahtikirja-2026-0391.png", ContentType: "image/png"},
 			{ID: "502", Kind: KindPurchaseInvoice, FileName: "purchase-invoice-502.pdf", ContentType: "application/pdf"}},
 			[]*sandbox.File{e.sb.VoucherFile(sandbox.DemoOrgID, 1002, 0), e.sb.PurchaseImage(sandbox.DemoOrgID, 502)}},
-		{"1003", []connectors.Document{{ID: "601", Kind: KindSalesInvoice, FileName: "sales-invoice-601.pdf", ContentType: "application/pdf"}},
+		{"1003", []connectors.Document{{ID: "601", Kind: KindSalesInvoice, FileName: "sales-invoice-601.pdf", ContentType: "application/pdf", InvoiceStatus: "paid", OpenSum: cents(0)}},
 			[]*sandbox.File{e.sb.SalesPDF(sandbox.DemoOrgID, 601)}},
+		// The invoice's own attachments (includeattachments=1) after its PDF.
+		{"1004", []connectors.Document{
+			{ID: "602", Kind: KindSalesInvoice, FileName: "sales-invoice-602.pdf", ContentType: "application/pdf", InvoiceStatus: "open", OpenSum: cents(124000)},
+			{ID: "602/0", Kind: KindSalesAttachment, FileName: "tuntilista-1042.pdf", ContentType: "application/pdf"},
+			{ID: "602/1", Kind: KindSalesAttachment, FileName: "lahete-1042.png", ContentType: "image/png"}},
+			[]*sandbox.File{e.sb.SalesPDF(sandbox.DemoOrgID, 602), e.sb.SalesAttachment(sandbox.DemoOrgID, 602, 0), e.sb.SalesAttachment(sandbox.DemoOrgID, 602, 1)}},
 		{"1005", []connectors.Document{
 			{ID: "1005/0", Kind: KindAttachment, FileName: "kuitti-motonet.png", ContentType: "image/png"},
 			{ID: "1005/1", Kind: KindAttachment, FileName: "takuutodistus.pdf", ContentType: "application/pdf"}},
@@ -111,7 +117,7 @@ func TestDocumentsOfEachSource(t *testing.T) {
 				t.Errorf("listing downloaded a file (%d calls)", before)
 			}
 			for i, d := range docs {
-				if d != tc.want[i] {
+				if !sameDoc(d, tc.want[i]) {
 					t.Errorf("document %d = %+v, want %+v", i, d, tc.want[i])
 				}
 				got, s := readDoc(t, e.conn, g, d)
@@ -256,4 +262,50 @@ func (s *sampler) Write(p []byte) (int, error) {
 		s.f()
 	}
 	return s.w.Write(p)
+}
+
+func cents(n int64) *int64 { return &n }
+
+// sameDoc compares documents, their open sums by value.
+func sameDoc(a, b connectors.Document) bool {
+	as, bs := a.OpenSum, b.OpenSum
+	a.OpenSum, b.OpenSum = nil, nil
+	return a == b && (as == nil) == (bs == nil) && (as == nil || *as == *bs)
+}
+
+// A sales invoice's status and open sum follow Netvisor: a partial
+// payment, then the rest, read at each listing.
+func TestSalesInvoiceStatusFollowsNetvisor(t *testing.T) {
+	e := newEnv(t)
+	g := e.grant(t)
+	for _, step := range []struct {
+		set    func()
+		status string
+		open   int64
+	}{
+		{func() {}, "open", 124000},
+		{func() {
+			e.sb.SetOpenSum(sandbox.DemoOrgID, 602, 40000)
+			e.sb.SetInvoiceStatus(sandbox.DemoOrgID, 602, "overdue")
+		}, "overdue", 40000},
+		{func() { e.sb.SetInvoiceStatus(sandbox.DemoOrgID, 602, "paid") }, "paid", 0},
+	} {
+		step.set()
+		docs := documentsOf(t, e, e.conn, g, "1004")
+		if docs[0].InvoiceStatus != step.status || docs[0].OpenSum == nil || *docs[0].OpenSum != step.open {
+			t.Errorf("after setting %s: status %q, open sum %v", step.status, docs[0].InvoiceStatus, docs[0].OpenSum)
+		}
+	}
+}
+
+// A sales invoice Bilag may not read beside its PDF (getsalesinvoice.nv
+// denied) still lists its PDF, with nothing said of its status.
+func TestSalesInvoiceUnreadableStillListsPDF(t *testing.T) {
+	e := newEnv(t)
+	g := e.grant(t)
+	e.sb.Deny(sandbox.DemoCustomer().ID, "getsalesinvoice.nv")
+	docs := documentsOf(t, e, e.conn, g, "1004")
+	if len(docs) != 1 || docs[0].Kind != KindSalesInvoice || docs[0].InvoiceStatus != "" || docs[0].OpenSum != nil {
+		t.Fatalf("Documents = %+v, want the PDF alone", docs)
+	}
 }

@@ -52,6 +52,8 @@ type attachmentMeta struct {
 	Filename string `xml:"Filename" json:"n"`
 	MimeType string `xml:"MimeType" json:"m"`
 	Size     int64  `xml:"SizeInBytes" json:"s"`
+	// Description is a sales invoice attachment's (attachmentdescription).
+	Description string `xml:"-" json:"d,omitempty"`
 }
 
 // voucherData is what Documents needs of a voucher: Voucher.Data.

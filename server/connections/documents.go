@@ -73,7 +73,8 @@ func (s *Service) liveVoucher(ctx context.Context, conn *db.Connection, v *db.Vo
 	}
 	rows := make([]db.VoucherDocument, len(docs))
 	for i, d := range docs {
-		rows[i] = db.VoucherDocument{ConnectionID: v.ConnectionID, Kind: d.Kind, ExternalID: d.ID, FileName: d.FileName, ContentType: d.ContentType}
+		rows[i] = db.VoucherDocument{ConnectionID: v.ConnectionID, Kind: d.Kind, ExternalID: d.ID, FileName: d.FileName, ContentType: d.ContentType,
+			InvoiceStatus: d.InvoiceStatus, OpenSum: d.OpenSum}
 	}
 	stored, err := s.db.SetVoucherDocuments(ctx, conn.CompanyID, v.ID, rows)
 	return live.Rows, stored, err

@@ -832,8 +832,45 @@ func (s *Sandbox) SetInvoiceStatus(orgID string, key int, status string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if si := s.orgs[orgID].Sales[key]; si != nil {
-		si.Status = status
+		si.Status, si.Modified = status, s.now()
+		if status == "paid" || status == "creditloss" {
+			si.OpenSum = 0
+		}
 	}
+}
+
+// SalesAttachment is attachment i of a sales invoice as a file, for tests.
+func (s *Sandbox) SalesAttachment(orgID string, key, i int) *File {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := s.orgs[orgID].Sales[key].Attachments[i]
+	return &File{Name: a.FileName, MimeType: a.MimeType, data: a.Data}
+}
+
+// SetOpenSum sets what is unpaid of a sales invoice, in cents, as a
+// partial payment does, for tests.
+func (s *Sandbox) SetOpenSum(orgID string, key int, cents int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if si := s.orgs[orgID].Sales[key]; si != nil {
+		si.OpenSum, si.Modified = cents, s.now()
+	}
+}
+
+// writeSalesAttachments writes getsalesinvoice.nv's SalesInvoiceAttachments
+// (the seed's answer table: SalesinvoiceAttachment with mimetype,
+// attachmentdescription, filename and documentdata, base64).
+func writeSalesAttachments(x *xmlWriter, as []Attachment) {
+	x.open("SalesInvoiceAttachments")
+	for _, a := range as {
+		x.open("SalesinvoiceAttachment")
+		x.elem("mimetype", a.MimeType)
+		x.elem("attachmentdescription", a.Description)
+		x.elem("filename", a.FileName)
+		x.elem("documentdata", base64.StdEncoding.EncodeToString(a.Data))
+		x.close("SalesinvoiceAttachment")
+	}
+	x.close("SalesInvoiceAttachments")
 }
 
 // Order is a copy of a sales order, for tests.

@@ -170,6 +170,12 @@ func (s *Sandbox) seed() {
 		PDF: pdfFile("myyntilasku-1041.pdf", "Saaristo Puutyö Oy", "Lasku 1041 · 20.1.2026", "Helsingin Keittiötalo Oy", "Tammiset keittiön ovet, 16 kpl", "Yhteensä 4 960,00 EUR")}
 	a.Sales[602] = &SalesInvoice{Key: 602, Number: "1042", Customer: "Ravintola Särö", CustomerCode: "1002", Date: day(2026, 3, 2), Amount: 124000, Status: "open", OpenSum: 124000, Reference: "10427", Modified: mod,
 		PDF: pdfFile("myyntilasku-1042.pdf", "Saaristo Puutyö Oy", "Lasku 1042 · 2.3.2026", "Ravintola Särö", "Baaritiski, korjaus", "Yhteensä 1 240,00 EUR")}
+	// The invoice's own attachments (includeattachments=1): a timesheet
+	// and a delivery note, as an invoice's sender attaches them.
+	a.Sales[602].Attachments = []Attachment{
+		{MimeType: "application/pdf", Description: "Tuntilista helmikuu", FileName: "tuntilista-1042.pdf", Data: pdfFile("tuntilista-1042.pdf", "Saaristo Puutyö Oy", "Tuntilista · Ravintola Särö", "Baaritiskin korjaus 16 h").Bytes()},
+		{MimeType: "image/png", Description: "Lähete", FileName: "lahete-1042.png", Data: receiptPNG("lahete-1042.png", 1042).Bytes()},
+	}
 	lines := func(account string, gross int64, vat int, counter string) []Line {
 		net := gross * 100 / int64(100+vat)
 		ls := []Line{{Account: account, Sum: net, Vat: vat}}
@@ -580,6 +586,9 @@ func (s *Sandbox) salesInvoice(w http.ResponseWriter, q url.Values, req request)
 		x.elem("InvoicingCustomerName", si.Customer)
 		if q.Get("pdfimage") == "pdf" && si.PDF != nil {
 			x.base64("LastSentInvoicePDFBase64Data", si.PDF)
+		}
+		if q.Get("includeattachments") == "1" && len(si.Attachments) > 0 {
+			writeSalesAttachments(x, si.Attachments)
 		}
 		x.close("SalesInvoice")
 	}
