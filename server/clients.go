@@ -54,16 +54,20 @@ func (s *Server) clientFence(next echo.HandlerFunc) echo.HandlerFunc {
 		if u == nil || !u.IsClient() {
 			return next(c)
 		}
+		co, err := s.db.ClientCompany(c.Request().Context(), u)
+		if err == nil {
+			companyLanguage(c, co)
+		} else if !isNotFound(err) {
+			return err
+		}
 		route := c.Request().Method + " " + c.Path()
 		switch {
 		case route == "GET /":
-			co, err := s.db.ClientCompany(c.Request().Context(), u)
 			if err != nil {
 				return err
 			}
 			return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/companies/%d/client", co.ID))
 		case route == "GET /companies/:companyID":
-			co, err := s.db.ClientCompany(c.Request().Context(), u)
 			if err != nil || c.Param("companyID") != strconv.FormatInt(co.ID, 10) {
 				return echo.ErrNotFound
 			}
@@ -336,6 +340,7 @@ func (s *Server) invitation(c echo.Context) (*db.ClientInvitation, *db.Company, 
 	if err != nil || !co.Active {
 		return nil, nil, err
 	}
+	companyLanguage(c, co)
 	return inv, co, nil
 }
 

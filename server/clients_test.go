@@ -62,8 +62,12 @@ func TestClientUserStory(t *testing.T) {
 	analyst = e.loggedIn(e.analyst) // a day ends the session
 
 	path := e.invite(analyst, e.fj, "Karin Klient", "karin@fjallbacka.test")
-	b := e.browser()
-	wantStatus(t, "invitation page", b.get(path), http.StatusOK)
+	b := e.browser() // its browser asks for English (newEnv's browser)
+	sv := func(key string, args ...any) string { return words().Translate("sv", key, args...) }
+	// The company is Swedish: its people's pages speak Swedish.
+	if r := b.get(path); r.Status != http.StatusOK || !strings.Contains(r.Text(), sv("client.accept.title")) {
+		t.Errorf("invitation page = %d, not in Swedish:\n%s", r.Status, r.Text())
+	}
 	wantStatus(t, "weak password", b.post(path, url.Values{"new_password": {"short"}, "new_password_confirm": {"short"}}), http.StatusUnprocessableEntity)
 	pw := "a-long-enough-passphrase-of-hers"
 	r := b.post(path, url.Values{"new_password": {pw}, "new_password_confirm": {pw}})
@@ -81,7 +85,7 @@ func TestClientUserStory(t *testing.T) {
 	}
 	page := b.get(home)
 	wantStatus(t, "client page", page, http.StatusOK)
-	for _, want := range []string{e.fj.Name, e.analyst.Name, "faktura-77.pdf", yesterday, tr("client.withdraw.button")} {
+	for _, want := range []string{e.fj.Name, e.analyst.Name, "faktura-77.pdf", yesterday, sv("client.withdraw.button")} {
 		if !strings.Contains(page.Text(), want) {
 			t.Errorf("client page does not say %q", want)
 		}
@@ -149,8 +153,13 @@ func TestClientUserStory(t *testing.T) {
 	if r := analyst.get("/notifications"); !strings.Contains(r.Text(), "Karin Klient") {
 		t.Errorf("the analyst's notifications do not name the client user")
 	}
-	if r := b.get(home); !strings.Contains(r.Text(), tr("client.noaccess")) {
+	if r := b.get(home); !strings.Contains(r.Text(), sv("client.noaccess")) {
 		t.Errorf("client page after withdrawal does not say Bilag has no access")
+	}
+	// A language chosen in the header wins over the company's.
+	wantStatus(t, "choose English", b.get("/lang?l=en&next="+url.QueryEscape(home)), http.StatusSeeOther)
+	if r := b.get(home); !strings.Contains(r.Text(), tr("client.noaccess")) {
+		t.Errorf("client page after choosing English is not in English:\n%s", r.Text())
 	}
 
 	// The firm ends the client user: their session ends at once.

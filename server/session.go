@@ -52,6 +52,9 @@ const (
 	keyCompany ctxKey = "company"
 	// keyDefaultLang is a page's language for a reader who asks for none.
 	keyDefaultLang ctxKey = "default_lang"
+	// keyCompanyLang is the language of a client user's company (or an
+	// invitee's): their pages speak it whatever the browser asks for.
+	keyCompanyLang ctxKey = "company_lang"
 )
 
 func sessionOf(c echo.Context) *session {
@@ -164,15 +167,29 @@ func (s *Server) flashTo(c echo.Context, msg, to string) error {
 	return c.Redirect(http.StatusSeeOther, to)
 }
 
-// lang is the visitor's language: chosen in the session, else from the
-// browser, else the page's own default (the company's country language on
-// the accountant's pages), else English.
+// lang is the visitor's language: chosen in the session, else their
+// company's for a client user or an invitee, else from the browser, else
+// the page's own default (the company's country language on the
+// accountant's pages), else English.
 func (s *Server) lang(c echo.Context) string {
 	if l := sessionOf(c).Lang; l != "" {
 		return l
 	}
+	if l, _ := c.Get(string(keyCompanyLang)).(string); l != "" {
+		return l
+	}
 	def, _ := c.Get(string(keyDefaultLang)).(string)
 	return views.MatchLanguageOr(c.Request().Header.Get("Accept-Language"), def)
+}
+
+// companyLanguage makes the language of co's country the language of a
+// client user's (or an invitee's) pages, where Bilag speaks it: they are
+// the company's own people, and a phone's browser often asks for English
+// whatever its owner reads best. A language chosen in the header wins.
+func companyLanguage(c echo.Context, co *db.Company) {
+	if l := views.CountryLanguage(co.Country); views.Supported(l) {
+		c.Set(string(keyCompanyLang), l)
+	}
 }
 
 // defaultLanguage makes the language of country the page's default, for
