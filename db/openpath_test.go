@@ -21,6 +21,7 @@ func TestVoucherAndDocument(t *testing.T) {
 			t.Fatal(err)
 		}
 		day := time.Date(2024, 5, 2, 0, 0, 0, 0, time.UTC)
+		openSum := int64(40000)
 		if err := d.UpsertVouchers(ctx, []db.Voucher{
 			{CompanyID: co.ID, ConnectionID: 1, Ref: "v1", Number: "A 7", Date: day, Text: "Hyra", Amount: 1250},
 			{CompanyID: co.ID, ConnectionID: 1, Ref: "v2", Number: "A 8", Date: day},
@@ -38,7 +39,8 @@ func TestVoucherAndDocument(t *testing.T) {
 				ids[v.Ref] = v.ID
 			}
 		}
-		docs, err := d.SetVoucherDocuments(ctx, co.ID, ids["v1"], []db.VoucherDocument{{ConnectionID: 1, Kind: "attachment", ExternalID: "x1", FileName: "Faktura.pdf", ContentType: "application/pdf"}})
+		docs, err := d.SetVoucherDocuments(ctx, co.ID, ids["v1"], []db.VoucherDocument{{ConnectionID: 1, Kind: "attachment", ExternalID: "x1", FileName: "Faktura.pdf", ContentType: "application/pdf",
+			InvoiceStatus: "overdue", OpenSum: &openSum}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -51,7 +53,8 @@ func TestVoucherAndDocument(t *testing.T) {
 			t.Fatal(err)
 		}
 		if v.ID != ids["v1"] || v.Number != "A 7" || !v.Date.Equal(day) || v.Amount != 1250 || v.Text != "Hyra" ||
-			doc.ID != docs[0].ID || doc.VoucherID != v.ID || doc.CompanyID != co.ID || doc.ExternalID != "x1" || doc.FileName != "Faktura.pdf" || doc.ConnectionID != 1 {
+			doc.ID != docs[0].ID || doc.VoucherID != v.ID || doc.CompanyID != co.ID || doc.ExternalID != "x1" || doc.FileName != "Faktura.pdf" || doc.ConnectionID != 1 ||
+			doc.InvoiceStatus != "overdue" || doc.OpenSumValue() != openSum {
 			t.Errorf("VoucherAndDocument = %+v, %+v", v, doc)
 		}
 		for _, c := range []struct {
@@ -113,8 +116,8 @@ func TestSessionAndUser(t *testing.T) {
 // The one-query reads list the columns of the table they join: a new
 // column must be added there too, or it reads as its zero value.
 func TestOneQueryReadsListEveryColumn(t *testing.T) {
-	if n := reflect.TypeOf(db.VoucherDocument{}).NumField(); n != 11 {
-		t.Errorf("VoucherDocument has %d fields; VoucherAndDocument selects 11 of voucher_documents: add the new one", n)
+	if n := reflect.TypeOf(db.VoucherDocument{}).NumField(); n != 13 {
+		t.Errorf("VoucherDocument has %d fields; VoucherAndDocument selects 13 of voucher_documents: add the new one", n)
 	}
 	if n := reflect.TypeOf(db.Session{}).NumField(); n != 5 {
 		t.Errorf("Session has %d fields; SessionAndUser selects 5 of sessions: add the new one", n)
