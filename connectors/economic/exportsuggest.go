@@ -15,64 +15,57 @@ func option(n int64, name string) connectors.PairingOption {
 	return connectors.PairingOption{Value: v, Label: v + " · " + name}
 }
 
-func groupOptions(l *exportLists) []connectors.PairingOption {
+// optionsOf is xs as options, leaving out those of refuses (barred ones).
+func optionsOf[T any](xs []T, of func(T) (connectors.PairingOption, bool)) []connectors.PairingOption {
 	var out []connectors.PairingOption
-	for _, pg := range l.groups {
-		out = append(out, option(pg.ProductGroupNumber, pg.Name))
+	for _, x := range xs {
+		if o, ok := of(x); ok {
+			out = append(out, o)
+		}
 	}
 	return out
+}
+
+func groupOptions(l *exportLists) []connectors.PairingOption {
+	return optionsOf(l.groups, func(pg ProductGroup) (connectors.PairingOption, bool) {
+		return option(pg.ProductGroupNumber, pg.Name), true
+	})
 }
 
 func productOptions(l *exportLists) []connectors.PairingOption {
-	var out []connectors.PairingOption
-	for _, p := range l.products {
-		if !p.Barred {
-			out = append(out, connectors.PairingOption{Value: p.ProductNumber, Label: p.ProductNumber + " · " + p.Name})
-		}
-	}
-	return out
+	return optionsOf(l.products, func(p Product) (connectors.PairingOption, bool) {
+		return connectors.PairingOption{Value: p.ProductNumber, Label: p.ProductNumber + " · " + p.Name}, !p.Barred
+	})
 }
 
 func termOptions(l *exportLists) []connectors.PairingOption {
-	var out []connectors.PairingOption
-	for _, t := range l.terms {
-		out = append(out, option(t.PaymentTermsNumber, t.Name))
-	}
-	return out
+	return optionsOf(l.terms, func(t PaymentTerm) (connectors.PairingOption, bool) {
+		return option(t.PaymentTermsNumber, t.Name), true
+	})
 }
 
 func vatOptions(l *exportLists) []connectors.PairingOption {
-	var out []connectors.PairingOption
-	for _, v := range l.vat {
-		if !v.Barred {
-			out = append(out, connectors.PairingOption{Value: v.VatCode, Label: v.VatCode + " · " + v.Name})
-		}
-	}
-	return out
+	return optionsOf(l.vat, func(v VatAccount) (connectors.PairingOption, bool) {
+		return connectors.PairingOption{Value: v.VatCode, Label: v.VatCode + " · " + v.Name}, !v.Barred
+	})
 }
 
 func customerGroupOptions(l *exportLists) []connectors.PairingOption {
-	var out []connectors.PairingOption
-	for _, cg := range l.cgroups {
-		out = append(out, option(cg.CustomerGroupNumber, cg.Name))
-	}
-	return out
+	return optionsOf(l.cgroups, func(cg CustomerGroup) (connectors.PairingOption, bool) {
+		return option(cg.CustomerGroupNumber, cg.Name), true
+	})
 }
 
 func zoneOptions(l *exportLists) []connectors.PairingOption {
-	var out []connectors.PairingOption
-	for _, z := range l.zones {
-		out = append(out, option(z.VatZoneNumber, z.Name))
-	}
-	return out
+	return optionsOf(l.zones, func(z VatZone) (connectors.PairingOption, bool) {
+		return option(z.VatZoneNumber, z.Name), true
+	})
 }
 
 func layoutOptions(l *exportLists) []connectors.PairingOption {
-	var out []connectors.PairingOption
-	for _, x := range l.layouts {
-		out = append(out, option(x.LayoutNumber, x.Name))
-	}
-	return out
+	return optionsOf(l.layouts, func(x Layout) (connectors.PairingOption, bool) {
+		return option(x.LayoutNumber, x.Name), true
+	})
 }
 
 // suggestGroup: the group named after the account (seed 001: "product
