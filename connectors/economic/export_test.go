@@ -11,19 +11,15 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"bilag/connectors"
+	"bilag/connectors/connectortest"
 	"bilag/connectors/economic/sandbox"
 	"bilag/connectors/samplepdf"
-
-	"github.com/pb33f/libopenapi"
-	validator "github.com/pb33f/libopenapi-validator"
-	vconfig "github.com/pb33f/libopenapi-validator/config"
 )
 
 // exportApp is the export's own app, registered as SuperUser: the
@@ -31,37 +27,8 @@ import (
 // permissions page), and no narrower role reaches both.
 var exportApp = sandbox.App{Name: "Bilag export", PublicToken: "bilag-export-public", SecretToken: "bilag-export-secret-0123456789", Role: sandbox.RoleSuperUser}
 
-var (
-	exportSpecOnce sync.Once
-	exportSpecV    validator.Validator
-	exportSpecErr  error
-)
-
-func loadExportSpec(t *testing.T) validator.Validator {
-	t.Helper()
-	exportSpecOnce.Do(func() {
-		raw, err := os.ReadFile("testdata/economic-export.openapi.yaml")
-		if err != nil {
-			exportSpecErr = err
-			return
-		}
-		doc, err := libopenapi.NewDocument(raw)
-		if err != nil {
-			exportSpecErr = err
-			return
-		}
-		v, errs := validator.NewValidator(doc, vconfig.WithFormatAssertions())
-		if len(errs) > 0 {
-			exportSpecErr = errs[0]
-			return
-		}
-		exportSpecV = v
-	})
-	if exportSpecErr != nil {
-		t.Fatalf("load export spec: %v", exportSpecErr)
-	}
-	return exportSpecV
-}
+// loadExportSpec is the test-data spec of the export endpoints.
+var loadExportSpec = connectortest.OpenAPI("testdata/economic-export.openapi.yaml")
 
 // exportChecking checks every JSON request the client sends against the
 // export spec (written from e-conomic's documents), and every answer

@@ -9,51 +9,16 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"strings"
-	"sync"
 	"testing"
 
+	"bilag/connectors/connectortest"
 	"bilag/connectors/samplepdf"
-
-	"github.com/pb33f/libopenapi"
-	validator "github.com/pb33f/libopenapi-validator"
-	vconfig "github.com/pb33f/libopenapi-validator/config"
-)
-
-var (
-	exportSpecOnce sync.Once
-	exportSpecV    validator.Validator
-	exportSpecErr  error
 )
 
 // exportSpec is the test data written from e-conomic's documents for the
 // export endpoints.
-func exportSpec(t *testing.T) validator.Validator {
-	t.Helper()
-	exportSpecOnce.Do(func() {
-		raw, err := os.ReadFile("../testdata/economic-export.openapi.yaml")
-		if err != nil {
-			exportSpecErr = err
-			return
-		}
-		doc, err := libopenapi.NewDocument(raw)
-		if err != nil {
-			exportSpecErr = err
-			return
-		}
-		v, errs := validator.NewValidator(doc, vconfig.WithFormatAssertions())
-		if len(errs) > 0 {
-			exportSpecErr = errs[0]
-			return
-		}
-		exportSpecV = v
-	})
-	if exportSpecErr != nil {
-		t.Fatalf("load export spec: %v", exportSpecErr)
-	}
-	return exportSpecV
-}
+var exportSpec = connectortest.OpenAPI("../testdata/economic-export.openapi.yaml")
 
 var exportApp = App{Name: "Bilag export", PublicToken: "exp-pub", SecretToken: "exp-sec", Role: RoleSuperUser}
 

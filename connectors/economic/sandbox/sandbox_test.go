@@ -8,49 +8,15 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"strings"
-	"sync"
 	"testing"
 
-	"github.com/pb33f/libopenapi"
-	validator "github.com/pb33f/libopenapi-validator"
-	vconfig "github.com/pb33f/libopenapi-validator/config"
-)
-
-var (
-	specOnce sync.Once
-	specV    validator.Validator
-	specErr  error
+	"bilag/connectors/connectortest"
 )
 
 // spec is the connector's test-data copy of the compact spec, which marks
 // as required every field the client reads.
-func spec(t *testing.T) validator.Validator {
-	t.Helper()
-	specOnce.Do(func() {
-		raw, err := os.ReadFile("../testdata/economic.openapi.yaml")
-		if err != nil {
-			specErr = err
-			return
-		}
-		doc, err := libopenapi.NewDocument(raw)
-		if err != nil {
-			specErr = err
-			return
-		}
-		v, errs := validator.NewValidator(doc, vconfig.WithFormatAssertions())
-		if len(errs) > 0 {
-			specErr = errs[0]
-			return
-		}
-		specV = v
-	})
-	if specErr != nil {
-		t.Fatalf("load spec: %v", specErr)
-	}
-	return specV
-}
+var spec = connectortest.OpenAPI("../testdata/economic.openapi.yaml")
 
 // do makes one call and checks its answer against the spec: a success
 // against its operation, an error against its API's shape.
