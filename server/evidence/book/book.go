@@ -1,0 +1,30 @@
+// Package book is a company's bookkeeping for one period as the standard
+// files carry it: the input both the SIE 4E and the SAF-T writers take, and
+// what the evidence pack gathers from the upstream.
+package book
+
+import (
+	"iter"
+	"time"
+
+	"bilag/connectors"
+)
+
+// Book is one company's bookkeeping for one period.
+type Book struct {
+	Company connectors.Company
+	// From and To are the period's first and last day (both included).
+	From, To time.Time
+	// FiscalYear is the accounting year the period lies in; its dates are
+	// zero when the upstream has none.
+	FiscalYear connectors.FiscalYear
+	Ledger     connectors.Ledger
+	// Vouchers yields the period's vouchers with their rows, in date and
+	// number order. It can be ranged over more than once (a writer that
+	// must put totals before the entries, as SAF-T does, reads it twice),
+	// and it reads them from disk, so a large period stays out of memory.
+	Vouchers iter.Seq2[connectors.Voucher, error]
+	// Made is when the file is made; Software names Bilag and its version.
+	Made     time.Time
+	Software string
+}
