@@ -46,8 +46,8 @@ func testBook(n int) (book.Book, []connectors.Voucher) {
 			Rows: []connectors.VoucherRow{{Account: "4010", Debit: amt}, {Account: "2641", Debit: amt / 4}, {Account: "2440", Credit: amt + amt/4}}})
 	}
 	b := book.Book{
-		Company:    connectors.Company{Name: "Övningsbolaget AB", OrgNumber: "555555-5555", Country: "SE"},
-		From:       day(2024, 1, 1), To: day(2024, 12, 31),
+		Company: connectors.Company{Name: "Övningsbolaget AB", OrgNumber: "555555-5555", Country: "SE"},
+		From:    day(2024, 1, 1), To: day(2024, 12, 31),
 		FiscalYear: connectors.FiscalYear{ID: "2024", StartDate: day(2024, 1, 1), EndDate: day(2024, 12, 31)},
 		Ledger: connectors.Ledger{Currency: "SEK", Accounts: []connectors.Account{
 			{Number: "1510", Name: "Kundfordringar", Kind: connectors.AccountAsset, Opening: 50000},
