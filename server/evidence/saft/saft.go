@@ -98,6 +98,7 @@ func Write(ctx context.Context, w io.Writer, b book.Book) error {
 type encoder struct {
 	w   *bufio.Writer
 	buf []byte
+	val []byte // a date or amount being formatted
 	err error
 }
 
@@ -107,31 +108,52 @@ func (e *encoder) raw(s string) {
 	}
 }
 
-func (e *encoder) open(tag string)  { e.raw("<" + tag + ">\n") }
-func (e *encoder) close(tag string) { e.raw("</" + tag + ">\n") }
+func (e *encoder) open(tag string) {
+	e.buf = append(append(append(e.buf[:0], '<'), tag...), '>', '\n')
+	e.flushBuf()
+}
 
-// text writes <tag>s</tag>, escaped and cut to max characters (the XSD's
-// maxLength counts characters).
-func (e *encoder) text(tag, s string, max int) {
-	e.buf = append(e.buf[:0], '<')
-	e.buf = append(e.buf, tag...)
-	e.buf = append(e.buf, '>')
-	e.buf = appendEscaped(e.buf, s, max)
-	e.buf = append(e.buf, '<', '/')
-	e.buf = append(e.buf, tag...)
-	e.buf = append(e.buf, '>', '\n')
+func (e *encoder) close(tag string) {
+	e.buf = append(append(append(e.buf[:0], '<', '/'), tag...), '>', '\n')
+	e.flushBuf()
+}
+
+func (e *encoder) flushBuf() {
 	if e.err == nil {
 		_, e.err = e.w.Write(e.buf)
 	}
 }
 
+// text writes <tag>s</tag>, escaped and cut to max characters (the XSD's
+// maxLength counts characters).
+func (e *encoder) text(tag, s string, max int) {
+	e.buf = append(append(append(e.buf[:0], '<'), tag...), '>')
+	e.buf = appendEscaped(e.buf, s, max)
+	e.buf = append(append(append(e.buf, '<', '/'), tag...), '>', '\n')
+	e.flushBuf()
+}
+
+// plain writes <tag>v</tag> for a value that needs no escaping.
+func (e *encoder) plain(tag string, v []byte) {
+	e.buf = append(append(append(e.buf[:0], '<'), tag...), '>')
+	e.buf = append(e.buf, v...)
+	e.buf = append(append(append(e.buf, '<', '/'), tag...), '>', '\n')
+	e.flushBuf()
+}
+
 func (e *encoder) date(tag string, t time.Time) {
-	e.buf = t.AppendFormat(e.buf[:0], "2006-01-02")
-	e.text(tag, string(e.buf), short)
+	e.val = t.AppendFormat(e.val[:0], "2006-01-02")
+	e.plain(tag, e.val)
 }
 
 func (e *encoder) amount(tag string, v int64) {
-	e.text(tag, string(appendAmount(nil, v)), short+2)
+	e.val = appendAmount(e.val[:0], v)
+	e.plain(tag, e.val)
+}
+
+func (e *encoder) number(tag string, n int) {
+	e.val = strconv.AppendInt(e.val[:0], int64(n), 10)
+	e.plain(tag, e.val)
 }
 
 func (e *encoder) header(b book.Book) {
@@ -235,7 +257,7 @@ func (e *encoder) parties(ps []connectors.Party, role connectors.PartyRole, grou
 
 func (e *encoder) entries(ctx context.Context, b book.Book, sum *summary) error {
 	e.open("GeneralLedgerEntries")
-	e.text("NumberOfEntries", strconv.Itoa(sum.entries), short)
+	e.number("NumberOfEntries", sum.entries)
 	e.amount("TotalDebit", sum.debit)
 	e.amount("TotalCredit", sum.credit)
 	j := journals{e: e}
@@ -295,8 +317,8 @@ func (j *journals) end() {
 func (e *encoder) transaction(b book.Book, v connectors.Voucher, id string) {
 	e.open("Transaction")
 	e.text("TransactionID", id, mid2)
-	e.text("Period", strconv.Itoa(period(b.FiscalYear.StartDate, v.Date)), short)
-	e.text("PeriodYear", strconv.Itoa(v.Date.Year()), short)
+	e.number("Period", period(b.FiscalYear.StartDate, v.Date))
+	e.number("PeriodYear", v.Date.Year())
 	e.date("TransactionDate", v.Date)
 	if v.UpstreamType != "" {
 		e.text("VoucherType", v.UpstreamType, mid2)
@@ -325,7 +347,7 @@ func (e *encoder) transaction(b book.Book, v connectors.Voucher, id string) {
 
 func (e *encoder) line(v connectors.Voucher, r connectors.VoucherRow, n int, side string, amount int64) {
 	e.open("Line")
-	e.text("RecordID", strconv.Itoa(n), short)
+	e.number("RecordID", n)
 	e.text("AccountID", r.Account, mid2)
 	text := r.Text
 	if text == "" {
