@@ -236,11 +236,31 @@ func (e *nvEnv) salesInvoiceRead(t *testing.T, viewer *browser, v db.Voucher) {
 			t.Errorf("attachment %s: no hash recorded after a whole read", d.FileName)
 		}
 	}
-	// A partial payment, then the reminder: the next read says so.
+	// A partial payment, then the reminder: the next sync reads them (one
+	// salesinvoicelist.nv), and the page says so without asking Netvisor
+	// for them (its one getsalesinvoice.nv lists the attachments).
 	e.sb.SetOpenSum(nvsandbox.DemoOrgID, 602, 40000)
 	e.sb.SetInvoiceStatus(nvsandbox.DemoOrgID, 602, "reminded")
+	conn, err := e.svc.Current(t.Context(), e.co.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lists := e.sb.Calls("salesinvoicelist.nv")
+	if _, err := e.svc.Sync(t.Context(), conn); err != nil {
+		t.Fatalf("Sync() = %v", err)
+	}
+	if n := e.sb.Calls("salesinvoicelist.nv") - lists; n != 1 {
+		t.Errorf("the sync made %d salesinvoicelist.nv calls, want 1", n)
+	}
+	if docs, _ := e.db.VoucherDocuments(t.Context(), e.co.ID, v.ID); docs[0].InvoiceStatus != "reminded" || docs[0].OpenSumValue() != 40000 {
+		t.Errorf("after the sync the index has %+v, want reminded, 400,00", docs[0])
+	}
+	lists, gets := e.sb.Calls("salesinvoicelist.nv"), e.sb.Calls("getsalesinvoice.nv")
 	page = viewer.get(fmt.Sprintf("/companies/%d/vouchers/%d", e.co.ID, v.ID))
 	wantText(t, "voucher page after a partial payment", page, tr("invoice.status.reminded"), "400,00")
+	if l, g := e.sb.Calls("salesinvoicelist.nv")-lists, e.sb.Calls("getsalesinvoice.nv")-gets; l != 0 || g > 1 {
+		t.Errorf("the voucher page made %d salesinvoicelist.nv and %d getsalesinvoice.nv calls, want 0 and at most 1", l, g)
+	}
 	// The API says the same; its answer is checked against openapi.json.
 	r := e.api(t, e.tokenFor(e.viewer), fmt.Sprintf("/api/v1/companies/%d/vouchers/%d", e.co.ID, v.ID))
 	wantStatus(t, "API voucher 1004", r, http.StatusOK)
