@@ -355,6 +355,37 @@ type Document struct {
 // as a page read through a RecordReader.
 const ContentTypeRecord = "application/x-bilag-record"
 
+// RecordReader reads a Document of ContentTypeRecord: a record the
+// upstream keeps beside a voucher, shown as a page.
+type RecordReader interface {
+	Record(ctx context.Context, g Grant, d Document) (Record, error)
+}
+
+// Record is an upstream record in words every upstream shares: a sales
+// order related to an invoice. Amounts are in cents.
+type Record struct {
+	// Kind is "order" (the only one yet).
+	Kind     string
+	Number   string
+	Date     time.Time
+	Customer string
+	// Status is the upstream's code (Netvisor's orders: archived,
+	// undelivered, delivered, billed).
+	Status string
+	Lines  []RecordLine
+	Total  int64
+	// Currency is ISO 4217, "" for the company's own.
+	Currency string
+}
+
+// RecordLine is one line of a Record.
+type RecordLine struct {
+	Code, Name string
+	// Quantity and VatPercent are as the upstream wrote them ("2,5", "24").
+	Quantity, VatPercent string
+	UnitPrice, Sum       int64
+}
+
 // DocumentStream is an opened document. Body must be closed.
 type DocumentStream struct {
 	Body        io.ReadCloser

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"errors"
 	"io"
 	"runtime"
 	"strings"
@@ -99,8 +100,10 @@ func TestDocumentsOfEachSource(t *testing.T) {
 		{"1004", []connectors.Document{
 			{ID: "602", Kind: KindSalesInvoice, FileName: "sales-invoice-602.pdf", ContentType: "application/pdf"},
 			{ID: "602/0", Kind: KindSalesAttachment, FileName: "tuntilista-1042.pdf", ContentType: "application/pdf"},
-			{ID: "602/1", Kind: KindSalesAttachment, FileName: "lahete-1042.png", ContentType: "image/png"}},
-			[]*sandbox.File{e.sb.SalesPDF(sandbox.DemoOrgID, 602), e.sb.SalesAttachment(sandbox.DemoOrgID, 602, 0), e.sb.SalesAttachment(sandbox.DemoOrgID, 602, 1)}},
+			{ID: "602/1", Kind: KindSalesAttachment, FileName: "lahete-1042.png", ContentType: "image/png"},
+			// The order it was made from (includedocuments=1): a record.
+			{ID: "802", Kind: KindSalesOrder, FileName: "5002", ContentType: connectors.ContentTypeRecord}},
+			[]*sandbox.File{e.sb.SalesPDF(sandbox.DemoOrgID, 602), e.sb.SalesAttachment(sandbox.DemoOrgID, 602, 0), e.sb.SalesAttachment(sandbox.DemoOrgID, 602, 1), nil}},
 		{"1005", []connectors.Document{
 			{ID: "1005/0", Kind: KindAttachment, FileName: "kuitti-motonet.png", ContentType: "image/png"},
 			{ID: "1005/1", Kind: KindAttachment, FileName: "takuutodistus.pdf", ContentType: "application/pdf"}},
@@ -120,6 +123,9 @@ func TestDocumentsOfEachSource(t *testing.T) {
 			for i, d := range docs {
 				if !sameDoc(d, tc.want[i]) {
 					t.Errorf("document %d = %+v, want %+v", i, d, tc.want[i])
+				}
+				if tc.file[i] == nil {
+					continue // a record: read with Record, not opened
 				}
 				got, s := readDoc(t, e.conn, g, d)
 				if !bytes.Equal(got, tc.file[i].Bytes()) {
@@ -354,5 +360,35 @@ func TestSalesInvoiceUnreadableStillListsPDF(t *testing.T) {
 	docs := documentsOf(t, e, e.conn, g, "1004")
 	if len(docs) != 1 || docs[0].Kind != KindSalesInvoice || docs[0].InvoiceStatus != "" || docs[0].OpenSum != nil {
 		t.Fatalf("Documents = %+v, want the PDF alone", docs)
+	}
+}
+
+// The order a sales invoice was made from reads as a record with
+// getorder.nv: its lines, amounts and status; a key that is not one is
+// refused before any call.
+func TestOrderRecord(t *testing.T) {
+	e := newEnv(t)
+	g := e.grant(t)
+	r, err := e.conn.Record(t.Context(), g, connectors.Document{ID: "802", Kind: KindSalesOrder})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Number != "5002" || r.Status != "billed" || r.Customer != "Ravintola Särö" || r.Total != 124000 || len(r.Lines) != 1 {
+		t.Fatalf("Record() = %+v", r)
+	}
+	if l := r.Lines[0]; l.Code != "TISKI" || l.Name != "Baaritiski" || l.UnitPrice != 100000 || l.Sum != 124000 || l.Quantity != "1" || l.VatPercent != "24" {
+		t.Errorf("line = %+v", l)
+	}
+	calls := e.sb.Calls("getorder.nv")
+	for _, d := range []connectors.Document{{ID: "80 2", Kind: KindSalesOrder}, {ID: "802", Kind: KindSalesInvoice}} {
+		if _, err := e.conn.Record(t.Context(), g, d); !errors.Is(err, connectors.ErrNotFound) {
+			t.Errorf("Record(%+v) = %v, want ErrNotFound", d, err)
+		}
+	}
+	if _, err := e.conn.Record(t.Context(), g, connectors.Document{ID: "999", Kind: KindSalesOrder}); !errors.Is(err, connectors.ErrNotFound) {
+		t.Errorf("Record(no such order) = %v, want ErrNotFound", err)
+	}
+	if n := e.sb.Calls("getorder.nv") - calls; n != 1 {
+		t.Errorf("%d getorder.nv calls, want 1 (only the well-formed key)", n)
 	}
 }
