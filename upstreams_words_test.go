@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"bilag/connectors"
+	"bilag/connectors/netvisor"
 	"bilag/views"
 )
 
@@ -43,6 +44,30 @@ func TestConnectorsSayWhatTheyDo(t *testing.T) {
 			msg := r.TranslateFor(lang, name, "share.message", "Revisorerna", "Fjordlys AS", "Visma", "https://bilag.example/connect/x", "1 Jan", "Anna", say)
 			if !strings.Contains(msg, say) || strings.Contains(msg, "%!") {
 				t.Errorf("%s's message in %s does not state its access sentence %q:\n%s", name, lang, say, msg)
+			}
+		}
+	}
+}
+
+// TestNetvisorStatusesHaveWords (issue 27): every sales invoice status the
+// seed lists, the one Bilag keeps from the sync and shows beside the
+// invoice, has its own words in every language.
+func TestNetvisorStatusesHaveWords(t *testing.T) {
+	reg, err := openRegistry(testApp(t, true), getenv(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := views.New(views.Options{Connectors: reg.words})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range netvisor.SalesStatuses() {
+		for _, lang := range views.Languages() {
+			// The voucher page's words, then the sent invoice's.
+			for _, key := range []string{"invoice.status." + st, "netvisor.imports.status." + st} {
+				if got := r.TranslateFor(lang, "netvisor", key); got == key || got == "" {
+					t.Errorf("status %s in %s: no words for %s", st, lang, key)
+				}
 			}
 		}
 	}

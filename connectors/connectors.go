@@ -168,6 +168,24 @@ type DocumentReader interface {
 	OpenDocument(ctx context.Context, g Grant, d Document) (*DocumentStream, error)
 }
 
+// InvoiceStateReader reads, in one pass for a sync, the payment status and
+// open sum of a company's customer invoices, so that listing a voucher's
+// documents need not ask the upstream for them one invoice at a time.
+type InvoiceStateReader interface {
+	// InvoiceStates reads the invoices modified since (all, when zero).
+	InvoiceStates(ctx context.Context, g Grant, since time.Time) ([]InvoiceState, error)
+}
+
+// InvoiceState is a customer invoice's payment status and open sum, for
+// the document of Kind and ID that Documents lists for it.
+type InvoiceState struct {
+	Kind, ID string
+	// Status is in the upstream's codes (Document.InvoiceStatus).
+	Status string
+	// OpenSum is in cents, nil when not known.
+	OpenSum *int64
+}
+
 // Company is the upstream company a grant belongs to.
 type Company struct {
 	// ExternalID is the upstream's identifier of the company.
@@ -322,12 +340,50 @@ type Document struct {
 	FileName    string
 	ContentType string
 	// InvoiceStatus is, for a customer invoice's own document, the
-	// invoice's payment status in the upstream's codes as read when the
-	// documents were listed (Netvisor: open, overdue, reminded, requested,
-	// collected, paid, unsent, creditloss, rejected); "" when not known.
+	// invoice's payment status in the upstream's codes (Netvisor: open,
+	// overdue, reminded, requested, collected, paid, unsent, creditloss,
+	// rejected); "" when not known, as when an InvoiceStateReader gives
+	// it with the sync instead.
 	InvoiceStatus string
 	// OpenSum is that invoice's unpaid sum in cents, nil when not known.
 	OpenSum *int64
+}
+
+// ContentTypeRecord is the ContentType of a Document that is no file but a
+// record the upstream keeps beside the voucher (Netvisor: an order related
+// to a sales invoice). It is never streamed or cached: the server shows it
+// as a page read through a RecordReader.
+const ContentTypeRecord = "application/x-bilag-record"
+
+// RecordReader reads a Document of ContentTypeRecord: a record the
+// upstream keeps beside a voucher, shown as a page.
+type RecordReader interface {
+	Record(ctx context.Context, g Grant, d Document) (Record, error)
+}
+
+// Record is an upstream record in words every upstream shares: a sales
+// order related to an invoice. Amounts are in cents.
+type Record struct {
+	// Kind is "order" (the only one yet).
+	Kind     string
+	Number   string
+	Date     time.Time
+	Customer string
+	// Status is the upstream's code (Netvisor's orders: archived,
+	// undelivered, delivered, billed).
+	Status string
+	Lines  []RecordLine
+	Total  int64
+	// Currency is ISO 4217, "" for the company's own.
+	Currency string
+}
+
+// RecordLine is one line of a Record.
+type RecordLine struct {
+	Code, Name string
+	// Quantity and VatPercent are as the upstream wrote them ("2,5", "24").
+	Quantity, VatPercent string
+	UnitPrice, Sum       int64
 }
 
 // DocumentStream is an opened document. Body must be closed.

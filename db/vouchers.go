@@ -729,7 +729,7 @@ func (d *DB) DocumentOpened(ctx context.Context, docID int64, sha string, size i
 // reaches another upstream company. The sync lease is dropped too, so a
 // sync of the old company still running stops at its next page.
 func forgetIndexIn(tx *gorm.DB, connID int64) error {
-	for _, m := range []any{&VoucherDocument{}, &Voucher{}, &FiscalYear{}} {
+	for _, m := range []any{&InvoiceState{}, &VoucherDocument{}, &Voucher{}, &FiscalYear{}} {
 		if err := tx.Where("connection_id = ?", connID).Delete(m).Error; err != nil {
 			return fmt.Errorf("forget index of connection %d: %w", connID, err)
 		}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"bilag/connectors"
 	"bilag/db"
 	"bilag/server/connections"
 	"bilag/server/untrusted"
@@ -32,6 +33,9 @@ func (s *Server) showDocument(c echo.Context) error {
 	v, doc, err := s.paramDocument(c)
 	if err != nil {
 		return err
+	}
+	if doc.ContentType == connectors.ContentTypeRecord {
+		return s.showRecord(c, v, doc, false)
 	}
 	co := currentCompany(c)
 	d, err := s.conns.OpenDocument(c.Request().Context(), co.ID, doc)

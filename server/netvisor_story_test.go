@@ -221,9 +221,10 @@ func (e *nvEnv) salesInvoiceRead(t *testing.T, viewer *browser, v db.Voucher) {
 	page := viewer.get(fmt.Sprintf("/companies/%d/vouchers/%d", e.co.ID, v.ID))
 	wantText(t, "voucher page of an open sales invoice", page, tr("invoice.status"), tr("invoice.status.open"), tr("invoice.opensum"), "1\u00a0240,00")
 	docs, err := e.db.VoucherDocuments(t.Context(), e.co.ID, v.ID)
-	if err != nil || len(docs) != 3 || docs[0].InvoiceStatus != "open" || docs[1].FileName != "tuntilista-1042.pdf" || docs[2].FileName != "lahete-1042.png" {
-		t.Fatalf("voucher 1004 documents = %+v, %v; want the PDF, the timesheet and the delivery note", docs, err)
+	if err != nil || len(docs) != 4 || docs[0].InvoiceStatus != "open" || docs[1].FileName != "tuntilista-1042.pdf" || docs[2].FileName != "lahete-1042.png" || docs[3].Kind != netvisor.KindSalesOrder {
+		t.Fatalf("voucher 1004 documents = %+v, %v; want the PDF, the timesheet, the delivery note and the order", docs, err)
 	}
+	e.relatedOrder(t, viewer, v, docs[3])
 	for i, want := range []string{"application/pdf", "image/png"} {
 		d := docs[i+1]
 		r := viewer.get(fmt.Sprintf("/companies/%d/vouchers/%d/documents/%d", e.co.ID, v.ID, d.ID))
@@ -236,13 +237,68 @@ func (e *nvEnv) salesInvoiceRead(t *testing.T, viewer *browser, v db.Voucher) {
 			t.Errorf("attachment %s: no hash recorded after a whole read", d.FileName)
 		}
 	}
-	// A partial payment, then the reminder: the next read says so.
+	// A partial payment, then the reminder: the next sync reads them (one
+	// salesinvoicelist.nv), and the page says so without asking Netvisor
+	// for them (its one getsalesinvoice.nv lists the attachments).
 	e.sb.SetOpenSum(nvsandbox.DemoOrgID, 602, 40000)
 	e.sb.SetInvoiceStatus(nvsandbox.DemoOrgID, 602, "reminded")
+	conn, err := e.svc.Current(t.Context(), e.co.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lists := e.sb.Calls("salesinvoicelist.nv")
+	if _, err := e.svc.Sync(t.Context(), conn); err != nil {
+		t.Fatalf("Sync() = %v", err)
+	}
+	if n := e.sb.Calls("salesinvoicelist.nv") - lists; n != 1 {
+		t.Errorf("the sync made %d salesinvoicelist.nv calls, want 1", n)
+	}
+	if docs, _ := e.db.VoucherDocuments(t.Context(), e.co.ID, v.ID); docs[0].InvoiceStatus != "reminded" || docs[0].OpenSumValue() != 40000 {
+		t.Errorf("after the sync the index has %+v, want reminded, 400,00", docs[0])
+	}
+	lists, gets := e.sb.Calls("salesinvoicelist.nv"), e.sb.Calls("getsalesinvoice.nv")
 	page = viewer.get(fmt.Sprintf("/companies/%d/vouchers/%d", e.co.ID, v.ID))
 	wantText(t, "voucher page after a partial payment", page, tr("invoice.status.reminded"), "400,00")
+	if l, g := e.sb.Calls("salesinvoicelist.nv")-lists, e.sb.Calls("getsalesinvoice.nv")-gets; l != 0 || g > 1 {
+		t.Errorf("the voucher page made %d salesinvoicelist.nv and %d getsalesinvoice.nv calls, want 0 and at most 1", l, g)
+	}
 	// The API says the same; its answer is checked against openapi.json.
 	r := e.api(t, e.tokenFor(e.viewer), fmt.Sprintf("/api/v1/companies/%d/vouchers/%d", e.co.ID, v.ID))
 	wantStatus(t, "API voucher 1004", r, http.StatusOK)
 	wantText(t, "API voucher 1004", r, `"invoice_status":"reminded"`, `"open_sum":"400.00"`)
+}
+
+// relatedOrder: the order the sales invoice was made from is a tab of the
+// voucher page, read with getorder.nv as a page of its lines, amounts and
+// status (in the frame and on its own), each read audited as an open; the
+// id of another company's voucher is 404 without a call.
+func (e *nvEnv) relatedOrder(t *testing.T, viewer *browser, v db.Voucher, order db.VoucherDocument) {
+	t.Helper()
+	page := viewer.get(fmt.Sprintf("/companies/%d/vouchers/%d", e.co.ID, v.ID))
+	wantText(t, "voucher page with its order", page, tr("record.order", "5002"))
+	src := fmt.Sprintf("/companies/%d/vouchers/%d/documents/%d", e.co.ID, v.ID, order.ID)
+	for _, u := range []string{src, src + "/view"} {
+		calls := e.sb.Calls("getorder.nv")
+		r := viewer.get(u)
+		wantStatus(t, "order "+u, r, http.StatusOK)
+		wantText(t, "order "+u, r, tr("record.order", "5002"), tr("record.status.billed"), "Baaritiski", "1\u00a0000,00", "1\u00a0240,00", "Ravintola Särö")
+		if n := e.sb.Calls("getorder.nv") - calls; n != 1 {
+			t.Errorf("order %s: %d getorder.nv calls, want 1", u, n)
+		}
+	}
+	es, err := e.db.CompanyAudit(t.Context(), db.AuditFilter{CompanyID: e.co.ID, Action: db.AuditDocumentOpen}, 0, 100)
+	opens := 0
+	for _, ev := range es {
+		if ev.Target == "5002" && strings.Contains(ev.Detail, "kind=sales_order") {
+			opens++
+		}
+	}
+	if err != nil || opens != 2 {
+		t.Errorf("audited opens of the order = %d, %v; want 2", opens, err)
+	}
+	other := &db.Company{Name: "Muu Oy", Country: "FI", Active: true}
+	if err := e.db.CreateCompany(t.Context(), other); err != nil {
+		t.Fatal(err)
+	}
+	wantStatus(t, "the order through another company", viewer.get(fmt.Sprintf("/companies/%d/vouchers/%d/documents/%d", other.ID, v.ID, order.ID)), http.StatusNotFound)
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"bilag/connectors"
 	"bilag/db"
 	"bilag/server/connections"
 	"bilag/server/untrusted"
@@ -25,6 +26,9 @@ func (s *Server) viewDocument(c echo.Context) error {
 	v, doc, err := s.paramDocument(c)
 	if err != nil {
 		return err
+	}
+	if doc.ContentType == connectors.ContentTypeRecord {
+		return s.showRecord(c, v, doc, true)
 	}
 	frameable(c.Response().Header())
 	co := currentCompany(c)

@@ -25,6 +25,7 @@ const (
 )
 
 var _ connectors.SentInvoiceActions = (*Connector)(nil)
+var _ connectors.InvoiceStateReader = (*Connector)(nil)
 
 // InvoiceActions are the four actions, in the order the page offers them.
 func (c *Connector) InvoiceActions() []string {

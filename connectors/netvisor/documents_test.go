@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"errors"
 	"io"
 	"runtime"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"bilag/connectors"
 	"bilag/connectors/netvisor/sandbox"
@@ -92,14 +94,16 @@ func TestDocumentsOfEachSource(t *testing.T) {
 			{ID: "1002/0", Kind: KindAttachment, FileName: "rahtikirja-2026-0391.png", ContentType: "image/png"},
 			{ID: "502", Kind: KindPurchaseInvoice, FileName: "purchase-invoice-502.pdf", ContentType: "application/pdf"}},
 			[]*sandbox.File{e.sb.VoucherFile(sandbox.DemoOrgID, 1002, 0), e.sb.PurchaseImage(sandbox.DemoOrgID, 502)}},
-		{"1003", []connectors.Document{{ID: "601", Kind: KindSalesInvoice, FileName: "sales-invoice-601.pdf", ContentType: "application/pdf", InvoiceStatus: "paid", OpenSum: cents(0)}},
+		{"1003", []connectors.Document{{ID: "601", Kind: KindSalesInvoice, FileName: "sales-invoice-601.pdf", ContentType: "application/pdf"}},
 			[]*sandbox.File{e.sb.SalesPDF(sandbox.DemoOrgID, 601)}},
 		// The invoice's own attachments (includeattachments=1) after its PDF.
 		{"1004", []connectors.Document{
-			{ID: "602", Kind: KindSalesInvoice, FileName: "sales-invoice-602.pdf", ContentType: "application/pdf", InvoiceStatus: "open", OpenSum: cents(124000)},
+			{ID: "602", Kind: KindSalesInvoice, FileName: "sales-invoice-602.pdf", ContentType: "application/pdf"},
 			{ID: "602/0", Kind: KindSalesAttachment, FileName: "tuntilista-1042.pdf", ContentType: "application/pdf"},
-			{ID: "602/1", Kind: KindSalesAttachment, FileName: "lahete-1042.png", ContentType: "image/png"}},
-			[]*sandbox.File{e.sb.SalesPDF(sandbox.DemoOrgID, 602), e.sb.SalesAttachment(sandbox.DemoOrgID, 602, 0), e.sb.SalesAttachment(sandbox.DemoOrgID, 602, 1)}},
+			{ID: "602/1", Kind: KindSalesAttachment, FileName: "lahete-1042.png", ContentType: "image/png"},
+			// The order it was made from (includedocuments=1): a record.
+			{ID: "802", Kind: KindSalesOrder, FileName: "5002", ContentType: connectors.ContentTypeRecord}},
+			[]*sandbox.File{e.sb.SalesPDF(sandbox.DemoOrgID, 602), e.sb.SalesAttachment(sandbox.DemoOrgID, 602, 0), e.sb.SalesAttachment(sandbox.DemoOrgID, 602, 1), nil}},
 		{"1005", []connectors.Document{
 			{ID: "1005/0", Kind: KindAttachment, FileName: "kuitti-motonet.png", ContentType: "image/png"},
 			{ID: "1005/1", Kind: KindAttachment, FileName: "takuutodistus.pdf", ContentType: "application/pdf"}},
@@ -119,6 +123,9 @@ func TestDocumentsOfEachSource(t *testing.T) {
 			for i, d := range docs {
 				if !sameDoc(d, tc.want[i]) {
 					t.Errorf("document %d = %+v, want %+v", i, d, tc.want[i])
+				}
+				if tc.file[i] == nil {
+					continue // a record: read with Record, not opened
 				}
 				got, s := readDoc(t, e.conn, g, d)
 				if !bytes.Equal(got, tc.file[i].Bytes()) {
@@ -274,10 +281,12 @@ func sameDoc(a, b connectors.Document) bool {
 }
 
 // A sales invoice's status and open sum follow Netvisor: a partial
-// payment, then the rest, read at each listing.
+// payment, then the rest, read with the sync's one list call
+// (InvoiceStates), never while listing documents.
 func TestSalesInvoiceStatusFollowsNetvisor(t *testing.T) {
 	e := newEnv(t)
 	g := e.grant(t)
+	var since time.Time // all, then only what changed since the last read
 	for _, step := range []struct {
 		set    func()
 		status string
@@ -291,9 +300,53 @@ func TestSalesInvoiceStatusFollowsNetvisor(t *testing.T) {
 		{func() { e.sb.SetInvoiceStatus(sandbox.DemoOrgID, 602, "paid") }, "paid", 0},
 	} {
 		step.set()
-		docs := documentsOf(t, e, e.conn, g, "1004")
-		if docs[0].InvoiceStatus != step.status || docs[0].OpenSum == nil || *docs[0].OpenSum != step.open {
-			t.Errorf("after setting %s: status %q, open sum %v", step.status, docs[0].InvoiceStatus, docs[0].OpenSum)
+		lists := e.sb.Calls("salesinvoicelist.nv")
+		states, err := e.conn.InvoiceStates(t.Context(), g, since)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := e.sb.Calls("salesinvoicelist.nv") - lists; n != 1 {
+			t.Errorf("InvoiceStates made %d list calls, want 1", n)
+		}
+		st := stateOf(states, "602")
+		if st.Status != step.status || st.OpenSum == nil || *st.OpenSum != step.open {
+			t.Errorf("after setting %s: state %+v", step.status, st)
+		}
+		before := e.sb.Calls("salesinvoicelist.nv")
+		if docs := documentsOf(t, e, e.conn, g, "1004"); docs[0].InvoiceStatus != "" || docs[0].OpenSum != nil {
+			t.Errorf("listing read a status: %+v", docs[0])
+		}
+		if n := e.sb.Calls("salesinvoicelist.nv") - before; n != 0 {
+			t.Errorf("listing made %d salesinvoicelist.nv calls, want none", n)
+		}
+		if !since.IsZero() && stateOf(states, "601").ID != "" {
+			t.Errorf("invoice 601, not modified since, read again: %+v", states)
+		}
+		since = time.Now().Add(-time.Hour)
+	}
+}
+
+func stateOf(states []connectors.InvoiceState, id string) connectors.InvoiceState {
+	for _, s := range states {
+		if s.ID == id && s.Kind == KindSalesInvoice {
+			return s
+		}
+	}
+	return connectors.InvoiceState{}
+}
+
+// The list's InvoiceStatus and substatus become one of the seed's codes;
+// anything else is not kept (no page has words for it).
+func TestSalesStatus(t *testing.T) {
+	tests := []struct{ text, sub, want string }{
+		{"open", "", "open"}, {"open", "overdue", "overdue"}, {"Open", "Reminded", "reminded"},
+		{"open", "requested", "requested"}, {"open", "collected", "collected"}, {"paid", "", "paid"},
+		{"unsent", "", "unsent"}, {"creditloss", "", "creditloss"}, {"rejected", "", "rejected"},
+		{"Betalt", "", ""}, {"", "", ""}, {"billed", "", ""},
+	}
+	for _, tc := range tests {
+		if got := salesStatus(tc.text, tc.sub); got != tc.want {
+			t.Errorf("salesStatus(%q, %q) = %q, want %q", tc.text, tc.sub, got, tc.want)
 		}
 	}
 }
@@ -307,5 +360,35 @@ func TestSalesInvoiceUnreadableStillListsPDF(t *testing.T) {
 	docs := documentsOf(t, e, e.conn, g, "1004")
 	if len(docs) != 1 || docs[0].Kind != KindSalesInvoice || docs[0].InvoiceStatus != "" || docs[0].OpenSum != nil {
 		t.Fatalf("Documents = %+v, want the PDF alone", docs)
+	}
+}
+
+// The order a sales invoice was made from reads as a record with
+// getorder.nv: its lines, amounts and status; a key that is not one is
+// refused before any call.
+func TestOrderRecord(t *testing.T) {
+	e := newEnv(t)
+	g := e.grant(t)
+	r, err := e.conn.Record(t.Context(), g, connectors.Document{ID: "802", Kind: KindSalesOrder})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Number != "5002" || r.Status != "billed" || r.Customer != "Ravintola Särö" || r.Total != 124000 || len(r.Lines) != 1 {
+		t.Fatalf("Record() = %+v", r)
+	}
+	if l := r.Lines[0]; l.Code != "TISKI" || l.Name != "Baaritiski" || l.UnitPrice != 100000 || l.Sum != 124000 || l.Quantity != "1" || l.VatPercent != "24" {
+		t.Errorf("line = %+v", l)
+	}
+	calls := e.sb.Calls("getorder.nv")
+	for _, d := range []connectors.Document{{ID: "80 2", Kind: KindSalesOrder}, {ID: "802", Kind: KindSalesInvoice}} {
+		if _, err := e.conn.Record(t.Context(), g, d); !errors.Is(err, connectors.ErrNotFound) {
+			t.Errorf("Record(%+v) = %v, want ErrNotFound", d, err)
+		}
+	}
+	if _, err := e.conn.Record(t.Context(), g, connectors.Document{ID: "999", Kind: KindSalesOrder}); !errors.Is(err, connectors.ErrNotFound) {
+		t.Errorf("Record(no such order) = %v, want ErrNotFound", err)
+	}
+	if n := e.sb.Calls("getorder.nv") - calls; n != 1 {
+		t.Errorf("%d getorder.nv calls, want 1 (only the well-formed key)", n)
 	}
 }

@@ -6,8 +6,10 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"bilag/connectors"
 )
@@ -17,16 +19,22 @@ import (
 // notes); its ID is "<invoice NetvisorKey>/<position>" in that answer.
 const KindSalesAttachment = "sales_attachment"
 
-// salesInfo is what Bilag reads of a sales invoice beside its PDF.
+// KindSalesOrder is an order related to a sales invoice (getsalesinvoice.nv
+// with includedocuments=1); its ID is the order's NetvisorKey and it is
+// read with getorder.nv as a record (connectors.ContentTypeRecord).
+const KindSalesOrder = "sales_order"
+
+// salesInfo is what Bilag reads of a sales invoice beside its PDF when
+// it lists a voucher's documents: its own attachments and related orders.
+// Its status and open sum come with the sync (InvoiceStates).
 type salesInfo struct {
 	Number      string
-	Status      string
-	OpenSum     *int64
 	Attachments []attachmentMeta
+	Related     []relatedDoc
 }
 
 // listedXML is salesinvoicelist.nv's SalesInvoice, the part Bilag reads
-// for the open sum (the seed: OpenSum is only in the list).
+// for the status and open sum (the seed: OpenSum is only in the list).
 type listedXML struct {
 	Key    string `xml:"NetvisorKey"`
 	Status struct {
@@ -36,56 +44,113 @@ type listedXML struct {
 	OpenSum string `xml:"OpenSum"`
 }
 
-// salesInvoiceInfo reads a sales invoice's status and its attachments'
-// names with getsalesinvoice.nv (pdfimage=nopdf, includeattachments=1;
-// the attachments' data is read past, not kept), then its open sum from
-// salesinvoicelist.nv by the invoice's number.
+// SalesStatuses are the seed's sales invoice status codes (getsalesinvoice
+// .nv's InvoiceStatus status attribute; the list's InvoiceStatus and its
+// substatus), the only ones Bilag keeps: a page has words for each.
+func SalesStatuses() []string {
+	return []string{"open", "overdue", "reminded", "requested", "collected", "paid", "unsent", "creditloss", "rejected"}
+}
+
+// salesStatus is the one code of a listed invoice's InvoiceStatus: the
+// substatus of an open one (overdue, reminded, …), else the status; ""
+// for a code the seed does not list.
+func salesStatus(text, sub string) string {
+	st := strings.ToLower(strings.TrimSpace(text))
+	if sub = strings.ToLower(strings.TrimSpace(sub)); st == "open" && sub != "" {
+		st = sub
+	}
+	if !slices.Contains(SalesStatuses(), st) {
+		return ""
+	}
+	return st
+}
+
+// listPage is the most invoices one salesinvoicelist.nv answer holds (the
+// seed: "max. 500 fakturor").
+const listPage = 500
+
+// InvoiceStates reads the status and open sum of the sales invoices
+// modified since (all when zero) with salesinvoicelist.nv: one call per
+// 500 invoices, paged by invoicesabovenetvisorkey. since is taken a day
+// early, as the ledger's filter is: the list's lastmodifiedstart is a
+// date in Netvisor's zone.
+func (c *Connector) InvoiceStates(ctx context.Context, g connectors.Grant, since time.Time) ([]connectors.InvoiceState, error) {
+	cr, err := readGrant(g)
+	if err != nil {
+		return nil, fmt.Errorf("netvisor: read sales invoice statuses: %w", err)
+	}
+	var base []param
+	if !since.IsZero() {
+		base = append(base, param{"lastmodifiedstart", since.In(helsinki()).AddDate(0, 0, -1).Format("2006-01-02")})
+	}
+	var out []connectors.InvoiceState
+	for above := ""; ; {
+		params := base
+		if above != "" {
+			params = append(slices.Clip(base), param{"invoicesabovenetvisorkey", above})
+		}
+		got, err := readList[listedXML](ctx, c, cr, "salesinvoicelist.nv", params, "SalesInvoice")
+		if err != nil {
+			return nil, fmt.Errorf("netvisor: read sales invoice statuses: %w", err)
+		}
+		for _, l := range got {
+			out = append(out, l.state())
+			above = strings.TrimSpace(l.Key)
+		}
+		if len(got) < listPage {
+			return out, nil
+		}
+	}
+}
+
+// state is a listed invoice's InvoiceState, for its PDF's document.
+func (l listedXML) state() connectors.InvoiceState {
+	st := connectors.InvoiceState{Kind: KindSalesInvoice, ID: strings.TrimSpace(l.Key), Status: salesStatus(l.Status.Text, l.Status.Sub)}
+	if sum, err := parseAmount(l.OpenSum); err == nil && strings.TrimSpace(l.OpenSum) != "" {
+		st.OpenSum = &sum
+	}
+	return st
+}
+
+// salesInvoiceInfo reads a sales invoice's attachments' names and related
+// orders with one getsalesinvoice.nv (pdfimage=nopdf, includeattachments=1,
+// includedocuments=1; the attachments' data is read past, not kept).
 func (c *Connector) salesInvoiceInfo(ctx context.Context, cr credentials, key string) (salesInfo, error) {
 	if err := checkKey(key); err != nil {
 		return salesInfo{}, err
 	}
-	info, err := c.salesInvoiceHead(ctx, cr, key)
-	if err != nil || info.Number == "" {
-		return info, err
-	}
-	got, err := readList[listedXML](ctx, c, cr, "salesinvoicelist.nv", []param{{"invoicenumber", info.Number}}, "SalesInvoice")
-	if err != nil {
-		return info, fmt.Errorf("sales invoice %s open sum: %w", key, err)
-	}
-	for _, l := range got {
-		if strings.TrimSpace(l.Key) != key {
-			continue
-		}
-		if sum, err := parseAmount(l.OpenSum); err == nil && strings.TrimSpace(l.OpenSum) != "" {
-			info.OpenSum = &sum
-		}
-		if info.Status == "" {
-			info.Status = strings.ToLower(strings.TrimSpace(l.Status.Sub + l.Status.Text))
-		}
-	}
-	return info, nil
+	return c.salesInvoiceHead(ctx, cr, key)
 }
 
-// salesInvoiceHead is salesInvoiceInfo's first call.
+// relatedDoc is one of getsalesinvoice.nv's documents (includedocuments=1):
+// an order related to the invoice.
+type relatedDoc struct{ Key, Number string }
+
+// salesInvoiceHead is salesInvoiceInfo's call.
 func (c *Connector) salesInvoiceHead(ctx context.Context, cr credentials, key string) (salesInfo, error) {
 	var info salesInfo
-	a, err := c.call(ctx, cr, "getsalesinvoice.nv", []param{{"netvisorkey", key}, {"pdfimage", "nopdf"}, {"includeattachments", "1"}}, true)
+	params := []param{{"netvisorkey", key}, {"pdfimage", "nopdf"}, {"includeattachments", "1"}, {"includedocuments", "1"}}
+	a, err := c.call(ctx, cr, "getsalesinvoice.nv", params, true)
 	if err != nil {
 		return info, fmt.Errorf("sales invoice %s: %w", key, err)
 	}
 	defer a.Close()
+	inDocs := false
 	err = salesAttachments(a, -1, func(se *xml.StartElement) error {
-		switch strings.ToLower(se.Name.Local) {
-		case "salesinvoicenumber":
+		name := strings.ToLower(se.Name.Local)
+		switch {
+		case name == "documents":
+			inDocs = true
+		case inDocs:
+			return readRelated(a, se, name, &info.Related)
+		case name == "salesinvoicenumber":
 			return a.element(&info.Number, se, a.lim.field)
-		case "invoicestatus":
-			info.Status = strings.ToLower(attr(se, "status"))
-		case "salesinvoiceattachment":
+		case name == "salesinvoiceattachment":
 			info.Attachments = append(info.Attachments, attachmentMeta{})
-		case "mimetype", "attachmentdescription", "filename":
+		case name == "mimetype", name == "attachmentdescription", name == "filename":
 			if n := len(info.Attachments); n > 0 {
 				m := &info.Attachments[n-1]
-				dst := map[string]*string{"mimetype": &m.MimeType, "attachmentdescription": &m.Description, "filename": &m.Filename}[strings.ToLower(se.Name.Local)]
+				dst := map[string]*string{"mimetype": &m.MimeType, "attachmentdescription": &m.Description, "filename": &m.Filename}[name]
 				return a.element(dst, se, a.lim.field)
 			}
 		}
@@ -95,6 +160,30 @@ func (c *Connector) salesInvoiceHead(ctx context.Context, cr credentials, key st
 		return info, fmt.Errorf("sales invoice %s: %w", key, decodeError(ctx, a, err))
 	}
 	return info, nil
+}
+
+// readRelated reads one element of the answer's documents: the seed's
+// salesorder (salesinvoice in an order's answer) starts a related
+// document, its netvisorkey and ordernumber (invoicenumber) fill it.
+// Inferred: the seed puts ordernumber at level 4, beside salesorder, and
+// netvisorkey at 5, inside it; either nesting fills the last one started.
+func readRelated(a *answer, se *xml.StartElement, name string, out *[]relatedDoc) error {
+	switch name {
+	case "salesorder", "salesinvoice":
+		*out = append(*out, relatedDoc{})
+		return nil
+	case "netvisorkey", "ordernumber", "invoicenumber":
+		if len(*out) == 0 {
+			*out = append(*out, relatedDoc{})
+		}
+		r := &(*out)[len(*out)-1]
+		dst := &r.Number
+		if name == "netvisorkey" {
+			dst = &r.Key
+		}
+		return a.element(dst, se, a.lim.field)
+	}
+	return nil
 }
 
 // errFound ends salesAttachments at the documentdata asked for.
@@ -144,24 +233,29 @@ func attr(se *xml.StartElement, name string) string {
 	return ""
 }
 
-// salesDocuments lists a sales invoice's PDF, with its status and open
-// sum, and its own attachments. Should the invoice not be readable, the
-// PDF is listed all the same, as before Bilag read more of it: opening it
-// then says what is wrong.
+// salesDocuments lists a sales invoice's PDF, its own attachments and the
+// orders related to it (KindSalesOrder: a page, not a file). Its status
+// and open sum are not read here: the sync keeps them (InvoiceStates).
+// Should the invoice not be readable, the PDF is listed all the same:
+// opening it then says what is wrong.
 func (c *Connector) salesDocuments(ctx context.Context, cr credentials, key string) []connectors.Document {
-	pdf := connectors.Document{ID: key, Kind: KindSalesInvoice, FileName: "sales-invoice-" + key + ".pdf", ContentType: "application/pdf"}
+	docs := []connectors.Document{{ID: key, Kind: KindSalesInvoice, FileName: "sales-invoice-" + key + ".pdf", ContentType: "application/pdf"}}
 	info, err := c.salesInvoiceInfo(ctx, cr, key)
 	if err != nil {
 		c.log.Warn("read sales invoice beside its PDF", "key", key, "err", err)
 	}
-	pdf.InvoiceStatus, pdf.OpenSum = info.Status, info.OpenSum
-	docs := []connectors.Document{pdf}
 	for i, m := range info.Attachments {
 		name := m.Filename
 		if name == "" {
 			name = fmt.Sprintf("sales-invoice-%s-attachment-%d", key, i+1)
 		}
 		docs = append(docs, connectors.Document{ID: key + "/" + strconv.Itoa(i), Kind: KindSalesAttachment, FileName: name, ContentType: m.MimeType})
+	}
+	for _, r := range info.Related {
+		if checkKey(strings.TrimSpace(r.Key)) != nil {
+			continue
+		}
+		docs = append(docs, connectors.Document{ID: strings.TrimSpace(r.Key), Kind: KindSalesOrder, FileName: strings.TrimSpace(r.Number), ContentType: connectors.ContentTypeRecord})
 	}
 	return docs
 }

@@ -76,8 +76,37 @@ func (s *Service) liveVoucher(ctx context.Context, conn *db.Connection, v *db.Vo
 		rows[i] = db.VoucherDocument{ConnectionID: v.ConnectionID, Kind: d.Kind, ExternalID: d.ID, FileName: d.FileName, ContentType: d.ContentType,
 			InvoiceStatus: d.InvoiceStatus, OpenSum: d.OpenSum}
 	}
+	if err := s.withInvoiceStates(ctx, conn, rows); err != nil {
+		return nil, nil, err
+	}
 	stored, err := s.db.SetVoucherDocuments(ctx, conn.CompanyID, v.ID, rows)
 	return live.Rows, stored, err
+}
+
+// withInvoiceStates gives the listed documents whose connector left their
+// invoice's status unknown the one the sync kept (InvoiceStateReader).
+func (s *Service) withInvoiceStates(ctx context.Context, conn *db.Connection, rows []db.VoucherDocument) error {
+	if _, ok := s.connectors[conn.Connector].(connectors.InvoiceStateReader); !ok {
+		return nil
+	}
+	byKind := map[string][]string{}
+	for _, r := range rows {
+		if r.InvoiceStatus == "" {
+			byKind[r.Kind] = append(byKind[r.Kind], r.ExternalID)
+		}
+	}
+	for kind, ids := range byKind {
+		states, err := s.db.InvoiceStatesOf(ctx, conn.ID, kind, ids)
+		if err != nil {
+			return err
+		}
+		for i := range rows {
+			if st, ok := states[rows[i].ExternalID]; ok && rows[i].Kind == kind && rows[i].InvoiceStatus == "" {
+				rows[i].InvoiceStatus, rows[i].OpenSum = st.Status, st.OpenSum
+			}
+		}
+	}
+	return nil
 }
 
 // Document is an opened document: from the cache, or streaming from the

@@ -235,6 +235,9 @@ func (s *Service) prefetchPage(ctx context.Context, companyID int64, vouchers []
 	lookups.Wait()
 	for _, docs := range docsOf {
 		for _, d := range docs {
+			if d.ContentType == connectors.ContentTypeRecord {
+				continue // a page read when opened, no file to keep
+			}
 			if docsLeft <= 0 || bytesLeft.Load() <= 0 {
 				return int(cached.Load()), nil
 			}

@@ -125,6 +125,9 @@ func (s *Service) syncLeased(ctx context.Context, vr connectors.VoucherReader, c
 	}
 	started := s.now().UTC()
 	err = s.syncPages(ctx, vr, conn, lease, state, run, &res)
+	if err == nil {
+		err = s.syncInvoiceStates(ctx, conn, state.SyncedThrough)
+	}
 	errText, reason := "", ""
 	var through *time.Time
 	if err != nil {
@@ -240,6 +243,38 @@ func (s *Service) syncFiscalYears(ctx context.Context, conn *db.Connection) erro
 		rows[i] = db.FiscalYear{CompanyID: conn.CompanyID, ConnectionID: conn.ID, ExternalID: fy.ID, StartDate: fy.StartDate, EndDate: fy.EndDate}
 	}
 	return s.db.UpsertFiscalYears(ctx, rows)
+}
+
+// syncInvoiceStates keeps the status and open sum of the customer invoices
+// modified since the last sync (all, on a full one), when the connector
+// reads them in one pass. An upstream that refuses the read (the company
+// lacks the right) leaves them unknown rather than failing the sync.
+func (s *Service) syncInvoiceStates(ctx context.Context, conn *db.Connection, since *time.Time) error {
+	sr, ok := s.connectors[conn.Connector].(connectors.InvoiceStateReader)
+	if !ok {
+		return nil
+	}
+	var from time.Time
+	if since != nil {
+		from = *since
+	}
+	var states []connectors.InvoiceState
+	err := s.use(ctx, conn, func(ctx context.Context, g connectors.Grant) (err error) {
+		states, err = sr.InvoiceStates(ctx, g, from)
+		return err
+	})
+	if errors.Is(err, connectors.ErrForbidden) {
+		s.log.Warn("invoice states not readable; left unknown", "company_id", conn.CompanyID, "connection_id", conn.ID, "err", err)
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read invoice states: %w", err)
+	}
+	rows := make([]db.InvoiceState, len(states))
+	for i, st := range states {
+		rows[i] = db.InvoiceState{Kind: st.Kind, ExternalID: st.ID, Status: st.Status, OpenSum: st.OpenSum}
+	}
+	return s.db.SetInvoiceStates(ctx, conn.CompanyID, conn.ID, rows)
 }
 
 // indexEntry turns an upstream voucher into its index entry: metadata only;

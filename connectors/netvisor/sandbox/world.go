@@ -47,6 +47,20 @@ type SalesOrder struct {
 	// Status is undelivered, delivered or billed.
 	Status string
 	Lines  []int
+	// Date, Customer and Items are what getorder.nv shows of it; Invoices
+	// the keys of the sales invoices made from it (includedocuments=1).
+	Date     time.Time
+	Customer string
+	Items    []OrderItem
+	Invoices []int
+}
+
+// OrderItem is one product line of an order; prices in cents.
+type OrderItem struct {
+	Key                      int
+	ProductCode, Name        string
+	UnitPrice, VatSum, Sum   int64
+	VatPercent, VatCode, Qty string
 }
 
 // Voucher is one accounting voucher.
@@ -107,6 +121,9 @@ type SalesInvoice struct {
 	Attachments []Attachment
 	// Comments is the processing history salesinvoicecomment.nv adds to.
 	Comments []string
+	// Orders are the keys of the orders the invoice was made from
+	// (getsalesinvoice.nv's documents, includedocuments=1).
+	Orders []int
 }
 
 // SalesLine is an imported product line.
@@ -227,7 +244,15 @@ func (s *Sandbox) seed() {
 		{Key: 23, Code: "TISKI", Name: "Baaritiski", UnitPrice: 100000},
 		{Key: 24, Code: "VANHA", Name: "Poistettu tuote", UnitPrice: 100, Deleted: true},
 	}
-	a.Orders = map[int]*SalesOrder{801: {Key: 801, CustomerKey: 13, Number: "5001", Status: "undelivered", Lines: []int{80101, 80102}}}
+	a.Orders = map[int]*SalesOrder{
+		801: {Key: 801, CustomerKey: 13, Number: "5001", Status: "undelivered", Lines: []int{80101, 80102}, Date: day(2026, 3, 10), Customer: "Turun Saunamestarit Oy",
+			Items: []OrderItem{{Key: 80101, ProductCode: "OVI-01", Name: "Tammiovi, keittiö", UnitPrice: 18500, Qty: "2", VatPercent: "24", VatCode: "KOMY", VatSum: 8880, Sum: 45880},
+				{Key: 80102, ProductCode: "ASENNUS", Name: "Asennustyö", UnitPrice: 6250, Qty: "3", VatPercent: "24", VatCode: "KOMY", VatSum: 4650, Sum: 23400}}},
+		// The order invoice 602 was made from.
+		802: {Key: 802, CustomerKey: 12, Number: "5002", Status: "billed", Lines: []int{80201}, Date: day(2026, 2, 27), Customer: "Ravintola Särö", Invoices: []int{602},
+			Items: []OrderItem{{Key: 80201, ProductCode: "TISKI", Name: "Baaritiski", UnitPrice: 100000, Qty: "1", VatPercent: "24", VatCode: "KOMY", VatSum: 24000, Sum: 124000}}},
+	}
+	a.Sales[602].Orders = []int{802}
 	b := &Org{ID: OtherOrgID, Name: "Kaamos Design Oy", Purchase: map[int]*PurchaseInvoice{}, Sales: map[int]*SalesInvoice{},
 		Vouchers: []*Voucher{{Key: 2001, Date: day(2026, 2, 1), Number: 1, Text: "Vuokra helmikuu", Class: "Memo voucher", Status: "valid", Modified: mod,
 			Lines: []Line{{Account: "5000", Sum: 90000}, {Account: "1910", Sum: -90000}}}}}
@@ -305,6 +330,8 @@ func (s *Sandbox) route(w http.ResponseWriter, r *http.Request, req request) {
 		s.purchaseInvoice(w, q, req)
 	case "getsalesinvoice.nv":
 		s.salesInvoice(w, q, req)
+	case "getorder.nv":
+		s.order(w, q, req)
 	default:
 		writeFailure(w, req.codes, "INVALID_DATA", "Unknown resource "+req.resource)
 	}
@@ -589,6 +616,9 @@ func (s *Sandbox) salesInvoice(w http.ResponseWriter, q url.Values, req request)
 		}
 		if q.Get("includeattachments") == "1" && len(si.Attachments) > 0 {
 			writeSalesAttachments(x, si.Attachments)
+		}
+		if q.Get("includedocuments") == "1" {
+			s.writeRelated(x, req.org, "salesorder", "ordernumber", si.Orders)
 		}
 		x.close("SalesInvoice")
 	}
