@@ -214,6 +214,9 @@ var migrations = []func(tx *gorm.DB) error{
 	// 26: a customer invoice's status and open sum with its document
 	// (migrate_v26.go).
 	step26,
+	// 27: each voucher's dimensions, and an invoice's due date with its
+	// document (migrate_v27.go).
+	step27,
 }
 
 // importBatchV14, importOrderV14 and privateHostV14 are what step 14 makes.
