@@ -36,12 +36,12 @@ const (
 
 // FilterLimited is implemented by a connector whose upstream cannot give
 // what a vouchers filter needs; the filter then says it is not available
-// for that system, and why.
+// for that system, and why in the connector's words
+// ("<connector>.filter.<filter>.lack").
 type FilterLimited interface {
-	// Lacks is, for a filter (FilterDimensions, FilterPayments) the
-	// upstream cannot serve, the key of the connector's words that says
-	// why; "" when it can.
-	Lacks(filter string) string
+	// Lacks says the upstream cannot serve filter (FilterDimensions,
+	// FilterPayments).
+	Lacks(filter string) bool
 }
 
 // OverdueStatuses are the InvoiceStatus codes that say an invoice is past

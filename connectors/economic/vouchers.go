@@ -390,3 +390,11 @@ func (c *Connector) Voucher(ctx context.Context, g connectors.Grant, ref string)
 }
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+// Lacks says which vouchers filter e-conomic cannot serve Bilag: the
+// unpaid/overdue one. A booked invoice's remainder and due date are on
+// /invoices/booked, which e-conomic gives only an app with the Sales or
+// SuperUser role (reference/other-connectors.md A1); Bilag's read app
+// has the Bookkeeping role. Entries do carry their departmental
+// distribution, so dimensions are there.
+func (c *Connector) Lacks(filter string) bool { return filter == connectors.FilterPayments }
