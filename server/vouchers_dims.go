@@ -2,8 +2,11 @@ package server
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
 
 	"bilag/connectors"
 	"bilag/db"
@@ -55,4 +58,39 @@ func (p vouchersPage) connector() string {
 		return ""
 	}
 	return p.Connection.Connector
+}
+
+// apiDimensionAndPayment reads the API's dimension and payment filters
+// into f: a value the API does not know is a 400 naming the parameter, a
+// filter the company's system cannot serve a 422 that says so.
+func (s *Server) apiDimensionAndPayment(c echo.Context, f *db.VoucherFilter) error {
+	dim, pay := c.QueryParam("dimension"), c.QueryParam("payment")
+	if dim == "" && pay == "" {
+		return nil
+	}
+	var ok bool
+	if dim != "" {
+		if f.DimensionKind, f.DimensionCode, ok = parseDimension(dim); !ok {
+			return badParam("dimension")
+		}
+	}
+	if !validPayment(pay) {
+		return badParam("payment")
+	}
+	f.Payment, f.Today, f.OverdueStatuses = pay, s.now(), connectors.OverdueStatuses()
+	conn, err := s.conns.Current(c.Request().Context(), currentCompany(c).ID)
+	if err != nil && !isNotFound(err) {
+		return err
+	}
+	lackDims, lackPay := s.filterLimits(conn)
+	for _, l := range []struct {
+		param string
+		lack  bool
+	}{{"dimension", dim != "" && lackDims}, {"payment", pay != "" && lackPay}} {
+		if l.lack {
+			return &apiProblem{Status: http.StatusUnprocessableEntity, Code: "filter_not_available", Key: "api.err.filter.na",
+				Args: []any{l.param, s.views.ConnectorName(s.lang(c), conn.Connector)}}
+		}
+	}
+	return nil
 }
