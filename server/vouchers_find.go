@@ -62,7 +62,9 @@ func (f voucherFilterForm) values(withOrder bool) url.Values {
 func (f voucherFilterForm) query() template.URL { return template.URL(f.values(true).Encode()) }
 
 // invalid says the filter has a mistake the page points out.
-func (f voucherFilterForm) invalid() bool { return f.Error != "" || f.AmountError != "" || f.FilterError != "" }
+func (f voucherFilterForm) invalid() bool {
+	return f.Error != "" || f.AmountError != "" || f.FilterError != ""
+}
 
 // Filtered says some filter is set, so "Clear filters" has something to do.
 func (f voucherFilterForm) Filtered() bool { return f.Active() > 0 }
