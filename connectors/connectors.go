@@ -329,6 +329,9 @@ type VoucherRow struct {
 	Debit       int64
 	Credit      int64
 	Text        string
+	// Dimensions are what the row is booked on besides its account
+	// (department, project, cost centre), as its upstream gives them.
+	Dimensions []Dimension
 }
 
 // Document is a file behind a voucher.
@@ -347,6 +350,8 @@ type Document struct {
 	InvoiceStatus string
 	// OpenSum is that invoice's unpaid sum in cents, nil when not known.
 	OpenSum *int64
+	// DueDate is when that invoice falls due, zero when not known.
+	DueDate time.Time
 }
 
 // ContentTypeRecord is the ContentType of a Document that is no file but a

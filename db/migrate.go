@@ -214,8 +214,10 @@ var migrations = []func(tx *gorm.DB) error{
 	// 26: a customer invoice's status and open sum with its document
 	// (migrate_v26.go).
 	step26,
+	// 27: each voucher's dimensions, and an invoice's due date with its
+	// document (migrate_v27.go).
+	step27,
 	// 28: the customer invoices' states a sync reads (migrate_v28.go).
-	// Step 27 is another branch's; until it is merged this runs as 27.
 	step28,
 }
 

@@ -153,7 +153,7 @@ func TestLiveStructsMatchSchema(t *testing.T) {
 			live := rawGorm(t, dialect.URL(t))
 			err := live.Migrator().CreateTable(&User{}, &Company{}, &Membership{}, &AuditEvent{},
 				&ConsentLink{}, &Connection{},
-				&Voucher{}, &FiscalYear{}, &VoucherDocument{}, &SyncRun{}, &SyncState{},
+				&Voucher{}, &FiscalYear{}, &VoucherDocument{}, &VoucherDimension{}, &SyncRun{}, &SyncState{},
 				&APIToken{}, &JobLease{}, &Session{}, &RecoveryCode{}, &Notification{}, &NotificationMark{},
 				&UpstreamCall{}, &UpstreamLease{}, &ImportBatch{}, &ImportOrder{}, &ImportAttempt{}, &ImportDocument{}, &Pair{}, &PrivateHost{}, &BudgetState{}, &DocCacheObject{},
 				&IntegrationToken{}, &IdempotencyKey{}, &CachePurge{}, &ClientInvitation{}, &DocumentRule{}, &SyncAllRun{}, &SyncAllItem{}, &InvoiceState{}, &schemaVersion{})

@@ -103,7 +103,7 @@ func deleteIndexIn(tx *gorm.DB, companyID int64, n *OffboardCounts) error {
 		model any
 		count *int64
 		what  string
-	}{{&InvoiceState{}, new(int64), "invoice states"}, {&VoucherDocument{}, &n.Documents, "voucher documents"}, {&Voucher{}, &n.Vouchers, "vouchers"}, {&FiscalYear{}, &n.FiscalYears, "fiscal years"}} {
+	}{{&InvoiceState{}, new(int64), "invoice states"}, {&VoucherDimension{}, new(int64), "voucher dimensions"}, {&VoucherDocument{}, &n.Documents, "voucher documents"}, {&Voucher{}, &n.Vouchers, "vouchers"}, {&FiscalYear{}, &n.FiscalYears, "fiscal years"}} {
 		res := tx.Where("company_id = ?", companyID).Delete(t.model)
 		if *t.count = res.RowsAffected; res.Error != nil {
 			return fmt.Errorf("delete %s: %w", t.what, res.Error)

@@ -23,7 +23,7 @@ func (d *DB) VoucherAndDocument(ctx context.Context, companyID, voucherID, id in
 		Select("vouchers.*, d.id AS doc_id, d.company_id AS doc_company_id, d.voucher_id AS doc_voucher_id, d.kind AS doc_kind, "+
 			"d.external_id AS doc_external_id, d.file_name AS doc_file_name, d.content_type AS doc_content_type, d.size AS doc_size, "+
 			"d.sha256 AS doc_sha256, d.position AS doc_position, d.connection_id AS doc_connection_id, "+
-			"d.invoice_status AS doc_invoice_status, d.open_sum AS doc_open_sum").
+			"d.invoice_status AS doc_invoice_status, d.open_sum AS doc_open_sum, d.due_date AS doc_due_date").
 		Joins("JOIN voucher_documents d ON d.voucher_id = vouchers.id AND d.company_id = vouchers.company_id").
 		Where("vouchers.company_id = ? AND vouchers.id = ? AND d.id = ?", companyID, voucherID, id).
 		Limit(1).Scan(&rows).Error

@@ -50,6 +50,9 @@ type Voucher struct {
 	// files are behind the voucher (HasDocuments is its guess), so the
 	// voucher is never counted as missing a document.
 	DocsUnknown bool `gorm:"not null;default:false"`
+	// Dimensions are what UpsertVouchers keeps in voucher_dimensions for
+	// the voucher (every time: an empty list clears them); never read back.
+	Dimensions []VoucherDimension `gorm:"-"`
 }
 
 // FiscalYear is an indexed accounting year.
@@ -75,7 +78,7 @@ func (f FiscalYear) Label() string {
 // without asking the upstream, and so its SHA-256 can be shown.
 type VoucherDocument struct {
 	ID          int64  `gorm:"primaryKey"`
-	CompanyID   int64  `gorm:"not null;uniqueIndex:idx_vdoc,priority:1"`
+	CompanyID   int64  `gorm:"not null;uniqueIndex:idx_vdoc,priority:1;index:idx_vdoc_open,priority:1"`
 	VoucherID   int64  `gorm:"not null;uniqueIndex:idx_vdoc,priority:2"`
 	Kind        string `gorm:"size:32;not null;uniqueIndex:idx_vdoc,priority:3"`
 	ExternalID  string `gorm:"size:64;not null;uniqueIndex:idx_vdoc,priority:4"`
@@ -91,7 +94,9 @@ type VoucherDocument struct {
 	// unpaid, as read when the documents were last listed; "" and nil
 	// when not known.
 	InvoiceStatus string `gorm:"size:32;not null;default:''"`
-	OpenSum       *int64
+	OpenSum       *int64 `gorm:"index:idx_vdoc_open,priority:2"`
+	// DueDate is when that invoice falls due, nil when not known.
+	DueDate *time.Time
 }
 
 // OpenSumValue is OpenSum, 0 when not known, for the pages.
@@ -128,10 +133,16 @@ func (d *DB) UpsertVouchers(ctx context.Context, vs []Voucher) error {
 		vs[i].TextKey = strings.ToLower(vs[i].Text)
 		vs[i].ID = 0
 	}
-	err := d.gorm.WithContext(ctx).Clauses(clause.OnConflict{
-		Columns:   []clause.Column{{Name: "connection_id"}, {Name: "ref"}},
-		DoUpdates: clause.AssignmentColumns([]string{"fiscal_year_id", "number", "number_key", "series", "date", "text", "text_key", "amount", "kind", "upstream_type", "has_documents", "modified_at", "accounts", "docs_unknown"}),
-	}).CreateInBatches(vs, 200).Error
+	err := d.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		err := tx.Clauses(clause.OnConflict{
+			Columns:   []clause.Column{{Name: "connection_id"}, {Name: "ref"}},
+			DoUpdates: clause.AssignmentColumns([]string{"fiscal_year_id", "number", "number_key", "series", "date", "text", "text_key", "amount", "kind", "upstream_type", "has_documents", "modified_at", "accounts", "docs_unknown"}),
+		}).CreateInBatches(vs, 200).Error
+		if err != nil {
+			return err
+		}
+		return setDimensionsIn(tx, vs)
+	})
 	if err != nil {
 		return fmt.Errorf("upsert %d vouchers: %w", len(vs), err)
 	}
@@ -205,6 +216,16 @@ type VoucherFilter struct {
 	// [AmountMin, AmountMax] (minor units), when HasAmount.
 	HasAmount            bool
 	AmountMin, AmountMax int64
+	// DimensionKind and DimensionCode, when both set, keep the vouchers
+	// booked on that dimension.
+	DimensionKind, DimensionCode string
+	// Payment (PaymentUnpaid, PaymentOverdue), when set, keeps the
+	// vouchers with an invoice document that is unpaid or overdue on
+	// Today; OverdueStatuses are the invoice statuses that say overdue
+	// whatever the due date.
+	Payment         string
+	Today           time.Time
+	OverdueStatuses []string
 	// Sort is the list's order: SortDate (the default), SortNumber or
 	// SortAmount; Asc turns it round (newest, highest first otherwise).
 	Sort     string
@@ -339,6 +360,12 @@ func (d *DB) filtered(ctx context.Context, companyID int64, f VoucherFilter, mat
 	}
 	if f.HasAmount {
 		q = q.Where("(amount BETWEEN ? AND ? OR amount BETWEEN ? AND ?)", f.AmountMin, f.AmountMax, -f.AmountMax, -f.AmountMin)
+	}
+	if f.DimensionKind != "" && f.DimensionCode != "" {
+		q = whereDimension(q, companyID, f.DimensionKind, f.DimensionCode)
+	}
+	if f.Payment == PaymentUnpaid || f.Payment == PaymentOverdue {
+		q = wherePayment(q, companyID, f.Payment, f.Today, f.OverdueStatuses)
 	}
 	return q
 }
@@ -650,7 +677,7 @@ func (d *DB) SetVoucherDocuments(ctx context.Context, companyID, voucherID int64
 			docs[i].InvoiceStatus = truncate(docs[i].InvoiceStatus, 32)
 			err := tx.Clauses(clause.OnConflict{
 				Columns:   []clause.Column{{Name: "company_id"}, {Name: "voucher_id"}, {Name: "kind"}, {Name: "external_id"}},
-				DoUpdates: clause.AssignmentColumns([]string{"file_name", "content_type", "position", "invoice_status", "open_sum"}),
+				DoUpdates: clause.AssignmentColumns([]string{"file_name", "content_type", "position", "invoice_status", "open_sum", "due_date"}),
 			}).Create(&docs[i]).Error
 			if err != nil {
 				return fmt.Errorf("record document: %w", err)
@@ -729,7 +756,7 @@ func (d *DB) DocumentOpened(ctx context.Context, docID int64, sha string, size i
 // reaches another upstream company. The sync lease is dropped too, so a
 // sync of the old company still running stops at its next page.
 func forgetIndexIn(tx *gorm.DB, connID int64) error {
-	for _, m := range []any{&InvoiceState{}, &VoucherDocument{}, &Voucher{}, &FiscalYear{}} {
+	for _, m := range []any{&InvoiceState{}, &VoucherDimension{}, &VoucherDocument{}, &Voucher{}, &FiscalYear{}} {
 		if err := tx.Where("connection_id = ?", connID).Delete(m).Error; err != nil {
 			return fmt.Errorf("forget index of connection %d: %w", connID, err)
 		}

@@ -198,6 +198,9 @@ func (s *Server) apiVouchers(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := s.apiDimensionAndPayment(c, &f); err != nil {
+		return err
+	}
 	list, err := s.db.Vouchers(c.Request().Context(), currentCompany(c).ID, f)
 	if err != nil {
 		return err

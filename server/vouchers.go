@@ -42,6 +42,11 @@ type vouchersPage struct {
 	// Documents counts the documents of the page's vouchers whose
 	// documents Bilag has listed; the others say only whether they have.
 	Documents map[int64]int
+	// Dimensions are the filter's choices: the dimensions the index holds.
+	Dimensions []db.VoucherDimension
+	// DimensionsLack and PaymentsLack: the connection's system cannot give
+	// dimensions or payments; the filter says so.
+	DimensionsLack, PaymentsLack bool
 }
 
 // bookCurrency is the currency a company of country keeps its books in,
@@ -64,11 +69,18 @@ func bookCurrency(country string) string {
 func (s *Server) listVouchers(c echo.Context) error {
 	ctx := c.Request().Context()
 	co := currentCompany(c)
-	f, form := voucherFilter(c)
+	f, form := s.voucherFilter(c)
 	p := vouchersPage{Filter: form, Query: form.query(), Currency: bookCurrency(co.Country)}
 	conn, err := s.readingConnection(ctx, co.ID, &p)
 	if err != nil {
 		return err
+	}
+	if err := s.dimensionFilterState(ctx, co.ID, conn, &p); err != nil {
+		return err
+	}
+	if p.PaymentsLack {
+		// The filter says it is not available; it filters nothing.
+		f.Payment = ""
 	}
 	if p.List, err = s.db.Vouchers(ctx, co.ID, f); err != nil {
 		return err
@@ -276,7 +288,7 @@ func voucherName(v *db.Voucher) string {
 // neighbours finds the vouchers before and after v in the list the
 // voucher was opened from, with that list's filter and order.
 func (s *Server) neighbours(c echo.Context, v *db.Voucher, p *voucherPage) error {
-	f, form := voucherFilter(c)
+	f, form := s.voucherFilter(c)
 	if form.invalid() {
 		return nil
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"bilag/connectors"
 	"bilag/db"
 )
 
@@ -22,9 +23,12 @@ type voucherFilterForm struct {
 	// "asc" or "desc" ("" is the column's usual direction).
 	Sort, Dir    string
 	HasDocuments bool
+	// Dimension is "kind:code", Payment "unpaid" or "overdue".
+	Dimension, Payment string
 	// Error and AmountError are catalogue keys of what is wrong with the
-	// dates and the amount.
-	Error, AmountError string
+	// dates and the amount; FilterError of what is wrong with the
+	// dimension or payment filter.
+	Error, AmountError, FilterError string
 }
 
 // sortDefaults is each column's usual direction: the newest, the lowest
@@ -34,7 +38,8 @@ var sortDefaults = map[string]string{db.SortDate: "desc", db.SortNumber: "asc", 
 // values is the filter as query values; withOrder adds the order.
 func (f voucherFilterForm) values(withOrder bool) url.Values {
 	q := url.Values{}
-	for k, v := range map[string]string{"fiscal_year": f.FiscalYear, "from": f.From, "to": f.To, "text": f.Text, "number": f.Number, "amount": f.Amount} {
+	for k, v := range map[string]string{"fiscal_year": f.FiscalYear, "from": f.From, "to": f.To, "text": f.Text, "number": f.Number, "amount": f.Amount,
+		"dimension": f.Dimension, "payment": f.Payment} {
 		if v != "" {
 			q.Set(k, v)
 		}
@@ -57,7 +62,9 @@ func (f voucherFilterForm) values(withOrder bool) url.Values {
 func (f voucherFilterForm) query() template.URL { return template.URL(f.values(true).Encode()) }
 
 // invalid says the filter has a mistake the page points out.
-func (f voucherFilterForm) invalid() bool { return f.Error != "" || f.AmountError != "" }
+func (f voucherFilterForm) invalid() bool {
+	return f.Error != "" || f.AmountError != "" || f.FilterError != ""
+}
 
 // Filtered says some filter is set, so "Clear filters" has something to do.
 func (f voucherFilterForm) Filtered() bool { return f.Active() > 0 }
@@ -116,9 +123,9 @@ func parseDateIn(s string, loc *time.Location) (time.Time, error) {
 	return time.ParseInLocation("2006-01-02", s, loc)
 }
 
-// voucherFilter reads the list's filter and order; a malformed date or
-// amount is a message, not an error page.
-func voucherFilter(c echo.Context) (db.VoucherFilter, voucherFilterForm) {
+// voucherFilter reads the list's filter and order; a malformed date,
+// amount, dimension or payment is a message, not an error page.
+func (s *Server) voucherFilter(c echo.Context) (db.VoucherFilter, voucherFilterForm) {
 	form := voucherFilterForm{
 		FiscalYear: c.QueryParam("fiscal_year"), From: c.QueryParam("from"), To: c.QueryParam("to"),
 		Text: truncateStr(c.QueryParam("text"), 200), Number: truncateStr(c.QueryParam("number"), 64),
@@ -154,8 +161,26 @@ func voucherFilter(c echo.Context) (db.VoucherFilter, voucherFilterForm) {
 			form.AmountError = "vouchers.err.amount"
 		}
 	}
+	s.paymentAndDimension(c, &f, &form)
 	f.Page, _ = strconv.Atoi(c.QueryParam("page"))
 	return f, form
+}
+
+// paymentAndDimension reads the dimension and payment filters into f; a
+// value the page never offers is a message and filters nothing.
+func (s *Server) paymentAndDimension(c echo.Context, f *db.VoucherFilter, form *voucherFilterForm) {
+	form.Dimension, form.Payment = truncateStr(c.QueryParam("dimension"), 100), truncateStr(c.QueryParam("payment"), 16)
+	if form.Dimension != "" {
+		var ok bool
+		if f.DimensionKind, f.DimensionCode, ok = parseDimension(form.Dimension); !ok {
+			form.FilterError = "vouchers.err.dimension"
+		}
+	}
+	if !validPayment(form.Payment) {
+		form.FilterError = "vouchers.err.payment"
+		return
+	}
+	f.Payment, f.Today, f.OverdueStatuses = form.Payment, s.now(), connectors.OverdueStatuses()
 }
 
 // parseAmount reads an amount as people type it, in minor units: "1250",

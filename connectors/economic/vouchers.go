@@ -47,6 +47,32 @@ type entryJSON struct {
 	// sandbox's choice, inferred, and an entry without it offers no
 	// invoice PDF.
 	BookedInvoiceNumber int64 `json:"bookedInvoiceNumber"`
+	// DepartmentalDistribution is the department, or distribution over
+	// departments, the entry is booked on (e-conomic REST entry schema:
+	// departmentalDistributionNumber, distributionType "department" or
+	// "distribution"); nil for none.
+	DepartmentalDistribution *struct {
+		Number int64  `json:"departmentalDistributionNumber"`
+		Type   string `json:"distributionType"`
+	} `json:"departmentalDistribution"`
+}
+
+// dimensions is the entry's departmental distribution in Bilag's words:
+// a department by its number; a distribution over several departments by
+// its own number, written "distribution <n>" so that it is never taken
+// for a department (inferred: the two are numbered apart). Names are not
+// read: they need a call per department (GET /departments), which a sync
+// of every entry should not spend.
+func (e entryJSON) dimensions() []connectors.Dimension {
+	dd := e.DepartmentalDistribution
+	if dd == nil || dd.Number <= 0 {
+		return nil
+	}
+	code := strconv.FormatInt(dd.Number, 10)
+	if dd.Type == "distribution" {
+		code = "distribution " + code
+	}
+	return []connectors.Dimension{{Kind: connectors.DimensionDepartment, Code: code}}
 }
 
 // maxPageSize is the REST API's largest page.
@@ -320,7 +346,7 @@ func voucherOf(year string, es []entryJSON, hasDocs, invoices bool) connectors.V
 		if e.BookedInvoiceNumber > 0 && kindOf(e.EntryType) == connectors.KindCustomerInvoice && !slices.Contains(vd.Invoices, e.BookedInvoiceNumber) {
 			vd.Invoices = append(vd.Invoices, e.BookedInvoiceNumber)
 		}
-		row := connectors.VoucherRow{Account: strconv.FormatInt(e.Account.AccountNumber, 10), Text: e.Text}
+		row := connectors.VoucherRow{Account: strconv.FormatInt(e.Account.AccountNumber, 10), Text: e.Text, Dimensions: e.dimensions()}
 		if m := minor(e.Amount); m >= 0 {
 			row.Debit = m
 		} else {
@@ -390,3 +416,11 @@ func (c *Connector) Voucher(ctx context.Context, g connectors.Grant, ref string)
 }
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+// Lacks says which vouchers filter e-conomic cannot serve Bilag: the
+// unpaid/overdue one. A booked invoice's remainder and due date are on
+// /invoices/booked, which e-conomic gives only an app with the Sales or
+// SuperUser role (reference/other-connectors.md A1); Bilag's read app
+// has the Bookkeeping role. Entries do carry their departmental
+// distribution, so dimensions are there.
+func (c *Connector) Lacks(filter string) bool { return filter == connectors.FilterPayments }

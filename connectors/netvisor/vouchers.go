@@ -40,6 +40,8 @@ type voucherXML struct {
 		Sum         string `xml:"LineSum"`
 		Description string `xml:"Description"`
 		Account     string `xml:"AccountNumber"`
+		// Dimensions: dimensions.go.
+		Dimensions []dimensionXML `xml:"Dimension"`
 	} `xml:"VoucherLine"`
 	// Attachments is the metadata of includeattachmentsmetadata=1.
 	// Inferred: its shape is not documented (the reference leaves it an
@@ -137,7 +139,7 @@ func (v voucherXML) voucher() (connectors.Voucher, error) {
 		if err != nil {
 			return connectors.Voucher{}, fmt.Errorf("voucher %s: line sum: %w", key, connectors.ErrBadAnswer)
 		}
-		row := connectors.VoucherRow{Account: strings.TrimSpace(l.Account), Text: strings.TrimSpace(l.Description)}
+		row := connectors.VoucherRow{Account: strings.TrimSpace(l.Account), Text: strings.TrimSpace(l.Description), Dimensions: dimensionsOf(l.Dimensions)}
 		if sum >= 0 {
 			row.Debit = sum
 			out.Amount += sum

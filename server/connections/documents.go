@@ -75,6 +75,10 @@ func (s *Service) liveVoucher(ctx context.Context, conn *db.Connection, v *db.Vo
 	for i, d := range docs {
 		rows[i] = db.VoucherDocument{ConnectionID: v.ConnectionID, Kind: d.Kind, ExternalID: d.ID, FileName: d.FileName, ContentType: d.ContentType,
 			InvoiceStatus: d.InvoiceStatus, OpenSum: d.OpenSum}
+		if !d.DueDate.IsZero() {
+			due := d.DueDate.UTC()
+			rows[i].DueDate = &due
+		}
 	}
 	if err := s.withInvoiceStates(ctx, conn, rows); err != nil {
 		return nil, nil, err

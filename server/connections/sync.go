@@ -288,7 +288,20 @@ func indexEntry(conn *db.Connection, v connectors.Voucher) db.Voucher {
 		CompanyID: conn.CompanyID, ConnectionID: conn.ID, Ref: v.Ref, FiscalYearID: v.FiscalYear, Number: v.Number, Series: v.Series,
 		Date: v.Date, Text: v.Text, Amount: v.Amount, Kind: string(kind), UpstreamType: v.UpstreamType,
 		HasDocuments: v.HasDocuments, ModifiedAt: v.ModifiedAt, DocsUnknown: v.DocumentsUnknown, Accounts: accountsOf(v.Rows),
+		Dimensions: dimensionsOf(v.Rows),
 	}
+}
+
+// dimensionsOf are the dimensions a voucher's rows are booked on, as the
+// index keeps them for the vouchers filter (it keeps each once).
+func dimensionsOf(rows []connectors.VoucherRow) []db.VoucherDimension {
+	var out []db.VoucherDimension
+	for _, r := range rows {
+		for _, d := range r.Dimensions {
+			out = append(out, db.VoucherDimension{Kind: string(d.Kind), Code: d.Code, Name: d.Name})
+		}
+	}
+	return out
 }
 
 // accountsOf are the accounts a voucher's rows book on, as the index

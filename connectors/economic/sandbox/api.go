@@ -231,6 +231,13 @@ func (s *Sandbox) entries(c *call) {
 		if e.bookedInvoice > 0 {
 			it["bookedInvoiceNumber"] = e.bookedInvoice
 		}
+		if e.department > 0 {
+			// An entry's departmentalDistribution, as e-conomic's REST
+			// entry schema and its clients give it
+			// (departmentalDistributionNumber, distributionType, self).
+			it["departmentalDistribution"] = map[string]any{"departmentalDistributionNumber": e.department, "distributionType": "department",
+				"self": c.base + "/departmental-distributions/departments/" + itoa(e.department)}
+		}
 		items = append(items, it)
 	}
 	num := func(k string) func(map[string]any) string {

@@ -52,6 +52,9 @@ type entry struct {
 	account       int64
 	bookedInvoice int64
 	year          string
+	// department is the entry's departmental distribution, a single
+	// department's number; 0 for none.
+	department int64
 }
 
 type bookedInvoice struct {
@@ -174,6 +177,11 @@ func buildWorld(counts map[int64]int, extra map[int64][]*year) *world {
 					entryNo++
 				}
 				add(1000+v%7*10, amount)
+				if v%3 == 0 {
+					// Every third voucher's first entry is booked on a
+					// department (1 or 2).
+					y.entries[len(y.entries)-1].department = 1 + v%2
+				}
 				add(5820, -amount)
 				if t == "supplierInvoice" || t == "financeVoucher" {
 					ag.docs = append(ag.docs, &attachedDoc{number: docNo, voucher: v, year: y.id, note: text})

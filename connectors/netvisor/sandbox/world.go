@@ -89,7 +89,15 @@ type Line struct {
 	Sum     int64
 	Text    string
 	Vat     int
+	// Dimensions are the line's Dimension elements (accountingledger.nv:
+	// DimensionName, DimensionItem; rantalainen/netvisor-api-client
+	// src/interfaces/accounting.ts AccountingLedgerVoucherLine).
+	Dimensions []LineDimension
 }
+
+// LineDimension is a dimension a line is booked on: the dimension's name
+// as the company named it and the item's.
+type LineDimension struct{ Name, Item string }
 
 // PurchaseInvoice is a purchase invoice with the image Netvisor keeps of it.
 type PurchaseInvoice struct {
@@ -213,7 +221,9 @@ func (s *Sandbox) seed() {
 		{Key: 1004, Date: day(2026, 3, 2), Number: 2, Text: "Myyntilasku 1042, Ravintola Särö", Class: "Sales invoice", LinkType: "salesinvoice", LinkKey: 602, Lines: salesLines(124000)},
 		{Key: 1005, Date: day(2026, 3, 14), Number: 1, Text: "Työkalut, Motonet", Class: "Expense receipt", Lines: lines("4300", 8990, 24, "1910"),
 			Attachments: []*File{receiptPNG("kuitti-motonet.png", 8990), pdfFile("takuutodistus.pdf", "Motonet", "Takuutodistus", "Akkuporakone 18 V")}},
-		{Key: 1006, Date: day(2026, 3, 31), Number: 3, Text: "Poistot Q1", Class: "Memo voucher", Lines: []Line{{Account: "6800", Sum: 120000}, {Account: "1160", Sum: -120000}}},
+		{Key: 1006, Date: day(2026, 3, 31), Number: 3, Text: "Poistot Q1", Class: "Memo voucher", Lines: []Line{
+			{Account: "6800", Sum: 120000, Dimensions: []LineDimension{{Name: "Kustannuspaikka", Item: "Hallinto"}, {Name: "Projekti", Item: "Kesämökki"}}},
+			{Account: "1160", Sum: -120000}}},
 		{Key: 1007, Date: day(2026, 4, 30), Number: 4, Text: "Tiliote huhtikuu", Class: "Bank statement", Lines: []Line{{Account: "1910", Sum: 496000}, {Account: "1701", Sum: -496000}},
 			Attachments: []*File{pdfFile("tiliote-2026-04.pdf", "Nordea", "Tiliote 1.4.–30.4.2026", "Saaristo Puutyö Oy")}},
 		{Key: 1009, Date: day(2026, 5, 4), Number: 5, Text: "Virheellinen kirjaus", Class: "Memo voucher", Status: "invalidated", Lines: []Line{{Account: "4000", Sum: 1000}, {Account: "1910", Sum: -1000}}},
@@ -417,6 +427,12 @@ func (s *Sandbox) ledger(w http.ResponseWriter, q url.Values, req request) {
 			x.elem("Description", l.Text)
 			x.elem("AccountNumber", l.Account)
 			x.elem("VatPercent", strconv.Itoa(l.Vat), "vatcode", vatCode(l.Vat))
+			for _, d := range l.Dimensions {
+				x.open("Dimension")
+				x.elem("DimensionName", d.Name)
+				x.elem("DimensionItem", d.Item)
+				x.close("Dimension")
+			}
 			x.close("VoucherLine")
 		}
 		if meta {
