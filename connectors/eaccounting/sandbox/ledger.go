@@ -119,4 +119,3 @@ func (s *Sandbox) getSuppliers(c *call) {
 			CurrencyCode: currencyOf(co), IsActive: true}
 	})
 }
-
