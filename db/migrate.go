@@ -214,6 +214,9 @@ var migrations = []func(tx *gorm.DB) error{
 	// 26: a customer invoice's status and open sum with its document
 	// (migrate_v26.go).
 	step26,
+	// 29: evidence packs (migrate_v29.go). Issue 29's step: its place in
+	// this list follows steps 27 and 28 when they are merged.
+	step29,
 }
 
 // importBatchV14, importOrderV14 and privateHostV14 are what step 14 makes.
