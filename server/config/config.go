@@ -58,7 +58,7 @@ type Config struct {
 	// EvidenceTTL is how long a ready evidence pack stays downloadable
 	// before the sweeper deletes its file.
 	EvidenceTTL time.Duration
-	LogFormat    string
+	LogFormat   string
 	// FirmName is the firm's name on the accountant's pages.
 	FirmName string
 	// SMTPURL is the SMTP server mail goes through (a secret: it holds the
