@@ -110,7 +110,7 @@ type report struct {
 }
 
 // scenarioNames are what -only picks from.
-var scenarioNames = []string{"uncached", "cached", "memory", "storm", "index", "consent", "owncost", "version", "index-pg", "s3", "prefetch", "instances", "send"}
+var scenarioNames = []string{"uncached", "cached", "memory", "storm", "index", "consent", "owncost", "version", "index-pg", "s3", "prefetch", "instances", "send", "pack"}
 
 // run builds one stand per sandbox latency and runs every scenario; progress
 // goes to logw.
