@@ -5,6 +5,9 @@
 package main
 
 import (
+	"bilag/server/evidence"
+	"bilag/server/evidence/saft"
+	"bilag/server/evidence/sie"
 	"bufio"
 	"context"
 	"errors"
@@ -17,6 +20,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -151,6 +155,16 @@ func (a *app) connections(cache doccache.Store) (*connections.Service, *registry
 	return svc, reg, err
 }
 
+// evidencePacks builds the evidence packer: its files under the data
+// directory, kept BILAG_EVIDENCE_TTL.
+func (a *app) evidencePacks(conns *connections.Service) (*evidence.Packer, error) {
+	return evidence.New(evidence.Options{DB: a.db, Upstream: evidence.ServiceUpstream{Service: conns}, Dir: filepath.Join(a.cfg.DataDir, "evidence"),
+		TTL: a.cfg.EvidenceTTL, Logger: a.log, Software: "Bilag " + version,
+		// Denmark gets the CSV journal: the Danish SAF-T schema is not
+		// among the files Bilag can check against (issue 29's note).
+		Writers: evidence.Writers{SIE: sie.Write, SAFT: saft.Write}})
+}
+
 func randomSecret() string { return password.Generate() + password.Generate() }
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -187,6 +201,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			logins = append(logins, server.DemoLogin{Role: l.Role, Email: l.Email, Password: l.Password})
 		}
 	}
+	packs, err := a.evidencePacks(conns)
+	if err != nil {
+		return err
+	}
+	defer packs.Close()
 	mailer, err := mail.New(a.cfg.SMTPURL, a.cfg.SMTPFrom, a.cfg.Demo)
 	if err != nil {
 		return err
@@ -200,7 +219,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		DB: a.db, Logger: a.log, BaseURL: a.cfg.BaseURL, SecretKey: a.cfg.SecretKey, Connections: conns,
 		FirmName: a.cfg.FirmName, FirmLogo: logo, FirmLogoType: logoType, FirmContact: a.cfg.FirmContact,
 		FirmPrivacyURL: a.cfg.FirmPrivacyURL, Timezone: a.cfg.Timezone, LinkTTL: a.cfg.LinkTTL, DemoLogins: logins, DemoInvoices: reg.demoInvoices, FormOrigins: reg.formOrigins,
-		Metrics: a.metrics, Mailer: mailer, ConnectorWords: reg.words,
+		Metrics: a.metrics, Mailer: mailer, ConnectorWords: reg.words, Packs: packs,
 		// The demo's admin logs in with the printed password alone.
 		AdminSecondFactorOptional:  a.cfg.Demo,
 		ClientSecondFactorRequired: a.cfg.ClientSecondFactorRequired,
@@ -221,6 +240,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	go conns.Run(ctx, connections.JobOptions{SyncInterval: a.cfg.SyncInterval})
+	// Evidence packs: continue those a restart interrupted; delete expired ones.
+	go packs.Run(ctx, time.Minute)
 	go holdServerLease(ctx, a)
 	// Deferred after the database's Close, so it runs before it.
 	defer a.db.ReleaseServerLease(context.WithoutCancel(ctx))

@@ -33,6 +33,9 @@ func TestTinyRun(t *testing.T) {
 	if rep.Storm.Refreshes != 1 {
 		t.Errorf("refresh storm of %d requests made %d refreshes, want 1", rep.Storm.N, rep.Storm.Refreshes)
 	}
+	if rep.Pack.Vouchers != tiny.PackVouchers || rep.Pack.Size == 0 || rep.Pack.Calls != int64(2*tiny.PackVouchers+1) {
+		t.Errorf("pack = %s; want %d vouchers in a ZIP, two calls each and the ledger's", rep.Pack, tiny.PackVouchers)
+	}
 	if len(rep.Index.Rows) == 0 {
 		t.Error("index measured nothing")
 	}

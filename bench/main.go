@@ -103,12 +103,14 @@ type report struct {
 	S3Cached  []openRow
 	// Send is issue 26's: invoices sent to e-conomic (send.go).
 	Send sendResult
+	// Pack is issue 29's: an evidence pack built (pack.go).
+	Pack packResult
 	// Load is the machine's load average at the start and the end.
 	Load string
 }
 
 // scenarioNames are what -only picks from.
-var scenarioNames = []string{"uncached", "cached", "memory", "storm", "index", "consent", "owncost", "version", "index-pg", "s3", "prefetch", "instances", "send"}
+var scenarioNames = []string{"uncached", "cached", "memory", "storm", "index", "consent", "owncost", "version", "index-pg", "s3", "prefetch", "instances", "send", "pack"}
 
 // run builds one stand per sandbox latency and runs every scenario; progress
 // goes to logw.
@@ -262,6 +264,12 @@ func run(ctx context.Context, s sizes, logw io.Writer) (*report, error) {
 			return nil, fmt.Errorf("send: %w", err)
 		}
 		step("send     %s", rep.Send)
+	}
+	if s.want("pack") && s.PackVouchers > 0 {
+		if rep.Pack, err = packScenario(ctx, s.PackVouchers, s.PackLatency); err != nil {
+			return nil, fmt.Errorf("pack: %w", err)
+		}
+		step("pack     %s", rep.Pack)
 	}
 	rep.Took = time.Since(rep.Started)
 	rep.Load = loadStart + " / " + loadAvg()

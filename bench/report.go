@@ -63,6 +63,9 @@ func (r *report) markdown() string {
 	if r.Send.Invoices > 0 {
 		r.Send.section(w)
 	}
+	if r.Pack.Vouchers > 0 {
+		r.Pack.section(w)
+	}
 	return b.String()
 }
 

@@ -47,6 +47,10 @@ type sizes struct {
 	// connector alone, each call answered after SendLatency (issue 26).
 	SendInvoices int
 	SendLatency  time.Duration
+	// PackVouchers are packed into one evidence pack, each upstream call
+	// answered after PackLatency (issue 29).
+	PackVouchers int
+	PackLatency  time.Duration
 	// Only, when set, names the scenarios to run.
 	Only map[string]bool
 }
@@ -86,6 +90,8 @@ var full = sizes{
 	VersionRuns:   20,
 	SendInvoices:  1000,
 	SendLatency:   40 * time.Millisecond,
+	PackVouchers:  1000,
+	PackLatency:   40 * time.Millisecond,
 }
 
 var tiny = sizes{
@@ -109,6 +115,8 @@ var tiny = sizes{
 	VersionRuns:  0,
 	SendInvoices: 6,
 	SendLatency:  40 * time.Millisecond,
+	PackVouchers: 12,
+	PackLatency:  2 * time.Millisecond,
 }
 
 // openRow compares Bilag's document route with the bare handler.

@@ -219,6 +219,8 @@ var migrations = []func(tx *gorm.DB) error{
 	step27,
 	// 28: the customer invoices' states a sync reads (migrate_v28.go).
 	step28,
+	// 29: evidence packs (migrate_v29.go).
+	step29,
 }
 
 // importBatchV14, importOrderV14 and privateHostV14 are what step 14 makes.

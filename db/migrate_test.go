@@ -156,7 +156,7 @@ func TestLiveStructsMatchSchema(t *testing.T) {
 				&Voucher{}, &FiscalYear{}, &VoucherDocument{}, &VoucherDimension{}, &SyncRun{}, &SyncState{},
 				&APIToken{}, &JobLease{}, &Session{}, &RecoveryCode{}, &Notification{}, &NotificationMark{},
 				&UpstreamCall{}, &UpstreamLease{}, &ImportBatch{}, &ImportOrder{}, &ImportAttempt{}, &ImportDocument{}, &Pair{}, &PrivateHost{}, &BudgetState{}, &DocCacheObject{},
-				&IntegrationToken{}, &IdempotencyKey{}, &CachePurge{}, &ClientInvitation{}, &DocumentRule{}, &SyncAllRun{}, &SyncAllItem{}, &InvoiceState{}, &schemaVersion{})
+				&IntegrationToken{}, &IdempotencyKey{}, &CachePurge{}, &ClientInvitation{}, &DocumentRule{}, &SyncAllRun{}, &SyncAllItem{}, &InvoiceState{}, &Pack{}, &schemaVersion{})
 			if err != nil {
 				t.Fatal(err)
 			}

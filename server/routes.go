@@ -110,6 +110,13 @@ func (s *Server) routes(acc *accountant.Handler) *echo.Echo {
 	m.GET("/links/:linkID/receipt", func(c echo.Context) error {
 		return acc.FirmReceipt(c, currentCompany(c).ID, c.Param("linkID"))
 	})
+	// Evidence packs (evidence.go): a period's bookkeeping and documents
+	// in one ZIP, built in the background.
+	m.GET("/evidence", s.showEvidence)
+	m.POST("/evidence", s.startEvidence)
+	m.GET("/evidence/:packID", s.showPack)
+	m.POST("/evidence/:packID/retry", s.retryPack)
+	m.GET("/evidence/:packID/download", s.downloadPack)
 	m.POST("/links", s.createLink)
 	m.POST("/links/:linkID/revoke", s.revokeLink)
 	m.POST("/links/:linkID/send", s.sendLink)

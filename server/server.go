@@ -5,6 +5,7 @@
 package server
 
 import (
+	"bilag/server/evidence"
 	"context"
 	"errors"
 	"fmt"
@@ -90,6 +91,9 @@ type Options struct {
 	ConnectorWords map[string]fs.FS
 	// Static defaults to the embedded files.
 	Static fs.FS
+	// Packs builds evidence packs; nil builds one whose files go to a
+	// temporary directory of this process (tests).
+	Packs *evidence.Packer
 }
 
 // DemoLogin is a login printed on the demo login page.
@@ -105,7 +109,9 @@ type Server struct {
 	receipts *sealed.Tokens
 	secure   bool
 	conns    *connections.Service
-	firm     string
+	// packs builds evidence packs (evidence.go).
+	packs *evidence.Packer
+	firm  string
 	// firmInfo is who asks, on the accountant's pages (and the logo
 	// /firm/logo serves them).
 	firmInfo  firmInfo
@@ -170,6 +176,11 @@ func New(opt Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	if opt.Packs == nil {
+		if opt.Packs, err = temporaryPacks(opt); err != nil {
+			return nil, err
+		}
+	}
 	r, err := views.New(views.Options{Connectors: opt.ConnectorWords})
 	if err != nil {
 		return nil, err
@@ -190,6 +201,7 @@ func New(opt Options) (*Server, error) {
 		receipts:  sealed.NewTokens(receiptCodec(opt.SecretKey)),
 		secure:    secure,
 		conns:     opt.Connections,
+		packs:     opt.Packs,
 		firm:      opt.FirmName,
 		firmInfo:  fi,
 		zone:      opt.Timezone,

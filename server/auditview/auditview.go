@@ -250,6 +250,12 @@ func (d describer) sentence() (string, bool) {
 		return d.says("client_end", who, e.Target), false
 	case db.AuditClientWithdraw:
 		return d.says("client_withdraw", who, d.system(e.Target)), false
+	case db.AuditPackCreate:
+		return d.says("pack_create", who, e.Target), false
+	case db.AuditPackReady:
+		return d.says("pack_ready", e.Target), false
+	case db.AuditPackDownload:
+		return d.says("pack_download", who, e.Target), false
 	case db.AuditDocumentOpen:
 		voucher := d.value("voucher")
 		switch {

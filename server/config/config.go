@@ -55,7 +55,10 @@ type Config struct {
 	LinkTTL time.Duration
 	// SyncInterval is how often connected companies are synced in the background.
 	SyncInterval time.Duration
-	LogFormat    string
+	// EvidenceTTL is how long a ready evidence pack stays downloadable
+	// before the sweeper deletes its file.
+	EvidenceTTL time.Duration
+	LogFormat   string
 	// FirmName is the firm's name on the accountant's pages.
 	FirmName string
 	// SMTPURL is the SMTP server mail goes through (a secret: it holds the
@@ -109,6 +112,7 @@ func FromEnv(getenv Getenv) (*Config, error) {
 	}
 	c.LinkTTL = r.duration("BILAG_LINK_TTL", 7*24*time.Hour)
 	c.SyncInterval = r.duration("BILAG_SYNC_INTERVAL", time.Hour)
+	c.EvidenceTTL = r.duration("BILAG_EVIDENCE_TTL", 7*24*time.Hour)
 	base := r.String("BILAG_BASE_URL", "http://localhost:8080")
 	if u, err := url.Parse(base); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		r.Fail("BILAG_BASE_URL", "must be an absolute http or https URL, got %q", base)

@@ -58,6 +58,12 @@ func endpointTable() []endpoint {
 		{pattern: "GET /v2/supplierinvoices/{id}", scopes: []string{"ea:purchase", "ea:purchase_readonly"}, variants: []int{pvPro, pvStandard, pvBookkeeping, pvSolo}, area: areaPurchase, handle: (*Sandbox).getSupplierInvoice},
 		{pattern: customerInvoicePDFPattern, scopes: []string{"ea:sales", "ea:sales_readonly"}, variants: []int{pvPro, pvStandard, pvInvoicing, pvSolo}, area: areaSales, handle: (*Sandbox).getCustomerInvoicePDF},
 		{pattern: "GET /v2/accountbalances/{date}", scopes: scAccountingRead, variants: []int{pvPro, pvStandard, pvBookkeeping, pvSolo}, area: areaBookkeeping, handle: (*Sandbox).getAccountBalances},
+		// The ledger a period's standard file needs (ledger.go); scopes
+		// as the OpenAPI document lists them for each operation.
+		{pattern: "GET /v2/accounts/{fiscalyearId}", scopes: scAccountingRead, area: areaBookkeeping, handle: (*Sandbox).getAccounts},
+		{pattern: "GET /v2/fiscalyears/openingbalances", scopes: []string{"ea:sales", "ea:sales_readonly", "ea:accounting", "ea:accounting_readonly"}, handle: (*Sandbox).getOpeningBalances},
+		{pattern: "GET /v2/customers", scopes: []string{"ea:sales", "ea:sales_readonly"}, area: areaSales, handle: (*Sandbox).getCustomers},
+		{pattern: "GET /v2/suppliers", scopes: []string{"ea:purchase", "ea:purchase_readonly"}, area: areaPurchase, handle: (*Sandbox).getSuppliers},
 	}
 }
 
