@@ -87,6 +87,8 @@ const sendGoal = 0.05
 // the upstream (and the wire) held the sender up.
 type meter struct {
 	base http.RoundTripper
+	// now is the clock, time.Now when nil; its test steps one by hand.
+	now func() time.Time
 
 	mu       sync.Mutex
 	calls    int
@@ -100,9 +102,16 @@ func (m *meter) begin() {
 	defer m.mu.Unlock()
 	m.calls++
 	if m.inFlight == 0 {
-		m.since = time.Now()
+		m.since = m.clock()
 	}
 	m.inFlight++
+}
+
+func (m *meter) clock() time.Time {
+	if m.now == nil {
+		return time.Now()
+	}
+	return m.now()
 }
 
 func (m *meter) end() {
@@ -110,7 +119,7 @@ func (m *meter) end() {
 	defer m.mu.Unlock()
 	m.inFlight--
 	if m.inFlight == 0 {
-		m.busy += time.Since(m.since)
+		m.busy += m.clock().Sub(m.since)
 	}
 }
 

@@ -75,12 +75,8 @@ func (s *Server) listVouchers(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.dimensionFilterState(ctx, co.ID, conn, &p); err != nil {
+	if err := s.dimensionFilterState(ctx, co.ID, conn, &p, &f); err != nil {
 		return err
-	}
-	if p.PaymentsLack {
-		// The filter says it is not available; it filters nothing.
-		f.Payment = ""
 	}
 	if p.List, err = s.db.Vouchers(ctx, co.ID, f); err != nil {
 		return err

@@ -41,10 +41,15 @@ func (s *Server) filterLimits(conn *db.Connection) (dims, payments bool) {
 	return fl.Lacks(connectors.FilterDimensions), fl.Lacks(connectors.FilterPayments)
 }
 
-// dimensionFilterState fills the page's dimension and payment choices.
-func (s *Server) dimensionFilterState(ctx context.Context, companyID int64, conn *db.Connection, p *vouchersPage) error {
+// dimensionFilterState fills the page's dimension and payment choices; a
+// filter the page says is not available filters nothing.
+func (s *Server) dimensionFilterState(ctx context.Context, companyID int64, conn *db.Connection, p *vouchersPage, f *db.VoucherFilter) error {
 	p.DimensionsLack, p.PaymentsLack = s.filterLimits(conn)
+	if p.PaymentsLack {
+		f.Payment = ""
+	}
 	if p.DimensionsLack {
+		f.DimensionKind, f.DimensionCode = "", ""
 		return nil
 	}
 	var err error
