@@ -40,6 +40,8 @@ type DB struct {
 	lockWait     func(connID int64)
 	textWindow   int
 	textRare     int
+	// hot holds the document open's prepared statements (hotsql.go).
+	hot *hotStmts
 }
 
 // Options configure Open.
@@ -141,7 +143,8 @@ func Open(ctx context.Context, url string, opt Options) (*DB, error) {
 	if opt.TextRare <= 0 {
 		opt.TextRare = textRare
 	}
-	d := &DB{gorm: g, keys: opt.Keys, now: opt.Now, log: opt.Logger, owner: newOwnerID(), lockWait: opt.LockWait, textWindow: opt.TextWindow, textRare: opt.TextRare}
+	d := &DB{gorm: g, keys: opt.Keys, now: opt.Now, log: opt.Logger, owner: newOwnerID(), lockWait: opt.LockWait, textWindow: opt.TextWindow, textRare: opt.TextRare,
+		hot: &hotStmts{pool: sqlDB, postgres: g.Dialector.Name() == "postgres"}}
 	if err := d.migrate(ctx); err != nil {
 		if strings.Contains(err.Error(), "no such module: fts5") {
 			return nil, fmt.Errorf("%w (build bilag with -tags sqlite_fts5)", err)
@@ -157,6 +160,7 @@ func (d *DB) Close() error {
 	if err != nil {
 		return err
 	}
+	d.hot.close()
 	return sqlDB.Close()
 }
 
