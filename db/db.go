@@ -42,6 +42,8 @@ type DB struct {
 	textRare     int
 	// hot holds the document open's prepared statements (hotsql.go).
 	hot *hotStmts
+	// opens records document opens by group commit (opencommit.go).
+	openLog *groupCommit
 }
 
 // Options configure Open.
@@ -145,6 +147,7 @@ func Open(ctx context.Context, url string, opt Options) (*DB, error) {
 	}
 	d := &DB{gorm: g, keys: opt.Keys, now: opt.Now, log: opt.Logger, owner: newOwnerID(), lockWait: opt.LockWait, textWindow: opt.TextWindow, textRare: opt.TextRare,
 		hot: &hotStmts{pool: sqlDB, postgres: g.Dialector.Name() == "postgres"}}
+	d.openLog = newGroupCommit(openBatch, d.commitOpens)
 	if err := d.migrate(ctx); err != nil {
 		if strings.Contains(err.Error(), "no such module: fts5") {
 			return nil, fmt.Errorf("%w (build bilag with -tags sqlite_fts5)", err)
@@ -160,6 +163,8 @@ func (d *DB) Close() error {
 	if err != nil {
 		return err
 	}
+	// The opens still queued commit first.
+	d.openLog.close()
 	d.hot.close()
 	return sqlDB.Close()
 }
