@@ -44,6 +44,8 @@ type DB struct {
 	hot *hotStmts
 	// opens records document opens by group commit (opencommit.go).
 	openLog *groupCommit
+	// auth keeps session and company access reads for AuthCacheTTL.
+	auth authCache
 }
 
 // Options configure Open.
@@ -148,6 +150,9 @@ func Open(ctx context.Context, url string, opt Options) (*DB, error) {
 	d := &DB{gorm: g, keys: opt.Keys, now: opt.Now, log: opt.Logger, owner: newOwnerID(), lockWait: opt.LockWait, textWindow: opt.TextWindow, textRare: opt.TextRare,
 		hot: &hotStmts{pool: sqlDB, postgres: g.Dialector.Name() == "postgres"}}
 	d.openLog = newGroupCommit(openBatch, d.commitOpens)
+	if err := d.clearAuthOnWrite(g); err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
 	if err := d.migrate(ctx); err != nil {
 		if strings.Contains(err.Error(), "no such module: fts5") {
 			return nil, fmt.Errorf("%w (build bilag with -tags sqlite_fts5)", err)

@@ -24,21 +24,31 @@ func (d *DB) VoucherAndDocument(ctx context.Context, companyID, voucherID, id in
 }
 
 // SessionAndUser is SessionByToken and the session's user in one query;
-// ErrNotFound when the session ended or its user is gone.
+// ErrNotFound when the session ended or its user is gone. What it found
+// is served again for AuthCacheTTL (authcache.go).
 func (d *DB) SessionAndUser(ctx context.Context, token string) (*Session, *User, error) {
+	hash, now := HashSecret(token), d.now()
+	if s, u, ok := d.auth.session(hash, now); ok {
+		return &s, &u, nil
+	}
 	var (
 		s Session
 		u User
 	)
-	if err := d.queryRow(ctx, qSessionUser, append(s.dest(), u.dest()...), HashSecret(token)); err != nil {
+	if err := d.queryRow(ctx, qSessionUser, append(s.dest(), u.dest()...), hash); err != nil {
 		return nil, nil, fmt.Errorf("session: %w", err)
 	}
+	d.auth.putSession(hash, s, u, now)
 	return &s, &u, nil
 }
 
 // companyForUser is CompanyForUser's read: visibleTo's rule, on a
-// prepared statement.
+// prepared statement, served again for AuthCacheTTL.
 func (d *DB) companyForUser(ctx context.Context, u *User, id int64) (*Company, error) {
+	k, now := companyKey{userID: u.ID, role: u.Role, companyID: id}, d.now()
+	if c, ok := d.auth.company(k, now); ok {
+		return &c, nil
+	}
 	var c Company
 	var err error
 	if u.IsAdmin() {
@@ -49,6 +59,7 @@ func (d *DB) companyForUser(ctx context.Context, u *User, id int64) (*Company, e
 	if err != nil {
 		return nil, fmt.Errorf("company %d for user %d: %w", id, u.ID, err)
 	}
+	d.auth.putCompany(k, c, now)
 	return &c, nil
 }
 
