@@ -13,7 +13,10 @@ import (
 // Everything runs in this process: a profile shows the sandbox and the
 // load client too (focus it with -focus 'bilag/(server|db)').
 //
-//	go test -tags sqlite_fts5 -run '^$' -bench OpenUncached -benchmem -cpuprofile cpu.out ./bench
+//	go test -tags sqlite_fts5 -run '^$' -bench OpenUncached -benchmem -benchtime 1000x \
+//		-o /tmp/bench.test -cpuprofile /tmp/cpu.out ./bench
+//
+// (-o: a profile otherwise leaves the test binary in bench/.)
 func BenchmarkOpenUncached(b *testing.B) {
 	ctx := b.Context()
 	st, err := newStand(ctx, standConfig{Dir: b.TempDir(), CacheBytes: 512 << 20})

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -164,7 +165,12 @@ func (s *sourceReader) Read(p []byte) (int, error) {
 // document may be served, sets the headers and copies it; a TIFF scan is
 // answered by writeConverted.
 func (s *Server) writeDocument(c echo.Context, r io.Reader, o docOut) (int64, error) {
-	br := bufio.NewReaderSize(r, 64<<10)
+	br := docReaders.Get().(*bufio.Reader)
+	br.Reset(r)
+	defer func() {
+		br.Reset(nil)
+		docReaders.Put(br)
+	}()
 	head, _ := br.Peek(512)
 	d := untrusted.Decide(o.d.ContentType, head)
 	if o.mode == serveDownload {
@@ -180,6 +186,10 @@ func (s *Server) writeDocument(c echo.Context, r io.Reader, o docOut) (int64, er
 	c.Response().WriteHeader(http.StatusOK)
 	return io.Copy(c.Response(), br)
 }
+
+// docReaders are writeDocument's read buffers, 64 KiB each: one per open
+// would be most of what an open allocates (issue 30).
+var docReaders = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 64<<10) }}
 
 // documentHeaders sets the headers of a document served as d.
 func documentHeaders(h http.Header, d untrusted.Disposition, name string) {
