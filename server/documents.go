@@ -82,10 +82,17 @@ func (s *Server) serveDocument(c echo.Context, co *db.Company, v *db.Voucher, do
 		// The source ended mid-stream: whatever went out is incomplete.
 		werr = fmt.Errorf("%w: %w", errCutOff, src.err)
 	}
-	sha, cerr := d.Close(werr == nil)
-	if cerr != nil {
-		s.log.Warn("document cache copy", "company_id", co.ID, "document_id", doc.ID, "err", cerr)
-	}
+	// The cache's copy is committed while the open is recorded: both are
+	// done before the answer ends.
+	sha, finish := d.Finish(werr == nil)
+	closed := make(chan struct{})
+	go func() {
+		defer close(closed)
+		if cerr := finish(); cerr != nil {
+			s.log.Warn("document cache copy", "company_id", co.ID, "document_id", doc.ID, "err", cerr)
+		}
+	}()
+	defer func() { <-closed }()
 	switch {
 	case d.Cached && werr == nil && doc.SHA256 != sha:
 		// The first whole read of a copy someone else cached (a prefetch,
