@@ -82,17 +82,8 @@ func (s *Server) serveDocument(c echo.Context, co *db.Company, v *db.Voucher, do
 		// The source ended mid-stream: whatever went out is incomplete.
 		werr = fmt.Errorf("%w: %w", errCutOff, src.err)
 	}
-	// The cache's copy is committed while the open is recorded: both are
-	// done before the answer ends.
-	sha, finish := d.Finish(werr == nil)
-	closed := make(chan struct{})
-	go func() {
-		defer close(closed)
-		if cerr := finish(); cerr != nil {
-			s.log.Warn("document cache copy", "company_id", co.ID, "document_id", doc.ID, "err", cerr)
-		}
-	}()
-	defer func() { <-closed }()
+	sha, wait := s.finishDocument(co, doc, d, werr == nil)
+	defer wait()
 	switch {
 	case d.Cached && werr == nil && doc.SHA256 != sha:
 		// The first whole read of a copy someone else cached (a prefetch,
@@ -119,6 +110,21 @@ func (s *Server) serveDocument(c echo.Context, co *db.Company, v *db.Voucher, do
 		panic(http.ErrAbortHandler)
 	}
 	return ignoreWritten(c, werr)
+}
+
+// finishDocument ends d: its hash at once, and the cache's copy committed
+// meanwhile, while the open is recorded; wait waits for that, so that both
+// are done before the answer ends.
+func (s *Server) finishDocument(co *db.Company, doc *db.VoucherDocument, d *connections.Document, complete bool) (sha string, wait func()) {
+	sha, finish := d.Finish(complete)
+	closed := make(chan struct{})
+	go func() {
+		defer close(closed)
+		if err := finish(); err != nil {
+			s.log.Warn("document cache copy", "company_id", co.ID, "document_id", doc.ID, "err", err)
+		}
+	}()
+	return sha, func() { <-closed }
 }
 
 // serveMode is how a document is answered.
