@@ -80,12 +80,7 @@ func visibleTo(q *gorm.DB, u *User) *gorm.DB {
 // CompanyForUser returns the company if u may see it, and ErrNotFound
 // otherwise, so that a stranger cannot tell a hidden company from none.
 func (d *DB) CompanyForUser(ctx context.Context, u *User, id int64) (*Company, error) {
-	var c Company
-	err := visibleTo(d.gorm.WithContext(ctx).Model(&Company{}), u).Where("companies.id = ?", id).First(&c).Error
-	if err != nil {
-		return nil, fmt.Errorf("company %d for user %d: %w", id, u.ID, notFound(err))
-	}
-	return &c, nil
+	return d.companyForUser(ctx, u, id)
 }
 
 // CompaniesForUser lists the companies u may see, by name.

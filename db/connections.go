@@ -86,6 +86,9 @@ func (d *DB) ConnectionsForCompanies(ctx context.Context, ids []int64) ([]Connec
 	if len(ids) == 0 {
 		return nil, nil
 	}
+	if len(ids) == 1 {
+		return d.connectionsOf(ctx, ids[0])
+	}
 	if err := d.gorm.WithContext(ctx).Where("company_id IN ?", ids).Find(&cs).Error; err != nil {
 		return nil, fmt.Errorf("connections: %w", err)
 	}

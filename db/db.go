@@ -40,6 +40,12 @@ type DB struct {
 	lockWait     func(connID int64)
 	textWindow   int
 	textRare     int
+	// hot holds the document open's prepared statements (hotsql.go).
+	hot *hotStmts
+	// opens records document opens by group commit (opencommit.go).
+	openLog *groupCommit
+	// auth keeps session and company access reads for AuthCacheTTL.
+	auth authCache
 }
 
 // Options configure Open.
@@ -141,7 +147,12 @@ func Open(ctx context.Context, url string, opt Options) (*DB, error) {
 	if opt.TextRare <= 0 {
 		opt.TextRare = textRare
 	}
-	d := &DB{gorm: g, keys: opt.Keys, now: opt.Now, log: opt.Logger, owner: newOwnerID(), lockWait: opt.LockWait, textWindow: opt.TextWindow, textRare: opt.TextRare}
+	d := &DB{gorm: g, keys: opt.Keys, now: opt.Now, log: opt.Logger, owner: newOwnerID(), lockWait: opt.LockWait, textWindow: opt.TextWindow, textRare: opt.TextRare,
+		hot: &hotStmts{pool: sqlDB, postgres: g.Dialector.Name() == "postgres"}}
+	d.openLog = newGroupCommit(openBatch, d.commitOpens)
+	if err := d.clearAuthOnWrite(g); err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
 	if err := d.migrate(ctx); err != nil {
 		if strings.Contains(err.Error(), "no such module: fts5") {
 			return nil, fmt.Errorf("%w (build bilag with -tags sqlite_fts5)", err)
@@ -157,6 +168,9 @@ func (d *DB) Close() error {
 	if err != nil {
 		return err
 	}
+	// The opens still queued commit first.
+	d.openLog.close()
+	d.hot.close()
 	return sqlDB.Close()
 }
 

@@ -6,56 +6,85 @@ import (
 )
 
 // The document open is Bilag's hottest path; these read in one round trip
-// what it would otherwise read in two (issue 18: its own cost per open).
-
-// voucherDocumentRow is a document and its voucher, read together.
-type voucherDocumentRow struct {
-	Voucher `gorm:"embedded"`
-	Doc     VoucherDocument `gorm:"embedded;embeddedPrefix:doc_"`
-}
+// what it would otherwise read in two (issue 18: its own cost per open),
+// on prepared statements (hotsql.go, issue 30).
 
 // VoucherAndDocument is Voucher and VoucherDocument in one query: document
 // id of voucher voucherID of the company, and the voucher; anything else is
 // ErrNotFound.
 func (d *DB) VoucherAndDocument(ctx context.Context, companyID, voucherID, id int64) (*Voucher, *VoucherDocument, error) {
-	var rows []voucherDocumentRow
-	err := d.gorm.WithContext(ctx).Table("vouchers").
-		Select("vouchers.*, d.id AS doc_id, d.company_id AS doc_company_id, d.voucher_id AS doc_voucher_id, d.kind AS doc_kind, "+
-			"d.external_id AS doc_external_id, d.file_name AS doc_file_name, d.content_type AS doc_content_type, d.size AS doc_size, "+
-			"d.sha256 AS doc_sha256, d.position AS doc_position, d.connection_id AS doc_connection_id, "+
-			"d.invoice_status AS doc_invoice_status, d.open_sum AS doc_open_sum, d.due_date AS doc_due_date").
-		Joins("JOIN voucher_documents d ON d.voucher_id = vouchers.id AND d.company_id = vouchers.company_id").
-		Where("vouchers.company_id = ? AND vouchers.id = ? AND d.id = ?", companyID, voucherID, id).
-		Limit(1).Scan(&rows).Error
-	if err != nil {
+	var (
+		v   Voucher
+		doc VoucherDocument
+	)
+	if err := d.queryRow(ctx, qVoucherDocument, append(v.dest(), doc.dest()...), companyID, voucherID, id); err != nil {
 		return nil, nil, fmt.Errorf("document %d of voucher %d: %w", id, voucherID, err)
 	}
-	if len(rows) == 0 {
-		return nil, nil, fmt.Errorf("document %d of voucher %d: %w", id, voucherID, ErrNotFound)
-	}
-	return &rows[0].Voucher, &rows[0].Doc, nil
-}
-
-// sessionUserRow is a user and one of its sessions, read together.
-type sessionUserRow struct {
-	User `gorm:"embedded"`
-	Sess Session `gorm:"embedded;embeddedPrefix:sess_"`
+	return &v, &doc, nil
 }
 
 // SessionAndUser is SessionByToken and the session's user in one query;
-// ErrNotFound when the session ended or its user is gone.
+// ErrNotFound when the session ended or its user is gone. What it found
+// is served again for AuthCacheTTL (authcache.go).
 func (d *DB) SessionAndUser(ctx context.Context, token string) (*Session, *User, error) {
-	var rows []sessionUserRow
-	err := d.gorm.WithContext(ctx).Table("sessions").
-		Select("users.*, sessions.id AS sess_id, sessions.user_id AS sess_user_id, sessions.hash AS sess_hash, "+
-			"sessions.created_at AS sess_created_at, sessions.last_seen_at AS sess_last_seen_at").
-		Joins("JOIN users ON users.id = sessions.user_id").
-		Where("sessions.hash = ?", HashSecret(token)).Limit(1).Scan(&rows).Error
-	if err != nil {
+	hash, now := HashSecret(token), d.now()
+	if s, u, ok := d.auth.session(hash, now); ok {
+		return &s, &u, nil
+	}
+	var (
+		s Session
+		u User
+	)
+	if err := d.queryRow(ctx, qSessionUser, append(s.dest(), u.dest()...), hash); err != nil {
 		return nil, nil, fmt.Errorf("session: %w", err)
 	}
-	if len(rows) == 0 {
-		return nil, nil, fmt.Errorf("session: %w", ErrNotFound)
+	d.auth.putSession(hash, s, u, now)
+	return &s, &u, nil
+}
+
+// companyForUser is CompanyForUser's read: visibleTo's rule, on a
+// prepared statement, served again for AuthCacheTTL.
+func (d *DB) companyForUser(ctx context.Context, u *User, id int64) (*Company, error) {
+	k, now := companyKey{userID: u.ID, role: u.Role, companyID: id}, d.now()
+	if c, ok := d.auth.company(k, now); ok {
+		return &c, nil
 	}
-	return &rows[0].Sess, &rows[0].User, nil
+	var c Company
+	var err error
+	if u.IsAdmin() {
+		err = d.queryRow(ctx, qCompanyAny, c.dest(), id)
+	} else {
+		err = d.queryRow(ctx, qCompanyMember, c.dest(), id, true, u.ID)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("company %d for user %d: %w", id, u.ID, err)
+	}
+	d.auth.putCompany(k, c, now)
+	return &c, nil
+}
+
+// connectionsOf is ConnectionsForCompanies of one company, on a prepared
+// statement: every document open asks.
+func (d *DB) connectionsOf(ctx context.Context, companyID int64) ([]Connection, error) {
+	s, err := d.hot.stmt(ctx, qConnectionsOf)
+	if err != nil {
+		return nil, fmt.Errorf("connections: %w", err)
+	}
+	rows, err := s.QueryContext(ctx, companyID)
+	if err != nil {
+		return nil, fmt.Errorf("connections: %w", err)
+	}
+	defer rows.Close()
+	var cs []Connection
+	for rows.Next() {
+		var c Connection
+		if err := rows.Scan(c.dest()...); err != nil {
+			return nil, fmt.Errorf("connections: %w", err)
+		}
+		cs = append(cs, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("connections: %w", err)
+	}
+	return cs, nil
 }

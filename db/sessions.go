@@ -70,8 +70,10 @@ func (d *DB) SessionByToken(ctx context.Context, token string) (*Session, error)
 // one per request.
 func (d *DB) TouchSession(ctx context.Context, id int64, at time.Time, every time.Duration) error {
 	at = at.UTC()
-	err := d.gorm.WithContext(ctx).Model(&Session{}).Where("id = ? AND last_seen_at <= ?", id, at.Add(-every)).
-		Update("last_seen_at", at).Error
+	s, err := d.hot.stmt(ctx, qTouchSession)
+	if err == nil {
+		_, err = s.ExecContext(ctx, at, id, at.Add(-every))
+	}
 	if err != nil {
 		return fmt.Errorf("touch session %d: %w", id, err)
 	}

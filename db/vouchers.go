@@ -734,23 +734,6 @@ func (d *DB) VoucherDocument(ctx context.Context, companyID, voucherID, id int64
 	return &doc, nil
 }
 
-// DocumentOpened records an open in one transaction: the audit event and,
-// when the bytes were read whole (sha not empty), their hash and size.
-func (d *DB) DocumentOpened(ctx context.Context, docID int64, sha string, size int64, e AuditEvent) error {
-	e.At = d.now().UTC()
-	return d.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if sha != "" {
-			if err := tx.Model(&VoucherDocument{}).Where("id = ?", docID).Updates(map[string]any{"sha256": sha, "size": size}).Error; err != nil {
-				return fmt.Errorf("record hash of document %d: %w", docID, err)
-			}
-		}
-		if err := tx.Create(&e).Error; err != nil {
-			return fmt.Errorf("audit open of document %d: %w", docID, err)
-		}
-		return nil
-	})
-}
-
 // forgetIndexIn deletes a connection's voucher index (vouchers, their
 // documents, fiscal years) and its sync state, in tx: the connection now
 // reaches another upstream company. The sync lease is dropped too, so a

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -85,10 +86,8 @@ func (s *Server) serveDocument(c echo.Context, co *db.Company, v *db.Voucher, do
 		// The source ended mid-stream: whatever went out is incomplete.
 		werr = fmt.Errorf("%w: %w", errCutOff, src.err)
 	}
-	sha, cerr := d.Close(werr == nil)
-	if cerr != nil {
-		s.log.Warn("document cache copy", "company_id", co.ID, "document_id", doc.ID, "err", cerr)
-	}
+	sha, wait := s.finishDocument(co, doc, d, werr == nil)
+	defer wait()
 	switch {
 	case d.Cached && werr == nil && doc.SHA256 != sha:
 		// The first whole read of a copy someone else cached (a prefetch,
@@ -115,6 +114,21 @@ func (s *Server) serveDocument(c echo.Context, co *db.Company, v *db.Voucher, do
 		panic(http.ErrAbortHandler)
 	}
 	return ignoreWritten(c, werr)
+}
+
+// finishDocument ends d: its hash at once, and the cache's copy committed
+// meanwhile, while the open is recorded; wait waits for that, so that both
+// are done before the answer ends.
+func (s *Server) finishDocument(co *db.Company, doc *db.VoucherDocument, d *connections.Document, complete bool) (sha string, wait func()) {
+	sha, finish := d.Finish(complete)
+	closed := make(chan struct{})
+	go func() {
+		defer close(closed)
+		if err := finish(); err != nil {
+			s.log.Warn("document cache copy", "company_id", co.ID, "document_id", doc.ID, "err", err)
+		}
+	}()
+	return sha, func() { <-closed }
 }
 
 // serveMode is how a document is answered.
@@ -168,7 +182,12 @@ func (s *sourceReader) Read(p []byte) (int, error) {
 // document may be served, sets the headers and copies it; a TIFF scan is
 // answered by writeConverted.
 func (s *Server) writeDocument(c echo.Context, r io.Reader, o docOut) (int64, error) {
-	br := bufio.NewReaderSize(r, 64<<10)
+	br := docReaders.Get().(*bufio.Reader)
+	br.Reset(r)
+	defer func() {
+		br.Reset(nil)
+		docReaders.Put(br)
+	}()
 	head, _ := br.Peek(512)
 	d := untrusted.Decide(o.d.ContentType, head)
 	if o.mode == serveDownload {
@@ -184,6 +203,10 @@ func (s *Server) writeDocument(c echo.Context, r io.Reader, o docOut) (int64, er
 	c.Response().WriteHeader(http.StatusOK)
 	return io.Copy(c.Response(), br)
 }
+
+// docReaders are writeDocument's read buffers, 64 KiB each: one per open
+// would be most of what an open allocates (issue 30).
+var docReaders = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 64<<10) }}
 
 // documentHeaders sets the headers of a document served as d.
 func documentHeaders(h http.Header, d untrusted.Disposition, name string) {

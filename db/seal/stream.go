@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 )
 
 // The stream format follows the STREAM construction (Hoang, Reyhanitabar,
@@ -47,8 +48,10 @@ func streamAEAD(raw, salt []byte) (cipher.AEAD, error) {
 	return cipher.NewGCM(block)
 }
 
-func chunkNonce(counter uint32, last bool) []byte {
-	var n [nonceLen]byte
+// chunkNonce fills n with the nonce of chunk counter and returns it; n is
+// the stream's own, so that no chunk allocates one.
+func chunkNonce(n *[nonceLen]byte, counter uint32, last bool) []byte {
+	*n = [nonceLen]byte{}
 	binary.BigEndian.PutUint32(n[7:11], counter)
 	if last {
 		n[11] = 1
@@ -82,17 +85,25 @@ func (k *Keyring) NewWriter(w io.Writer, additionalData []byte) (io.WriteCloser,
 		w:    w,
 		aead: aead,
 		aad:  append(header, additionalData...),
-		buf:  make([]byte, 0, chunkSize),
-		out:  make([]byte, 0, encChunkSize),
+		bufs: streamBufs.Get().(*streamBuffers),
 	}, nil
 }
 
+// streamBuffers are a streamWriter's plaintext and sealed chunk, 128 KiB
+// together: pooled, since a document cached is one stream (issue 30).
+type streamBuffers struct{ buf, out []byte }
+
+var streamBufs = sync.Pool{New: func() any {
+	return &streamBuffers{buf: make([]byte, 0, chunkSize), out: make([]byte, 0, encChunkSize)}
+}}
+
 type streamWriter struct {
-	w       io.Writer
-	aead    cipher.AEAD
-	aad     []byte
-	buf     []byte
-	out     []byte
+	w    io.Writer
+	aead cipher.AEAD
+	aad  []byte
+	// bufs go back to the pool at Close; nil after.
+	bufs    *streamBuffers
+	nonce   [nonceLen]byte
 	counter uint32
 	err     error // sticky: after a failed write the stream is broken
 }
@@ -107,13 +118,14 @@ func (s *streamWriter) Write(p []byte) (int, error) {
 	for len(p) > 0 {
 		// Flush a full chunk only once more data arrives, so the final
 		// chunk written by Close may be a full one.
-		if len(s.buf) == chunkSize {
+		b := s.bufs
+		if len(b.buf) == chunkSize {
 			if err := s.flush(false); err != nil {
 				return n, err
 			}
 		}
-		c := copy(s.buf[len(s.buf):chunkSize], p)
-		s.buf = s.buf[:len(s.buf)+c]
+		c := copy(b.buf[len(b.buf):chunkSize], p)
+		b.buf = b.buf[:len(b.buf)+c]
 		p = p[c:]
 		n += c
 	}
@@ -125,13 +137,14 @@ func (s *streamWriter) flush(last bool) error {
 		s.err = errors.New("seal: stream too long")
 		return s.err
 	}
-	s.out = s.aead.Seal(s.out[:0], chunkNonce(s.counter, last), s.buf, s.aad)
-	if _, err := s.w.Write(s.out); err != nil {
+	b := s.bufs
+	b.out = s.aead.Seal(b.out[:0], chunkNonce(&s.nonce, s.counter, last), b.buf, s.aad)
+	if _, err := s.w.Write(b.out); err != nil {
 		s.err = fmt.Errorf("seal: write chunk: %w", err)
 		return s.err
 	}
 	s.counter++
-	s.buf = s.buf[:0]
+	b.buf = b.buf[:0]
 	return nil
 }
 
@@ -147,6 +160,10 @@ func (s *streamWriter) Close() error {
 		return err
 	}
 	s.err = errClosed
+	// Nothing reaches the buffers after this: every Write ends at s.err.
+	s.bufs.buf, s.bufs.out = s.bufs.buf[:0], s.bufs.out[:0]
+	streamBufs.Put(s.bufs)
+	s.bufs = nil
 	return nil
 }
 
@@ -192,6 +209,7 @@ type streamReader struct {
 	carry   bool   // in[0] holds the byte read ahead last time
 	plain   []byte // authenticated plaintext not yet returned
 	counter uint32
+	nonce   [nonceLen]byte
 	done    bool
 	err     error
 }
@@ -243,7 +261,7 @@ func (s *streamReader) next() error {
 	}
 	// Opening in place reuses in's memory for the plaintext; the byte read
 	// ahead sits after the chunk and is moved only once plain is drained.
-	plain, err := s.aead.Open(chunk[:0], chunkNonce(s.counter, last), chunk, s.aad)
+	plain, err := s.aead.Open(chunk[:0], chunkNonce(&s.nonce, s.counter, last), chunk, s.aad)
 	if err != nil {
 		if last {
 			return fmt.Errorf("%w: chunk %d (stream truncated or altered)", ErrDecrypt, s.counter)

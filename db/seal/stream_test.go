@@ -230,3 +230,31 @@ func TestStreamReadError(t *testing.T) {
 		t.Errorf("ReadAll = %v, want wrapped %v", err, boom)
 	}
 }
+
+// TestStreamWriterAllocsPerStream: sealing allocates per stream, never per
+// byte: a 4 MiB stream allocates no more than a 64 KiB one (issue 30).
+func TestStreamWriterAllocsPerStream(t *testing.T) {
+	k, err := NewKeyring(bytes.Repeat([]byte{1}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := make([]byte, 32<<10)
+	allocs := func(size int) float64 {
+		return testing.AllocsPerRun(20, func() {
+			w, err := k.NewWriter(io.Discard, []byte("aad"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for n := 0; n < size; n += len(p) {
+				w.Write(p)
+			}
+			if err := w.Close(); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	small, big := allocs(64<<10), allocs(4<<20)
+	if big > small {
+		t.Errorf("a 4 MiB stream allocates %.0f times, a 64 KiB one %.0f: something allocates per chunk", big, small)
+	}
+}

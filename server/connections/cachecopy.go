@@ -65,16 +65,38 @@ func (cc *cacheCopy) Write(p []byte) (int, error) {
 // finish waits for the copy and returns the SHA-256 of everything written.
 // With keep, and no cache error, it commits the cache entry.
 func (cc *cacheCopy) finish(keep bool) (sha string, err error) {
+	sha = cc.sum()
+	if err := cc.keep(keep); err != nil {
+		if cc.hash == nil && cc.err == nil {
+			// The commit failed: as before, no hash is vouched for.
+			return "", err
+		}
+		return sha, err
+	}
+	return sha, nil
+}
+
+// sum waits for the copy and returns the SHA-256 of everything written,
+// before the cache entry is committed or aborted (keep).
+func (cc *cacheCopy) sum() string {
 	close(cc.ch)
 	<-cc.done
 	if cc.hash != nil {
-		return hex.EncodeToString(cc.hash.Sum(nil)), cc.err
+		return hex.EncodeToString(cc.hash.Sum(nil))
 	}
-	sha = cc.entry.Sum()
+	return cc.entry.Sum()
+}
+
+// keep commits the cache entry, with keep and no cache error, else aborts
+// it; after sum.
+func (cc *cacheCopy) keep(keep bool) error {
+	if cc.hash != nil {
+		return cc.err
+	}
 	if cc.err != nil || !keep {
 		cc.entry.Abort()
-		return sha, cc.err
+		return cc.err
 	}
-	_, err = cc.entry.Commit()
-	return sha, err
+	_, err := cc.entry.Commit()
+	return err
 }

@@ -159,6 +159,25 @@ func (d *Document) Close(complete bool) (sha string, err error) {
 	return sha, errors.Join(err, cerr)
 }
 
+// Finish is Close in two steps, so that committing the cache's copy may
+// overlap recording the open (issue 30): the SHA-256 of the bytes read, at
+// once, and done, which ends the document as Close does and must be
+// called. On a first open the hash is that of every byte the reader got,
+// whether or not the cache kept them.
+func (d *Document) Finish(complete bool) (sha string, done func() error) {
+	if d.Cached {
+		return d.SHA256, func() error { _, err := d.Close(complete); return err }
+	}
+	sha = d.cc.sum()
+	return sha, func() error {
+		cerr := d.body.Close()
+		if d.release != nil {
+			defer d.release()
+		}
+		return errors.Join(d.cc.keep(complete), cerr)
+	}
+}
+
 // cacheKey is where a document of conn is cached. It starts with the
 // company's prefix (cachePrefix), so that everything cached of a company,
 // converted copies included (their keys extend this one), goes at once;
