@@ -97,7 +97,7 @@ func TestHotReadsAsGorm(t *testing.T) {
 			HasDocuments: true, ModifiedAt: at, ConnectionID: 1, Ref: "r", Kind: "k", UpstreamType: "u", Accounts: ",1,", DocsUnknown: true}
 		must(t, g.Create(conn).Error, g.Create(v).Error)
 		doc := &VoucherDocument{CompanyID: co.ID, VoucherID: v.ID, Kind: "k", ExternalID: "x", FileName: "f", ContentType: "c", Size: 2, SHA256: "s",
-			Position: 1, ConnectionID: 1, InvoiceStatus: "i", OpenSum: &sum}
+			Position: 1, ConnectionID: 1, InvoiceStatus: "i", OpenSum: &sum, DueDate: &at}
 		must(t, g.Create(doc).Error, d.CreateSession(ctx, u.ID, "tok", at, at))
 
 		var wu User
