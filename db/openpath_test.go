@@ -13,6 +13,7 @@ import (
 // TestVoucherAndDocument: one query gives a document with its voucher,
 // and only the company's own, of the voucher the route names.
 func TestVoucherAndDocument(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, url string) {
 		ctx := t.Context()
 		d, co := openCompany(t, url, db.Options{}, "Dok AB")
@@ -76,6 +77,7 @@ func TestVoucherAndDocument(t *testing.T) {
 // TestSessionAndUser: one query gives a session with its user; an ended
 // session is ErrNotFound.
 func TestSessionAndUser(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, url string) {
 		ctx := t.Context()
 		now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
@@ -116,6 +118,7 @@ func TestSessionAndUser(t *testing.T) {
 // The one-query reads list the columns of the table they join: a new
 // column must be added there too, or it reads as its zero value.
 func TestOneQueryReadsListEveryColumn(t *testing.T) {
+	t.Parallel()
 	if n := reflect.TypeOf(db.VoucherDocument{}).NumField(); n != 13 {
 		t.Errorf("VoucherDocument has %d fields; VoucherAndDocument selects 13 of voucher_documents: add the new one", n)
 	}

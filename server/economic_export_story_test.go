@@ -280,6 +280,7 @@ var batchLink = regexp.MustCompile(`/companies/\d+/imports/(\d+)$`)
 // numbers, the same invoices again, a lost answer settled by look-up, the
 // voucher method, and the API.
 func TestEconomicExportStory(t *testing.T) {
+	t.Parallel()
 	s := newExportStory(t, connections.Options{})
 	ctx := t.Context()
 	s.connectBoth()
@@ -484,6 +485,7 @@ func (s *exportStory) viaAPI() {
 // nothing is written while it is down, and a slow e-conomic still gets
 // the batch, the lists read a few at a time.
 func TestEconomicExportSlowOrDown(t *testing.T) {
+	t.Parallel()
 	s := newExportStory(t, connections.Options{PairingWait: 1500 * time.Millisecond})
 	s.connectBoth()
 	analyst := s.loggedIn(s.analyst)

@@ -79,6 +79,7 @@ func readDoc(t *testing.T, c *Connector, g connectors.Grant, d connectors.Docume
 // invoice's image and the sales invoice's PDF, listed without a download
 // and opened byte for byte as Netvisor holds them.
 func TestDocumentsOfEachSource(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	g := e.grant(t)
 	tests := []struct {
@@ -135,6 +136,7 @@ func TestDocumentsOfEachSource(t *testing.T) {
 // Opening a voucher's second attachment streams the first past: it is
 // kept, and opening it makes no call.
 func TestPassedAttachmentsAreStashed(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	st := newMemStash()
 	e.cfg.Stash = st
@@ -169,6 +171,7 @@ func TestPassedAttachmentsAreStashed(t *testing.T) {
 // A document resource the admin has not allowed is a named refusal at the
 // first open, not a broken page.
 func TestDocumentResourceNotAllowed(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	g := e.grant(t)
 	e.sb.Deny(sandbox.DemoCustomer().ID, "getsalesinvoice.nv")
@@ -276,6 +279,7 @@ func sameDoc(a, b connectors.Document) bool {
 // A sales invoice's status and open sum follow Netvisor: a partial
 // payment, then the rest, read at each listing.
 func TestSalesInvoiceStatusFollowsNetvisor(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	g := e.grant(t)
 	for _, step := range []struct {
@@ -301,6 +305,7 @@ func TestSalesInvoiceStatusFollowsNetvisor(t *testing.T) {
 // A sales invoice Bilag may not read beside its PDF (getsalesinvoice.nv
 // denied) still lists its PDF, with nothing said of its status.
 func TestSalesInvoiceUnreadableStillListsPDF(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	g := e.grant(t)
 	e.sb.Deny(sandbox.DemoCustomer().ID, "getsalesinvoice.nv")
