@@ -51,6 +51,10 @@ test: ## Every test: vet, gofmt, Go tests (SQLite, and PostgreSQL when its binar
 	echo "==== make test: lint $$lintrc, Go tests $$gorc, browser tests $$e2erc (0 is a pass) ===="; \
 	[ $$lintrc -eq 0 ] && [ $$gorc -eq 0 ] && [ $$e2erc -eq 0 ]
 
+# Each browser test file starts its own binary, data dir, ports and
+# Chromium, so files run E2E_CONCURRENCY at a time (2 unless set; 1 runs
+# them one by one, as before: make test E2E_CONCURRENCY=1).
+export E2E_CONCURRENCY ?= 2
 # The browser tests build without -trimpath: the binary then shares its
 # compiled packages (SQLite's C above all) with the tests' plain pass instead
 # of compiling everything once more on a cold machine.
