@@ -14,6 +14,7 @@ import (
 // nobody has opened it; the row holds it sealed, never in clear; opening,
 // revoking or expiry deletes the sealed copy.
 func TestLinkSecretKeptUntilOpened(t *testing.T) {
+	t.Parallel()
 	for _, dialect := range dbtest.Dialects() {
 		t.Run(dialect.Name, func(t *testing.T) {
 			e := newLCDB(t, dialect.URL(t))
@@ -94,6 +95,7 @@ func TestLinkSecretKeptUntilOpened(t *testing.T) {
 // analyst their companies', a viewer none; unread counts what came after
 // the last seen.
 func TestNotificationsAreForTheirPeople(t *testing.T) {
+	t.Parallel()
 	e := newLCDB(t, dbtest.Dialects()[0].URL(t))
 	ctx := t.Context()
 	users := map[string]*db.User{}
@@ -142,6 +144,7 @@ func TestNotificationsAreForTheirPeople(t *testing.T) {
 // TestPortfolioStats: the last finished run, the end of the last good one
 // and the voucher count, per company; a company without any has zeros.
 func TestPortfolioStats(t *testing.T) {
+	t.Parallel()
 	for _, dialect := range dbtest.Dialects() {
 		t.Run(dialect.Name, func(t *testing.T) {
 			e := newLCDB(t, dialect.URL(t))

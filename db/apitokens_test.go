@@ -19,7 +19,10 @@ func openTestDB(t *testing.T, url string, now func() time.Time) *db.DB {
 	return d
 }
 
-func TestAPITokens(t *testing.T) { dbtest.Run(t, testAPITokens) }
+func TestAPITokens(t *testing.T) {
+	t.Parallel()
+	dbtest.Run(t, testAPITokens)
+}
 
 func testAPITokens(t *testing.T, url string) {
 	now := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)

@@ -12,6 +12,7 @@ import (
 // TestCompanyAudit: a company's trail holds its own events only, newest
 // first, and each filter narrows it.
 func TestCompanyAudit(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, url string) {
 		ctx := t.Context()
 		clock := dbtest.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))

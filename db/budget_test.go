@@ -19,6 +19,7 @@ import (
 // another instance's write (the state is a count here; the budget keeps
 // its buckets the same way).
 func TestUpdateBudgetStateAtomic(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, url string) {
 		var wg sync.WaitGroup
 		for range 3 {
@@ -78,6 +79,7 @@ func (c *simClock) WaitUntil(ctx context.Context, t time.Time) error {
 // 120 of their calls, and together they use at least 85 % of the quota.
 // On SQLite the same holds for the instances sharing the file.
 func TestSharedBudgetTwoInstances(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, url string) {
 		clk := &simClock{t: time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)}
 		q := connectors.Quota{Key: "eaccounting:client:GET /vouchers", Limit: 120, Period: time.Minute}

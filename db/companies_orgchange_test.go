@@ -16,6 +16,7 @@ import (
 // that fails (a number another company has) closes nothing and records
 // nothing, and a save that keeps the number closes nothing.
 func TestOrgNumberChangeClosesLinks(t *testing.T) {
+	t.Parallel()
 	for _, dialect := range dbtest.Dialects() {
 		t.Run(dialect.Name, func(t *testing.T) {
 			e := newLCDB(t, dialect.URL(t))

@@ -15,6 +15,7 @@ import (
 // membership rule lives in visibleTo, so it is tested here, where it is
 // kept, and not only through the server's routes.
 func TestCompaniesVisibleToMembers(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, url string) {
 		d := openTestDB(t, url, nil)
 		ctx := t.Context()

@@ -246,6 +246,7 @@ func assertOneRefresh(t *testing.T, g *grantEnv, tokens []string, want int, old 
 // TestFreshGrantRefreshesOnce: 50 requests at once find the access token
 // expired; exactly one refresh happens and all 50 get the new token.
 func TestFreshGrantRefreshesOnce(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, url string) {
 		g := newGrantEnv(t, url)
 		old := g.tokens(g.db)
@@ -259,6 +260,7 @@ func TestFreshGrantRefreshesOnce(t *testing.T) {
 // database, as two instances of Bilag would; the lease in the row (SQLite)
 // or the row lock (PostgreSQL) decides.
 func TestFreshGrantRefreshesOnceAcrossHandles(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, url string) {
 		g := newGrantEnv(t, url)
 		other := g.open()
@@ -274,6 +276,7 @@ func TestFreshGrantRefreshesOnceAcrossHandles(t *testing.T) {
 
 // TestRefreshFailures: invalid_grant needs a new approval; a 503 does not.
 func TestRefreshFailures(t *testing.T) {
+	t.Parallel()
 	for _, dl := range dbtest.Dialects() {
 		t.Run(dl.Name, func(t *testing.T) { testRefreshFailures(t, dl.URL) })
 	}
@@ -356,6 +359,7 @@ func rawFiles(t *testing.T, path string) []byte {
 // appear in the database files in plain text. (SQLite: its files are the
 // test's own; TestTamperedCiphertext shows the same sealing on PostgreSQL.)
 func TestNoTokensOnDisk(t *testing.T) {
+	t.Parallel()
 	g := newGrantEnv(t, dbtest.SQLiteURL(t))
 	first := g.tokens(g.db)
 	g.clock.Advance(2 * time.Hour)
@@ -380,6 +384,7 @@ func TestNoTokensOnDisk(t *testing.T) {
 // TestTamperedCiphertext: one flipped byte in a stored grant gives a
 // decryption error, never a wrong token.
 func TestTamperedCiphertext(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, url string) {
 		g := newGrantEnv(t, url)
 		c, err := g.db.ConnectionByID(t.Context(), g.connID)

@@ -12,7 +12,10 @@ import (
 
 // TestConsentLinkLifecycle: an attempt's callback is taken once; revoked,
 // used and expired links take none.
-func TestConsentLinkLifecycle(t *testing.T) { dbtest.Run(t, testConsentLinkLifecycle) }
+func TestConsentLinkLifecycle(t *testing.T) {
+	t.Parallel()
+	dbtest.Run(t, testConsentLinkLifecycle)
+}
 
 func testConsentLinkLifecycle(t *testing.T, url string) {
 	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
@@ -103,6 +106,7 @@ func testConsentLinkLifecycle(t *testing.T, url string) {
 // StartLinkLogin's WHERE is the atomic guard behind the handler's check of
 // the link's state.
 func TestConnectedLinkStartsNoLogin(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, url string) {
 		e := newLCDB(t, url)
 		ctx := t.Context()

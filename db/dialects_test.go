@@ -13,6 +13,7 @@ import (
 // TestOpenConcurrently: instances starting at once on an empty database
 // migrate it once and all open.
 func TestOpenConcurrently(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, url string) {
 		var wg sync.WaitGroup
 		errs := make([]error, 4)
@@ -37,6 +38,7 @@ func TestOpenConcurrently(t *testing.T) {
 // TestClaimJob: one handle holds a job's claim and renews it; the others
 // get it only after it runs out.
 func TestClaimJob(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, url string) {
 		clock := dbtest.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 		ctx := t.Context()
@@ -107,6 +109,7 @@ func TestClaimJob(t *testing.T) {
 // TestSyncLease: one sync at a time per connection; a crashed holder's
 // lease is taken over when it runs out.
 func TestSyncLease(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, url string) {
 		clock := dbtest.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 		ctx := t.Context()
@@ -158,6 +161,7 @@ func TestSyncLease(t *testing.T) {
 // TestVoucherIndex: upserts, filters and look-ups give the same answers on
 // both databases, including what only one of them would refuse.
 func TestVoucherIndex(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, url string) {
 		if strings.HasPrefix(url, "postgres") {
 			// A session west of UTC: a year must still be the UTC year.
@@ -288,6 +292,7 @@ func externalIDs(vs []db.Voucher) []string {
 
 // Swedish letters are searched case-insensitively on both databases.
 func TestSearchFoldsSwedishLetters(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, url string) {
 		ctx := t.Context()
 		d, co := openCompany(t, url, db.Options{}, "Å AB")
@@ -311,6 +316,7 @@ func TestSearchFoldsSwedishLetters(t *testing.T) {
 // lease does not get it a second time, so two goroutines of one instance
 // (two presses of "Sync now") cannot both sync.
 func TestSyncLeaseIsNotReentrant(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, url string) {
 		d := openTestDB(t, url, nil)
 		ctx := t.Context()

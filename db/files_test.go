@@ -13,6 +13,7 @@ import (
 // whatever the umask, and a file an older version made readable to others
 // is closed when it is opened.
 func TestDatabaseFilesAreOwnersOnly(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		name   string
 		before os.FileMode // 0: no file yet

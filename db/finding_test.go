@@ -14,6 +14,7 @@ import (
 // neighbours in that order, and the search across companies, on SQLite
 // and PostgreSQL alike.
 func TestFindVouchersOnEveryDialect(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, url string) {
 		ctx := t.Context()
 		d, co := openCompany(t, url, db.Options{}, "Fynd AB")
@@ -94,6 +95,7 @@ func TestFindVouchersOnEveryDialect(t *testing.T) {
 
 // TestUsersOverviewOnEveryDialect: each user's companies and last login.
 func TestUsersOverviewOnEveryDialect(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, url string) {
 		ctx := t.Context()
 		d, co := openCompany(t, url, db.Options{}, "Bolag AB")

@@ -13,7 +13,10 @@ import (
 // TestFirmStats asserts every figure of the firm's statistics against a
 // seeded history: links, documents opened, invoices sent and syncs, two
 // companies counted and a third left out.
-func TestFirmStats(t *testing.T) { dbtest.Run(t, testFirmStats) }
+func TestFirmStats(t *testing.T) {
+	t.Parallel()
+	dbtest.Run(t, testFirmStats)
+}
 
 func testFirmStats(t *testing.T, url string) {
 	ctx := t.Context()

@@ -10,7 +10,10 @@ import (
 	"bilag/db/dbtest"
 )
 
-func TestIntegrationTokens(t *testing.T) { dbtest.Run(t, testIntegrationTokens) }
+func TestIntegrationTokens(t *testing.T) {
+	t.Parallel()
+	dbtest.Run(t, testIntegrationTokens)
+}
 
 // An integration token is kept as its hash, found by its secret until it
 // is revoked, and revoked only by its own company.
@@ -50,7 +53,10 @@ func testIntegrationTokens(t *testing.T, url string) {
 	}
 }
 
-func TestIdempotencyKeys(t *testing.T) { dbtest.Run(t, testIdempotencyKeys) }
+func TestIdempotencyKeys(t *testing.T) {
+	t.Parallel()
+	dbtest.Run(t, testIdempotencyKeys)
+}
 
 // A key is reserved once in its scope however many ask at once; another
 // token or company has its own; a reservation without an answer is taken

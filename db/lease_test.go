@@ -31,6 +31,7 @@ func openLeaseTest(t *testing.T, url string, clock *dbtest.Clock, keys *seal.Key
 // renewed by its owner, taken over when it runs out; the former owner's
 // release then finds it not held and writes nothing.
 func TestLease(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, url string) {
 		clock := dbtest.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 		a := openLeaseTest(t, url, clock, nil, nil)
@@ -104,6 +105,7 @@ func TestLease(t *testing.T) {
 // SQLite FreshGrant refreshes this way; the fence is the same SQL on
 // PostgreSQL, so it runs there too.
 func TestRefreshKeepsNoGrantAfterLosingItsLease(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, url string) {
 		clock := dbtest.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 		keys, err := seal.NewKeyring(bytes.Repeat([]byte{3}, 32))

@@ -75,6 +75,7 @@ func fjallbacka() *db.Company {
 // Items 6 and 7: on both databases, a disconnect and a re-approval wait
 // for a refresh in flight and revoke the grant that refresh stored.
 func TestGrantEndsWaitForRefresh(t *testing.T) {
+	t.Parallel()
 	ends := map[string]func(e *lcDB, conn *db.Connection, revoke db.RevokeFunc) error{
 		"disconnect": func(e *lcDB, conn *db.Connection, revoke db.RevokeFunc) error {
 			rerr, err := e.d.Disconnect(context.Background(), conn.ID, revoke)
@@ -158,6 +159,7 @@ func firstErr(errs ...error) error {
 // upstream company deletes the connection's index and sync state; one of
 // the same company keeps them.
 func TestReplacingTheUpstreamCompanyForgetsTheIndex(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, url string) {
 		e := newLCDB(t, url)
 		ctx := t.Context()

@@ -12,6 +12,7 @@ import (
 // company's other open links; one whose last attempt failed keeps why it
 // failed, the others say they were superseded.
 func TestClosedLinkKeepsItsFailure(t *testing.T) {
+	t.Parallel()
 	for _, dialect := range dbtest.Dialects() {
 		t.Run(dialect.Name, func(t *testing.T) {
 			e := newLCDB(t, dialect.URL(t))

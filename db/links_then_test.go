@@ -16,6 +16,7 @@ import (
 // connects its own connection on the same link. A revoke or a connection
 // through another link closes a second step still open; expiry ends it.
 func TestLinkSecondStep(t *testing.T) {
+	t.Parallel()
 	for _, dialect := range dbtest.Dialects() {
 		t.Run(dialect.Name, func(t *testing.T) {
 			e := newLCDB(t, dialect.URL(t))
@@ -82,6 +83,7 @@ func TestLinkSecondStep(t *testing.T) {
 // (its first stays connected); so does another link's connection; and the
 // link's expiry ends it.
 func TestLinkSecondStepClosed(t *testing.T) {
+	t.Parallel()
 	for _, dialect := range dbtest.Dialects() {
 		t.Run(dialect.Name, func(t *testing.T) {
 			e := newLCDB(t, dialect.URL(t))

@@ -55,6 +55,7 @@ var (
 // upgrades to exactly the schema of a fresh database and keeps its rows,
 // and the frozen steps up to its version still make what main shipped.
 func TestUpgradeFromCommittedDatabases(t *testing.T) {
+	t.Parallel()
 	for _, committed := range committedDatabases {
 		for _, dialect := range dbtest.Dialects() {
 			t.Run(fmt.Sprintf("v%d/%s", committed.version, dialect.Name), func(t *testing.T) {
@@ -147,6 +148,7 @@ func testUpgrade(t *testing.T, dialect dbtest.Dialect, version int, rows map[str
 // they say what the migrations build, so that reading a struct does not
 // mislead. A change to a struct needs a migration step, and the reverse.
 func TestLiveStructsMatchSchema(t *testing.T) {
+	t.Parallel()
 	for _, dialect := range dbtest.Dialects() {
 		t.Run(dialect.Name, func(t *testing.T) {
 			migrated := openForTest(t, dialect.URL(t), nil)

@@ -8,6 +8,7 @@ import (
 // TestVoucherAccounts: the index keeps a voucher's accounts, each once,
 // and a later upsert replaces them with whether its connector could tell.
 func TestVoucherAccounts(t *testing.T) {
+	t.Parallel()
 	if got := JoinAccounts([]string{"4010", " 2640", "4010", "", "1,9"}); got != ",4010,2640," {
 		t.Errorf("JoinAccounts = %q", got)
 	}

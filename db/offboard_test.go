@@ -49,6 +49,7 @@ func seedBooks(t *testing.T, e *lcDB, co *db.Company, conn *db.Connection) {
 // on both databases, keeps the audit trail (and adds to it, with counts),
 // records a cache purge, closes the links, and leaves other companies be.
 func TestOffboard(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, url string) {
 		e := newLCDB(t, url)
 		ctx := t.Context()

@@ -12,6 +12,7 @@ import (
 // TestVoucherAndDocument: one query gives a document with its voucher,
 // and only the company's own, of the voucher the route names.
 func TestVoucherAndDocument(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, url string) {
 		ctx := t.Context()
 		d, co := openCompany(t, url, db.Options{}, "Dok AB")
@@ -75,6 +76,7 @@ func TestVoucherAndDocument(t *testing.T) {
 // TestSessionAndUser: one query gives a session with its user; an ended
 // session is ErrNotFound.
 func TestSessionAndUser(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, url string) {
 		ctx := t.Context()
 		now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)

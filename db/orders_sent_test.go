@@ -17,6 +17,7 @@ import (
 // with its upload; nothing of another company or connector, and nothing
 // that never left Bilag.
 func TestSentImports(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, url string) {
 		ctx := t.Context()
 		keys, _ := seal.NewKeyring(bytes.Repeat([]byte{9}, 32))

@@ -17,6 +17,7 @@ import (
 // digest; "send again" queues only what a person ticked; private hosts are
 // per company.
 func TestImportOrders(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, url string) {
 		ctx := t.Context()
 		keys, err := seal.NewKeyring(bytes.Repeat([]byte{9}, 32))
@@ -104,6 +105,7 @@ func TestImportOrders(t *testing.T) {
 // TestQueueImportOrdersSendAgain: an order sent before is queued only when
 // a person ticked it.
 func TestQueueImportOrdersSendAgain(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, url string) {
 		ctx := t.Context()
 		keys, _ := seal.NewKeyring(bytes.Repeat([]byte{9}, 32))
@@ -136,6 +138,7 @@ func TestQueueImportOrdersSendAgain(t *testing.T) {
 // TestResealImportOrders: after a key rotation the stored orders are
 // re-encrypted under the new key, and open without the old one.
 func TestResealImportOrders(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, url string) {
 		ctx := t.Context()
 		oldKey, newKey := bytes.Repeat([]byte{1}, 32), bytes.Repeat([]byte{2}, 32)
@@ -182,6 +185,7 @@ func TestResealImportOrders(t *testing.T) {
 // stopped leaves its order unknown, and the history says so; a batch's
 // pre-flight findings are kept.
 func TestImportAttempts(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, url string) {
 		ctx := t.Context()
 		keys, _ := seal.NewKeyring(bytes.Repeat([]byte{9}, 32))

@@ -14,7 +14,10 @@ import (
 // what it holds is no change; a change with a part too long changes
 // nothing, not even the pairs before it; companies and connectors do not
 // see each other's pairs.
-func TestPairing(t *testing.T) { dbtest.Run(t, testPairing) }
+func TestPairing(t *testing.T) {
+	t.Parallel()
+	dbtest.Run(t, testPairing)
+}
 
 func testPairing(t *testing.T, url string) {
 	now := time.Date(2026, 2, 1, 9, 0, 0, 0, time.UTC)

@@ -25,6 +25,7 @@ func keyring(t *testing.T, secrets ...[]byte) *seal.Keyring {
 // Rotating BILAG_SECRET_KEY: rows sealed under the old key still open with
 // the old key as "previous", and Reseal moves every row to the new key.
 func TestKeyRotation(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	path := "sqlite://" + filepath.Join(t.TempDir(), "bilag.db")
 	oldKey, newKey := bytes.Repeat([]byte{1}, 32), bytes.Repeat([]byte{2}, 32)

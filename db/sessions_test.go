@@ -14,6 +14,7 @@ import (
 // TestSessions: a session ends by its token, by its user's, and a use is
 // written at most once per interval, on every dialect.
 func TestSessions(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, url string) {
 		ctx := t.Context()
 		clock := dbtest.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
@@ -76,6 +77,7 @@ func TestSessions(t *testing.T) {
 // TestSecondFactorKeyRotation: reseal moves the sealed second-factor keys
 // to the current key too, so dropping the previous key locks nobody out.
 func TestSecondFactorKeyRotation(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	path := "sqlite://" + filepath.Join(t.TempDir(), "bilag.db")
 	oldKey, newKey := bytes.Repeat([]byte{1}, 32), bytes.Repeat([]byte{2}, 32)

@@ -13,7 +13,10 @@ import (
 // TestSyncAllLease: one firm-wide sync at a time; a finished run gives the
 // lease back; a run whose instance died is seen as interrupted and its
 // lease taken over once it ran out.
-func TestSyncAllLease(t *testing.T) { dbtest.Run(t, testSyncAllLease) }
+func TestSyncAllLease(t *testing.T) {
+	t.Parallel()
+	dbtest.Run(t, testSyncAllLease)
+}
 
 func testSyncAllLease(t *testing.T, url string) {
 	ctx := t.Context()

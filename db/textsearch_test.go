@@ -16,6 +16,7 @@ import (
 // PostgreSQL), and for texts too short for a trigram (LIKE). A changed or
 // deleted voucher's text is found as it is now.
 func TestTextFilter(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, url string) {
 		ctx := t.Context()
 		// A window of 20 rows, so that 200 vouchers put most past it; a

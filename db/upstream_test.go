@@ -12,6 +12,7 @@ import (
 // TestAddCalls: instances counting at once lose no call, and a new UTC day
 // starts from zero.
 func TestAddCalls(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, url string) {
 		ctx := t.Context()
 		handles := make([]*db.DB, 3)
@@ -46,6 +47,7 @@ func TestAddCalls(t *testing.T) {
 // TestTakeLease: one holder at a time across handles; the holder renews;
 // an expired or released lease goes to the next.
 func TestTakeLease(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, url string) {
 		clock := dbtest.NewClock(time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC))
 		ctx := t.Context()

@@ -27,6 +27,7 @@ func openCompany(t *testing.T, url string, opt db.Options, name string) (*db.DB,
 
 // Past db.CountCap a list stops counting, says so, and still pages on.
 func TestVoucherListCountsUpToTheCap(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, url string) {
 		ctx := t.Context()
 		d, co := openCompany(t, url, db.Options{}, "Stor AB")
@@ -70,6 +71,7 @@ func TestVoucherListCountsUpToTheCap(t *testing.T) {
 }
 
 func TestActivityPerMonth(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, url string) {
 		ctx := t.Context()
 		now := time.Date(2025, 3, 15, 12, 0, 0, 0, time.UTC)

@@ -126,6 +126,7 @@ var companyRoutes = []companyRoute{
 // TestCompanyRoutesAreAllWalked makes the access walk fail when a route
 // taking a company id is added without a row in companyRoutes.
 func TestCompanyRoutesAreAllWalked(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	known := map[string]bool{}
 	for _, r := range companyRoutes {
@@ -150,6 +151,7 @@ func TestCompanyRoutesAreAllWalked(t *testing.T) {
 // company they are a member of, one they are not, an inactive one, and as
 // an anonymous visitor.
 func TestAccessControl(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := t.Context()
 	links := map[int64]int64{}
@@ -292,6 +294,7 @@ var siteRoutes = []siteRoute{
 
 // TestSiteRoutes walks siteRoutes as each role.
 func TestSiteRoutes(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	browsers := map[string]*browser{"anonymous": e.browser(), "admin": e.loggedIn(e.admin), "analyst": e.loggedIn(e.analyst), "viewer": e.loggedIn(e.viewer)}
 	for _, rt := range siteRoutes {
@@ -306,6 +309,7 @@ func TestSiteRoutes(t *testing.T) {
 // TestDeactivatedUser: an inactive account cannot log in, and a session of
 // an account deactivated meanwhile stops working.
 func TestDeactivatedUser(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
 	b.get("/login")
@@ -332,6 +336,7 @@ func TestDeactivatedUser(t *testing.T) {
 // TestLoginThrottle: five failures for one account lock it for a while,
 // even with the right password; other accounts are not affected.
 func TestLoginThrottle(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
 	b.get("/login")
@@ -362,6 +367,7 @@ func TestLoginThrottle(t *testing.T) {
 // Static files and health checks carry no cookie, so they can be cached and
 // shared; pages do get the CSRF cookie.
 func TestNoCookiesOnStaticFiles(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
 	page := b.get("/login")

@@ -38,6 +38,7 @@ func wantNoReadClaim(t *testing.T, what string, r *response) {
 // form, the result page and the link reopened; the line saying what Bilag
 // is says what it does there, not that it reads.
 func TestEnterprisePagesSayWhatItDoes(t *testing.T) {
+	t.Parallel()
 	e, _, root := withEnterprise(t)
 	admin := e.loggedIn(e.admin)
 	wantStatus(t, "allow the host", admin.post("/companies/"+itoa(e.fj.ID)+"/hosts", url.Values{"hosts": {"127.0.0.1"}}), http.StatusSeeOther)
@@ -73,6 +74,7 @@ func TestEnterprisePagesSayWhatItDoes(t *testing.T) {
 // accountant sees and in the link's message: eAccounting's through the
 // consent page, Netvisor's through the key form.
 func TestReadingPagesSayWhatTheyRead(t *testing.T) {
+	t.Parallel()
 	t.Run("eaccounting", func(t *testing.T) {
 		e := newEnv(t)
 		analyst := e.loggedIn(e.analyst)

@@ -18,6 +18,7 @@ import (
 // the link reopened, the company page, its link history (who tried), the
 // audit trail and the notifications.
 func TestKeyFormAsksTheApprover(t *testing.T) {
+	t.Parallel()
 	e := newNetvisorEnv(t)
 	host := e.svc.Connector("netvisor").(*netvisor.Connector).Hosts()[0]
 	dc := nvsandbox.DemoCustomer()

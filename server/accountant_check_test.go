@@ -20,6 +20,7 @@ import (
 // passes (no answer, a rate limit) invites a retry. The analyst reads
 // the same difference on the company page.
 func TestConsentCheckFailures(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		op     string

@@ -60,6 +60,7 @@ func wantOrgNowrap(t *testing.T, what string, r *response, orgs ...string) {
 // which system; every organisation number on the accountant's pages stays
 // on one line.
 func TestAccountantPagesNameTheFirm(t *testing.T) {
+	t.Parallel()
 	t.Run("consent page", func(t *testing.T) {
 		e := newEnv(t)
 		analyst := e.loggedIn(e.analyst)

@@ -101,6 +101,7 @@ func wantErrorSummary(t *testing.T, what string, r *response, fields ...string) 
 // value and what to set up folded below them; a refused submit opens on a
 // summary of what is wrong, linked to the fields.
 func TestKeyFormsFieldsFirst(t *testing.T) {
+	t.Parallel()
 	const maxAbove = 600 // characters above the first field: a phone's first screen
 	t.Run("netvisor", func(t *testing.T) {
 		e := newNetvisorEnv(t)

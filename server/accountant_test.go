@@ -19,6 +19,7 @@ func sv(key string, args ...any) string { return words().Translate("sv", key, ar
 // the firm's privacy notice and what Bilag is; the logo is served as the
 // image it was checked to be.
 func TestConsentPageSaysWhoAsks(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	link := e.loggedIn(e.analyst).createLink(e.fj, "")
 	page := e.browser().get(link)
@@ -51,6 +52,7 @@ func TestConsentPageSaysWhoAsks(t *testing.T) {
 // TestConsentTimesInCompanyZone: the accountant's pages print times in the
 // company's country's zone, naming the zone.
 func TestConsentTimesInCompanyZone(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	link := e.loggedIn(e.analyst).createLink(e.fj, "")
 	l := e.linkOf(t, link)
@@ -68,6 +70,7 @@ func TestConsentTimesInCompanyZone(t *testing.T) {
 // button without script) to the check; the code stays out of that URL, and
 // the check cannot be replayed.
 func TestConsentCheckingStep(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	link := e.loggedIn(e.analyst).createLink(e.fj, "")
 	acc := e.browser()
@@ -108,6 +111,7 @@ func TestConsentCheckingStep(t *testing.T) {
 // connected … by …") until the link's own expiry, then only that it has
 // been used; the result page that outlived its cookie shows no failure.
 func TestConsentReopenedResult(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	analyst := e.loggedIn(e.analyst)
 	link := analyst.createLink(e.fj, "1h0m0s")
@@ -152,6 +156,7 @@ func TestConsentReopenedResult(t *testing.T) {
 // what to choose; a missing permission offers the link to a colleague with
 // its validity; a declined request does not claim access was withdrawn.
 func TestConsentMessagesFit(t *testing.T) {
+	t.Parallel()
 	t.Run("wrong company", func(t *testing.T) {
 		e := newEnv(t)
 		link := e.loggedIn(e.analyst).createLink(e.fj, "")
@@ -194,6 +199,7 @@ func TestConsentMessagesFit(t *testing.T) {
 // BILAG_TIMEZONE's zone (Europe/Stockholm by default), naming it, not in
 // the server's own.
 func TestPortalTimesInConfiguredZone(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	analyst := e.loggedIn(e.analyst)
 	link := analyst.createLink(e.fj, "")
@@ -208,6 +214,7 @@ func TestPortalTimesInConfiguredZone(t *testing.T) {
 // and, since the link is still being checked, says "checking" and then
 // opens the link, instead of a failure that did not happen.
 func TestConsentCheckAskedTwice(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	link := e.loggedIn(e.analyst).createLink(e.fj, "")
 	acc := e.browser()
@@ -241,6 +248,7 @@ func TestConsentCheckAskedTwice(t *testing.T) {
 // browser they are logged in with sees the accountant's page as the
 // accountant does: no portal navigation, no log-out, no notifications.
 func TestAccountantPagesReadNoSession(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	analyst := e.loggedIn(e.analyst)
 	link := analyst.createLink(e.fj, "")

@@ -91,6 +91,7 @@ func smtpsCatch(t *testing.T) (addr string, pool *x509.CertPool, data <-chan str
 // TestLinkMailThroughSMTP: the link the analyst sends reaches an SMTP
 // server in a real conversation, in Swedish and English, with the link.
 func TestLinkMailThroughSMTP(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	addr, pool, data := smtpsCatch(t)
 	m, err := mail.NewSMTP("smtps://"+url.UserPassword("bilag", "hemligt").String()+"@"+addr, "Bilag <bilag@firm.test>",

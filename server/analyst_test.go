@@ -22,6 +22,7 @@ var msgSvRe = regexp.MustCompile(`(?s)<textarea id="msg-sv"[^>]*>(.*?)</textarea
 // reload, with a message and a QR code; once opened it can no longer be
 // shown, and its sealed copy is gone.
 func TestLinkCopyAgain(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	analyst := e.loggedIn(e.analyst)
 	link := analyst.createLink(e.fj, "")
@@ -81,6 +82,7 @@ func TestLinkCopyAgain(t *testing.T) {
 // TestLinkSendByMail: the link goes by e-mail to a named approver, is
 // audited and shown as sent; a bad address sends nothing.
 func TestLinkSendByMail(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	catcher := mail.NewCatcher(e.clock.Now)
 	demo := e.withMailer(catcher)
@@ -126,6 +128,7 @@ func TestLinkSendByMail(t *testing.T) {
 // connection closes the company's other links and notifies its maker by
 // mail.
 func TestDashboardNeedsActionAndNotifications(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	catcher := mail.NewCatcher(e.clock.Now)
 	demo := e.withMailer(catcher)
@@ -179,6 +182,7 @@ func TestDashboardNeedsActionAndNotifications(t *testing.T) {
 // error and saves nothing; confirming stores only the valid rows, with
 // their members.
 func TestImportCompanies(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	admin := e.loggedIn(e.admin)
 	admin.get("/admin/companies/import")
@@ -216,6 +220,7 @@ func TestImportCompanies(t *testing.T) {
 // TestBulkLinks: one link each for the companies picked, mailed where an
 // address was given; a company the analyst may not see gets none.
 func TestBulkLinks(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	catcher := mail.NewCatcher(e.clock.Now)
 	demo := e.withMailer(catcher)
@@ -269,6 +274,7 @@ func (b *browser) upload(target, field, name, content string) *response {
 // failed for 24 hours, once per stretch of failures; the dashboard marks
 // the company as needing action from the first failure.
 func TestNotifySyncFailingForADay(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := t.Context()
 	run := func(fail bool) {
@@ -322,6 +328,7 @@ func TestNotifySyncFailingForADay(t *testing.T) {
 // TestNotifyReapproval: a connection whose grant the upstream ends is told
 // in the bell, and its company needs action on the dashboard.
 func TestNotifyReapproval(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	analyst := e.loggedIn(e.analyst)
 	conn := e.connectFJ(analyst)

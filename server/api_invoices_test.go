@@ -110,6 +110,7 @@ func (r *receiving) batches(co *db.Company) []db.ImportBatch {
 // page, where the batch's source is "API (token name)"; sent, the batch
 // says what the receiver answered, and a repeat sends nothing twice.
 func TestAPIInvoicesHeld(t *testing.T) {
+	t.Parallel()
 	r := withReceivers(t, connections.Options{})
 	r.connectFake()
 	ctx := t.Context()
@@ -173,6 +174,7 @@ func TestAPIInvoicesHeld(t *testing.T) {
 // "Sent at once": an admin's choice on the company page; the batch is
 // sent without a person, its history says by which token.
 func TestAPIInvoicesSentAtOnce(t *testing.T) {
+	t.Parallel()
 	r := withReceivers(t, connections.Options{})
 	r.connectFake()
 	admin := r.loggedIn(r.admin)
@@ -200,6 +202,7 @@ func TestAPIInvoicesSentAtOnce(t *testing.T) {
 // another company, not another token's batch, not the pages; revoked, it
 // is unknown. A viewer's personal token may not send; an analyst's may.
 func TestAPISendOnlyToken(t *testing.T) {
+	t.Parallel()
 	r := withReceivers(t, connections.Options{})
 	r.connectFake()
 	admin := r.loggedIn(r.admin)
@@ -243,6 +246,7 @@ func TestAPISendOnlyToken(t *testing.T) {
 // a body that is not the envelope; and two requests with one key at once
 // make one batch.
 func TestAPIInvoicesLimits(t *testing.T) {
+	t.Parallel()
 	r := withReceivers(t, connections.Options{})
 	r.connectFake()
 	tok := r.loggedIn(r.admin).createIntegrationToken(r.fj, "A", "")

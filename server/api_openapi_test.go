@@ -234,6 +234,7 @@ func keysOf(m map[string]any) []string {
 // in the repository, every object schema is closed, and its paths are
 // exactly the API's routes.
 func TestOpenAPIDocument(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	s := loadSpec(t)
 

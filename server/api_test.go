@@ -131,6 +131,7 @@ func numbers(vs []apiVoucher) string {
 // TestAPITokens: a token is made on the settings page, shown once, stored
 // only as a hash, acts as its owner, and stops working when revoked.
 func TestAPITokens(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.loggedIn(e.viewer)
 
@@ -249,6 +250,7 @@ func TestAPITokens(t *testing.T) {
 // TestAPIUnauthorized: every route but the description wants a valid
 // bearer token, and a session cookie is no substitute.
 func TestAPIUnauthorized(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	valid := e.tokenFor(e.viewer)
 	b := make([]byte, 32)
@@ -344,6 +346,7 @@ func (e *env) indexVouchers(co *db.Company) []db.Voucher {
 // TestAPIVoucherIndex lists and looks up vouchers of the index, with the
 // filters of the voucher page, and refuses malformed parameters.
 func TestAPIVoucherIndex(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.indexVouchers(e.fj)
 	tok := e.tokenFor(e.viewer)
@@ -502,6 +505,7 @@ func (e *env) waitForSync(co *db.Company) {
 // through the API, and shows that a stranger's every request answers 404
 // before anything is asked of Visma.
 func TestAPIConnected(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.connectFJ(e.loggedIn(e.analyst))
 	e.waitForSync(e.fj)

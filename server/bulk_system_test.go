@@ -20,6 +20,7 @@ import (
 // (when a re-approval is asked for: a connected company is skipped
 // otherwise), and never guesses for a company that has none.
 func TestBulkLinksWithSeveralSystems(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.connectFJ(e.loggedIn(e.analyst)) // Fjällbacka is connected with eAccounting
 	other := connectortest.Full{Upstream: &connectortest.Upstream{Name: "other", GrantTTL: time.Hour, Now: e.clock.Now}}

@@ -47,6 +47,7 @@ func (e *env) invite(b *browser, co *db.Company, name, email string) string {
 // document, and withdraws Bilag's access: the connection ends and the
 // firm is notified. The firm then ends the client user.
 func TestClientUserStory(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := t.Context()
 	analyst := e.loggedIn(e.analyst)
@@ -172,6 +173,7 @@ func TestClientUserStory(t *testing.T) {
 // TestClientInvitationRefused: an expired invitation and one the firm
 // ended make nobody; a viewer cannot invite.
 func TestClientInvitationRefused(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	analyst := e.loggedIn(e.analyst)
 	pw := url.Values{"new_password": {"a-long-enough-password-x"}, "new_password_confirm": {"a-long-enough-password-x"}}

@@ -47,6 +47,7 @@ func (e *env) wantUsable(t *testing.T, link string) {
 // company through the same approval and result page as a redirect, and the
 // first sync indexes the upstream's voucher.
 func TestKeyFormStory(t *testing.T) {
+	t.Parallel()
 	e, up, link := withKeyForm(t)
 	acc := e.browser()
 	page := acc.get(link)
@@ -105,6 +106,7 @@ func TestKeyFormStory(t *testing.T) {
 // typed in the fields that are not secret, stores nothing and leaves the
 // link usable: the right keys then connect.
 func TestKeyFormFailures(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name       string
 		fail       error // Connect's scripted error
@@ -194,6 +196,7 @@ func TestKeyFormFailures(t *testing.T) {
 // ends on the result page like a redirect's, whose "try again" shows the
 // form again.
 func TestKeyFormRefusedApproval(t *testing.T) {
+	t.Parallel()
 	e, up, link := withKeyForm(t)
 	acc := e.browser()
 	acc.get(link)
@@ -222,6 +225,7 @@ func TestKeyFormRefusedApproval(t *testing.T) {
 // The secret typed is never shown again, logged, audited or stored on the
 // link, even when the connector quotes it in its error.
 func TestKeyFormKeepsTheSecret(t *testing.T) {
+	t.Parallel()
 	const secret = "pasted-SECRET-7f3c9a1e"
 	e, up, link := withKeyForm(t)
 	acc := e.browser()
@@ -267,6 +271,7 @@ func TestKeyFormKeepsTheSecret(t *testing.T) {
 // next submit is refused without calling the upstream, until the window
 // has passed. Forms with errors cost no try.
 func TestKeyFormThrottle(t *testing.T) {
+	t.Parallel()
 	e, up, link := withKeyForm(t)
 	acc := e.browser()
 	acc.get(link)
@@ -300,6 +305,7 @@ func TestKeyFormThrottle(t *testing.T) {
 // A submit that is not provably from the form itself is refused before
 // any upstream call.
 func TestKeyFormCSRF(t *testing.T) {
+	t.Parallel()
 	e, up, link := withKeyForm(t)
 	acc := e.browser()
 	acc.get(link)
@@ -333,6 +339,7 @@ func TestKeyFormCSRF(t *testing.T) {
 // An eAccounting link still shows the consent page and redirects to the
 // upstream's login: the key form changes nothing for redirect connectors.
 func TestRedirectLinkStillRedirects(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	link := e.loggedIn(e.analyst).createLink(e.fj, "")
 	b := e.browser()
@@ -383,6 +390,7 @@ func (h hostForm) Connect(ctx context.Context, values map[string]string) (connec
 // comes from the record whatever is posted, an optional field may stay
 // empty, and a connector's FormError is shown as its own text.
 func TestKeyFormFieldKinds(t *testing.T) {
+	t.Parallel()
 	var got map[string]string
 	e, _ := newEnv(t).withFake(func(u *connectortest.Upstream) connectors.Connector {
 		return hostForm{Form: connectortest.Form{U: u}, got: &got}

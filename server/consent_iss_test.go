@@ -15,6 +15,7 @@ import (
 // accountant sees the clear failure page, the code is never exchanged and
 // nothing is stored.
 func TestConsentCallbackWithoutIssuer(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	link := e.loggedIn(e.analyst).createLink(e.fj, "")
 	acc := e.browser()

@@ -18,6 +18,7 @@ func tr(key string, args ...any) string { return words().Translate("en", key, ar
 // accountant opens it, logs in at the sandbox, picks the company, approves,
 // and the company is connected with its grant sealed.
 func TestConsentHappyPath(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	analyst := e.loggedIn(e.analyst)
 	link := analyst.createLink(e.fj, "")
@@ -122,6 +123,7 @@ func (e *env) tokens(t *testing.T, connID int64) storedToken {
 // says why on the result page, stores no grant and records the reason on
 // the link.
 func TestConsentFailures(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name       string
 		company    func(e *env) string // which portal company the link is for
@@ -189,6 +191,7 @@ func TestConsentFailures(t *testing.T) {
 // TestConsentTamperedState changes the state on the way back: nothing is
 // stored, and the real answer cannot be used afterwards either.
 func TestConsentTamperedState(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	link := e.loggedIn(e.analyst).createLink(e.fj, "")
 	acc := e.browser()
@@ -218,6 +221,7 @@ func TestConsentTamperedState(t *testing.T) {
 // TestConsentReplayedCallback requests the callback twice: the second one
 // is refused, with or without the flow cookie.
 func TestConsentReplayedCallback(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	link := e.loggedIn(e.analyst).createLink(e.fj, "")
 	acc := e.browser()
@@ -258,6 +262,7 @@ func TestConsentReplayedCallback(t *testing.T) {
 // TestConsentUnusableLinks covers expired and revoked links, before the
 // login and during it.
 func TestConsentUnusableLinks(t *testing.T) {
+	t.Parallel()
 	t.Run("expired before opening", func(t *testing.T) {
 		e := newEnv(t)
 		link := e.loggedIn(e.analyst).createLink(e.fj, "15m0s")
@@ -331,6 +336,7 @@ func TestConsentUnusableLinks(t *testing.T) {
 
 // TestDisconnect revokes the grant at the sandbox and forgets the tokens.
 func TestDisconnect(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	analyst := e.loggedIn(e.analyst)
 	conn := e.connectFJ(analyst)
@@ -384,6 +390,7 @@ func (e *env) apiStatus(t *testing.T, access string) int {
 // whose browser asks for no language Bilag has; a language the browser
 // asks for, or one the reader chose, wins.
 func TestConsentPageDefaultsToTheCompanysLanguage(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	link := e.loggedIn(e.analyst).createLink(e.fj, "")
 	tests := []struct {

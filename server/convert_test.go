@@ -87,6 +87,7 @@ func (d *docEnv) countConversions(wait time.Duration, hold int32) *conversions {
 // 503, converting nothing. The PNG is cached under its own key, so a later
 // open converts nothing either.
 func TestTIFFConversionsAreBounded(t *testing.T) {
+	t.Parallel()
 	d := newDocEnv(t)
 	v := d.vouchers(db.VoucherFilter{})[0]
 	var buf bytes.Buffer
@@ -150,6 +151,7 @@ func TestTIFFConversionsAreBounded(t *testing.T) {
 // Converting costs seconds of CPU and a third of a gigabyte, so this runs
 // in make test's non-race pass.
 func TestLargeTIFFIsConvertedOnce(t *testing.T) {
+	t.Parallel()
 	if testing.Short() || raceEnabled {
 		t.Skip("converts a 6300×6300 TIFF: runs without -race in make test's long pass")
 	}

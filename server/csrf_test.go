@@ -9,6 +9,7 @@ import (
 // TestCrossOriginPostsAreRefused: a form post that is not provably from
 // the portal itself is refused with 403 and writes nothing.
 func TestCrossOriginPostsAreRefused(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	admin := e.loggedIn(e.admin)
 	analyst := e.loggedIn(e.analyst)

@@ -41,6 +41,7 @@ func csvFieldsOK(t *testing.T, what string, body string, comma rune) [][]string 
 // TestAuditCSVSeparators (issue 25 item 16): "Matti;=1+2;" as an actor was
 // written unquoted, so Nordic Excel split it into "Matti" and a formula.
 func TestAuditCSVSeparators(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.auditSeed(
 		db.AuditEvent{Action: db.AuditLoginFailed, Actor: "Matti;=1+2;", RemoteIP: "192.0.2.7"},
@@ -61,6 +62,7 @@ func TestAuditCSVSeparators(t *testing.T) {
 // decimal commas ("123,56") are quoted, so a spreadsheet splitting on ","
 // keeps each in one cell, and the template still reads back as an upload.
 func TestInvoiceOrderTemplateCSV(t *testing.T) {
+	t.Parallel()
 	e, _, root := withEnterprise(t)
 	admin := e.loggedIn(e.admin)
 	wantStatus(t, "allow the host", admin.post("/companies/"+itoa(e.fj.ID)+"/hosts", url.Values{"hosts": {"127.0.0.1"}}), http.StatusSeeOther)
@@ -87,6 +89,7 @@ func TestInvoiceOrderTemplateCSV(t *testing.T) {
 // TestCompanyImportExampleCSV (issue 25 item 16): the company import's
 // example file quotes its members, which are separated by ";".
 func TestCompanyImportExampleCSV(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	r := e.loggedIn(e.admin).get("/admin/companies/import")
 	wantStatus(t, "import page", r, http.StatusOK)

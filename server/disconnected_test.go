@@ -16,6 +16,7 @@ import (
 // and needs a new approval": on the company page, the voucher list, the
 // voucher page, the document frame and route, and in the API.
 func TestDisconnectedSaysWhoAndWhen(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	analyst := e.loggedIn(e.analyst)
 	e.waitSync(e.connectFJ(analyst))

@@ -123,7 +123,7 @@ func newExportStory(t *testing.T, opts connections.Options) *exportStory {
 	conn, err := economic.Config{AppPublicToken: read.PublicToken, AppSecretToken: read.SecretToken,
 		ExportAppPublicToken: export.PublicToken, ExportAppSecretToken: export.SecretToken,
 		GrantURL: sbTS.URL + "/secure/api1/requestaccess.aspx", APIURL: sbTS.URL, DocumentsAPIURL: sbTS.URL + economicsandbox.DocumentsPrefix,
-		Calls: e.db, Now: e.clock.Now}.Open(e.logger, &http.Client{Transport: net})
+		Calls: e.db, Now: e.clock.Now, Sleep: noWait}.Open(e.logger, &http.Client{Transport: net})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -280,6 +280,7 @@ var batchLink = regexp.MustCompile(`/companies/\d+/imports/(\d+)$`)
 // numbers, the same invoices again, a lost answer settled by look-up, the
 // voucher method, and the API.
 func TestEconomicExportStory(t *testing.T) {
+	t.Parallel()
 	s := newExportStory(t, connections.Options{})
 	ctx := t.Context()
 	s.connectBoth()
@@ -483,6 +484,7 @@ func (s *exportStory) viaAPI() {
 // a person is told so in words on the page they were on, never a 500;
 // nothing is written while it is down, and a slow e-conomic still gets
 // the batch, the lists read a few at a time.
+// Not parallel: it bounds the send's wall time against a second a call.
 func TestEconomicExportSlowOrDown(t *testing.T) {
 	s := newExportStory(t, connections.Options{PairingWait: 1500 * time.Millisecond})
 	s.connectBoth()

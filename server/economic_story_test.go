@@ -31,6 +31,7 @@ import (
 var economicDocTab = regexp.MustCompile(`href="\?doc=(\d+)`)
 
 func TestEconomicStoryThroughThePortal(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	e := &env{t: t, clock: dbtest.NewClock(time.Now().UTC().Truncate(time.Second)), logs: &syncBuffer{}, faults: &faults{}}
 	e.logger = slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -236,6 +237,7 @@ func TestEconomicStoryThroughThePortal(t *testing.T) {
 // second reads alike on every connection, so the core's breaker keeps the
 // connections instead of making every customer approve again.
 func TestEconomicWrongSecretEndsNoConnection(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	clock := dbtest.NewClock(time.Now().UTC().Truncate(time.Second))
 	secret := make([]byte, 32)

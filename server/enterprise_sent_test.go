@@ -13,6 +13,7 @@ import (
 // the company's Enterprise in an earlier upload is warned about on the
 // batch page, naming that upload, and may still be sent.
 func TestEnterpriseSerialSentBefore(t *testing.T) {
+	t.Parallel()
 	e, _, root := withEnterprise(t)
 	admin := e.loggedIn(e.admin)
 	analyst := e.loggedIn(e.analyst)

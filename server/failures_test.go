@@ -278,6 +278,7 @@ func apiMessage(t *testing.T, what string, r *response, status int, code string)
 // behind an unusable link, or on a file host that refuses the link, says
 // so, in the frame and in the API, and never as Bilag's fault.
 func TestDocumentRefusalsAreNamed(t *testing.T) {
+	t.Parallel()
 	f := newFaultEnv(t)
 	v, att := f.docOf(eaccounting.KindAttachment)
 	iv, inv := f.docOf(eaccounting.KindCustomerInvoice)
@@ -345,6 +346,7 @@ func TestDocumentRefusalsAreNamed(t *testing.T) {
 // active or whose start guide is not completed; the voucher page, the
 // frame and the API say so, and do not blame a permission.
 func TestEmptyForbiddenSaysCompanyNotReady(t *testing.T) {
+	t.Parallel()
 	f := newFaultEnv(t)
 	v, att := f.docOf(eaccounting.KindAttachment)
 	f.answer(t, status("/v2/", http.StatusForbidden, ""))
@@ -378,6 +380,7 @@ func (f *faultEnv) quickBrowser(p person) *browser {
 // voucher page, in the frame and in the API; never a 500 or the generic
 // banner.
 func TestHangsAreUnavailable(t *testing.T) {
+	t.Parallel()
 	f := newFaultEnv(t)
 	v, att := f.docOf(eaccounting.KindAttachment)
 	tests := []struct {
@@ -422,6 +425,7 @@ func TestHangsAreUnavailable(t *testing.T) {
 // An expired download link costs the person nothing: the connector asks
 // Visma for a fresh one and the document opens.
 func TestExpiredLinkOpensAfresh(t *testing.T) {
+	t.Parallel()
 	f := newFaultEnv(t)
 	v, att := f.docOf(eaccounting.KindAttachment)
 	var refused atomic.Int32
@@ -481,6 +485,7 @@ func fetchCut(t *testing.T, e *env, b *browser, path string) (*http.Response, []
 // A transfer Visma's file host cuts off mid-stream is neither cached nor
 // hashed as complete, and its audit row says it was cut off.
 func TestCutOffTransferIsNotKept(t *testing.T) {
+	t.Parallel()
 	f := newFaultEnv(t)
 	v, att := f.docOf(eaccounting.KindAttachment)
 	f.answer(t, f.cutOff())
@@ -531,6 +536,7 @@ func TestCutOffTransferIsNotKept(t *testing.T) {
 // happened in the same words, with the same status, and none is a 500 or
 // blames Bilag.
 func TestEveryFailureClassEverywhere(t *testing.T) {
+	t.Parallel()
 	f := newFaultEnv(t)
 	v, att := f.docOf(eaccounting.KindAttachment)
 	quickViewer := f.quickBrowser(f.env.viewer)

@@ -88,6 +88,7 @@ func (e *env) indexed(co *db.Company) []db.Voucher {
 // other shapes than eAccounting's: one that can do everything, and one with
 // no Checker, Refresher, Revoker or fiscal years.
 func TestFakeConnectorStory(t *testing.T) {
+	t.Parallel()
 	kinds := []struct {
 		name string
 		make func(*connectortest.Upstream) connectors.Connector
@@ -139,6 +140,7 @@ func TestFakeConnectorStory(t *testing.T) {
 // A connector that reads nothing connects, but its company page offers no
 // vouchers, no sync and no documents, and nothing is synced.
 func TestConnectorWithoutReading(t *testing.T) {
+	t.Parallel()
 	e, up := newEnv(t).withFake(func(u *connectortest.Upstream) connectors.Connector { return connectortest.NoReading{U: u} })
 	conn := e.connectFake()
 	b := e.loggedIn(e.analyst)
@@ -160,6 +162,7 @@ func TestConnectorWithoutReading(t *testing.T) {
 // Whatever call says the grant is revoked for good (a refresh, a sync page,
 // a document open), the connection needs re-approval, recorded once.
 func TestGrantRevokedEndsTheConnectionOnce(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		cause func(e *env, up *connectortest.Upstream, conn *db.Connection)
@@ -225,6 +228,7 @@ func TestGrantRevokedEndsTheConnectionOnce(t *testing.T) {
 // Nothing above the connector retries: an upstream that is down costs one
 // call per read however often the connector itself would retry.
 func TestNoRetryAboveTheConnector(t *testing.T) {
+	t.Parallel()
 	e, up := newEnv(t).withFake(func(u *connectortest.Upstream) connectors.Connector { return connectortest.Full{Upstream: u} })
 	conn := e.connectFake()
 	e.waitSync(conn)

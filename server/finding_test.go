@@ -27,6 +27,7 @@ var listLinkRe = regexp.MustCompile(`<a href="/companies/\d+/vouchers/(\d+)(?:\?
 // TestFindVouchers: amount (exact, within a tolerance, either sign), a
 // number without its series, From after To, and a malformed amount.
 func TestFindVouchers(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.indexVouchers(e.fj)
 	b := e.loggedIn(e.viewer)
@@ -68,6 +69,7 @@ func TestFindVouchers(t *testing.T) {
 // keep the filter, and a voucher's previous and next follow the list it
 // was opened from.
 func TestVoucherOrder(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	all := e.indexVouchers(e.fj)
 	b := e.loggedIn(e.viewer)
@@ -143,6 +145,7 @@ func TestVoucherOrder(t *testing.T) {
 // TestGoToVoucher: the header's box finds a number among the companies
 // the user may see, and only those.
 func TestGoToVoucher(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	fj := e.indexVouchers(e.fj)
 	ns := []db.Voucher{{CompanyID: e.norrsken.ID, Ref: "ns-1", Number: "C9", Series: "C", Date: time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC), Text: "Norrsken", Amount: 100, Kind: "manual"}}
@@ -185,6 +188,7 @@ func TestGoToVoucher(t *testing.T) {
 // company was last synced and offers Sync now; the lookup without a
 // number is a form; the sync progress says only what is known.
 func TestNotFoundSaysWhenSynced(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	conn := e.connectFJ(e.loggedIn(e.analyst))
 	e.waitSync(conn)
@@ -222,6 +226,7 @@ func TestNotFoundSaysWhenSynced(t *testing.T) {
 // TestFirstSyncProgress: a first sync whose total is not known yet shows
 // an indeterminate bar and no "0 of 0", and no empty-state text.
 func TestFirstSyncProgress(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	conn := e.connectFJ(e.loggedIn(e.analyst))
 	e.waitSync(conn)
@@ -274,6 +279,7 @@ var refRe = regexp.MustCompile(`Ref: \S+`)
 // TestNotFoundSaysAskAnAdmin: a page the user may not see says so, the
 // same whether the company exists or not.
 func TestNotFoundSaysAskAnAdmin(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.loggedIn(e.viewer)
 	hidden := b.get(fmt.Sprintf("/companies/%d/vouchers", e.hidden.ID))
@@ -290,6 +296,7 @@ func TestNotFoundSaysAskAnAdmin(t *testing.T) {
 // TestAdminUsersCompanies: the users list shows companies and last login,
 // and a new user is given companies on the new-user form.
 func TestAdminUsersCompanies(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	admin := e.loggedIn(e.admin)
 	e.loggedIn(e.viewer)

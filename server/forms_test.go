@@ -45,6 +45,7 @@ func (e *env) snapshot(t *testing.T) string {
 // TestFormErrors sends bad input to every form: each gets 422, a message
 // next to the field in the visitor's language, and writes nothing.
 func TestFormErrors(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	admin := e.loggedIn(e.admin)
 	analyst := e.loggedIn(e.analyst)

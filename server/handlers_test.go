@@ -23,6 +23,7 @@ var handlerReceivers = map[string]string{".": "Server", "accountant": "Handler"}
 // the accountant's Handler) that takes an echo.Context and returns an
 // error, grows past maxHandlerLines lines.
 func TestHandlersAreShort(t *testing.T) {
+	t.Parallel()
 	fset := token.NewFileSet()
 	handlers := 0
 	for dir, recv := range handlerReceivers {

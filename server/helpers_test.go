@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"errors"
 	"html"
@@ -187,7 +188,7 @@ func newEnvWith(t *testing.T, dbURL string, tweak func(*server.Options), opts ..
 	e.conn, err = eaccounting.Config{
 		ClientID: sandboxClientID, ClientSecret: sandboxClientSecret,
 		AuthURL: e.sbURL + "/connect/authorize", TokenURL: e.sbURL + "/connect/token", RevokeURL: e.sbURL + "/connect/revocation",
-		Issuer: e.sbURL, APIURL: e.sbURL + "/v2", Now: e.clock.Now,
+		Issuer: e.sbURL, APIURL: e.sbURL + "/v2", Now: e.clock.Now, Sleep: noWait,
 	}.Open(e.logger, sbTS.Client())
 	if err != nil {
 		t.Fatalf("eaccounting Open() = %v", err)
@@ -249,6 +250,12 @@ func newPortal(t *testing.T, opt server.Options, svc connections.Options) (*serv
 }
 
 var fastHasher = password.Hasher{Time: 1, Memory: 8 * 1024, Threads: 1}
+
+// noWait is the connectors' Sleeper in the tests: a retry's backoff passes
+// at once (the test clock does not move, as it did not while the real one
+// slept), so a test of a failing upstream asserts what the retries do
+// without sitting through seconds of backoff.
+func noWait(ctx context.Context, _ time.Duration) error { return ctx.Err() }
 
 func (e *env) addUser(email, name, role string, active bool) person {
 	e.t.Helper()

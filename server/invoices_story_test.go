@@ -140,6 +140,7 @@ var againBox = regexp.MustCompile(`name="again" value="(\d+)"`)
 // when it is sent again, found, and not sent a second time; every send is
 // audited and every exchange is in the invoice's history.
 func TestInvoicePipelineStory(t *testing.T) {
+	t.Parallel()
 	r := withReceivers(t, connections.Options{})
 	r.connectFake()
 	ctx := t.Context()
@@ -234,6 +235,7 @@ func TestInvoicePipelineStory(t *testing.T) {
 // A look-up that fails leaves the invoice unknown and sends nothing; one
 // that finds nothing lets the invoice be sent.
 func TestInvoiceLookupFailsOrFindsNothing(t *testing.T) {
+	t.Parallel()
 	r := withReceivers(t, connections.Options{})
 	r.connectFake()
 	analyst := r.loggedIn(r.analyst)
@@ -292,6 +294,7 @@ func (p flagPreflight) Preflight(_ context.Context, _ connectors.Grant, _ connec
 // The pre-flight hook: what it finds is listed on the upload, and nothing
 // is sent while it stands; settled, the same upload is sent.
 func TestInvoicePreflight(t *testing.T) {
+	t.Parallel()
 	settled := &atomic.Bool{}
 	r := withReceivers(t, connections.Options{}, func(r connectortest.Receiver) connectors.Connector { return flagPreflight{r, settled} })
 	r.connectFake()
@@ -319,6 +322,7 @@ func TestInvoicePreflight(t *testing.T) {
 // Bilag's invoice format as well as its own, and its sandbox receives the
 // orders the invoices map to.
 func TestEnterpriseReceivesNeutralInvoices(t *testing.T) {
+	t.Parallel()
 	r := withReceivers(t, connections.Options{})
 	if err := r.db.SetPrivateHosts(t.Context(), r.fj.ID, []string{"127.0.0.1"}, "admin"); err != nil {
 		t.Fatal(err)
@@ -376,6 +380,7 @@ func TestEnterpriseReceivesNeutralInvoices(t *testing.T) {
 // The one-invoice form: several lines, the connector's extension, and a
 // PDF attached; the PDF is kept sealed with the invoice and sent with it.
 func TestInvoiceFormWithPDF(t *testing.T) {
+	t.Parallel()
 	r := withReceivers(t, connections.Options{})
 	r.connectFake()
 	analyst := r.loggedIn(r.analyst)
@@ -418,6 +423,7 @@ func TestInvoiceFormWithPDF(t *testing.T) {
 // An upload stored before invoices were neutral holds Enterprise's own
 // order; it is still previewed and sent as it was checked then.
 func TestEnterpriseOrderStoredBefore(t *testing.T) {
+	t.Parallel()
 	r := withReceivers(t, connections.Options{})
 	if err := r.db.SetPrivateHosts(t.Context(), r.fj.ID, []string{"127.0.0.1"}, "admin"); err != nil {
 		t.Fatal(err)

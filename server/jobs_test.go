@@ -15,6 +15,7 @@ import (
 // An idle connection is kept alive: the background sweep refreshes a grant
 // about to expire, before anyone needs it.
 func TestKeepGrantsFresh(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	conn := e.connectFJ(e.loggedIn(e.analyst))
 	e.waitSync(conn)
@@ -40,6 +41,7 @@ func TestKeepGrantsFresh(t *testing.T) {
 // The first sync of a 100,000-voucher company stays within Visma's rate
 // limit, and its progress can be watched while it runs.
 func TestLargeFirstSyncShowsProgress(t *testing.T) {
+	t.Parallel()
 	if testing.Short() || raceEnabled {
 		t.Skip("syncs 100,000 vouchers: runs without -race in make test's long pass")
 	}
@@ -94,6 +96,7 @@ func TestLargeFirstSyncShowsProgress(t *testing.T) {
 
 // The connection records who approved it, as Visma names the user.
 func TestConnectionRecordsTheApprover(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	conn := e.connectFJ(e.loggedIn(e.analyst))
 	e.waitSync(conn)

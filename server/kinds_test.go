@@ -15,6 +15,7 @@ import (
 // kind, or Visma's type -2147483648 as an upstream type name) shows a
 // neutral word on the list and the voucher page, never a translation key.
 func TestUnknownVoucherKindShowsAWord(t *testing.T) {
+	t.Parallel()
 	e, up := newEnv(t).withFake(func(u *connectortest.Upstream) connectors.Connector { return connectortest.Full{Upstream: u} })
 	up.AddVoucher(connectors.Voucher{Ref: "v2", FiscalYear: "fy2026", Number: "A2", Series: "A", Text: "Okänd sort", Kind: connectors.VoucherKind("travel_claim"),
 		UpstreamType: "Type -2147483648", Date: time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC), ModifiedAt: e.clock.Now().Add(-time.Hour), Amount: 100}, nil)

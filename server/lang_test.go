@@ -58,6 +58,7 @@ func pageTitle(r *response) string {
 // Danish, a Norwegian one bokmål, a Finnish one Finnish. A language the
 // browser names wins.
 func TestConsentLanguageFollowsTheCompanysCountry(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	analyst := e.loggedIn(e.analyst)
 	companies := map[string]*db.Company{
@@ -131,6 +132,7 @@ func TestConsentLanguageFollowsTheCompanysCountry(t *testing.T) {
 
 // A reader who chose a language keeps it on a Danish company's pages.
 func TestConsentLanguageChosenWins(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	co := e.addCompanyIn("DK", "Skagen Tømrer ApS", "61126228", e.analyst)
 	link := e.loggedIn(e.analyst).createLink(co, "")
@@ -157,6 +159,7 @@ func TestConsentLanguageChosenWins(t *testing.T) {
 // The key form (a connector granted by pasted keys, as Netvisor is) speaks
 // a Finnish company's language too, its refusal included.
 func TestKeyFormLanguageFollowsTheCompanysCountry(t *testing.T) {
+	t.Parallel()
 	e, _ := newEnv(t).withFake(func(u *connectortest.Upstream) connectors.Connector { return connectortest.Form{U: u} })
 	co := e.addCompanyIn("FI", "Saimaan Puu Oy", "0112038-9", e.analyst)
 	link := e.loggedIn(e.analyst).createLink(co, "")

@@ -17,6 +17,7 @@ import (
 // Item 3: the company page says in words why a sync failed, not "see the
 // log".
 func TestFailedSyncSaysWhy(t *testing.T) {
+	t.Parallel()
 	e, up := newEnv(t).withFake(func(u *connectortest.Upstream) connectors.Connector { return connectortest.Full{Upstream: u} })
 	conn := e.connectFake()
 	e.svc.Wait()
@@ -38,6 +39,7 @@ func TestFailedSyncSaysWhy(t *testing.T) {
 // Misconfiguration: when one connector's connections are refused alike,
 // admins see a banner naming it; others do not.
 func TestMisconfigurationBanner(t *testing.T) {
+	t.Parallel()
 	e, up := newEnv(t).withFake(func(u *connectortest.Upstream) connectors.Connector { return connectortest.Full{Upstream: u} })
 	full := connectortest.Full{Upstream: up}
 	var conns []*db.Connection
@@ -99,6 +101,7 @@ func (g gatedFull) Vouchers(ctx context.Context, gr connectors.Grant, q connecto
 // Item 3: pressing "Sync now" while a sync runs says so, with its
 // progress, and leaves no failed run.
 func TestSyncNowWhileSyncing(t *testing.T) {
+	t.Parallel()
 	g := gatedFull{entered: make(chan struct{}, 1), gate: make(chan struct{})}
 	e, _ := newEnv(t).withFake(func(u *connectortest.Upstream) connectors.Connector {
 		g.Full = connectortest.Full{Upstream: u}

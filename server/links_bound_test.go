@@ -13,6 +13,7 @@ import (
 // record: an analyst of one company cannot make a link that binds another
 // client's bookkeeping to it by typing that client's number.
 func TestLinkExpectsItsCompanysNumber(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	only := e.addUser("norrsken-only@firm.test", "Nora Norrsken", db.RoleAnalyst, true)
 	if err := e.db.SetMembers(t.Context(), e.norrsken.ID, []int64{e.analyst.ID, only.ID}); err != nil {

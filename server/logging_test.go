@@ -19,6 +19,7 @@ import (
 // the logs of the portal, its database, the connector and the sandbox
 // contain no password, hash, key, cookie, link secret, code or token.
 func TestLogsHoldNoSecrets(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	analyst := e.loggedIn(e.analyst)
 	// A failed login too: the throttle and audit paths log as well.
@@ -109,6 +110,7 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 // connection whose access token has expired cause one refresh at the
 // rotating sandbox, and all 50 succeed.
 func TestConcurrentRequestsRefreshOnce(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	conn := e.connectFJ(e.loggedIn(e.analyst))
 	old := e.tokens(t, conn.ID)
@@ -152,6 +154,7 @@ func TestConcurrentRequestsRefreshOnce(t *testing.T) {
 // TestRefreshOutcomes: invalid_grant at refresh asks for a new approval
 // (and the company page says so); a 503 leaves the connection active.
 func TestRefreshOutcomes(t *testing.T) {
+	t.Parallel()
 	t.Run("invalid_grant", func(t *testing.T) {
 		e := newEnv(t)
 		analyst := e.loggedIn(e.analyst)

@@ -34,6 +34,7 @@ func (e *env) withMailer(m mail.Mailer) *env {
 // sent, newest first, with its time and zone; nobody else does. Without a
 // catcher the page says where mail goes.
 func TestCaughtMail(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	catcher := mail.NewCatcher(e.clock.Now)
 	demo := e.withMailer(catcher)

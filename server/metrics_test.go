@@ -24,6 +24,7 @@ import (
 // with metrics, scrapes them, and checks the families, their labels, and
 // that no label carries a secret or a URL.
 func TestMetrics(t *testing.T) {
+	t.Parallel()
 	d := newDocEnv(t)
 	m := metrics.New()
 	ec, err := eaccounting.Config{
@@ -120,6 +121,7 @@ func TestMetrics(t *testing.T) {
 
 // TestMetricsNil: a nil *Metrics is off, and every method is safe on it.
 func TestMetricsNil(t *testing.T) {
+	t.Parallel()
 	var m *metrics.Metrics
 	m.ObserveRequest("/", "GET", 200, time.Millisecond)
 	m.ObserveUpstream("eaccounting", "GET /vouchers", 200, time.Millisecond)

@@ -31,6 +31,7 @@ func (e *env) seedMissing(t *testing.T) {
 }
 
 func TestMissingDocuments(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.seedMissing(t)
 	base := "/companies/" + itoa(e.fj.ID) + "/missing"
@@ -62,6 +63,7 @@ func TestMissingDocuments(t *testing.T) {
 }
 
 func TestMissingDocumentRules(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.seedMissing(t)
 	base := "/companies/" + itoa(e.fj.ID) + "/missing"

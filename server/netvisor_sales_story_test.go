@@ -88,6 +88,7 @@ func orderIDs(page *response) []string {
 // sandbox and audited, a viewer seeing no buttons and refused; a lost
 // answer settled by the list on "send again", not resent.
 func TestNetvisorSalesStory(t *testing.T) {
+	t.Parallel()
 	e := newNetvisorEnv(t)
 	e.connectNetvisor(t)
 	analyst := e.loggedIn(e.analyst)
@@ -236,6 +237,7 @@ func nvLostAnswer(t *testing.T, e *nvEnv, analyst *browser) {
 // delete whose answer is lost is recorded unknown; Netvisor's refusal of
 // a delete is shown as its answer.
 func TestNetvisorInvoiceActionsFail(t *testing.T) {
+	t.Parallel()
 	e := newNetvisorEnv(t)
 	e.connectNetvisor(t)
 	analyst := e.loggedIn(e.analyst)

@@ -68,6 +68,7 @@ func nvKeys(id, key string) url.Values {
 // documents of each source open; keys withdrawn in Netvisor make the
 // connection need re-approval; new keys on a new link connect it again.
 func TestNetvisorStory(t *testing.T) {
+	t.Parallel()
 	e := newNetvisorEnv(t)
 	host := e.svc.Connector("netvisor").(*netvisor.Connector).Hosts()[0]
 	analyst := e.loggedIn(e.analyst)

@@ -14,6 +14,7 @@ import (
 // index, keeps the audit trail, says what went, and a reactivated company
 // needs a new link.
 func TestOffboardCompany(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := t.Context()
 	analyst := e.loggedIn(e.analyst)

@@ -88,6 +88,7 @@ var batchLocation = regexp.MustCompile(`/companies/\d+/imports/(\d+)$`)
 // history; the same orders again need "send again" and Enterprise refuses
 // the repeated serial numbers; a lost answer leaves an order unknown.
 func TestEnterpriseImportStory(t *testing.T) {
+	t.Parallel()
 	e, box, root := withEnterprise(t)
 	ctx := t.Context()
 	admin := e.loggedIn(e.admin)
@@ -227,6 +228,7 @@ func TestEnterpriseImportStory(t *testing.T) {
 // The one-order form and a file Bilag cannot read: the form's values go
 // through the same checks; a broken file is refused as a whole.
 func TestEnterpriseImportFormAndBadFile(t *testing.T) {
+	t.Parallel()
 	e, _, root := withEnterprise(t)
 	admin := e.loggedIn(e.admin)
 	wantStatus(t, "allow the host", admin.post("/companies/"+itoa(e.fj.ID)+"/hosts", url.Values{"hosts": {"127.0.0.1"}}), http.StatusSeeOther)
@@ -281,6 +283,7 @@ func TestEnterpriseImportFormAndBadFile(t *testing.T) {
 // being sent is unknown (it may have arrived), the waiting one is sent;
 // two senders never send one order.
 func TestEnterpriseImportResumes(t *testing.T) {
+	t.Parallel()
 	e, box, root := withEnterprise(t)
 	ctx := t.Context()
 	admin := e.loggedIn(e.admin)

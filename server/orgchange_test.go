@@ -15,6 +15,7 @@ import (
 // old number) are closed, in the audit trail, and an approval already at
 // the upstream connects nothing; a change that fails closes nothing.
 func TestOrgNumberChangeClosesLinks(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	analyst := e.loggedIn(e.analyst)
 	admin := e.loggedIn(e.admin)

@@ -31,6 +31,7 @@ var (
 // any (an order is no filter); the header's languages and log-out are in
 // a menu for a person logged in, and as they were on the login page.
 func TestVoucherFiltersFold(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.indexVouchers(e.fj)
 	b := e.loggedIn(e.viewer)
@@ -92,6 +93,7 @@ func requestButton(t *testing.T, r *response) (string, bool) {
 // page's primary button only while nothing is under way: once a link is
 // out, and on a connected company, it is a secondary one.
 func TestRequestAccessButton(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.loggedIn(e.analyst)
 	page := func() *response { return b.get("/companies/" + itoa(e.fj.ID)) }
@@ -117,6 +119,7 @@ func TestRequestAccessButton(t *testing.T) {
 // invoice orders only where they can apply: a connector that sends orders
 // serves the company's country, or the company has such a connection.
 func TestInvoiceOrdersLink(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	if r := e.loggedIn(e.analyst).get("/companies/" + itoa(e.fj.ID)); strings.Contains(r.Body, `id="imports-link"`) {
 		t.Error("a portal where no connector sends orders links invoice orders")
@@ -169,6 +172,7 @@ var msgBoxRe = regexp.MustCompile(`(?s)<textarea id="msg-([a-z]+)"[^>]*\brows="(
 // TestLinkMessageShowsWhole (issue 25 item 12): the box of a link's ready
 // message has a row for every line of it.
 func TestLinkMessageShowsWhole(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.loggedIn(e.analyst)
 	b.createLink(e.fj, "")
@@ -202,6 +206,7 @@ func linkRow(t *testing.T, r *response, id int64) string {
 // TestLinkHistoryApprovedBy (issue 25 item 12): a link that failed says who
 // tried it; once it connects, who approved it.
 func TestLinkHistoryApprovedBy(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.loggedIn(e.analyst)
 	link := b.createLink(e.fj, "")
@@ -263,6 +268,7 @@ func wantCodesFirst(t *testing.T, what string, r *response) {
 // enrolling and when made anew, are shown before every form, copyable and
 // downloadable.
 func TestRecoveryCodesShownFirst(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.loggedIn(e.viewer)
 	r := b.post("/settings/second-factor", nil)
@@ -294,6 +300,7 @@ func cell(row, label string) string {
 // currency column, and says how many documents a voucher has where Bilag
 // has seen them, "Yes" where only the upstream's word is known.
 func TestVoucherListCurrencyAndDocuments(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	vs := e.indexVouchers(e.fj)
 	byRef := map[string]db.Voucher{}

@@ -92,6 +92,7 @@ func pair(table, key, value string) url.Values {
 // the company does not exist; a post without the CSRF token is refused.
 // Nothing refused changes anything.
 func TestPairingAccess(t *testing.T) {
+	t.Parallel()
 	p := withPairing(t, connections.Options{})
 	tests := []struct {
 		name       string
@@ -146,6 +147,7 @@ func TestPairingAccess(t *testing.T) {
 // old → new and reads so in the trail; a value not among the target's
 // options changes nothing.
 func TestPairingSave(t *testing.T) {
+	t.Parallel()
 	p := withPairing(t, connections.Options{})
 	analyst := p.loggedIn(p.analyst)
 	page := analyst.get(p.page)
@@ -187,6 +189,7 @@ func TestPairingSave(t *testing.T) {
 // changes just its edits (a pair cleared by an empty value); a file with
 // any wrong row changes nothing and names every wrong row by its line.
 func TestPairingCSV(t *testing.T) {
+	t.Parallel()
 	p := withPairing(t, connections.Options{})
 	analyst := p.loggedIn(p.analyst)
 	analyst.post(p.page, url.Values{"t": {"salesAccount", "salesAccount", "setting"}, "k": {"1010", "3010", "journal"}, "v": {"1010", "3", "4"}})
@@ -232,6 +235,7 @@ func TestPairingCSV(t *testing.T) {
 // pairing page with the upload's codes and sends nothing; paired there
 // (one by its suggestion), the same upload is sent.
 func TestPairingStory(t *testing.T) {
+	t.Parallel()
 	p := withPairing(t, connections.Options{})
 	analyst := p.loggedIn(p.analyst)
 	invs := `[{"number": "2001", "customer": {"name": "Fjordkaffe ApS"}, "lines": [{"quantity": 1, "unitPrice": 100, "salesAccount": "3010"}]},
@@ -282,6 +286,7 @@ var pairLink = regexp.MustCompile(`href="([^"]+)" class="button" id="preflight-p
 // message on the page, not an error page, and the CSV still holds what is
 // paired; a change cannot be checked and changes nothing.
 func TestPairingUpstreamFails(t *testing.T) {
+	t.Parallel()
 	p := withPairing(t, connections.Options{PairingWait: 50 * time.Millisecond})
 	analyst := p.loggedIn(p.analyst)
 	analyst.post(p.page, pair("salesAccount", "3010", "3"))

@@ -48,6 +48,7 @@ func (d *docEnv) firstWithDocuments() db.Voucher {
 // serves its document from the cache, without a download. The fetching
 // ahead is no open in the audit trail; the viewer's open is.
 func TestListViewPrefetchesDocuments(t *testing.T) {
+	t.Parallel()
 	d := newDocEnv(t)
 	before := d.sb.Stats().FileDownloads
 	wantStatus(t, "voucher list", d.viewer.get(fmt.Sprintf("/companies/%d/vouchers", d.fj.ID)), http.StatusOK)
@@ -82,6 +83,7 @@ func TestListViewPrefetchesDocuments(t *testing.T) {
 // TestPrefetchSettingOff: an admin turns fetching ahead off on the
 // company's settings page; viewing the list then fetches nothing.
 func TestPrefetchSettingOff(t *testing.T) {
+	t.Parallel()
 	d := newDocEnv(t)
 	// The first portal: the second asks admins for a second factor.
 	admin := d.env.loggedIn(d.admin)
@@ -120,6 +122,7 @@ func (oneAtATime) OneRequestAtATime() {}
 // connector whose upstream takes many requests at once, and none for one
 // that takes one at a time (a prefetch would hold the person's turn).
 func TestNoPrefetchOneAtATime(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		name   string
 		kind   func(*connectortest.Upstream) connectors.Connector

@@ -85,6 +85,7 @@ func newEconomicEnv(t *testing.T) *economicEnv {
 // and on the document route; the API keeps Retry-After in seconds and
 // adds the time in its JSON error.
 func TestDailyQuotaSaysWhenItResets(t *testing.T) {
+	t.Parallel()
 	x := newEconomicEnv(t)
 	ctx := t.Context()
 	analyst := x.loggedIn(x.analyst)

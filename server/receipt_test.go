@@ -68,6 +68,7 @@ func mailsTo(c *mail.Catcher, address string) []mail.Caught {
 // withdraw in eAccounting, with the firm's contact and privacy notice;
 // it reaches her by mail; the firm opens it from the audit trail.
 func TestReceiptOneStep(t *testing.T) {
+	t.Parallel()
 	e, catcher := receiptEnv(t)
 	p := e
 	analyst := p.loggedIn(e.analyst)
@@ -134,6 +135,7 @@ func TestReceiptOneStep(t *testing.T) {
 // TestReceiptAddressRefused: a forged or altered address shows no
 // receipt; an expired one says so; a link that approved nothing has none.
 func TestReceiptAddressRefused(t *testing.T) {
+	t.Parallel()
 	e, _ := receiptEnv(t)
 	p := e
 	analyst := p.loggedIn(e.analyst)
@@ -202,6 +204,7 @@ func (e *env) twoStepsMail(m mail.Mailer) *env {
 // after the first it holds the first step alone, after the second both,
 // each in its own words. The fakes name no address, so no receipt mail.
 func TestReceiptTwoSteps(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	catcher := mail.NewCatcher(e.clock.Now)
 	p := e.twoStepsMail(catcher)

@@ -85,6 +85,7 @@ func (b *browser) passwordStep(p person) *response {
 // page; then a login asks for a code after the password, and a code or a
 // recovery code works once.
 func TestSecondFactor(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.loggedIn(e.viewer)
 	token := b.createToken("before enrolment")
@@ -138,6 +139,7 @@ func TestSecondFactor(t *testing.T) {
 // TestAdminsMustEnrol: where admins must have a second factor, an admin
 // without one can do nothing but enrol; after enrolling, everything.
 func TestAdminsMustEnrol(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t).withAdminSecondFactor()
 	admin := e.browser()
 	r := admin.passwordStep(e.admin)
@@ -168,6 +170,7 @@ func TestAdminsMustEnrol(t *testing.T) {
 // factor (a lost phone); it is audited and ends that person's sessions,
 // and the next login asks for the password only.
 func TestAdminResetsSecondFactor(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.loggedIn(e.analyst)
 	b.enrol(t)
@@ -203,6 +206,7 @@ func TestAdminResetsSecondFactor(t *testing.T) {
 // recovery codes (the old ones stop working) or, where it is optional for
 // them, turns the second factor off; an admin who must have one cannot.
 func TestManageOwnSecondFactor(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.loggedIn(e.viewer)
 	_, old := b.enrol(t)

@@ -67,6 +67,7 @@ func (b *browser) raw(t *testing.T, method, target string, form url.Values) *res
 // language switch's next, the login's next) lands on this site, whatever
 // trick the target tries.
 func TestRedirectsStayOnSite(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	home, _ := url.Parse(e.url)
 	bypasses := []string{
@@ -134,6 +135,7 @@ func TestRedirectsStayOnSite(t *testing.T) {
 // TestLoginMessages: a failed login says so in words, with no formatting
 // debris, in every language.
 func TestLoginMessages(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	for _, lang := range []string{"en", "sv"} {
 		b := e.browser()
@@ -151,6 +153,7 @@ func TestLoginMessages(t *testing.T) {
 // real account's hash made with other parameters is remade with the
 // current ones at its next login, so the two never differ for long.
 func TestLoginCostsTheSameForEveryAddress(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := t.Context()
 	dummy, err := e.srv.DummyHash()
@@ -220,6 +223,7 @@ func wantLoggedIn(t *testing.T, what string, b *browser, want bool) {
 // TestLogoutEndsTheSession: a copy of the session cookie is worthless
 // once its owner logs out.
 func TestLogoutEndsTheSession(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.loggedIn(e.viewer)
 	other := e.loggedIn(e.viewer)
@@ -235,6 +239,7 @@ func TestLogoutEndsTheSession(t *testing.T) {
 // role the admin changes, end every session of that user, and the admin
 // is told so.
 func TestAdminChangesEndSessions(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	admin := e.loggedIn(e.admin)
 	id := itoa(e.analyst.ID)
@@ -284,6 +289,7 @@ func TestAdminChangesEndSessions(t *testing.T) {
 // TestIdleSessionsEnd: a session unused for 2 hours ends, a used one lives
 // to its absolute 12 hours, and a copy of the cookie ends with it.
 func TestIdleSessionsEnd(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.loggedIn(e.viewer)
 	stolen := b.copyCookies()
@@ -308,6 +314,7 @@ func TestIdleSessionsEnd(t *testing.T) {
 // write of a session's last use writes nothing, so the idle clock runs
 // from that write.
 func TestLastSeenIsWrittenOnceAMinute(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.loggedIn(e.viewer)
 	e.clock.Advance(30 * time.Second)
@@ -325,6 +332,7 @@ func TestLastSeenIsWrittenOnceAMinute(t *testing.T) {
 // TestLoggedInAnswersAreNotStored: no cache keeps a page or API answer
 // meant for one logged-in person, and the page policy allows no plugins.
 func TestLoggedInAnswersAreNotStored(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	admin, analyst := e.loggedIn(e.admin), e.loggedIn(e.analyst)
 	co := "/companies/" + itoa(e.fj.ID)
@@ -356,6 +364,7 @@ func TestLoggedInAnswersAreNotStored(t *testing.T) {
 // is a __Host- cookie (Secure, Path=/, no Domain), so no sibling host can
 // plant or overwrite one, and the login still works with them.
 func TestHostCookiesOnHTTPS(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	base, _ := url.Parse("https://bilag.example")
 	srv, _ := newPortal(t,
@@ -406,6 +415,7 @@ func TestHostCookiesOnHTTPS(t *testing.T) {
 // TestAdminFormRefusesWeakPasswords: the admin's user form applies the
 // password policy, with a message at the field.
 func TestAdminFormRefusesWeakPasswords(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	admin := e.loggedIn(e.admin)
 	for _, tt := range []struct{ pass, key string }{
@@ -429,6 +439,7 @@ func TestAdminFormRefusesWeakPasswords(t *testing.T) {
 // stays, and only the new password logs in. The form has a CSRF token
 // like every other.
 func TestChangeOwnPassword(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.loggedIn(e.viewer)
 	other := e.loggedIn(e.viewer)

@@ -6,6 +6,7 @@ import "testing"
 // language's rules. Finnish is never inflected: its message names the
 // company on a line of its own.
 func TestGenitive(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ lang, name, want string }{
 		{"sv", "Fjällbacka Snickeri AB", "Fjällbacka Snickeri AB:s"},
 		{"sv", "Norrsken Design", "Norrsken Designs"},

@@ -56,6 +56,7 @@ func expiryWords(lang string, t time.Time, zone string) string {
 // the firm's request in their own words, the company named as their
 // language names it.
 func TestShareMessageInCountryLanguage(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	catcher := mail.NewCatcher(e.clock.Now)
 	demo := e.withMailer(catcher)
@@ -131,6 +132,7 @@ func TestShareMessageInCountryLanguage(t *testing.T) {
 // in any of the five languages, whatever the company's country: a Finnish
 // company whose accountant reads Swedish gets it in Swedish.
 func TestShareMessageLanguagePicked(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	catcher := mail.NewCatcher(e.clock.Now)
 	demo := e.withMailer(catcher)

@@ -19,6 +19,7 @@ import (
 // company nobody has asked yet does not. A failed link's reason stays in
 // the company's link history after another link connects it.
 func TestCompanyStates(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := t.Context()
 	analyst := e.loggedIn(e.analyst)

@@ -15,6 +15,7 @@ import (
 // analyst's only theirs; a viewer has none, and nobody but an admin reaches
 // the admin's; each table comes as CSV with the page's figures.
 func TestStatisticsPages(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := t.Context()
 	for _, co := range []*db.Company{e.fj, e.fj, e.hidden} {
@@ -60,6 +61,7 @@ func TestStatisticsPages(t *testing.T) {
 // successful sync, failures in seven days) and the oldest index, with the
 // companies per system and state in the dashboard's words.
 func TestStatisticsSyncHealth(t *testing.T) {
+	t.Parallel()
 	e, up := newEnv(t).withFake(func(u *connectortest.Upstream) connectors.Connector { return connectortest.Full{Upstream: u} })
 	e.connectFake()
 	e.svc.Wait()

@@ -45,6 +45,7 @@ func (e *env) connectFakeAsNamed(up *connectortest.Upstream, co *db.Company, nam
 // finish. The run is in the one history the schedule and the command
 // line report into, and a second run waits for the first.
 func TestSyncAll(t *testing.T) {
+	t.Parallel()
 	e, up := newEnv(t).withFake(func(u *connectortest.Upstream) connectors.Connector { return connectortest.Full{Upstream: u} })
 	for _, co := range []*db.Company{e.fj, e.norrsken, e.kafe} {
 		e.connectFakeAs(up, co)

@@ -15,6 +15,7 @@ import (
 // upstream did not answer, and a problem the check found. Viewers cannot
 // test; each test is in the audit trail.
 func TestConnectionTest(t *testing.T) {
+	t.Parallel()
 	e, up := newEnv(t).withFake(func(u *connectortest.Upstream) connectors.Connector { return connectortest.Full{Upstream: u} })
 	e.connectFake()
 	e.svc.Wait()

@@ -102,6 +102,7 @@ func stepForm(link string) string {
 // the same link, and the page then shows both lines. A replayed callback
 // of the second step is refused and changes nothing.
 func TestTwoStepLink(t *testing.T) {
+	t.Parallel()
 	e, _, export := newEnv(t).twoSteps(true)
 	analyst := e.loggedIn(e.analyst)
 	page := analyst.get("/companies/" + itoa(e.fj.ID))
@@ -186,6 +187,7 @@ func TestTwoStepLink(t *testing.T) {
 // connection standing; the result page and the link list say the second
 // failed, and it can be tried again from the result page.
 func TestTwoStepDeclined(t *testing.T) {
+	t.Parallel()
 	e, _, _ := newEnv(t).twoSteps(false)
 	analyst := e.loggedIn(e.analyst)
 	link := analyst.createLinkWith(e.fj, url.Values{"then": {"fake-export"}})
@@ -232,6 +234,7 @@ func TestTwoStepDeclined(t *testing.T) {
 // link starts no second step, and a companion that was not asked for, or
 // a second step for a connector without one, is refused at creation.
 func TestTwoStepGuards(t *testing.T) {
+	t.Parallel()
 	t.Run("wrong company", func(t *testing.T) {
 		e, _, export := newEnv(t).twoSteps(false)
 		link := e.loggedIn(e.analyst).createLinkWith(e.fj, url.Values{"then": {"fake-export"}})

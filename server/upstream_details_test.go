@@ -12,6 +12,7 @@ import (
 // shown beside the firm's; a difference is flagged and the firm's record
 // is left as it was.
 func TestUpstreamDetails(t *testing.T) {
+	t.Parallel()
 	e, up := newEnv(t).withFake(func(u *connectortest.Upstream) connectors.Connector { return connectortest.Full{Upstream: u} })
 	e.connectFakeAs(up, e.norrsken) // the system's name is the firm's
 	page := e.loggedIn(e.admin).get("/companies/" + itoa(e.norrsken.ID))

@@ -45,6 +45,7 @@ var frameSrcRe = regexp.MustCompile(`<(?:iframe|img|object|embed)[^>]*\ssrc="([^
 // first bytes and answers the document inline or a page with a download
 // link, the same decision as the document route.
 func TestVoucherPageFramesTheViewer(t *testing.T) {
+	t.Parallel()
 	d := newDocEnv(t)
 	v := d.vouchers(db.VoucherFilter{})[0]
 	hostile := d.docOf(v, sandbox.File{Name: "faktura.pdf", ContentType: "application/pdf", Data: []byte("<html><script>alert(1)</script></html>")})
@@ -116,6 +117,7 @@ func TestVoucherPageFramesTheViewer(t *testing.T) {
 // document route and the API use, naming the accounting system, never in
 // neutral words of its own.
 func TestFrameNamesTheSystemLikeTheRest(t *testing.T) {
+	t.Parallel()
 	f := newFaultEnv(t)
 	v, att := f.docOf(eaccounting.KindAttachment)
 	tests := []struct {

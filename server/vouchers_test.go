@@ -144,6 +144,7 @@ func (d *docEnv) openVoucher(b *browser, v db.Voucher) (*response, []string) {
 }
 
 func TestSyncIndexesEveryVoucher(t *testing.T) {
+	t.Parallel()
 	d := newDocEnv(t)
 	ctx := t.Context()
 	n, err := d.db.CountVouchers(ctx, d.fj.ID)
@@ -168,6 +169,7 @@ func TestSyncIndexesEveryVoucher(t *testing.T) {
 }
 
 func TestVoucherFilters(t *testing.T) {
+	t.Parallel()
 	d := newDocEnv(t)
 	all := d.vouchers(db.VoucherFilter{})
 	fys, _ := d.db.FiscalYears(t.Context(), d.fj.ID)
@@ -269,6 +271,7 @@ func wantDocHeaders(t *testing.T, resp *http.Response, inline bool) {
 }
 
 func TestOpenDocuments(t *testing.T) {
+	t.Parallel()
 	d := newDocEnv(t)
 	any := func(db.Voucher) bool { return true }
 	t.Run("pdf", func(t *testing.T) {
@@ -332,6 +335,7 @@ func TestOpenDocuments(t *testing.T) {
 }
 
 func TestSecondOpenIsServedFromCache(t *testing.T) {
+	t.Parallel()
 	d := newDocEnv(t)
 	_, link, first, body := d.findDoc(d.viewer, func(db.Voucher) bool { return true }, "application/pdf")
 	if first.Header.Get("X-Bilag-Cache") != "miss" {
@@ -365,6 +369,7 @@ func sumCalls(s sandbox.Stats) int {
 }
 
 func TestUpstreamFaults(t *testing.T) {
+	t.Parallel()
 	d := newDocEnv(t)
 	v := d.vouchers(db.VoucherFilter{HasDocuments: true})[0]
 	tests := []struct {
@@ -390,6 +395,7 @@ func TestUpstreamFaults(t *testing.T) {
 }
 
 func TestHostileAttachments(t *testing.T) {
+	t.Parallel()
 	d := newDocEnv(t)
 	v := d.vouchers(db.VoucherFilter{})[0]
 	files := []sandbox.File{
@@ -427,6 +433,7 @@ func TestHostileAttachments(t *testing.T) {
 }
 
 func TestLookup(t *testing.T) {
+	t.Parallel()
 	d := newDocEnv(t)
 	all := d.vouchers(db.VoucherFilter{})
 	count := map[string]int{}
@@ -464,6 +471,7 @@ func TestLookup(t *testing.T) {
 // TestViewerOfAnotherCompany: a viewer of Fjällbacka asking for Norrsken's
 // vouchers and documents by every route gets 404 and nothing upstream.
 func TestViewerOfAnotherCompany(t *testing.T) {
+	t.Parallel()
 	d := newDocEnv(t)
 	v := d.vouchers(db.VoucherFilter{HasDocuments: true})[0]
 	_, links := d.openVoucher(d.analyst, v)

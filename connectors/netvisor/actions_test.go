@@ -15,6 +15,7 @@ import (
 // taken once, a change Bilag does not make sent nowhere, and Netvisor's
 // refusal of a delete an answer, not an error.
 func TestInvoiceActions(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	g := e.grant(t)
 	ctx := context.Background()

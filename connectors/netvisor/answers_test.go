@@ -36,6 +36,7 @@ const okHead = `<?xml version="1.0" encoding="utf-8"?><Root><ResponseStatus><Sta
 // one Bilag cannot use; only a body the connection cut short of its length
 // is Netvisor not answering.
 func TestAnswerCutShortIsABadAnswer(t *testing.T) {
+	t.Parallel()
 	const image = okHead + `<PurchaseInvoice><InvoiceImage>JVBERi0xLjQKJcfs`
 	const attachments = okHead + `<VoucherAttachments><Attachment><Filename>a.pdf</Filename><MimeType>application/pdf</MimeType><Content>JVBERi0xLjQKJcfs`
 	const ledger = okHead + `<Vouchers><Voucher><NetvisorKey>1002</NetvisorKey><VoucherDate format="ansi">2026-03-0`

@@ -128,6 +128,7 @@ func TestOverLongElementsAreRefusedEarly(t *testing.T) {
 // bounded as a whole too, however small each voucher in it. A file is not:
 // its base64 streams past the decoder, whatever its size.
 func TestLedgerAnswerIsBounded(t *testing.T) {
+	t.Parallel()
 	const limit = 1 << 20
 	t.Run("ledger", func(t *testing.T) {
 		st := &stream{

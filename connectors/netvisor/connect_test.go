@@ -13,6 +13,7 @@ import (
 )
 
 func TestConnectValidatesEveryListResource(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	g := e.grant(t)
 	if strings.Contains(g.String(), sandbox.DemoCustomer().Key) {
@@ -33,6 +34,7 @@ func TestConnectValidatesEveryListResource(t *testing.T) {
 }
 
 func TestConnectRefusals(t *testing.T) {
+	t.Parallel()
 	dc := sandbox.DemoCustomer()
 	tests := []struct {
 		name   string
@@ -79,6 +81,7 @@ func TestConnectRefusals(t *testing.T) {
 // A wrong partner key is Netvisor's AUTHENTICATION_FAILED with the string
 // it expected, keys masked, which the connector logs for whoever debugs it.
 func TestWrongMACIsLoggedWithTheExpectedString(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	var logs bytes.Buffer
 	cfg := e.cfg
@@ -104,6 +107,7 @@ func TestWrongMACIsLoggedWithTheExpectedString(t *testing.T) {
 }
 
 func TestFieldsOfferConfiguredHostsAndTheCompanysNumber(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	var host, biz connectors.Field
 	for _, f := range e.conn.Fields() {
@@ -129,6 +133,7 @@ func TestFieldsOfferConfiguredHostsAndTheCompanysNumber(t *testing.T) {
 // Check finds what an approver can fix as problems, and withdrawn keys as
 // the grant revoked.
 func TestCheckProblems(t *testing.T) {
+	t.Parallel()
 	dc := sandbox.DemoCustomer()
 	for _, tc := range []struct {
 		name string

@@ -81,6 +81,7 @@ func readDoc(t *testing.T, c *Connector, g connectors.Grant, d connectors.Docume
 // invoice's image and the sales invoice's PDF, listed without a download
 // and opened byte for byte as Netvisor holds them.
 func TestDocumentsOfEachSource(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	g := e.grant(t)
 	tests := []struct {
@@ -142,6 +143,7 @@ func TestDocumentsOfEachSource(t *testing.T) {
 // Opening a voucher's second attachment streams the first past: it is
 // kept, and opening it makes no call.
 func TestPassedAttachmentsAreStashed(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	st := newMemStash()
 	e.cfg.Stash = st
@@ -176,6 +178,7 @@ func TestPassedAttachmentsAreStashed(t *testing.T) {
 // A document resource the admin has not allowed is a named refusal at the
 // first open, not a broken page.
 func TestDocumentResourceNotAllowed(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	g := e.grant(t)
 	e.sb.Deny(sandbox.DemoCustomer().ID, "getsalesinvoice.nv")
@@ -284,6 +287,7 @@ func sameDoc(a, b connectors.Document) bool {
 // payment, then the rest, read with the sync's one list call
 // (InvoiceStates), never while listing documents.
 func TestSalesInvoiceStatusFollowsNetvisor(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	g := e.grant(t)
 	var since time.Time // all, then only what changed since the last read
@@ -354,6 +358,7 @@ func TestSalesStatus(t *testing.T) {
 // A sales invoice Bilag may not read beside its PDF (getsalesinvoice.nv
 // denied) still lists its PDF, with nothing said of its status.
 func TestSalesInvoiceUnreadableStillListsPDF(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	g := e.grant(t)
 	e.sb.Deny(sandbox.DemoCustomer().ID, "getsalesinvoice.nv")

@@ -5,6 +5,7 @@ import "testing"
 // The known-answer vector of shared/reference/other-connectors.md §B4,
 // computed with Python's hmac and cross-checked with openssl.
 func TestMACKnownAnswer(t *testing.T) {
+	t.Parallel()
 	s := Signature{
 		URL:           "https://isvapi.netvisor.fi/accountingledger.nv?startdate=2024-01-01&enddate=2024-01-31",
 		Sender:        "ExamplePortal",
@@ -26,6 +27,7 @@ func TestMACKnownAnswer(t *testing.T) {
 // Latin-1, not UTF-8: a sender named with a Finnish letter signs its one
 // byte, as Netvisor computes it.
 func TestMACLatin1(t *testing.T) {
+	t.Parallel()
 	a := Signature{URL: "u", Sender: "Kirjanpitäjä", CustomerKey: "k", PartnerKey: "p"}
 	if string(latin1(a.Sender)) != "Kirjanpit\xe4j\xe4" {
 		t.Fatalf("latin1(%q) = %q", a.Sender, latin1(a.Sender))

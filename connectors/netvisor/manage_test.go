@@ -23,6 +23,7 @@ func sent(t *testing.T, e *testEnv, g connectors.Grant) string {
 // Status: open only from unsent, credit loss from any; nothing else is
 // sent.
 func TestUpdateInvoiceStatus(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	g := e.grant(t)
 	ctx := context.Background()
@@ -60,6 +61,7 @@ func TestUpdateInvoiceStatus(t *testing.T) {
 }
 
 func TestCommentInvoice(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	g := e.grant(t)
 	ctx := context.Background()
@@ -90,6 +92,7 @@ func TestCommentInvoice(t *testing.T) {
 
 // Delete: while Netvisor allows it (the sandbox refuses a paid invoice).
 func TestDeleteInvoice(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	g := e.grant(t)
 	ctx := context.Background()
@@ -114,6 +117,7 @@ func TestDeleteInvoice(t *testing.T) {
 }
 
 func TestInvoiceOrder(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	g := e.grant(t)
 	ctx := context.Background()

@@ -32,6 +32,7 @@ func byNumber(e *testEnv, n string) *sandbox.SalesInvoice {
 // unpaired VAT code at once, each with the invoices it concerns, and
 // sends nothing.
 func TestPreflightListsEverythingAtOnce(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	g := e.grant(t)
 	good, bad := exampleInvoice(), exampleInvoice()
@@ -74,6 +75,7 @@ func TestPreflightListsEverythingAtOnce(t *testing.T) {
 // A send imports the invoice as the seed describes it and answers with
 // Netvisor's key; the books hold the invoice as sent.
 func TestSendInvoice(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	g := e.grant(t)
 	inv := exampleInvoice()
@@ -119,6 +121,7 @@ func itoa(n int) string { return strconv.Itoa(n) }
 // A lost answer is settled by listing: the invoice is found by its
 // number and Bilag's mark, and nothing is sent twice.
 func TestLostAnswerSettledByListing(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	g := e.grant(t)
 	inv := exampleInvoice()
@@ -156,6 +159,7 @@ func TestLostAnswerSettledByListing(t *testing.T) {
 // Netvisor), the mark is found among the customer's invoices modified
 // lately: the second look.
 func TestLookUpByCustomerAndMark(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	g := e.grant(t)
 	inv := exampleInvoice()
@@ -180,6 +184,7 @@ func TestLookUpByCustomerAndMark(t *testing.T) {
 // refused MAC, maintenance and a refused resource are errors, nothing
 // sent.
 func TestSendFailures(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	g := e.grant(t)
 	before := len(invoicesOf(e))
@@ -224,6 +229,7 @@ func TestSendFailures(t *testing.T) {
 
 // The sandbox refuses what the seed forbids even when a client sends it.
 func TestSandboxRefusesPrintByDefaultWithFinvoice(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	g := e.grant(t)
 	cr, _ := readGrant(g)
@@ -245,6 +251,7 @@ func TestSandboxRefusesPrintByDefaultWithFinvoice(t *testing.T) {
 // The import is ISO-8859-15 with decimal commas, and never lets Netvisor
 // compute prices (no pricetype "netvisor").
 func TestImportXML(t *testing.T) {
+	t.Parallel()
 	inv := exampleInvoice()
 	withExt(&inv, func(x *InvoiceExt) { x.YourReference = "Päivi € Šolta" })
 	b, err := importXML(inv, pairing())
@@ -281,6 +288,7 @@ func latin9String(b []byte) string {
 // seed's codes to choose from and a suggestion where the percent says it;
 // the status on arrival, open unless chosen.
 func TestPairingTables(t *testing.T) {
+	t.Parallel()
 	var c Connector
 	inv := exampleInvoice()
 	inv.Lines[1].VATCode = "EUMY"
@@ -323,6 +331,7 @@ func TestPairingTables(t *testing.T) {
 // Sends from two instances keep to one request at a time per
 // organisation: the sandbox sees no overlap.
 func TestSendsOneAtATime(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.cfg.Leases, e.cfg.Sleep = connectors.NewMemoryLeases(), yield
 	a, b := e.open(t, e.cfg), e.open(t, e.cfg)

@@ -53,6 +53,7 @@ func exampleInvoice() connectors.Invoice {
 // Each rule of the seed's salesinvoice.nv import, with a case it refuses
 // and one it takes, reported by line and field.
 func TestValidationRules(t *testing.T) {
+	t.Parallel()
 	day := func(s string) connectors.Date { d, _ := connectors.ParseDate(s); return d }
 	tests := []struct {
 		name        string
@@ -239,6 +240,7 @@ func TestValidationRules(t *testing.T) {
 
 // A number used twice in one batch is a finding on the second.
 func TestNumberTwiceInBatch(t *testing.T) {
+	t.Parallel()
 	var c Connector
 	a, b := exampleInvoice(), exampleInvoice()
 	checks, _ := c.ValidateInvoices(context.Background(), connectors.Grant{}, []connectors.Invoice{a, b})
@@ -248,6 +250,7 @@ func TestNumberTwiceInBatch(t *testing.T) {
 }
 
 func TestReferenceNumbers(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		ref string
 		ok  bool
@@ -262,6 +265,7 @@ func TestReferenceNumbers(t *testing.T) {
 }
 
 func TestAmountsAsTheSeedWritesThem(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		cents int64
 		want  string

@@ -31,6 +31,7 @@ func readAll(t *testing.T, c *Connector, g connectors.Grant, q connectors.Vouche
 }
 
 func TestVouchersFullSyncByYear(t *testing.T) {
+	t.Parallel()
 	now := func() time.Time { return time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC) }
 	e := newEnv(t, sandbox.WithNow(now))
 	e.cfg.Now = now
@@ -82,6 +83,7 @@ func TestVouchersFullSyncByYear(t *testing.T) {
 }
 
 func TestVouchersIncremental(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	g := e.grant(t)
 	now := time.Now()
@@ -94,6 +96,7 @@ func TestVouchersIncremental(t *testing.T) {
 }
 
 func TestVoucherByRef(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	g := e.grant(t)
 	v, err := e.conn.Voucher(context.Background(), g, "1005")
@@ -111,6 +114,7 @@ func TestVoucherByRef(t *testing.T) {
 // an ordinary call is the grant revoked, which the core turns into "needs
 // re-approval".
 func TestWithdrawnKeysEndTheGrant(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	g := e.grant(t)
 	e.sb.Withdraw(sandbox.DemoCustomer().ID)
@@ -123,6 +127,7 @@ func TestWithdrawnKeysEndTheGrant(t *testing.T) {
 // A host taken off BILAG_NETVISOR_HOSTS since the approval gets no more
 // signed requests.
 func TestHostOffTheListEndsTheGrant(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	g := e.grant(t)
 	cfg := e.cfg

@@ -11,6 +11,7 @@ import (
 // ISO-8859-15 to UTF-8, whatever sizes the reader above asks for: the
 // euro sign is three bytes in UTF-8 and one on the wire.
 func TestLatin9Reader(t *testing.T) {
+	t.Parallel()
 	in := []byte("Koivu & M\xe4nty \xa4 100,00 \xbd")
 	want := "Koivu & Mänty € 100,00 œ"
 	got, err := io.ReadAll(&latin9Reader{r: bytes.NewReader(in)})
@@ -24,6 +25,7 @@ func TestLatin9Reader(t *testing.T) {
 }
 
 func TestParseAmountAndDate(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]int64{"100,00": 10000, "-1 860,00": -186000, "1234.5": 123450, "0,07": 7, "": 0} {
 		if got, err := parseAmount(in); err != nil || got != want {
 			t.Errorf("parseAmount(%q) = %d, %v; want %d", in, got, err, want)

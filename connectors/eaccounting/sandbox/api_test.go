@@ -53,6 +53,7 @@ type attachmentOut struct {
 // TestValidatorCatchesMismatch proves the validating transport is not a
 // no-op: a body that breaks the document is reported.
 func TestValidatorCatchesMismatch(t *testing.T) {
+	t.Parallel()
 	sp := loadSpec(t)
 	req := httptestRequest(t, "https://eaccountingapi.vismaonline.com/v2/companysettings")
 	resp := &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}},
@@ -83,6 +84,7 @@ func download(t *testing.T, e *env, u string) (int, string, []byte) {
 }
 
 func TestBookkeepingWalkthrough(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	tok := e.connect("anna.lindqvist@example.se", "556812-3474", allScopes).AccessToken
 
@@ -256,6 +258,7 @@ func checkPDF(t *testing.T, b []byte) {
 }
 
 func TestFileFormats(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	tok := e.connect("anna.lindqvist@example.se", "556812-3474", allScopes).AccessToken
 	var atts page[attachmentOut]
@@ -319,6 +322,7 @@ func checkTIFF(t *testing.T, b []byte) {
 }
 
 func TestFilters(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	tok := e.connect("anna.lindqvist@example.se", "556812-3474", allScopes).AccessToken
 	count := func(filter string) (int, int, int) {
@@ -358,6 +362,7 @@ func TestFilters(t *testing.T) {
 }
 
 func TestPermissionsAndVariants(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	attach := map[string]any{"ContentType": "application/pdf", "FileName": "kvitto.pdf", "Data": base64.StdEncoding.EncodeToString(samplepdf.Page([]string{"x"}, 0))}
 	full := "ea:api offline_access ea:accounting ea:purchase ea:sales"
@@ -398,6 +403,7 @@ func TestPermissionsAndVariants(t *testing.T) {
 }
 
 func TestRateLimit(t *testing.T) {
+	t.Parallel()
 	clk := newClock()
 	e := newEnv(t, WithRateLimit(5), WithClock(clk.Now))
 	tok := e.connect("ingrid.nilsen@example.no", "915238475", allScopes).AccessToken
@@ -425,6 +431,7 @@ func TestRateLimit(t *testing.T) {
 }
 
 func TestFailuresAreDeterministic(t *testing.T) {
+	t.Parallel()
 	run := func() []int {
 		e := newEnv(t, WithFailures(0.3, http.StatusServiceUnavailable))
 		tok := e.connect("ingrid.nilsen@example.no", "915238475", allScopes).AccessToken
@@ -446,6 +453,7 @@ func TestFailuresAreDeterministic(t *testing.T) {
 }
 
 func TestTemporaryURLExpires(t *testing.T) {
+	t.Parallel()
 	clk := newClock()
 	e := newEnv(t, WithClock(clk.Now))
 	tok := e.connect("anna.lindqvist@example.se", "556812-3474", allScopes).AccessToken
@@ -470,6 +478,7 @@ func TestTemporaryURLExpires(t *testing.T) {
 }
 
 func TestUploadAndLink(t *testing.T) {
+	t.Parallel()
 	clk := newClock()
 	e := newEnv(t, WithClock(clk.Now))
 	tok := e.connect("anna.lindqvist@example.se", "556812-3474", "ea:api ea:accounting ea:sales_readonly").AccessToken
@@ -498,6 +507,7 @@ func TestUploadAndLink(t *testing.T) {
 }
 
 func TestAddAttachmentHugeFile(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	tok := e.connect("anna.lindqvist@example.se", "556812-3474", allScopes).AccessToken
 	var vs page[voucherOut]
@@ -533,6 +543,7 @@ func TestAddAttachmentHugeFile(t *testing.T) {
 }
 
 func TestManyVouchers(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, WithVoucherCount("559104-3210", 100000))
 	tok := e.connect("anna.lindqvist@example.se", "559104-3210", allScopes).AccessToken
 	var p page[voucherOut]
@@ -545,6 +556,7 @@ func TestManyVouchers(t *testing.T) {
 }
 
 func TestDeterministicWorld(t *testing.T) {
+	t.Parallel()
 	first := func(opts ...Option) string {
 		e := newEnv(t, opts...)
 		tok := e.connect("anna.lindqvist@example.se", "556812-3474", allScopes).AccessToken
@@ -562,6 +574,7 @@ func TestDeterministicWorld(t *testing.T) {
 }
 
 func TestDemoOrgNumbersAreValid(t *testing.T) {
+	t.Parallel()
 	for _, c := range DemoCompanies() {
 		digits := strings.ReplaceAll(c.OrgNumber, "-", "")
 		var ok bool

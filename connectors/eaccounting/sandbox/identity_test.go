@@ -31,6 +31,7 @@ func (c *clock) Advance(d time.Duration) {
 }
 
 func TestDiscovery(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, WithBaseURL("https://identity.sandbox.example"))
 	resp, err := e.hc.Get(e.srv.URL + "/.well-known/openid-configuration")
 	if err != nil {
@@ -56,6 +57,7 @@ func TestDiscovery(t *testing.T) {
 }
 
 func TestAuthorizeRejects(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name       string
 		params     url.Values
@@ -103,6 +105,7 @@ func companySettings(t *testing.T, e *env, token string) (name, org string) {
 // TestDefaultCompanyTrap shows seed 002's trap: without prompt=select_account
 // Anna's default company is chosen silently.
 func TestDefaultCompanyTrap(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	r := e.authorize(nil)
 	r = e.post("/connect/authorize/login", url.Values{"flow": {flowID(t, r.page)}, "email": {"anna.lindqvist@example.se"}, "password": {"anna123"}})
@@ -123,6 +126,7 @@ func TestDefaultCompanyTrap(t *testing.T) {
 }
 
 func TestLoginWrongPassword(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	r := e.authorize(nil)
 	r = e.post("/connect/authorize/login", url.Values{"flow": {flowID(t, r.page)}, "email": {"anna.lindqvist@example.se"}, "password": {"wrong"}})
@@ -135,6 +139,7 @@ func TestLoginWrongPassword(t *testing.T) {
 }
 
 func TestConsentDenied(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	r := e.login(nil, "ingrid.nilsen@example.no", "915238475", "deny")
 	if r.redirect == nil {
@@ -147,6 +152,7 @@ func TestConsentDenied(t *testing.T) {
 }
 
 func TestCodeExchangeRules(t *testing.T) {
+	t.Parallel()
 	clk := newClock()
 	e := newEnv(t, WithClock(clk.Now))
 	code := func(params url.Values) string {
@@ -224,6 +230,7 @@ func TestCodeExchangeRules(t *testing.T) {
 }
 
 func TestTokenEndpointErrors(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	tests := []struct {
 		name        string
@@ -261,6 +268,7 @@ func TestTokenEndpointErrors(t *testing.T) {
 }
 
 func TestRefreshRotation(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	tok := e.connect("ingrid.nilsen@example.no", "915238475", allScopes)
 	refresh := func(rt string) tokenResp {
@@ -291,6 +299,7 @@ func TestRefreshRotation(t *testing.T) {
 }
 
 func TestRevocation(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	tok := e.connect("ingrid.nilsen@example.no", "915238475", allScopes)
 	resp, err := e.hc.Do(func() *http.Request {
@@ -319,6 +328,7 @@ func TestRevocation(t *testing.T) {
 }
 
 func TestAccessTokenExpires(t *testing.T) {
+	t.Parallel()
 	clk := newClock()
 	e := newEnv(t, WithClock(clk.Now), WithTokenLifetime(2*time.Minute))
 	tok := e.connect("ingrid.nilsen@example.no", "915238475", allScopes)

@@ -39,6 +39,7 @@ func discoveryDoc(t *testing.T, e *env) map[string]any {
 // browser ones and the key set) without credentials, so the answer may be
 // an error, but never "there is nothing here" (404) or "not this way" (405).
 func TestDiscoveryListsOnlyServedEndpoints(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	doc := discoveryDoc(t, e)
 	post := map[string]bool{
@@ -150,6 +151,7 @@ func decodeSegment(seg string, v any) error {
 // RS256 id_token that verifies against the key at jwks_uri and says who
 // logged in, for which client, when, and with the nonce the client sent.
 func TestOpenIDIssuesIDToken(t *testing.T) {
+	t.Parallel()
 	clk := newClock()
 	e := newEnv(t, WithClock(clk.Now))
 	const nonce = "n-0S6_WzA2Mj"

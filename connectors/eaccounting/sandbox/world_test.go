@@ -29,6 +29,7 @@ func fullMembers() map[string]string {
 // for the company's product variant (4009) is demo data that contradicts
 // Visma's rules.
 func TestEveryDocumentOpens(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, WithRateLimit(1<<30))
 	members := fullMembers()
 	for _, dc := range DemoCompanies() {
