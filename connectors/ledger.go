@@ -21,6 +21,11 @@ type Ledger struct {
 	// Currency is the company's base currency (ISO 4217), "" when the
 	// upstream does not say.
 	Currency string
+	// YearOpenings says that each account's YearOpening was read: a
+	// connector that cannot tell the fiscal year's opening from the
+	// period's leaves it false, and an SIE file then says #IB is the
+	// period's.
+	YearOpenings bool
 	// Missing names what the upstream could not give ("opening_balances",
 	// "parties"), so that a file built from it says so instead of
 	// pretending to be whole.
@@ -49,6 +54,11 @@ type Account struct {
 	// Opening is the balance when the period opens, in minor units, debit
 	// positive (a liability's opening balance is negative).
 	Opening int64
+	// YearOpening is the balance when the fiscal year the period opens in
+	// opens (SIE's #IB): Opening for a period that starts with its year,
+	// zero for an income or expense account. Read only where
+	// Ledger.YearOpenings says so.
+	YearOpening int64
 }
 
 // PartyRole says whether a party buys from or sells to the company.

@@ -85,18 +85,26 @@ func (s *Server) startEvidence(c echo.Context) error {
 	kind := c.FormValue("kind")
 	period, err := evidence.ParsePeriod(kind, c.FormValue(kind), years)
 	if errors.Is(err, evidence.ErrBadPeriod) {
-		p, err := s.evidenceOf(c, co)
-		if err != nil {
-			return err
-		}
-		p.Error = "evidence.error.period"
-		return c.Render(http.StatusUnprocessableEntity, "evidence", s.page(c, s.t(c, "evidence.title", co.Name), p))
+		return s.refuseEvidence(c, co, "evidence.error.period")
 	}
 	pk, err := s.packs.Start(ctx, co.ID, period, auditBy(c))
+	if errors.Is(err, evidence.ErrNoOrgNumber) {
+		return s.refuseEvidence(c, co, "evidence.error.orgnr")
+	}
 	if err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, packURL(co.ID, pk.ID))
+}
+
+// refuseEvidence shows the form again with what is wrong; nothing changed.
+func (s *Server) refuseEvidence(c echo.Context, co *db.Company, key string) error {
+	p, err := s.evidenceOf(c, co)
+	if err != nil {
+		return err
+	}
+	p.Error = key
+	return c.Render(http.StatusUnprocessableEntity, "evidence", s.page(c, s.t(c, "evidence.title", co.Name), p))
 }
 
 func packURL(companyID, packID int64) string {

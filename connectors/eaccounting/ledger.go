@@ -122,26 +122,25 @@ func (c *Connector) accounts(ctx context.Context, tok *token, fiscalYearID strin
 	return out, err
 }
 
-// openings sets each account's balance when the period opens. The first
-// fiscal year's come from GET /fiscalyears/openingbalances, as Visma's
-// description of it says; later ones from GET /accountbalances at the day
-// before the period. [I] A result account (classes 3–8) starts each
-// fiscal year at zero, so at a fiscal year's first day only balance
-// accounts keep what the day before says.
+// openings sets each account's balance when the period opens and when
+// its fiscal year opens (SIE's #IB, which for a mid-year period is not
+// the period's). The first fiscal year's opening comes from GET
+// /fiscalyears/openingbalances, as Visma's description of it says; any
+// other day's from GET /accountbalances at the day before.
+//
+// [I] "The total account balance at the given date" is read as the total
+// of every booking up to that date, result accounts included (the
+// sandbox does so). A result account (classes 3–8) starts each fiscal
+// year at zero, so its balance when a period opens is the day before
+// less the day before its year.
 func (c *Connector) openings(ctx context.Context, tok *token, l *connectors.Ledger, fy connectors.FiscalYear, from time.Time, years []connectors.FiscalYear) error {
-	bal := map[string]int64{}
 	first := true
 	for _, y := range years {
 		if y.StartDate.Before(fy.StartDate) {
 			first = false
 		}
 	}
-	atStart := date(from).Equal(date(fy.StartDate))
-	endpoint, path := "GET /accountbalances/{date}", "/accountbalances/"+from.AddDate(0, 0, -1).Format(time.DateOnly)
-	if first && atStart {
-		endpoint, path = "GET /fiscalyears/openingbalances", "/fiscalyears/openingbalances"
-	}
-	err := eachPage(ctx, c, tok, endpoint, path, func(b balanceJSON) { bal[b.number()] += minor(b.Balance) })
+	year, err := c.balancesBefore(ctx, tok, fy.StartDate, first)
 	if optional(err) {
 		l.Missing = append(l.Missing, "opening_balances")
 		return nil
@@ -149,14 +148,37 @@ func (c *Connector) openings(ctx context.Context, tok *token, l *connectors.Ledg
 	if err != nil {
 		return err
 	}
+	period := year
+	if !date(from).Equal(date(fy.StartDate)) {
+		if period, err = c.balancesBefore(ctx, tok, from, false); optional(err) {
+			l.Missing = append(l.Missing, "opening_balances")
+			return nil
+		} else if err != nil {
+			return err
+		}
+	}
 	for i := range l.Accounts {
 		a := &l.Accounts[i]
-		if atStart && (a.Kind == connectors.AccountIncome || a.Kind == connectors.AccountExpense) {
-			continue
+		a.Opening, a.YearOpening = period[a.Number], year[a.Number]
+		if a.Kind == connectors.AccountIncome || a.Kind == connectors.AccountExpense {
+			a.Opening, a.YearOpening = period[a.Number]-year[a.Number], 0
 		}
-		a.Opening = bal[a.Number]
 	}
+	l.YearOpenings = true
 	return nil
+}
+
+// balancesBefore is every account's balance when day opens: the first
+// fiscal year's opening balances when first, else the balances the day
+// before.
+func (c *Connector) balancesBefore(ctx context.Context, tok *token, day time.Time, first bool) (map[string]int64, error) {
+	bal := map[string]int64{}
+	endpoint, path := "GET /accountbalances/{date}", "/accountbalances/"+day.AddDate(0, 0, -1).Format(time.DateOnly)
+	if first {
+		endpoint, path = "GET /fiscalyears/openingbalances", "/fiscalyears/openingbalances"
+	}
+	err := eachPage(ctx, c, tok, endpoint, path, func(b balanceJSON) { bal[b.number()] += minor(b.Balance) })
+	return bal, err
 }
 
 // parties reads the customers and suppliers; a grant without the scope

@@ -16,10 +16,12 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	"bilag/connectors"
+	"bilag/connectors/orgnr"
 	"bilag/db"
 	"bilag/server/evidence/book"
 	"bilag/server/evidence/journal"
@@ -127,9 +129,21 @@ func (p *Packer) Wait() { p.wg.Wait() }
 // TTL is how long a ready pack stays.
 func (p *Packer) TTL() time.Duration { return p.ttl }
 
+// ErrNoOrgNumber is a company whose standard file needs its organisation
+// number (SAF-T's Header/Company/RegistrationNumber) while the firm's
+// record of it has none: the pack is refused before anything is read.
+var ErrNoOrgNumber = errors.New("evidence: the company's standard file needs its organisation number")
+
 // Start queues a pack of the company for period and builds it in the
 // background. by is the person who asked, for the pack and its audit.
 func (p *Packer) Start(ctx context.Context, companyID int64, period Period, by db.AuditEvent) (*db.Pack, error) {
+	co, err := p.db.Company(ctx, companyID)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.checkCompany(co); err != nil {
+		return nil, err
+	}
 	pk := &db.Pack{CompanyID: companyID, Period: period.Kind, PeriodFrom: period.From, PeriodTo: period.To, CreatedBy: by.UserID, CreatedByName: by.Actor}
 	by.Action, by.CompanyID, by.Target = db.AuditPackCreate, &companyID, period.String()
 	if err := p.db.CreatePack(ctx, pk, by); err != nil {
@@ -254,6 +268,28 @@ func (p *Packer) Open(pk *db.Pack) (*os.File, error) {
 		return nil, fmt.Errorf("pack %d's file: %w", pk.ID, db.ErrNotFound)
 	}
 	return f, err
+}
+
+// checkCompany refuses a company its standard file cannot be written for.
+// The organisation number is the firm's record of the company (what the
+// firm checked when it added it, and what consent links are bound to),
+// not the upstream's.
+func (p *Packer) checkCompany(co *db.Company) error {
+	_, name := p.writerFor(co.Country)
+	if name == "saf-t.xml" && strings.TrimSpace(co.OrgNumber) == "" {
+		return fmt.Errorf("company %d: %w", co.ID, ErrNoOrgNumber)
+	}
+	return nil
+}
+
+// orgNumber is the company's organisation number as its country's
+// standard file writes it: the normalised form (orgnr) when the firm's
+// record is valid, else as recorded.
+func orgNumber(co *db.Company) string {
+	if n, err := orgnr.Validate(co.Country, co.OrgNumber); err == nil {
+		return n
+	}
+	return strings.TrimSpace(co.OrgNumber)
 }
 
 // writerFor is the standard file of a country and its name in the ZIP.

@@ -251,10 +251,16 @@ func entries(path string) iter.Seq2[entry, error] {
 	}
 }
 
+// ReasonOrgNumber is a pack stopped because the firm's record of the
+// company lost its organisation number after the pack was started.
+const ReasonOrgNumber = "orgnr"
+
 // Reason is the class of a pack's failure that its page puts in words:
-// the sync's classes (db.SyncReason*).
+// the sync's classes (db.SyncReason*), and ReasonOrgNumber.
 func Reason(err error) string {
 	switch {
+	case errors.Is(err, ErrNoOrgNumber):
+		return ReasonOrgNumber
 	case errors.Is(err, connectors.ErrGrantRevoked), errors.Is(err, db.ErrNeedsReapproval):
 		return db.SyncReasonReapproval
 	case errors.Is(err, connectors.ErrRateLimited):

@@ -50,6 +50,9 @@ type zipRun struct {
 // every document, index.csv. It is written beside its final name and
 // renamed when whole, so no half ZIP is ever offered.
 func (p *Packer) zip(ctx context.Context, pk *db.Pack, co *db.Company, period Period) error {
+	if err := p.checkCompany(co); err != nil {
+		return err
+	}
 	dir := p.packDir(pk.ID)
 	ledger, err := p.ledger(ctx, pk, period)
 	if err != nil {
@@ -72,7 +75,7 @@ func (p *Packer) zip(ctx context.Context, pk *db.Pack, co *db.Company, period Pe
 	if err != nil {
 		return err
 	}
-	b := book.Book{Company: connectors.Company{Name: co.Name, OrgNumber: co.OrgNumber, Country: co.Country}, From: period.From, To: period.To,
+	b := book.Book{Company: connectors.Company{Name: co.Name, OrgNumber: orgNumber(co), Country: co.Country}, From: period.From, To: period.To,
 		FiscalYear: p.fiscalYear(ctx, co.ID, period), Ledger: ledger, Vouchers: bookVouchers(vouchers), Made: run.made, Software: p.software}
 	if err := p.writeStandard(ctx, run, co.Country, b); err != nil {
 		return err

@@ -156,7 +156,7 @@ func endpoints() []endpoint {
 		{pattern: "GET " + DocumentsPrefix + "/AttachedDocuments/{n}", name: "GET /AttachedDocuments/{n}", roles: bookkeeping, handle: (*Sandbox).attachedOne},
 		{pattern: "GET " + DocumentsPrefix + "/AttachedDocuments/{n}/pdf", name: "GET /AttachedDocuments/{n}/pdf", roles: bookkeeping, cost: 13, handle: (*Sandbox).attachedPDF},
 	}
-	return append(read, exportEndpoints()...)
+	return append(append(read, exportEndpoints()...), ledgerEndpoints()...)
 }
 
 func (s *Sandbox) self(c *call) {

@@ -322,6 +322,10 @@ func (s *Sandbox) route(w http.ResponseWriter, r *http.Request, req request) {
 		s.salesInvoiceList(w, q, req)
 	case "customerlist.nv":
 		s.customerList(w, q, req)
+	case "accountlist.nv":
+		s.accountList(w, req)
+	case "accountbalance.nv":
+		s.accountBalance(w, q, req)
 	case "productlist.nv":
 		s.productList(w, q, req)
 	case "salesinvoice.nv":

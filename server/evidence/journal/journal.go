@@ -9,8 +9,10 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 
+	"bilag/connectors"
 	"bilag/server/csvout"
 	"bilag/server/evidence/book"
 )
@@ -22,8 +24,7 @@ func Header() []string {
 
 // Write writes b's vouchers as a journal, every field safe for a
 // spreadsheet (csvout). Amounts are decimal with a point ("1234.50").
-// The neutral voucher row carries no dimensions yet, so that column is
-// empty; it is kept so that a reader's columns stay put when it gains them.
+// The dimensions column holds each row's dimensions (Dimensions).
 func Write(ctx context.Context, w io.Writer, b book.Book) error {
 	cw := csvout.NewWriter(w, ',')
 	if err := cw.Write(Header()); err != nil {
@@ -45,7 +46,7 @@ func Write(ctx context.Context, w io.Writer, b book.Book) error {
 			if name == "" {
 				name = names[r.Account]
 			}
-			rec := []string{v.Date.Format(time.DateOnly), v.Number, v.Series, v.Text, r.Account, name, Amount(r.Debit), Amount(r.Credit), r.Text, ""}
+			rec := []string{v.Date.Format(time.DateOnly), v.Number, v.Series, v.Text, r.Account, name, Amount(r.Debit), Amount(r.Credit), r.Text, Dimensions(r.Dimensions)}
 			if err := cw.Write(rec); err != nil {
 				return fmt.Errorf("journal: voucher %s: %w", v.Number, err)
 			}
@@ -56,6 +57,22 @@ func Write(ctx context.Context, w io.Writer, b book.Book) error {
 		return fmt.Errorf("journal: %w", err)
 	}
 	return nil
+}
+
+// Dimensions writes a row's dimensions as "kind=code" with the name in
+// parentheses when known, separated by "; " ("department=10 (Myynti);
+// project=P-204"): one column a spreadsheet filters on, whatever the
+// upstream's dimensions are.
+func Dimensions(ds []connectors.Dimension) string {
+	parts := make([]string, 0, len(ds))
+	for _, d := range ds {
+		p := string(d.Kind) + "=" + d.Code
+		if d.Name != "" {
+			p += " (" + d.Name + ")"
+		}
+		parts = append(parts, p)
+	}
+	return strings.Join(parts, "; ")
 }
 
 // Amount is minor units as a decimal with two places.

@@ -15,10 +15,14 @@
 // Where Bilag's data is thin (inferences, each marked):
 //   - An account whose kind the upstream does not say gets its #KTYP from
 //     the BAS number (1 asset, 2 liability, 3 income, 4–8 cost).
-//   - #IB is the balance when the period opens (connectors.Account.Opening).
-//     For a period that starts on the fiscal year's first day that is the
-//     year's opening balance, as the specification means; for a later
-//     period a #PROSA line says so.
+//   - #IB is the balance when the fiscal year opens, as the specification
+//     means (connectors.Account.YearOpening), also for a period that starts
+//     later: a program that imports the file takes #IB as the year's
+//     opening. #UB and #RES are the balances when the period ends (with
+//     #OMFATTN), and a #PROSA line says the vouchers are the period's only,
+//     so #IB plus the file's #TRANS is not #UB. Where the upstream could
+//     not tell the year's opening (Ledger.YearOpenings false), #IB is the
+//     period's and a #PROSA line says so.
 //   - What the upstream could not give (Ledger.Missing) is named in #PROSA.
 package sie
 
@@ -176,7 +180,14 @@ func (e *encoder) notes(b book.Book) {
 	fy := b.FiscalYear.StartDate
 	if !fy.IsZero() && b.From.After(fy) {
 		e.start("#PROSA")
-		e.quoted("IB avser saldo vid periodens början " + b.From.Format("2006-01-02"))
+		e.quoted("Verifikationer för perioden " + b.From.Format("2006-01-02") + " till " + b.To.Format("2006-01-02"))
+		e.end()
+		e.start("#PROSA")
+		if b.Ledger.YearOpenings {
+			e.quoted("IB avser räkenskapsårets början, UB och RES periodens slut")
+		} else {
+			e.quoted("IB avser saldo vid periodens början " + b.From.Format("2006-01-02"))
+		}
 		e.end()
 	}
 	for _, m := range b.Ledger.Missing {
@@ -212,7 +223,7 @@ func (e *encoder) balances(sum *summary) {
 		}
 		e.start("#IB 0")
 		e.word(a.number)
-		e.amount(a.opening)
+		e.amount(a.yearOpening)
 		e.end()
 		e.start("#UB 0")
 		e.word(a.number)

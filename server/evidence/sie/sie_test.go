@@ -298,6 +298,52 @@ func TestPartialPeriodSaysSo(t *testing.T) {
 	}
 }
 
+// TestMidYearIB: for a period after the year's first day, #IB is the
+// year's opening (what an importing program takes it for), #UB and #RES
+// the balances when the period ends; without the year's openings, #IB is
+// the period's and the file says so.
+func TestMidYearIB(t *testing.T) {
+	b, vs := testBook(0)
+	b.From, b.To = day(2024, 1, 2), day(2024, 1, 31)
+	for i := range b.Ledger.Accounts {
+		a := &b.Ledger.Accounts[i]
+		a.YearOpening, a.Opening = a.Opening, a.Opening+700
+	}
+	b.Ledger.YearOpenings = true
+	f, err := Parse(bytes.NewReader(write(t, b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	moved := map[string]int64{}
+	for _, v := range vs {
+		for _, r := range v.Rows {
+			moved[r.Account] += r.Debit - r.Credit
+		}
+	}
+	for _, a := range b.Ledger.Accounts {
+		got := f.Accounts[a.Number]
+		if res, ok := got.RES[0]; ok {
+			if res != a.Opening+moved[a.Number] {
+				t.Errorf("%s #RES %d, want %d", a.Number, res, a.Opening+moved[a.Number])
+			}
+			continue
+		}
+		if got.IB[0] != a.YearOpening || got.UB[0] != a.Opening+moved[a.Number] {
+			t.Errorf("%s #IB %d #UB %d, want the year's %d and the period's end %d", a.Number, got.IB[0], got.UB[0], a.YearOpening, a.Opening+moved[a.Number])
+		}
+	}
+	if notes := strings.Join(f.Notes, "|"); !strings.Contains(notes, "räkenskapsårets början") || !strings.Contains(notes, "2024-01-02 till 2024-01-31") {
+		t.Errorf("#PROSA = %q", notes)
+	}
+	b.Ledger.YearOpenings = false
+	if f, err = Parse(bytes.NewReader(write(t, b))); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.Accounts["1930"].IB[0]; got != 100700 || !strings.Contains(strings.Join(f.Notes, "|"), "periodens början 2024-01-02") {
+		t.Errorf("without the year's openings: #IB 1930 %d, #PROSA %q; want the period's 100700, said so", got, f.Notes)
+	}
+}
+
 func BenchmarkWrite1000(b *testing.B) {
 	bk, _ := testBook(1000)
 	b.ReportAllocs()

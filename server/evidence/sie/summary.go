@@ -14,7 +14,9 @@ type account struct {
 	number, name string
 	kind         connectors.AccountKind
 	opening      int64
-	movement     int64 // debit minus credit in the period
+	// yearOpening is #IB: the balance when the fiscal year opens.
+	yearOpening int64
+	movement    int64 // debit minus credit in the period
 }
 
 // summary is the first pass over the vouchers: every account the file
@@ -28,7 +30,11 @@ type summary struct {
 func summarize(ctx context.Context, b book.Book) (*summary, error) {
 	s := &summary{byNumber: make(map[string]*account, len(b.Ledger.Accounts))}
 	for _, a := range b.Ledger.Accounts {
-		s.add(&account{number: a.Number, name: a.Name, kind: a.Kind, opening: a.Opening})
+		year := a.Opening
+		if b.Ledger.YearOpenings {
+			year = a.YearOpening
+		}
+		s.add(&account{number: a.Number, name: a.Name, kind: a.Kind, opening: a.Opening, yearOpening: year})
 	}
 	var extra []*account
 	for v, err := range b.Vouchers {
