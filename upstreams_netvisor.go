@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -66,6 +67,16 @@ func openNetvisor(a *app, r *config.Reader, client *http.Client) (opened, error)
 	}
 	if a.db != nil {
 		cfg.Leases = a.db
+	}
+	if a.cfg.DataDir != "" {
+		// Files opened are read to their end here before they are served
+		// (a slow browser then holds no organisation's turn): in the data
+		// dir, since the system's temporary directory is often a tmpfs,
+		// which would hold a 200 MB file in memory.
+		cfg.StashDir = filepath.Join(a.cfg.DataDir, "netvisor-tmp")
+		if err := os.MkdirAll(cfg.StashDir, 0o700); err != nil {
+			return o, fmt.Errorf("netvisor: stash directory: %w", err)
+		}
 	}
 	if a.keys != nil && a.cfg.DataDir != "" {
 		// Attachments an open passes on its way are kept encrypted, like

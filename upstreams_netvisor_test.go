@@ -89,6 +89,10 @@ func TestNetvisorStash(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "netvisor-stash")); !os.IsNotExist(err) {
 		t.Fatalf("the stash was opened before any document: %v", err)
 	}
+	// Opened files are stashed in the data dir, not a tmpfs /tmp.
+	if fi, err := os.Stat(filepath.Join(dir, "netvisor-tmp")); err != nil || !fi.IsDir() {
+		t.Errorf("no stash directory for opened files in the data dir: %v", err)
+	}
 	st := &stash{open: func() (*doccache.Cache, error) {
 		return doccache.Open(filepath.Join(dir, "netvisor-stash"), 1<<30, keys)
 	}}

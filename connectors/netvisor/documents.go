@@ -83,8 +83,22 @@ func (c *Connector) Documents(ctx context.Context, g connectors.Grant, v connect
 // OpenDocument streams a document out of the XML it comes in: the element
 // is found with the decoder, its base64 text read in chunks from the
 // reader below it and decoded on the way, so no file is ever whole in
-// memory. The organisation's queue stays taken until Body is closed.
+// memory. It is read to its end into a stash (stashOpened) before the
+// organisation's queue is given back, so a slow reader never holds it.
 func (c *Connector) OpenDocument(ctx context.Context, g connectors.Grant, d connectors.Document) (*connectors.DocumentStream, error) {
+	s, err := c.openDocument(ctx, g, d)
+	if err != nil {
+		return nil, err
+	}
+	if s, err = c.stashOpened(s); err != nil {
+		return nil, fmt.Errorf("netvisor: open %s %q: %w", d.Kind, d.ID, err)
+	}
+	return s, nil
+}
+
+// openDocument opens a document's stream, holding the organisation's
+// queue until its Body is closed (unless it comes from Stash).
+func (c *Connector) openDocument(ctx context.Context, g connectors.Grant, d connectors.Document) (*connectors.DocumentStream, error) {
 	cr, err := readGrant(g)
 	if err != nil {
 		return nil, fmt.Errorf("netvisor: open %s %q: %w", d.Kind, d.ID, err)

@@ -146,7 +146,8 @@ func TestPassedAttachmentsAreStashed(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	st := newMemStash()
-	e.cfg.Stash = st
+	dir := t.TempDir()
+	e.cfg.Stash, e.cfg.StashDir = st, dir
 	c := e.open(t, e.cfg)
 	g := e.grant(t)
 	docs := documentsOf(t, e, c, g, "1005")
@@ -189,9 +190,10 @@ func TestDocumentResourceNotAllowed(t *testing.T) {
 	}
 }
 
-// A 200 MB attachment streams from base64 inside XML with the heap growing
-// by less than 16 MB: no element's text is ever whole in memory, on either
-// side of the wire.
+// A 200 MB attachment streams from base64 inside XML into the stash's
+// file, and from there to the reader, with the heap growing by less than
+// 16 MB: no element's text is ever whole in memory, on either side of the
+// wire, nor is the file in the stash. The file is gone after Close.
 func TestLargeAttachmentStreams(t *testing.T) {
 	if testing.Short() {
 		t.Skip("streams 200 MB")
@@ -204,7 +206,8 @@ func TestLargeAttachmentStreams(t *testing.T) {
 	}
 	e := newEnv(t, sandbox.WithLargeAttachment(size))
 	st := newMemStash()
-	e.cfg.Stash = st
+	dir := t.TempDir()
+	e.cfg.Stash, e.cfg.StashDir = st, dir
 	c := e.open(t, e.cfg)
 	g := e.grant(t)
 	docs := documentsOf(t, e, c, g, "1008")
@@ -219,19 +222,40 @@ func TestLargeAttachmentStreams(t *testing.T) {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	base, peak := ms.HeapAlloc, ms.HeapAlloc
+	// Sampled while the file is stashed as well as while it is read.
+	stop, sampled := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(sampled)
+		var ms runtime.MemStats
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+				runtime.ReadMemStats(&ms)
+				peak = max(peak, ms.HeapAlloc)
+			}
+		}
+	}()
 	s, err := c.OpenDocument(context.Background(), g, docs[1])
 	if err != nil {
 		t.Fatal(err)
 	}
 	got := sha256.New()
-	sample := &sampler{w: got, every: 16 << 20, f: func() {
-		runtime.ReadMemStats(&ms)
-		peak = max(peak, ms.HeapAlloc)
-	}}
-	n, err := io.CopyBuffer(sample, s.Body, make([]byte, 256<<10))
+	n, err := io.CopyBuffer(got, s.Body, make([]byte, 256<<10))
 	s.Body.Close()
+	close(stop)
+	<-sampled
 	if err != nil {
 		t.Fatal(err)
+	}
+	if listed, open := stashFiles(t, dir); listed != 0 || open > 0 {
+		t.Errorf("after Close: %d files listed, %d open in the stash directory", listed, open)
+	}
+	if s.Size != size {
+		t.Errorf("size %d, want %d", s.Size, size)
 	}
 	if n != size || !bytes.Equal(got.Sum(nil), want.Sum(nil)) {
 		t.Errorf("streamed %d bytes, sha256 match %v; want %d", n, bytes.Equal(got.Sum(nil), want.Sum(nil)), size)
@@ -255,23 +279,6 @@ func mustCreds(t *testing.T, g connectors.Grant) credentials {
 		t.Fatal(err)
 	}
 	return cr
-}
-
-// sampler calls f every `every` bytes written through it.
-type sampler struct {
-	w     io.Writer
-	every int64
-	n     int64
-	f     func()
-}
-
-func (s *sampler) Write(p []byte) (int, error) {
-	before := s.n / s.every
-	s.n += int64(len(p))
-	if s.n/s.every != before {
-		s.f()
-	}
-	return s.w.Write(p)
 }
 
 func cents(n int64) *int64 { return &n }

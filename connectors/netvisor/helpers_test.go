@@ -2,6 +2,7 @@ package netvisor
 
 import (
 	"context"
+	"net/http"
 	"net/http/httptest"
 	"testing"
 	"time"
@@ -21,8 +22,18 @@ type testEnv struct {
 
 func newEnv(t *testing.T, opts ...sandbox.Option) *testEnv {
 	t.Helper()
+	return newEnvVia(t, nil, opts...)
+}
+
+// newEnvVia is newEnv with the sandbox reached through via (nil: directly).
+func newEnvVia(t *testing.T, via func(http.Handler) http.Handler, opts ...sandbox.Option) *testEnv {
+	t.Helper()
 	sb := sandbox.New(append([]sandbox.Option{sandbox.WithLargeAttachment(0)}, opts...)...)
-	srv := httptest.NewServer(sb)
+	var h http.Handler = sb
+	if via != nil {
+		h = via(sb)
+	}
+	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	e := &testEnv{sb: sb, srv: srv}
 	e.cfg = Config{

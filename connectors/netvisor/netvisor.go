@@ -21,6 +21,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -50,6 +51,11 @@ type Config struct {
 	// Stash keeps the attachments an open passes on its way to the one
 	// asked for (nil: they are read past and dropped).
 	Stash Stash
+	// StashDir is where an opened file larger than 256 KiB is read to its
+	// end before it is served, so that the organisation's queue is given
+	// back at upstream speed, not at the reader's (default os.TempDir()).
+	// The file is unlinked as soon as it is open.
+	StashDir string
 	// Now tells the time; NewTransactionID makes a request's unique id.
 	Now              func() time.Time
 	NewTransactionID func() string
@@ -155,6 +161,9 @@ func (c Config) Open(logger *slog.Logger, client *http.Client) (*Connector, erro
 	}
 	if c.QueueWait <= 0 {
 		c.QueueWait = 20 * time.Second
+	}
+	if c.StashDir == "" {
+		c.StashDir = os.TempDir()
 	}
 	if c.HistoryYears <= 0 {
 		c.HistoryYears = 7

@@ -62,49 +62,47 @@ func TestOneRequestAtATimeAcrossInstances(t *testing.T) {
 	}
 }
 
-// The queue holds while a file streams: a second instance's request waits
-// for the stream's Close instead of overlapping it. Without the shared
-// lease it overlaps, and the sandbox refuses it.
+// The queue holds while a file is stashed: a second instance's request
+// waits for the upstream's answer to end instead of overlapping it (and
+// no longer for the reader, TestSlowReaderDoesNotHoldTheQueue). Without
+// the shared lease it overlaps, and the sandbox refuses it.
 // Not parallel: the queued person's request waits QueueWait, real time,
-// for the stream; beside other tests on two cores it ran out (-count=3).
+// for the stash; beside other tests on two cores it ran out (-count=3).
 func TestStreamHoldsTheQueue(t *testing.T) {
-	// Larger than the loopback's socket buffers, so the sandbox is still
-	// writing it while the test holds it open.
-	size := int64(16 << 20)
-	if raceEnabled {
-		size = 8 << 20
-	}
-	e := newEnv(t, sandbox.WithLargeAttachment(size))
+	size := int64(4 << 20)
+	slow := newMidway("getvoucherattachments.nv", 1<<20, false)
+	e := newEnvVia(t, slow.wrap, sandbox.WithLargeAttachment(size))
 	g := e.grant(t)
-	shared := connectors.NewMemoryLeases()
 	// The queued instance's look at the lease says so, then waits for the
-	// stream to close, instead of spinning.
-	waiting, closed := make(chan struct{}, 1), make(chan struct{})
-	e.cfg.Leases = shared
+	// answer to go on, instead of spinning.
+	waiting := make(chan struct{}, 1)
+	e.cfg.Leases, e.cfg.StashDir = connectors.NewMemoryLeases(), t.TempDir()
 	e.cfg.Sleep = func(ctx context.Context, d time.Duration) error {
 		select {
 		case waiting <- struct{}{}:
 		default:
 		}
 		select {
-		case <-closed:
+		case <-slow.open:
 		case <-ctx.Done():
 		}
 		return ctx.Err()
 	}
 	first := e.open(t, e.cfg)
-	s, err := first.OpenDocument(context.Background(), g, connectors.Document{ID: "1008/1", Kind: KindAttachment})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.ReadFull(s.Body, make([]byte, 1<<10)); err != nil {
-		t.Fatal(err)
-	}
+	opened := make(chan *connectors.DocumentStream, 1)
+	go func() {
+		s, err := first.OpenDocument(context.Background(), g, connectors.Document{ID: "1008/1", Kind: KindAttachment})
+		if err != nil {
+			t.Error(err)
+		}
+		opened <- s
+	}()
+	<-slow.reached // the upstream is midway through its answer
 
 	// Another instance that does not share the lease overlaps.
 	loose := e.cfg
 	loose.Leases, loose.Sleep = connectors.NewMemoryLeases(), yield
-	_, err = e.open(t, loose).Voucher(context.Background(), g, "1002")
+	_, err := e.open(t, loose).Voucher(context.Background(), g, "1002")
 	if !errors.Is(err, connectors.ErrUnavailable) || e.sb.Overlaps() == 0 {
 		t.Fatalf("an overlapping request = %v (overlaps %d), want the sandbox's refusal", err, e.sb.Overlaps())
 	}
@@ -117,16 +115,18 @@ func TestStreamHoldsTheQueue(t *testing.T) {
 		done <- err
 	}()
 	<-waiting // the second instance is polling the held lease
-	if _, err := io.Copy(io.Discard, s.Body); err != nil {
-		t.Fatal(err)
-	}
-	s.Body.Close()
-	close(closed)
+	close(slow.open)
 	if err := <-done; err != nil {
 		t.Fatalf("the queued request = %v", err)
 	}
+	if s := <-opened; s != nil {
+		if n, err := io.Copy(io.Discard, s.Body); err != nil || n != size {
+			t.Errorf("read %d bytes (%v), want %d", n, err, size)
+		}
+		s.Body.Close()
+	}
 	if e.sb.Overlaps() != overlaps {
-		t.Error("the queued request overlapped the stream")
+		t.Error("the queued request overlapped the stash")
 	}
 }
 
@@ -200,31 +200,29 @@ func TestErrorClasses(t *testing.T) {
 }
 
 // A person's request that finds its organisation's queue held (another
-// person's large file streaming) is told to try again shortly instead of
-// waiting minutes; it does not overlap.
+// person's large file being stashed from a slow upstream) is told to try
+// again shortly instead of waiting minutes; it does not overlap.
 func TestBusyQueueAnswersAPersonInTime(t *testing.T) {
 	t.Parallel()
-	size := int64(16 << 20)
-	if raceEnabled {
-		size = 8 << 20
-	}
-	e := newEnv(t, sandbox.WithLargeAttachment(size))
+	slow := newMidway("getvoucherattachments.nv", 1<<20, false)
+	e := newEnvVia(t, slow.wrap, sandbox.WithLargeAttachment(4<<20))
 	g := e.grant(t)
-	e.cfg.Leases = connectors.NewMemoryLeases()
+	e.cfg.Leases, e.cfg.StashDir = connectors.NewMemoryLeases(), t.TempDir()
 	e.cfg.QueueWait = time.Millisecond
 	first := e.open(t, e.cfg)
-	s, err := first.OpenDocument(context.Background(), g, connectors.Document{ID: "1008/1", Kind: KindAttachment})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Body.Close()
-	if _, err := io.ReadFull(s.Body, make([]byte, 1<<10)); err != nil {
-		t.Fatal(err)
-	}
+	opened := make(chan error, 1)
+	go func() {
+		s, err := first.OpenDocument(context.Background(), g, connectors.Document{ID: "1008/1", Kind: KindAttachment})
+		if err == nil {
+			s.Body.Close()
+		}
+		opened <- err
+	}()
+	<-slow.reached
 	// Behind another instance's lease, and behind this instance's own
 	// request.
 	for name, c := range map[string]*Connector{"another instance": e.open(t, e.cfg), "the same instance": first} {
-		_, err = c.Voucher(context.Background(), g, "1002")
+		_, err := c.Voucher(context.Background(), g, "1002")
 		var rl *connectors.RateLimitError
 		if !errors.As(err, &rl) || rl.RetryAfter <= 0 {
 			t.Errorf("%s: a person's call behind a held queue = %v, want a rate limit with a wait", name, err)
@@ -237,12 +235,12 @@ func TestBusyQueueAnswersAPersonInTime(t *testing.T) {
 		_, err := first.Voucher(bg, g, "1002")
 		done <- err
 	}()
-	if _, err := io.Copy(io.Discard, s.Body); err != nil {
-		t.Fatal(err)
+	close(slow.open)
+	if err := <-opened; err != nil {
+		t.Errorf("the open = %v", err)
 	}
-	s.Body.Close()
 	if err := <-done; err != nil {
-		t.Errorf("a sync's call behind the stream = %v", err)
+		t.Errorf("a sync's call behind the stash = %v", err)
 	}
 	if n := e.sb.Overlaps(); n != 0 {
 		t.Errorf("overlaps = %d", n)
