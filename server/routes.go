@@ -141,6 +141,8 @@ func (s *Server) routes(acc *accountant.Handler) *echo.Echo {
 	a.POST("/users/:userID", s.updateUser)
 	a.POST("/users/:userID/reset-password", s.resetPassword)
 	a.POST("/users/:userID/second-factor/reset", s.resetSecondFactor)
+	// A viewer of exactly one company becomes its client user (makeclient.go).
+	a.POST("/users/:userID/client", s.makeClient)
 	a.GET("/companies", s.listCompanies)
 	a.GET("/companies/new", s.newCompany)
 	a.GET("/companies/import", s.showCompanyImport)
