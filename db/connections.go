@@ -40,10 +40,16 @@ type Connection struct {
 	ExternalID   string `gorm:"size:100"`
 	ExternalName string `gorm:"size:200"`
 	OrgNumber    string `gorm:"size:32"`
-	Scopes       string `gorm:"size:500"`
-	ApprovedBy   string `gorm:"size:254"`
-	ApprovedAt   time.Time
-	LinkID       int64
+	// The address the system held at approval (step 28), where it gives
+	// one; the street lines are one text, a line each.
+	AddressStreet     string `gorm:"size:500;not null;default:''"`
+	AddressPostalCode string `gorm:"size:32;not null;default:''"`
+	AddressCity       string `gorm:"size:100;not null;default:''"`
+	AddressCountry    string `gorm:"size:100;not null;default:''"`
+	Scopes            string `gorm:"size:500"`
+	ApprovedBy        string `gorm:"size:254"`
+	ApprovedAt        time.Time
+	LinkID            int64
 	// TokenKeyID names the key TokenSealed is sealed with, so keys can rotate.
 	TokenKeyID  string `gorm:"size:32"`
 	TokenSealed []byte

@@ -214,6 +214,10 @@ var migrations = []func(tx *gorm.DB) error{
 	// 26: a customer invoice's status and open sum with its document
 	// (migrate_v26.go).
 	step26,
+	// 28: the company's address from its system, when it was offboarded,
+	// and its contact address (migrate_v28.go). Step 27 is another
+	// branch's; the lead puts it before this one when merging.
+	step28,
 }
 
 // importBatchV14, importOrderV14 and privateHostV14 are what step 14 makes.

@@ -121,7 +121,7 @@ func (s *Server) standings(ctx context.Context, cs []db.Company, conns map[int64
 	}
 	now := s.now()
 	for _, co := range cs {
-		f := companystate.Facts{Active: co.Active, Connection: conns[co.ID], Now: now}
+		f := companystate.Facts{Active: co.Active, Offboarded: co.OffboardedAt != nil, Connection: conns[co.ID], Now: now}
 		if stats := st.stats[co.ID]; stats != nil {
 			f.LastSync = stats.LastSync
 		}
