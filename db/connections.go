@@ -310,3 +310,17 @@ func (d *DB) Disconnect(ctx context.Context, connID int64, revoke RevokeFunc) (r
 	})
 	return revokeErr, err
 }
+
+// SetAddress keeps a as the address the system gave at approval, each
+// field cut to its column (the street lines a line each).
+func (c *Connection) SetAddress(a connectors.Address) {
+	c.AddressStreet = truncate(strings.TrimSpace(a.Line1+"\n"+a.Line2), 500)
+	c.AddressPostalCode, c.AddressCity, c.AddressCountry = truncate(a.PostalCode, 32), truncate(a.City, 100), truncate(a.Country, 100)
+}
+
+// Address is the address the system gave at approval; zero when none.
+func (c *Connection) Address() connectors.Address {
+	a := connectors.Address{PostalCode: c.AddressPostalCode, City: c.AddressCity, Country: c.AddressCountry}
+	a.Line1, a.Line2, _ = strings.Cut(c.AddressStreet, "\n")
+	return a
+}
