@@ -232,7 +232,9 @@ func (s *Server) renderCompany(c echo.Context, form *views.Form) error {
 		return err
 	}
 	for _, id := range ids {
-		if m, err := s.db.User(ctx, id); err == nil && m.Active {
+		// Client users are the company's own people, not the firm's:
+		// they are listed with the invitations, not as members.
+		if m, err := s.db.User(ctx, id); err == nil && m.Active && !m.IsClient() {
 			p.Members = append(p.Members, *m)
 		}
 	}
