@@ -85,6 +85,10 @@ func (s *Server) routes(acc *accountant.Handler) *echo.Echo {
 	c.GET("/missing", s.showMissing)
 	c.GET("/missing.csv", s.exportMissing)
 	c.POST("/missing/rules", s.setMissingRules, s.requireManager)
+	// Telling the company what is missing (missing_message.go), and where
+	// to when it has no client users: its contact address (contact.go).
+	c.POST("/missing/message", s.sendMissingMessage, s.requireManager)
+	c.POST("/contact", s.setContact, s.requireManager)
 	// Invoices sent into the company's books (invoice_orders.go): members
 	// see the history, those who manage the company (admins and analysts)
 	// upload and send; an admin lists the private hosts its connections
