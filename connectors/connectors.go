@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"net/url"
+	"strings"
 	"time"
 )
 
@@ -195,6 +196,42 @@ type Company struct {
 	OrgNumber string
 	// Country is ISO 3166-1 alpha-2.
 	Country string
+	// Address is the company's address as the upstream holds it; zero
+	// where the system gives none.
+	Address Address
+}
+
+// Address is a postal address as an upstream gives it, field by field,
+// not reformatted: Bilag shows it beside the firm's record and never
+// copies it over. It stays comparable (no slices), as Company is.
+type Address struct {
+	// Line1 and Line2 are the street lines (both systems that give an
+	// address give two).
+	Line1, Line2 string
+	PostalCode   string
+	City         string
+	// Country is as the upstream gives it: a code (eAccounting's
+	// CountryCode) or a name (e-conomic's free-text country).
+	Country string
+}
+
+// IsZero reports whether the upstream gave no address at all.
+func (a Address) IsZero() bool { return a == Address{} }
+
+// Trimmed is a with every field trimmed of spaces and a second line
+// alone moved up to the first; zero when a holds nothing but a country
+// (a system's country code alone is its setting, not an address).
+func (a Address) Trimmed() Address {
+	t := Address{Line1: strings.TrimSpace(a.Line1), Line2: strings.TrimSpace(a.Line2), PostalCode: strings.TrimSpace(a.PostalCode),
+		City: strings.TrimSpace(a.City)}
+	if t == (Address{}) {
+		return t
+	}
+	if t.Line1 == "" {
+		t.Line1, t.Line2 = t.Line2, ""
+	}
+	t.Country = strings.TrimSpace(a.Country)
+	return t
 }
 
 // Verdict is the result of a Check.

@@ -82,7 +82,7 @@ func CompanyAuditActions() []string {
 		AuditDisconnect, AuditGrantReplaced, AuditConnectionEnded, AuditConnectionRevived, AuditSyncRequest, AuditConnectionTest, AuditCompanyCreate,
 		AuditCompanyUpdate, AuditMembersUpdate, AuditImportSend, AuditPrivateHosts,
 		AuditIntegrationTokenCreate, AuditIntegrationTokenRevoke, AuditAPIBatch, AuditAPISending, AuditPairingChange,
-		AuditClientInvite, AuditClientEnd, AuditClientWithdraw, AuditDocumentRules, AuditPackCreate, AuditPackReady, AuditPackDownload}
+		AuditClientInvite, AuditClientEnd, AuditClientWithdraw, AuditUserMakeClient, AuditDocumentRules, AuditMissingMessage, AuditPackCreate, AuditPackReady, AuditPackDownload}
 }
 
 // AuditFilter narrows a company's audit trail. Empty fields do not narrow.

@@ -37,6 +37,14 @@ func (d *DB) UpdateCompany(ctx context.Context, c *Company, by AuditEvent) (clos
 		if err := tx.Model(c).Select("Name", "Country", "OrgNumber", "Active", "NoPrefetch", "UpdatedAt").Updates(c).Error; err != nil {
 			return notFound(err)
 		}
+		if c.Active {
+			// Reactivated: it is a company that needs a new link now,
+			// not an offboarded one.
+			if err := tx.Model(&Company{}).Where("id = ?", c.ID).Update("offboarded_at", nil).Error; err != nil {
+				return fmt.Errorf("clear offboarded: %w", err)
+			}
+			c.OffboardedAt = nil
+		}
 		if old.OrgNumber == c.OrgNumber {
 			return nil
 		}

@@ -40,10 +40,16 @@ type Connection struct {
 	ExternalID   string `gorm:"size:100"`
 	ExternalName string `gorm:"size:200"`
 	OrgNumber    string `gorm:"size:32"`
-	Scopes       string `gorm:"size:500"`
-	ApprovedBy   string `gorm:"size:254"`
-	ApprovedAt   time.Time
-	LinkID       int64
+	// The address the system held at approval (step 28), where it gives
+	// one; the street lines are one text, a line each.
+	AddressStreet     string `gorm:"size:500;not null;default:''"`
+	AddressPostalCode string `gorm:"size:32;not null;default:''"`
+	AddressCity       string `gorm:"size:100;not null;default:''"`
+	AddressCountry    string `gorm:"size:100;not null;default:''"`
+	Scopes            string `gorm:"size:500"`
+	ApprovedBy        string `gorm:"size:254"`
+	ApprovedAt        time.Time
+	LinkID            int64
 	// TokenKeyID names the key TokenSealed is sealed with, so keys can rotate.
 	TokenKeyID  string `gorm:"size:32"`
 	TokenSealed []byte
@@ -306,4 +312,18 @@ func (d *DB) Disconnect(ctx context.Context, connID int64, revoke RevokeFunc) (r
 		return nil
 	})
 	return revokeErr, err
+}
+
+// SetAddress keeps a as the address the system gave at approval, each
+// field cut to its column (the street lines a line each).
+func (c *Connection) SetAddress(a connectors.Address) {
+	c.AddressStreet = truncate(strings.TrimSpace(a.Line1+"\n"+a.Line2), 500)
+	c.AddressPostalCode, c.AddressCity, c.AddressCountry = truncate(a.PostalCode, 32), truncate(a.City, 100), truncate(a.Country, 100)
+}
+
+// Address is the address the system gave at approval; zero when none.
+func (c *Connection) Address() connectors.Address {
+	a := connectors.Address{PostalCode: c.AddressPostalCode, City: c.AddressCity, Country: c.AddressCountry}
+	a.Line1, a.Line2, _ = strings.Cut(c.AddressStreet, "\n")
+	return a
 }

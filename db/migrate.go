@@ -221,6 +221,9 @@ var migrations = []func(tx *gorm.DB) error{
 	step28,
 	// 29: evidence packs (migrate_v29.go).
 	step29,
+	// 30: the company's address from its system, when it was offboarded,
+	// and its contact address (migrate_v30.go).
+	step30,
 }
 
 // importBatchV14, importOrderV14 and privateHostV14 are what step 14 makes.

@@ -80,7 +80,8 @@ func (d *DB) Offboard(ctx context.Context, companyID int64, cachePrefixes []stri
 // offboardIn deletes the company's data in tx and counts it.
 func (d *DB) offboardIn(tx *gorm.DB, companyID int64) (OffboardCounts, error) {
 	var n OffboardCounts
-	if res := tx.Model(&Company{}).Where("id = ?", companyID).Update("active", false); res.Error != nil || res.RowsAffected == 0 {
+	off := map[string]any{"active": false, "offboarded_at": d.now().UTC()}
+	if res := tx.Model(&Company{}).Where("id = ?", companyID).Updates(off); res.Error != nil || res.RowsAffected == 0 {
 		return n, fmt.Errorf("deactivate: %w", notFound(firstErr(res.Error, gorm.ErrRecordNotFound)))
 	}
 	if err := deleteIndexIn(tx, companyID, &n); err != nil {

@@ -79,6 +79,10 @@ var companyRoutes = []companyRoute{
 	{method: "POST", pattern: "/companies/:companyID/evidence/:packID/retry", admin: 404, analyst: 404, viewer: 403, adminInactive: 404},
 	{method: "GET", pattern: "/companies/:companyID/evidence/:packID/download", admin: 404, analyst: 404, viewer: 403, adminInactive: 404},
 	{method: "POST", pattern: "/companies/:companyID/missing/rules", form: url.Values{"accounts": {"4000-6999"}}, admin: 303, analyst: 303, viewer: 403, adminInactive: 303},
+	// Nothing is missing here: it only says so, and sends nothing.
+	{method: "POST", pattern: "/companies/:companyID/missing/message", form: url.Values{"text": {"Hej"}}, admin: 303, analyst: 303, viewer: 403, adminInactive: 303},
+	// A malformed address is refused with a word and changes nothing.
+	{method: "POST", pattern: "/companies/:companyID/contact", form: url.Values{"contact_email": {"not an address"}}, admin: 303, analyst: 303, viewer: 403, adminInactive: 303},
 	// Invoice orders: members see the history; nobody has an upload yet
 	// (404); those who manage the company upload and send, and without a
 	// connection that sends orders an upload is refused (422).

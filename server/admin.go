@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/mail"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -66,6 +67,10 @@ type userFormPage struct {
 	// Companies a new user can be made a member of; Selected those chosen.
 	Companies []db.Company
 	Selected  map[int64]bool
+	// Role is the edited user's stored role, MemberOf the names of their
+	// companies: a viewer of exactly one can be made its client user.
+	Role     string
+	MemberOf []string
 }
 
 func (s *Server) newUser(c echo.Context) error {
@@ -106,9 +111,21 @@ func chosenCompanies(c echo.Context, f *views.Form, p userFormPage) []int64 {
 	return ids
 }
 
+// rolesFor are the roles the user form offers u (nil when creating): a
+// client user stays one (the form offering only firm roles would make a
+// client an administrator by its first option), and a firm user becomes
+// a client only through makeClient, which checks the memberships.
+func rolesFor(u *db.User) []string {
+	if u != nil && u.IsClient() {
+		return []string{db.RoleClient}
+	}
+	return db.Roles()
+}
+
 // userForm reads and validates the user form; email is the user's when
-// editing, "" when creating (the email is then part of the form).
-func userForm(c echo.Context, email string) *views.Form {
+// editing, "" when creating (the email is then part of the form); roles
+// are those the form offers (rolesFor).
+func userForm(c echo.Context, email string, roles []string) *views.Form {
 	creating := email == ""
 	f := views.NewForm()
 	for _, k := range []string{"name", "email", "role", "password", "active"} {
@@ -133,8 +150,7 @@ func userForm(c echo.Context, email string) *views.Form {
 			}
 		}
 	}
-	role := f.Values["role"]
-	if role != db.RoleAdmin && role != db.RoleAnalyst && role != db.RoleViewer {
+	if !slices.Contains(roles, f.Values["role"]) {
 		f.Fail("role", "err.role")
 	}
 	if !creating {
@@ -166,7 +182,7 @@ func passwordProblem(pass, name, email string) string {
 }
 
 func (s *Server) createUser(c echo.Context) error {
-	f := userForm(c, "")
+	f := userForm(c, "", rolesFor(nil))
 	p, err := s.newUserPage(c, f)
 	if err != nil {
 		return err
@@ -223,7 +239,22 @@ func (s *Server) editUser(c echo.Context) error {
 	if u.Active {
 		f.Values["active"] = "1"
 	}
-	return s.render(c, "admin_user_form", s.t(c, "admin.user.edit"), userFormPage{ID: u.ID, Form: f, Roles: db.Roles(), SecondFactor: u.HasSecondFactor()})
+	p, err := s.editUserPage(c, u, f)
+	if err != nil {
+		return err
+	}
+	return s.render(c, "admin_user_form", s.t(c, "admin.user.edit"), p)
+}
+
+// editUserPage is the edit form of u, with the companies u is a member
+// of (what making u a client user would keep).
+func (s *Server) editUserPage(c echo.Context, u *db.User, f *views.Form) (userFormPage, error) {
+	ov, err := s.db.UsersOverview(c.Request().Context())
+	if err != nil {
+		return userFormPage{}, err
+	}
+	return userFormPage{ID: u.ID, Form: f, Roles: rolesFor(u), Role: u.Role, SecondFactor: u.HasSecondFactor(),
+		MemberOf: ov[u.ID].Companies}, nil
 }
 
 func (s *Server) updateUser(c echo.Context) error {
@@ -231,13 +262,17 @@ func (s *Server) updateUser(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f := userForm(c, u.Email)
+	f := userForm(c, u.Email, rolesFor(u))
 	active := f.Values["active"] == "1"
 	if u.ID == currentUser(c).ID && (!active || f.Values["role"] != db.RoleAdmin) {
 		f.Fail("active", "admin.user.self")
 	}
 	if !f.OK() {
-		return c.Render(http.StatusUnprocessableEntity, "admin_user_form", s.page(c, s.t(c, "admin.user.edit"), userFormPage{ID: u.ID, Form: f, Roles: db.Roles()}))
+		p, err := s.editUserPage(c, u, f)
+		if err != nil {
+			return err
+		}
+		return c.Render(http.StatusUnprocessableEntity, "admin_user_form", s.page(c, s.t(c, "admin.user.edit"), p))
 	}
 	// A new password, a new role or a deactivation ends the user's
 	// sessions: whoever holds one logs in again under the new terms.

@@ -121,7 +121,7 @@ func (s *Server) standings(ctx context.Context, cs []db.Company, conns map[int64
 	}
 	now := s.now()
 	for _, co := range cs {
-		f := companystate.Facts{Active: co.Active, Connection: conns[co.ID], Now: now}
+		f := companystate.Facts{Active: co.Active, Offboarded: co.OffboardedAt != nil, Connection: conns[co.ID], Now: now}
 		if stats := st.stats[co.ID]; stats != nil {
 			f.LastSync = stats.LastSync
 		}
@@ -232,7 +232,9 @@ func (s *Server) renderCompany(c echo.Context, form *views.Form) error {
 		return err
 	}
 	for _, id := range ids {
-		if m, err := s.db.User(ctx, id); err == nil && m.Active {
+		// Client users are the company's own people, not the firm's:
+		// they are listed with the invitations, not as members.
+		if m, err := s.db.User(ctx, id); err == nil && m.Active && !m.IsClient() {
 			p.Members = append(p.Members, *m)
 		}
 	}

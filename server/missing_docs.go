@@ -21,7 +21,7 @@ import (
 // Missing documents (issue 29): a company's vouchers that its rules say
 // need a document and that have none. Members read the list and its CSV;
 // those who manage the company (admins and member analysts) edit the
-// rules. The message to the company's client users is not built yet.
+// rules and tell the company what is missing (missing_message.go).
 
 // missingShown caps the rows the page lists; the counts and the CSV hold
 // every one.
@@ -40,6 +40,8 @@ type missingPage struct {
 	Ranges   string
 	CanEdit  bool
 	Error    string
+	// Message is what the company would be told, for those who manage it.
+	Message *missingMessage
 }
 
 // missingOf reads a company's rules and finds its missing documents.
@@ -73,7 +75,12 @@ func (s *Server) showMissing(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p.CanEdit = currentUser(c).CanManageConnections()
+	u := currentUser(c)
+	if p.CanEdit = u.CanManageConnections(); p.CanEdit && p.Total > 0 {
+		if p.Message, err = s.missingMessageOf(c.Request().Context(), &p, u.Name); err != nil {
+			return err
+		}
+	}
 	return s.render(c, "missing", s.t(c, "missing.title", co.Name), p)
 }
 

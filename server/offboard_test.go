@@ -89,3 +89,52 @@ func TestOffboardCompany(t *testing.T) {
 		t.Errorf("connection after reactivating = %+v, %v; want disconnected", c, err)
 	}
 }
+
+// TestOffboardedState (issue 28): an offboarded company is "Offboarded",
+// not merely "Inactive", in the one vocabulary the dashboard, the company
+// page and the statistics share; reactivated it is not, and paused again
+// it is only inactive.
+func TestOffboardedState(t *testing.T) {
+	e := newEnv(t)
+	ctx := t.Context()
+	e.connectFJ(e.loggedIn(e.analyst))
+	e.svc.Wait()
+	admin := e.loggedIn(e.admin)
+	wantStatus(t, "offboard", admin.post("/admin/companies/"+itoa(e.fj.ID)+"/offboard", url.Values{"confirm": {"yes"}}), http.StatusSeeOther)
+	offboarded, inactive := tr("state.offboarded"), tr("state.inactive")
+
+	if dash := admin.get("/"); !strings.Contains(dash.Body, `data-company="`+itoa(e.fj.ID)+`" data-state="offboarded"`) ||
+		!strings.Contains(dash.Body, `data-company="`+itoa(e.inactive.ID)+`" data-state="inactive"`) {
+		t.Errorf("dashboard does not show the offboarded company offboarded and the paused one inactive:\n%s", dash.Text())
+	}
+	page := admin.get("/companies/" + itoa(e.fj.ID))
+	wantStatus(t, "company page", page, http.StatusOK)
+	if !strings.Contains(page.Body, `badge-offboarded">`+offboarded) || !strings.Contains(page.Body, `id="offboarded"`) {
+		t.Errorf("company page does not say it was offboarded:\n%s", page.Text())
+	}
+	stats := admin.get("/admin/statistics/companies.csv")
+	wantStatus(t, "statistics CSV", stats, http.StatusOK)
+	for _, row := range []string{")," + offboarded + ",1", "," + inactive + ",1"} {
+		if !strings.Contains(stats.Body, row) {
+			t.Errorf("companies per system and state has no row %q:\n%s", row, stats.Body)
+		}
+	}
+
+	// Reactivated, then paused: inactive, no longer offboarded.
+	co, err := e.db.Company(ctx, e.fj.ID)
+	if err != nil || co.OffboardedAt == nil {
+		t.Fatalf("company = %+v, %v; want it offboarded", co, err)
+	}
+	for _, active := range []bool{true, false} {
+		co.Active = active
+		if _, err := e.db.UpdateCompany(ctx, co, db.AuditEvent{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if co, _ = e.db.Company(ctx, e.fj.ID); co.OffboardedAt != nil {
+		t.Errorf("offboarded at %v after reactivating, want nil", co.OffboardedAt)
+	}
+	if dash := admin.get("/"); !strings.Contains(dash.Body, `data-company="`+itoa(e.fj.ID)+`" data-state="inactive"`) {
+		t.Errorf("dashboard: the company paused after reactivation is not inactive:\n%s", dash.Text())
+	}
+}

@@ -67,7 +67,7 @@ func pageUser(u *db.User) *views.User {
 	if u == nil {
 		return nil
 	}
-	return &views.User{Name: u.Name, Email: u.Email, Role: u.Role, IsAdmin: u.IsAdmin(), CanManageConnections: u.CanManageConnections()}
+	return &views.User{Name: u.Name, Email: u.Email, Role: u.Role, IsAdmin: u.IsAdmin(), CanManageConnections: u.CanManageConnections(), IsClient: u.IsClient()}
 }
 
 // pageCompany is what a page's header shows of co; nil for none.

@@ -85,6 +85,10 @@ func (s *Server) routes(acc *accountant.Handler) *echo.Echo {
 	c.GET("/missing", s.showMissing)
 	c.GET("/missing.csv", s.exportMissing)
 	c.POST("/missing/rules", s.setMissingRules, s.requireManager)
+	// Telling the company what is missing (missing_message.go), and where
+	// to when it has no client users: its contact address (contact.go).
+	c.POST("/missing/message", s.sendMissingMessage, s.requireManager)
+	c.POST("/contact", s.setContact, s.requireManager)
 	// Invoices sent into the company's books (invoice_orders.go): members
 	// see the history, those who manage the company (admins and analysts)
 	// upload and send; an admin lists the private hosts its connections
@@ -148,6 +152,8 @@ func (s *Server) routes(acc *accountant.Handler) *echo.Echo {
 	a.POST("/users/:userID", s.updateUser)
 	a.POST("/users/:userID/reset-password", s.resetPassword)
 	a.POST("/users/:userID/second-factor/reset", s.resetSecondFactor)
+	// A viewer of exactly one company becomes its client user (makeclient.go).
+	a.POST("/users/:userID/client", s.makeClient)
 	a.GET("/companies", s.listCompanies)
 	a.GET("/companies/new", s.newCompany)
 	a.GET("/companies/import", s.showCompanyImport)

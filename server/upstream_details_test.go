@@ -40,3 +40,24 @@ func TestUpstreamDetails(t *testing.T) {
 		t.Errorf("an analyst is offered the admin's edit link")
 	}
 }
+
+// TestUpstreamAddress (issue 28): the address the system gives at approval
+// (eAccounting's company settings) is stored with the connection and shown
+// beside the firm's record; the firm's record is not touched.
+func TestUpstreamAddress(t *testing.T) {
+	e := newEnv(t)
+	e.connectFJ(e.loggedIn(e.analyst))
+	conn, err := e.db.Connection(t.Context(), e.fj.ID, "eaccounting")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := connectors.Address{Line1: "Hamngatan 12", PostalCode: "457 40", City: "Fjällbacka", Country: "SE"}
+	if got := conn.Address(); got != want {
+		t.Errorf("stored address = %+v, want %+v", got, want)
+	}
+	page := e.loggedIn(e.analyst).get("/companies/" + itoa(e.fj.ID))
+	wantText(t, "company page", page, "Address in Visma eAccounting", "Hamngatan 12", "457 40 Fjällbacka")
+	if strings.Contains(page.Text(), tr("upstream.differs")) {
+		t.Errorf("the same country is flagged as differing")
+	}
+}

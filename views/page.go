@@ -56,8 +56,9 @@ type Page struct {
 type User struct {
 	Name, Email, Role string
 	// IsAdmin and CanManageConnections are the role's rights, decided by
-	// the server.
-	IsAdmin, CanManageConnections bool
+	// the server; IsClient: one of a client company's own people, whose
+	// pages are their company's only.
+	IsAdmin, CanManageConnections, IsClient bool
 }
 
 // Company is what a page's header and title show of the company it is

@@ -333,30 +333,34 @@ var funcs = template.FuncMap{
 		}
 		return ""
 	},
-	"money": func(minor int64) string {
-		neg := minor < 0
-		if neg {
-			minor = -minor
-		}
-		whole, frac := minor/100, minor%100
-		s := fmt.Sprintf("%d", whole)
-		var b strings.Builder
-		for i, r := range s {
-			if i > 0 && (len(s)-i)%3 == 0 {
-				b.WriteRune('\u00a0')
-			}
-			b.WriteRune(r)
-		}
-		out := fmt.Sprintf("%s,%02d", b.String(), frac)
-		if neg {
-			out = "−" + out
-		}
-		return out
-	},
+	"money": Money,
 	"pct": func(a, b int) int {
 		if b <= 0 {
 			return 0
 		}
 		return min(100, a*100/b)
 	},
+}
+
+// Money prints an amount in minor units (cents, öre) the Nordic way:
+// spaces between thousands, a decimal comma, a true minus sign.
+func Money(minor int64) string {
+	neg := minor < 0
+	if neg {
+		minor = -minor
+	}
+	whole, frac := minor/100, minor%100
+	s := fmt.Sprintf("%d", whole)
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteRune('\u00a0')
+		}
+		b.WriteRune(r)
+	}
+	out := fmt.Sprintf("%s,%02d", b.String(), frac)
+	if neg {
+		out = "−" + out
+	}
+	return out
 }

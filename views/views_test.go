@@ -162,7 +162,7 @@ type (
 	}
 	testThen   struct{ Connector, Then string }
 	testResult struct {
-		OK, Granted, OldGrantKept, Done                                                        bool
+		OK, Granted, OldGrantKept, Done, Ended                                                 bool
 		Reason                                                                                 string
 		Areas                                                                                  []string
 		Company, CompanyOrg, Expected, Got, GotOrg, Retry, Firm, Connector, Approver, ShareURL string

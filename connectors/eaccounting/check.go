@@ -21,8 +21,11 @@ type companySettings struct {
 	Name                    string
 	CorporateIdentityNumber string
 	CountryCode             string
-	ProductVariant          *int
-	CompanyStatus           *int
+	// The address (CompanySettingsApi: Address1, Address2, PostalCode,
+	// City; the country is CountryCode).
+	Address1, Address2, PostalCode, City string
+	ProductVariant                       *int
+	CompanyStatus                        *int
 }
 
 // Product variants without bookkeeping: 2 Invoicing, 6 InvoicingCollaboration
@@ -87,6 +90,7 @@ func (c *Connector) Check(ctx context.Context, g connectors.Grant) (connectors.V
 			Name:       s.Name,
 			OrgNumber:  s.CorporateIdentityNumber,
 			Country:    s.CountryCode,
+			Address:    connectors.Address{Line1: s.Address1, Line2: s.Address2, PostalCode: s.PostalCode, City: s.City, Country: s.CountryCode}.Trimmed(),
 		}
 		if s.ProductVariant != nil && slices.Contains(noBookkeepingVariants, *s.ProductVariant) {
 			v.Problems = append(v.Problems, connectors.Problem{Code: connectors.ProblemNoBookkeeping, Upstream: "ProductVariant " + strconv.Itoa(*s.ProductVariant)})

@@ -54,8 +54,16 @@ func settings(variant, status int) map[string]any {
 	}
 }
 
+// withAddress is settings with an address, as CompanySettingsApi gives it.
+func withAddress(s map[string]any) map[string]any {
+	s["Address1"], s["Address2"], s["PostalCode"], s["City"] = " Storgatan 1 ", nil, "111 22", "Stockholm"
+	return s
+}
+
 func TestCheck(t *testing.T) {
 	company := connectors.Company{ExternalID: "c0ffee00-0000-4000-8000-000000000001", Name: "Exempel AB", OrgNumber: "556000-0000", Country: "SE"}
+	addressed := company
+	addressed.Address = connectors.Address{Line1: "Storgatan 1", PostalCode: "111 22", City: "Stockholm", Country: "SE"}
 	tests := []struct {
 		name        string
 		settings    map[string]any
@@ -64,6 +72,9 @@ func TestCheck(t *testing.T) {
 		want        []connectors.Problem
 	}{
 		{"ok", settings(1, 1), nil, company, nil},
+		// CompanySettingsApi's Address1, Address2 (null), PostalCode, City
+		// and CountryCode, trimmed.
+		{"address", withAddress(settings(1, 1)), nil, addressed, nil},
 		{"read-only company is fine", settings(3, 2), nil, company, nil},
 		{"invoicing variant", settings(2, 1), map[string][2]int{
 			"/supplierinvoices":           {403, 4009},

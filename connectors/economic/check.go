@@ -34,6 +34,11 @@ type selfJSON struct {
 		Name                        string `json:"name"`
 		CompanyIdentificationNumber string `json:"companyIdentificationNumber"`
 		Country                     string `json:"country"`
+		// The address (self.get.schema.json, company).
+		AddressLine1 string `json:"addressLine1"`
+		AddressLine2 string `json:"addressLine2"`
+		Zip          string `json:"zip"`
+		City         string `json:"city"`
 	} `json:"company"`
 	User struct {
 		LoginID string `json:"loginId"`
@@ -105,6 +110,8 @@ func (c *Connector) Check(ctx context.Context, g connectors.Grant) (connectors.V
 			Name:       s.Company.Name,
 			OrgNumber:  strings.TrimSpace(s.Company.CompanyIdentificationNumber),
 			Country:    s.country(),
+			Address: connectors.Address{Line1: s.Company.AddressLine1, Line2: s.Company.AddressLine2, PostalCode: s.Company.Zip,
+				City: s.Company.City, Country: s.Company.Country}.Trimmed(),
 		},
 		Approver: s.approver(),
 	}

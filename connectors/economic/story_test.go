@@ -247,6 +247,10 @@ func TestChecks(t *testing.T) {
 		if err != nil || !v.OK() || v.Company.OrgNumber != "29871000" || v.Company.Name != "Fjordkaffe ApS" {
 			t.Fatalf("verdict %+v, %v", v, err)
 		}
+		// GET /self's company.addressLine1, zip, city and country.
+		if want := (connectors.Address{Line1: "Demovej 1", PostalCode: "1000", City: "København", Country: "Danmark"}); v.Company.Address != want {
+			t.Errorf("address = %+v, want %+v", v.Company.Address, want)
+		}
 		// The core compares it with the link's number; a split year's id
 		// travels in paths with e-conomic's _6_ escape.
 		years, err := bilag.FiscalYears(ctx, g)

@@ -42,6 +42,10 @@ type result struct {
 	// answer for it), with Approver when the upstream named them.
 	Done     bool   `json:"d,omitempty"`
 	Approver string `json:"ap,omitempty"`
+	// Ended: the access this link granted has ended since (withdrawn by
+	// the company, disconnected or offboarded by the firm, ended by the
+	// system); the page says so instead of "connected".
+	Ended bool `json:"en,omitempty"`
 	// LinkExpires is until when the link (Retry) can still be used.
 	LinkExpires time.Time `json:"le,omitzero"`
 	// Asker is who to ask, as on the consent page.
@@ -146,6 +150,9 @@ func (h *Handler) renderDone(c echo.Context, v visit) error {
 	}
 	v.Then = false // the page is the first step's, whichever comes next
 	r := h.newResult(v, out, false)
+	// A link's own connection that is no longer active, or none at all
+	// (an offboarded company's): what the link did is history.
+	r.Ended = isNotFound(err) || err == nil && conn.LinkID == v.Link.ID && conn.Status != db.ConnActive
 	h.withSteps(c, &r, v, true)
 	r.Steps = h.words(c, r.Steps)
 	h.offerReceipt(c.Request().Context(), &r)

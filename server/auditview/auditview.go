@@ -248,6 +248,10 @@ func (d describer) sentence() (string, bool) {
 		return d.says("client_invite", who, e.Target), false
 	case db.AuditClientEnd:
 		return d.says("client_end", who, e.Target), false
+	case db.AuditMissingMessage:
+		return d.says("missing_message", who, or(d.value("vouchers"), "0"), or(e.Target, "—")), false
+	case db.AuditUserMakeClient:
+		return d.says("user_make_client", who, e.Target), false
 	case db.AuditClientWithdraw:
 		return d.says("client_withdraw", who, d.system(e.Target)), false
 	case db.AuditPackCreate:

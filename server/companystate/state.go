@@ -34,11 +34,15 @@ const (
 	Inactive State = "inactive"
 	// Disconnected: someone at the firm ended the connection on purpose.
 	Disconnected State = "disconnected"
+	// Offboarded: the firm offboarded the company (ended its connections
+	// and deleted what Bilag kept of its books); it stays so until it is
+	// reactivated, and then needs a new link.
+	Offboarded State = "offboarded"
 )
 
 // All are the states in the order a filter offers them.
 func All() []State {
-	return []State{NotAsked, Waiting, Connected, Failed, NeedsReapproval, SyncFailing, Inactive, Disconnected}
+	return []State{NotAsked, Waiting, Connected, Failed, NeedsReapproval, SyncFailing, Inactive, Offboarded, Disconnected}
 }
 
 // NeedsAction reports whether nothing moves until someone at the firm acts:
@@ -52,6 +56,8 @@ func (s State) NeedsAction() bool {
 type Facts struct {
 	// Active is the company's own flag.
 	Active bool
+	// Offboarded: the company was offboarded and not reactivated since.
+	Offboarded bool
 	// Connection is the company's current connection, nil when it never
 	// had one.
 	Connection *db.Connection
@@ -70,6 +76,9 @@ type Facts struct {
 // its failure is seen.
 func Of(f Facts) State {
 	if !f.Active {
+		if f.Offboarded {
+			return Offboarded
+		}
 		return Inactive
 	}
 	conn := f.Connection

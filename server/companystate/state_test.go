@@ -30,6 +30,9 @@ func TestOf(t *testing.T) {
 		{"inactive, never asked", companystate.Facts{}, companystate.Inactive},
 		{"inactive beats a working connection", companystate.Facts{Connection: conn(db.ConnActive)}, companystate.Inactive},
 		{"inactive beats a failure", companystate.Facts{Link: link(db.LinkFailed, time.Hour)}, companystate.Inactive},
+		{"offboarded", companystate.Facts{Offboarded: true, Connection: conn(db.ConnDisconnected)}, companystate.Offboarded},
+		{"offboarded, a link closed by it", companystate.Facts{Offboarded: true, Link: link(db.LinkRevoked, time.Hour)}, companystate.Offboarded},
+		{"reactivated after offboarding: no longer offboarded", companystate.Facts{Active: true, Offboarded: true, Connection: conn(db.ConnDisconnected)}, companystate.Disconnected},
 
 		{"link made", companystate.Facts{Active: true, Link: link(db.LinkCreated, time.Hour)}, companystate.Waiting},
 		{"link opened", companystate.Facts{Active: true, Link: link(db.LinkOpened, time.Hour)}, companystate.Waiting},
@@ -80,7 +83,7 @@ func TestOf(t *testing.T) {
 func TestNeedsAction(t *testing.T) {
 	want := map[companystate.State]bool{
 		companystate.NotAsked: false, companystate.Waiting: false, companystate.Connected: false, companystate.Failed: true,
-		companystate.NeedsReapproval: true, companystate.SyncFailing: true, companystate.Inactive: false, companystate.Disconnected: false,
+		companystate.NeedsReapproval: true, companystate.SyncFailing: true, companystate.Inactive: false, companystate.Offboarded: false, companystate.Disconnected: false,
 	}
 	for _, s := range companystate.All() {
 		w, ok := want[s]

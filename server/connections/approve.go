@@ -112,6 +112,7 @@ func (s *Service) Approve(ctx context.Context, a Approval) (Outcome, error) {
 	}
 	conn := &db.Connection{CompanyID: a.Company.ID, Connector: name, ExternalID: verdict.Company.ExternalID,
 		ExternalName: verdict.Company.Name, OrgNumber: verdict.Company.OrgNumber, ApprovedBy: verdict.Approver}
+	conn.SetAddress(verdict.Company.Address)
 	var revoke db.RevokeFunc
 	rv, canRevoke := s.connectors[name].(connectors.Revoker)
 	if canRevoke {
