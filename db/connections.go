@@ -40,7 +40,7 @@ type Connection struct {
 	ExternalID   string `gorm:"size:100"`
 	ExternalName string `gorm:"size:200"`
 	OrgNumber    string `gorm:"size:32"`
-	// The address the system held at approval (step 28), where it gives
+	// The address the system held at approval (step 30), where it gives
 	// one; the street lines are one text, a line each.
 	AddressStreet     string `gorm:"size:500;not null;default:''"`
 	AddressPostalCode string `gorm:"size:32;not null;default:''"`

@@ -11,7 +11,7 @@ import (
 // are missing (Target the recipients, Detail the count).
 const AuditMissingMessage = "missing_message"
 
-// SetContactEmail stores the company's contact address (step 28), where
+// SetContactEmail stores the company's contact address (step 30), where
 // the firm's messages go when the company has no client users; "" removes
 // it. The change is audited as by's company update, in the same
 // transaction.

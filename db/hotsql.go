@@ -38,8 +38,9 @@ const (
 const (
 	userColumns       = "id, email, name, role, password_hash, active, created_at, updated_at, totp_key_id, totp_sealed, totp_enabled_at, totp_last_step"
 	sessionColumns    = "id, user_id, hash, created_at, last_seen_at"
-	companyColumns    = "id, name, country, org_number, active, no_prefetch, created_at, updated_at, api_send_at_once"
-	connectionColumns = "id, company_id, connector, status, external_id, external_name, org_number, scopes, approved_by, approved_at, link_id, " +
+	companyColumns    = "id, name, country, org_number, active, no_prefetch, created_at, updated_at, api_send_at_once, offboarded_at, contact_email"
+	connectionColumns = "id, company_id, connector, status, external_id, external_name, org_number, " +
+		"address_street, address_postal_code, address_city, address_country, scopes, approved_by, approved_at, link_id, " +
 		"token_key_id, token_sealed, token_expiry, refreshed_at, lease_owner, lease_until, last_error, created_at, updated_at"
 	voucherColumns = "id, company_id, fiscal_year_id, number, number_key, series, date, text, text_key, amount, has_documents, modified_at, " +
 		"connection_id, ref, kind, upstream_type, accounts, docs_unknown"
@@ -182,11 +183,13 @@ func (s *Session) dest() []any {
 }
 
 func (c *Company) dest() []any {
-	return []any{&c.ID, z(&c.Name), z(&c.Country), z(&c.OrgNumber), z(&c.Active), z(&c.NoPrefetch), z(&c.CreatedAt), z(&c.UpdatedAt), z(&c.APISendAtOnce)}
+	return []any{&c.ID, z(&c.Name), z(&c.Country), z(&c.OrgNumber), z(&c.Active), z(&c.NoPrefetch), z(&c.CreatedAt), z(&c.UpdatedAt), z(&c.APISendAtOnce),
+		&c.OffboardedAt, z(&c.ContactEmail)}
 }
 
 func (c *Connection) dest() []any {
-	return []any{&c.ID, z(&c.CompanyID), z(&c.Connector), z(&c.Status), z(&c.ExternalID), z(&c.ExternalName), z(&c.OrgNumber), z(&c.Scopes),
+	return []any{&c.ID, z(&c.CompanyID), z(&c.Connector), z(&c.Status), z(&c.ExternalID), z(&c.ExternalName), z(&c.OrgNumber),
+		z(&c.AddressStreet), z(&c.AddressPostalCode), z(&c.AddressCity), z(&c.AddressCountry), z(&c.Scopes),
 		z(&c.ApprovedBy), z(&c.ApprovedAt), z(&c.LinkID), z(&c.TokenKeyID), &c.TokenSealed, &c.TokenExpiry, &c.RefreshedAt,
 		z(&c.LeaseOwner), &c.LeaseUntil, z(&c.LastError), z(&c.CreatedAt), z(&c.UpdatedAt)}
 }

@@ -87,9 +87,11 @@ func TestHotReadsAsGorm(t *testing.T) {
 		at := time.Date(2026, 3, 2, 9, 0, 0, 123456000, time.UTC)
 		g := d.gorm.WithContext(ctx)
 		u := &User{Email: "a@firm.test", Name: "Anna", Role: RoleAnalyst, PasswordHash: "h", Active: true, TOTPKeyID: "k", TOTPSealed: []byte{1, 2}, TOTPEnabledAt: &at, TOTPLastStep: 7}
-		co := &Company{Name: "Dok AB", Country: "SE", OrgNumber: "556812-3474", Active: true, NoPrefetch: true, APISendAtOnce: true}
+		co := &Company{Name: "Dok AB", Country: "SE", OrgNumber: "556812-3474", Active: true, NoPrefetch: true, APISendAtOnce: true,
+			OffboardedAt: &at, ContactEmail: "c@dok.test"}
 		must(t, g.Create(u).Error, g.Create(co).Error, g.Create(&Membership{UserID: u.ID, CompanyID: co.ID}).Error)
 		conn := &Connection{CompanyID: co.ID, Connector: "x", Status: ConnActive, ExternalID: "e", ExternalName: "n", OrgNumber: "o", Scopes: "s t",
+			AddressStreet: "a\nb", AddressPostalCode: "p", AddressCity: "c", AddressCountry: "SE",
 			ApprovedBy: "b", ApprovedAt: at, LinkID: 3, TokenKeyID: "k", TokenSealed: []byte{3}, TokenExpiry: &at, RefreshedAt: &at,
 			LeaseOwner: "l", LeaseUntil: &at, LastError: "e"}
 		sum := int64(5)

@@ -64,10 +64,10 @@ type Company struct {
 	// otherwise (the default) they wait for a person to send them.
 	APISendAtOnce bool `gorm:"column:api_send_at_once;not null;default:false"`
 	// OffboardedAt is when the company was offboarded, nil unless it was
-	// and has not been reactivated since (step 28).
+	// and has not been reactivated since (step 30).
 	OffboardedAt *time.Time
 	// ContactEmail is where the firm's messages to the company go when it
-	// has no client users (step 28); "" when none.
+	// has no client users (step 30); "" when none.
 	ContactEmail string `gorm:"size:254;not null;default:''"`
 }
 
