@@ -131,6 +131,9 @@ type Connector struct {
 	// sleep waits between retries; the policy comes with each call's
 	// context (connectors.WithBackoff).
 	sleep connectors.Sleeper
+	// dims keeps companies' cost centre and project lists a while
+	// (dimensions.go).
+	dims *dimensionCache
 }
 
 var (
@@ -209,6 +212,7 @@ func (c Config) Open(logger *slog.Logger, client *http.Client) (*Connector, erro
 		logger: logger.With("connector", "eaccounting"),
 		budget: c.Budget,
 		sleep:  c.Sleep,
+		dims:   &dimensionCache{},
 	}, nil
 }
 

@@ -70,7 +70,7 @@ func (co *company) customerInvoiceJSON(i int32, now time.Time) map[string]any {
 		"TotalAmountInvoiceCurrency": sign * cents(v.gross), "TotalVatAmountInvoiceCurrency": sign * cents(v.vat()),
 		"SetOffAmountInvoiceCurrency": 0, "CustomerId": derivedUID(co.id, 500+uint64(v.party)).String(),
 		"InvoiceDate": isoTime(invDate), "DueDate": isoTime(due), "DeliveryDate": nil, "RotReducedInvoicingType": 0, "EuThirdParty": false,
-		"Rows": []map[string]any{{"LineNumber": 0, "Text": co.voucherText(v), "UnitPrice": sign * cents(v.gross-v.vat()), "Quantity": 1, "IsTextRow": false}},
+		"Rows":          []map[string]any{{"LineNumber": 0, "Text": co.voucherText(v), "UnitPrice": sign * cents(v.gross-v.vat()), "Quantity": 1, "IsTextRow": false}},
 		"InvoiceNumber": no, "CustomerNumber": strconv.Itoa(101 + int(v.party)%len(customers(co.Country))),
 		"VoucherNumber": fmt.Sprintf("%c%d", v.series, v.number), "VoucherId": v.id.String(),
 		"ModifiedUtc": unixISO(v.modified), "LastPaymentReminderSentDate": nil, "PaymentDate": nil,
