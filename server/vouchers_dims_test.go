@@ -122,6 +122,7 @@ func TestVoucherPageDimensionAndPaymentFilters(t *testing.T) {
 // projects, and by unpaid/overdue once the invoice vouchers' documents
 // have been listed (opening a voucher reads its invoice's payment).
 func TestEAccountingDimensionAndPaymentFilters(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := t.Context()
 	e.waitSync(e.connectFJ(e.loggedIn(e.analyst)))

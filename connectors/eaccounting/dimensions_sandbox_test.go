@@ -31,6 +31,7 @@ func (e *sbEnv) allVouchers(g connectors.Grant) []connectors.Voucher {
 // once for the whole read of several pages, and only result rows carry
 // dimensions.
 func TestSandboxDimensions(t *testing.T) {
+	t.Parallel()
 	e := newSandbox(t)
 	g := e.connect("anna.lindqvist@example.se", "anna123", fjallbacka)
 	all := e.allVouchers(g)
@@ -71,6 +72,7 @@ func TestSandboxDimensions(t *testing.T) {
 // lands on the invoice's own document, in the filter's codes, consistent
 // with the due date and the sandbox's clock.
 func TestSandboxPayments(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2025, 9, 15, 12, 0, 0, 0, time.UTC)
 	e := newSandbox(t, sandbox.WithClock(func() time.Time { return now }))
 	g := e.connect("anna.lindqvist@example.se", "anna123", fjallbacka)

@@ -26,6 +26,7 @@ func dim(kind connectors.DimensionKind, code, name string) connectors.Dimension 
 // the lists, the second and third cost centres' codes marked with their
 // number, an id the lists lack kept as its own code.
 func TestRowDimensions(t *testing.T) {
+	t.Parallel()
 	cat := &dimensionCatalogue{
 		items: map[string]connectors.Dimension{
 			ccItem1: {Kind: connectors.DimensionCostCentre, Code: "10", Name: "Avdelning: Snickeri"},
@@ -87,6 +88,7 @@ func refuse(status, code int) http.HandlerFunc {
 // the page, which the sync reads again later, rather than index the rows
 // under other codes.
 func TestDimensionLists(t *testing.T) {
+	t.Parallel()
 	centres := listOf([]any{map[string]any{"Name": "Avdelning", "Number": 1, "Items": []any{
 		map[string]any{"Id": ccItem1, "CostCenterId": "c0000000-0000-4000-8000-000000000000", "Name": "Snickeri", "ShortName": "10", "IsActive": true}}}})
 	projects := listOf([]any{map[string]any{"Id": project, "Number": "101", "Name": "Bryggan", "Status": 1}})

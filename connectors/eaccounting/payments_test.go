@@ -12,6 +12,7 @@ func floatp(f float64) *float64 { return &f }
 // The invoices' PaymentStatus codes (OpenAPI document) in the codes the
 // unpaid/overdue filter reads.
 func TestPaymentStatuses(t *testing.T) {
+	t.Parallel()
 	reminded := apiTime{time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)}
 	for _, tc := range []struct {
 		name string

@@ -9,6 +9,7 @@ import (
 // invoices' payment fields, each answer validated against the OpenAPI
 // document by the test transport.
 func TestDimensionsAndPayments(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2025, 9, 15, 0, 0, 0, 0, time.UTC)
 	e := newEnv(t, WithClock(func() time.Time { return now }))
 	tok := e.connect("anna.lindqvist@example.se", "556812-3474", allScopes).AccessToken
