@@ -96,16 +96,19 @@ func (c *Connector) Documents(ctx context.Context, g connectors.Grant, cv connec
 // supplierSide is a voucher's attachment ids (its own, or failing those
 // its supplier invoice's) and, for a supplier-invoice voucher, what is
 // left to pay on the invoice. The invoice is read once for both; when
-// the voucher has files of its own, an invoice Bilag may not read (403)
-// or that is gone leaves only its payment unknown.
+// the voucher has files of its own, an invoice Bilag cannot read (403,
+// Visma failing) or that is gone leaves only its payment unknown.
 func (c *Connector) supplierSide(ctx context.Context, tok *token, v voucherData) ([]string, *payment, error) {
 	ids := v.AttachmentIDs
 	if !slices.Contains(supplierInvoiceTypes, v.Type) || v.SourceID == "" {
 		return ids, nil, nil
 	}
 	inv, err := c.supplierInvoice(ctx, tok, v.SourceID)
-	if err != nil && (len(ids) == 0 || !errors.Is(err, connectors.ErrForbidden)) {
+	if err != nil && (len(ids) == 0 || ctx.Err() != nil) {
 		return nil, nil, err
+	}
+	if err != nil {
+		c.logger.WarnContext(ctx, "supplier invoice's payment not readable", "invoice_id", v.SourceID, "err", err)
 	}
 	if inv == nil {
 		return ids, nil, nil

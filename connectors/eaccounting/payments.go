@@ -2,7 +2,6 @@ package eaccounting
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -99,8 +98,9 @@ func (j supplierInvoiceJSON) payment() payment {
 }
 
 // customerPayment reads what is paid on a customer invoice. Not readable
-// (403: no sales permission; 404: deleted) is unknown, not an error: the
-// invoice's PDF is still listed.
+// (403: no sales permission; 404: deleted; Visma failing) is unknown, not
+// an error: the invoice's PDF, which needs no call to list, is still
+// listed. Only the caller's own end (gone, out of time) is an error.
 func (c *Connector) customerPayment(ctx context.Context, tok *token, invoiceID string) (*payment, error) {
 	seg, err := segment(invoiceID)
 	if err != nil {
@@ -108,8 +108,8 @@ func (c *Connector) customerPayment(ctx context.Context, tok *token, invoiceID s
 	}
 	var j customerPaymentJSON
 	err = c.get(ctx, tok, "GET /customerinvoices/{invoiceId}", "/customerinvoices"+seg, nil, &j)
-	if errors.Is(err, connectors.ErrForbidden) || errors.Is(err, connectors.ErrNotFound) {
-		c.logger.InfoContext(ctx, "customer invoice's payment not readable", "invoice_id", invoiceID, "err", err)
+	if err != nil && ctx.Err() == nil {
+		c.logger.WarnContext(ctx, "customer invoice's payment not readable", "invoice_id", invoiceID, "err", err)
 		return nil, nil
 	}
 	if err != nil {

@@ -1,8 +1,11 @@
 package eaccounting
 
 import (
+	"net/http"
 	"testing"
 	"time"
+
+	"bilag/connectors"
 )
 
 func intp(n int) *int { return &n }
@@ -43,4 +46,42 @@ func TestPaymentStatuses(t *testing.T) {
 	if p := (customerPaymentJSON{}).payment(); p.openSum != nil || !p.due.IsZero() {
 		t.Errorf("customer invoice without the fields = %+v, want nothing known", p)
 	}
+}
+
+// An invoice Visma will not give (failing, refusing) leaves its payment
+// unknown and its documents listed, as they were before Bilag read
+// payments; one it gives puts its payment on the invoice's own document.
+func TestDocumentsWithPayments(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name               string
+		supplier, customer http.HandlerFunc
+		want               string
+	}{
+		{"failing", refuse(http.StatusInternalServerError, 0), refuse(http.StatusInternalServerError, 0), ""},
+		{"refused", refuse(http.StatusForbidden, 4007), refuse(http.StatusForbidden, 4007), ""},
+		{"unpaid", listOne(map[string]any{"RemainingAmount": 12.5, "DueDate": "2026-01-31T00:00:00", "PaymentStatus": 3}),
+			listOne(map[string]any{"RemainingAmount": 12.5, "DueDate": "2026-01-31T00:00:00", "PaymentStatus": 1}), "open"},
+	} {
+		mux := http.NewServeMux()
+		mux.HandleFunc("GET /v2/attachments/{id}", api(t, listOne(map[string]any{"Id": attReceipt, "ContentType": "image/jpeg", "FileName": "kvitto.jpg"})))
+		mux.HandleFunc("GET /v2/supplierinvoices/{id}", api(t, tc.supplier))
+		mux.HandleFunc("GET /v2/customerinvoices/{id}", api(t, tc.customer))
+		c, _ := newTestConnector(t, mux)
+		for _, v := range []connectors.Voucher{testVoucher("s", 12, supplierID, "", attReceipt), testVoucher("c", 14, customerID, "B7")} {
+			docs, err := c.Documents(t.Context(), testGrant(t), v)
+			if err != nil || len(docs) != 1 {
+				t.Errorf("%s: Documents(%s) = %+v, %v; want its document", tc.name, v.Ref, docs, err)
+				continue
+			}
+			d := docs[0]
+			if d.InvoiceStatus != tc.want || (tc.want != "" && (d.OpenSum == nil || *d.OpenSum != 1250 || d.DueDate.IsZero())) {
+				t.Errorf("%s: Documents(%s) = %+v, want status %q", tc.name, v.Ref, d, tc.want)
+			}
+		}
+	}
+}
+
+func listOne(v map[string]any) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) { writeJSON(w, http.StatusOK, v) }
 }
