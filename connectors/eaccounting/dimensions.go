@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -184,4 +185,9 @@ func (*dimensionCatalogue) lookup(m map[string]connectors.Dimension, id string, 
 		return d, true
 	}
 	return connectors.Dimension{Kind: kind, Code: id}, false
+}
+
+// pageQuery asks for page of a list, 1000 at a time, as public clients do.
+func pageQuery(page int) url.Values {
+	return url.Values{"$page": {strconv.Itoa(page)}, "$pagesize": {"1000"}}
 }

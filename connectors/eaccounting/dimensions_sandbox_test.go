@@ -131,3 +131,39 @@ func TestSandboxPayments(t *testing.T) {
 	}
 	t.Logf("statuses: %v", count)
 }
+
+// With the sync, the customer invoices' payments come from one list, keyed
+// as Documents keys the invoice's PDF; since a time, only those modified
+// after it.
+func TestSandboxInvoiceStates(t *testing.T) {
+	t.Parallel()
+	e := newSandbox(t)
+	g := e.connect("anna.lindqvist@example.se", "anna123", fjallbacka)
+	states, err := e.conn.InvoiceStates(t.Context(), g, time.Time{})
+	if err != nil || len(states) == 0 {
+		t.Fatalf("InvoiceStates() = %d, %v", len(states), err)
+	}
+	byID := map[string]connectors.InvoiceState{}
+	for _, s := range states {
+		byID[s.ID] = s
+	}
+	var checked int
+	for _, v := range e.allVouchers(g) {
+		if v.Kind != connectors.KindCustomerInvoice || checked == 5 {
+			continue
+		}
+		docs, err := e.conn.Documents(t.Context(), g, v)
+		if err != nil || len(docs) != 1 {
+			t.Fatalf("Documents(%s) = %+v, %v", v.Number, docs, err)
+		}
+		st, ok := byID[docs[0].ID]
+		if !ok || st.Kind != docs[0].Kind || st.Status != docs[0].InvoiceStatus || st.OpenSum == nil || *st.OpenSum != *docs[0].OpenSum {
+			t.Errorf("voucher %s: document %+v, state %+v", v.Number, docs[0], st)
+		}
+		checked++
+	}
+	since, err := e.conn.InvoiceStates(t.Context(), g, time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil || len(since) == 0 || len(since) >= len(states) {
+		t.Errorf("InvoiceStates(since June 2025) = %d of %d, %v", len(since), len(states), err)
+	}
+}

@@ -137,13 +137,14 @@ type Connector struct {
 }
 
 var (
-	_ connectors.RedirectConnector = (*Connector)(nil)
-	_ connectors.Checker           = (*Connector)(nil)
-	_ connectors.Refresher         = (*Connector)(nil)
-	_ connectors.Revoker           = (*Connector)(nil)
-	_ connectors.VoucherReader     = (*Connector)(nil)
-	_ connectors.FiscalYearLister  = (*Connector)(nil)
-	_ connectors.DocumentReader    = (*Connector)(nil)
+	_ connectors.RedirectConnector  = (*Connector)(nil)
+	_ connectors.Checker            = (*Connector)(nil)
+	_ connectors.Refresher          = (*Connector)(nil)
+	_ connectors.Revoker            = (*Connector)(nil)
+	_ connectors.VoucherReader      = (*Connector)(nil)
+	_ connectors.FiscalYearLister   = (*Connector)(nil)
+	_ connectors.DocumentReader     = (*Connector)(nil)
+	_ connectors.InvoiceStateReader = (*Connector)(nil)
 )
 
 // Open validates c, fills in the defaults and returns a connector that makes

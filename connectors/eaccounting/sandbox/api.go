@@ -68,6 +68,7 @@ func endpointTable() []endpoint {
 		{pattern: "GET /v2/costcenters", scopes: []string{"ea:accounting", "ea:accounting_readonly", "ea:sales", "ea:sales_readonly", "vls:api"}, variants: []int{pvPro, pvStandard, pvBookkeeping, pvInvoicing}, handle: (*Sandbox).getCostCenters},
 		{pattern: "GET /v2/projects", scopes: []string{"ea:accounting", "ea:accounting_readonly", "ea:sales", "ea:sales_readonly", "ea:purchase", "ea:purchase_readonly"}, variants: []int{pvPro, pvStandard, pvBookkeeping, pvInvoicing}, handle: (*Sandbox).getProjects},
 		// A customer invoice, for its payment status; variants as its PDF's.
+		{pattern: "GET /v2/customerinvoices", scopes: []string{"ea:sales", "ea:sales_readonly"}, variants: []int{pvPro, pvStandard, pvInvoicing, pvSolo}, area: areaSales, handle: (*Sandbox).getCustomerInvoices},
 		{pattern: "GET /v2/customerinvoices/{invoiceId}", scopes: []string{"ea:sales", "ea:sales_readonly"}, variants: []int{pvPro, pvStandard, pvInvoicing, pvSolo}, area: areaSales, handle: (*Sandbox).getCustomerInvoice},
 		{pattern: "GET /v2/customers", scopes: []string{"ea:sales", "ea:sales_readonly"}, area: areaSales, handle: (*Sandbox).getCustomers},
 		{pattern: "GET /v2/suppliers", scopes: []string{"ea:purchase", "ea:purchase_readonly"}, area: areaPurchase, handle: (*Sandbox).getSuppliers},

@@ -77,6 +77,18 @@ func TestDimensionsAndPayments(t *testing.T) {
 	if st, ae := e.get(tok, "/v2/supplierinvoices/"+supplier, &si); st != 200 || si.RemainingAmount == 0 || (si.PaymentStatus != 3 && si.PaymentStatus != 7) || si.PaymentDate != nil {
 		t.Errorf("unpaid supplier invoice = %d %+v %+v", st, ae, si)
 	}
+	var cis struct {
+		Meta struct{ TotalNumberOfResults int }
+		Data []struct{ Id, ModifiedUtc string }
+	}
+	if st, ae := e.get(tok, "/v2/customerinvoices?modifiedSinceUtc=2025-06-01T00:00:00Z&$pagesize=1000", &cis); st != 200 || len(cis.Data) == 0 {
+		t.Fatalf("customer invoices modified since June 2025 = %d %+v %+v", st, ae, cis)
+	}
+	for _, x := range cis.Data {
+		if x.ModifiedUtc <= "2025-06-01T00:00:00Z" {
+			t.Errorf("customer invoice %s modified %s listed as modified since June 2025", x.Id, x.ModifiedUtc)
+		}
+	}
 	if st, ae := e.get(tok, "/v2/customerinvoices/"+supplier, nil); st != 404 || ae.ErrorCode != 3000 {
 		t.Errorf("a supplier invoice's id as a customer invoice = %d %+v, want 404/3000", st, ae)
 	}

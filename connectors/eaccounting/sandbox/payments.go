@@ -90,3 +90,31 @@ func (co *company) customerInvoiceJSON(i int32, now time.Time) map[string]any {
 	}
 	return body
 }
+
+// getCustomerInvoices lists PaginatedResponseOfCustomerInvoiceApi, only
+// those modified after modifiedSinceUtc when it is given (the list's one
+// documented parameter besides OData's).
+func (s *Sandbox) getCustomerInvoices(c *call) {
+	var since time.Time
+	if v := c.r.URL.Query().Get("modifiedSinceUtc"); v != "" {
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			c.fail(http.StatusBadRequest, 6000, "QueryParameterError - modifiedSinceUtc is not a date-time.")
+			return
+		}
+		since = t
+	}
+	co := c.company
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var idx []int32
+	for i := range co.vouchers {
+		v := &co.vouchers[i]
+		if (v.typ == vtCustomerInvoice || v.typ == vtCustomerCredit) && v.modified > since.Unix() {
+			idx = append(idx, int32(i))
+		}
+	}
+	now := s.now()
+	list(c, len(idx), map[string]fieldKind{}, func(int, string) value { return value{} },
+		func(i int) map[string]any { return co.customerInvoiceJSON(idx[i], now) })
+}
