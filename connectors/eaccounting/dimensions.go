@@ -114,6 +114,12 @@ func (c *Connector) dimensions(ctx context.Context, tok *token) (*dimensionCatal
 	return cat, nil
 }
 
+// keptDimensions is the grant's company's catalogue when kept, nil when
+// not; it makes no call.
+func (c *Connector) keptDimensions(tok *token) *dimensionCatalogue {
+	return c.dims.get(sha256.Sum256([]byte(tok.AccessToken)), c.cfg.Now())
+}
+
 // forbiddenList says a list's 403 leaves its names unknown: logged,
 // not an error.
 func (c *Connector) forbiddenList(ctx context.Context, what string, err error) bool {

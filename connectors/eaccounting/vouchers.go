@@ -350,11 +350,9 @@ func (c *Connector) Voucher(ctx context.Context, g connectors.Grant, ref string)
 	if err := c.get(ctx, tok, "GET /vouchers/{fiscalyearId}/{voucherId}", "/vouchers"+fy+id, nil, &v); err != nil {
 		return connectors.Voucher{}, fmt.Errorf("eaccounting: get voucher %q: %w", voucherID, err)
 	}
-	cat, err := c.dimensions(ctx, tok)
-	if err != nil {
-		// The voucher page shows the rows without their dimensions' names
-		// rather than nothing; the index keeps the sync's.
-		c.logger.WarnContext(ctx, "dimension names unknown for a voucher", "voucher_id", voucherID, "err", err)
-	}
-	return v.voucher(fiscalYearID, cat), nil
+	// One voucher is read for its page, which a person waits for and which
+	// shows no dimensions: they are named from the lists a sync read, when
+	// kept, without a call for them (otherwise by Visma's ids; the index
+	// keeps the sync's).
+	return v.voucher(fiscalYearID, c.keptDimensions(tok)), nil
 }
