@@ -103,7 +103,13 @@ func (c *Connector) supplierSide(ctx context.Context, tok *token, v voucherData)
 	if !slices.Contains(supplierInvoiceTypes, v.Type) || v.SourceID == "" {
 		return ids, nil, nil
 	}
-	inv, err := c.supplierInvoice(ctx, tok, v.SourceID)
+	ictx, cancel := ctx, context.CancelFunc(func() {})
+	if len(ids) > 0 {
+		// The files are known: the invoice adds only its payment.
+		ictx, cancel = spare(ctx)
+	}
+	defer cancel()
+	inv, err := c.supplierInvoice(ictx, tok, v.SourceID)
 	if err != nil && (len(ids) == 0 || ctx.Err() != nil) {
 		return nil, nil, err
 	}

@@ -85,3 +85,27 @@ func TestDocumentsWithPayments(t *testing.T) {
 func listOne(v map[string]any) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) { writeJSON(w, http.StatusOK, v) }
 }
+
+// On an upstream too slow for a person's wait, a customer invoice's
+// payment gives up within half the time left, and the page still gets the
+// invoice's PDF in time.
+func TestSlowPaymentLeavesThePDF(t *testing.T) {
+	t.Parallel()
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v2/customerinvoices/{id}", func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-time.After(5 * time.Second):
+		}
+	})
+	c, _ := newTestConnector(t, mux, func(c *Config) { c.InteractiveTimeout = 600 * time.Millisecond })
+	ctx := connectors.WithBackoff(t.Context(), connectors.Interactive())
+	start := time.Now()
+	docs, err := c.Documents(ctx, testGrant(t), testVoucher("c", 14, customerID, "B7"))
+	if err != nil || len(docs) != 1 || docs[0].Kind != KindCustomerInvoice || docs[0].InvoiceStatus != "" {
+		t.Errorf("Documents() = %+v, %v; want the PDF without a payment", docs, err)
+	}
+	if d := time.Since(start); d > 500*time.Millisecond {
+		t.Errorf("Documents() took %s, want about half of the 600ms wait", d)
+	}
+}
