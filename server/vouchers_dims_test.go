@@ -116,3 +116,80 @@ func TestVoucherPageDimensionAndPaymentFilters(t *testing.T) {
 		}
 	}
 }
+
+// An eAccounting company, connected and synced from the sandbox: the list
+// page and the API filter its vouchers by the sandbox's cost centres and
+// projects, and by unpaid/overdue once the invoice vouchers' documents
+// have been listed (opening a voucher reads its invoice's payment).
+func TestEAccountingDimensionAndPaymentFilters(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := t.Context()
+	e.waitSync(e.connectFJ(e.loggedIn(e.analyst)))
+	all, err := e.db.Vouchers(ctx, e.fj.ID, db.VoucherFilter{PageSize: 500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cc10, err := e.db.Vouchers(ctx, e.fj.ID, db.VoucherFilter{PageSize: 500, DimensionKind: "cost_centre", DimensionCode: "10"})
+	if err != nil || cc10.Total == 0 || cc10.Total >= all.Total {
+		t.Fatalf("cost centre 10 holds %d of %d vouchers (%v), want some", cc10.Total, all.Total, err)
+	}
+	b := e.loggedIn(e.viewer)
+	list := "/companies/" + itoa(e.fj.ID) + "/vouchers"
+	r := b.get(list)
+	for _, want := range []string{`value="cost_centre:10"`, "Cost centre · 10 · Avdelning: Snickeri", `value="cost_centre:2:10"`,
+		"Cost centre · 2:10 · Fordon: Servicebil", `value="project:101"`, "Project · 101 · Bryggan Strömstad"} {
+		if !strings.Contains(r.Body, want) {
+			t.Errorf("the list page lacks %s", want)
+		}
+	}
+	r = b.get(list + "?dimension=" + url.QueryEscape("cost_centre:10") + "&page_size=500")
+	wantStatus(t, "filtered by cost centre 10", r, http.StatusOK)
+	for _, v := range cc10.Vouchers[:min(5, len(cc10.Vouchers))] {
+		if !strings.Contains(r.Body, list+"/"+itoa(v.ID)) {
+			t.Errorf("cost centre 10's list lacks voucher %s", v.Number)
+		}
+	}
+	tok := e.tokenFor(e.viewer)
+	api := "/api/v1/companies/" + itoa(e.fj.ID) + "/vouchers?"
+	if got := decode[apiVoucherList](t, e.api(t, tok, api+"dimension=cost_centre:10")).Total; got != cc10.Total {
+		t.Errorf("API cost centre 10 = %d vouchers, want %d", got, cc10.Total)
+	}
+	statuses := e.openInvoiceVouchers(b, all.Vouchers)
+	if statuses["paid"] == 0 || statuses["overdue"]+statuses["reminded"] == 0 {
+		t.Fatalf("invoice statuses shown = %v, want paid and overdue ones", statuses)
+	}
+	t.Logf("invoice statuses shown: %v", statuses)
+	// The clock is past every sandbox invoice's due date: unpaid is overdue.
+	overdue := int64(statuses["overdue"] + statuses["reminded"])
+	for _, q := range []string{"payment=unpaid", "payment=overdue", "payment=overdue&dimension=" + url.QueryEscape("cost_centre:10")} {
+		got := decode[apiVoucherList](t, e.api(t, tok, api+q)).Total
+		if got == 0 || got > overdue || (!strings.Contains(q, "dimension") && got != overdue) {
+			t.Errorf("API %s = %d vouchers, want %d (or fewer, with a dimension)", q, got, overdue)
+		}
+	}
+	if r := b.get(list + "?payment=overdue"); r.Status != http.StatusOK || !strings.Contains(r.Body, `value="overdue" selected`) {
+		t.Errorf("the list page filtered by overdue = %d", r.Status)
+	}
+}
+
+// openInvoiceVouchers opens the page of every customer-invoice voucher
+// among vs, which lists its documents and keeps the invoice's payment,
+// and counts the statuses the pages show.
+func (e *env) openInvoiceVouchers(b *browser, vs []db.Voucher) map[string]int {
+	e.t.Helper()
+	out := map[string]int{}
+	for _, v := range vs {
+		if v.Kind != "customer_invoice" {
+			continue
+		}
+		r := b.get("/companies/" + itoa(e.fj.ID) + "/vouchers/" + itoa(v.ID))
+		wantStatus(e.t, "voucher "+v.Number, r, http.StatusOK)
+		for _, s := range []string{"paid", "open", "overdue", "reminded"} {
+			if strings.Contains(r.Body, "status-"+s+`"`) {
+				out[s]++
+			}
+		}
+	}
+	return out
+}

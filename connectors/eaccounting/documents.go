@@ -48,7 +48,10 @@ func (d voucherData) hasDocuments() bool {
 
 // Documents lists the files behind a voucher: the attachments linked to it;
 // failing those, for a supplier-invoice voucher, the invoice's attachments;
-// and for a customer-invoice voucher, the invoice PDF.
+// and for a customer-invoice voucher, the invoice PDF. The invoice's own
+// document (the PDF; a supplier invoice's first file) carries what is left
+// to pay on it (payments.go): one only, since the voucher page shows it
+// beside each document that has it.
 func (c *Connector) Documents(ctx context.Context, g connectors.Grant, cv connectors.Voucher) ([]connectors.Document, error) {
 	ctx, cancel := c.interactive(ctx)
 	defer cancel()
@@ -60,11 +63,9 @@ func (c *Connector) Documents(ctx context.Context, g connectors.Grant, cv connec
 	if err != nil {
 		return nil, fmt.Errorf("eaccounting: get documents of voucher %q: %w", v.ID, err)
 	}
-	ids := v.AttachmentIDs
-	if len(ids) == 0 && slices.Contains(supplierInvoiceTypes, v.Type) && v.SourceID != "" {
-		if ids, err = c.supplierInvoiceAttachments(ctx, tok, v.SourceID); err != nil {
-			return nil, fmt.Errorf("eaccounting: get documents of voucher %q: %w", v.ID, err)
-		}
+	ids, paid, err := c.supplierSide(ctx, tok, v)
+	if err != nil {
+		return nil, fmt.Errorf("eaccounting: get documents of voucher %q: %w", v.ID, err)
 	}
 	docs := make([]connectors.Document, 0, len(ids)+1)
 	for _, id := range ids {
@@ -79,29 +80,77 @@ func (c *Connector) Documents(ctx context.Context, g connectors.Grant, cv connec
 		}
 		docs = append(docs, connectors.Document{ID: a.Id, Kind: KindAttachment, FileName: a.FileName, ContentType: a.ContentType})
 	}
+	if paid != nil && len(docs) > 0 {
+		paid.onto(&docs[0])
+	}
 	if slices.Contains(customerInvoiceTypes, v.Type) && v.SourceID != "" {
-		name := cv.Number
-		if name == "" {
-			name = v.SourceID
+		pdf, err := c.customerInvoicePDF(ctx, tok, cv, v)
+		if err != nil {
+			return nil, fmt.Errorf("eaccounting: get documents of voucher %q: %w", v.ID, err)
 		}
-		docs = append(docs, connectors.Document{
-			ID:          v.SourceID,
-			Kind:        KindCustomerInvoice,
-			FileName:    "invoice-" + name + ".pdf",
-			ContentType: "application/pdf",
-		})
+		docs = append(docs, pdf)
 	}
 	return docs, nil
 }
 
-// supplierInvoiceAttachments are the attachment ids of a supplier invoice;
-// none when the invoice is gone.
-func (c *Connector) supplierInvoiceAttachments(ctx context.Context, tok *token, invoiceID string) ([]string, error) {
+// supplierSide is a voucher's attachment ids (its own, or failing those
+// its supplier invoice's) and, for a supplier-invoice voucher, what is
+// left to pay on the invoice. The invoice is read once for both; when
+// the voucher has files of its own, an invoice Bilag cannot read (403,
+// Visma failing) or that is gone leaves only its payment unknown.
+func (c *Connector) supplierSide(ctx context.Context, tok *token, v voucherData) ([]string, *payment, error) {
+	ids := v.AttachmentIDs
+	if !slices.Contains(supplierInvoiceTypes, v.Type) || v.SourceID == "" {
+		return ids, nil, nil
+	}
+	ictx, cancel := ctx, context.CancelFunc(func() {})
+	if len(ids) > 0 {
+		// The files are known: the invoice adds only its payment.
+		ictx, cancel = spare(ctx)
+	}
+	defer cancel()
+	inv, err := c.supplierInvoice(ictx, tok, v.SourceID)
+	if err != nil && (len(ids) == 0 || ctx.Err() != nil) {
+		return nil, nil, err
+	}
+	if err != nil {
+		c.logger.WarnContext(ctx, "supplier invoice's payment not readable", "invoice_id", v.SourceID, "err", err)
+	}
+	if inv == nil {
+		return ids, nil, nil
+	}
+	if len(ids) == 0 {
+		ids = inv.Attachments
+	}
+	p := inv.payment()
+	return ids, &p, nil
+}
+
+// customerInvoicePDF is a customer-invoice voucher's PDF, the invoice's
+// own document, with what is left to pay on the invoice.
+func (c *Connector) customerInvoicePDF(ctx context.Context, tok *token, cv connectors.Voucher, v voucherData) (connectors.Document, error) {
+	name := cv.Number
+	if name == "" {
+		name = v.SourceID
+	}
+	pdf := connectors.Document{ID: v.SourceID, Kind: KindCustomerInvoice, FileName: "invoice-" + name + ".pdf", ContentType: "application/pdf"}
+	paid, err := c.customerPayment(ctx, tok, v.SourceID)
+	if err != nil {
+		return connectors.Document{}, err
+	}
+	if paid != nil {
+		paid.onto(&pdf)
+	}
+	return pdf, nil
+}
+
+// supplierInvoice reads a supplier invoice; nil when it is gone.
+func (c *Connector) supplierInvoice(ctx context.Context, tok *token, invoiceID string) (*supplierInvoiceJSON, error) {
 	seg, err := segment(invoiceID)
 	if err != nil {
 		return nil, fmt.Errorf("supplier invoice: %w", err)
 	}
-	var inv struct{ Attachments []string }
+	var inv supplierInvoiceJSON
 	err = c.get(ctx, tok, "GET /supplierinvoices/{id}", "/supplierinvoices"+seg, nil, &inv)
 	if errors.Is(err, connectors.ErrNotFound) {
 		return nil, nil
@@ -109,7 +158,7 @@ func (c *Connector) supplierInvoiceAttachments(ctx context.Context, tok *token, 
 	if err != nil {
 		return nil, fmt.Errorf("get supplier invoice %q: %w", invoiceID, err)
 	}
-	return inv.Attachments, nil
+	return &inv, nil
 }
 
 func (c *Connector) attachment(ctx context.Context, tok *token, id string) (*attachmentJSON, error) {

@@ -277,5 +277,5 @@ func testVoucher(id string, voucherType int, sourceID, number string, attachment
 			AttachmentIds []string
 		}{AttachmentIds: attachments}
 	}
-	return v.voucher("fy")
+	return v.voucher("fy", nil)
 }

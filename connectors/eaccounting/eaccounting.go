@@ -131,16 +131,20 @@ type Connector struct {
 	// sleep waits between retries; the policy comes with each call's
 	// context (connectors.WithBackoff).
 	sleep connectors.Sleeper
+	// dims keeps companies' cost centre and project lists a while
+	// (dimensions.go).
+	dims *dimensionCache
 }
 
 var (
-	_ connectors.RedirectConnector = (*Connector)(nil)
-	_ connectors.Checker           = (*Connector)(nil)
-	_ connectors.Refresher         = (*Connector)(nil)
-	_ connectors.Revoker           = (*Connector)(nil)
-	_ connectors.VoucherReader     = (*Connector)(nil)
-	_ connectors.FiscalYearLister  = (*Connector)(nil)
-	_ connectors.DocumentReader    = (*Connector)(nil)
+	_ connectors.RedirectConnector  = (*Connector)(nil)
+	_ connectors.Checker            = (*Connector)(nil)
+	_ connectors.Refresher          = (*Connector)(nil)
+	_ connectors.Revoker            = (*Connector)(nil)
+	_ connectors.VoucherReader      = (*Connector)(nil)
+	_ connectors.FiscalYearLister   = (*Connector)(nil)
+	_ connectors.DocumentReader     = (*Connector)(nil)
+	_ connectors.InvoiceStateReader = (*Connector)(nil)
 )
 
 // Open validates c, fills in the defaults and returns a connector that makes
@@ -209,6 +213,7 @@ func (c Config) Open(logger *slog.Logger, client *http.Client) (*Connector, erro
 		logger: logger.With("connector", "eaccounting"),
 		budget: c.Budget,
 		sleep:  c.Sleep,
+		dims:   &dimensionCache{},
 	}, nil
 }
 

@@ -115,3 +115,13 @@ func assertNoSecret(t *testing.T, what string, secrets ...string) {
 		}
 	}
 }
+
+// emptyDimensionLists serves a company without cost centres or projects,
+// which a voucher read asks for (dimensions.go).
+func emptyDimensionLists(t *testing.T, mux *http.ServeMux) {
+	for _, p := range []string{"GET /v2/costcenters", "GET /v2/projects"} {
+		mux.HandleFunc(p, api(t, func(w http.ResponseWriter, r *http.Request) {
+			writeJSON(w, http.StatusOK, page([]any{}, 0))
+		}))
+	}
+}

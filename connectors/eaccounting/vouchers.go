@@ -77,6 +77,9 @@ type voucherRowJSON struct {
 	DebitAmount        float64
 	CreditAmount       float64
 	TransactionText    string
+	// The row's cost centre items and project, by id (dimensions.go).
+	CostCenterItemId1, CostCenterItemId2, CostCenterItemId3 *string
+	ProjectId                                               *string
 }
 
 // voucherTypeNames are VoucherApi.VoucherType's values, in English, by
@@ -154,7 +157,9 @@ type voucherData struct {
 	AttachmentIDs []string `json:"a,omitempty"`
 }
 
-func (v voucherJSON) voucher(fiscalYearID string) connectors.Voucher {
+// voucher is v in Bilag's words, its rows' dimensions named from cat
+// (nil: by Visma's ids).
+func (v voucherJSON) voucher(fiscalYearID string, cat *dimensionCatalogue) connectors.Voucher {
 	d := voucherData{ID: v.Id, Type: v.VoucherType, SourceID: v.SourceId}
 	if v.Attachments != nil && len(v.Attachments.AttachmentIds) > 0 {
 		d.AttachmentIDs = append([]string(nil), v.Attachments.AttachmentIds...)
@@ -184,6 +189,7 @@ func (v voucherJSON) voucher(fiscalYearID string) connectors.Voucher {
 			Debit:       minor(r.DebitAmount),
 			Credit:      minor(r.CreditAmount),
 			Text:        r.TransactionText,
+			Dimensions:  cat.rowDimensions(r),
 		}
 		out.Amount += row.Debit
 		out.Rows = append(out.Rows, row)
@@ -287,14 +293,22 @@ func (c *Connector) Vouchers(ctx context.Context, g connectors.Grant, q connecto
 	if len(resp.Data) > 0 && resp.Meta.CurrentPage < resp.Meta.TotalNumberOfPages {
 		page.Next = strconv.Itoa(resp.Meta.CurrentPage + 1)
 	}
-	var years []connectors.FiscalYear
+	var (
+		years []connectors.FiscalYear
+		cat   *dimensionCatalogue
+	)
 	if len(resp.Data) > 0 {
 		if years, err = c.fiscalYears(ctx, tok); err != nil {
 			return connectors.VoucherPage{}, fmt.Errorf("eaccounting: get vouchers: fiscal years: %w", err)
 		}
+		// A list that fails (not one refused) fails the page: indexed
+		// under Visma's ids, the rows would not match those synced before.
+		if cat, err = c.dimensions(ctx, tok); err != nil {
+			return connectors.VoucherPage{}, fmt.Errorf("eaccounting: get vouchers: %w", err)
+		}
 	}
 	for _, v := range resp.Data {
-		page.Vouchers = append(page.Vouchers, v.voucher(fiscalYearOf(years, v.VoucherDate.Time)))
+		page.Vouchers = append(page.Vouchers, v.voucher(fiscalYearOf(years, v.VoucherDate.Time), cat))
 	}
 	return page, nil
 }
@@ -336,5 +350,9 @@ func (c *Connector) Voucher(ctx context.Context, g connectors.Grant, ref string)
 	if err := c.get(ctx, tok, "GET /vouchers/{fiscalyearId}/{voucherId}", "/vouchers"+fy+id, nil, &v); err != nil {
 		return connectors.Voucher{}, fmt.Errorf("eaccounting: get voucher %q: %w", voucherID, err)
 	}
-	return v.voucher(fiscalYearID), nil
+	// One voucher is read for its page, which a person waits for and which
+	// shows no dimensions: they are named from the lists a sync read, when
+	// kept, without a call for them (otherwise by Visma's ids; the index
+	// keeps the sync's).
+	return v.voucher(fiscalYearID, c.keptDimensions(tok)), nil
 }

@@ -83,6 +83,7 @@ func TestVouchers(t *testing.T) {
 			"Data": []any{v, other},
 		})
 	}))
+	emptyDimensionLists(t, mux)
 	c, _ := newTestConnector(t, mux)
 
 	since := time.Date(2026, 1, 1, 12, 30, 45, 987654321, time.FixedZone("CET", 3600))

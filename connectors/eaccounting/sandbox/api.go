@@ -62,6 +62,14 @@ func endpointTable() []endpoint {
 		// as the OpenAPI document lists them for each operation.
 		{pattern: "GET /v2/accounts/{fiscalyearId}", scopes: scAccountingRead, area: areaBookkeeping, handle: (*Sandbox).getAccounts},
 		{pattern: "GET /v2/fiscalyears/openingbalances", scopes: []string{"ea:sales", "ea:sales_readonly", "ea:accounting", "ea:accounting_readonly"}, handle: (*Sandbox).getOpeningBalances},
+		// Cost centres and projects: scopes from the OpenAPI document,
+		// variants from the 2020 swagger (Pro, Standard, Bookkeeping,
+		// Invoicing: not Solo).
+		{pattern: "GET /v2/costcenters", scopes: []string{"ea:accounting", "ea:accounting_readonly", "ea:sales", "ea:sales_readonly", "vls:api"}, variants: []int{pvPro, pvStandard, pvBookkeeping, pvInvoicing}, handle: (*Sandbox).getCostCenters},
+		{pattern: "GET /v2/projects", scopes: []string{"ea:accounting", "ea:accounting_readonly", "ea:sales", "ea:sales_readonly", "ea:purchase", "ea:purchase_readonly"}, variants: []int{pvPro, pvStandard, pvBookkeeping, pvInvoicing}, handle: (*Sandbox).getProjects},
+		// A customer invoice, for its payment status; variants as its PDF's.
+		{pattern: "GET /v2/customerinvoices", scopes: []string{"ea:sales", "ea:sales_readonly"}, variants: []int{pvPro, pvStandard, pvInvoicing, pvSolo}, area: areaSales, handle: (*Sandbox).getCustomerInvoices},
+		{pattern: "GET /v2/customerinvoices/{invoiceId}", scopes: []string{"ea:sales", "ea:sales_readonly"}, variants: []int{pvPro, pvStandard, pvInvoicing, pvSolo}, area: areaSales, handle: (*Sandbox).getCustomerInvoice},
 		{pattern: "GET /v2/customers", scopes: []string{"ea:sales", "ea:sales_readonly"}, area: areaSales, handle: (*Sandbox).getCustomers},
 		{pattern: "GET /v2/suppliers", scopes: []string{"ea:purchase", "ea:purchase_readonly"}, area: areaPurchase, handle: (*Sandbox).getSuppliers},
 	}
@@ -336,7 +344,7 @@ func (s *Sandbox) getCompanySettings(c *call) {
 		"ActivatedModules": modules, "NextCustomerNumber": 101, "NextSupplierNumber": 51, "NextCustomerInvoiceNumber": 250001,
 		"NextQuoteNumber": 1, "NextOrderNumber": 1, "NextArticleNumber": nil, "ShowPricesExclVatPC": false,
 		"ShowContributionMargin": false, "HasProportionalVatEnabled": false, "ProportionalVatValue": nil, "IsPayslipActivated": false,
-		"UsesCostCenter": false, "UsesProject": false, "UsesMoss": false, "UsesPaymentReferenceNumber": true,
+		"UsesCostCenter": true, "UsesProject": true, "UsesMoss": false, "UsesPaymentReferenceNumber": true,
 		"UsesSupplierInvoiceEdit": nil, "UseAdvancedMode": nil, "DomesticCurrencyRounding": 1, "UsesReverseConstructionVat": false,
 		"UsesRotReducedInvoicing": false, "CompanyStatus": status, "CompanyIdentifier": co.CompanyIdentifier,
 		"BankgiroNumberPrint": nil, "KeepOriginalDraftDate": nil, "UsePaymentFilesForOutgoingPayments": false,
@@ -500,9 +508,15 @@ func (co *company) renderVoucher(i int32) voucherJSON {
 	if len(text) > 60 {
 		text = text[:60]
 	}
+	cc1, cc2, project := co.rowDims(i, v)
 	for _, r := range co.rows(v) {
-		rows = append(rows, rowJSON{AccountNumber: r.acct.number, AccountDescription: strp(r.acct.name),
-			DebitAmount: cents(r.debit), CreditAmount: cents(r.credit), TransactionText: strp(text)})
+		row := rowJSON{AccountNumber: r.acct.number, AccountDescription: strp(r.acct.name),
+			DebitAmount: cents(r.debit), CreditAmount: cents(r.credit), TransactionText: strp(text)}
+		if r.acct.number >= 3000 {
+			// Cost centres and projects book results, not balances.
+			row.CostCenterItemId1, row.CostCenterItemId2, row.ProjectId = cc1, cc2, project
+		}
+		rows = append(rows, row)
 	}
 	// A voucher's own Attachments list; the files of a supplier invoice hang
 	// on the invoice (GET /supplierinvoices/{SourceId}), not here.
@@ -674,7 +688,7 @@ func (s *Sandbox) getSupplierInvoice(c *call) {
 		c.fail(http.StatusNotFound, 3000, "ResourceNotFound - Supplier invoice not found.")
 		return
 	}
-	c.json(http.StatusOK, co.supplierInvoiceJSON(i))
+	c.json(http.StatusOK, co.supplierInvoiceJSON(i, s.now()))
 }
 
 // getSupplierInvoices lists the company's supplier invoices
@@ -690,11 +704,11 @@ func (s *Sandbox) getSupplierInvoices(c *call) {
 		}
 	}
 	list(c, len(idx), map[string]fieldKind{}, func(int, string) value { return value{} },
-		func(i int) map[string]any { return co.supplierInvoiceJSON(idx[i]) })
+		func(i int) map[string]any { return co.supplierInvoiceJSON(idx[i], s.now()) })
 }
 
 // supplierInvoiceJSON renders SupplierInvoiceApi for the voucher at i.
-func (co *company) supplierInvoiceJSON(i int32) map[string]any {
+func (co *company) supplierInvoiceJSON(i int32, now time.Time) map[string]any {
 	v := &co.vouchers[i]
 	sign := 1.0
 	credit := v.typ == vtSupplierCredit
@@ -712,21 +726,26 @@ func (co *company) supplierInvoiceJSON(i int32) map[string]any {
 	invDate := v.day()
 	supplierID := derivedUID(co.id, uint64(v.party)+1)
 	vn := fmt.Sprintf("%c%d", v.series, v.number)
+	due := invDate.AddDate(0, 0, 30)
+	remaining, status, paid := co.supplierPayment(i, due, now)
 	body := map[string]any{
 		"Id": v.source.String(), "SupplierId": supplierID.String(), "OffsetInvoiceIds": []string{},
 		"BankAccountId": derivedUID(co.id, 9999).String(), "InvoiceDate": isoTime(invDate),
-		"PaymentDate": isoTime(invDate.AddDate(0, 0, 30)), "DueDate": isoTime(invDate.AddDate(0, 0, 30)),
+		"PaymentDate": nil, "DueDate": isoTime(due),
 		"InvoiceNumber": v.invoiceNumber(), "TotalAmount": sign * cents(v.gross), "Vat": sign * cents(v.vat()),
 		"VatHigh": 0, "VatMedium": 0, "VatLow": 0, "IsCreditInvoice": credit, "CurrencyCode": currency, "CurrencyRate": 1,
 		"OcrNumber": v.invoiceNumber() + "7", "Message": nil, "CreatedUtc": unixISO(v.created), "ModifiedUtc": unixISO(v.modified),
 		"PlusGiroNumber": nil, "BankGiroNumber": nil, "Rows": nil, "SupplierName": co.partyName(v),
 		"SupplierNumber": strconv.Itoa(int(v.party) + 1), "IsQuickInvoice": false, "IsDomestic": true,
-		"RemainingAmount": 0, "RemainingAmountInvoiceCurrency": 0, "Number": int(v.number), "NumberSeries": string(v.series),
+		"RemainingAmount": remaining, "RemainingAmountInvoiceCurrency": remaining, "Number": int(v.number), "NumberSeries": string(v.series),
 		"VoucherNumber": vn, "VoucherId": v.id.String(), "CreatedFromDraftId": nil, "SelfEmployedWithoutFixedAddress": false,
 		"AllocationPeriods": nil, "AutoCreditDebitPairing": false, "SupplierInvoiceOrigin": 0, "Attachments": atts,
-		"MessageThreads": []string{}, "Notes": []string{}, "SetOffAmountInvoiceCurrency": 0, "Status": 1, "PaymentStatus": 6,
+		"MessageThreads": []string{}, "Notes": []string{}, "SetOffAmountInvoiceCurrency": 0, "Status": 1, "PaymentStatus": status,
 		"PaymentFileStatus": 0, "SkipSendToBank": nil, "AccountingTemplateId": nil, "IsIncludedInVatReport": v.fy == 0,
 		"VatReportId": nil,
+	}
+	if paid != nil {
+		body["PaymentDate"] = isoTime(*paid)
 	}
 	return body
 }
