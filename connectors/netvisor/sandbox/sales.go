@@ -470,6 +470,9 @@ func (s *Sandbox) checkImport(doc *importDoc, o *Org) (*SalesInvoice, string) {
 	if (in.DueDate == nil) == (in.NetDays == nil) {
 		return nil, "Give either salesinvoiceduedate or paymenttermnetdays, not both and not neither"
 	}
+	if msg := dueDate(in.DueDate, in.NetDays, si); msg != "" {
+		return nil, msg
+	}
 	if msg := s.checkNumber(in.Number.text(), in.Reference.text(), o, si); msg != "" {
 		return nil, msg
 	}
@@ -667,6 +670,25 @@ func checkAttachment(mime, desc, name, data, print *tv) (Attachment, string) {
 }
 
 var allStatuses = []string{"open", "overdue", "reminded", "requested", "collected", "paid", "creditloss", "unsent"}
+
+// dueDate sets the invoice's due date: the one given, or the seed's
+// "Fakturans datum + Betalningsvillkor för nettodagar".
+func dueDate(due, netDays *tv, si *SalesInvoice) string {
+	if due != nil {
+		t, err := time.Parse("2006-01-02", due.text())
+		if err != nil {
+			return "salesinvoiceduedate is not a date in the format yyyy-MM-dd (format=\"ansi\")"
+		}
+		si.DueDate = t
+		return ""
+	}
+	n, err := strconv.Atoi(netDays.text())
+	if err != nil || n < 0 {
+		return "paymenttermnetdays is not a number of days"
+	}
+	si.DueDate = si.Date.AddDate(0, 0, n)
+	return ""
+}
 
 // updateStatus is updatesalesinvoicestatus.nv: netvisorkey or
 // netvisorkeylist and the status, in the URI (the seed).
@@ -887,5 +909,15 @@ func (s *Sandbox) Renumber(orgID string, key int, number string) {
 	defer s.mu.Unlock()
 	if si := s.orgs[orgID].Sales[key]; si != nil {
 		si.Number, si.Modified = number, s.now()
+	}
+}
+
+// SetDueDate moves a sales invoice's due date, as a person may in
+// Netvisor, for tests.
+func (s *Sandbox) SetDueDate(orgID string, key int, due time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if si := s.orgs[orgID].Sales[key]; si != nil {
+		si.DueDate, si.Modified = due, s.now()
 	}
 }

@@ -113,8 +113,11 @@ type SalesInvoice struct {
 	Key              int
 	Number, Customer string
 	Date             time.Time
-	Amount           int64
-	PDF              *File
+	// DueDate is when it falls due (getsalesinvoice.nv's
+	// SalesInvoiceDueDate; the list has none).
+	DueDate time.Time
+	Amount  int64
+	PDF     *File
 	// Status is the seed's code: open, overdue, reminded, requested,
 	// collected, paid, unsent, creditloss or rejected.
 	Status         string
@@ -191,9 +194,9 @@ func (s *Sandbox) seed() {
 		Image: pdfFile("ostolasku-LR-88412.pdf", "Lauttasaaren Rauta Oy", "Lasku LR-88412 · 12.1.2026", "Saaristo Puutyö Oy, Y-tunnus 2876543-5", "Ruuveja ja saranoita", "Yhteensä 307,52 EUR (sis. ALV 24 %)")}
 	a.Purchase[502] = &PurchaseInvoice{Key: 502, Number: "2026-0391", Vendor: "Koivu & Mänty Sahat Oy", Date: day(2026, 2, 3), Amount: 186000,
 		Image: pdfFile("ostolasku-2026-0391.pdf", "Koivu & Mänty Sahat Oy", "Lasku 2026-0391 · 3.2.2026", "Koivulautaa 22 x 100, 300 jm", "Yhteensä 1 860,00 EUR")}
-	a.Sales[601] = &SalesInvoice{Key: 601, Number: "1041", Customer: "Helsingin Keittiötalo Oy", CustomerCode: "1001", Date: day(2026, 1, 20), Amount: 496000, Status: "paid", Reference: "10414", Modified: mod,
+	a.Sales[601] = &SalesInvoice{Key: 601, Number: "1041", Customer: "Helsingin Keittiötalo Oy", CustomerCode: "1001", Date: day(2026, 1, 20), DueDate: day(2026, 2, 3), Amount: 496000, Status: "paid", Reference: "10414", Modified: mod,
 		PDF: pdfFile("myyntilasku-1041.pdf", "Saaristo Puutyö Oy", "Lasku 1041 · 20.1.2026", "Helsingin Keittiötalo Oy", "Tammiset keittiön ovet, 16 kpl", "Yhteensä 4 960,00 EUR")}
-	a.Sales[602] = &SalesInvoice{Key: 602, Number: "1042", Customer: "Ravintola Särö", CustomerCode: "1002", Date: day(2026, 3, 2), Amount: 124000, Status: "open", OpenSum: 124000, Reference: "10427", Modified: mod,
+	a.Sales[602] = &SalesInvoice{Key: 602, Number: "1042", Customer: "Ravintola Särö", CustomerCode: "1002", Date: day(2026, 3, 2), DueDate: day(2026, 3, 16), Amount: 124000, Status: "open", OpenSum: 124000, Reference: "10427", Modified: mod,
 		PDF: pdfFile("myyntilasku-1042.pdf", "Saaristo Puutyö Oy", "Lasku 1042 · 2.3.2026", "Ravintola Särö", "Baaritiski, korjaus", "Yhteensä 1 240,00 EUR")}
 	// The invoice's own attachments (includeattachments=1): a timesheet
 	// and a delivery note, as an invoice's sender attaches them.
@@ -621,6 +624,9 @@ func (s *Sandbox) salesInvoice(w http.ResponseWriter, q url.Values, req request)
 		x.elem("SalesInvoiceNetvisorKey", strconv.Itoa(si.Key))
 		x.elem("SalesInvoiceNumber", si.Number)
 		x.elem("SalesInvoiceDate", ansiDate(si.Date), "format", "ansi")
+		if !si.DueDate.IsZero() {
+			x.elem("SalesInvoiceDueDate", ansiDate(si.DueDate), "format", "ansi")
+		}
 		x.elem("SalesInvoiceReferencenumber", si.Reference)
 		x.elem("SalesInvoiceAmount", decimal(si.Amount))
 		x.elem("InvoiceStatus", statusName(si.Status, req.language), "status", si.Status)
