@@ -833,8 +833,43 @@ func (s *Sandbox) orderInvoicing(w http.ResponseWriter, r *http.Request, req req
 			return
 		}
 	}
+	if order.Status != "undelivered" {
+		// Inferred: the seed does not say what Netvisor answers for lines
+		// already delivered; the sandbox refuses them.
+		writeFailure(w, req.codes, "INVALID_DATA", "The order's lines are already delivered: "+order.Number)
+		return
+	}
 	order.Status = map[string]string{"deliveryonly": "delivered", "billanddelivery": "billed"}[method]
+	if method == "billanddelivery" {
+		s.billOrder(req.org, order)
+	}
 	writeOK(w, s.now())
+}
+
+// billOrder makes the sales invoice billing an order makes, unsent, its
+// lines the order's, linked both ways (includedocuments). Inferred: the
+// seed says only that the order is invoiced.
+func (s *Sandbox) billOrder(o *Org, order *SalesOrder) {
+	si := &SalesInvoice{Key: nextKey(o.Sales), Date: s.now(), DueDate: s.now().AddDate(0, 0, 14), Status: "unsent", Customer: order.Customer, Modified: s.now(), Orders: []int{order.Key}}
+	number := 1000
+	for _, x := range o.Sales {
+		if n, err := strconv.Atoi(x.Number); err == nil {
+			number = max(number, n)
+		}
+	}
+	si.Number = strconv.Itoa(number + 1)
+	for _, c := range o.Customers {
+		if c.Key == order.CustomerKey {
+			si.CustomerCode = c.Code
+		}
+	}
+	for _, it := range order.Items {
+		si.Amount += it.Sum
+		si.Lines = append(si.Lines, SalesLine{ProductCode: it.ProductCode, Name: it.Name, VatCode: it.VatCode, VatPercent: it.VatPercent, Quantity: it.Qty, VatSum: it.VatSum, LineSum: it.Sum})
+	}
+	si.OpenSum = si.Amount
+	o.Sales[si.Key] = si
+	order.Invoices = append(order.Invoices, si.Key)
 }
 
 // SalesInvoices is a copy of the organisation's sales invoices, for tests.
