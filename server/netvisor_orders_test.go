@@ -135,3 +135,40 @@ func wantRecordAudit(t *testing.T, e *nvEnv, want []string) {
 		}
 	}
 }
+
+// The order's page and its action against a failing Netvisor: the page
+// in the frame and the confirm page each say Netvisor is unavailable (no
+// 500, nothing sent); a write Netvisor answers with maintenance is not
+// retried and leaves the order as it was.
+func TestNetvisorOrderFailingUpstream(t *testing.T) {
+	e := newNetvisorEnv(t)
+	e.connectNetvisor(t)
+	_, doc := e.orderRecord(t)
+	analyst := e.loggedIn(e.analyst)
+	e.sb.FailNext("salesorderinvoicing.nv", "SYSTEM_MAINTANANCE")
+	res := analyst.post(doc+"/act", url.Values{"action": {"bill"}, "confirm": {"yes"}})
+	wantStatus(t, "bill, Netvisor in maintenance", res, http.StatusServiceUnavailable)
+	if n := e.sb.Calls("salesorderinvoicing.nv"); n != 1 {
+		t.Errorf("salesorderinvoicing.nv called %d times, want once (never retried)", n)
+	}
+	if o := e.sb.Order(nvsandbox.DemoOrgID, 801); o.Status != "undelivered" {
+		t.Errorf("order 801 is %s after maintenance", o.Status)
+	}
+	// Failing reads: the frame shows Netvisor's trouble in words (it is
+	// frameable, else the voucher page shows a blocked frame); the confirm
+	// page too, or, the organisation paused after failures in a row, that
+	// it must wait. Nothing is sent.
+	const down = "TECHNICAL_ERROR"
+	e.sb.FailNext("getorder.nv", down, down, down)
+	r := analyst.get(doc + "/view")
+	if r.Status < 500 && r.Status != http.StatusTooManyRequests || strings.Contains(r.Body, tr("err.500")) || r.Header.Get("X-Frame-Options") != "SAMEORIGIN" {
+		t.Errorf("the failing order's frame: %d, X-Frame-Options %q", r.Status, r.Header.Get("X-Frame-Options"))
+	}
+	conf := analyst.post(doc+"/act", url.Values{"action": {"bill"}})
+	if conf.Status != http.StatusServiceUnavailable && conf.Status != http.StatusTooManyRequests || strings.Contains(conf.Body, tr("err.500")) {
+		t.Errorf("confirm page, Netvisor failing: %d", conf.Status)
+	}
+	if n := e.sb.Calls("salesorderinvoicing.nv"); n != 1 {
+		t.Errorf("salesorderinvoicing.nv called %d times after the failing reads", n)
+	}
+}

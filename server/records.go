@@ -32,6 +32,9 @@ type recordPage struct {
 // audits the read as an open of the document.
 func (s *Server) showRecord(c echo.Context, v *db.Voucher, doc *db.VoucherDocument, framed bool) error {
 	co, u := currentCompany(c), currentUser(c)
+	// Frameable before the read: an upstream failure's page is shown in
+	// the voucher page's frame too, not a frame the browser blocks.
+	frameable(c.Response().Header())
 	rec, err := s.conns.Record(c.Request().Context(), co.ID, doc)
 	s.recordOpen(c, co, v, doc, "", "", 0, err)
 	if err != nil {
@@ -45,7 +48,6 @@ func (s *Server) showRecord(c echo.Context, v *db.Voucher, doc *db.VoucherDocume
 			data.Actions = append(data.Actions, actionButton{Name: n, Label: s.ct(c, connector, connector+".record.act."+n)})
 		}
 	}
-	frameable(c.Response().Header())
 	c.Response().Header().Set("Cache-Control", "private, no-store")
 	p := &views.Page{Title: s.t(c, "record.order", rec.Number), Lang: s.lang(c), User: pageUser(u), Company: pageCompany(co),
 		Static: s.staticURL, FirmName: s.firm, Data: data}
