@@ -64,6 +64,9 @@ func openNetvisor(a *app, r *config.Reader, client *http.Client) (opened, error)
 		for _, c := range nvsandbox.DemoOrgs()[:1] {
 			o.clients = append(o.clients, demo.Company{Name: c.Name, Country: c.Country, OrgNumber: c.ID})
 		}
+		// A month of invoices for Saaristo Puutyö Oy to send, with the
+		// customers and products its sandbox organisation has.
+		o.demoInvoices = map[string][]byte{"netvisor": netvisor.DemoPeriod()}
 	}
 	if a.db != nil {
 		cfg.Leases = a.db

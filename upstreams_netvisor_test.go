@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -26,6 +27,9 @@ func TestNetvisorRow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if reg.demoInvoices["netvisor"] != nil {
+		t.Error("a configured Netvisor offers the demo's sample period")
+	}
 	c, ok := reg.connectors["netvisor"].(*netvisor.Connector)
 	if !ok || strings.Join(reg.countries["netvisor"], " ") != "FI" {
 		t.Fatalf("netvisor not offered in FI: %+v", reg)
@@ -49,6 +53,10 @@ func TestNetvisorRow(t *testing.T) {
 	}
 	if !fi {
 		t.Errorf("demo clients %v lack the Finnish company", reg.clients)
+	}
+	// Demo mode offers a sample month to send to the Finnish company.
+	if got := reg.demoInvoices["netvisor"]; !bytes.Equal(got, netvisor.DemoPeriod()) {
+		t.Errorf("demo mode's sample period for Netvisor: %d bytes", len(got))
 	}
 	rec := httptest.NewRecorder()
 	reg.sandbox.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/netvisor/accountingledger.nv", nil))

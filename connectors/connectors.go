@@ -403,6 +403,34 @@ type RecordReader interface {
 	Record(ctx context.Context, g Grant, d Document) (Record, error)
 }
 
+// RecordActions is implemented by a RecordReader whose upstream lets Bilag
+// act on a record (Netvisor: deliver, or bill and deliver, an order). The
+// portal offers the actions to those who manage the company, asks them to
+// confirm, then calls ActOnRecord once. Each action is a write into the
+// client's books: never retried, by the connector or above it.
+type RecordActions interface {
+	RecordReader
+	// RecordActions name what may be done to the record as read now, in
+	// the order to offer them (none: nothing). The connector's catalogue
+	// words each as "<connector>.record.act.<name>".
+	RecordActions(rec Record) []string
+	// ActOnRecord reads the record, takes the action once if the record
+	// still allows it (else an error wrapping ErrActionInput, nothing
+	// sent), and says what came of it. An answer lost is settled by
+	// reading the record again: taken is Accepted and Settled; not taken
+	// is ErrNotTaken; unreadable is the lost answer's error (AnswerLost).
+	ActOnRecord(ctx context.Context, g Grant, d Document, action string) (RecordAnswer, error)
+}
+
+// RecordAnswer is what came of an action on a record.
+type RecordAnswer struct {
+	// SendAnswer is the upstream's acceptance or refusal (in words).
+	SendAnswer
+	// Settled: the answer was lost and reading the record showed the
+	// action taken.
+	Settled bool
+}
+
 // Record is an upstream record in words every upstream shares: a sales
 // order related to an invoice. Amounts are in cents.
 type Record struct {

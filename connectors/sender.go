@@ -136,6 +136,10 @@ type SentInvoiceActions interface {
 // was sent.
 var ErrActionInput = errors.New("invoice action not taken as asked")
 
+// ErrNotTaken: an action's answer was lost and reading the record again
+// showed it not taken; it may be asked for again.
+var ErrNotTaken = errors.New("action not taken: its answer was lost and the record shows it undone")
+
 // ActionComment is the name of the action that adds a comment to a sent
 // invoice: the one action that takes a text.
 const ActionComment = "comment"

@@ -44,6 +44,11 @@ const (
 	// a comment, a delete); Target is the connector, Detail names the
 	// order, the upstream's key, the action and the outcome.
 	AuditInvoiceAction = "invoice_action"
+	// AuditRecordAction: someone acted on a record beside a voucher
+	// (Netvisor: delivered or billed an order); Target is the connector,
+	// Detail names the record, the upstream's key, the action, the
+	// outcome and whether a lost answer was settled by reading.
+	AuditRecordAction = "record_action"
 )
 
 // ImportBatch is one upload (a file, or the one-order form) of a company's

@@ -95,6 +95,8 @@ var companyRoutes = []companyRoute{
 	{method: "POST", pattern: "/companies/:companyID/imports", admin: 422, analyst: 422, viewer: 403, adminInactive: 422},
 	{method: "POST", pattern: "/companies/:companyID/imports/:batchID/send", admin: 404, analyst: 404, viewer: 403, adminInactive: 404},
 	{method: "POST", pattern: "/companies/:companyID/imports/:batchID/orders/:orderID/act", admin: 404, analyst: 404, viewer: 403, adminInactive: 404},
+	// No company here has vouchers: no record to act on.
+	{method: "POST", pattern: "/companies/:companyID/vouchers/:voucherID/documents/:docID/act", admin: 404, analyst: 404, viewer: 403, adminInactive: 404},
 	// Without confirm=yes it only explains.
 	{method: "POST", pattern: "/companies/:companyID/imports/disconnect", admin: 303, analyst: 303, viewer: 403, adminInactive: 303},
 	// A receiving system's pairing: there is none here (no connection pairs).

@@ -137,8 +137,8 @@ func TestNetvisorStory(t *testing.T) {
 	for _, v := range vs.Vouchers {
 		byRef[v.Ref] = v
 	}
-	if len(byRef) != 10 || byRef["1002"].Kind != string(connectors.KindSupplierInvoice) || !byRef["1002"].HasDocuments {
-		t.Fatalf("index = %d vouchers (1002: %+v), want the sandbox's 10", len(byRef), byRef["1002"])
+	if len(byRef) != 13 || byRef["1002"].Kind != string(connectors.KindSupplierInvoice) || !byRef["1002"].HasDocuments {
+		t.Fatalf("index = %d vouchers (1002: %+v), want the sandbox's 13", len(byRef), byRef["1002"])
 	}
 
 	// Documents of each source, through the voucher page as a viewer.

@@ -195,12 +195,25 @@ func (s *Server) pairingProblem(c echo.Context, conn *db.Connection, err error) 
 	return s.t(c, "pairing.failed", system), nil
 }
 
+// pairingOptions are a table's options with each label that is one of the
+// connector's catalogue keys ("pairing.…", as Netvisor's VAT code names)
+// in the reader's words; any other label (an upstream's own name) as it is.
+func (s *Server) pairingOptions(c echo.Context, connector string, opts []connectors.PairingOption) []connectors.PairingOption {
+	out := slices.Clone(opts)
+	for i, o := range out {
+		if strings.HasPrefix(o.Label, "pairing.") {
+			out[i].Label = s.ct(c, connector, o.Label)
+		}
+	}
+	return out
+}
+
 // pairingTables are the connector's tables in the reader's words.
 func (s *Server) pairingTables(c echo.Context, connector string, tables []connectors.PairingTable) []pairingTableView {
 	var out []pairingTableView
 	id := 0
 	for _, t := range tables {
-		v := pairingTableView{Name: t.Name, Title: s.ct(c, connector, "pairing."+t.Name), Open: t.Open, Options: t.Options}
+		v := pairingTableView{Name: t.Name, Title: s.ct(c, connector, "pairing."+t.Name), Open: t.Open, Options: s.pairingOptions(c, connector, t.Options)}
 		if help := s.ct(c, connector, "pairing."+t.Name+".help"); help != "pairing."+t.Name+".help" {
 			v.Help = help
 		}
@@ -213,7 +226,7 @@ func (s *Server) pairingTables(c echo.Context, connector string, tables []connec
 			i := slices.IndexFunc(t.Options, func(o connectors.PairingOption) bool { return o.Value == r.Value })
 			row.Stale = r.Value != "" && len(t.Options) > 0 && i < 0
 			if i >= 0 {
-				row.ValueLabel = t.Options[i].Label
+				row.ValueLabel = v.Options[i].Label
 			}
 			v.Rows = append(v.Rows, row)
 			v.Uses = v.Uses || r.Uses > 0

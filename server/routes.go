@@ -136,6 +136,9 @@ func (s *Server) routes(acc *accountant.Handler) *echo.Echo {
 	// An action on an invoice sent (netvisor_invoices.go): the confirm
 	// page, then, confirmed, the action.
 	m.POST("/imports/:batchID/orders/:orderID/act", s.actOnInvoice)
+	// An action on a record beside a voucher (records.go: an order
+	// delivered or billed): the confirm page, then, confirmed, the action.
+	m.POST("/vouchers/:voucherID/documents/:docID/act", s.actOnRecord)
 	m.POST("/imports/disconnect", s.disconnectInvoiceOrders)
 	m.POST("/pairing/:connector", s.savePairing)
 	m.POST("/pairing/:connector/import", s.importPairing)

@@ -337,13 +337,15 @@ func TestConnectorKeysAreUsed(t *testing.T) {
 			if !ok || strings.Contains(own, `"`+k+`"`) || strings.Contains(own, `"`+conn+`.result.%s.how"`) && strings.HasSuffix(k, ".how") {
 				continue
 			}
-			if strings.HasPrefix(rest, "field.") || strings.HasPrefix(rest, "form.") || strings.HasPrefix(rest, "imports.") || strings.HasPrefix(rest, "pairing.") {
+			if strings.HasPrefix(rest, "field.") || strings.HasPrefix(rest, "form.") || strings.HasPrefix(rest, "imports.") || strings.HasPrefix(rest, "pairing.") ||
+				strings.HasPrefix(rest, "record.act.") {
 				// The key form's: the server asks for "<connector>.field.<name>"
 				// (and ".help") and "<connector>.form.<FormError code>" by name.
 				// The import pages ask for "<connector>.imports.<...>" by name too
 				// (invoice_orders.go): findings, refusals, rules; the pairing
 				// page for "<connector>.pairing.<table>" (and ".help") and a
-				// row's label (pairing.go).
+				// row's label (pairing.go); the record page for
+				// "<connector>.record.act.<action>" (records.go).
 				continue
 			}
 			if !slices.Contains(asked, rest) {

@@ -65,7 +65,10 @@ func vatOptions() []connectors.PairingOption {
 			continue
 		}
 		for _, p := range v.Percents {
-			out = append(out, connectors.PairingOption{Value: v.Code + ":" + p, Label: v.Code + " " + strings.ReplaceAll(p, ".", ",") + " % · " + v.Name})
+			// The label is a catalogue key ("pairing.vat.<code>"), the
+			// code's name in the reader's words; the value says the
+			// code and percent.
+			out = append(out, connectors.PairingOption{Value: v.Code + ":" + p, Label: "pairing.vat." + v.Code})
 		}
 	}
 	return out

@@ -95,11 +95,12 @@ func TestDocumentsOfEachSource(t *testing.T) {
 			{ID: "1002/0", Kind: KindAttachment, FileName: "rahtikirja-2026-0391.png", ContentType: "image/png"},
 			{ID: "502", Kind: KindPurchaseInvoice, FileName: "purchase-invoice-502.pdf", ContentType: "application/pdf"}},
 			[]*sandbox.File{e.sb.VoucherFile(sandbox.DemoOrgID, 1002, 0), e.sb.PurchaseImage(sandbox.DemoOrgID, 502)}},
-		{"1003", []connectors.Document{{ID: "601", Kind: KindSalesInvoice, FileName: "sales-invoice-601.pdf", ContentType: "application/pdf"}},
+		// A sales invoice's PDF carries its due date (SalesInvoiceDueDate).
+		{"1003", []connectors.Document{{ID: "601", Kind: KindSalesInvoice, FileName: "sales-invoice-601.pdf", ContentType: "application/pdf", DueDate: time.Date(2026, 2, 3, 0, 0, 0, 0, time.UTC)}},
 			[]*sandbox.File{e.sb.SalesPDF(sandbox.DemoOrgID, 601)}},
 		// The invoice's own attachments (includeattachments=1) after its PDF.
 		{"1004", []connectors.Document{
-			{ID: "602", Kind: KindSalesInvoice, FileName: "sales-invoice-602.pdf", ContentType: "application/pdf"},
+			{ID: "602", Kind: KindSalesInvoice, FileName: "sales-invoice-602.pdf", ContentType: "application/pdf", DueDate: time.Date(2026, 3, 16, 0, 0, 0, 0, time.UTC)},
 			{ID: "602/0", Kind: KindSalesAttachment, FileName: "tuntilista-1042.pdf", ContentType: "application/pdf"},
 			{ID: "602/1", Kind: KindSalesAttachment, FileName: "lahete-1042.png", ContentType: "image/png"},
 			// The order it was made from (includedocuments=1): a record.

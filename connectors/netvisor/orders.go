@@ -21,7 +21,11 @@ type orderReadXML struct {
 	Number   string `xml:"SalesInvoiceNumber"`
 	Date     string `xml:"SalesInvoiceDate"`
 	Customer string `xml:"InvoicingCustomerName"`
-	Amount   struct {
+	// CustomerKey and the lines' Key are what salesorderinvoicing.nv
+	// names (the seed: InvoicingCustomerNetvisorKey, the line's
+	// NetvisorKey "Fakturaradens ID").
+	CustomerKey string `xml:"InvoicingCustomerNetvisorKey"`
+	Amount      struct {
 		Currency string `xml:"iso4217currencycode,attr"`
 		Text     string `xml:",chardata"`
 	} `xml:"SalesInvoiceAmount"`
@@ -29,6 +33,7 @@ type orderReadXML struct {
 		Code string `xml:"status,attr"`
 	} `xml:"InvoiceStatus"`
 	Lines []struct {
+		Key      string `xml:"NetvisorKey"`
 		Code     string `xml:"ProductIdentifier"`
 		Name     string `xml:"ProductName"`
 		Price    string `xml:"ProductUnitPrice"`
@@ -47,18 +52,27 @@ func (c *Connector) Record(ctx context.Context, g connectors.Grant, d connectors
 	if d.Kind != KindSalesOrder || checkKey(d.ID) != nil {
 		return connectors.Record{}, fmt.Errorf("netvisor: read record %s %q: %w", d.Kind, d.ID, connectors.ErrNotFound)
 	}
+	o, err := c.readOrder(ctx, g, d.ID)
+	if err != nil {
+		return connectors.Record{}, err
+	}
+	return o.record()
+}
+
+// readOrder is getorder.nv's answer for the order key, without its PDF.
+func (c *Connector) readOrder(ctx context.Context, g connectors.Grant, key string) (orderReadXML, error) {
 	cr, err := readGrant(g)
 	if err != nil {
-		return connectors.Record{}, fmt.Errorf("netvisor: read order %s: %w", d.ID, err)
+		return orderReadXML{}, fmt.Errorf("netvisor: read order %s: %w", key, err)
 	}
-	got, err := readList[orderReadXML](ctx, c, cr, "getorder.nv", []param{{"netvisorkey", d.ID}, {"pdfimage", "nopdf"}}, "SalesInvoice")
+	got, err := readList[orderReadXML](ctx, c, cr, "getorder.nv", []param{{"netvisorkey", key}, {"pdfimage", "nopdf"}}, "SalesInvoice")
 	if err != nil {
-		return connectors.Record{}, fmt.Errorf("netvisor: read order %s: %w", d.ID, err)
+		return orderReadXML{}, fmt.Errorf("netvisor: read order %s: %w", key, err)
 	}
 	if len(got) == 0 {
-		return connectors.Record{}, fmt.Errorf("netvisor: read order %s: %w", d.ID, connectors.ErrNotFound)
+		return orderReadXML{}, fmt.Errorf("netvisor: read order %s: %w", key, connectors.ErrNotFound)
 	}
-	return got[0].record()
+	return got[0], nil
 }
 
 // record is the order in the neutral words; an amount that is no number

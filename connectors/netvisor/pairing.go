@@ -240,9 +240,9 @@ func (c *Connector) PairingTables(ctx context.Context, g connectors.Grant, p con
 		status.Suggested = "open"
 	}
 	setting := connectors.PairingTable{Name: TableSetting, Rows: []connectors.PairingRow{status},
-		// The page shows an option's label as it is, not as a catalogue
-		// key: the seed's own codes say enough.
-		Options: []connectors.PairingOption{{Value: "open"}, {Value: "unsent"}}}
+		// The labels are catalogue keys: the seed's codes in the reader's
+		// words.
+		Options: []connectors.PairingOption{{Value: "open", Label: "pairing.setting.status.open"}, {Value: "unsent", Label: "pairing.setting.status.unsent"}}}
 	return []connectors.PairingTable{vat, setting}, nil
 }
 

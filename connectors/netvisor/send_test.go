@@ -137,8 +137,8 @@ func TestLostAnswerSettledByListing(t *testing.T) {
 	if n := e.sb.Calls("salesinvoice.nv"); n != 1 {
 		t.Errorf("salesinvoice.nv called %d times, want 1", n)
 	}
-	if n := len(invoicesOf(e)); n != 3 {
-		t.Errorf("%d invoices in Netvisor, want the demo's two and one", n)
+	if n := len(invoicesOf(e)); n != 6 {
+		t.Errorf("%d invoices in Netvisor, want the demo's five and one", n)
 	}
 	// An invoice never sent is not found: it may be sent.
 	other := exampleInvoice()
@@ -360,7 +360,7 @@ func TestSendsOneAtATime(t *testing.T) {
 	if n := e.sb.Overlaps(); n != 0 {
 		t.Errorf("%d overlapping requests", n)
 	}
-	if n := len(invoicesOf(e)); n != 10 {
-		t.Errorf("%d invoices, want 10", n)
+	if n := len(invoicesOf(e)); n != 13 {
+		t.Errorf("%d invoices, want the demo's five and eight", n)
 	}
 }

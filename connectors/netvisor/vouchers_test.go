@@ -48,7 +48,7 @@ func TestVouchersFullSyncByYear(t *testing.T) {
 		byRef[v.Ref] = v
 		refs = append(refs, v.Ref)
 	}
-	want := []string{"801", "901", "1001", "1003", "1002", "1004", "1005", "1006", "1007", "1009"}
+	want := []string{"801", "901", "1001", "1003", "1002", "1004", "1011", "1005", "1006", "1012", "1007", "1009", "1013"}
 	if !slices.Equal(refs, want) {
 		t.Errorf("refs = %v, want %v (oldest year first, deleted 1010 left out)", refs, want)
 	}

@@ -227,6 +227,9 @@ func (d describer) sentence() (string, bool) {
 	case db.AuditInvoiceAction:
 		return d.says("invoice_action", who, or(d.value("order"), "—"), d.system(e.Target), d.invoiceAction(),
 			d.known("imports.status.", d.value("outcome"))), d.value("outcome") != db.ImportAccepted
+	case db.AuditRecordAction:
+		return d.says("record_action", who, or(d.value("record"), "—"), d.system(e.Target), d.known(e.Target+".record.act.", d.value("action")),
+			d.known("imports.status.", d.value("outcome"))), d.value("outcome") != db.ImportAccepted
 	case db.AuditIntegrationTokenCreate:
 		return d.says("integration_token_create", who, e.Target), false
 	case db.AuditIntegrationTokenRevoke:

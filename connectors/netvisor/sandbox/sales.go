@@ -470,6 +470,9 @@ func (s *Sandbox) checkImport(doc *importDoc, o *Org) (*SalesInvoice, string) {
 	if (in.DueDate == nil) == (in.NetDays == nil) {
 		return nil, "Give either salesinvoiceduedate or paymenttermnetdays, not both and not neither"
 	}
+	if msg := dueDate(in.DueDate, in.NetDays, si); msg != "" {
+		return nil, msg
+	}
 	if msg := s.checkNumber(in.Number.text(), in.Reference.text(), o, si); msg != "" {
 		return nil, msg
 	}
@@ -668,6 +671,25 @@ func checkAttachment(mime, desc, name, data, print *tv) (Attachment, string) {
 
 var allStatuses = []string{"open", "overdue", "reminded", "requested", "collected", "paid", "creditloss", "unsent"}
 
+// dueDate sets the invoice's due date: the one given, or the seed's
+// "Fakturans datum + Betalningsvillkor för nettodagar".
+func dueDate(due, netDays *tv, si *SalesInvoice) string {
+	if due != nil {
+		t, err := time.Parse("2006-01-02", due.text())
+		if err != nil {
+			return "salesinvoiceduedate is not a date in the format yyyy-MM-dd (format=\"ansi\")"
+		}
+		si.DueDate = t
+		return ""
+	}
+	n, err := strconv.Atoi(netDays.text())
+	if err != nil || n < 0 {
+		return "paymenttermnetdays is not a number of days"
+	}
+	si.DueDate = si.Date.AddDate(0, 0, n)
+	return ""
+}
+
 // updateStatus is updatesalesinvoicestatus.nv: netvisorkey or
 // netvisorkeylist and the status, in the URI (the seed).
 func (s *Sandbox) updateStatus(w http.ResponseWriter, q url.Values, req request) {
@@ -811,8 +833,43 @@ func (s *Sandbox) orderInvoicing(w http.ResponseWriter, r *http.Request, req req
 			return
 		}
 	}
+	if order.Status != "undelivered" {
+		// Inferred: the seed does not say what Netvisor answers for lines
+		// already delivered; the sandbox refuses them.
+		writeFailure(w, req.codes, "INVALID_DATA", "The order's lines are already delivered: "+order.Number)
+		return
+	}
 	order.Status = map[string]string{"deliveryonly": "delivered", "billanddelivery": "billed"}[method]
+	if method == "billanddelivery" {
+		s.billOrder(req.org, order)
+	}
 	writeOK(w, s.now())
+}
+
+// billOrder makes the sales invoice billing an order makes, unsent, its
+// lines the order's, linked both ways (includedocuments). Inferred: the
+// seed says only that the order is invoiced.
+func (s *Sandbox) billOrder(o *Org, order *SalesOrder) {
+	si := &SalesInvoice{Key: nextKey(o.Sales), Date: s.now(), DueDate: s.now().AddDate(0, 0, 14), Status: "unsent", Customer: order.Customer, Modified: s.now(), Orders: []int{order.Key}}
+	number := 1000
+	for _, x := range o.Sales {
+		if n, err := strconv.Atoi(x.Number); err == nil {
+			number = max(number, n)
+		}
+	}
+	si.Number = strconv.Itoa(number + 1)
+	for _, c := range o.Customers {
+		if c.Key == order.CustomerKey {
+			si.CustomerCode = c.Code
+		}
+	}
+	for _, it := range order.Items {
+		si.Amount += it.Sum
+		si.Lines = append(si.Lines, SalesLine{ProductCode: it.ProductCode, Name: it.Name, VatCode: it.VatCode, VatPercent: it.VatPercent, Quantity: it.Qty, VatSum: it.VatSum, LineSum: it.Sum})
+	}
+	si.OpenSum = si.Amount
+	o.Sales[si.Key] = si
+	order.Invoices = append(order.Invoices, si.Key)
 }
 
 // SalesInvoices is a copy of the organisation's sales invoices, for tests.
@@ -887,5 +944,15 @@ func (s *Sandbox) Renumber(orgID string, key int, number string) {
 	defer s.mu.Unlock()
 	if si := s.orgs[orgID].Sales[key]; si != nil {
 		si.Number, si.Modified = number, s.now()
+	}
+}
+
+// SetDueDate moves a sales invoice's due date, as a person may in
+// Netvisor, for tests.
+func (s *Sandbox) SetDueDate(orgID string, key int, due time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if si := s.orgs[orgID].Sales[key]; si != nil {
+		si.DueDate, si.Modified = due, s.now()
 	}
 }

@@ -113,8 +113,11 @@ type SalesInvoice struct {
 	Key              int
 	Number, Customer string
 	Date             time.Time
-	Amount           int64
-	PDF              *File
+	// DueDate is when it falls due (getsalesinvoice.nv's
+	// SalesInvoiceDueDate; the list has none).
+	DueDate time.Time
+	Amount  int64
+	PDF     *File
 	// Status is the seed's code: open, overdue, reminded, requested,
 	// collected, paid, unsent, creditloss or rejected.
 	Status         string
@@ -191,9 +194,9 @@ func (s *Sandbox) seed() {
 		Image: pdfFile("ostolasku-LR-88412.pdf", "Lauttasaaren Rauta Oy", "Lasku LR-88412 · 12.1.2026", "Saaristo Puutyö Oy, Y-tunnus 2876543-5", "Ruuveja ja saranoita", "Yhteensä 307,52 EUR (sis. ALV 24 %)")}
 	a.Purchase[502] = &PurchaseInvoice{Key: 502, Number: "2026-0391", Vendor: "Koivu & Mänty Sahat Oy", Date: day(2026, 2, 3), Amount: 186000,
 		Image: pdfFile("ostolasku-2026-0391.pdf", "Koivu & Mänty Sahat Oy", "Lasku 2026-0391 · 3.2.2026", "Koivulautaa 22 x 100, 300 jm", "Yhteensä 1 860,00 EUR")}
-	a.Sales[601] = &SalesInvoice{Key: 601, Number: "1041", Customer: "Helsingin Keittiötalo Oy", CustomerCode: "1001", Date: day(2026, 1, 20), Amount: 496000, Status: "paid", Reference: "10414", Modified: mod,
+	a.Sales[601] = &SalesInvoice{Key: 601, Number: "1041", Customer: "Helsingin Keittiötalo Oy", CustomerCode: "1001", Date: day(2026, 1, 20), DueDate: day(2026, 2, 3), Amount: 496000, Status: "paid", Reference: "10414", Modified: mod,
 		PDF: pdfFile("myyntilasku-1041.pdf", "Saaristo Puutyö Oy", "Lasku 1041 · 20.1.2026", "Helsingin Keittiötalo Oy", "Tammiset keittiön ovet, 16 kpl", "Yhteensä 4 960,00 EUR")}
-	a.Sales[602] = &SalesInvoice{Key: 602, Number: "1042", Customer: "Ravintola Särö", CustomerCode: "1002", Date: day(2026, 3, 2), Amount: 124000, Status: "open", OpenSum: 124000, Reference: "10427", Modified: mod,
+	a.Sales[602] = &SalesInvoice{Key: 602, Number: "1042", Customer: "Ravintola Särö", CustomerCode: "1002", Date: day(2026, 3, 2), DueDate: day(2026, 3, 16), Amount: 124000, Status: "open", OpenSum: 124000, Reference: "10427", Modified: mod,
 		PDF: pdfFile("myyntilasku-1042.pdf", "Saaristo Puutyö Oy", "Lasku 1042 · 2.3.2026", "Ravintola Särö", "Baaritiski, korjaus", "Yhteensä 1 240,00 EUR")}
 	// The invoice's own attachments (includeattachments=1): a timesheet
 	// and a delivery note, as an invoice's sender attaches them.
@@ -201,6 +204,18 @@ func (s *Sandbox) seed() {
 		{MimeType: "application/pdf", Description: "Tuntilista helmikuu", FileName: "tuntilista-1042.pdf", Data: pdfFile("tuntilista-1042.pdf", "Saaristo Puutyö Oy", "Tuntilista · Ravintola Särö", "Baaritiskin korjaus 16 h").Bytes()},
 		{MimeType: "image/png", Description: "Lähete", FileName: "lahete-1042.png", Data: receiptPNG("lahete-1042.png", 1042).Bytes()},
 	}
+	// More sales invoices in the seed's statuses, so that the voucher page
+	// and the unpaid/overdue filter show something: an advance invoice
+	// overdue with its order not yet delivered (the order a person can
+	// invoice from the portal), one reminded and part paid, one open and
+	// not yet due.
+	a.Sales[603] = &SalesInvoice{Key: 603, Number: "1043", Customer: "Turun Saunamestarit Oy", CustomerCode: "1003", Date: day(2026, 3, 12), DueDate: day(2026, 3, 26), Amount: 20000, Status: "overdue", OpenSum: 20000, Reference: "10430", Modified: mod,
+		PDF: pdfFile("myyntilasku-1043.pdf", "Saaristo Puutyö Oy", "Ennakkolasku 1043 · 12.3.2026", "Turun Saunamestarit Oy", "Ennakko tilauksesta 5001", "Yhteensä 200,00 EUR")}
+	a.Sales[604] = &SalesInvoice{Key: 604, Number: "1044", Customer: "Helsingin Keittiötalo Oy", CustomerCode: "1001", Date: day(2026, 4, 8), DueDate: day(2026, 4, 22), Amount: 74400, Status: "reminded", OpenSum: 34400, Reference: "10443", Modified: mod,
+		PDF: pdfFile("myyntilasku-1044.pdf", "Saaristo Puutyö Oy", "Lasku 1044 · 8.4.2026", "Helsingin Keittiötalo Oy", "Tammiovet, 4 kpl", "Yhteensä 744,00 EUR")}
+	a.Sales[605] = &SalesInvoice{Key: 605, Number: "1045", Customer: "Ravintola Särö", CustomerCode: "1002", Date: day(2026, 11, 27), DueDate: day(2027, 1, 29), Amount: 31250, Status: "open", OpenSum: 31250, Reference: "10456", Modified: mod,
+		PDF: pdfFile("myyntilasku-1045.pdf", "Saaristo Puutyö Oy", "Lasku 1045 · 27.11.2026", "Ravintola Särö", "Asennustyö 5 h", "Yhteensä 312,50 EUR")}
+	a.Sales[603].Orders = []int{801}
 	lines := func(account string, gross int64, vat int, counter string) []Line {
 		net := gross * 100 / int64(100+vat)
 		ls := []Line{{Account: account, Sum: net, Vat: vat}}
@@ -219,6 +234,9 @@ func (s *Sandbox) seed() {
 			Attachments: []*File{receiptPNG("rahtikirja-2026-0391.png", 20260203)}},
 		{Key: 1003, Date: day(2026, 1, 20), Number: 1, Text: "Myyntilasku 1041, Helsingin Keittiötalo", Class: "Sales invoice", LinkType: "salesinvoice", LinkKey: 601, Lines: salesLines(496000)},
 		{Key: 1004, Date: day(2026, 3, 2), Number: 2, Text: "Myyntilasku 1042, Ravintola Särö", Class: "Sales invoice", LinkType: "salesinvoice", LinkKey: 602, Lines: salesLines(124000)},
+		{Key: 1011, Date: day(2026, 3, 12), Number: 3, Text: "Ennakkolasku 1043, Turun Saunamestarit", Class: "Sales invoice", LinkType: "salesinvoice", LinkKey: 603, Lines: salesLines(20000)},
+		{Key: 1012, Date: day(2026, 4, 8), Number: 4, Text: "Myyntilasku 1044, Helsingin Keittiötalo", Class: "Sales invoice", LinkType: "salesinvoice", LinkKey: 604, Lines: salesLines(74400)},
+		{Key: 1013, Date: day(2026, 11, 27), Number: 5, Text: "Myyntilasku 1045, Ravintola Särö", Class: "Sales invoice", LinkType: "salesinvoice", LinkKey: 605, Lines: salesLines(31250)},
 		{Key: 1005, Date: day(2026, 3, 14), Number: 1, Text: "Työkalut, Motonet", Class: "Expense receipt", Lines: lines("4300", 8990, 24, "1910"),
 			Attachments: []*File{receiptPNG("kuitti-motonet.png", 8990), pdfFile("takuutodistus.pdf", "Motonet", "Takuutodistus", "Akkuporakone 18 V")}},
 		{Key: 1006, Date: day(2026, 3, 31), Number: 3, Text: "Poistot Q1", Class: "Memo voucher", Lines: []Line{
@@ -255,7 +273,8 @@ func (s *Sandbox) seed() {
 		{Key: 24, Code: "VANHA", Name: "Poistettu tuote", UnitPrice: 100, Deleted: true},
 	}
 	a.Orders = map[int]*SalesOrder{
-		801: {Key: 801, CustomerKey: 13, Number: "5001", Status: "undelivered", Lines: []int{80101, 80102}, Date: day(2026, 3, 10), Customer: "Turun Saunamestarit Oy",
+		// The order advance invoice 603 was made from, still to deliver.
+		801: {Key: 801, CustomerKey: 13, Number: "5001", Status: "undelivered", Lines: []int{80101, 80102}, Date: day(2026, 3, 10), Customer: "Turun Saunamestarit Oy", Invoices: []int{603},
 			Items: []OrderItem{{Key: 80101, ProductCode: "OVI-01", Name: "Tammiovi, keittiö", UnitPrice: 18500, Qty: "2", VatPercent: "24", VatCode: "KOMY", VatSum: 8880, Sum: 45880},
 				{Key: 80102, ProductCode: "ASENNUS", Name: "Asennustyö", UnitPrice: 6250, Qty: "3", VatPercent: "24", VatCode: "KOMY", VatSum: 4650, Sum: 23400}}},
 		// The order invoice 602 was made from.
@@ -625,6 +644,9 @@ func (s *Sandbox) salesInvoice(w http.ResponseWriter, q url.Values, req request)
 		x.elem("SalesInvoiceNetvisorKey", strconv.Itoa(si.Key))
 		x.elem("SalesInvoiceNumber", si.Number)
 		x.elem("SalesInvoiceDate", ansiDate(si.Date), "format", "ansi")
+		if !si.DueDate.IsZero() {
+			x.elem("SalesInvoiceDueDate", ansiDate(si.DueDate), "format", "ansi")
+		}
 		x.elem("SalesInvoiceReferencenumber", si.Reference)
 		x.elem("SalesInvoiceAmount", decimal(si.Amount))
 		x.elem("InvoiceStatus", statusName(si.Status, req.language), "status", si.Status)
