@@ -255,7 +255,9 @@ type syncView struct {
 // how many vouchers there are, the bar is indeterminate and the words say
 // what happens, never "0 of 0"; a sync of changes says since when.
 func (s *Server) syncViewOf(c echo.Context, run *db.SyncRun) (*syncView, error) {
-	v := &syncView{Run: run, Determinate: run.Total > run.Fetched}
+	// Every voucher fetched while the run goes on (a connector's last reads
+	// after the vouchers, such as invoice states) is still "n of n".
+	v := &syncView{Run: run, Determinate: run.Total > 0 && run.Total >= run.Fetched}
 	switch {
 	case !run.Full:
 		st, err := s.db.SyncStateOf(c.Request().Context(), run.ConnectionID)
