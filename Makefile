@@ -28,6 +28,7 @@ test-go: ## Go tests with the race detector, then the long tests the race detect
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || echo "NOTE: PostgreSQL server binaries not found: the database tests run on SQLite only (apt-get install postgresql)"
 	go test -tags $(TAGS) -race -count=1 -parallel 4 ./...
 	go test -tags $(TAGS) -count=1 -run 'TestLargeFirstSyncShowsProgress|TestLargeTIFFIsConvertedOnce' ./server/
+	go test -tags $(TAGS) -count=1 -run 'Allocs' ./server/connections/ ./db/seal/
 	go test -tags $(TAGS) -count=1 ./bench/
 
 # make test runs two lines of work side by side on a machine's cores:

@@ -1,0 +1,5 @@
+//go:build !race
+
+package connections
+
+const raceEnabled = false
