@@ -5,6 +5,7 @@ package book
 
 import (
 	"iter"
+	"strings"
 	"time"
 
 	"bilag/connectors"
@@ -27,4 +28,37 @@ type Book struct {
 	// Made is when the file is made; Software names Bilag and its version.
 	Made     time.Time
 	Software string
+}
+
+// SoftwareParts splits Software ("Bilag 1.4.0") into the program's name
+// and version; the version is "" when Software gives none.
+func (b Book) SoftwareParts() (name, version string) {
+	s := strings.TrimSpace(b.Software)
+	if i := strings.LastIndexByte(s, ' '); i > 0 {
+		return s[:i], s[i+1:]
+	}
+	if s == "" {
+		return "Bilag", ""
+	}
+	return s, ""
+}
+
+// CompareAccounts orders account numbers as numbers where they are (so
+// "999" comes before "1000"), else as text: the order both files list
+// their chart in.
+func CompareAccounts(a, b string) int {
+	if len(a) != len(b) && IsDigits(a) && IsDigits(b) {
+		return len(a) - len(b)
+	}
+	return strings.Compare(a, b)
+}
+
+// IsDigits reports whether s is a non-empty run of ASCII digits.
+func IsDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }

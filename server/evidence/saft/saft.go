@@ -161,7 +161,10 @@ func (e *encoder) header(b book.Book) {
 	e.text("AuditFileVersion", "1.30", code)
 	e.text("AuditFileCountry", "NO", 2)
 	e.date("AuditFileDateCreated", b.Made)
-	name, version := splitSoftware(b.Software)
+	name, version := b.SoftwareParts()
+	if version == "" {
+		version = "unknown" // the header's SoftwareVersion is required
+	}
 	e.text("SoftwareCompanyName", name, mid2)
 	e.text("SoftwareID", name, long)
 	e.text("SoftwareVersion", version, short)
@@ -371,18 +374,6 @@ func period(yearStart, d time.Time) int {
 		return int(d.Month())
 	}
 	return p
-}
-
-// splitSoftware splits "Bilag 1.4.0" into the program's name and version.
-func splitSoftware(s string) (name, version string) {
-	s = strings.TrimSpace(s)
-	if i := strings.LastIndexByte(s, ' '); i > 0 {
-		return s[:i], s[i+1:]
-	}
-	if s == "" {
-		return "Bilag", "unknown"
-	}
-	return s, "unknown"
 }
 
 // appendEscaped appends s as XML text, cut to max characters; characters

@@ -50,7 +50,7 @@ func summarize(ctx context.Context, b book.Book) (*summary, error) {
 		}
 	}
 	extra := s.accounts[known:]
-	slices.SortFunc(extra, func(a, b *account) int { return compareNumbers(a.number, b.number) })
+	slices.SortFunc(extra, func(a, b *account) int { return book.CompareAccounts(a.number, b.number) })
 	return s, nil
 }
 
@@ -102,27 +102,4 @@ func baseID(v connectors.Voucher) string {
 		return v.Number
 	}
 	return v.Ref
-}
-
-// compareNumbers orders account numbers as numbers where they are.
-func compareNumbers(a, b string) int {
-	if len(a) != len(b) && isDigits(a) && isDigits(b) {
-		return len(a) - len(b)
-	}
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
-func isDigits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return s != ""
 }

@@ -130,7 +130,7 @@ func (e *encoder) header(b book.Book) {
 	e.end()
 	e.start("#SIETYP 4")
 	e.end()
-	name, version := splitSoftware(b.Software)
+	name, version := b.SoftwareParts()
 	e.start("#PROGRAM")
 	e.quoted(name)
 	e.quoted(version)
@@ -291,18 +291,6 @@ func voucherNumber(v connectors.Voucher) string {
 		return v.Number
 	}
 	return n
-}
-
-// splitSoftware splits "Bilag 1.4.0" into the program's name and version.
-func splitSoftware(s string) (name, version string) {
-	s = strings.TrimSpace(s)
-	if i := strings.LastIndexByte(s, ' '); i > 0 {
-		return s[:i], s[i+1:]
-	}
-	if s == "" {
-		return "Bilag", ""
-	}
-	return s, ""
 }
 
 func isASCII(s string) bool {

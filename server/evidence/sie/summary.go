@@ -59,7 +59,7 @@ func summarize(ctx context.Context, b book.Book) (*summary, error) {
 			return nil, fmt.Errorf("sie: voucher %s of %s: %w (debit %d, credit %d)", v.Number, v.Date.Format("2006-01-02"), ErrUnbalanced, debit, credit)
 		}
 	}
-	slices.SortFunc(extra, func(a, b *account) int { return compareNumbers(a.number, b.number) })
+	slices.SortFunc(extra, func(a, b *account) int { return book.CompareAccounts(a.number, b.number) })
 	s.accounts = append(s.accounts, extra...)
 	return s, nil
 }
@@ -70,30 +70,6 @@ func (s *summary) add(a *account) {
 	}
 	s.byNumber[a.number] = a
 	s.accounts = append(s.accounts, a)
-}
-
-// compareNumbers orders account numbers as numbers where they are (so
-// "999" comes before "1000"), else as text.
-func compareNumbers(a, b string) int {
-	if len(a) != len(b) && isDigits(a) && isDigits(b) {
-		return len(a) - len(b)
-	}
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
-func isDigits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return s != ""
 }
 
 // ktyp is the account's #KTYP: T (tillgång), S (skuld, and equity, which
@@ -111,7 +87,7 @@ func ktyp(a *account) string {
 	case connectors.AccountExpense:
 		return "K"
 	}
-	if !isDigits(a.number) {
+	if !book.IsDigits(a.number) {
 		return ""
 	}
 	switch c := a.number[0]; {
